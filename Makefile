@@ -1,0 +1,28 @@
+# The two commands of README.md, and what they stand on.
+SWIFT ?= swift
+APT_PACKAGES := libhdf5-dev libturbojpeg0-dev libpng-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps demo test bench
+
+# Installs the Debian packages vizrun builds against, if any is missing.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+# Builds in release mode and runs the seed config: writes out/seed/.
+demo: deps
+	$(SWIFT) build -c release --product vizrun
+	.build/release/vizrun Configs/seed.yaml
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Times vizrun against the equivalent Keras script (when TensorFlow is installed); see Docs/performance.md.
+bench: deps
+	$(SWIFT) build -c release --product vizrun
+	python3 Scripts/benchmark.py

@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "vizrun",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vizrun", targets: ["vizrun"]),
+        .library(name: "VizCore", targets: ["VizCore"]),
+        .library(name: "VizImage", targets: ["VizImage"]),
+        .library(name: "VizTesting", targets: ["VizTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C libraries from Debian
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        // MARK: - Engine and images
+        .target(name: "VizCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "VizImage", dependencies: ["VizCore", "CJPEG", "CPNG"]),
+
+        // MARK: - Built-in plugins
+        .target(name: "HDF5Loader", dependencies: ["VizCore", "CHDF5"], path: "Plugins/HDF5Loader"),
+        .target(name: "Activations", dependencies: ["VizCore", "VizImage"], path: "Plugins/Activations"),
+
+        // MARK: - Running a config, and the command
+        .target(name: "VizRunner", dependencies: ["VizCore", "VizImage", "HDF5Loader", "Activations"]),
+        .executableTarget(name: "vizrun", dependencies: [
+            "VizRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: - Tests
+        .target(name: "VizTesting", dependencies: ["VizCore"]),
+        .testTarget(name: "VizCoreTests", dependencies: ["VizCore", "VizTesting"]),
+        .testTarget(name: "VizImageTests", dependencies: ["VizImage", "VizTesting"]),
+        .testTarget(name: "HDF5LoaderTests", dependencies: ["HDF5Loader", "VizTesting"]),
+        .testTarget(name: "ActivationsTests", dependencies: ["Activations", "VizTesting"]),
+        .testTarget(name: "VizRunnerTests", dependencies: ["VizRunner", "VizTesting"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,68 @@
+import VizCore
+import VizImage
+
+/// The `activations` run's options (see Docs/config.md).
+struct ActivationsOptions {
+    /// Which layers, in model order.
+    var layers: [Model.Layer] = []
+    /// Channels to also draw alone, from every chosen layer.
+    var channels: [Int] = []
+    var imagesPerRow = 16
+    var margin = 0
+    var colormap = Colormap.named("viridis")!
+
+    init() {}
+
+    init(_ mapping: ConfigMapping, model: Model) throws {
+        layers = try Self.layers(mapping.optional("layers"), model: model)
+        if let node = mapping.optional("channels") {
+            channels = try node.list().map { item in
+                let channel = try item.int()
+                guard channel >= 0 else { throw item.error("channels are counted from 0") }
+                for layer in layers {
+                    let shape = model.outputShape(of: layer)
+                    if shape.count == 3, shape[2] >= 0, channel >= shape[2] {
+                        throw item.error("channel \(channel) is out of range: layer '\(layer.name)' has \(shape[2]) channels")
+                    }
+                }
+                return channel
+            }
+        }
+        if let node = mapping.optional("images_per_row") {
+            imagesPerRow = try node.int()
+            guard imagesPerRow > 0 else { throw node.error("images_per_row must be at least 1") }
+        }
+        if let node = mapping.optional("margin") {
+            margin = try node.int()
+            guard margin >= 0 else { throw node.error("margin cannot be negative") }
+        }
+        if let node = mapping.optional("colormap") {
+            let name = try node.string()
+            guard let map = Colormap.named(name) else {
+                let hint = Suggestions.closest(to: name, among: Colormap.allNames).map { "; did you mean '\($0)'?" } ?? ""
+                throw node.error("unknown colormap '\(name)' (known: \(Colormap.allNames.joined(separator: ", ")))\(hint)")
+            }
+            colormap = map
+        }
+        try mapping.rejectUnknownKeys()
+    }
+
+    /// `{first: N}` (the default is the book's 8), `all`, or a list of layer names.
+    private static func layers(_ node: ConfigNode?, model: Model) throws -> [Model.Layer] {
+        let computed = model.computedLayers
+        guard let node else { return Array(computed.prefix(8)) }
+        if node.isMapping {
+            let mapping = try node.mapping()
+            let first = try mapping.required("first")
+            let count = try first.int()
+            guard count > 0 else { throw first.error("first must be at least 1") }
+            try mapping.rejectUnknownKeys()
+            return Array(computed.prefix(count))
+        }
+        if node.isScalar, try node.string() == "all" { return computed }
+        return try node.list().map { item in
+            let name = try item.string()
+            do { return try model.requireLayer(name) } catch let error as VizError { throw item.error(error.message) }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+internal import CHDF5
+import VizCore
+
+/// Numeric datasets, read as Float32 whatever their stored type (libhdf5 converts float64,
+/// big-endian floats and integers on the way).
+extension HDF5Group {
+    /// The dataset at `relativePath` (which may contain `/`) with its shape; rank 0 is a scalar.
+    public func floatDataset(_ relativePath: String) throws -> Tensor {
+        let fullPath = memberPath(relativePath)
+        func failure(_ problem: String) -> VizError {
+            VizError("cannot read dataset \(fullPath): \(problem)", at: file.path)
+        }
+        guard contains(relativePath) else { throw failure("there is no such dataset") }
+        let dataset = H5Dopen2(id, relativePath, vizrun_H5P_DEFAULT())
+        guard dataset >= 0 else { throw failure(HDF5Library.lastError()) }
+        defer { H5Dclose(dataset) }
+        let fileType = H5Dget_type(dataset)
+        guard fileType >= 0 else { throw failure(HDF5Library.lastError()) }
+        defer { H5Tclose(fileType) }
+        let typeClass = H5Tget_class(fileType)
+        guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else { throw failure("it does not hold numbers") }
+
+        let space = H5Dget_space(dataset)
+        guard space >= 0 else { throw failure(HDF5Library.lastError()) }
+        defer { H5Sclose(space) }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank >= 0 else { throw failure(HDF5Library.lastError()) }
+        var dimensions = [hsize_t](repeating: 0, count: rank)
+        guard H5Sget_simple_extent_dims(space, &dimensions, nil) >= 0 else { throw failure(HDF5Library.lastError()) }
+        let shape = dimensions.map { Int($0) }
+        let count = shape.reduce(1, *)
+        // An empty ("null") dataspace has rank 0 like a scalar, but no element.
+        guard Int(H5Sget_simple_extent_npoints(space)) == count else { throw failure("it has no value") }
+
+        var scalars = [Float](repeating: 0, count: count)
+        if count > 0 {
+            let status = H5Dread(dataset, vizrun_H5T_NATIVE_FLOAT(), vizrun_H5S_ALL(), vizrun_H5S_ALL(),
+                                 vizrun_H5P_DEFAULT(), &scalars)
+            guard status >= 0 else { throw failure(HDF5Library.lastError()) }
+        }
+        return Tensor(shape: shape, scalars: scalars)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import VizCore
+
+/// Typed reads from `JSONSerialization` output, with errors that say which part of the
+/// model_config was malformed.
+struct KerasJSONParser {
+    /// The model file, where every error is located.
+    let location: String
+
+    func malformed(_ what: String, expected: String) -> VizError {
+        VizError("malformed model_config: \(what) should be \(expected)", at: location)
+    }
+
+    func object(_ value: Any?, _ what: String) throws -> [String: Any] {
+        guard let object = value as? [String: Any] else { throw malformed(what, expected: "an object") }
+        return object
+    }
+
+    func array(_ value: Any?, _ what: String) throws -> [Any] {
+        guard let array = value as? [Any] else { throw malformed(what, expected: "a list") }
+        return array
+    }
+
+    func string(_ value: Any?, _ what: String) throws -> String {
+        guard let string = value as? String else { throw malformed(what, expected: "a string") }
+        return string
+    }
+
+    // MARK: - Tensor references
+
+    /// `[name, node_index, tensor_index]`, with an optional fourth element (call kwargs) in Keras 2.
+    private func tripleReference(_ value: Any) -> KerasTensorReference? {
+        guard let list = value as? [Any], list.count == 3 || list.count == 4, let layer = list[0] as? String,
+              let node = list[1] as? Int, let tensor = list[2] as? Int else { return nil }
+        return KerasTensorReference(layer: layer, nodeIndex: node, tensorIndex: tensor)
+    }
+
+    /// `input_layers` / `output_layers`: a list of triples (Keras 2), or in Keras 3 a bare triple for a
+    /// single tensor, nested lists, or a dict, which Keras flattens in sorted key order.
+    func tensorReferences(_ value: Any?, _ what: String) throws -> [KerasTensorReference] {
+        if let value, let reference = tripleReference(value) { return [reference] }
+        if let list = value as? [Any] { return try list.flatMap { try tensorReferences($0, what) } }
+        if let dict = value as? [String: Any] {
+            return try dict.keys.sorted().flatMap { try tensorReferences(dict[$0], what) }
+        }
+        throw malformed(what, expected: "a list of [layer, node, tensor] references")
+    }
+
+    /// One entry of a layer's `inbound_nodes`, in either format:
+    /// - Keras 1/2, tf.keras: a list of `[name, node, tensor, kwargs]`, or a single such reference
+    ///   (TFOpLambda nodes are one level shallower); `_CONSTANT_VALUE` stands for a constant argument.
+    /// - Keras 3: `{"args": [...], "kwargs": {...}}` where tensors are `__keras_tensor__` objects.
+    func call(_ node: Any, _ what: String) throws -> KerasModelConfig.Call {
+        if let keras3 = node as? [String: Any] {
+            var inputs: [KerasTensorReference] = []
+            var hasConstants = false
+            try collectTensors(keras3["args"] ?? [], into: &inputs, hasConstants: &hasConstants, what)
+            return KerasModelConfig.Call(inputs: inputs, hasConstantArguments: hasConstants)
+        }
+        let list = try array(node, "\(what): inbound node")
+        let entries = list.first is String ? [node] : list
+        let references = try entries.map { entry in
+            guard let reference = tripleReference(entry) else {
+                throw malformed("\(what): inbound node", expected: "a list of [layer, node, tensor, kwargs] references")
+            }
+            return reference
+        }
+        let constant = "_CONSTANT_VALUE"
+        return KerasModelConfig.Call(inputs: references.filter { $0.layer != constant },
+                                     hasConstantArguments: references.contains { $0.layer == constant })
+    }
+
+    /// Walks Keras 3 call arguments, keeping the tensors in order and noting any other value.
+    private func collectTensors(_ value: Any, into inputs: inout [KerasTensorReference], hasConstants: inout Bool,
+                                _ what: String) throws {
+        if let list = value as? [Any] {
+            for item in list { try collectTensors(item, into: &inputs, hasConstants: &hasConstants, what) }
+            return
+        }
+        guard let object = value as? [String: Any], let className = object["class_name"] as? String else {
+            hasConstants = true
+            return
+        }
+        let config = object["config"] as? [String: Any]
+        switch className {
+        case "__keras_tensor__":
+            guard let history = config?["keras_history"], let reference = tripleReference(history) else {
+                throw malformed("\(what): keras_history", expected: "a [layer, node, tensor] reference")
+            }
+            inputs.append(reference)
+        case "__tuple__":
+            try collectTensors(config?["value"] ?? [], into: &inputs, hasConstants: &hasConstants, what)
+        default:
+            hasConstants = true
+        }
+    }
+}

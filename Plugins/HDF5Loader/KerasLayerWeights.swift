@@ -1,0 +1,72 @@
+import VizCore
+
+/// Where each layer's stored weights come from. Legacy `.h5` files key them by layer name; a
+/// `.keras` archive keys them by class-derived paths, so a loader for it brings its own source.
+protocol KerasWeightSource {
+    func weights(ofLayer layer: String) throws -> KerasLayerWeights
+}
+
+/// One layer's stored weights, handed out by name and checked against the shapes the layer's
+/// config implies, so a file whose weights do not fit its config fails with a precise message.
+struct KerasLayerWeights {
+    struct Stored {
+        /// As the file names it, e.g. `conv2d/kernel:0`.
+        let name: String
+        let value: Tensor
+    }
+
+    let layer: String
+    /// Where the weights were found, e.g. `/model_weights/conv2d`, for messages.
+    let origin: String
+    /// The model file, where every error is located.
+    let location: String
+    private var unclaimed: [Stored]
+    private(set) var parameterCount = 0
+
+    init(layer: String, origin: String, location: String, stored: [Stored]) {
+        self.layer = layer
+        self.origin = origin
+        self.location = location
+        unclaimed = stored
+    }
+
+    /// The weight called `role` (`kernel`, `bias`, …), matched on the last component of its stored
+    /// name without the TensorFlow `:0` suffix. `-1` in `shape` accepts any size.
+    mutating func take(_ role: String, shape expected: [Int]) throws -> Tensor {
+        guard let index = unclaimed.firstIndex(where: { Self.role(of: $0.name) == role }) else {
+            let held = unclaimed.isEmpty ? "holds none" : "holds only " + unclaimed.map(\.name).joined(separator: ", ")
+            throw VizError("layer '\(layer)' needs a weight '\(role)', but \(origin) \(held)", at: location)
+        }
+        let weight = unclaimed.remove(at: index)
+        let shape = weight.value.shape
+        guard shape.count == expected.count, zip(shape, expected).allSatisfy({ $1 < 0 || $0 == $1 }) else {
+            throw VizError("layer '\(layer)': weight '\(weight.name)' has shape \(Self.describe(shape)), "
+                           + "but the layer's config implies \(Self.describe(expected))", at: location)
+        }
+        parameterCount += weight.value.count
+        return weight.value
+    }
+
+    /// Fails if the file stores weights the layer's config gives no use for (e.g. a bias the config
+    /// says the layer does not have), which means config and weights disagree.
+    func requireAllTaken() throws {
+        guard unclaimed.isEmpty else {
+            throw VizError("layer '\(layer)' stores weights its config does not call for: "
+                           + unclaimed.map(\.name).joined(separator: ", "), at: location)
+        }
+    }
+
+    /// `conv2d/kernel:0` → `kernel`.
+    private static func role(of storedName: String) -> String {
+        let last = storedName.split(separator: "/").last.map(String.init) ?? storedName
+        guard let colon = last.lastIndex(of: ":"), last[last.index(after: colon)...].allSatisfy(\.isNumber) else {
+            return last
+        }
+        return String(last[..<colon])
+    }
+
+    /// A shape as Keras prints it, `(3, 3, 3, 32)`, with `None` for any size.
+    private static func describe(_ shape: [Int]) -> String {
+        "(" + shape.map { $0 < 0 ? "None" : String($0) }.joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+    }
+}

@@ -1,0 +1,20 @@
+#ifndef VIZRUN_CHDF5_SHIM_H
+#define VIZRUN_CHDF5_SHIM_H
+#include <hdf5.h>
+
+// HDF5 spells these as macros that expand to function calls or casts, which Swift cannot import.
+static inline hid_t vizrun_H5T_NATIVE_FLOAT(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t vizrun_H5T_NATIVE_DOUBLE(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t vizrun_H5T_NATIVE_INT64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t vizrun_H5T_C_S1(void) { return H5T_C_S1; }
+static inline hid_t vizrun_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
+static inline hid_t vizrun_H5P_DEFAULT(void) { return H5P_DEFAULT; }
+static inline hid_t vizrun_H5S_ALL(void) { return H5S_ALL; }
+static inline unsigned vizrun_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
+static inline size_t vizrun_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline unsigned vizrun_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
+static inline unsigned vizrun_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
+static inline hid_t vizrun_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t vizrun_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
+static inline hid_t vizrun_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
+#endif

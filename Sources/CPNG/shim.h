@@ -1,0 +1,4 @@
+#ifndef VIZRUN_CPNG_SHIM_H
+#define VIZRUN_CPNG_SHIM_H
+#include <png.h>
+#endif

@@ -1,0 +1,101 @@
+/// Single-precision matrix products on row-major buffers: the plain-Swift path under convolution and dense.
+///
+/// The kernel keeps a 4×16 block of C in registers and streams one row of B per step of k,
+/// so every loaded B vector is used four times.
+enum Gemm {
+    /// `c[m×n] (+)= a[m×k] · b[k×n]`, with row strides `lda`, `ldb`, `ldc`.
+    static func multiply(m: Int, n: Int, k: Int,
+                         a: UnsafePointer<Float>, lda: Int,
+                         b: UnsafePointer<Float>, ldb: Int,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        if !accumulate {
+            for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) }
+        }
+        let kBlock = 256
+        var k0 = 0
+        while k0 < k {
+            let kc = min(kBlock, k - k0)
+            var row = 0
+            while row + 4 <= m {
+                block4(n: n, k: kc, a: a + row * lda + k0, lda: lda, b: b + k0 * ldb, ldb: ldb,
+                       c: c + row * ldc, ldc: ldc)
+                row += 4
+            }
+            while row < m {
+                block1(n: n, k: kc, a: a + row * lda + k0, b: b + k0 * ldb, ldb: ldb, c: c + row * ldc)
+                row += 1
+            }
+            k0 += kc
+        }
+    }
+
+    @inline(__always)
+    private static func block4(n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                               b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
+        let c0 = c, c1 = c + ldc, c2 = c + 2 * ldc, c3 = c + 3 * ldc
+        var column = 0
+        while column + 16 <= n {
+            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+            var bp = b + column
+            for step in 0..<k {
+                let bv = UnsafeRawPointer(bp).loadUnaligned(as: SIMD16<Float>.self)
+                s0 += a0[step] * bv
+                s1 += a1[step] * bv
+                s2 += a2[step] * bv
+                s3 += a3[step] * bv
+                bp += ldb
+            }
+            add(s0, to: c0 + column); add(s1, to: c1 + column); add(s2, to: c2 + column); add(s3, to: c3 + column)
+            column += 16
+        }
+        while column < n {
+            var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+            for step in 0..<k {
+                let bv = b[step * ldb + column]
+                s0 += a0[step] * bv; s1 += a1[step] * bv; s2 += a2[step] * bv; s3 += a3[step] * bv
+            }
+            c0[column] += s0; c1[column] += s1; c2[column] += s2; c3[column] += s3
+            column += 1
+        }
+    }
+
+    @inline(__always)
+    private static func block1(n: Int, k: Int, a: UnsafePointer<Float>,
+                               b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>) {
+        var column = 0
+        while column + 16 <= n {
+            var s = SIMD16<Float>()
+            for step in 0..<k {
+                s += a[step] * UnsafeRawPointer(b + step * ldb + column).loadUnaligned(as: SIMD16<Float>.self)
+            }
+            add(s, to: c + column)
+            column += 16
+        }
+        while column < n {
+            var s: Float = 0
+            for step in 0..<k { s += a[step] * b[step * ldb + column] }
+            c[column] += s
+            column += 1
+        }
+    }
+
+    @inline(__always)
+    private static func add(_ value: SIMD16<Float>, to pointer: UnsafeMutablePointer<Float>) {
+        let raw = UnsafeMutableRawPointer(pointer)
+        raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) + value, as: SIMD16<Float>.self)
+    }
+
+    /// The transpose of a row-major `rows×columns` matrix.
+    static func transpose(_ matrix: [Float], rows: Int, columns: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: matrix.count)
+        matrix.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                for row in 0..<rows {
+                    for column in 0..<columns { target[column * rows + row] = source[row * columns + column] }
+                }
+            }
+        }
+        return out
+    }
+}

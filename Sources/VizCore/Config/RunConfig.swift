@@ -1,0 +1,175 @@
+import Foundation
+
+/// A decoded run config: the user's contract (see Docs/config.md). Paths are absolute, resolved
+/// against the config file's folder.
+public struct RunConfig {
+    public var file: String
+    public var model: ModelSpec
+    public var input: InputConfig
+    public var output: OutputConfig
+    public var runs: [RunSpec]
+
+    public struct InputConfig {
+        /// Image or `.npy` files, globs and folders expanded, in order.
+        public var images: [String]
+        /// (height, width); nil = the model's input size.
+        public var size: (height: Int, width: Int)?
+        public var resize: String
+        /// `rgb`, `bgr` or `grayscale`; nil = follow the model's channel count.
+        public var color: String?
+        public var scale: Double?
+        public var offset: Double?
+        public var mean: [Double]?
+        public var std: [Double]?
+        public var preset: String?
+
+        public static let resizeFilters = ["nearest", "bilinear", "bicubic"]
+        public static let colors = ["rgb", "bgr", "grayscale"]
+        public static let presets = ["caffe", "vgg16", "tf", "torch"]
+        static let imageExtensions = ["jpg", "jpeg", "png", "npy"]
+    }
+
+    public struct OutputConfig {
+        public var dir: String
+        public var arrays: Bool
+    }
+
+    public struct RunSpec {
+        public var visualizer: String
+        public var name: String
+        /// The run's mapping; `visualizer` and `name` are already read.
+        public var options: ConfigMapping
+        public var node: ConfigNode
+    }
+}
+
+// MARK: - Decoding
+
+extension RunConfig {
+    public static let topLevelKeys = ["model", "input", "output", "runs"]
+
+    /// Reads and checks a config file. Visualizer options are checked later, against the model.
+    public static func load(file: String) throws -> RunConfig {
+        let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
+        return try decode(ConfigNode.load(file: absolute))
+    }
+
+    public static func decode(_ document: ConfigNode) throws -> RunConfig {
+        let root = try document.mapping()
+        let model = try decodeModel(root.required("model"))
+        let input = try decodeInput(root.required("input"))
+        let output = try decodeOutput(root.optional("output"), file: document.file)
+        let runsNode = try root.required("runs")
+        let runNodes = try runsNode.sequence()
+        guard !runNodes.isEmpty else { throw runsNode.error("list at least one run") }
+        var runs: [RunSpec] = []
+        var counts: [String: Int] = [:]
+        for node in runNodes {
+            let mapping = try node.mapping()
+            let visualizer = try mapping.required("visualizer").string()
+            let name: String
+            if let explicit = mapping.optional("name") {
+                name = try explicit.string()
+                if runs.contains(where: { $0.name == name }) { throw explicit.error("two runs are named '\(name)'") }
+            } else {
+                counts[visualizer, default: 0] += 1
+                name = counts[visualizer]! == 1 ? visualizer : "\(visualizer)_\(counts[visualizer]!)"
+            }
+            runs.append(RunSpec(visualizer: visualizer, name: name, options: mapping, node: node))
+        }
+        try root.rejectUnknownKeys()
+        return RunConfig(file: document.file, model: model, input: input, output: output, runs: runs)
+    }
+
+    private static func decodeModel(_ node: ConfigNode) throws -> ModelSpec {
+        if node.isScalar { return ModelSpec(path: try existingFile(node)) }
+        let mapping = try node.mapping()
+        var spec = ModelSpec(path: try existingFile(mapping.required("path")))
+        spec.loader = try mapping.optional("loader")?.string()
+        spec.labels = try mapping.optional("labels").map(existingFile)
+        spec.architecture = try mapping.optional("architecture").map(existingFile)
+        try mapping.rejectUnknownKeys()
+        return spec
+    }
+
+    private static func existingFile(_ node: ConfigNode) throws -> String {
+        let path = try node.path()
+        guard FileManager.default.fileExists(atPath: path) else { throw node.error("no such file: \(path)") }
+        return path
+    }
+
+    private static func decodeInput(_ node: ConfigNode) throws -> InputConfig {
+        let mapping = try node.mapping()
+        var images: [String] = []
+        for item in try mapping.required("images").list() {
+            let matches = try expandImages(item)
+            guard !matches.isEmpty else { throw item.error("no image files match '\(try item.string())'") }
+            images.append(contentsOf: matches.filter { !images.contains($0) })
+        }
+        var config = InputConfig(images: images, size: nil, resize: "nearest")
+        if let size = mapping.optional("size") {
+            let values = try size.sequence()
+            guard values.count == 2 else { throw size.error("size is [height, width]") }
+            let (height, width) = (try values[0].int(), try values[1].int())
+            guard height > 0, width > 0 else { throw size.error("size must be positive") }
+            config.size = (height, width)
+        }
+        if let node = mapping.optional("resize") { config.resize = try choice(node, InputConfig.resizeFilters) }
+        config.color = try mapping.optional("color").map { try choice($0, InputConfig.colors) }
+        config.preset = try mapping.optional("preset").map { try choice($0, InputConfig.presets) }
+        config.scale = try mapping.optional("scale")?.double()
+        config.offset = try mapping.optional("offset")?.double()
+        config.mean = try mapping.optional("mean").map { try $0.list().map { try $0.double() } }
+        config.std = try mapping.optional("std").map { node in
+            let values = try node.list().map { try $0.double() }
+            guard values.allSatisfy({ $0 != 0 }) else { throw node.error("std must not contain 0") }
+            return values
+        }
+        try mapping.rejectUnknownKeys()
+        return config
+    }
+
+    /// A file, a folder (its images, sorted) or a glob pattern.
+    private static func expandImages(_ node: ConfigNode) throws -> [String] {
+        let pattern = try node.path()
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: pattern, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { return [pattern] }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: pattern)) ?? []
+            return names.filter { InputConfig.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+                .sorted().map { (pattern as NSString).appendingPathComponent($0) }
+        }
+        guard pattern.contains(where: { "*?[".contains($0) }) else { throw node.error("no such file: \(pattern)") }
+        return Glob.match(pattern).filter { InputConfig.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+    }
+
+    private static func choice(_ node: ConfigNode, _ options: [String]) throws -> String {
+        let value = try node.string()
+        guard options.contains(value) else {
+            let hint = Suggestions.closest(to: value, among: options).map { "; did you mean '\($0)'?" } ?? ""
+            throw node.error("'\(value)' is not one of \(options.joined(separator: ", "))\(hint)")
+        }
+        return value
+    }
+
+    private static func decodeOutput(_ node: ConfigNode?, file: String) throws -> OutputConfig {
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        var output = OutputConfig(dir: folder.appendingPathComponent("out").path, arrays: true)
+        guard let node else { return output }
+        let mapping = try node.mapping()
+        if let dir = mapping.optional("dir") { output.dir = try dir.path() }
+        if let arrays = mapping.optional("arrays") { output.arrays = try arrays.bool() }
+        try mapping.rejectUnknownKeys()
+        return output
+    }
+}
+
+/// Shell-style wildcard expansion of one pattern, sorted.
+enum Glob {
+    static func match(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard glob(pattern, 0, nil, &result) == 0 else { return [] }
+        return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+    }
+}

@@ -1,0 +1,153 @@
+/// Ops wired into a directed acyclic graph, in topological order.
+///
+/// A forward pass computes only what the requested nodes depend on, stops after the deepest of
+/// them, and frees each intermediate tensor once its last consumer has run.
+public final class Graph {
+    public struct Node {
+        public let name: String
+        public let op: Op
+        /// Indices of the nodes feeding this one, all smaller than its own index.
+        public let inputs: [Int]
+        /// The shape inferred from the declared input shapes (batch axis 1; `-1` unknown).
+        public let shape: [Int]
+    }
+
+    public private(set) var nodes: [Node] = []
+    private var indexByName: [String: Int] = [:]
+
+    public init() {}
+
+    /// The index of every `InputOp` node, in the order they were added.
+    public var inputNodes: [Int] { nodes.indices.filter { nodes[$0].op is InputOp } }
+
+    public func index(of name: String) -> Int? { indexByName[name] }
+
+    /// Appends a node after checking its inputs exist and its shape can be inferred.
+    @discardableResult
+    public func add(_ name: String, _ op: Op, inputs: [Int] = []) throws -> Int {
+        guard indexByName[name] == nil else { throw VizError("two nodes are named '\(name)'") }
+        guard inputs.allSatisfy({ $0 >= 0 && $0 < nodes.count }) else {
+            throw VizError("'\(name)' takes an input that is not in the graph yet")
+        }
+        let shape: [Int]
+        if let input = op as? InputOp {
+            shape = [1] + input.shape.dropFirst()
+        } else {
+            do { shape = try op.outputShape(for: inputs.map { nodes[$0].shape }) } catch let error as VizError {
+                throw VizError(error.message, at: name)
+            }
+        }
+        nodes.append(Node(name: name, op: op, inputs: inputs, shape: shape))
+        indexByName[name] = nodes.count - 1
+        return nodes.count - 1
+    }
+
+    // MARK: - Forward
+
+    /// Runs the graph and returns the outputs of `targets`.
+    public func evaluate(_ feeds: [Tensor], targets: [Int]) throws -> [Int: Tensor] {
+        try run(feeds, targets: targets, keepAll: false)
+    }
+
+    /// Runs the graph up to the deepest of `targets`, keeping every value a backward pass needs.
+    public func trace(_ feeds: [Tensor], upTo targets: [Int]) throws -> Trace {
+        Trace(graph: self, values: try run(feeds, targets: targets, keepAll: true))
+    }
+
+    private func run(_ feeds: [Tensor], targets: [Int], keepAll: Bool) throws -> [Int: Tensor] {
+        let inputs = inputNodes
+        guard feeds.count == inputs.count else {
+            throw VizError("the model takes \(inputs.count) input(s), got \(feeds.count)")
+        }
+        let needed = ancestors(of: targets)
+        let wanted = Set(targets)
+        let last = targets.max() ?? -1
+        // How many needed consumers each node still has: a value is freed when this reaches zero.
+        var remainingUses = [Int](repeating: 0, count: nodes.count)
+        for index in needed { for input in nodes[index].inputs { remainingUses[input] += 1 } }
+
+        var values: [Int: Tensor] = [:]
+        var shapes: [Int: [Int]] = [:]
+        for index in 0...max(last, 0) where needed.contains(index) {
+            let node = nodes[index]
+            if let input = node.op as? InputOp {
+                let feed = feeds[inputs.firstIndex(of: index)!]
+                guard input.accepts(feed.shape) else {
+                    throw VizError("the model expects input shape \(ShapeCheck.describe(input.shape)), got \(ShapeCheck.describe(feed.shape))",
+                                   at: node.name)
+                }
+                values[index] = feed
+                shapes[index] = feed.shape
+                continue
+            }
+            do { shapes[index] = try node.op.outputShape(for: node.inputs.map { shapes[$0]! }) } catch let error as VizError {
+                throw VizError(error.message, at: node.name)
+            }
+            values[index] = node.op.forward(node.inputs.map { values[$0]! })
+            if !keepAll {
+                for input in node.inputs {
+                    remainingUses[input] -= 1
+                    if remainingUses[input] == 0, !wanted.contains(input) { values[input] = nil }
+                }
+            }
+        }
+        return keepAll ? values : values.filter { wanted.contains($0.key) }
+    }
+
+    /// `targets` and every node they depend on.
+    func ancestors(of targets: [Int]) -> Set<Int> {
+        var seen = Set<Int>()
+        var stack = targets
+        while let index = stack.popLast() {
+            guard seen.insert(index).inserted else { continue }
+            stack.append(contentsOf: nodes[index].inputs)
+        }
+        return seen
+    }
+}
+
+/// The values of one forward pass, kept for differentiating back through it.
+public struct Trace {
+    public let graph: Graph
+    public let values: [Int: Tensor]
+
+    public func value(_ node: Int) -> Tensor? { values[node] }
+
+    /// Reverse-mode differentiation: given d(loss)/d(output) at some nodes, returns d(loss)/d(output)
+    /// at each node of `wrt` (zeros where the loss does not depend on it).
+    public func gradients(seeds: [Int: Tensor], wrt: [Int]) throws -> [Int: Tensor] {
+        var gradients = seeds
+        let deepest = seeds.keys.max() ?? -1
+        let shallowest = wrt.min() ?? 0
+        // Only nodes on a path from `wrt` to the seeds need their inputs' gradients.
+        let upstream = graph.ancestors(of: Array(seeds.keys))
+        for index in stride(from: deepest, through: shallowest, by: -1) where upstream.contains(index) {
+            guard let outputGradient = gradients[index] else { continue }
+            let node = graph.nodes[index]
+            if node.op is InputOp || node.inputs.isEmpty { continue }
+            guard let output = values[index] else {
+                throw VizError("the forward pass did not reach this layer", at: node.name)
+            }
+            let inputGradients = node.op.inputGradients(node.inputs.map { values[$0]! }, output: output,
+                                                        outputGradient: outputGradient)
+            for (input, gradient) in zip(node.inputs, inputGradients) where input >= shallowest {
+                if var existing = gradients[input] {
+                    existing.scalars.withUnsafeMutableBufferPointer { sum in
+                        gradient.scalars.withUnsafeBufferPointer { add in
+                            for i in sum.indices { sum[i] += add[i] }
+                        }
+                    }
+                    gradients[input] = existing
+                } else {
+                    gradients[input] = gradient
+                }
+            }
+            if !wrt.contains(index) { gradients[index] = nil }
+        }
+        var result: [Int: Tensor] = [:]
+        for node in wrt {
+            result[node] = gradients[node] ?? Tensor(zeros: values[node]?.shape ?? graph.nodes[node].shape)
+        }
+        return result
+    }
+}

@@ -1,0 +1,73 @@
+/// A loaded network: its graph of ops, and the layers a user names in configs.
+///
+/// A Keras layer may become several nodes (a convolution and its fused activation); `outputNode`
+/// is what the layer returns, `preActivationNode` the value before a fused activation.
+public final class Model {
+    public struct Layer {
+        public let name: String
+        /// The Keras class name (`Conv2D`, `Dense`, …).
+        public let className: String
+        public let outputNode: Int
+        public let preActivationNode: Int?
+        /// Names of the layers feeding this one.
+        public let inputLayers: [String]
+        public let parameterCount: Int
+
+        public init(name: String, className: String, outputNode: Int, preActivationNode: Int? = nil,
+                    inputLayers: [String], parameterCount: Int) {
+            self.name = name
+            self.className = className
+            self.outputNode = outputNode
+            self.preActivationNode = preActivationNode
+            self.inputLayers = inputLayers
+            self.parameterCount = parameterCount
+        }
+    }
+
+    public let graph: Graph
+    /// In the model's own order, input layers first.
+    public let layers: [Layer]
+    /// Where the model came from, for messages and the manifest.
+    public let path: String
+    public let loaderName: String
+    /// Free-form facts from the file (e.g. `keras_version`), shown by `vizrun inspect`.
+    public let metadata: [String: String]
+    public let outputLayers: [String]
+
+    public init(graph: Graph, layers: [Layer], outputLayers: [String], path: String, loaderName: String,
+                metadata: [String: String] = [:]) {
+        self.graph = graph
+        self.layers = layers
+        self.outputLayers = outputLayers
+        self.path = path
+        self.loaderName = loaderName
+        self.metadata = metadata
+    }
+
+    public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
+
+    /// The layer, or an error that names the model file and suggests the closest layer names.
+    public func requireLayer(_ name: String, at location: String? = nil) throws -> Layer {
+        if let layer = layer(named: name) { return layer }
+        let hint = Suggestions.closest(to: name, among: layers.map(\.name)).map { "; did you mean '\($0)'?" }
+            ?? "; `vizrun inspect \(path)` lists its layers"
+        throw VizError("no layer named '\(name)' in \(path)\(hint)", at: location)
+    }
+
+    /// The declared input shape without the batch axis (`-1` where any size is accepted).
+    public var inputShape: [Int] {
+        guard let index = graph.inputNodes.first, let op = graph.nodes[index].op as? InputOp else { return [] }
+        return Array(op.shape.dropFirst())
+    }
+
+    /// The inferred output shape of a layer without the batch axis.
+    public func outputShape(of layer: Layer) -> [Int] {
+        Array(graph.nodes[layer.outputNode].shape.dropFirst())
+    }
+
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
+    /// Layers other than inputs, in model order: what "the first 8 layers" counts (as `model.layers[:8]`
+    /// does in Keras for a Sequential model, which has no InputLayer in that list).
+    public var computedLayers: [Layer] { layers.filter { !(graph.nodes[$0.outputNode].op is InputOp) } }
+}

@@ -1,0 +1,42 @@
+/// A primitive of the engine: its forward pass and its vector-Jacobian product, side by side.
+///
+/// Shapes include the batch axis. In static shape inference an unknown dimension is `-1`.
+/// Ops never need weight gradients: visualisation only differentiates with respect to inputs
+/// and intermediate outputs.
+public protocol Op: AnyObject {
+    /// The Keras-style name of the operation, for messages ("Conv2D", "relu", …).
+    var kind: String { get }
+
+    /// The output shape for these input shapes, or a `VizError` that says why they do not fit.
+    func outputShape(for inputShapes: [[Int]]) throws -> [Int]
+
+    func forward(_ inputs: [Tensor]) -> Tensor
+
+    /// d(loss)/d(each input), given the forward's inputs, its output and d(loss)/d(output).
+    func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor]
+
+    /// How many weights the op holds (for the model summary).
+    var parameterCount: Int { get }
+}
+
+// MARK: - Default implementations
+
+extension Op {
+    public var parameterCount: Int { 0 }
+}
+
+/// Checks shared by ops: arity and rank of the inputs.
+enum ShapeCheck {
+    static func single(_ shapes: [[Int]], _ kind: String, rank: Int? = nil) throws -> [Int] {
+        guard shapes.count == 1 else { throw VizError("\(kind) takes one input, got \(shapes.count)") }
+        if let rank, shapes[0].count != rank {
+            throw VizError("\(kind) needs a rank-\(rank) input (batch included), got shape \(describe(shapes[0]))")
+        }
+        return shapes[0]
+    }
+
+    /// A shape as Keras prints it: `(None, 148, 148, 32)`.
+    static func describe(_ shape: [Int]) -> String {
+        "(" + shape.map { $0 < 0 ? "None" : String($0) }.joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+    }
+}

@@ -1,0 +1,62 @@
+/// Keras/TensorFlow padding modes and the window geometry they give along one spatial axis.
+public enum Padding: String, Sendable {
+    case valid, same
+
+    /// Output length and padding before, for an axis of `size` with kernel `kernel`, stride and dilation.
+    /// SAME puts the odd padding element after (bottom/right), as TensorFlow does.
+    func geometry(size: Int, kernel: Int, stride: Int, dilation: Int = 1) -> (output: Int, padBefore: Int) {
+        let effective = (kernel - 1) * dilation + 1
+        switch self {
+        case .valid:
+            return (size < effective ? 0 : (size - effective) / stride + 1, 0)
+        case .same:
+            let output = (size + stride - 1) / stride
+            let total = max((output - 1) * stride + effective - size, 0)
+            return (output, total / 2)
+        }
+    }
+}
+
+/// A 2-D window sliding over NHWC tensors: shared by convolution and pooling.
+struct Window2D {
+    var kernel: (h: Int, w: Int)
+    var strides: (h: Int, w: Int)
+    var dilation: (h: Int, w: Int) = (1, 1)
+    var padding: Padding
+
+    /// The NHWC output shape's spatial part, `-1` staying unknown.
+    func outputSize(height: Int, width: Int, kind: String) throws -> (h: Int, w: Int) {
+        func axis(_ size: Int, _ k: Int, _ s: Int, _ d: Int, _ name: String) throws -> Int {
+            if size < 0 { return -1 }
+            let out = padding.geometry(size: size, kernel: k, stride: s, dilation: d).output
+            guard out > 0 else {
+                throw VizError("\(kind) window of \(name) \((k - 1) * d + 1) does not fit an input \(name) of \(size) with padding '\(padding.rawValue)'")
+            }
+            return out
+        }
+        return (try axis(height, kernel.h, strides.h, dilation.h, "height"),
+                try axis(width, kernel.w, strides.w, dilation.w, "width"))
+    }
+
+    /// Geometry for a concrete input.
+    func plan(height: Int, width: Int) -> Plan {
+        let rows = padding.geometry(size: height, kernel: kernel.h, stride: strides.h, dilation: dilation.h)
+        let cols = padding.geometry(size: width, kernel: kernel.w, stride: strides.w, dilation: dilation.w)
+        return Plan(inHeight: height, inWidth: width, outHeight: rows.output, outWidth: cols.output,
+                    padTop: rows.padBefore, padLeft: cols.padBefore, window: self)
+    }
+
+    struct Plan {
+        var inHeight, inWidth, outHeight, outWidth, padTop, padLeft: Int
+        var window: Window2D
+
+        /// Input row of kernel row `ky` for output row `oy` (may be outside the image).
+        @inline(__always) func inputRow(_ oy: Int, _ ky: Int) -> Int {
+            oy * window.strides.h - padTop + ky * window.dilation.h
+        }
+
+        @inline(__always) func inputColumn(_ ox: Int, _ kx: Int) -> Int {
+            ox * window.strides.w - padLeft + kx * window.dilation.w
+        }
+    }
+}

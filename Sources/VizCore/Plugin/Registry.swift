@@ -1,0 +1,57 @@
+/// The loaders and visualizers vizrun knows, with where each came from.
+///
+/// Built-ins register at launch from one explicit list; plugins register through the same calls.
+public final class Registry {
+    public struct Entry<T> {
+        public let type: T
+        public let name: String
+        public let summary: String
+        /// `built-in`, or the path of the plugin library.
+        public let origin: String
+    }
+
+    public private(set) var loaders: [Entry<ModelLoader.Type>] = []
+    public private(set) var visualizers: [Entry<Visualizer.Type>] = []
+
+    public init() {}
+
+    public func register(loader: ModelLoader.Type, origin: String = "built-in") throws {
+        if let existing = loaders.first(where: { $0.name == loader.name }) {
+            throw VizError("two model loaders are named '\(loader.name)': from \(existing.origin) and from \(origin)")
+        }
+        loaders.append(Entry(type: loader, name: loader.name, summary: loader.summary, origin: origin))
+    }
+
+    public func register(visualizer: Visualizer.Type, origin: String = "built-in") throws {
+        if let existing = visualizers.first(where: { $0.name == visualizer.name }) {
+            throw VizError("two visualizers are named '\(visualizer.name)': from \(existing.origin) and from \(origin)")
+        }
+        visualizers.append(Entry(type: visualizer, name: visualizer.name, summary: visualizer.summary, origin: origin))
+    }
+
+    /// The loader the spec names, or the one whose extensions match the file.
+    public func loader(for spec: ModelSpec) throws -> ModelLoader {
+        if let name = spec.loader {
+            guard let entry = loaders.first(where: { $0.name == name }) else {
+                let hint = Suggestions.closest(to: name, among: loaders.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+                throw VizError("no model loader named '\(name)' (known: \(loaders.map(\.name).joined(separator: ", ")))\(hint)")
+            }
+            return entry.type.init()
+        }
+        let lowered = spec.path.lowercased()
+        guard let entry = loaders.first(where: { $0.type.fileExtensions.contains { lowered.hasSuffix($0) } }) else {
+            let known = loaders.flatMap { $0.type.fileExtensions }.joined(separator: ", ")
+            throw VizError("no model loader reads this kind of file (known extensions: \(known)); name one with `loader:`",
+                           at: spec.path)
+        }
+        return entry.type.init()
+    }
+
+    public func visualizer(named name: String) throws -> Visualizer {
+        guard let entry = visualizers.first(where: { $0.name == name }) else {
+            let hint = Suggestions.closest(to: name, among: visualizers.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+            throw VizError("no visualizer named '\(name)' (known: \(visualizers.map(\.name).joined(separator: ", ")))\(hint)")
+        }
+        return entry.type.init()
+    }
+}

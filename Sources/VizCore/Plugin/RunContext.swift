@@ -1,0 +1,33 @@
+/// One input, prepared for the model.
+public struct RunInput: Sendable {
+    /// A short name unique within the run (the file name without extension: `cat.1700`).
+    public let id: String
+    public let path: String
+    /// Preprocessed, with a batch axis of 1: (1, H, W, C).
+    public let tensor: Tensor
+    /// The decoded image at its own size, for overlays; nil when the input was an `.npy` array.
+    public let original: Bitmap?
+
+    public init(id: String, path: String, tensor: Tensor, original: Bitmap?) {
+        self.id = id
+        self.path = path
+        self.tensor = tensor
+        self.original = original
+    }
+}
+
+/// What a visualizer gets for one run.
+public final class RunContext {
+    public let model: Model
+    public let inputs: [RunInput]
+    /// The run's name: the first folder of every artifact path it writes.
+    public let runName: String
+    public let sink: ArtifactSink
+
+    public init(model: Model, inputs: [RunInput], runName: String, sink: ArtifactSink) {
+        self.model = model
+        self.inputs = inputs
+        self.runName = runName
+        self.sink = sink
+    }
+}

@@ -1,0 +1,52 @@
+/// A dense Float32 array in row-major order. Images and feature maps are NHWC, Keras's order.
+///
+/// Value semantics come from the `[Float]` storage: copies are cheap until one side writes.
+public struct Tensor: Equatable, Sendable {
+    public private(set) var shape: [Int]
+    public var scalars: [Float]
+
+    public init(shape: [Int], scalars: [Float]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        precondition(shape.reduce(1, *) == scalars.count,
+                     "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    public init(zeros shape: [Int]) {
+        self.init(shape: shape, repeating: 0)
+    }
+
+    public init(shape: [Int], repeating value: Float) {
+        self.init(shape: shape, scalars: [Float](repeating: value, count: shape.reduce(1, *)))
+    }
+
+    public var count: Int { scalars.count }
+    public var rank: Int { shape.count }
+
+    /// The same scalars seen with another shape of the same size.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        Tensor(shape: newShape, scalars: scalars)
+    }
+
+    /// Item `index` of the leading (batch) axis, keeping that axis with size 1.
+    public func batchItem(_ index: Int) -> Tensor {
+        let itemSize = count / shape[0]
+        let start = index * itemSize
+        return Tensor(shape: [1] + shape.dropFirst(), scalars: Array(scalars[start..<(start + itemSize)]))
+    }
+
+    /// Tensors of equal shape joined along a new leading axis... or, when they already have a batch
+    /// axis, along that axis.
+    public static func concatenatingBatches(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty)
+        let itemShape = Array(parts[0].shape.dropFirst())
+        precondition(parts.allSatisfy { Array($0.shape.dropFirst()) == itemShape }, "batch items differ in shape")
+        var scalars = [Float]()
+        scalars.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { scalars.append(contentsOf: part.scalars) }
+        return Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + itemShape, scalars: scalars)
+    }
+
+    public var maxAbs: Float { scalars.reduce(0) { max($0, abs($1)) } }
+}

@@ -1,0 +1,14 @@
+import Activations
+import HDF5Loader
+import VizCore
+
+extension Registry {
+    /// Every loader and visualizer that ships with vizrun: the one list of built-ins.
+    public static func builtins() -> Registry {
+        let registry = Registry()
+        // Built-in names are distinct, so registering them cannot clash.
+        try! registry.register(loader: HDF5ModelLoader.self)
+        try! registry.register(visualizer: ActivationsVisualizer.self)
+        return registry
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import VizCore
+import VizImage
+
+/// Carries out a config: load the model, check every run's options, prepare the inputs, run each
+/// visualizer, and write the artifacts and `manifest.json`.
+public final class Runner {
+    public static let version = "0.1.0"
+
+    public let registry: Registry
+    /// Where progress lines go (stderr in the command, nowhere in tests).
+    public var log: (String) -> Void
+
+    public init(registry: Registry, log: @escaping (String) -> Void = { _ in }) {
+        self.registry = registry
+        self.log = log
+    }
+
+    /// Runs the config at `path`; returns the manifest it wrote.
+    @discardableResult
+    public func run(configAt path: String, force: Bool = false) throws -> Manifest {
+        let config = try RunConfig.load(file: path)
+        let loader = try registry.loader(for: config.model)
+        let model = try loader.load(config.model)
+
+        // Every run's options are checked against the model before any heavy work starts.
+        var visualizers: [(RunConfig.RunSpec, Visualizer)] = []
+        for spec in config.runs {
+            let visualizer: Visualizer
+            do { visualizer = try registry.visualizer(named: spec.visualizer) } catch let error as VizError {
+                throw spec.node.error(error.message)
+            }
+            try visualizer.configure(spec.options, model: model)
+            visualizers.append((spec, visualizer))
+        }
+
+        let inputs = try InputPreparation(config: config.input, model: model).prepareAll()
+        let folder = try OutputFolder(path: config.output.dir, force: force)
+        do {
+            var runs: [Manifest.RunRecord] = []
+            for (spec, visualizer) in visualizers {
+                log("\(spec.name): \(spec.visualizer) on \(inputs.count) input(s)")
+                let sink = RunSink(folder: folder, runName: SafeName.component(spec.name),
+                                   wantsArrays: config.output.arrays)
+                let started = DispatchTime.now()
+                try visualizer.run(RunContext(model: model, inputs: inputs, runName: spec.name, sink: sink))
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+                runs.append(Manifest.RunRecord(name: spec.name, visualizer: spec.visualizer,
+                                               seconds: (seconds * 1000).rounded() / 1000, artifacts: sink.records))
+            }
+            let manifest = Manifest(
+                vizrun: Self.version,
+                model: Manifest.ModelRecord(path: model.path, loader: model.loaderName,
+                                            layers: model.layers.count,
+                                            inputShape: model.inputShape.map { $0 < 0 ? nil : $0 }),
+                inputs: inputs.map { Manifest.InputRecord(id: $0.id, path: $0.path, shape: Array($0.tensor.shape.dropFirst())) },
+                runs: runs)
+            try folder.commit(manifest)
+            log("wrote \(runs.reduce(0) { $0 + $1.artifacts.count }) artifacts and manifest.json to \(folder.root.path)")
+            return manifest
+        } catch {
+            folder.discard()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import VizCore
+import XCTest
+
+/// Fails unless `actual` has `expected`'s shape and every element is within
+/// `tolerance × max|expected|` of it (with a floor of `tolerance` for all-zero references).
+public func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float = 1e-4, _ message: String = "",
+                        file: StaticString = #filePath, line: UInt = #line) {
+    guard actual.shape == expected.shape else {
+        XCTFail("shape \(actual.shape) != expected \(expected.shape) \(message)", file: file, line: line)
+        return
+    }
+    let scale = expected.maxAbs > 0 ? expected.maxAbs : 1
+    var worst: Float = 0
+    var worstIndex = 0
+    for index in 0..<actual.count {
+        let difference = abs(actual.scalars[index] - expected.scalars[index])
+        if !(difference <= worst) { worst = difference; worstIndex = index }
+    }
+    if !(worst <= tolerance * scale) {
+        XCTFail("largest difference \(worst) at flat index \(worstIndex) (got \(actual.scalars[worstIndex]), "
+                + "expected \(expected.scalars[worstIndex])) exceeds \(tolerance) × \(scale) \(message)",
+                file: file, line: line)
+    }
+}
+
+/// Committed test fixtures, under `Tests/Fixtures` of the vizrun checkout.
+public enum Fixtures {
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Tests/Fixtures")
+
+    public static func path(_ relative: String) -> String {
+        root.appendingPathComponent(relative).path
+    }
+
+    public static func tensor(_ relative: String) throws -> Tensor {
+        try Tensor(npyFileAt: path(relative))
+    }
+}

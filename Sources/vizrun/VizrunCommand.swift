@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import VizCore
+import VizRunner
+
+@main
+struct VizrunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vizrun",
+        abstract: "See what a convolutional network has learned: activations, filter patterns, heatmaps.",
+        version: Runner.version,
+        subcommands: [Run.self, Plugins.self, Inspect.self],
+        defaultSubcommand: Run.self)
+}
+
+/// Options every subcommand shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Threads for the heavy ops (default: VIZRUN_THREADS or every core).")
+    var threads: Int?
+
+    func apply() throws {
+        if let threads {
+            guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
+            Parallelism.threads = threads
+        }
+    }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning a `VizError` into one line on stderr and exit status 1.
+    func reportingErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as VizError {
+            FileHandle.standardError.write(Data("vizrun: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Carry out the runs of a YAML config (the default).")
+
+    @Argument(help: "The run config (YAML).")
+    var config: String
+
+    @Flag(help: "Write into an output folder even if it holds files vizrun did not write.")
+    var force = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        try common.apply()
+        try reportingErrors {
+            let log: (String) -> Void = quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+            try Runner(registry: .builtins(), log: log).run(configAt: config, force: force)
+        }
+    }
+}
+
+struct Plugins: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the model loaders and visualizers vizrun knows.")
+
+    func run() throws {
+        let registry = Registry.builtins()
+        print("Model loaders:")
+        for entry in registry.loaders {
+            print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) "
+                  + "\(entry.type.fileExtensions.joined(separator: " ").padding(toLength: 14, withPad: " ", startingAt: 0)) "
+                  + "\(entry.summary) [\(entry.origin)]")
+        }
+        print("Visualizers:")
+        for entry in registry.visualizers {
+            print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]")
+        }
+    }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a model's layers, as Keras's summary does.")
+
+    @Argument(help: "A model file.")
+    var model: String
+
+    @Option(help: "The loader to use (default: chosen by the file's extension).")
+    var loader: String?
+
+    func run() throws {
+        try reportingErrors {
+            let path = URL(fileURLWithPath: model).standardizedFileURL.path
+            guard FileManager.default.fileExists(atPath: path) else { throw VizError("no such model file", at: path) }
+            let spec = ModelSpec(path: path, loader: loader)
+            let loaded = try Registry.builtins().loader(for: spec).load(spec)
+            print(ModelSummary(loaded).text)
+        }
+    }
+}

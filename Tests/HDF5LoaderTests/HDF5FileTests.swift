@@ -1,0 +1,91 @@
+import Foundation
+import HDF5Loader
+import VizCore
+import XCTest
+
+/// The libhdf5 wrapper on its own: every string encoding Keras files use, datasets, and files that
+/// are missing, not HDF5, or damaged.
+final class HDF5FileTests: TemporaryFilesTestCase {
+    func testReadsStringAttributesInEveryEncodingH5pyWrites() throws {
+        let path = temporaryPath("strings.h5")
+        do {
+            let writer = try HDF5TestWriter(creating: path)
+            try writer.setString("{\"class_name\": \"Sequential\"}", attribute: "model_config")
+            try writer.setString("2.15.0", attribute: "keras_version", utf8: true)
+            try writer.setString("2.2.5", attribute: "fixed_scalar", storage: .fixedLength)
+            try writer.setStrings(["conv2d_1", "dense"], attribute: "fixed_names", storage: .fixedLength)
+            try writer.setStrings(["conv2d/kernel", "conv2d/bias"], attribute: "vlen_names", storage: .variableLength)
+            try writer.setStrings(["a", "bb"], attribute: "chunked0", storage: .fixedLength)
+            try writer.setStrings(["ccc"], attribute: "chunked1", storage: .fixedLength)
+            try writer.setString("Größe", attribute: "utf8_text", utf8: true)
+            try writer.setEmptyList(attribute: "weight_names", on: "/")
+            try writer.setNumbers([1, 2], attribute: "numbers")
+        }
+        let root = try HDF5File(path: path).root()
+        XCTAssertEqual(try root.stringAttribute("model_config"), "{\"class_name\": \"Sequential\"}")
+        XCTAssertEqual(try root.stringAttribute("keras_version"), "2.15.0")
+        XCTAssertEqual(try root.stringAttribute("fixed_scalar"), "2.2.5")
+        XCTAssertEqual(try root.stringListAttribute("fixed_names"), ["conv2d_1", "dense"])
+        XCTAssertEqual(try root.stringListAttribute("vlen_names"), ["conv2d/kernel", "conv2d/bias"])
+        XCTAssertEqual(try root.stringListAttribute("chunked"), ["a", "bb", "ccc"])
+        XCTAssertEqual(try root.stringAttribute("utf8_text"), "Größe")
+        XCTAssertEqual(try root.stringListAttribute("weight_names"), [])
+        XCTAssertNil(try root.stringAttribute("absent"))
+        XCTAssertNil(try root.stringListAttribute("absent"))
+        assertVizError(try root.stringListAttribute("numbers"), at: path, "attribute 'numbers' of /", "does not hold text")
+        assertVizError(try root.stringAttribute("fixed_names"), at: path, "holds 2 strings, expected one")
+    }
+
+    func testReadsDatasetsByPathsThatContainSlashesAndColons() throws {
+        let path = temporaryPath("weights.h5")
+        let kernel = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+        do {
+            let writer = try HDF5TestWriter(creating: path)
+            try writer.writeDataset("/layer/inner/kernel:0", kernel)
+            try writer.writeDataset("/scalar", Tensor(shape: [], scalars: [7]))
+        }
+        let root = try HDF5File(path: path).root()
+        XCTAssertTrue(root.contains("layer/inner/kernel:0"))
+        XCTAssertFalse(root.contains("layer/missing/kernel:0"))
+        XCTAssertFalse(root.contains("missing"))
+        let layer = try root.group("layer")
+        XCTAssertEqual(layer.path, "/layer")
+        XCTAssertEqual(try layer.floatDataset("inner/kernel:0"), kernel)
+        XCTAssertEqual(try root.floatDataset("scalar"), Tensor(shape: [], scalars: [7]))
+        assertVizError(try layer.floatDataset("inner/bias:0"), at: path, "/layer/inner/bias:0")
+        assertVizError(try root.group("nowhere"), at: path, "no group /nowhere")
+    }
+
+    func testOpensAFileImageFromMemory() throws {
+        let reference = try FixtureReference("k2_sequential")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: reference.modelPath))
+        let fromDisk = try HDF5File(path: reference.modelPath).root()
+        let fromMemory = try HDF5File(image: bytes, name: "model.weights.h5").root()
+        XCTAssertEqual(fromMemory.file.path, "model.weights.h5")
+        XCTAssertEqual(try fromMemory.stringAttribute("model_config"), try fromDisk.stringAttribute("model_config"))
+
+        // Two images open at once under one name must stay two files.
+        let other = try Data(contentsOf: URL(fileURLWithPath: try FixtureReference("k3_sequential").modelPath))
+        let second = try HDF5File(image: other, name: "model.weights.h5").root()
+        XCTAssertNotEqual(try second.stringAttribute("keras_version"), try fromMemory.stringAttribute("keras_version"))
+
+        assertVizError(try HDF5File(image: Data("not hdf5".utf8), name: "archive.keras/model.weights.h5"),
+                       at: "archive.keras/model.weights.h5", "not a readable HDF5 file image")
+    }
+
+    func testRefusesMissingForeignAndTruncatedFiles() throws {
+        let missing = temporaryPath("missing.h5")
+        assertVizError(try HDF5File(path: missing), at: missing, "no such file")
+
+        assertVizError(try HDF5File(path: temporaryPath("")), at: temporaryPath(""), "is a folder")
+
+        let garbage = temporaryPath("garbage.h5")
+        try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: URL(fileURLWithPath: garbage))
+        assertVizError(try HDF5File(path: garbage), at: garbage, "not an HDF5 file")
+
+        let whole = try Data(contentsOf: URL(fileURLWithPath: try FixtureReference("k2_sequential").modelPath))
+        let truncated = temporaryPath("truncated.h5")
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: truncated))
+        assertVizError(try HDF5File(path: truncated), at: truncated, "truncated or damaged", "libhdf5:")
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import VizCore
+import XCTest
+
+/// A test case with its own temporary folder, removed after each test, and the error assertion
+/// the loader tests share.
+class TemporaryFilesTestCase: XCTestCase {
+    private var folder: URL!
+    private var copies = 0
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-hdf5-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(at: folder)
+    }
+
+    func temporaryPath(_ name: String) -> String {
+        folder.appendingPathComponent(name).path
+    }
+
+    /// A writable copy of a fixture's model file, under a new name each time.
+    func copyOfFixtureModel(_ reference: FixtureReference) throws -> String {
+        copies += 1
+        let copy = temporaryPath("model-\(copies).h5")
+        try FileManager.default.copyItem(atPath: reference.modelPath, toPath: copy)
+        return copy
+    }
+
+    /// Fails unless `expression` throws a one-line `VizError` located at `location` whose message
+    /// contains every fragment.
+    func assertVizError<T>(_ expression: @autoclosure () throws -> T, at location: String, _ fragments: String...,
+                           file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            _ = try expression()
+            XCTFail("expected an error containing \(fragments)", file: file, line: line)
+        } catch let error as VizError {
+            XCTAssertEqual(error.location, location, file: file, line: line)
+            XCTAssertFalse(error.message.contains("\n"), "not one line: \(error.message)", file: file, line: line)
+            for fragment in fragments where !error.message.contains(fragment) {
+                XCTFail("'\(error.message)' does not contain '\(fragment)'", file: file, line: line)
+            }
+        } catch {
+            XCTFail("expected a VizError, got \(error)", file: file, line: line)
+        }
+    }
+}

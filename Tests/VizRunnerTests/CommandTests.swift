@@ -1,0 +1,66 @@
+import Foundation
+import XCTest
+
+/// The `vizrun` executable itself: exit status, stderr, and the subcommands' output.
+final class CommandTests: RunnerTestCase {
+    /// `swift build --build-tests` puts the command beside the test bundle.
+    private var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vizrun")
+    }
+
+    private func vizrun(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            XCTFail("build the command first (`swift build --build-tests`): \(executable.path) is missing")
+            return (-1, "", "")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testRunWritesTheManifest() throws {
+        let config = try write(demoConfig(runs: "  - visualizer: activations\n    layers: {first: 2}"))
+        let result = try vizrun([config, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/manifest.json").path))
+    }
+
+    func testBadConfigIsOneLineOnStderrAndExitStatusOne() throws {
+        let config = try write(demoConfig(runs: "  - visualizer: activatons"))
+        let result = try vizrun([config])
+        XCTAssertEqual(result.status, 1)
+        let firstLine = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+        XCTAssertTrue(firstLine.hasPrefix("vizrun: \(config):8:5: error: no visualizer named 'activatons'"), result.stderr)
+    }
+
+    func testInspectPrintsTheLayerTable() throws {
+        let result = try vizrun(["inspect", Self.demoModel])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("conv2d"))
+        XCTAssertTrue(result.stdout.contains("(None, 148, 148, 32)"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("Total params:"))
+    }
+
+    func testInspectOfANonModelFails() throws {
+        let path = try write("not an hdf5 file", to: "fake.h5")
+        let result = try vizrun(["inspect", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path)"), result.stderr)
+    }
+
+    func testPluginsListsTheBuiltins() throws {
+        let result = try vizrun(["plugins"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stdout.contains("hdf5"))
+        XCTAssertTrue(result.stdout.contains("activations"))
+    }
+}
