@@ -27,8 +27,12 @@ extension HDF5Group {
         guard rank >= 0 else { throw failure(HDF5Library.lastError()) }
         var dimensions = [hsize_t](repeating: 0, count: rank)
         guard H5Sget_simple_extent_dims(space, &dimensions, nil) >= 0 else { throw failure(HDF5Library.lastError()) }
-        let shape = dimensions.map { Int($0) }
-        let count = shape.reduce(1, *)
+        // Sizes a damaged file might claim are checked before they can overflow.
+        let shape = dimensions.compactMap { Int(exactly: $0) }
+        var count = 1
+        var overflow = shape.count != rank
+        for size in shape where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: size) }
+        guard !overflow else { throw failure("its shape \(dimensions) is too large") }
         // An empty ("null") dataspace has rank 0 like a scalar, but no element.
         guard Int(H5Sget_simple_extent_npoints(space)) == count else { throw failure("it has no value") }
 

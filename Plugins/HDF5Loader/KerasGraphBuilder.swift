@@ -30,6 +30,9 @@ final class KerasGraphBuilder {
                                + "vizrun cannot run yet", at: location)
             }
         }
+        guard !config.inputs.isEmpty, !config.outputs.isEmpty else {
+            throw VizError("the model declares no \(config.inputs.isEmpty ? "inputs" : "outputs")", at: location)
+        }
         var pending = config.layers
         for input in config.inputs {
             guard let index = pending.firstIndex(where: { $0.name == input.layer }) else {
@@ -88,7 +91,11 @@ final class KerasGraphBuilder {
                 throw VizError("layer '\(layer.name)' takes output \(input.tensorIndex) of call \(input.nodeIndex) of "
                                + "'\(input.layer)'; vizrun runs layers with one call and one output only", at: location)
             }
-            return outputNodeByLayer[input.layer]!
+            // Only a model input can get here before its inputs are built, and inputs take none.
+            guard let node = outputNodeByLayer[input.layer] else {
+                throw VizError("the model's input '\(layer.name)' takes input from '\(input.layer)'", at: location)
+            }
+            return node
         }
     }
 

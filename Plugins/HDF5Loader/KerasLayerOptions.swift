@@ -43,18 +43,17 @@ struct KerasLayerOptions {
         return string
     }
 
-    /// A 2-D size such as `kernel_size`: one integer for both axes, or `[rows, columns]`.
+    /// A 2-D size such as `kernel_size` or `strides`: one positive integer for both axes, or `[rows, columns]`.
     func pair(_ key: String, default defaultValue: (Int, Int)? = nil) throws -> (Int, Int) {
         guard let value = value(key) else {
             guard let defaultValue else { throw error("lacks the option '\(key)'") }
             return defaultValue
         }
-        if let int = value as? Int { return (int, int) }
-        guard let list = value as? [Any], list.count == 2, let rows = list[0] as? Int,
-              let columns = list[1] as? Int else {
-            throw invalid(key, expected: "an integer or a list of two")
+        let sizes = (value as? Int).map { [$0, $0] } ?? (value as? [Any])?.compactMap { $0 as? Int }
+        guard let sizes, sizes.count == 2, sizes.allSatisfy({ $0 > 0 }) else {
+            throw invalid(key, expected: "a positive integer or a list of two")
         }
-        return (rows, columns)
+        return (sizes[0], sizes[1])
     }
 
     /// A shape with the batch axis, JSON null (unknown) becoming -1.
@@ -63,7 +62,7 @@ struct KerasLayerOptions {
         guard let list = value as? [Any] else { throw invalid(key, expected: "a list of sizes") }
         return try list.map { size in
             if size is NSNull { return -1 }
-            guard let int = size as? Int else { throw invalid(key, expected: "a list of sizes") }
+            guard let int = size as? Int, int >= 0 else { throw invalid(key, expected: "a list of sizes") }
             return int
         }
     }

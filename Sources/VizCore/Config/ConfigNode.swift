@@ -212,9 +212,15 @@ struct ConfigSource {
 extension ConfigNode {
     static func describe(_ error: YamlError, file: String, source: ConfigSource) -> VizError {
         switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
             let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
             return VizError("invalid YAML: \(what)" + source.excerpt(line: mark.line, column: mark.column),
+                            at: "\(file):\(mark.line):\(mark.column)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            let mark = context.mark
+            return VizError("the key \(keys) appears more than once in a mapping" + source.excerpt(line: mark.line, column: mark.column),
                             at: "\(file):\(mark.line):\(mark.column)")
         default:
             return VizError("invalid YAML: \(error)", at: file)

@@ -55,6 +55,9 @@ public final class Graph {
     }
 
     private func run(_ feeds: [Tensor], targets: [Int], keepAll: Bool) throws -> [Int: Tensor] {
+        if let bad = targets.first(where: { !nodes.indices.contains($0) }) {
+            throw VizError("node \(bad) is not in the graph (it has \(nodes.count) nodes)")
+        }
         let inputs = inputNodes
         guard feeds.count == inputs.count else {
             throw VizError("the model takes \(inputs.count) input(s), got \(feeds.count)")
@@ -116,6 +119,13 @@ public struct Trace {
     /// Reverse-mode differentiation: given d(loss)/d(output) at some nodes, returns d(loss)/d(output)
     /// at each node of `wrt` (zeros where the loss does not depend on it).
     public func gradients(seeds: [Int: Tensor], wrt: [Int]) throws -> [Int: Tensor] {
+        for node in Array(seeds.keys) + wrt where !graph.nodes.indices.contains(node) {
+            throw VizError("node \(node) is not in the graph (it has \(graph.nodes.count) nodes)")
+        }
+        for (node, seed) in seeds where values[node].map({ $0.shape != seed.shape }) ?? false {
+            throw VizError("the gradient seed has shape \(seed.shape), the layer's output \(values[node]!.shape)",
+                           at: graph.nodes[node].name)
+        }
         var gradients = seeds
         let deepest = seeds.keys.max() ?? -1
         let shallowest = wrt.min() ?? 0
@@ -131,13 +141,13 @@ public struct Trace {
             let inputGradients = node.op.inputGradients(node.inputs.map { values[$0]! }, output: output,
                                                         outputGradient: outputGradient)
             for (input, gradient) in zip(node.inputs, inputGradients) where input >= shallowest {
-                if var existing = gradients[input] {
-                    existing.scalars.withUnsafeMutableBufferPointer { sum in
+                if gradients[input] != nil {
+                    // In place: a copy out of the dictionary would duplicate the buffer on write.
+                    gradients[input]!.scalars.withUnsafeMutableBufferPointer { sum in
                         gradient.scalars.withUnsafeBufferPointer { add in
                             for i in sum.indices { sum[i] += add[i] }
                         }
                     }
-                    gradients[input] = existing
                 } else {
                     gradients[input] = gradient
                 }

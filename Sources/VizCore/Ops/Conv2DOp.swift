@@ -7,7 +7,8 @@ public final class Conv2DOp: Op {
     public let kernel: Tensor
     public let bias: [Float]?
     let window: Window2D
-    private lazy var transposedKernel: [Float] = Gemm.transpose(kernel.scalars, rows: patchSize, columns: filters)
+    /// (out, kh·kw·in), made on first use: only the input gradient reads the kernel transposed.
+    private let transposedKernel: Lazy<[Float]>
 
     public init(kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
                 padding: Padding) {
@@ -17,6 +18,7 @@ public final class Conv2DOp: Op {
         self.bias = bias
         window = Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation,
                           padding: padding)
+        transposedKernel = Lazy { Gemm.transpose(kernel.scalars, rows: kernel.count / kernel.shape[3], columns: kernel.shape[3]) }
     }
 
     public var kind: String { "Conv2D" }
@@ -81,7 +83,7 @@ public final class Conv2DOp: Op {
         // because neighbouring output pixels write to overlapping input pixels.
         let band = chunk * max(Parallelism.threads, 1)
         var columns = [Float](repeating: 0, count: min(band, rows) * patch)
-        let transposed = transposedKernel
+        let transposed = transposedKernel.wrappedValue
         outputGradient.scalars.withUnsafeBufferPointer { dy in
             transposed.withUnsafeBufferPointer { weightsT in
                 dx.scalars.withUnsafeMutableBufferPointer { dxBuffer in

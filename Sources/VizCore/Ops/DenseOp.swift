@@ -3,13 +3,15 @@ public final class DenseOp: Op {
     /// (in, out)
     public let kernel: Tensor
     public let bias: [Float]?
-    private lazy var transposedKernel: [Float] = Gemm.transpose(kernel.scalars, rows: inputs, columns: units)
+    /// (out, in), made on first use: only the input gradient reads the kernel transposed.
+    private let transposedKernel: Lazy<[Float]>
 
     public init(kernel: Tensor, bias: [Float]?) {
         precondition(kernel.rank == 2, "Dense kernel must be (in, out)")
         precondition(bias == nil || bias!.count == kernel.shape[1], "Dense bias must have one value per unit")
         self.kernel = kernel
         self.bias = bias
+        transposedKernel = Lazy { Gemm.transpose(kernel.scalars, rows: kernel.shape[0], columns: kernel.shape[1]) }
     }
 
     public var kind: String { "Dense" }
@@ -47,7 +49,7 @@ public final class DenseOp: Op {
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let rows = outputGradient.count / units
         var dx = Tensor(zeros: inputs[0].shape)
-        let transposed = transposedKernel
+        let transposed = transposedKernel.wrappedValue
         outputGradient.scalars.withUnsafeBufferPointer { a in
             transposed.withUnsafeBufferPointer { b in
                 dx.scalars.withUnsafeMutableBufferPointer { c in

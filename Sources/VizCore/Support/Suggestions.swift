@@ -9,7 +9,7 @@ public enum Suggestions {
             if distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
         }
         guard let (candidate, distance) = best else { return nil }
-        return distance <= max(2, name.count / 3) ? candidate : nil
+        return distance < name.count && distance <= max(2, name.count / 3) ? candidate : nil
     }
 
     /// Levenshtein distance.

@@ -33,10 +33,16 @@ extension Tensor {
               let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .utf8)
         else { throw fail("header is longer than the file") }
         let fields = try NpyHeader(parsing: header, fail: fail)
-        let elementCount = fields.shape.reduce(1, *)
+        var elementCount = 1
+        for dim in fields.shape {
+            let (product, overflow) = elementCount.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw fail("shape \(fields.shape) is too large") }
+            elementCount = product
+        }
+        let (byteCount, overflow) = elementCount.multipliedReportingOverflow(by: fields.itemSize)
         let payload = bytes[(headerStart + headerLength)...]
-        guard payload.count >= elementCount * fields.itemSize else {
-            throw fail("holds \(payload.count) data bytes, its header promises \(elementCount * fields.itemSize)")
+        guard !overflow, payload.count >= byteCount else {
+            throw fail("holds \(payload.count) data bytes, its header promises \(overflow ? "too many" : String(byteCount))")
         }
         let scalars = try payload.withUnsafeBytes { raw in
             try fields.decode(raw, count: elementCount, fail: fail)
@@ -87,13 +93,12 @@ private struct NpyHeader {
             throw fail("header has no 'descr'")
         }
         let descr = descrRest.dropFirst().prefix { $0 != quote }
+        if descr.dropFirst().first == "O" { throw fail("object arrays (pickles) are refused") }
         guard descr.count >= 3, let order = descr.first, let kind = descr.dropFirst().first,
               let size = Int(descr.dropFirst(2)) else { throw fail("cannot read dtype '\(descr)'") }
         guard "<>|=".contains(order) else { throw fail("cannot read dtype '\(descr)'") }
         let supported: [Character: [Int]] = ["f": [2, 4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8], "b": [1]]
-        guard supported[kind]?.contains(size) == true else {
-            throw fail(kind == "O" ? "object arrays (pickles) are refused" : "dtype '\(descr)' is not numeric")
-        }
+        guard supported[kind]?.contains(size) == true else { throw fail("dtype '\(descr)' is not numeric") }
         guard let fortran = value(of: "fortran_order") else { throw fail("header has no 'fortran_order'") }
         if fortran.hasPrefix("True") { throw fail("Fortran-ordered arrays are not supported; save with C order") }
         guard let shapeRest = value(of: "shape"), shapeRest.first == "(" else { throw fail("header has no 'shape'") }

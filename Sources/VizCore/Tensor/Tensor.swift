@@ -36,8 +36,7 @@ public struct Tensor: Equatable, Sendable {
         return Tensor(shape: [1] + shape.dropFirst(), scalars: Array(scalars[start..<(start + itemSize)]))
     }
 
-    /// Tensors of equal shape joined along a new leading axis... or, when they already have a batch
-    /// axis, along that axis.
+    /// Tensors whose items have equal shapes joined along their leading (batch) axis.
     public static func concatenatingBatches(_ parts: [Tensor]) -> Tensor {
         precondition(!parts.isEmpty)
         let itemShape = Array(parts[0].shape.dropFirst())

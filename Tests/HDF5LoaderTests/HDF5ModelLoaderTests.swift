@@ -3,8 +3,9 @@ import HDF5Loader
 import VizCore
 import XCTest
 
-/// Files vizrun cannot run must fail with one clear `VizError` located at the file, never a crash.
-final class HDF5ModelLoaderErrorTests: TemporaryFilesTestCase {
+/// What the loader records about a model, and the files it cannot run: each must fail with one
+/// clear `VizError` located at the file, never a crash.
+final class HDF5ModelLoaderTests: TemporaryFilesTestCase {
     private func load(_ path: String) throws -> Model {
         try HDF5ModelLoader().load(ModelSpec(path: path))
     }
@@ -59,6 +60,14 @@ final class HDF5ModelLoaderErrorTests: TemporaryFilesTestCase {
             try writer.setEmptyList(attribute: "weight_names", on: "/dense")
         }
         assertVizError(try load(weightsOnly), at: weightsOnly, "holds weights only", "model.save")
+
+        let keras3Weights = temporaryPath("model.weights.h5")
+        do {
+            let writer = try HDF5TestWriter(creating: keras3Weights)
+            try writer.createGroup("/layers/conv2d/vars")
+            try writer.createGroup("/vars")
+        }
+        assertVizError(try load(keras3Weights), at: keras3Weights, "holds weights only")
     }
 
     func testTruncatedFilesFailCleanly() throws {
@@ -175,6 +184,19 @@ final class HDF5ModelLoaderErrorTests: TemporaryFilesTestCase {
             try config.editLayer("dense") { $0["class_name"] = nil }
         }
         assertVizError(try load(malformed), at: malformed, "malformed model_config: layer 'dense': class_name should be a string")
+
+        let zeroStride = try fixtureModel("k3_sequential") { config in
+            try config.editLayerOptions("conv2d") { $0["strides"] = [0, 1] }
+        }
+        assertVizError(try load(zeroStride), at: zeroStride, "layer 'conv2d' has option 'strides' = ",
+                       "expected a positive integer or a list of two")
+
+        let outputless = try fixtureModel("k2_functional") { config in
+            var options = try XCTUnwrap(config.json["config"] as? [String: Any])
+            options["output_layers"] = [Any]()
+            config.json["config"] = options
+        }
+        assertVizError(try load(outputless), at: outputless, "the model declares no outputs")
 
         let subclassed = try copyOfFixtureModel(reference)
         try HDF5TestWriter(editing: subclassed).setString("{\"class_name\": \"MyModel\", \"config\": {}}",
