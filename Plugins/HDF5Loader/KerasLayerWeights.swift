@@ -40,8 +40,8 @@ struct KerasLayerWeights {
         let weight = unclaimed.remove(at: index)
         let shape = weight.value.shape
         guard shape.count == expected.count, zip(shape, expected).allSatisfy({ $1 < 0 || $0 == $1 }) else {
-            throw VizError("layer '\(layer)': weight '\(weight.name)' has shape \(Self.describe(shape)), "
-                           + "but the layer's config implies \(Self.describe(expected))", at: location)
+            throw VizError("layer '\(layer)': weight '\(weight.name)' has shape \(ShapeCheck.describe(shape)), "
+                           + "but the layer's config implies \(ShapeCheck.describe(expected))", at: location)
         }
         parameterCount += weight.value.count
         return weight.value
@@ -63,10 +63,5 @@ struct KerasLayerWeights {
             return last
         }
         return String(last[..<colon])
-    }
-
-    /// A shape as Keras prints it, `(3, 3, 3, 32)`, with `None` for any size.
-    private static func describe(_ shape: [Int]) -> String {
-        "(" + shape.map { $0 < 0 ? "None" : String($0) }.joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
     }
 }

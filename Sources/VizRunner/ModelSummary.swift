@@ -10,8 +10,7 @@ public struct ModelSummary {
     public var text: String {
         let header = ["Layer", "Class", "Output shape", "Params", "Inputs"]
         let rows = model.layers.map { layer -> [String] in
-            let shape = "(None, " + model.outputShape(of: layer).map { $0 < 0 ? "None" : String($0) }
-                .joined(separator: ", ") + ")"
+            let shape = ShapeCheck.describe([-1] + model.outputShape(of: layer))
             return [layer.name, layer.className, shape, String(layer.parameterCount),
                     layer.inputLayers.joined(separator: ", ")]
         }

@@ -25,8 +25,8 @@ extension Op {
     public var parameterCount: Int { 0 }
 }
 
-/// Checks shared by ops: arity and rank of the inputs.
-enum ShapeCheck {
+/// Checks shared by ops (arity and rank of the inputs), and shapes written for messages.
+public enum ShapeCheck {
     static func single(_ shapes: [[Int]], _ kind: String, rank: Int? = nil) throws -> [Int] {
         guard shapes.count == 1 else { throw VizError("\(kind) takes one input, got \(shapes.count)") }
         if let rank, shapes[0].count != rank {
@@ -36,7 +36,7 @@ enum ShapeCheck {
     }
 
     /// A shape as Keras prints it: `(None, 148, 148, 32)`.
-    static func describe(_ shape: [Int]) -> String {
+    public static func describe(_ shape: [Int]) -> String {
         "(" + shape.map { $0 < 0 ? "None" : String($0) }.joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
     }
 }
