@@ -1,5 +1,6 @@
 # The two commands of README.md, and what they stand on.
 SWIFT ?= swift
+SHELL := bash
 APT_PACKAGES := libhdf5-dev libturbojpeg0-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -18,9 +19,12 @@ demo: deps
 	$(SWIFT) build -c release --product vizrun
 	.build/release/vizrun Configs/seed.yaml
 
+# The suite is XCTest; the last line restates XCTest's total as `N passed, M failed`.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	set -o pipefail; $(SWIFT) test --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
+	@grep -oE 'Executed [0-9]+ tests?, with [0-9]+ failures?' .build/test.log | tail -1 \
+		| awk '{ print "tests: " $$2 - $$5 " passed, " $$5 " failed" }'
 
 # Times vizrun against the equivalent Keras script (when TensorFlow is installed); see Docs/performance.md.
 bench: deps

@@ -10,21 +10,9 @@ struct InputPreparation {
     func prepareAll() throws -> [RunInput] {
         var usedIDs: Set<String> = []
         return try config.images.map { path in
-            let id = uniqueID(for: path, used: &usedIDs)
-            return try prepare(path, id: id)
+            let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            return try prepare(path, id: SafeName.unique(base, taken: &usedIDs))
         }
-    }
-
-    private func uniqueID(for path: String, used: inout Set<String>) -> String {
-        let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        var id = base
-        var counter = 2
-        while used.contains(id) {
-            id = "\(base)_\(counter)"
-            counter += 1
-        }
-        used.insert(id)
-        return id
     }
 
     private func prepare(_ path: String, id: String) throws -> RunInput {

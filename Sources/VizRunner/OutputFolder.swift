@@ -43,15 +43,7 @@ final class OutputFolder {
     /// A fresh, safe relative path under the output folder for `components` + `ext`.
     func reservePath(_ components: [String], ext: String) -> String {
         let safe = components.map(SafeName.component)
-        let base = safe.joined(separator: "/")
-        var candidate = base + ext
-        var counter = 2
-        while written.contains(candidate) {
-            candidate = "\(base)-\(counter)\(ext)"
-            counter += 1
-        }
-        written.insert(candidate)
-        return candidate
+        return SafeName.unique(safe.joined(separator: "/"), suffix: ext, taken: &written)
     }
 
     func write(_ data: Data, to relativePath: String) throws {

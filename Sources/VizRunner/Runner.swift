@@ -16,10 +16,12 @@ public final class Runner {
         self.log = log
     }
 
-    /// Runs the config at `path`; returns the manifest it wrote.
+    /// Runs the config at `path`, writing to `outputDirectory` if given instead of the config's
+    /// `output.dir`; returns the manifest it wrote.
     @discardableResult
-    public func run(configAt path: String, force: Bool = false) throws -> Manifest {
-        let config = try RunConfig.load(file: path)
+    public func run(configAt path: String, force: Bool = false, outputDirectory: String? = nil) throws -> Manifest {
+        var config = try RunConfig.load(file: path)
+        if let outputDirectory { config.output.dir = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path }
         let loader = try registry.loader(for: config.model)
         let model = try loader.load(config.model)
 

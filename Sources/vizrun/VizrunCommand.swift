@@ -47,6 +47,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Write into an output folder even if it holds files vizrun did not write.")
     var force = false
 
+    @Option(name: .shortAndLong, help: "Output folder, instead of the config's output.dir.")
+    var output: String?
+
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
@@ -56,7 +59,7 @@ struct Run: ParsableCommand {
         try common.apply()
         try reportingErrors {
             let log: (String) -> Void = quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-            try Runner(registry: .builtins(), log: log).run(configAt: config, force: force)
+            try Runner(registry: .builtins(), log: log).run(configAt: config, force: force, outputDirectory: output)
         }
     }
 }

@@ -117,24 +117,11 @@ public final class Conv2DOp: Op {
     private func im2col(_ x: UnsafePointer<Float>, plan: Window2D.Plan, firstRow: Int, rowCount: Int,
                         into cols: UnsafeMutablePointer<Float>) {
         let channels = inChannels
-        let (kh, kw) = window.kernel
-        for r in 0..<rowCount {
-            let flat = firstRow + r
-            let ox = flat % plan.outWidth
-            let oy = (flat / plan.outWidth) % plan.outHeight
-            let n = flat / (plan.outWidth * plan.outHeight)
-            var target = cols + r * patchSize
-            for ky in 0..<kh {
-                let iy = plan.inputRow(oy, ky)
-                for kx in 0..<kw {
-                    let ix = plan.inputColumn(ox, kx)
-                    if iy >= 0, iy < plan.inHeight, ix >= 0, ix < plan.inWidth {
-                        target.update(from: x + ((n * plan.inHeight + iy) * plan.inWidth + ix) * channels, count: channels)
-                    } else {
-                        target.update(repeating: 0, count: channels)
-                    }
-                    target += channels
-                }
+        forEachTap(plan, firstRow: firstRow, rowCount: rowCount) { column, pixel in
+            if let pixel {
+                (cols + column).update(from: x + pixel * channels, count: channels)
+            } else {
+                (cols + column).update(repeating: 0, count: channels)
             }
         }
     }
@@ -143,22 +130,33 @@ public final class Conv2DOp: Op {
     private func col2im(_ cols: UnsafePointer<Float>, plan: Window2D.Plan, firstRow: Int, rowCount: Int,
                         into dx: UnsafeMutablePointer<Float>) {
         let channels = inChannels
+        forEachTap(plan, firstRow: firstRow, rowCount: rowCount) { column, pixel in
+            guard let pixel else { return }
+            let target = dx + pixel * channels, source = cols + column
+            for c in 0..<channels { target[c] += source[c] }
+        }
+    }
+
+    /// Visits every (output pixel, kernel tap) of the rows in order: `body(columnOffset, inputPixel)`,
+    /// where `columnOffset` is the tap's place in the column buffer and `inputPixel` the flattened
+    /// N·H·W index it reads, or nil in the padding.
+    @inline(__always)
+    private func forEachTap(_ plan: Window2D.Plan, firstRow: Int, rowCount: Int, _ body: (Int, Int?) -> Void) {
+        let channels = inChannels
         let (kh, kw) = window.kernel
         for r in 0..<rowCount {
             let flat = firstRow + r
             let ox = flat % plan.outWidth
             let oy = (flat / plan.outWidth) % plan.outHeight
             let n = flat / (plan.outWidth * plan.outHeight)
-            var source = cols + r * patchSize
+            var column = r * patchSize
             for ky in 0..<kh {
                 let iy = plan.inputRow(oy, ky)
                 for kx in 0..<kw {
                     let ix = plan.inputColumn(ox, kx)
-                    if iy >= 0, iy < plan.inHeight, ix >= 0, ix < plan.inWidth {
-                        let target = dx + ((n * plan.inHeight + iy) * plan.inWidth + ix) * channels
-                        for c in 0..<channels { target[c] += source[c] }
-                    }
-                    source += channels
+                    let inside = iy >= 0 && iy < plan.inHeight && ix >= 0 && ix < plan.inWidth
+                    body(column, inside ? (n * plan.inHeight + iy) * plan.inWidth + ix : nil)
+                    column += channels
                 }
             }
         }

@@ -9,4 +9,16 @@ public enum SafeName {
         if safe.hasPrefix(".") { safe = "_" + safe.dropFirst() }
         return safe.isEmpty ? "_" : safe
     }
+
+    /// `base`, or `base_2`, `base_3`, … — the first not in `taken`, which it joins.
+    public static func unique(_ base: String, suffix: String = "", taken: inout Set<String>) -> String {
+        var candidate = base + suffix
+        var counter = 2
+        while taken.contains(candidate) {
+            candidate = "\(base)_\(counter)\(suffix)"
+            counter += 1
+        }
+        taken.insert(candidate)
+        return candidate
+    }
 }
