@@ -27,9 +27,11 @@ let package = Package(
         // MARK: - Built-in plugins
         .target(name: "HDF5Loader", dependencies: ["VizCore", "CHDF5"], path: "Plugins/HDF5Loader"),
         .target(name: "Activations", dependencies: ["VizCore", "VizImage"], path: "Plugins/Activations"),
+        .target(name: "Filters", dependencies: ["VizCore", "VizImage"], path: "Plugins/Filters"),
+        .target(name: "GradCAM", dependencies: ["VizCore", "VizImage"], path: "Plugins/GradCAM"),
 
         // MARK: - Running a config, and the command
-        .target(name: "VizRunner", dependencies: ["VizCore", "VizImage", "HDF5Loader", "Activations"]),
+        .target(name: "VizRunner", dependencies: ["VizCore", "VizImage", "HDF5Loader", "Activations", "Filters", "GradCAM"]),
         .executableTarget(name: "vizrun", dependencies: [
             "VizRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -40,6 +42,8 @@ let package = Package(
         .testTarget(name: "VizImageTests", dependencies: ["VizImage", "VizTesting"]),
         .testTarget(name: "HDF5LoaderTests", dependencies: ["HDF5Loader", "VizTesting"]),
         .testTarget(name: "ActivationsTests", dependencies: ["Activations", "VizTesting"]),
+        .testTarget(name: "FiltersTests", dependencies: ["Filters", "HDF5Loader", "VizTesting"]),
+        .testTarget(name: "GradCAMTests", dependencies: ["GradCAM", "HDF5Loader", "VizTesting"]),
         .testTarget(name: "VizRunnerTests", dependencies: ["VizRunner", "VizTesting"]),
     ],
     swiftLanguageModes: [.v5]

@@ -107,6 +107,7 @@ final class RunSink: ArtifactSink {
     let runName: String
     let wantsArrays: Bool
     private(set) var records: [Manifest.ArtifactRecord] = []
+    private(set) var predictions: [Manifest.PredictionRecord] = []
 
     init(folder: OutputFolder, runName: String, wantsArrays: Bool) {
         self.folder = folder
@@ -130,6 +131,10 @@ final class RunSink: ArtifactSink {
         let path = folder.reservePath([runName] + artifact.name, ext: ".png")
         try folder.write(try image.pngData(), to: path)
         records.append(record(artifact, kind: "image", shape: nil, path: path))
+    }
+
+    func add(predictions top: [Prediction], for input: String) throws {
+        predictions.append(Manifest.PredictionRecord(input: input, top: top))
     }
 
     private func record(_ artifact: Artifact, kind: String, shape: [Int]?, path: String) -> Manifest.ArtifactRecord {

@@ -10,10 +10,13 @@ public final class Runner {
     public let registry: Registry
     /// Where progress lines go (stderr in the command, nowhere in tests).
     public var log: (String) -> Void
+    /// Whether visualizers draw progress bars (on stderr, when it is a terminal).
+    public var showsProgress: Bool
 
-    public init(registry: Registry, log: @escaping (String) -> Void = { _ in }) {
+    public init(registry: Registry, log: @escaping (String) -> Void = { _ in }, showsProgress: Bool = false) {
         self.registry = registry
         self.log = log
+        self.showsProgress = showsProgress
     }
 
     /// Runs the config at `path`, writing to `outputDirectory` if given instead of the config's
@@ -24,6 +27,7 @@ public final class Runner {
         if let outputDirectory { config.output.dir = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path }
         let loader = try registry.loader(for: config.model)
         let model = try loader.load(config.model)
+        if let labels = config.model.labels { model.labels = try Self.readLabels(labels) }
 
         // Every run's options are checked against the model before any heavy work starts.
         var visualizers: [(RunConfig.RunSpec, Visualizer)] = []
@@ -45,10 +49,12 @@ public final class Runner {
                 let sink = RunSink(folder: folder, runName: SafeName.component(spec.name),
                                    wantsArrays: config.output.arrays)
                 let started = DispatchTime.now()
-                try visualizer.run(RunContext(model: model, inputs: inputs, runName: spec.name, sink: sink))
+                try visualizer.run(RunContext(model: model, inputs: inputs, runName: spec.name, sink: sink,
+                                              showsProgress: showsProgress, log: log))
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
                 runs.append(Manifest.RunRecord(name: spec.name, visualizer: spec.visualizer,
-                                               seconds: (seconds * 1000).rounded() / 1000, artifacts: sink.records))
+                                               seconds: (seconds * 1000).rounded() / 1000, artifacts: sink.records,
+                                               predictions: sink.predictions.isEmpty ? nil : sink.predictions))
             }
             let manifest = Manifest(
                 vizrun: Self.version,
@@ -64,5 +70,17 @@ public final class Runner {
             folder.discard()
             throw error
         }
+    }
+
+    /// One class name per line; surrounding spaces and a trailing empty line are ignored.
+    static func readLabels(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw VizError("cannot read the labels file as UTF-8 text", at: path)
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        guard !lines.isEmpty else { throw VizError("the labels file is empty", at: path) }
+        return lines
     }
 }

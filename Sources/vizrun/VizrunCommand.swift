@@ -59,7 +59,7 @@ struct Run: ParsableCommand {
         try common.apply()
         try reportingErrors {
             let log: (String) -> Void = quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-            try Runner(registry: .builtins(), log: log).run(configAt: config, force: force, outputDirectory: output)
+            try Runner(registry: .builtins(), log: log, showsProgress: !quiet).run(configAt: config, force: force, outputDirectory: output)
         }
     }
 }

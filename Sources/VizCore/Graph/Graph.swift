@@ -98,7 +98,7 @@ public final class Graph {
     }
 
     /// `targets` and every node they depend on.
-    func ancestors(of targets: [Int]) -> Set<Int> {
+    public func ancestors(of targets: [Int]) -> Set<Int> {
         var seen = Set<Int>()
         var stack = targets
         while let index = stack.popLast() {

@@ -33,6 +33,8 @@ public final class Model {
     /// Free-form facts from the file (e.g. `keras_version`), shown by `vizrun inspect`.
     public let metadata: [String: String]
     public let outputLayers: [String]
+    /// Class names, one per output index, from the config's `labels` file.
+    public var labels: [String]?
 
     public init(graph: Graph, layers: [Layer], outputLayers: [String], path: String, loaderName: String,
                 metadata: [String: String] = [:]) {

@@ -49,12 +49,26 @@ public struct Manifest: Codable, Equatable, Sendable {
         public var visualizer: String
         public var seconds: Double
         public var artifacts: [ArtifactRecord]
+        /// Each input's top predictions, for runs that compute them (Grad-CAM).
+        public var predictions: [PredictionRecord]?
 
-        public init(name: String, visualizer: String, seconds: Double, artifacts: [ArtifactRecord]) {
+        public init(name: String, visualizer: String, seconds: Double, artifacts: [ArtifactRecord],
+                    predictions: [PredictionRecord]? = nil) {
             self.name = name
             self.visualizer = visualizer
             self.seconds = seconds
             self.artifacts = artifacts
+            self.predictions = predictions
+        }
+    }
+
+    public struct PredictionRecord: Codable, Equatable, Sendable {
+        public var input: String
+        public var top: [Prediction]
+
+        public init(input: String, top: [Prediction]) {
+            self.input = input
+            self.top = top
         }
     }
 

@@ -23,11 +23,22 @@ public final class RunContext {
     /// The run's name: the first folder of every artifact path it writes.
     public let runName: String
     public let sink: ArtifactSink
+    /// Whether to draw progress bars (off with `--quiet`; bars also need stderr to be a terminal).
+    public let showsProgress: Bool
+    /// Writes a line for the user (stderr in the command).
+    public let log: (String) -> Void
 
-    public init(model: Model, inputs: [RunInput], runName: String, sink: ArtifactSink) {
+    public init(model: Model, inputs: [RunInput], runName: String, sink: ArtifactSink, showsProgress: Bool = false,
+                log: @escaping (String) -> Void = { _ in }) {
         self.model = model
         self.inputs = inputs
         self.runName = runName
         self.sink = sink
+        self.showsProgress = showsProgress
+        self.log = log
+    }
+
+    public func progressBar(_ label: String, total: Int, unit: String = "steps") -> ProgressBar {
+        showsProgress ? ProgressBar(label, total: total, unit: unit) : ProgressBar(label, total: total, unit: unit, enabled: false)
     }
 }
