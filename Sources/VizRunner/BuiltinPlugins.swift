@@ -1,4 +1,6 @@
 import Activations
+import Filters
+import GradCAM
 import HDF5Loader
 import VizCore
 
@@ -9,6 +11,9 @@ extension Registry {
         // Built-in names are distinct, so registering them cannot clash.
         try! registry.register(loader: HDF5ModelLoader.self)
         try! registry.register(visualizer: ActivationsVisualizer.self)
+        try! registry.register(visualizer: FiltersVisualizer.self)
+        try! registry.register(visualizer: GradCAMVisualizer.self)
+        try! registry.register(visualizer: SaliencyVisualizer.self)
         return registry
     }
 }

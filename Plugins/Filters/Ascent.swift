@@ -1,0 +1,285 @@
+import Foundation
+import VizCore
+
+/// What one batch item maximises, as a function of the target node's output.
+enum Objective: Equatable {
+    /// `mean(output[b, :, :, unit])`: the book's filter loss.
+    case channel
+    /// `output[b, y, x, unit]`: one neuron of the feature map.
+    case neuron(y: Int, x: Int)
+    /// `output[b, unit]` of a 2-D output: a class score (logit or probability).
+    case unit
+
+    /// d(sum over items of the objective)/d(output): one seed for the whole batch.
+    func seed(outputShape shape: [Int], units: [Int]) throws -> Tensor {
+        var seed = Tensor(zeros: shape)
+        let batch = shape[0]
+        precondition(units.count == batch)
+        switch self {
+        case .channel:
+            guard shape.count == 4 else { throw VizError("the channel objective needs a 4-D layer output, got \(ShapeCheck.describe(shape))") }
+            let (height, width, channels) = (shape[1], shape[2], shape[3])
+            let weight = 1 / Float(height * width)
+            for b in 0..<batch {
+                for pixel in 0..<(height * width) { seed.scalars[(b * height * width + pixel) * channels + units[b]] = weight }
+            }
+        case .neuron(let y, let x):
+            guard shape.count == 4 else { throw VizError("the neuron objective needs a 4-D layer output, got \(ShapeCheck.describe(shape))") }
+            let (height, width, channels) = (shape[1], shape[2], shape[3])
+            guard y >= 0, y < height, x >= 0, x < width else {
+                throw VizError("neuron [\(y), \(x)] is outside the layer's \(height)x\(width) output")
+            }
+            for b in 0..<batch { seed.scalars[((b * height + y) * width + x) * channels + units[b]] = 1 }
+        case .unit:
+            guard shape.count == 2 else { throw VizError("the class objective needs a 2-D output, got \(ShapeCheck.describe(shape))") }
+            for b in 0..<batch { seed.scalars[b * shape[1] + units[b]] = 1 }
+        }
+        return seed
+    }
+}
+
+/// How the input moves along its gradient (Keras's update formulas for Adam and RMSprop).
+enum AscentOptimizer: Equatable {
+    /// The book: `g /= sqrt(mean(g²)) + 1e-5` per item, `x += stepSize · g`.
+    case normalized(stepSize: Float)
+    /// Keras `Adam` (β₁ 0.9, β₂ 0.999, ε 1e-7) maximising the objective.
+    case adam(learningRate: Float)
+    /// Keras `RMSprop` (ρ 0.9, ε 1e-7, no momentum, not centred) maximising the objective.
+    case rmsprop(learningRate: Float)
+
+    static let names = ["normalized", "adam", "rmsprop"]
+}
+
+/// Penalties subtracted from every item's objective (tf-keras-vis's definitions: per item, divided
+/// by the item's element count).
+struct Regularizers: Equatable {
+    /// `weight · Σ|x[y+1,x]−x[y,x]| + |x[y,x+1]−x[y,x]|  / (H·W·C)` (`tf.image.total_variation`).
+    var totalVariation: Float = 0
+    /// `weight · ‖x‖_p / N^(1/p)`, N = H·W·C (the p-mean of |x|).
+    var normWeight: Float = 0
+    var normP: Float = 2
+
+    var isEmpty: Bool { totalVariation == 0 && normWeight == 0 }
+
+    /// The penalty of one item (H, W, C), weights included.
+    static func totalVariation(_ x: UnsafeBufferPointer<Float>, height: Int, width: Int, channels: Int) -> Double {
+        var sum = 0.0
+        for y in 0..<height {
+            for xx in 0..<width {
+                for c in 0..<channels {
+                    let here = x[(y * width + xx) * channels + c]
+                    if y + 1 < height { sum += Double(abs(x[((y + 1) * width + xx) * channels + c] - here)) }
+                    if xx + 1 < width { sum += Double(abs(x[(y * width + xx + 1) * channels + c] - here)) }
+                }
+            }
+        }
+        return sum / Double(height * width * channels)
+    }
+
+    /// Adds `scale · d(TV)/dx` of one item to `gradient`.
+    static func addTotalVariationGradient(_ x: UnsafeBufferPointer<Float>, into gradient: UnsafeMutableBufferPointer<Float>,
+                                          scale: Float, height: Int, width: Int, channels: Int) {
+        let s = scale / Float(height * width * channels)
+        func sign(_ v: Float) -> Float { v > 0 ? 1 : (v < 0 ? -1 : 0) }
+        for y in 0..<height {
+            for xx in 0..<width {
+                for c in 0..<channels {
+                    let i = (y * width + xx) * channels + c
+                    if y + 1 < height {
+                        let j = ((y + 1) * width + xx) * channels + c
+                        let d = sign(x[j] - x[i]) * s
+                        gradient[j] += d
+                        gradient[i] -= d
+                    }
+                    if xx + 1 < width {
+                        let j = i + channels
+                        let d = sign(x[j] - x[i]) * s
+                        gradient[j] += d
+                        gradient[i] -= d
+                    }
+                }
+            }
+        }
+    }
+
+    /// `‖x‖_p / N^(1/p)`: the norm of the item over the same norm of an all-ones item.
+    static func norm(_ x: UnsafeBufferPointer<Float>, p: Float) -> Double {
+        let p = Double(p)
+        let sum = x.reduce(0.0) { $0 + pow(Double(abs($1)), p) }
+        return pow(sum / Double(x.count), 1 / p)
+    }
+
+    /// Adds `scale · d(‖x‖_p / N^(1/p))/dx` of one item to `gradient` (zero where the norm is zero).
+    static func addNormGradient(_ x: UnsafeBufferPointer<Float>, into gradient: UnsafeMutableBufferPointer<Float>,
+                                scale: Float, p: Float) {
+        let p = Double(p)
+        let norm = pow(x.reduce(0.0) { $0 + pow(Double(abs($1)), p) }, 1 / p)
+        guard norm > 0 else { return }
+        let factor = Double(scale) * pow(norm, 1 - p) / pow(Double(x.count), 1 / p)
+        for i in x.indices {
+            let v = Double(x[i])
+            guard v != 0 else { continue }
+            gradient[i] += Float(factor * pow(abs(v), p - 1) * (v > 0 ? 1 : -1))
+        }
+    }
+
+    /// The total penalty of each item of a (B, H, W, C) batch.
+    func values(_ x: Tensor) -> [Double] {
+        let (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let itemSize = height * width * channels
+        return x.scalars.withUnsafeBufferPointer { all in
+            (0..<batch).map { b in
+                let item = UnsafeBufferPointer(rebasing: all[(b * itemSize)..<((b + 1) * itemSize)])
+                var value = 0.0
+                if totalVariation != 0 {
+                    value += Double(totalVariation) * Self.totalVariation(item, height: height, width: width, channels: channels)
+                }
+                if normWeight != 0 { value += Double(normWeight) * Self.norm(item, p: normP) }
+                return value
+            }
+        }
+    }
+
+    /// Subtracts d(penalty)/dx from the objective's gradient (the penalty is subtracted from it).
+    func apply(to gradient: inout Tensor, at x: Tensor) {
+        guard !isEmpty else { return }
+        let (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let itemSize = height * width * channels
+        x.scalars.withUnsafeBufferPointer { all in
+            gradient.scalars.withUnsafeMutableBufferPointer { grads in
+                for b in 0..<batch {
+                    let range = (b * itemSize)..<((b + 1) * itemSize)
+                    let item = UnsafeBufferPointer(rebasing: all[range])
+                    let target = UnsafeMutableBufferPointer(rebasing: grads[range])
+                    if totalVariation != 0 {
+                        Self.addTotalVariationGradient(item, into: target, scale: -totalVariation,
+                                                       height: height, width: width, channels: channels)
+                    }
+                    if normWeight != 0 { Self.addNormGradient(item, into: target, scale: -normWeight, p: normP) }
+                }
+            }
+        }
+    }
+}
+
+/// Gradient ascent on the input for a batch of items at once: item b maximises the objective of
+/// unit `units[b]` of the target node, so one backward pass gives every item's gradient.
+struct Ascent {
+    let graph: Graph
+    let inputNode: Int
+    let targetNode: Int
+    var objective: Objective = .channel
+    var optimizer: AscentOptimizer = .normalized(stepSize: 1)
+    var regularizers = Regularizers()
+    var modifiers = Modifiers()
+    var steps = 40
+
+    /// Per item: whether the total gradient was zero at every step (the pattern never moved).
+    struct Result {
+        var patterns: Tensor
+        var dead: [Bool]
+        /// Whether only the objective's gradient was zero throughout (a regulariser still moved it).
+        var objectiveDead: [Bool]
+    }
+
+    /// d(objective_b)/d(x_b) for every item, through the modifiers (their adjoint brings it back).
+    func objectiveGradient(_ x: Tensor, units: [Int], generator: inout SeededGenerator) throws -> Tensor {
+        let draw = modifiers.draw(using: &generator)
+        let modified = modifiers.apply(draw, to: x)
+        let trace = try graph.trace([modified], upTo: [targetNode])
+        guard let output = trace.value(targetNode) else { throw VizError("the forward pass did not reach the layer") }
+        let seed = try objective.seed(outputShape: output.shape, units: units)
+        let gradient = try trace.gradients(seeds: [targetNode: seed], wrt: [inputNode])[inputNode]!
+        return modifiers.adjoint(draw, of: gradient)
+    }
+
+    /// The objective of each item (without modifiers), for tests and logs.
+    func objectiveValues(_ x: Tensor, units: [Int]) throws -> [Float] {
+        let output = try graph.evaluate([x], targets: [targetNode])[targetNode]!
+        let seed = try objective.seed(outputShape: output.shape, units: units)
+        let itemSize = output.count / output.shape[0]
+        return (0..<output.shape[0]).map { b in
+            (0..<itemSize).reduce(Float(0)) { $0 + output.scalars[b * itemSize + $1] * seed.scalars[b * itemSize + $1] }
+        }
+    }
+
+    /// Runs `steps` steps from `start` (B, H, W, C); `onStep` is called after each.
+    func run(start: Tensor, units: [Int], seed: UInt64 = 0, onStep: () -> Void = {}) throws -> Result {
+        precondition(start.rank == 4 && start.shape[0] == units.count)
+        var x = start
+        var generator = SeededGenerator(seed: seed)
+        var state = OptimizerState(count: x.count)
+        let batch = units.count
+        var dead = [Bool](repeating: true, count: batch)
+        var objectiveDead = [Bool](repeating: true, count: batch)
+        for _ in 0..<steps {
+            var gradient = try objectiveGradient(x, units: units, generator: &generator)
+            Self.markNonzero(gradient, in: &objectiveDead)
+            regularizers.apply(to: &gradient, at: x)
+            Self.markNonzero(gradient, in: &dead)
+            state.update(&x, gradient: gradient, optimizer: optimizer, batch: batch)
+            onStep()
+        }
+        return Result(patterns: x, dead: dead, objectiveDead: objectiveDead)
+    }
+
+    private static func markNonzero(_ gradient: Tensor, in flags: inout [Bool]) {
+        let itemSize = gradient.count / flags.count
+        for b in flags.indices where flags[b] {
+            for i in (b * itemSize)..<((b + 1) * itemSize) where gradient.scalars[i] != 0 { flags[b] = false; break }
+        }
+    }
+}
+
+/// The moments Adam and RMSprop keep between steps.
+struct OptimizerState {
+    var m: [Float]
+    var v: [Float]
+    var step = 0
+
+    init(count: Int) {
+        m = [Float](repeating: 0, count: count)
+        v = [Float](repeating: 0, count: count)
+    }
+
+    /// The book's `g /= sqrt(mean(g²)) + 1e-5`, per batch item (a zero gradient stays zero).
+    static func normalized(_ gradient: Tensor, batch: Int) -> Tensor {
+        var out = gradient
+        let itemSize = gradient.count / batch
+        for b in 0..<batch {
+            let range = (b * itemSize)..<((b + 1) * itemSize)
+            var sum: Float = 0
+            for i in range { sum += gradient.scalars[i] * gradient.scalars[i] }
+            let divisor = (sum / Float(itemSize)).squareRoot() + 1e-5
+            for i in range { out.scalars[i] = gradient.scalars[i] / divisor }
+        }
+        return out
+    }
+
+    /// One ascent step: `gradient` is d(objective)/dx, so the optimisers minimise its negative.
+    mutating func update(_ x: inout Tensor, gradient: Tensor, optimizer: AscentOptimizer, batch: Int) {
+        step += 1
+        switch optimizer {
+        case .normalized(let stepSize):
+            let normalized = Self.normalized(gradient, batch: batch)
+            for i in x.scalars.indices { x.scalars[i] += normalized.scalars[i] * stepSize }
+        case .adam(let learningRate):
+            let (beta1, beta2, epsilon): (Float, Float, Float) = (0.9, 0.999, 1e-7)
+            let t = Float(step)
+            let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
+            for i in x.scalars.indices {
+                let g = -gradient.scalars[i]
+                m[i] += (g - m[i]) * (1 - beta1)
+                v[i] += (g * g - v[i]) * (1 - beta2)
+                x.scalars[i] -= m[i] * alpha / (v[i].squareRoot() + epsilon)
+            }
+        case .rmsprop(let learningRate):
+            let (rho, epsilon): (Float, Float) = (0.9, 1e-7)
+            for i in x.scalars.indices {
+                let g = -gradient.scalars[i]
+                v[i] = rho * v[i] + (1 - rho) * g * g
+                x.scalars[i] -= learningRate * g / (v[i] + epsilon).squareRoot()
+            }
+        }
+    }
+}

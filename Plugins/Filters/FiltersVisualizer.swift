@@ -1,0 +1,91 @@
+import VizCore
+import VizImage
+
+/// Filter patterns by gradient ascent, as Deep Learning with Python 5.4.2 draws them: for each
+/// filter, the input that maximises the mean of its channel, grown from a noisy grey start by
+/// normalised gradient steps, deprocessed to 8 bits, and laid out in a grid.
+///
+/// Departures from the book, all optional: several filters are optimised together as one batch;
+/// Adam or RMSprop may replace the normalised step; total-variation and Lp penalties, and random
+/// jitter, rotation and scaling of the input before each step (Lucid, tf-keras-vis); a neuron or
+/// a class score may replace the channel mean as the objective.
+public final class FiltersVisualizer: Visualizer {
+    public static let name = "filters"
+    public static let summary = "filter patterns by gradient ascent in input space (DLwP 5.4.2)"
+
+    private var options = FiltersOptions()
+
+    public init() {}
+
+    public func configure(_ mapping: ConfigMapping, model: Model) throws {
+        options = try FiltersOptions(mapping, model: model)
+    }
+
+    public func run(_ context: RunContext) throws {
+        let options = self.options
+        let ascent = Ascent(graph: context.model.graph, inputNode: options.inputNode, targetNode: options.targetNode,
+                            objective: options.objective, optimizer: options.optimizer,
+                            regularizers: options.regularizers, modifiers: options.modifiers, steps: options.steps)
+        let starts = Self.starts(options)
+        let batches = stride(from: 0, to: options.units.count, by: options.batch).map {
+            $0..<min($0 + options.batch, options.units.count)
+        }
+        let progress = context.progressBar("filters \(options.layerName)", total: options.steps * batches.count)
+        var tiles: [Bitmap] = []
+        for (index, range) in batches.enumerated() {
+            let units = Array(options.units[range])
+            let start = Tensor.concatenatingBatches(range.map { starts[$0] })
+            let result: Ascent.Result
+            do {
+                result = try ascent.run(start: start, units: units, seed: Self.modifierSeed(options.seed, batch: index),
+                                        onStep: { progress.advance() })
+            } catch let error as VizError {
+                throw VizError(error.message, at: error.location ?? options.layerName)
+            }
+            for (item, unit) in units.enumerated() {
+                let pattern = result.patterns.batchItem(item)
+                let what = "layer \(options.layerName) \(options.unitName) \(unit)"
+                guard pattern.scalars.allSatisfy(\.isFinite) else {
+                    throw VizError("the pattern of \(what) diverged to NaN or infinity; try a smaller step_size or learning_rate")
+                }
+                if result.dead[item] {
+                    context.log("filters: \(what) is dead (zero gradient): pattern left at its start")
+                } else if result.objectiveDead[item] {
+                    context.log("filters: \(what) is dead (zero gradient): pattern shaped by the regularizers only")
+                }
+                let image = Deprocess.bitmap(pattern.reshaped(Array(pattern.shape.dropFirst())), bgr: options.bgr)
+                let isClass = options.objective == .unit
+                let artifact = Artifact(role: "pattern", name: [options.layerName, "\(options.unitName)_\(unit)"],
+                                        layer: options.layerName, filter: isClass ? nil : unit,
+                                        classIndex: isClass ? unit : nil)
+                if context.sink.wantsArrays { try context.sink.add(artifact, array: pattern) }
+                try context.sink.add(artifact, image: image)
+                tiles.append(image.width == options.tile && image.height == options.tile
+                             ? image : image.resized(width: options.tile, height: options.tile, filter: .bilinear))
+            }
+        }
+        let grid = Bitmap.grid(tiles: tiles, columns: options.imagesPerRow, margin: options.margin, background: 0)
+        try context.sink.add(Artifact(role: "grid", name: [options.layerName, "grid"], layer: options.layerName), image: grid)
+    }
+
+    /// The seed of a batch's modifier draws: derived from `start.seed`, apart from the start's stream.
+    static func modifierSeed(_ seed: UInt64, batch: Int) -> UInt64 {
+        (seed &+ UInt64(batch + 1)) &* 0xD6E8_FEB8_6659_FD93
+    }
+
+    /// One start per unit, (1, H, W, C): uniform draws from one generator seeded by `start.seed`, in
+    /// unit order (so a pattern does not depend on `batch`), or the given array for all.
+    static func starts(_ options: FiltersOptions) -> [Tensor] {
+        let shape = [1, options.height, options.width, options.channels]
+        switch options.start {
+        case .array(let array):
+            return Array(repeating: array.reshaped(shape), count: options.units.count)
+        case .uniform(let low, let high):
+            var generator = SeededGenerator(seed: options.seed)
+            let count = shape.reduce(1, *)
+            return options.units.map { _ in
+                Tensor(shape: shape, scalars: (0..<count).map { _ in low == high ? low : generator.uniform(low, high) })
+            }
+        }
+    }
+}

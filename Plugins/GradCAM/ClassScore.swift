@@ -1,0 +1,154 @@
+import VizCore
+
+/// Which classes a gradient visualizer explains and which number it differentiates: the shared
+/// `class` and `score` options of `gradcam` and `saliency`.
+///
+/// The score is one number per batch item: the model's output for the class (`probability`, after
+/// the final softmax or sigmoid) or the value before that activation (`logit`). A single-output
+/// model (output shape `(1, 1)`, a sigmoid) has two classes: class 1 scores the output itself,
+/// class 0 scores `1 − output` (with `logit`, `−logit`), so its gradient is the negated one.
+struct ClassScore {
+    /// One entry of the `class` option.
+    enum Choice: Equatable {
+        /// The input's own top-1 prediction.
+        case top
+        case index(Int)
+    }
+
+    enum Score: String, CaseIterable {
+        case probability, logit
+    }
+
+    var choices: [Choice] = [.top]
+    var score: Score = .probability
+    /// The node whose value holds the predictions (what `top` and the predictions list read).
+    let outputNode: Int
+    /// The node differentiated: `outputNode`, or the logit node.
+    let scoreNode: Int
+    /// Whether the model ends in one output unit, read as a binary classifier.
+    let isSingleOutput: Bool
+    /// How many classes there are (2 for a single-output model).
+    let classCount: Int
+
+    /// The defaults (`class: top`, `score: probability`) for `model`.
+    init(model: Model, score: Score = .probability, choices: [Choice] = [.top]) throws {
+        guard let prediction = model.predictionLayer else { throw VizError("the model has no layers", at: model.path) }
+        let shape = model.outputShape(of: prediction)
+        guard shape.count == 1, shape[0] > 0 else {
+            throw VizError("the model's output '\(prediction.name)' has shape \(ShapeCheck.describe([-1] + shape)); "
+                           + "class scores need a (batch, classes) output", at: model.path)
+        }
+        outputNode = prediction.outputNode
+        isSingleOutput = shape[0] == 1
+        classCount = isSingleOutput ? 2 : shape[0]
+        self.score = score
+        self.choices = choices
+        switch score {
+        case .probability: scoreNode = outputNode
+        case .logit:
+            guard let logit = model.logitNode else { throw VizError("the model has no logit node", at: model.path) }
+            scoreNode = logit
+        }
+    }
+
+    /// Reads `class` and `score` from a run's options.
+    init(_ mapping: ConfigMapping, model: Model) throws {
+        var score = Score.probability
+        if let node = mapping.optional("score") {
+            let text = try node.string()
+            guard let value = Score(rawValue: text) else {
+                throw node.error(Self.unknown("score", text, among: Score.allCases.map(\.rawValue)))
+            }
+            score = value
+        }
+        do { try self.init(model: model, score: score) } catch let error as VizError {
+            throw mapping.owner.error(error.message)
+        }
+        if let node = mapping.optional("class") {
+            let items = try node.list()
+            guard !items.isEmpty else { throw node.error("class needs at least one entry") }
+            choices = try items.map { try choice($0, model: model) }
+        }
+    }
+
+    private func choice(_ node: ConfigNode, model: Model) throws -> Choice {
+        let text = try node.string()
+        if text == "top" { return .top }
+        if let index = try? node.int() {
+            guard index >= 0, index < classCount else {
+                let what = isSingleOutput ? "the model has one sigmoid output: classes 0 and 1"
+                    : "the model has \(classCount) classes (0…\(classCount - 1))"
+                throw node.error("class \(index) is out of range: \(what)")
+            }
+            return .index(index)
+        }
+        guard let labels = model.labels else {
+            throw node.error("class '\(text)' is neither `top` nor a class index, and the model has no labels file "
+                             + "(model: {path: …, labels: labels.txt})")
+        }
+        if let index = labels.firstIndex(of: text) {
+            guard index < classCount else {
+                throw node.error("label '\(text)' is line \(index + 1) of the labels file, but the model has \(classCount) classes")
+            }
+            return .index(index)
+        }
+        throw node.error(Self.unknown("class label", text, among: labels))
+    }
+
+    static func unknown(_ what: String, _ name: String, among known: [String]) -> String {
+        let hint = Suggestions.closest(to: name, among: known).map { "; did you mean '\($0)'?" } ?? ""
+        let list = known.count <= 12 ? " (known: \(known.joined(separator: ", ")))" : ""
+        return "unknown \(what) '\(name)'\(list)\(hint)"
+    }
+
+    // MARK: - Per batch
+
+    /// Each batch item's class scores, read from the value of `outputNode` (for a single-output
+    /// model: `[1 − p, p]`).
+    func classScores(_ output: Tensor) -> [[Float]] {
+        let batch = output.shape[0]
+        let width = output.count / batch
+        return (0..<batch).map { item in
+            let row = Array(output.scalars[(item * width)..<((item + 1) * width)])
+            return isSingleOutput ? [1 - row[0], row[0]] : row
+        }
+    }
+
+    /// The class of `choice` for each batch item.
+    func classes(for choice: Choice, scores: [[Float]]) -> [Int] {
+        switch choice {
+        case .index(let index): return scores.map { _ in index }
+        case .top:
+            return scores.map { row in
+                row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) } ?? 0
+            }
+        }
+    }
+
+    /// d(Σ_items score of the item's class)/d(score node): the seed of the backward pass. Batch
+    /// items are independent, so one backward pass gives every item's gradient.
+    func seed(classes: [Int], scoreValue: Tensor) -> Tensor {
+        var seed = Tensor(zeros: scoreValue.shape)
+        let width = scoreValue.count / scoreValue.shape[0]
+        for (item, classIndex) in classes.enumerated() {
+            if isSingleOutput {
+                seed.scalars[item * width] = classIndex == 1 ? 1 : -1
+            } else {
+                seed.scalars[item * width + classIndex] = 1
+            }
+        }
+        return seed
+    }
+
+    /// The score of each item's class, as differentiated (`1 − p` or `−logit` for class 0 of a
+    /// single-output model).
+    func scoreValues(classes: [Int], scoreValue: Tensor) -> [Float] {
+        let width = scoreValue.count / scoreValue.shape[0]
+        return classes.enumerated().map { item, classIndex in
+            guard isSingleOutput else { return scoreValue.scalars[item * width + classIndex] }
+            let value = scoreValue.scalars[item * width]
+            if classIndex == 1 { return value }
+            return score == .probability ? 1 - value : -value
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import VizCore
+import VizImage
+
+/// The `gradcam` run's options (see Docs/config.md).
+struct GradCAMOptions {
+    var layer: Model.Layer
+    var target: ClassScore
+    var method = CAMMethod.gradcam
+    var alpha = 0.4
+    var colormap = Colormap.named("jet")!
+    /// How many predictions to list per input.
+    var top = 5
+    /// How many inputs of one shape go through the network together.
+    var batch = 4
+
+    /// The defaults for `model`: the last 4-D layer feeding the prediction, `class: top`, `score: probability`.
+    init(model: Model) throws {
+        target = try ClassScore(model: model)
+        layer = try Self.defaultLayer(model: model, scoreNode: target.scoreNode)
+    }
+
+    init(_ mapping: ConfigMapping, model: Model) throws {
+        target = try ClassScore(mapping, model: model)
+        if let node = mapping.optional("layer") {
+            let name = try node.string()
+            do { layer = try model.requireLayer(name) } catch let error as VizError { throw node.error(error.message) }
+            let shape = model.outputShape(of: layer)
+            guard shape.count == 3 else {
+                throw node.error("layer '\(name)' has output shape \(ShapeCheck.describe([-1] + shape)); Grad-CAM needs a "
+                                 + "4-D (batch, height, width, channels) output such as a convolution's")
+            }
+            guard model.node(target.scoreNode, dependsOn: layer.outputNode) else {
+                throw node.error("layer \(name) does not feed the model's output; gradients cannot flow from the score to it")
+            }
+        } else {
+            do { layer = try Self.defaultLayer(model: model, scoreNode: target.scoreNode) } catch let error as VizError {
+                throw mapping.owner.error(error.message)
+            }
+        }
+        if let node = mapping.optional("method") {
+            let name = try node.string()
+            guard let value = CAMMethod(rawValue: name) ?? CAMMethod.aliases[name] else {
+                throw node.error(ClassScore.unknown("method", name, among: CAMMethod.allCases.map(\.rawValue)))
+            }
+            method = value
+        }
+        if let node = mapping.optional("alpha") {
+            alpha = try node.double()
+            guard alpha >= 0 else { throw node.error("alpha cannot be negative") }
+        }
+        if let node = mapping.optional("colormap") { colormap = try OptionReading.colormap(node) }
+        if let node = mapping.optional("top") { top = try OptionReading.positiveInt(node, "top") }
+        if let node = mapping.optional("batch") { batch = try OptionReading.positiveInt(node, "batch") }
+        try mapping.rejectUnknownKeys()
+    }
+
+    /// The last layer in model order, before the prediction, whose output is 4-D and feeds the score.
+    static func defaultLayer(model: Model, scoreNode: Int) throws -> Model.Layer {
+        let feeding = model.graph.ancestors(of: [scoreNode])
+        let candidates = model.computedLayers.filter {
+            model.outputShape(of: $0).count == 3 && feeding.contains($0.outputNode) && $0.outputNode != scoreNode
+        }
+        guard let layer = candidates.last else {
+            throw VizError("no layer with a 4-D (batch, height, width, channels) output feeds the model's prediction; "
+                           + "Grad-CAM needs a convolutional layer (name one with `layer:`)", at: model.path)
+        }
+        return layer
+    }
+}

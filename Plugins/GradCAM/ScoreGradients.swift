@@ -1,0 +1,76 @@
+import VizCore
+import VizImage
+
+/// One forward pass over a batch, kept for as many backward passes as there are classes to explain.
+struct ScoreGradients {
+    let model: Model
+    let target: ClassScore
+    let trace: Trace
+    /// Each batch item's class scores (`ClassScore.classScores`).
+    let classScores: [[Float]]
+
+    /// Runs `batch` forward up to the score and the prediction, keeping every value on the way.
+    init(model: Model, target: ClassScore, batch: Tensor) throws {
+        self.model = model
+        self.target = target
+        trace = try model.graph.trace([batch], upTo: [target.outputNode, target.scoreNode])
+        guard let output = trace.value(target.outputNode) else {
+            throw VizError("the forward pass did not reach the model's output", at: model.path)
+        }
+        classScores = target.classScores(output)
+    }
+
+    func value(_ node: Int) -> Tensor? { trace.value(node) }
+
+    /// The class `choice` picks for each batch item.
+    func classes(for choice: ClassScore.Choice) -> [Int] { target.classes(for: choice, scores: classScores) }
+
+    /// d(score of each item's class)/d(each node of `wrt`), batch items side by side.
+    func gradients(classes: [Int], wrt: [Int]) throws -> [Int: Tensor] {
+        guard let scoreValue = trace.value(target.scoreNode) else {
+            throw VizError("the forward pass did not reach the score", at: model.path)
+        }
+        return try trace.gradients(seeds: [target.scoreNode: target.seed(classes: classes, scoreValue: scoreValue)], wrt: wrt)
+    }
+
+    /// The top `k` predictions of batch item `item`.
+    func predictions(_ k: Int, item: Int) -> [Prediction] {
+        Prediction.top(k, of: classScores[item], model: model)
+    }
+}
+
+/// Inputs grouped into batches of equal shapes, in order, each at most `size` long.
+enum Batching {
+    static func groups(_ inputs: [RunInput], size: Int) -> [[RunInput]] {
+        var groups: [[RunInput]] = []
+        for input in inputs {
+            if let last = groups.last, last.count < size, last[0].tensor.shape == input.tensor.shape {
+                groups[groups.count - 1].append(input)
+            } else {
+                groups.append([input])
+            }
+        }
+        return groups
+    }
+
+    static func tensor(_ group: [RunInput]) -> Tensor {
+        group.count == 1 ? group[0].tensor : Tensor.concatenatingBatches(group.map(\.tensor))
+    }
+}
+
+/// Option readers shared by the two visualizers.
+enum OptionReading {
+    static func colormap(_ node: ConfigNode) throws -> Colormap {
+        let name = try node.string()
+        guard let map = Colormap.named(name) else {
+            throw node.error(ClassScore.unknown("colormap", name, among: Colormap.allNames))
+        }
+        return map
+    }
+
+    static func positiveInt(_ node: ConfigNode, _ key: String) throws -> Int {
+        let value = try node.int()
+        guard value > 0 else { throw node.error("\(key) must be at least 1") }
+        return value
+    }
+}

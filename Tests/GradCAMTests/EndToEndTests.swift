@@ -1,0 +1,147 @@
+import Foundation
+import VizCore
+import VizImage
+import VizTesting
+import XCTest
+
+/// A whole run of the demo model through the `vizrun` command (its `Runner(registry: .builtins())`):
+/// the GradCAM test target does not depend on VizRunner, so it runs the built executable, which
+/// `swift build --build-tests` puts beside the test bundle.
+final class EndToEndTests: XCTestCase {
+    private var folder: URL!
+    private static let repository = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-gradcam-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vizrun")
+    }
+
+    private func vizrun(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            XCTFail("build the command first (`swift build --build-tests`): \(executable.path) is missing")
+            return (-1, "")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func config(runs: String) throws -> String {
+        let models = Self.repository.appendingPathComponent("Configs/models").path
+        let text = """
+        model:
+          path: \(models)/scenes_convnet.h5
+          labels: \(models)/scenes_convnet.labels.txt
+        input:
+          images: [\(Self.repository.appendingPathComponent("Configs/images/chelsea.jpg").path)]
+          size: [150, 150]
+          scale: 1/255
+        output:
+          dir: out
+        runs:
+        \(runs)
+        """
+        let path = folder.appendingPathComponent("config.yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private struct Manifest: Decodable {
+        struct Run: Decodable {
+            var name: String
+            var visualizer: String
+            var artifacts: [Artifact]
+            var predictions: [Predictions]?
+        }
+        struct Artifact: Decodable {
+            var kind: String
+            var role: String
+            var input: String?
+            var layer: String?
+            var `class`: Int?
+            var shape: [Int]?
+            var path: String
+        }
+        struct Predictions: Decodable {
+            var input: String
+            var top: [Prediction]
+        }
+        var runs: [Run]
+    }
+
+    func testDemoRunWritesHeatmapsOverlaysAndPredictions() throws {
+        let path = try config(runs: """
+          - visualizer: gradcam
+            name: cam
+            class: [top, coffee]
+        """)
+        let result = try vizrun([path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let out = folder.appendingPathComponent("out")
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
+        XCTAssertEqual(manifest.runs.map(\.visualizer), ["gradcam"])
+
+        let cam = manifest.runs[0]
+        let predictions = try XCTUnwrap(cam.predictions?.first)
+        XCTAssertEqual(predictions.input, "chelsea")
+        XCTAssertEqual(predictions.top.count, 5)
+        XCTAssertEqual(predictions.top[0].classIndex, 2)
+        XCTAssertEqual(predictions.top[0].label, "chelsea")
+        XCTAssertGreaterThan(predictions.top[0].score, 0.98)
+        XCTAssertEqual(predictions.top.map(\.score), predictions.top.map(\.score).sorted(by: >))
+        XCTAssertTrue(predictions.top.allSatisfy { $0.label != nil })
+
+        // Per class: heatmap array (layer resolution, [0, 1]), heatmap image, overlay.
+        XCTAssertEqual(cam.artifacts.map { "\($0.kind) \($0.role) \($0.class ?? -1)" },
+                       ["array heatmap 2", "image heatmap 2", "image overlay 2", "array heatmap 3", "image heatmap 3", "image overlay 3"])
+        for artifact in cam.artifacts {
+            XCTAssertEqual(artifact.layer, "max_pooling2d_3", "the last 4-D layer before the prediction")
+            XCTAssertEqual(artifact.input, "chelsea")
+            let file = out.appendingPathComponent(artifact.path).path
+            if artifact.kind == "array" {
+                XCTAssertEqual(artifact.shape, [7, 7])
+                let heatmap = try Tensor(npyFileAt: file)
+                XCTAssertTrue(heatmap.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+                XCTAssertEqual(heatmap.scalars.max(), 1)
+            } else {
+                let image = try Bitmap(contentsOfFile: file)
+                XCTAssertEqual([image.width, image.height], [451, 300], "\(artifact.role) at the original image's size")
+            }
+        }
+        XCTAssertEqual(cam.artifacts[2].path, "cam/chelsea/class_2/overlay.png")
+
+        // The overlay is the book's composition of the written heatmap and the decoded photo.
+        let heatmap = try Tensor(npyFileAt: out.appendingPathComponent(cam.artifacts[0].path).path)
+        let photo = try Bitmap(contentsOfFile: Self.repository.appendingPathComponent("Configs/images/chelsea.jpg").path)
+        let heat = Colormap.named("jet")!.apply(toUnitMap: heatmap.resizedBilinear(height: 300, width: 451))
+        XCTAssertEqual(try Bitmap(contentsOfFile: out.appendingPathComponent(cam.artifacts[1].path).path), heat)
+        XCTAssertEqual(try Bitmap(contentsOfFile: out.appendingPathComponent(cam.artifacts[2].path).path),
+                       photo.overlaid(with: heat, alpha: 0.4))
+    }
+
+    func testConfigErrorsAreLocated() throws {
+        let path = try config(runs: """
+          - visualizer: gradcam
+            class: chelsee
+        """)
+        let result = try vizrun([path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path):12:12: error: unknown class label 'chelsee'"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("did you mean 'chelsea'?"), result.stderr)
+    }
+}
