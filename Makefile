@@ -1,7 +1,7 @@
 # The two commands of README.md, and what they stand on.
 SWIFT ?= swift
 SHELL := bash
-APT_PACKAGES := libhdf5-dev libturbojpeg0-dev libpng-dev pkg-config
+APT_PACKAGES := libdnnl-dev libhdf5-dev libturbojpeg0-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps demo test bench

@@ -19,9 +19,11 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // Debian's oneDNN has no .pc file; its header is in the default include path.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // MARK: - Engine and images
-        .target(name: "VizCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "VizCore", dependencies: ["CDNNL", .product(name: "Yams", package: "Yams")]),
         .target(name: "VizImage", dependencies: ["VizCore", "CJPEG", "CPNG"]),
 
         // MARK: - Built-in plugins

@@ -71,7 +71,9 @@ final class CAMMethodTests: XCTestCase {
             results.append(sink)
         }
         let sink = results[1]
-        XCTAssertEqual(results[0].arrays.map(\.1), sink.arrays.map(\.1))
+        // Batching changes the matrix products' shapes and so their rounding, nothing more.
+        XCTAssertEqual(results[0].arrays.count, sink.arrays.count)
+        for (one, two) in zip(results[0].arrays, sink.arrays) { assertClose(two.1, one.1, tolerance: 1e-5) }
         XCTAssertEqual(Set(sink.arrays.map(\.0.role)), ["heatmap"])
         XCTAssertEqual(Set(sink.images.map(\.0.role)), ["heatmap"], "no overlay without an original image")
         for (artifact, array) in sink.arrays {
@@ -108,8 +110,9 @@ final class CAMMethodTests: XCTestCase {
         for input in inputs {
             for classIndex in [3, 1] {
                 let alone = try run("{method: smoothgrad, samples: 3, class: \(classIndex)}", [input])
-                XCTAssertEqual(together.array(role: "saliency", input: input.id, classIndex: classIndex),
-                               alone.array(role: "saliency", input: input.id, classIndex: classIndex))
+                let batched = try XCTUnwrap(together.array(role: "saliency", input: input.id, classIndex: classIndex))
+                let single = try XCTUnwrap(alone.array(role: "saliency", input: input.id, classIndex: classIndex))
+                assertClose(batched, single, tolerance: 1e-5, "\(input.id) class \(classIndex)")
             }
         }
         let vanilla = try run("{class: 3}", inputs)

@@ -1,13 +1,33 @@
-/// Single-precision matrix products on row-major buffers: the plain-Swift path under convolution and dense.
+internal import CDNNL
+
+/// Single-precision matrix products on row-major buffers, under convolution and dense.
 ///
-/// The kernel keeps a 4×16 block of C in registers and streams one row of B per step of k,
-/// so every loaded B vector is used four times.
+/// `multiply` goes through oneDNN's sgemm (JIT kernels for the machine's widest vectors, threads
+/// from OpenMP). `multiplyReference` is the plain-Swift kernel the fast path is tested against: it
+/// keeps a 4×16 block of C in registers and streams one row of B per step of k, so every loaded
+/// B vector is used four times.
 enum Gemm {
-    /// `c[m×n] (+)= a[m×k] · b[k×n]`, with row strides `lda`, `ldb`, `ldc`.
+    /// `c[m×n] (+)= a[m×k] · op(b)`, with row strides `lda`, `ldb`, `ldc`; op(b) is `b[k×n]`, or
+    /// with `transposeB` the transpose of `b[n×k]`.
     static func multiply(m: Int, n: Int, k: Int,
                          a: UnsafePointer<Float>, lda: Int,
-                         b: UnsafePointer<Float>, ldb: Int,
+                         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
                          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        guard m > 0, n > 0 else { return }
+        Parallelism.applyToBackend()
+        let status = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: transposeB ? "T" : "N")),
+                                dnnl_dim_t(m), dnnl_dim_t(n),
+                                dnnl_dim_t(k), 1, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), accumulate ? 1 : 0,
+                                c, dnnl_dim_t(ldc))
+        // sgemm only fails on invalid arguments, which the ops' shape checks rule out.
+        precondition(status == dnnl_success, "dnnl_sgemm failed with status \(status.rawValue)")
+    }
+
+    /// The same product in plain Swift, single-threaded.
+    static func multiplyReference(m: Int, n: Int, k: Int,
+                                  a: UnsafePointer<Float>, lda: Int,
+                                  b: UnsafePointer<Float>, ldb: Int,
+                                  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         if !accumulate {
             for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) }
         }

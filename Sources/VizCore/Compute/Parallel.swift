@@ -1,14 +1,26 @@
 import Dispatch
 import Foundation
+internal import CDNNL
 
-/// How many threads the heavy ops may use: `VIZRUN_THREADS`, or every core.
+/// How many threads the heavy ops may use: `--threads`, `VIZRUN_THREADS`, or every core.
 public enum Parallelism {
     nonisolated(unsafe) public static var threads: Int = {
         if let text = ProcessInfo.processInfo.environment["VIZRUN_THREADS"], let value = Int(text), value > 0 {
             return value
         }
         return ProcessInfo.processInfo.activeProcessorCount
-    }()
+    }() {
+        didSet { appliedThreads = 0 }
+    }
+
+    nonisolated(unsafe) private static var appliedThreads = 0
+
+    /// Hands the thread count to oneDNN's OpenMP runtime before its next call.
+    static func applyToBackend() {
+        guard appliedThreads != threads else { return }
+        omp_set_num_threads(Int32(threads))
+        appliedThreads = threads
+    }
 
     /// Runs `body(index)` for every index in `0..<count`, spread over the threads.
     static func forEach(_ count: Int, _ body: (Int) -> Void) {

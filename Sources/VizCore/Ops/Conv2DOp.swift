@@ -1,14 +1,13 @@
 /// 2-D convolution over NHWC input with an HWIO kernel (Keras `Conv2D` without its activation).
 ///
-/// Forward and input gradient both go through im2col and a matrix product, in chunks of output
-/// pixels so the column buffer stays small and the chunks can run on separate threads.
+/// Forward and input gradient both go through im2col and one matrix product per band of output
+/// pixels: the band bounds the column buffer's memory, the product spreads over the cores, and
+/// im2col runs in parallel chunks. A 1×1 convolution with stride 1 and no padding needs no im2col.
 public final class Conv2DOp: Op {
     /// (kh, kw, in, out)
     public let kernel: Tensor
     public let bias: [Float]?
     let window: Window2D
-    /// (out, kh·kw·in), made on first use: only the input gradient reads the kernel transposed.
-    private let transposedKernel: Lazy<[Float]>
 
     public init(kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
                 padding: Padding) {
@@ -18,7 +17,6 @@ public final class Conv2DOp: Op {
         self.bias = bias
         window = Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation,
                           padding: padding)
-        transposedKernel = Lazy { Gemm.transpose(kernel.scalars, rows: kernel.count / kernel.shape[3], columns: kernel.shape[3]) }
     }
 
     public var kind: String { "Conv2D" }
@@ -36,8 +34,15 @@ public final class Conv2DOp: Op {
         return [input[0], size.h, size.w, filters]
     }
 
-    /// Output pixels per chunk: enough rows to keep the matrix kernel busy, few enough to stay in cache.
-    private var chunkRows: Int { max(64, min(1024, (1 << 18) / max(patchSize, 1))) }
+    /// Whether the input, as it is, already is the column matrix.
+    private var isPointwise: Bool {
+        window.kernel == (1, 1) && window.strides == (1, 1)
+    }
+
+    /// Output pixels per band: about 64 MB of columns.
+    private var bandRows: Int { max(256, (1 << 24) / max(patchSize, 1)) }
+    /// Output pixels per im2col chunk, the unit of parallel work.
+    private let chunkRows = 256
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
@@ -45,31 +50,34 @@ public final class Conv2DOp: Op {
         let batch = x.shape[0]
         let rows = batch * plan.outHeight * plan.outWidth
         var out = Tensor(zeros: [batch, plan.outHeight, plan.outWidth, filters])
-        let (patch, filters, chunk) = (patchSize, self.filters, chunkRows)
-        let chunks = (rows + chunk - 1) / chunk
+        let (patch, filters) = (patchSize, self.filters)
         x.scalars.withUnsafeBufferPointer { input in
             kernel.scalars.withUnsafeBufferPointer { weights in
                 out.scalars.withUnsafeMutableBufferPointer { output in
-                    let output = output
-                    Parallelism.forEach(chunks) { index in
-                        let first = index * chunk
-                        let count = min(chunk, rows - first)
-                        var columns = [Float](repeating: 0, count: count * patch)
-                        columns.withUnsafeMutableBufferPointer { cols in
-                            im2col(input.baseAddress!, plan: plan, firstRow: first, rowCount: count, into: cols.baseAddress!)
-                            Gemm.multiply(m: count, n: filters, k: patch, a: cols.baseAddress!, lda: patch,
-                                          b: weights.baseAddress!, ldb: filters,
-                                          c: output.baseAddress! + first * filters, ldc: filters, accumulate: false)
-                        }
-                        if let bias {
-                            for row in first..<(first + count) {
-                                for f in 0..<filters { output[row * filters + f] += bias[f] }
+                    if isPointwise {
+                        Gemm.multiply(m: rows, n: filters, k: patch, a: input.baseAddress!, lda: patch,
+                                      b: weights.baseAddress!, ldb: filters, c: output.baseAddress!, ldc: filters,
+                                      accumulate: false)
+                        return
+                    }
+                    var columns = [Float](repeating: 0, count: min(bandRows, rows) * patch)
+                    columns.withUnsafeMutableBufferPointer { cols in
+                        forEachBand(rows) { bandStart, bandCount in
+                            let cols = cols
+                            Parallelism.forEach((bandCount + chunkRows - 1) / chunkRows) { chunk in
+                                let first = chunk * chunkRows
+                                im2col(input.baseAddress!, plan: plan, firstRow: bandStart + first,
+                                       rowCount: min(chunkRows, bandCount - first), into: cols.baseAddress! + first * patch)
                             }
+                            Gemm.multiply(m: bandCount, n: filters, k: patch, a: cols.baseAddress!, lda: patch,
+                                          b: weights.baseAddress!, ldb: filters,
+                                          c: output.baseAddress! + bandStart * filters, ldc: filters, accumulate: false)
                         }
                     }
                 }
             }
         }
+        if let bias { BiasAdd.add(bias, to: &out) }
         return out
     }
 
@@ -78,38 +86,42 @@ public final class Conv2DOp: Op {
         let plan = window.plan(height: x.shape[1], width: x.shape[2])
         let rows = outputGradient.count / filters
         var dx = Tensor(zeros: x.shape)
-        let (patch, filters, chunk) = (patchSize, self.filters, chunkRows)
-        // Column gradients are computed in parallel for a band of chunks, then scattered serially,
-        // because neighbouring output pixels write to overlapping input pixels.
-        let band = chunk * max(Parallelism.threads, 1)
-        var columns = [Float](repeating: 0, count: min(band, rows) * patch)
-        let transposed = transposedKernel.wrappedValue
+        let (patch, filters) = (patchSize, self.filters)
         outputGradient.scalars.withUnsafeBufferPointer { dy in
-            transposed.withUnsafeBufferPointer { weightsT in
+            kernel.scalars.withUnsafeBufferPointer { weights in
                 dx.scalars.withUnsafeMutableBufferPointer { dxBuffer in
+                    if isPointwise {
+                        Gemm.multiply(m: rows, n: patch, k: filters, a: dy.baseAddress!, lda: filters,
+                                      b: weights.baseAddress!, ldb: filters, transposeB: true,
+                                      c: dxBuffer.baseAddress!, ldc: patch, accumulate: false)
+                        return
+                    }
+                    // Column gradients come from one product per band; scattering them back is serial,
+                    // because neighbouring output pixels write to overlapping input pixels.
+                    var columns = [Float](repeating: 0, count: min(bandRows, rows) * patch)
                     columns.withUnsafeMutableBufferPointer { cols in
-                        let cols = cols
-                        var bandStart = 0
-                        while bandStart < rows {
-                            let bandRows = min(band, rows - bandStart)
-                            let chunks = (bandRows + chunk - 1) / chunk
-                            Parallelism.forEach(chunks) { index in
-                                let first = index * chunk
-                                let count = min(chunk, bandRows - first)
-                                Gemm.multiply(m: count, n: patch, k: filters,
-                                              a: dy.baseAddress! + (bandStart + first) * filters, lda: filters,
-                                              b: weightsT.baseAddress!, ldb: patch,
-                                              c: cols.baseAddress! + first * patch, ldc: patch, accumulate: false)
-                            }
-                            col2im(cols.baseAddress!, plan: plan, firstRow: bandStart, rowCount: bandRows,
+                        forEachBand(rows) { bandStart, bandCount in
+                            Gemm.multiply(m: bandCount, n: patch, k: filters,
+                                          a: dy.baseAddress! + bandStart * filters, lda: filters,
+                                          b: weights.baseAddress!, ldb: filters, transposeB: true,
+                                          c: cols.baseAddress!, ldc: patch, accumulate: false)
+                            col2im(cols.baseAddress!, plan: plan, firstRow: bandStart, rowCount: bandCount,
                                    into: dxBuffer.baseAddress!)
-                            bandStart += bandRows
                         }
                     }
                 }
             }
         }
         return [dx]
+    }
+
+    private func forEachBand(_ rows: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
+        var start = 0
+        while start < rows {
+            let count = min(bandRows, rows - start)
+            body(start, count)
+            start += count
+        }
     }
 
     /// Copies the receptive field of output pixels `firstRow ..< firstRow+rowCount` (flattened N·OH·OW)

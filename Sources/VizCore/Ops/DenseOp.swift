@@ -3,15 +3,12 @@ public final class DenseOp: Op {
     /// (in, out)
     public let kernel: Tensor
     public let bias: [Float]?
-    /// (out, in), made on first use: only the input gradient reads the kernel transposed.
-    private let transposedKernel: Lazy<[Float]>
 
     public init(kernel: Tensor, bias: [Float]?) {
         precondition(kernel.rank == 2, "Dense kernel must be (in, out)")
         precondition(bias == nil || bias!.count == kernel.shape[1], "Dense bias must have one value per unit")
         self.kernel = kernel
         self.bias = bias
-        transposedKernel = Lazy { Gemm.transpose(kernel.scalars, rows: kernel.shape[0], columns: kernel.shape[1]) }
     }
 
     public var kind: String { "Dense" }
@@ -37,24 +34,21 @@ public final class DenseOp: Op {
                 out.scalars.withUnsafeMutableBufferPointer { c in
                     Gemm.multiply(m: rows, n: units, k: self.inputs, a: a.baseAddress!, lda: self.inputs,
                                   b: b.baseAddress!, ldb: units, c: c.baseAddress!, ldc: units, accumulate: false)
-                    if let bias {
-                        for row in 0..<rows { for j in 0..<units { c[row * units + j] += bias[j] } }
-                    }
                 }
             }
         }
+        if let bias { BiasAdd.add(bias, to: &out) }
         return out
     }
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let rows = outputGradient.count / units
         var dx = Tensor(zeros: inputs[0].shape)
-        let transposed = transposedKernel.wrappedValue
         outputGradient.scalars.withUnsafeBufferPointer { a in
-            transposed.withUnsafeBufferPointer { b in
+            kernel.scalars.withUnsafeBufferPointer { b in
                 dx.scalars.withUnsafeMutableBufferPointer { c in
                     Gemm.multiply(m: rows, n: self.inputs, k: units, a: a.baseAddress!, lda: units,
-                                  b: b.baseAddress!, ldb: self.inputs, c: c.baseAddress!, ldc: self.inputs,
+                                  b: b.baseAddress!, ldb: units, transposeB: true, c: c.baseAddress!, ldc: self.inputs,
                                   accumulate: false)
                 }
             }
