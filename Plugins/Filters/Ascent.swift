@@ -203,8 +203,8 @@ struct Ascent {
         }
     }
 
-    /// Runs `steps` steps from `start` (B, H, W, C); `onStep` is called after each.
-    func run(start: Tensor, units: [Int], seed: UInt64 = 0, onStep: () -> Void = {}) throws -> Result {
+    /// Runs `steps` steps from `start` (B, H, W, C); `onStep(step, x)` is called after each (1-based).
+    func run(start: Tensor, units: [Int], seed: UInt64 = 0, onStep: (Int, Tensor) -> Void = { _, _ in }) throws -> Result {
         precondition(start.rank == 4 && start.shape[0] == units.count)
         var x = start
         var generator = SeededGenerator(seed: seed)
@@ -212,13 +212,13 @@ struct Ascent {
         let batch = units.count
         var dead = [Bool](repeating: true, count: batch)
         var objectiveDead = [Bool](repeating: true, count: batch)
-        for _ in 0..<steps {
+        for step in stride(from: 1, through: steps, by: 1) {
             var gradient = try objectiveGradient(x, units: units, generator: &generator)
             Self.markNonzero(gradient, in: &objectiveDead)
             regularizers.apply(to: &gradient, at: x)
             Self.markNonzero(gradient, in: &dead)
             state.update(&x, gradient: gradient, optimizer: optimizer, batch: batch)
-            onStep()
+            onStep(step, x)
         }
         return Result(patterns: x, dead: dead, objectiveDead: objectiveDead)
     }

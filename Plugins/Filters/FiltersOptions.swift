@@ -30,6 +30,10 @@ struct FiltersOptions {
     var regularizers = Regularizers()
     var modifiers = Modifiers()
     var bgr = false
+    /// Frames of the optimisation to keep as an animated GIF per pattern; 0 = no GIF.
+    var gifFrames = 0
+    /// Hundredths of a second per GIF frame.
+    var gifDelay = 10
 
     /// `filter` or `class`: what a unit is called in file names and messages.
     var unitName: String { objective == .unit ? "class" : "filter" }
@@ -60,6 +64,7 @@ struct FiltersOptions {
         if let node = mapping.optional("tile") { tile = try Self.positive(node, "tile") }
         if let node = mapping.optional("regularizers") { regularizers = try Self.regularizers(node) }
         if let node = mapping.optional("modifiers") { modifiers = try Self.modifiers(node) }
+        if let node = mapping.optional("gif") { try readGIF(node) }
         if let node = mapping.optional("channel_order") {
             let order = try node.string()
             guard ["rgb", "bgr"].contains(order) else { throw node.error("channel_order is rgb or bgr, not '\(order)'") }
@@ -312,5 +317,27 @@ struct FiltersOptions {
             throw node.error("\(key) must be at least \(allowZero ? 0 : 1)")
         }
         return value
+    }
+}
+
+extension FiltersOptions {
+    /// `gif: true` (20 frames, 0.1 s each) or `gif: {frames: N, delay: centiseconds}`.
+    private mutating func readGIF(_ node: ConfigNode) throws {
+        if node.isMapping {
+            let gif = try node.mapping()
+            gifFrames = 20
+            if let frames = gif.optional("frames") { gifFrames = try Self.positive(frames, "frames") }
+            if let delay = gif.optional("delay") { gifDelay = try Self.positive(delay, "delay") }
+            try gif.rejectUnknownKeys()
+        } else {
+            gifFrames = try node.bool() ? 20 : 0
+        }
+    }
+
+    /// The steps after which a GIF frame is taken (the start is frame 0): evenly spaced, the last step included.
+    var gifSteps: Set<Int> {
+        guard gifFrames > 1, steps > 0 else { return [] }
+        let count = min(gifFrames - 1, steps)
+        return Set((1...count).map { Int((Double($0) * Double(steps) / Double(count)).rounded()) })
     }
 }

@@ -35,10 +35,18 @@ public final class FiltersVisualizer: Visualizer {
         for (index, range) in batches.enumerated() {
             let units = Array(options.units[range])
             let start = Tensor.concatenatingBatches(range.map { starts[$0] })
+            let gifSteps = options.gifSteps
+            var frames: [[Bitmap]] = gifSteps.isEmpty ? [] : Self.frames(of: start, options: options)
             let result: Ascent.Result
             do {
                 result = try ascent.run(start: start, units: units, seed: Self.modifierSeed(options.seed, batch: index),
-                                        onStep: { progress.advance() })
+                                        onStep: { step, x in
+                                            progress.advance()
+                                            guard gifSteps.contains(step) else { return }
+                                            for (item, frame) in Self.frames(of: x, options: options).enumerated() {
+                                                frames[item].append(frame[0])
+                                            }
+                                        })
             } catch let error as VizError {
                 throw VizError(error.message, at: error.location ?? options.layerName)
             }
@@ -60,12 +68,25 @@ public final class FiltersVisualizer: Visualizer {
                                         classIndex: isClass ? unit : nil)
                 if context.sink.wantsArrays { try context.sink.add(artifact, array: pattern) }
                 try context.sink.add(artifact, image: image)
+                if !frames.isEmpty {
+                    var animation = artifact
+                    animation.role = "animation"
+                    try context.sink.add(animation, animation: frames[item], frameDelay: options.gifDelay)
+                }
                 tiles.append(image.width == options.tile && image.height == options.tile
                              ? image : image.resized(width: options.tile, height: options.tile, filter: .bilinear))
             }
         }
         let grid = Bitmap.grid(tiles: tiles, columns: options.imagesPerRow, margin: options.margin, background: 0)
         try context.sink.add(Artifact(role: "grid", name: [options.layerName, "grid"], layer: options.layerName), image: grid)
+    }
+
+    /// Each batch item of `x` deprocessed, as a one-frame list to start an animation with.
+    static func frames(of x: Tensor, options: FiltersOptions) -> [[Bitmap]] {
+        (0..<x.shape[0]).map { item in
+            let pattern = x.batchItem(item)
+            return [Deprocess.bitmap(pattern.reshaped(Array(pattern.shape.dropFirst())), bgr: options.bgr)]
+        }
     }
 
     /// The seed of a batch's modifier draws: derived from `start.seed`, apart from the start's stream.

@@ -125,40 +125,35 @@ struct Warp {
     }
 
     func forward(_ x: Tensor) -> Tensor {
-        let (batch, channels) = (x.shape[0], x.shape[3])
-        let pixels = height * width
         var out = Tensor(zeros: x.shape)
-        for b in 0..<batch {
-            let offset = b * pixels * channels
-            for pixel in 0..<pixels {
-                for tap in 0..<4 {
-                    let weight = weights[pixel * 4 + tap]
-                    guard weight != 0 else { continue }
-                    let source = offset + indices[pixel * 4 + tap] * channels
-                    let target = offset + pixel * channels
-                    for c in 0..<channels { out.scalars[target + c] += weight * x.scalars[source + c] }
-                }
-            }
+        forEachTap(x.shape) { target, source, weight, channels in
+            for c in 0..<channels { out.scalars[target + c] += weight * x.scalars[source + c] }
         }
         return out
     }
 
     func adjoint(_ gradient: Tensor) -> Tensor {
-        let (batch, channels) = (gradient.shape[0], gradient.shape[3])
-        let pixels = height * width
         var out = Tensor(zeros: gradient.shape)
+        forEachTap(gradient.shape) { target, source, weight, channels in
+            for c in 0..<channels { out.scalars[source + c] += weight * gradient.scalars[target + c] }
+        }
+        return out
+    }
+
+    /// Visits every non-zero bilinear tap: the output pixel's offset, the source pixel's offset (both
+    /// in scalars, batch included), the tap's weight and the channel count.
+    private func forEachTap(_ shape: [Int], _ body: (_ target: Int, _ source: Int, _ weight: Float, _ channels: Int) -> Void) {
+        let (batch, channels) = (shape[0], shape[3])
+        let pixels = height * width
         for b in 0..<batch {
             let offset = b * pixels * channels
             for pixel in 0..<pixels {
                 for tap in 0..<4 {
                     let weight = weights[pixel * 4 + tap]
                     guard weight != 0 else { continue }
-                    let source = offset + indices[pixel * 4 + tap] * channels
-                    let target = offset + pixel * channels
-                    for c in 0..<channels { out.scalars[source + c] += weight * gradient.scalars[target + c] }
+                    body(offset + pixel * channels, offset + indices[pixel * 4 + tap] * channels, weight, channels)
                 }
             }
         }
-        return out
     }
 }

@@ -133,6 +133,16 @@ final class RunSink: ArtifactSink {
         records.append(record(artifact, kind: "image", shape: nil, path: path))
     }
 
+    func add(_ artifact: Artifact, animation frames: [Bitmap], frameDelay: Int) throws {
+        let data: Data
+        do { data = try Bitmap.gifData(frames: frames, delay: frameDelay) } catch let error as VizError {
+            throw VizError(error.message, at: describe(artifact))
+        }
+        let path = folder.reservePath([runName] + artifact.name, ext: ".gif")
+        try folder.write(data, to: path)
+        records.append(record(artifact, kind: "animation", shape: nil, path: path))
+    }
+
     func add(predictions top: [Prediction], for input: String) throws {
         predictions.append(Manifest.PredictionRecord(input: input, top: top))
     }

@@ -7,7 +7,7 @@ import XCTest
 final class FiltersVisualizerTests: XCTestCase {
     func run(_ yaml: String, model: Model) throws -> (CollectingSink, [String]) {
         let visualizer = FiltersVisualizer()
-        try visualizer.configure(try TestModels.options(yaml), model: model)
+        try visualizer.configure(try runOptions(yaml), model: model)
         let sink = CollectingSink()
         var lines: [String] = []
         try visualizer.run(RunContext(model: model, inputs: [], runName: "filters", sink: sink, log: { lines.append($0) }))
@@ -38,6 +38,27 @@ final class FiltersVisualizerTests: XCTestCase {
         // With a regulariser the pattern moves, but the filter is still reported.
         let (_, regularized) = try run("layer: conv\nfilters: [0]\nsteps: 2\nregularizers: {total_variation: 1}", model: model)
         XCTAssertEqual(regularized, ["filters: layer conv filter 0 is dead (zero gradient): pattern shaped by the regularizers only"])
+    }
+
+    /// `gif` keeps the start and evenly spaced steps, the last frame being the final pattern.
+    func testAnimationOfTheOptimisation() throws {
+        let model = try TestModels.load("k2_sequential")
+        let (sink, _) = try run("layer: conv2d_1\nfilters: [0, 3]\nsteps: 8\ngif: {frames: 5, delay: 4}", model: model)
+        XCTAssertEqual(sink.animations.map(\.0.role), ["animation", "animation"])
+        XCTAssertEqual(sink.animations.map(\.0.filter), [0, 3])
+        let patterns = sink.images.filter { $0.0.role == "pattern" }
+        for ((_, frames), (_, final)) in zip(sink.animations, patterns) {
+            XCTAssertEqual(frames.count, 5)
+            XCTAssertEqual(frames.last, final)
+            XCTAssertNotEqual(frames.first, final)
+        }
+        var options = FiltersOptions()
+        (options.steps, options.gifFrames) = (8, 5)
+        XCTAssertEqual(options.gifSteps, [2, 4, 6, 8])
+        (options.steps, options.gifFrames) = (3, 20)
+        XCTAssertEqual(options.gifSteps, [1, 2, 3])
+        let (plain, _) = try run("layer: conv2d_1\nfilters: [0]\nsteps: 2", model: model)
+        XCTAssertTrue(plain.animations.isEmpty)
     }
 
     func testArtifactsAndGrid() throws {
@@ -130,7 +151,7 @@ final class FiltersOptionTests: XCTestCase {
             .contains("filters 9 is out of range: layer 'conv2d' has 8 channels"))
         // The default asks for 64 but takes what the layer has.
         let visualizer = FiltersVisualizer()
-        XCTAssertNoThrow(try visualizer.configure(try TestModels.options("layer: conv2d"), model: model))
+        XCTAssertNoThrow(try visualizer.configure(try runOptions("layer: conv2d"), model: model))
     }
 
     func testLayerErrors() throws {
@@ -152,7 +173,7 @@ final class FiltersOptionTests: XCTestCase {
         let message = TestModels.configureError("layer: conv\nfilters: 1", model: model)
         XCTAssertTrue(message.contains("the model accepts any input size (None, None, None, 1); set `size: [height, width]`"), message)
         let visualizer = FiltersVisualizer()
-        XCTAssertNoThrow(try visualizer.configure(try TestModels.options("layer: conv\nfilters: 1\nsize: [12, 10]"), model: model))
+        XCTAssertNoThrow(try visualizer.configure(try runOptions("layer: conv\nfilters: 1\nsize: [12, 10]"), model: model))
         let fixed = try TestModels.load("k2_sequential")
         XCTAssertTrue(TestModels.configureError("layer: conv2d\nsize: [64, 64]", model: fixed).contains("only takes (None, 32, 32, 3)"))
     }

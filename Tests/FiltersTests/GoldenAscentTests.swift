@@ -73,7 +73,7 @@ final class GoldenAscentTests: XCTestCase {
             var book = reference.ascent
             book.steps = 40
             var stepsTaken = 0
-            let result = try book.run(start: reference.start, units: reference.filters, onStep: { stepsTaken += 1 })
+            let result = try book.run(start: reference.start, units: reference.filters, onStep: { _, _ in stepsTaken += 1 })
             XCTAssertEqual(stepsTaken, 40)
             XCTAssertEqual(result.dead, [false, false])
             let expected = try reference.tensor("ascent_step40.npy")

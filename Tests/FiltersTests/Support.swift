@@ -5,25 +5,9 @@ import VizCore
 import VizTesting
 import XCTest
 
-/// Artifacts kept in memory.
-final class CollectingSink: ArtifactSink {
-    var arrays: [(Artifact, Tensor)] = []
-    var images: [(Artifact, Bitmap)] = []
-    var wantsArrays: Bool { true }
-
-    func add(_ artifact: Artifact, array: Tensor) throws { arrays.append((artifact, array)) }
-    func add(_ artifact: Artifact, image: Bitmap) throws { images.append((artifact, image)) }
-    func add(predictions top: [Prediction], for input: String) throws {}
-}
-
 enum TestModels {
     static func load(_ name: String) throws -> Model {
         try HDF5ModelLoader().load(ModelSpec(path: Fixtures.path("models/\(name)/model.h5")))
-    }
-
-    /// A run's options as a config would give them.
-    static func options(_ yaml: String) throws -> ConfigMapping {
-        try ConfigNode.parse(yaml: yaml, file: "test.yaml").mapping()
     }
 
     /// input (1, size, size, 1) → conv `conv` (3×3 same, 2 filters) → relu, as one layer `conv`.
@@ -49,7 +33,7 @@ enum TestModels {
     /// The error `configure` raises for these options.
     static func configureError(_ yaml: String, model: Model, file: StaticString = #filePath, line: UInt = #line) -> String {
         do {
-            try FiltersVisualizer().configure(try options(yaml), model: model)
+            try FiltersVisualizer().configure(try runOptions(yaml), model: model)
             XCTFail("expected an error", file: file, line: line)
         } catch {
             return "\(error)"

@@ -65,7 +65,7 @@ final class CAMMethodTests: XCTestCase {
         var results: [CollectingSink] = []
         for size in [1, 2] {
             let visualizer = GradCAMVisualizer()
-            try visualizer.configure(TestModels.options("{class: [top, 1, 1], method: layercam, batch: \(size)}"), model: model)
+            try visualizer.configure(runOptions("{class: [top, 1, 1], method: layercam, batch: \(size)}"), model: model)
             let sink = CollectingSink()
             try visualizer.run(RunContext(model: model, inputs: inputs, runName: "cam", sink: sink))
             results.append(sink)
@@ -99,7 +99,7 @@ final class CAMMethodTests: XCTestCase {
         let inputs = (0..<batch.shape[0]).map { RunInput(id: "x\($0)", path: "x\($0).npy", tensor: batch.batchItem($0), original: nil) }
         func run(_ options: String, _ inputs: [RunInput]) throws -> CollectingSink {
             let visualizer = SaliencyVisualizer()
-            try visualizer.configure(TestModels.options(options), model: model)
+            try visualizer.configure(runOptions(options), model: model)
             let sink = CollectingSink()
             try visualizer.run(RunContext(model: model, inputs: inputs, runName: "s", sink: sink))
             return sink

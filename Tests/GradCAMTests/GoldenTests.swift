@@ -143,7 +143,7 @@ final class GoldenTests: XCTestCase {
                 for method in ["vanilla", "smoothgrad"] {
                     let visualizer = SaliencyVisualizer()
                     let extra = method == "smoothgrad" ? ", samples: \(cam.smoothgrad.n), noise: \(cam.smoothgrad.noise_level)" : ""
-                    try visualizer.configure(TestModels.options("{class: \(classOption), score: \(scoreName), method: \(method)\(extra)}"),
+                    try visualizer.configure(runOptions("{class: \(classOption), score: \(scoreName), method: \(method)\(extra)}"),
                                              model: model)
                     visualizer.noiseSource = { _, sample, _ in noise.batchItem(sample) }
                     let sink = CollectingSink()

@@ -5,30 +5,9 @@ import VizCore
 import VizTesting
 import XCTest
 
-/// Artifacts and predictions kept in memory.
-final class CollectingSink: ArtifactSink {
-    var arrays: [(Artifact, Tensor)] = []
-    var images: [(Artifact, Bitmap)] = []
-    var predictions: [String: [Prediction]] = [:]
-    var wantsArrays: Bool { true }
-
-    func add(_ artifact: Artifact, array: Tensor) throws { arrays.append((artifact, array)) }
-    func add(_ artifact: Artifact, image: Bitmap) throws { images.append((artifact, image)) }
-    func add(predictions top: [Prediction], for input: String) throws { predictions[input] = top }
-
-    func array(role: String, input: String, classIndex: Int) -> Tensor? {
-        arrays.first { $0.0.role == role && $0.0.input == input && $0.0.classIndex == classIndex }?.1
-    }
-}
-
 enum TestModels {
     static func load(_ name: String) throws -> Model {
         try HDF5ModelLoader().load(ModelSpec(path: Fixtures.path("models/\(name)/model.h5")))
-    }
-
-    /// A run's options as a config would give them.
-    static func options(_ yaml: String) throws -> ConfigMapping {
-        try ConfigNode.parse(yaml: yaml, file: "test.yaml").mapping()
     }
 
     /// input (1,4,4,1) → used: conv (2 filters) → flatten → dense (3, softmax); unused: a second

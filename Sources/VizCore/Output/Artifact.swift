@@ -31,6 +31,8 @@ public protocol ArtifactSink: AnyObject {
     func add(_ artifact: Artifact, array: Tensor) throws
     /// A picture, written as `.png`.
     func add(_ artifact: Artifact, image: Bitmap) throws
+    /// Equally sized frames, written as a looping `.gif`, `frameDelay` hundredths of a second each.
+    func add(_ artifact: Artifact, animation frames: [Bitmap], frameDelay: Int) throws
     /// The model's top predictions for an input, listed with the run in the manifest.
     func add(predictions: [Prediction], for input: String) throws
     /// Whether raw arrays are wanted (`output.arrays`); visualizers may skip computing them if not.

@@ -73,7 +73,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     }
 
     public struct ArtifactRecord: Codable, Equatable, Sendable {
-        /// `array` (.npy) or `image` (.png).
+        /// `array` (.npy), `image` (.png) or `animation` (.gif).
         public var kind: String
         public var role: String
         public var input: String?
