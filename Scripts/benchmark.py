@@ -1,16 +1,31 @@
 #!/usr/bin/env python3
 """Times vizrun (release build) against the equivalent Keras script, side by side on this machine.
 
-    make bench            # or: python3 Scripts/benchmark.py [--repeat N]
+    make bench            # or: python3 Scripts/benchmark.py [--jobs seed,filters,...] [--repeat N]
+
+Jobs (default: all):
+  seed       DLwP 5.4.1: the demo convnet's first 8 layers' activations for one image, grids to PNG
+  filters    DLwP 5.4.2: VGG16 (no top, random weights) block3_conv1, filters 0..7 as one batch,
+             40 gradient-ascent steps at 150x150, 8 PNG patterns + grid
+  gradcam    DLwP 5.4.3: VGG16 (with top, random weights) Grad-CAM at block5_conv3 for the top class,
+             one 224x224 image, overlay PNG; end to end including loading the ~550 MB .h5
+  all-layers every layer's activations of MobileNetV2 and ResNet50 for 32 images (reported as not
+             yet supported while vizrun cannot load those models)
 
 Each job runs as a fresh process, end to end (start-up, model load, image load, compute, PNG
-writing); the table reports the median wall time and the peak resident memory of each, and the
-ratio. Keras columns are blank when TensorFlow/tf-keras are not installed. Tooling only: vizrun
-itself never needs Python.
+writing); the table reports the median wall time and the peak resident memory (ru_maxrss from
+os.wait4) of each, and the ratio Keras/vizrun. A second table gives compute-only seconds where both
+sides report them (vizrun: the manifest's runs[].seconds; Keras: `compute_seconds=` on stdout).
+The VGG16 models are built on demand with tf-keras (random weights, no download) and cached outside
+the repository (--cache, default ~/.cache/vizrun-bench). Keras columns are blank when
+TensorFlow/tf-keras are not installed. If vizrun fails on a job its stderr is printed and the other
+jobs go on. Tooling only: vizrun itself never needs Python.
 """
 import argparse
 import importlib.util
+import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -20,62 +35,268 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VIZRUN = os.path.join(ROOT, ".build", "release", "vizrun")
+BENCH = os.path.join(ROOT, "Scripts", "benchmarks")
+IMAGES = os.path.join(ROOT, "Configs", "images")
+CHELSEA = os.path.join(IMAGES, "chelsea.jpg")
+JOBS = ("seed", "filters", "gradcam", "all-layers")
+NAN = float("nan")
+
+sys.path.insert(0, BENCH)
+import make_models  # noqa: E402
 
 
-def measure(command, env=None):
-    """Wall seconds and peak RSS (MB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    stderr = process.stderr.read().decode(errors="replace")
+class Failed(Exception):
+    pass
+
+
+def measure(command, scratch, env=None):
+    """Wall seconds, peak RSS (MB) and stdout of one child process; Failed carries its stderr."""
+    out_path, err_path = os.path.join(scratch, "stdout.txt"), os.path.join(scratch, "stderr.txt")
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+    with open(out_path, errors="replace") as f:
+        stdout = f.read()
     if status != 0:
-        sys.exit(f"benchmark command failed: {' '.join(command)}\n{stderr}")
-    return seconds, usage.ru_maxrss / 1024
+        with open(err_path, errors="replace") as f:
+            raise Failed(f"command failed ({os.waitstatus_to_exitcode(status)}): {' '.join(command)}\n{f.read()}")
+    return seconds, usage.ru_maxrss / 1024, stdout
 
 
-def median_of(command, repeat, env=None):
-    runs = [measure(command, env) for _ in range(repeat)]
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+def median_of(command, repeat, scratch, compute=None, env=None):
+    """(median wall s, max peak MB, median compute s or nan); compute(stdout) gives one run's."""
+    runs = [measure(command, scratch, env) for _ in range(repeat)]
+    computes = [compute(r[2]) for r in runs] if compute else [NAN]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), statistics.median(computes)
+
+
+def keras_compute(stdout):
+    match = re.search(r"compute_seconds=([0-9.]+)", stdout)
+    return float(match.group(1)) if match else NAN
+
+
+def manifest_compute(out_dir):
+    def read(_stdout):
+        with open(os.path.join(out_dir, "manifest.json")) as f:
+            return sum(run["seconds"] for run in json.load(f)["runs"])
+    return read
 
 
 def have_keras():
-    return all(importlib.util.find_spec(m) is not None for m in ("tensorflow", "tf_keras", "matplotlib"))
+    return all(importlib.util.find_spec(m) is not None for m in ("tensorflow", "tf_keras", "matplotlib", "cv2"))
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def vgg16_block3_conv1_flops(size=150):
+    """FLOPs of one gradient-ascent step for one image: forward conv MACs x2, and x2 again for the
+    input gradient (relu, pooling and the normalisation are left out: they are small)."""
+    convs = [(3, 64), (64, 64), "pool", (64, 128), (128, 128), "pool", (128, 256)]  # up to block3_conv1
+    macs, side = 0, size
+    for conv in convs:
+        if conv == "pool":
+            side //= 2
+            continue
+        cin, cout = conv
+        macs += side * side * 9 * cin * cout
+    return 2 * macs * 2
+
+
+def job_seed(args, work, keras):
+    text = open(os.path.join(ROOT, "Configs", "seed.yaml")).read()
+    text = text.replace("models/", os.path.join(ROOT, "Configs", "models") + "/")
+    text = text.replace("images/", IMAGES + "/")
+    text = text.replace("../out/seed", os.path.join(work, "vizrun-out"))
+    config = write(os.path.join(work, "seed.yaml"), text)
+    viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work)  # noqa: E731
+    ker = lambda: median_of([sys.executable, os.path.join(BENCH, "keras_seed_activations.py"),  # noqa: E731
+                             os.path.join(ROOT, "Configs", "models", "scenes_convnet.h5"), CHELSEA,
+                             os.path.join(work, "keras-out")], args.repeat, work)
+    return [("seed activations (8 layers, 1 image, grids to PNG)", viz, ker if keras else None)]
+
+
+def job_filters(args, work, keras):
+    model = make_models.ensure(args.cache, ["vgg16_notop.h5"])["vgg16_notop.h5"]
+    out = os.path.join(work, "vizrun-out")
+    config = write(os.path.join(work, "filters.yaml"), f"""\
+model: {model}
+input:
+  images: [{CHELSEA}]   # required by a config; the filters run does not use it
+  size: [150, 150]
+output:
+  dir: {out}
+runs:
+  - visualizer: filters
+    layer: block3_conv1
+    filters: 8
+    steps: 40
+    size: [150, 150]
+    batch: 8
+""")
+    viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work,  # noqa: E731
+                            manifest_compute(out))
+    ker = lambda: median_of([sys.executable, os.path.join(BENCH, "keras_vgg16_filters.py"), model,  # noqa: E731
+                             os.path.join(work, "keras-out")], args.repeat, work, keras_compute)
+    return [("VGG16 block3_conv1 filters (8 x 40 steps, 150x150)", viz, ker if keras else None)]
+
+
+def job_gradcam(args, work, keras):
+    model = make_models.ensure(args.cache, ["vgg16.h5"])["vgg16.h5"]
+    out = os.path.join(work, "vizrun-out")
+    config = write(os.path.join(work, "gradcam.yaml"), f"""\
+model: {model}
+input:
+  images: [{CHELSEA}]
+  size: [224, 224]
+  preset: vgg16
+output:
+  dir: {out}
+runs:
+  - visualizer: gradcam
+    layer: block5_conv3
+    class: top
+""")
+    viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work,  # noqa: E731
+                            manifest_compute(out))
+    ker = lambda: median_of([sys.executable, os.path.join(BENCH, "keras_vgg16_gradcam.py"), model, CHELSEA,  # noqa: E731
+                             os.path.join(work, "keras-out")], args.repeat, work, keras_compute)
+    return [("VGG16 Grad-CAM block5_conv3 (224x224, load .h5)", viz, ker if keras else None)]
+
+
+def job_all_layers(args, work, keras):
+    rows = []
+    folder = os.path.join(work, "images")
+    os.makedirs(folder, exist_ok=True)
+    for i in range(32):
+        shutil.copy(CHELSEA, os.path.join(folder, f"chelsea_{i:02}.jpg"))
+    for name, file in (("MobileNetV2", "mobilenetv2.h5"), ("ResNet50", "resnet50.h5")):
+        label = f"{name} all layers (32 images, 224x224)"
+        model = make_models.ensure(args.cache, [file])[file]
+        probe = subprocess.run([VIZRUN, "inspect", model], capture_output=True, text=True)
+        if probe.returncode != 0:
+            found = re.search(r"layer '([^']+)' has class '([^']+)'", probe.stderr)
+            reason = f"{found.group(2)} layer {found.group(1)}" if found else probe.stderr.strip()[-200:]
+            rows.append((label, None, None, f"not yet supported by vizrun ({reason})"))
+            continue
+        out = os.path.join(work, f"vizrun-{file}")
+        config = write(os.path.join(work, f"{file}.yaml"), f"""\
+model: {model}
+input:
+  images: [{folder}]
+  size: [224, 224]
+  preset: {'tf' if name == 'MobileNetV2' else 'caffe'}
+output:
+  dir: {out}
+  arrays: false
+runs:
+  - visualizer: activations
+    layers: all
+""")
+        viz = (lambda c=config, o=out: median_of([VIZRUN, c, "--quiet", "--force"], args.repeat, work,
+                                                 manifest_compute(o)))
+        ker = (lambda m=model: median_of([sys.executable, os.path.join(BENCH, "keras_all_layers.py"), m, CHELSEA,
+                                          "32"], args.repeat, work))
+        rows.append((label, viz, ker if keras else None))
+    return rows
 
 
 def main():
+    global VIZRUN
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--jobs", default=",".join(JOBS),
+                        help=f"comma-separated jobs to run, from: {', '.join(JOBS)} (default: all)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per tool and job; the median is reported")
+    parser.add_argument("--vizrun", default=VIZRUN,
+                        help="the vizrun binary to time (default: this checkout's .build/release/vizrun)")
+    parser.add_argument("--cache", default=os.environ.get("VIZRUN_BENCH_CACHE", make_models.default_cache()),
+                        help="folder for the generated VGG16/MobileNetV2/ResNet50 .h5 files (outside the repo)")
     args = parser.parse_args()
+    jobs = [j.strip() for j in args.jobs.split(",") if j.strip()]
+    unknown = [j for j in jobs if j not in JOBS]
+    if unknown:
+        parser.error(f"unknown job(s) {', '.join(unknown)}; choose from {', '.join(JOBS)}")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    VIZRUN = os.path.abspath(args.vizrun)
     if not os.path.exists(VIZRUN):
-        sys.exit("build first: swift build -c release --product vizrun")
-    work = tempfile.mkdtemp(prefix="vizrun-bench-")
+        sys.exit(f"no {VIZRUN}; build first: swift build -c release --product vizrun")
+    keras = have_keras()
+    makers = {"seed": job_seed, "filters": job_filters, "gradcam": job_gradcam, "all-layers": job_all_layers}
+    results = []  # (job, viz (s, MB, compute) | None, keras | None, note)
+    for job in jobs:
+        work = tempfile.mkdtemp(prefix=f"vizrun-bench-{job}-")
+        try:
+            for row in makers[job](args, work, keras):
+                label, viz_run, keras_run = row[:3]
+                if len(row) > 3:
+                    results.append((label, None, None, row[3]))
+                    continue
+                print(f"running: {label} ...", file=sys.stderr, flush=True)
+                note = ""
+                try:
+                    viz = viz_run()
+                except Failed as failure:
+                    print(f"vizrun failed on {label}:\n{failure}", file=sys.stderr)
+                    viz, note = None, "vizrun failed (stderr above)"
+                try:
+                    other = keras_run() if keras_run else None
+                except Failed as failure:
+                    print(f"Keras failed on {label}:\n{failure}", file=sys.stderr)
+                    other, note = None, (note + "; " if note else "") + "Keras failed (stderr above)"
+                results.append((label, viz, other, note))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print(f"{'job':52} {'vizrun s':>9} {'Keras s':>9} {'ratio':>7} {'vizrun MB':>10} {'Keras MB':>9}")
+    for label, viz, other, note in results:
+        if viz is None and other is None and note:
+            print(f"{label:52} {'-':>9} {'-':>9} {'-':>7} {'-':>10} {'-':>9}  {note}")
+            continue
+        vs, vm, _ = viz or (NAN, NAN, NAN)
+        ks, km, _ = other or (NAN, NAN, NAN)
+        ratio = f"{ks / vs:6.2f}x" if viz and other else f"{'-':>7}"
+        print(f"{label:52} {vs:9.3f} {ks:9.3f} {ratio} {vm:10.0f} {km:9.0f}" + (f"  {note}" if note else ""))
+    computed = [(label, viz, other) for label, viz, other, _ in results
+                if (viz and viz[2] == viz[2]) or (other and other[2] == other[2])]
+    if computed:
+        print("\ncompute only (vizrun: manifest runs[].seconds; Keras: the script's compute_seconds=)")
+        print(f"{'job':52} {'vizrun s':>9} {'Keras s':>9} {'ratio':>7}")
+        for label, viz, other in computed:
+            vc = viz[2] if viz else NAN
+            kc = other[2] if other else NAN
+            ratio = f"{kc / vc:6.2f}x" if vc == vc and kc == kc else f"{'-':>7}"
+            print(f"{label:52} {vc:9.3f} {kc:9.3f} {ratio}")
+            if label.startswith("VGG16 block3_conv1"):
+                flops = vgg16_block3_conv1_flops() * 8 * 40
+                print(f"  {flops / 1e9:.0f} GFLOP (conv MACs x2 forward, x2 again for the input gradient; 8 x 40): "
+                      f"vizrun {flops / 1e9 / vc:.1f} GFLOP/s, Keras {flops / 1e9 / kc:.1f} GFLOP/s")
+    print(f"\n(vizrun: {VIZRUN}, built {time.strftime('%Y-%m-%d %H:%M', time.localtime(os.path.getmtime(VIZRUN)))}; "
+          f"load average at the end: {os.getloadavg()[0]:.2f})")
+    print(f"(median of {args.repeat} runs each; peak = max over runs; cores: {os.cpu_count()}; "
+          f"Keras: {'tf-keras ' + keras_version() if keras else 'not installed'})")
+
+
+def keras_version():
     try:
-        config = os.path.join(work, "seed.yaml")
-        with open(os.path.join(ROOT, "Configs", "seed.yaml")) as source:
-            text = source.read()
-        text = text.replace("models/", os.path.join(ROOT, "Configs", "models") + "/")
-        text = text.replace("images/", os.path.join(ROOT, "Configs", "images") + "/")
-        text = text.replace("../out/seed", os.path.join(work, "vizrun-out"))
-        with open(config, "w") as target:
-            target.write(text)
-        rows = []
-        viz = median_of([VIZRUN, config, "--quiet", "--force"], args.repeat)
-        keras = None
-        if have_keras():
-            keras = median_of([sys.executable, os.path.join(ROOT, "Scripts", "benchmarks", "keras_seed_activations.py"),
-                               os.path.join(ROOT, "Configs", "models", "scenes_convnet.h5"),
-                               os.path.join(ROOT, "Configs", "images", "chelsea.jpg"),
-                               os.path.join(work, "keras-out")], max(1, min(args.repeat, 3)))
-        rows.append(("seed activations (8 layers, 1 image, grids to PNG)", viz, keras))
-        print(f"{'job':52} {'vizrun s':>9} {'Keras s':>9} {'ratio':>7} {'vizrun MB':>10} {'Keras MB':>9}")
-        for job, (vs, vm), other in rows:
-            ks, km = other if other else (float("nan"), float("nan"))
-            ratio = ks / vs if other else float("nan")
-            print(f"{job:52} {vs:9.3f} {ks:9.3f} {ratio:6.1f}x {vm:10.0f} {km:9.0f}")
-        print(f"(median of {args.repeat} runs each for vizrun; cores: {os.cpu_count()})")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        from importlib.metadata import version
+        return f"{version('tf-keras')}, TensorFlow {version('tensorflow-cpu') if _has('tensorflow-cpu') else version('tensorflow')}"
+    except Exception:
+        return "?"
+
+
+def _has(dist):
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        version(dist)
+        return True
+    except PackageNotFoundError:
+        return False
 
 
 if __name__ == "__main__":

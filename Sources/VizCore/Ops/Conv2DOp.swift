@@ -1,8 +1,15 @@
+import Foundation
+
 /// 2-D convolution over NHWC input with an HWIO kernel (Keras `Conv2D` without its activation).
 ///
-/// Forward and input gradient both go through im2col and one matrix product per band of output
-/// pixels: the band bounds the column buffer's memory, the product spreads over the cores, and
-/// im2col runs in parallel chunks. A 1×1 convolution with stride 1 and no padding needs no im2col.
+/// Forward and input gradient run as oneDNN convolution primitives (`DNNLConvolution`), which read
+/// the NHWC activations in place with no im2col; the primitives are built once per input shape and
+/// thread count and cached in the op.
+///
+/// When oneDNN has no primitive for a shape, the reference path takes over: im2col and one matrix
+/// product per band of output pixels. The band bounds the column buffer's memory, the product
+/// spreads over the cores, and im2col runs in parallel chunks. A 1×1 convolution with stride 1 and
+/// no padding needs no im2col.
 public final class Conv2DOp: Op {
     /// (kh, kw, in, out)
     public let kernel: Tensor
@@ -44,7 +51,90 @@ public final class Conv2DOp: Op {
     /// Output pixels per im2col chunk, the unit of parallel work.
     private let chunkRows = 256
 
+    // MARK: - oneDNN primitives
+
+    private struct BackendKey: Hashable {
+        var geometry: DNNLConvolution.Geometry
+        var threads: Int
+    }
+
+    private let backendLock = NSLock()
+    /// Primitives per input shape and thread count (oneDNN splits work for the threads it sees at creation).
+    private var backends: [BackendKey: DNNLConvolution] = [:]
+    private let backendLimit = 8
+
+    /// The primitives for an input of `shape`, or nil when oneDNN cannot express it.
+    func backend(for shape: [Int]) -> DNNLConvolution? {
+        let plan = window.plan(height: shape[1], width: shape[2])
+        guard shape[0] > 0, plan.outHeight > 0, plan.outWidth > 0, shape[1] > 0, shape[2] > 0 else { return nil }
+        func padAfter(_ size: Int, _ out: Int, _ k: Int, _ s: Int, _ d: Int, _ before: Int) -> Int {
+            max(0, (out - 1) * s + (k - 1) * d + 1 - size - before)
+        }
+        let w = window
+        let geometry = DNNLConvolution.Geometry(
+            batch: shape[0], inChannels: inChannels, height: shape[1], width: shape[2],
+            filters: filters, outHeight: plan.outHeight, outWidth: plan.outWidth,
+            kernelHeight: w.kernel.h, kernelWidth: w.kernel.w, strideHeight: w.strides.h, strideWidth: w.strides.w,
+            dilationHeight: w.dilation.h, dilationWidth: w.dilation.w, padTop: plan.padTop, padLeft: plan.padLeft,
+            padBottom: padAfter(shape[1], plan.outHeight, w.kernel.h, w.strides.h, w.dilation.h, plan.padTop),
+            padRight: padAfter(shape[2], plan.outWidth, w.kernel.w, w.strides.w, w.dilation.w, plan.padLeft),
+            hasBias: bias != nil)
+        let key = BackendKey(geometry: geometry, threads: Parallelism.threads)
+        backendLock.lock()
+        defer { backendLock.unlock() }
+        if let cached = backends[key] { return cached }
+        let backend = DNNLConvolution(geometry)
+        guard backend.isConsistent else { return nil }
+        if backends.count >= backendLimit { backends.removeAll() }
+        backends[key] = backend
+        return backend
+    }
+
     public func forward(_ inputs: [Tensor]) -> Tensor {
+        let x = inputs[0]
+        guard let backend = backend(for: x.shape) else { return forwardReference(inputs) }
+        let g = backend.geometry
+        var out = Tensor(zeros: [g.batch, g.outHeight, g.outWidth, filters])
+        Parallelism.applyToBackend()
+        let done = x.scalars.withUnsafeBufferPointer { input in
+            kernel.scalars.withUnsafeBufferPointer { weights in
+                out.scalars.withUnsafeMutableBufferPointer { output in
+                    withBiasPointer { bias in
+                        backend.forward(source: input.baseAddress!, weights: weights.baseAddress!, bias: bias,
+                                        destination: output.baseAddress!)
+                    }
+                }
+            }
+        }
+        return done ? out : forwardReference(inputs)
+    }
+
+    private func withBiasPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let bias else { return body(nil) }
+        return bias.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        let x = inputs[0]
+        guard let backend = backend(for: x.shape) else {
+            return inputGradientsReference(inputs, output: output, outputGradient: outputGradient)
+        }
+        var dx = Tensor(zeros: x.shape)
+        Parallelism.applyToBackend()
+        let done = outputGradient.scalars.withUnsafeBufferPointer { dy in
+            kernel.scalars.withUnsafeBufferPointer { weights in
+                dx.scalars.withUnsafeMutableBufferPointer { dxBuffer in
+                    backend.backwardData(destinationGradient: dy.baseAddress!, weights: weights.baseAddress!,
+                                         sourceGradient: dxBuffer.baseAddress!)
+                }
+            }
+        }
+        return done ? [dx] : inputGradientsReference(inputs, output: output, outputGradient: outputGradient)
+    }
+
+    // MARK: - Reference path: im2col and matrix products
+
+    func forwardReference(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
         let plan = window.plan(height: x.shape[1], width: x.shape[2])
         let batch = x.shape[0]
@@ -81,7 +171,7 @@ public final class Conv2DOp: Op {
         return out
     }
 
-    public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+    func inputGradientsReference(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let plan = window.plan(height: x.shape[1], width: x.shape[2])
         let rows = outputGradient.count / filters

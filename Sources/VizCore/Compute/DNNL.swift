@@ -1,0 +1,130 @@
+import Foundation
+internal import CDNNL
+
+/// The process-wide oneDNN CPU engine and stream, and thin owners of oneDNN handles.
+///
+/// Everything C stays inside the Compute folder: ops see Swift types and pointers only.
+enum DNNL {
+    /// Engine and stream, created on first use (a `static let` is initialised once, thread-safely).
+    struct Context: @unchecked Sendable {
+        let engine: dnnl_engine_t
+        let stream: dnnl_stream_t
+    }
+
+    static let context: Context = {
+        var engine: dnnl_engine_t?
+        check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine creation")
+        var stream: dnnl_stream_t?
+        check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream creation")
+        return Context(engine: engine!, stream: stream!)
+    }()
+
+    /// Serialises executions on the shared stream (oneDNN's own threads do the parallel work).
+    static let executionLock = NSLock()
+
+    /// `DNNL_MEMORY_ALLOCATE`: lets oneDNN allocate a memory object's buffer.
+    static let allocate = UnsafeMutableRawPointer(bitPattern: UInt.max)
+
+    /// Any failure outside primitive creation is a programming error.
+    static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
+        precondition(status == dnnl_success, "oneDNN \(what()) failed with status \(status.rawValue)")
+    }
+
+    /// A float memory descriptor for `dims` (logical order) laid out as `tag`.
+    static func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        let dims = dims.map { dnnl_dim_t($0) }
+        check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims, dnnl_f32, tag), "memory descriptor \(dims)")
+        return md
+    }
+
+    static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+        var a = a, b = b
+        return dnnl_memory_desc_equal(&a, &b) != 0
+    }
+
+    /// Runs `primitive` on the shared stream and waits for it.
+    static func execute(_ primitive: dnnl_primitive_t, _ arguments: [(Int32, DNNLMemory)], _ what: String) {
+        let args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
+        let context = self.context
+        executionLock.lock()
+        defer { executionLock.unlock() }
+        check(dnnl_primitive_execute(primitive, context.stream, Int32(args.count), args), "\(what) execution")
+        check(dnnl_stream_wait(context.stream), "\(what) stream wait")
+    }
+}
+
+/// A oneDNN memory object: over a caller's buffer, or over one oneDNN allocated (`DNNL.allocate`).
+final class DNNLMemory {
+    let handle: dnnl_memory_t
+
+    init(_ descriptor: dnnl_memory_desc_t, _ data: UnsafeMutableRawPointer?) {
+        var md = descriptor
+        var memory: dnnl_memory_t?
+        DNNL.check(dnnl_memory_create(&memory, &md, DNNL.context.engine, data), "memory creation")
+        handle = memory!
+    }
+
+    convenience init(_ descriptor: dnnl_memory_desc_t, _ data: UnsafePointer<Float>) {
+        self.init(descriptor, UnsafeMutableRawPointer(mutating: data))
+    }
+
+    deinit { dnnl_memory_destroy(handle) }
+}
+
+/// A primitive and its descriptor.
+final class DNNLPrimitive {
+    let descriptor: dnnl_primitive_desc_t
+    let primitive: dnnl_primitive_t
+
+    /// Nil when oneDNN has no implementation for the operation (an unusual shape): callers fall back.
+    init?(operation: UnsafeRawPointer, hint: DNNLPrimitive? = nil) {
+        var pd: dnnl_primitive_desc_t?
+        guard dnnl_primitive_desc_create(&pd, operation, nil, DNNL.context.engine, hint?.descriptor) == dnnl_success,
+              let pd else { return nil }
+        var primitive: dnnl_primitive_t?
+        guard dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else {
+            dnnl_primitive_desc_destroy(pd)
+            return nil
+        }
+        descriptor = pd
+        self.primitive = primitive
+    }
+
+    /// A reorder from `source` to `target` layout.
+    init(reorderFrom source: dnnl_memory_desc_t, to target: dnnl_memory_desc_t) {
+        var source = source, target = target
+        var pd: dnnl_primitive_desc_t?
+        let engine = DNNL.context.engine
+        DNNL.check(dnnl_reorder_primitive_desc_create(&pd, &source, engine, &target, engine, nil), "reorder creation")
+        var primitive: dnnl_primitive_t?
+        DNNL.check(dnnl_primitive_create(&primitive, pd), "reorder primitive creation")
+        descriptor = pd!
+        self.primitive = primitive!
+    }
+
+    /// The memory descriptor the primitive settled on for `query` (e.g. weights under `format_tag_any`).
+    func memoryDescriptor(_ query: dnnl_query_t) -> dnnl_memory_desc_t {
+        guard let md = dnnl_primitive_desc_query_md(descriptor, query, 0) else {
+            preconditionFailure("oneDNN primitive has no memory descriptor for query \(query.rawValue)")
+        }
+        return md.pointee
+    }
+
+    /// oneDNN's name for the implementation it picked, e.g. `jit:avx2`.
+    var implementation: String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success,
+              let name else { return "?" }
+        return String(cString: name)
+    }
+
+    func execute(_ arguments: [(Int32, DNNLMemory)], _ what: String) {
+        DNNL.execute(primitive, arguments, what)
+    }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        dnnl_primitive_desc_destroy(descriptor)
+    }
+}

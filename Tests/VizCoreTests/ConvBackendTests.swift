@@ -1,0 +1,124 @@
+@testable import VizCore
+import VizTesting
+import XCTest
+
+/// Conv2D's oneDNN convolution primitives (the fast path) against the im2col + matrix-product reference.
+final class ConvBackendTests: XCTestCase {
+    private struct Case: CustomStringConvertible {
+        var batch, height, width, inChannels, filters: Int
+        var kernel, strides, dilation: (Int, Int)
+        var padding: Padding
+        var bias: Bool
+
+        var description: String {
+            "x=(\(batch),\(height),\(width),\(inChannels)) filters=\(filters) kernel=\(kernel) strides=\(strides) "
+                + "dilation=\(dilation) padding=\(padding) bias=\(bias)"
+        }
+    }
+
+    /// Every combination of padding, strides, dilation, kernel and batch, with channel counts that are
+    /// not multiples of 8 or 16 and odd sizes, so SAME padding is asymmetric and strides leave rows over.
+    private func cases() -> [Case] {
+        var random = SplitMix64(seed: 11)
+        var cases: [Case] = []
+        for padding in [Padding.valid, .same] {
+            for strides in [(1, 1), (2, 2), (2, 3)] {
+                for dilation in [(1, 1), (2, 2)] {
+                    for kernel in [(1, 1), (3, 3), (5, 5), (2, 2), (4, 3)] {
+                        for batch in [1, 3] {
+                            let odd = { (range: ClosedRange<Int>) in random.int(range) | 1 }
+                            cases.append(Case(batch: batch, height: odd(9...15), width: odd(9...17),
+                                              inChannels: [1, 3, 5, 7, 12, 13, 19][random.int(0...6)],
+                                              filters: [1, 2, 5, 9, 17, 24, 33][random.int(0...6)],
+                                              kernel: kernel, strides: strides, dilation: dilation,
+                                              padding: padding, bias: random.bool()))
+                        }
+                    }
+                }
+            }
+        }
+        // Layers the size of real networks' first blocks, and a wide pointwise one.
+        cases.append(Case(batch: 2, height: 37, width: 37, inChannels: 3, filters: 64, kernel: (3, 3), strides: (1, 1),
+                          dilation: (1, 1), padding: .same, bias: true))
+        cases.append(Case(batch: 1, height: 31, width: 29, inChannels: 64, filters: 96, kernel: (3, 3), strides: (2, 2),
+                          dilation: (1, 1), padding: .valid, bias: true))
+        cases.append(Case(batch: 3, height: 15, width: 15, inChannels: 130, filters: 70, kernel: (1, 1),
+                          strides: (1, 1), dilation: (1, 1), padding: .valid, bias: false))
+        cases.append(Case(batch: 1, height: 24, width: 20, inChannels: 32, filters: 48, kernel: (7, 7), strides: (2, 2),
+                          dilation: (1, 1), padding: .same, bias: true))
+        return cases
+    }
+
+    private func make(_ c: Case, _ random: inout SplitMix64) -> (op: Conv2DOp, x: Tensor) {
+        let kernel = random.tensor([c.kernel.0, c.kernel.1, c.inChannels, c.filters])
+        let bias = c.bias ? random.tensor([c.filters]).scalars : nil
+        let op = Conv2DOp(kernel: kernel, bias: bias, strides: c.strides, dilation: c.dilation, padding: c.padding)
+        return (op, random.tensor([c.batch, c.height, c.width, c.inChannels]))
+    }
+
+    func testPrimitivesMatchTheReference() throws {
+        var random = SplitMix64(seed: 5)
+        for c in cases() {
+            let (op, x) = make(c, &random)
+            let backend = try XCTUnwrap(op.backend(for: x.shape), "no oneDNN geometry for \(c)")
+
+            let y = op.forward([x])
+            let expected = op.forwardReference([x])
+            assertClose(y, expected, tolerance: 1e-5, "forward \(c)")
+
+            let dy = random.tensor(expected.shape)
+            let dx = op.inputGradients([x], output: y, outputGradient: dy)[0]
+            let expectedDx = op.inputGradientsReference([x], output: y, outputGradient: dy)[0]
+            assertClose(dx, expectedDx, tolerance: 1e-5, "input gradient \(c)")
+
+            // Both passes really ran as primitives, not through the fallback.
+            let names = backend.implementations
+            XCTAssertNotNil(names.forward, "forward fell back for \(c)")
+            XCTAssertNotNil(names.backward, "backward data fell back for \(c)")
+        }
+    }
+
+    func testRepeatedCallsReuseThePrimitivesAndGiveTheSameResult() {
+        var random = SplitMix64(seed: 8)
+        let c = Case(batch: 2, height: 11, width: 9, inChannels: 6, filters: 10, kernel: (3, 3), strides: (2, 2),
+                     dilation: (1, 1), padding: .same, bias: true)
+        let (op, x) = make(c, &random)
+        let first = op.forward([x])
+        let backend = op.backend(for: x.shape)
+        XCTAssertEqual(op.forward([x]), first)
+        XCTAssertTrue(op.backend(for: x.shape) === backend)
+        // Another input size gets its own primitives, and the first ones still work.
+        let other = random.tensor([1, 7, 13, 6])
+        assertClose(op.forward([other]), op.forwardReference([other]), tolerance: 1e-5)
+        XCTAssertFalse(op.backend(for: other.shape) === backend)
+        XCTAssertEqual(op.forward([x]), first)
+    }
+
+    func testThreadCountKeepsResults() {
+        let saved = Parallelism.threads
+        defer { Parallelism.threads = saved }
+        var random = SplitMix64(seed: 3)
+        let c = Case(batch: 3, height: 19, width: 17, inChannels: 13, filters: 20, kernel: (3, 3), strides: (1, 1),
+                     dilation: (1, 1), padding: .same, bias: false)
+        let (op, x) = make(c, &random)
+        let dy = random.tensor([3, 19, 17, 20])
+        var results: [(Tensor, Tensor)] = []
+        for threads in [1, 2] {
+            Parallelism.threads = threads
+            let y = op.forward([x])
+            results.append((y, op.inputGradients([x], output: y, outputGradient: dy)[0]))
+        }
+        assertClose(results[1].0, results[0].0, tolerance: 1e-5)
+        assertClose(results[1].1, results[0].1, tolerance: 1e-5)
+    }
+
+    func testEmptyBatchTakesTheReferencePath() {
+        var random = SplitMix64(seed: 1)
+        let op = Conv2DOp(kernel: random.tensor([3, 3, 2, 4]), bias: [1, 2, 3, 4], padding: .same)
+        let x = Tensor(zeros: [0, 5, 5, 2])
+        XCTAssertNil(op.backend(for: x.shape))
+        let y = op.forward([x])
+        XCTAssertEqual(y.shape, [0, 5, 5, 4])
+        XCTAssertEqual(op.inputGradients([x], output: y, outputGradient: y)[0].shape, [0, 5, 5, 2])
+    }
+}
