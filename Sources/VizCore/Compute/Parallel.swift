@@ -33,3 +33,15 @@ public enum Parallelism {
         }
     }
 }
+
+/// Elementwise loops split into chunks large enough to be worth a thread each.
+enum Elementwise {
+    static let chunk = 1 << 16
+
+    /// Calls `body` with consecutive ranges covering `0..<count`, in parallel.
+    static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+        Parallelism.forEach((count + chunk - 1) / chunk) { index in
+            body((index * chunk)..<min(count, (index + 1) * chunk))
+        }
+    }
+}

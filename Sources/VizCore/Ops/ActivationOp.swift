@@ -32,13 +32,20 @@ public final class ActivationOp: Op {
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
         var out = inputs[0]
+        let function = self.function
+        if function == .linear { return out }
         out.scalars.withUnsafeMutableBufferPointer { y in
-            switch function {
-            case .linear: break
-            case .relu: for i in y.indices { y[i] = max(y[i], 0) }
-            case .sigmoid: for i in y.indices { y[i] = 1 / (1 + Foundation.exp(-y[i])) }
-            case .tanh: for i in y.indices { y[i] = Foundation.tanh(y[i]) }
-            case .softmax: Self.softmaxRows(y, width: inputs[0].shape.last!)
+            if function == .softmax {
+                Self.softmaxRows(y, width: inputs[0].shape.last!)
+                return
+            }
+            Elementwise.forEachChunk(y.count) { range in
+                switch function {
+                case .relu: for i in range { y[i] = max(y[i], 0) }
+                case .sigmoid: for i in range { y[i] = 1 / (1 + Foundation.exp(-y[i])) }
+                case .tanh: for i in range { y[i] = Foundation.tanh(y[i]) }
+                case .linear, .softmax: break
+                }
             }
         }
         return out
@@ -46,21 +53,25 @@ public final class ActivationOp: Op {
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         var dx = outputGradient
-        let x = inputs[0].scalars
-        let y = output.scalars
-        dx.scalars.withUnsafeMutableBufferPointer { g in
-            switch function {
-            case .linear: break
-            // TensorFlow's relu gradient is 0 at 0.
-            case .relu: for i in g.indices where !(x[i] > 0) { g[i] = 0 }
-            case .sigmoid: for i in g.indices { g[i] *= y[i] * (1 - y[i]) }
-            case .tanh: for i in g.indices { g[i] *= 1 - y[i] * y[i] }
-            case .softmax:
-                let width = output.shape.last!
-                for row in stride(from: 0, to: g.count, by: width) {
-                    var dot: Float = 0
-                    for j in row..<(row + width) { dot += g[j] * y[j] }
-                    for j in row..<(row + width) { g[j] = y[j] * (g[j] - dot) }
+        let function = self.function
+        if function == .linear { return [dx] }
+        inputs[0].scalars.withUnsafeBufferPointer { x in
+            output.scalars.withUnsafeBufferPointer { y in
+                dx.scalars.withUnsafeMutableBufferPointer { g in
+                    switch function {
+                    case .linear: break
+                    // TensorFlow's relu gradient is 0 at 0.
+                    case .relu: Elementwise.forEachChunk(g.count) { range in for i in range where !(x[i] > 0) { g[i] = 0 } }
+                    case .sigmoid: Elementwise.forEachChunk(g.count) { range in for i in range { g[i] *= y[i] * (1 - y[i]) } }
+                    case .tanh: Elementwise.forEachChunk(g.count) { range in for i in range { g[i] *= 1 - y[i] * y[i] } }
+                    case .softmax:
+                        let width = output.shape.last!
+                        for row in stride(from: 0, to: g.count, by: width) {
+                            var dot: Float = 0
+                            for j in row..<(row + width) { dot += g[j] * y[j] }
+                            for j in row..<(row + width) { g[j] = y[j] * (g[j] - dot) }
+                        }
+                    }
                 }
             }
         }

@@ -21,22 +21,24 @@ public final class Pool2DOp: Op {
         return [input[0], size.h, size.w, input[3]]
     }
 
-    /// Calls `body(outputPixelOffset, inputPixelOffsets, count)` for every output pixel, with the
-    /// in-bounds input pixels of its window in row-major order.
+    /// Calls `body(outputPixel, inputPixels)` for every output pixel, with the in-bounds input pixels
+    /// of its window in row-major order. Batch items run in parallel: each writes only its own
+    /// output and input-gradient pixels, so `body` may write to both.
     private func forEachWindow(_ shape: [Int], _ body: (Int, UnsafeBufferPointer<Int>) -> Void) {
         let (batch, height, width) = (shape[0], shape[1], shape[2])
         let plan = window.plan(height: height, width: width)
-        var taps = [Int](repeating: 0, count: window.kernel.h * window.kernel.w)
-        taps.withUnsafeMutableBufferPointer { taps in
-            var outPixel = 0
-            for n in 0..<batch {
+        let (kh, kw) = window.kernel
+        Parallelism.forEach(batch) { n in
+            var taps = [Int](repeating: 0, count: kh * kw)
+            taps.withUnsafeMutableBufferPointer { taps in
+                var outPixel = n * plan.outHeight * plan.outWidth
                 for oy in 0..<plan.outHeight {
                     for ox in 0..<plan.outWidth {
                         var count = 0
-                        for ky in 0..<window.kernel.h {
+                        for ky in 0..<kh {
                             let iy = plan.inputRow(oy, ky)
                             guard iy >= 0, iy < height else { continue }
-                            for kx in 0..<window.kernel.w {
+                            for kx in 0..<kw {
                                 let ix = plan.inputColumn(ox, kx)
                                 guard ix >= 0, ix < width else { continue }
                                 taps[count] = (n * height + iy) * width + ix
