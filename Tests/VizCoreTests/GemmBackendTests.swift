@@ -14,7 +14,7 @@ final class GemmBackendTests: XCTestCase {
                 for accumulate in [false, true] {
                     var fast = initial, reference = initial
                     // The reference takes b as k×n; a transposed b is stored n×k.
-                    let bAsKByN = transposeB ? Gemm.transpose(b, rows: n, columns: k) : b
+                    let bAsKByN = transposeB ? transpose(b, rows: n, columns: k) : b
                     Gemm.multiply(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: transposeB ? k : n, transposeB: transposeB,
                                   c: &fast, ldc: n, accumulate: accumulate)
                     Gemm.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: bAsKByN, ldb: n,
@@ -41,5 +41,14 @@ final class GemmBackendTests: XCTestCase {
         }
         assertClose(Tensor(shape: [200, 100], scalars: results[1]), Tensor(shape: [200, 100], scalars: results[0]),
                     tolerance: 1e-5)
+    }
+
+    /// The transpose of a row-major `rows×columns` matrix.
+    private func transpose(_ matrix: [Float], rows: Int, columns: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: matrix.count)
+        for row in 0..<rows {
+            for column in 0..<columns { out[column * rows + row] = matrix[row * columns + column] }
+        }
+        return out
     }
 }

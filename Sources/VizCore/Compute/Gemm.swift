@@ -105,17 +105,4 @@ enum Gemm {
         let raw = UnsafeMutableRawPointer(pointer)
         raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) + value, as: SIMD16<Float>.self)
     }
-
-    /// The transpose of a row-major `rows×columns` matrix.
-    static func transpose(_ matrix: [Float], rows: Int, columns: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: matrix.count)
-        matrix.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { target in
-                for row in 0..<rows {
-                    for column in 0..<columns { target[column * rows + row] = source[row * columns + column] }
-                }
-            }
-        }
-        return out
-    }
 }
