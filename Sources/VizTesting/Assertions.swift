@@ -4,8 +4,10 @@ import XCTest
 
 /// Fails unless `actual` has `expected`'s shape and every element is within
 /// `tolerance × max|expected|` of it (with a floor of `tolerance` for all-zero references).
+/// Tensors are compared in the standard layout, whatever layout either is stored in.
 public func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float = 1e-4, _ message: String = "",
                         file: StaticString = #filePath, line: UInt = #line) {
+    let (actual, expected) = (actual.standardized(), expected.standardized())
     guard actual.shape == expected.shape else {
         XCTFail("shape \(actual.shape) != expected \(expected.shape) \(message)", file: file, line: line)
         return

@@ -19,6 +19,7 @@ struct CommonOptions: ParsableArguments {
     var threads: Int?
 
     func apply() throws {
+        Allocator.reuseFreedBuffers()
         if let threads {
             guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
             Parallelism.threads = threads

@@ -38,6 +38,38 @@ enum DNNL {
         return md
     }
 
+    /// The descriptor of a rank-4 NHWC `shape` stored as `layout`.
+    static func descriptor(_ shape: [Int], _ layout: TensorLayout) -> dnnl_memory_desc_t {
+        let dims = [shape[0], shape[3], shape[1], shape[2]]
+        switch layout {
+        case .standard: return descriptor(dims, dnnl_nhwc)
+        case .channelBlocks(8): return descriptor(dims, dnnl_nChw8c)
+        case .channelBlocks(16): return descriptor(dims, dnnl_nChw16c)
+        case .channelBlocks(let block): preconditionFailure("oneDNN has no \(block)-channel block tag")
+        }
+    }
+
+    /// The tensor layout `md` (a rank-4 activation of NHWC `shape`) is, when vizrun has one for it.
+    static func layout(of md: dnnl_memory_desc_t, _ shape: [Int]) -> TensorLayout? {
+        [TensorLayout.standard, .channelBlocks(8), .channelBlocks(16)].first {
+            Tensor.canHold(shape, in: $0) && equal(md, descriptor(shape, $0))
+        }
+    }
+
+    static func size(_ md: dnnl_memory_desc_t) -> Int {
+        var md = md
+        return dnnl_memory_desc_get_size(&md)
+    }
+
+    /// Copies `count` bytes' worth of data from `source` laid out as `from` to `target` laid out as `to`.
+    static func reorder(_ source: UnsafeRawPointer, _ from: dnnl_memory_desc_t,
+                        into target: UnsafeMutableRawPointer, _ to: dnnl_memory_desc_t) {
+        DNNLPrimitive(reorderFrom: from, to: to).execute([
+            (DNNL_ARG_FROM, DNNLMemory(from, UnsafeMutableRawPointer(mutating: source))),
+            (DNNL_ARG_TO, DNNLMemory(to, target)),
+        ], "reorder")
+    }
+
     static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
         var a = a, b = b
         return dnnl_memory_desc_equal(&a, &b) != 0

@@ -4,11 +4,13 @@ internal import CDNNL
 /// oneDNN convolution primitives (forward inference and backward data) for one NHWC input shape
 /// and an HWIO kernel, with no im2col.
 ///
-/// Activations are used in place (`nhwc`). Forward leaves the weights layout to oneDNN
-/// (`format_tag_any`): its JIT kernel wants blocked weights, so the kernel is reordered once and
-/// kept here. Backward data reads the HWIO kernel in place (see `weightsChoice`). Primitives are
-/// created on first use; when oneDNN has no implementation for the shape, the pass reports failure
-/// and the caller takes its reference path.
+/// Every layout is oneDNN's choice (`format_tag_any`): on AVX2 it picks 8-channel blocks for
+/// activations and matching blocked weights, and runs about twice as fast as on NHWC. The kernel is
+/// reordered once per pass and kept here. An output comes back in the primitive's layout when
+/// vizrun has a `TensorLayout` for it, so the next op can take it as it is; an input in another
+/// layout than the primitive's is reordered on the way in. Primitives are created on first use;
+/// when oneDNN has no implementation for the shape, the pass reports failure and the caller takes
+/// its reference path.
 final class DNNLConvolution {
     /// Sizes in vizrun's terms: Keras dilation (1 = none) and TensorFlow-style padding.
     struct Geometry: Hashable {
@@ -19,15 +21,20 @@ final class DNNLConvolution {
         var dilationHeight, dilationWidth: Int
         var padTop, padLeft, padBottom, padRight: Int
         var hasBias: Bool
+
+        var inputShape: [Int] { [batch, height, width, inChannels] }
+        var outputShape: [Int] { [batch, outHeight, outWidth, filters] }
     }
 
     let geometry: Geometry
-    private let sourceDescriptor, destinationDescriptor, weightsDescriptor, biasDescriptor: dnnl_memory_desc_t
+    private let weightsDescriptor, biasDescriptor: dnnl_memory_desc_t
 
     private struct Pass {
         let primitive: DNNLPrimitive
         /// The kernel in the primitive's own layout; nil when that is plain HWIO.
         let weights: DNNLMemory?
+        /// The activation the pass reads (source, or the output's gradient) and the one it writes.
+        let read, written: dnnl_memory_desc_t
     }
 
     private enum State {
@@ -44,8 +51,6 @@ final class DNNLConvolution {
     init(_ geometry: Geometry) {
         self.geometry = geometry
         let g = geometry
-        sourceDescriptor = DNNL.descriptor([g.batch, g.inChannels, g.height, g.width], dnnl_nhwc)
-        destinationDescriptor = DNNL.descriptor([g.batch, g.filters, g.outHeight, g.outWidth], dnnl_nhwc)
         weightsDescriptor = DNNL.descriptor([g.filters, g.inChannels, g.kernelHeight, g.kernelWidth], dnnl_hwio)
         biasDescriptor = DNNL.descriptor([g.filters], dnnl_a)
     }
@@ -63,34 +68,71 @@ final class DNNLConvolution {
 
     // MARK: - Execution
 
-    /// `destination = conv(source, weights) (+ bias)`; false when no primitive exists for the shape.
-    func forward(source: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                 destination: UnsafeMutablePointer<Float>) -> Bool {
-        guard let pass = forwardPass(weights: weights) else { return false }
-        var arguments: [(Int32, DNNLMemory)] = [
-            (DNNL_ARG_SRC, DNNLMemory(sourceDescriptor, source)),
-            (DNNL_ARG_WEIGHTS, pass.weights ?? DNNLMemory(weightsDescriptor, weights)),
-            (DNNL_ARG_DST, DNNLMemory(destinationDescriptor, UnsafeMutableRawPointer(destination))),
-        ]
-        if geometry.hasBias {
-            guard let bias else { preconditionFailure("convolution primitive built with a bias got none") }
-            arguments.append((DNNL_ARG_BIAS, DNNLMemory(biasDescriptor, bias)))
+    /// `conv(source, weights) (+ bias)`, or nil when no primitive exists for the shape.
+    func forward(_ source: Tensor, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?) -> Tensor? {
+        guard let pass = forwardPass(weights: weights) else { return nil }
+        return run(pass, reading: source, writing: geometry.outputShape) { read, written in
+            var arguments: [(Int32, DNNLMemory)] = [
+                (DNNL_ARG_SRC, read),
+                (DNNL_ARG_WEIGHTS, pass.weights ?? DNNLMemory(weightsDescriptor, weights)),
+                (DNNL_ARG_DST, written),
+            ]
+            if geometry.hasBias {
+                guard let bias else { preconditionFailure("convolution primitive built with a bias got none") }
+                arguments.append((DNNL_ARG_BIAS, DNNLMemory(biasDescriptor, bias)))
+            }
+            pass.primitive.execute(arguments, "convolution forward")
         }
-        pass.primitive.execute(arguments, "convolution forward")
-        return true
     }
 
-    /// `sourceGradient = conv_backward_data(destinationGradient, weights)`, overwriting every element;
-    /// false when no primitive exists for the shape.
-    func backwardData(destinationGradient: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-                      sourceGradient: UnsafeMutablePointer<Float>) -> Bool {
-        guard let pass = backwardPass(weights: weights) else { return false }
-        pass.primitive.execute([
-            (DNNL_ARG_DIFF_DST, DNNLMemory(destinationDescriptor, destinationGradient)),
-            (DNNL_ARG_WEIGHTS, pass.weights ?? DNNLMemory(weightsDescriptor, weights)),
-            (DNNL_ARG_DIFF_SRC, DNNLMemory(sourceDescriptor, UnsafeMutableRawPointer(sourceGradient))),
-        ], "convolution backward data")
-        return true
+    /// The gradient with respect to the source, given the output's, or nil when no primitive exists.
+    func backwardData(_ outputGradient: Tensor, weights: UnsafePointer<Float>) -> Tensor? {
+        guard let pass = backwardPass(weights: weights) else { return nil }
+        return run(pass, reading: outputGradient, writing: geometry.inputShape) { read, written in
+            pass.primitive.execute([
+                (DNNL_ARG_DIFF_DST, read),
+                (DNNL_ARG_WEIGHTS, pass.weights ?? DNNLMemory(weightsDescriptor, weights)),
+                (DNNL_ARG_DIFF_SRC, written),
+            ], "convolution backward data")
+        }
+    }
+
+    /// Runs `execute` with `input` in the layout the pass reads, and returns what it writes as a
+    /// tensor of `shape`: in the pass's layout when vizrun has one for it, otherwise reordered to standard.
+    private func run(_ pass: Pass, reading input: Tensor, writing shape: [Int],
+                     _ execute: (_ read: DNNLMemory, _ written: DNNLMemory) -> Void) -> Tensor {
+        func withWritten(_ read: DNNLMemory) -> Tensor {
+            if let layout = DNNL.layout(of: pass.written, shape) {
+                return Tensor(shape: shape, layout: layout) { out in
+                    execute(read, DNNLMemory(pass.written, UnsafeMutableRawPointer(out.baseAddress!)))
+                }
+            }
+            var scratch = Self.scratch(for: pass.written)
+            return scratch.withUnsafeMutableBytes { buffer in
+                execute(read, DNNLMemory(pass.written, buffer.baseAddress!))
+                return Tensor(shape: shape) { out in
+                    DNNL.reorder(buffer.baseAddress!, pass.written, into: out.baseAddress!,
+                                 DNNL.descriptor(shape, .standard))
+                }
+            }
+        }
+        return input.scalars.withUnsafeBytes { given in
+            let givenDescriptor = DNNL.descriptor(input.shape, input.layout)
+            if DNNL.equal(givenDescriptor, pass.read) {
+                return withWritten(DNNLMemory(pass.read, UnsafeMutableRawPointer(mutating: given.baseAddress!)))
+            }
+            var scratch = Self.scratch(for: pass.read)
+            return scratch.withUnsafeMutableBytes { buffer in
+                DNNL.reorder(given.baseAddress!, givenDescriptor, into: buffer.baseAddress!, pass.read)
+                return withWritten(DNNLMemory(pass.read, buffer.baseAddress!))
+            }
+        }
+    }
+
+    /// Uninitialised room for an activation in layout `md` (blocked layouts may pad channels).
+    private static func scratch(for md: dnnl_memory_desc_t) -> [Float] {
+        let count = (DNNL.size(md) + 3) / 4
+        return [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     /// Names of the implementations oneDNN picked (for benchmarks and tests).
@@ -114,7 +156,8 @@ final class DNNLConvolution {
         case .failed: return nil
         case .untried:
             let pass = convolutionDescriptor(kind: dnnl_forward_inference, bias: geometry.hasBias)
-                .flatMap { makePass(operation: $0, hint: nil, weights: weights) }
+                .flatMap { makePass(operation: $0, hint: nil, weights: weights,
+                                    read: dnnl_query_src_md, written: dnnl_query_dst_md) }
             forwardState = pass.map { .ready($0) } ?? .failed
             return pass
         }
@@ -132,7 +175,8 @@ final class DNNLConvolution {
                let hint = withUnsafeBytes(of: hintOperation, { DNNLPrimitive(operation: $0.baseAddress!) }),
                let operation = backwardDataDescriptor() {
                 trainingHint = hint
-                pass = makePass(operation: operation, hint: hint, weights: weights)
+                pass = makePass(operation: operation, hint: hint, weights: weights,
+                                read: dnnl_query_diff_dst_md, written: dnnl_query_diff_src_md)
             }
             backwardState = pass.map { .ready($0) } ?? .failed
             return pass
@@ -140,28 +184,29 @@ final class DNNLConvolution {
     }
 
     /// The primitive for `operation`, with the kernel reordered into the layout it chose.
-    private func makePass(operation: dnnl_convolution_desc_t, hint: DNNLPrimitive?,
-                          weights: UnsafePointer<Float>) -> Pass? {
+    private func makePass(operation: dnnl_convolution_desc_t, hint: DNNLPrimitive?, weights: UnsafePointer<Float>,
+                          read: dnnl_query_t, written: dnnl_query_t) -> Pass? {
         guard let primitive = withUnsafeBytes(of: operation, {
             DNNLPrimitive(operation: $0.baseAddress!, hint: hint)
         }) else { return nil }
         let chosen = primitive.memoryDescriptor(dnnl_query_weights_md)
-        if DNNL.equal(chosen, weightsDescriptor) { return Pass(primitive: primitive, weights: nil) }
-        let reordered = DNNLMemory(chosen, DNNL.allocate)
-        DNNLPrimitive(reorderFrom: weightsDescriptor, to: chosen).execute([
-            (DNNL_ARG_FROM, DNNLMemory(weightsDescriptor, weights)), (DNNL_ARG_TO, reordered),
-        ], "weights reorder")
-        return Pass(primitive: primitive, weights: reordered)
+        var reordered: DNNLMemory?
+        if !DNNL.equal(chosen, weightsDescriptor) {
+            reordered = DNNLMemory(chosen, DNNL.allocate)
+            DNNLPrimitive(reorderFrom: weightsDescriptor, to: chosen).execute([
+                (DNNL_ARG_FROM, DNNLMemory(weightsDescriptor, weights)), (DNNL_ARG_TO, reordered!),
+            ], "weights reorder")
+        }
+        return Pass(primitive: primitive, weights: reordered, read: primitive.memoryDescriptor(read),
+                    written: primitive.memoryDescriptor(written))
     }
 
-    /// The weights layout to ask for: oneDNN's choice (`format_tag_any`) for forward, plain HWIO for
-    /// backward data. Measured on AVX2 with VGG16 layers: forward's blocked `jit:avx2` kernel beats the
-    /// gemm-based one that plain weights get (about 100 against 75 GFLOP/s), while for backward data the
-    /// gemm-based kernel over plain weights beats the blocked one (about 120 against 90 GFLOP/s).
-    private func weightsChoice(backward: Bool) -> dnnl_memory_desc_t {
+    /// Every layout left to oneDNN.
+    private var anyLayout: (source: dnnl_memory_desc_t, destination: dnnl_memory_desc_t, weights: dnnl_memory_desc_t) {
         let g = geometry
-        return DNNL.descriptor([g.filters, g.inChannels, g.kernelHeight, g.kernelWidth],
-                               backward ? dnnl_hwio : dnnl_format_tag_any)
+        return (DNNL.descriptor([g.batch, g.inChannels, g.height, g.width], dnnl_format_tag_any),
+                DNNL.descriptor([g.batch, g.filters, g.outHeight, g.outWidth], dnnl_format_tag_any),
+                DNNL.descriptor([g.filters, g.inChannels, g.kernelHeight, g.kernelWidth], dnnl_format_tag_any))
     }
 
     private var spatial: (strides: [dnnl_dim_t], dilates: [dnnl_dim_t], left: [dnnl_dim_t], right: [dnnl_dim_t]) {
@@ -175,9 +220,7 @@ final class DNNLConvolution {
 
     private func convolutionDescriptor(kind: dnnl_prop_kind_t, bias: Bool) -> dnnl_convolution_desc_t? {
         var operation = dnnl_convolution_desc_t()
-        var source = sourceDescriptor, destination = destinationDescriptor
-        // The training primitive is only backward data's hint, so it asks for backward's layout.
-        var weights = weightsChoice(backward: kind != dnnl_forward_inference)
+        var (source, destination, weights) = anyLayout
         var biasDescriptor = self.biasDescriptor
         let s = spatial
         let status = withUnsafePointer(to: &biasDescriptor) { biasPointer in
@@ -190,7 +233,7 @@ final class DNNLConvolution {
 
     private func backwardDataDescriptor() -> dnnl_convolution_desc_t? {
         var operation = dnnl_convolution_desc_t()
-        var source = sourceDescriptor, destination = destinationDescriptor, weights = weightsChoice(backward: true)
+        var (source, destination, weights) = anyLayout
         let s = spatial
         let status = dnnl_dilated_convolution_backward_data_desc_init(&operation, dnnl_convolution_direct, &source,
                                                                       &weights, &destination, s.strides, s.dilates,

@@ -86,7 +86,12 @@ public final class Graph {
             do { shapes[index] = try node.op.outputShape(for: node.inputs.map { shapes[$0]! }) } catch let error as VizError {
                 throw VizError(error.message, at: node.name)
             }
-            values[index] = node.op.forward(node.inputs.map { values[$0]! })
+            let arguments = arguments(of: index, values)
+            if let op = node.op as? ChannelBlocksOp, op.acceptsChannelBlocks {
+                values[index] = op.forwardKeepingLayout(arguments)
+            } else {
+                values[index] = node.op.forward(arguments)
+            }
             if !keepAll {
                 for input in node.inputs {
                     remainingUses[input] -= 1
@@ -94,7 +99,14 @@ public final class Graph {
                 }
             }
         }
-        return keepAll ? values : values.filter { wanted.contains($0.key) }
+        return keepAll ? values : values.filter { wanted.contains($0.key) }.mapValues { $0.standardized() }
+    }
+
+    /// The inputs of node `index`, in standard layout unless its op takes channel blocks.
+    func arguments(of index: Int, _ values: [Int: Tensor]) -> [Tensor] {
+        let node = nodes[index]
+        let inputs = node.inputs.map { values[$0]! }
+        return (node.op as? ChannelBlocksOp)?.acceptsChannelBlocks == true ? inputs : inputs.map { $0.standardized() }
     }
 
     /// `targets` and every node they depend on.
@@ -110,11 +122,15 @@ public final class Graph {
 }
 
 /// The values of one forward pass, kept for differentiating back through it.
+///
+/// Values stay in the layout their op produced; a gradient is kept in its node's value layout,
+/// and seeds and results cross in the standard layout.
 public struct Trace {
     public let graph: Graph
-    public let values: [Int: Tensor]
+    let values: [Int: Tensor]
 
-    public func value(_ node: Int) -> Tensor? { values[node] }
+    /// The output of `node` in the forward pass, or nil when the pass did not compute it.
+    public func value(_ node: Int) -> Tensor? { values[node]?.standardized() }
 
     /// Reverse-mode differentiation: given d(loss)/d(output) at some nodes, returns d(loss)/d(output)
     /// at each node of `wrt` (zeros where the loss does not depend on it).
@@ -126,7 +142,9 @@ public struct Trace {
             throw VizError("the gradient seed has shape \(seed.shape), the layer's output \(values[node]!.shape)",
                            at: graph.nodes[node].name)
         }
-        var gradients = seeds
+        var gradients = Dictionary(uniqueKeysWithValues: seeds.map { node, seed in
+            (node, seed.relaidOut(values[node]?.layout ?? .standard))
+        })
         let deepest = seeds.keys.max() ?? -1
         let shallowest = wrt.min() ?? 0
         // Only nodes on a path from `wrt` to the seeds need their inputs' gradients.
@@ -138,9 +156,16 @@ public struct Trace {
             guard let output = values[index] else {
                 throw VizError("the forward pass did not reach this layer", at: node.name)
             }
-            let inputGradients = node.op.inputGradients(node.inputs.map { values[$0]! }, output: output,
-                                                        outputGradient: outputGradient)
+            let arguments = graph.arguments(of: index, values)
+            let inputGradients: [Tensor]
+            if let op = node.op as? ChannelBlocksOp, op.acceptsChannelBlocks {
+                inputGradients = op.inputGradientsKeepingLayout(arguments, output: output, outputGradient: outputGradient)
+            } else {
+                inputGradients = node.op.inputGradients(arguments, output: output.standardized(),
+                                                        outputGradient: outputGradient.standardized())
+            }
             for (input, gradient) in zip(node.inputs, inputGradients) where input >= shallowest {
+                let gradient = gradient.relaidOut(values[input]!.layout)
                 if gradients[input] != nil {
                     // In place: a copy out of the dictionary would duplicate the buffer on write.
                     gradients[input]!.scalars.withUnsafeMutableBufferPointer { sum in
@@ -156,7 +181,7 @@ public struct Trace {
         }
         var result: [Int: Tensor] = [:]
         for node in wrt {
-            result[node] = gradients[node] ?? Tensor(zeros: values[node]?.shape ?? graph.nodes[node].shape)
+            result[node] = gradients[node]?.standardized() ?? Tensor(zeros: values[node]?.shape ?? graph.nodes[node].shape)
         }
         return result
     }

@@ -2,15 +2,16 @@ import Foundation
 
 /// 2-D convolution over NHWC input with an HWIO kernel (Keras `Conv2D` without its activation).
 ///
-/// Forward and input gradient run as oneDNN convolution primitives (`DNNLConvolution`), which read
-/// the NHWC activations in place with no im2col; the primitives are built once per input shape and
-/// thread count and cached in the op.
+/// Forward and input gradient run as oneDNN convolution primitives (`DNNLConvolution`) with no
+/// im2col, in the activation layout oneDNN prefers: inside a graph, outputs stay in that layout for
+/// the next op (`ChannelBlocksOp`). The primitives are built once per input shape and thread count
+/// and cached in the op.
 ///
 /// When oneDNN has no primitive for a shape, the reference path takes over: im2col and one matrix
 /// product per band of output pixels. The band bounds the column buffer's memory, the product
 /// spreads over the cores, and im2col runs in parallel chunks. A 1×1 convolution with stride 1 and
 /// no padding needs no im2col.
-public final class Conv2DOp: Op {
+public final class Conv2DOp: Op, ChannelBlocksOp {
     /// (kh, kw, in, out)
     public let kernel: Tensor
     public let bias: [Float]?
@@ -91,45 +92,37 @@ public final class Conv2DOp: Op {
     }
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
+        forwardKeepingLayout(inputs).standardized()
+    }
+
+    public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        inputGradientsKeepingLayout(inputs, output: output, outputGradient: outputGradient).map { $0.standardized() }
+    }
+
+    func forwardKeepingLayout(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
-        guard let backend = backend(for: x.shape) else { return forwardReference(inputs) }
-        let g = backend.geometry
-        var out = Tensor(zeros: [g.batch, g.outHeight, g.outWidth, filters])
         Parallelism.applyToBackend()
-        let done = x.scalars.withUnsafeBufferPointer { input in
+        let out = backend(for: x.shape).flatMap { backend in
             kernel.scalars.withUnsafeBufferPointer { weights in
-                out.scalars.withUnsafeMutableBufferPointer { output in
-                    withBiasPointer { bias in
-                        backend.forward(source: input.baseAddress!, weights: weights.baseAddress!, bias: bias,
-                                        destination: output.baseAddress!)
-                    }
-                }
+                withBiasPointer { bias in backend.forward(x, weights: weights.baseAddress!, bias: bias) }
             }
         }
-        return done ? out : forwardReference(inputs)
+        return out ?? forwardReference([x.standardized()])
+    }
+
+    func inputGradientsKeepingLayout(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        let x = inputs[0]
+        Parallelism.applyToBackend()
+        let dx = backend(for: x.shape).flatMap { backend in
+            kernel.scalars.withUnsafeBufferPointer { backend.backwardData(outputGradient, weights: $0.baseAddress!) }
+        }
+        return dx.map { [$0] } ?? inputGradientsReference([x.standardized()], output: output.standardized(),
+                                                          outputGradient: outputGradient.standardized())
     }
 
     private func withBiasPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
         guard let bias else { return body(nil) }
         return bias.withUnsafeBufferPointer { body($0.baseAddress!) }
-    }
-
-    public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
-        let x = inputs[0]
-        guard let backend = backend(for: x.shape) else {
-            return inputGradientsReference(inputs, output: output, outputGradient: outputGradient)
-        }
-        var dx = Tensor(zeros: x.shape)
-        Parallelism.applyToBackend()
-        let done = outputGradient.scalars.withUnsafeBufferPointer { dy in
-            kernel.scalars.withUnsafeBufferPointer { weights in
-                dx.scalars.withUnsafeMutableBufferPointer { dxBuffer in
-                    backend.backwardData(destinationGradient: dy.baseAddress!, weights: weights.baseAddress!,
-                                         sourceGradient: dxBuffer.baseAddress!)
-                }
-            }
-        }
-        return done ? [dx] : inputGradientsReference(inputs, output: output, outputGradient: outputGradient)
     }
 
     // MARK: - Reference path: im2col and matrix products

@@ -2,6 +2,8 @@
 ///
 /// SAME max pooling treats padding as −∞; SAME average pooling divides by the in-bounds count,
 /// as TensorFlow does. Max pooling's gradient goes to the first maximum in row-major window order.
+/// Channels are independent, so a channel-blocked tensor is pooled as it is stored: each block of
+/// channels as an image of its own (`Tensor.storageShape`).
 public final class Pool2DOp: Op {
     public enum Reduction: Sendable { case max, average }
 
@@ -60,12 +62,14 @@ public final class Pool2DOp: Op {
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
-        let channels = x.shape[3]
+        let storage = x.storageShape
+        let channels = storage[3]
         var out = Tensor(zeros: outShape(x.shape))
+        out.layout = x.layout
         let reduction = self.reduction
         x.scalars.withUnsafeBufferPointer { input in
             out.scalars.withUnsafeMutableBufferPointer { output in
-                forEachWindow(x.shape) { outPixel, taps in
+                forEachWindow(storage) { outPixel, taps in
                     let target = output.baseAddress! + outPixel * channels
                     switch reduction {
                     case .max:
@@ -90,13 +94,15 @@ public final class Pool2DOp: Op {
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
-        let channels = x.shape[3]
+        let storage = x.storageShape
+        let channels = storage[3]
         var dx = Tensor(zeros: x.shape)
+        dx.layout = x.layout
         let reduction = self.reduction
         x.scalars.withUnsafeBufferPointer { input in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 dx.scalars.withUnsafeMutableBufferPointer { dxBuffer in
-                    forEachWindow(x.shape) { outPixel, taps in
+                    forEachWindow(storage) { outPixel, taps in
                         let gradient = dy.baseAddress! + outPixel * channels
                         switch reduction {
                         case .max:

@@ -4,6 +4,8 @@
 public struct Tensor: Equatable, Sendable {
     public private(set) var shape: [Int]
     public var scalars: [Float]
+    /// Always `.standard` outside the engine (see `TensorLayout`).
+    public internal(set) var layout = TensorLayout.standard
 
     public init(shape: [Int], scalars: [Float]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
@@ -21,16 +23,31 @@ public struct Tensor: Equatable, Sendable {
         self.init(shape: shape, scalars: [Float](repeating: value, count: shape.reduce(1, *)))
     }
 
+    /// A tensor whose every scalar `initialize` writes, without a zero-fill pass first.
+    init(shape: [Int], layout: TensorLayout = .standard,
+         initializingWith initialize: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        precondition(Self.canHold(shape, in: layout), "layout \(layout) cannot hold shape \(shape)")
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.layout = layout
+        scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialize(buffer)
+            initialized = count
+        }
+    }
+
     public var count: Int { scalars.count }
     public var rank: Int { shape.count }
 
     /// The same scalars seen with another shape of the same size.
     public func reshaped(_ newShape: [Int]) -> Tensor {
-        Tensor(shape: newShape, scalars: scalars)
+        precondition(layout == .standard, "reshaping a channel-blocked tensor")
+        return Tensor(shape: newShape, scalars: scalars)
     }
 
     /// Item `index` of the leading (batch) axis, keeping that axis with size 1.
     public func batchItem(_ index: Int) -> Tensor {
+        precondition(layout == .standard, "slicing a channel-blocked tensor")
         let itemSize = count / shape[0]
         let start = index * itemSize
         return Tensor(shape: [1] + shape.dropFirst(), scalars: Array(scalars[start..<(start + itemSize)]))
@@ -39,6 +56,7 @@ public struct Tensor: Equatable, Sendable {
     /// Tensors whose items have equal shapes joined along their leading (batch) axis.
     public static func concatenatingBatches(_ parts: [Tensor]) -> Tensor {
         precondition(!parts.isEmpty)
+        precondition(parts.allSatisfy { $0.layout == .standard }, "joining channel-blocked tensors")
         let itemShape = Array(parts[0].shape.dropFirst())
         precondition(parts.allSatisfy { Array($0.shape.dropFirst()) == itemShape }, "batch items differ in shape")
         var scalars = [Float]()

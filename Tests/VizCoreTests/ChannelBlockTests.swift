@@ -1,0 +1,129 @@
+@testable import VizCore
+import VizTesting
+import XCTest
+
+/// Channel-blocked activations (`TensorLayout.channelBlocks`): the reorders, the convolution
+/// primitives reading and writing them, and a graph keeping them between ops.
+final class ChannelBlockTests: XCTestCase {
+    func testBlockedStorageOrderIsImagesThenChannelBlocksThenPixels() {
+        var random = SplitMix64(seed: 21)
+        let (n, h, w, c, block) = (2, 3, 5, 16, 8)
+        let x = random.tensor([n, h, w, c])
+        let blocked = x.relaidOut(.channelBlocks(block))
+        XCTAssertEqual(blocked.layout, .channelBlocks(block))
+        XCTAssertEqual(blocked.shape, x.shape)
+        XCTAssertEqual(blocked.storageShape, [n * c / block, h, w, block])
+        for image in 0..<n {
+            for y in 0..<h {
+                for xPos in 0..<w {
+                    for channel in 0..<c {
+                        let standard = ((image * h + y) * w + xPos) * c + channel
+                        let plane = image * (c / block) + channel / block
+                        let stored = ((plane * h + y) * w + xPos) * block + channel % block
+                        XCTAssertEqual(blocked.scalars[stored], x.scalars[standard])
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(blocked.standardized(), x)
+        XCTAssertEqual(blocked.relaidOut(.channelBlocks(16)).standardized(), x)
+    }
+
+    func testOnlyShapesWithWholeBlocksCanBeBlocked() {
+        XCTAssertTrue(Tensor.canHold([1, 4, 4, 16], in: .channelBlocks(8)))
+        XCTAssertFalse(Tensor.canHold([1, 4, 4, 12], in: .channelBlocks(8)))
+        XCTAssertFalse(Tensor.canHold([4, 16], in: .channelBlocks(8)))
+    }
+
+    /// Blocked and standard inputs, with channel counts that do and do not fill whole blocks.
+    func testConvolutionOnBlockedTensorsMatchesTheReference() {
+        var random = SplitMix64(seed: 22)
+        let cases: [(input: Int, filters: Int, strides: (Int, Int), dilation: (Int, Int), padding: Padding)] = [
+            (3, 16, (1, 1), (1, 1), .same), (8, 16, (1, 1), (1, 1), .same), (16, 24, (2, 2), (1, 1), .valid),
+            (16, 5, (1, 1), (1, 1), .same), (16, 16, (1, 1), (2, 2), .same), (32, 8, (2, 1), (1, 1), .same),
+        ]
+        for c in cases {
+            let op = Conv2DOp(kernel: random.tensor([3, 3, c.input, c.filters]), bias: random.tensor([c.filters]).scalars,
+                              strides: c.strides, dilation: c.dilation, padding: c.padding)
+            let x = random.tensor([2, 9, 11, c.input])
+            let inputs = c.input % 8 == 0 ? [x, x.relaidOut(.channelBlocks(8))] : [x]
+            let expected = op.forwardReference([x])
+            let dy = random.tensor(expected.shape)
+            let expectedDx = op.inputGradientsReference([x], output: expected, outputGradient: dy)[0]
+            for input in inputs {
+                let label = "\(c) input layout \(input.layout)"
+                let y = op.forwardKeepingLayout([input])
+                assertClose(y, expected, tolerance: 1e-5, "forward, \(label)")
+                if c.filters % 8 == 0 { XCTAssertNotEqual(y.layout, .standard, "oneDNN kept NHWC, \(label)") }
+                let dx = op.inputGradientsKeepingLayout([input], output: y, outputGradient: dy.relaidOut(y.layout))[0]
+                assertClose(dx, expectedDx, tolerance: 1e-5, "input gradient, \(label)")
+                // The public passes always answer in the standard layout.
+                XCTAssertEqual(op.forward([input.standardized()]).layout, .standard)
+            }
+        }
+    }
+
+    /// The same op, seen by the graph as one that takes the standard layout only.
+    private final class StandardOnly: Op {
+        let base: Op
+        init(_ base: Op) { self.base = base }
+        var kind: String { base.kind }
+        func outputShape(for inputShapes: [[Int]]) throws -> [Int] { try base.outputShape(for: inputShapes) }
+        func forward(_ inputs: [Tensor]) -> Tensor { base.forward(inputs) }
+        func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+            base.inputGradients(inputs, output: output, outputGradient: outputGradient)
+        }
+    }
+
+    /// x(3) → conv(16) → relu → max pool → conv(16) → relu ─┬→ conv(8) → softmax ─┐
+    ///                                                        └→ flatten → dense ──┴→ concatenate
+    /// Built with the ops as they are (blocks from the first conv to the second relu, converted for
+    /// the others) or wrapped so that every value is standard.
+    private func network(blocks: Bool) throws -> (graph: Graph, x: Int, blocked: [Int], pool: Int, out: Int) {
+        var random = SplitMix64(seed: 23)
+        let graph = Graph()
+        func add(_ name: String, _ op: Op, _ inputs: [Int]) throws -> Int {
+            try graph.add(name, blocks ? op : StandardOnly(op), inputs: inputs)
+        }
+        let x = try graph.add("x", InputOp(shape: [-1, 8, 8, 3]))
+        let conv1 = try add("conv1", Conv2DOp(kernel: random.tensor([3, 3, 3, 16]), bias: random.tensor([16]).scalars,
+                                              padding: .same), [x])
+        let relu1 = try add("relu1", ActivationOp(.relu), [conv1])
+        let pool = try add("pool", Pool2DOp(.max, poolSize: (2, 2), strides: (2, 2), padding: .valid), [relu1])
+        let conv2 = try add("conv2", Conv2DOp(kernel: random.tensor([3, 3, 16, 16]), bias: nil, padding: .same), [pool])
+        let relu2 = try add("relu2", ActivationOp(.relu), [conv2])
+        let conv3 = try add("conv3", Conv2DOp(kernel: random.tensor([1, 1, 16, 8]), bias: nil, padding: .valid), [relu2])
+        let softmax = try add("softmax", ActivationOp(.softmax), [conv3])
+        let flatten = try add("flatten", ReshapeOp.flatten(), [relu2])
+        let dense = try add("dense", DenseOp(kernel: random.tensor([256, 8]), bias: nil), [flatten])
+        let flatSoftmax = try add("flat_softmax", ReshapeOp.flatten(), [softmax])
+        let out = try add("out", ConcatenateOp(axis: -1), [flatSoftmax, dense])
+        return (graph, x, [conv1, relu1, pool, conv2, relu2], pool, out)
+    }
+
+    func testGraphKeepsBlocksBetweenOpsThatTakeThemAndAgreesWithStandardOps() throws {
+        let fast = try network(blocks: true), plain = try network(blocks: false)
+        var random = SplitMix64(seed: 24)
+        let input = random.tensor([2, 8, 8, 3], 0, 2)
+        let fastTrace = try fast.graph.trace([input], upTo: [fast.out])
+        let plainTrace = try plain.graph.trace([input], upTo: [plain.out])
+        for node in fast.blocked {
+            XCTAssertNotEqual(fastTrace.values[node]!.layout, .standard, fast.graph.nodes[node].name)
+        }
+        for index in fast.graph.nodes.indices {
+            XCTAssertEqual(fastTrace.value(index)!.layout, .standard)
+            assertClose(fastTrace.value(index)!, plainTrace.value(index)!, tolerance: 1e-5, fast.graph.nodes[index].name)
+        }
+        let evaluated = try fast.graph.evaluate([input], targets: [fast.pool, fast.out])
+        XCTAssertEqual(evaluated[fast.pool]!.layout, .standard)
+        assertClose(evaluated[fast.out]!, plainTrace.value(plain.out)!, tolerance: 1e-5)
+
+        let w = random.tensor(plainTrace.value(plain.out)!.shape)
+        let fastGradients = try fastTrace.gradients(seeds: [fast.out: w], wrt: [fast.x, fast.pool])
+        let plainGradients = try plainTrace.gradients(seeds: [plain.out: w], wrt: [plain.x, plain.pool])
+        for node in [fast.x, fast.pool] {
+            XCTAssertEqual(fastGradients[node]!.layout, .standard)
+            assertClose(fastGradients[node]!, plainGradients[node]!, tolerance: 1e-5, fast.graph.nodes[node].name)
+        }
+    }
+}
