@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 internal import CDNNL
 
@@ -22,15 +21,33 @@ public enum Parallelism {
         appliedThreads = threads
     }
 
-    /// Runs `body(index)` for every index in `0..<count`, spread over the threads.
+    /// Runs `body(index)` for every index in `0..<count`, spread over the threads in contiguous shares.
+    ///
+    /// The work runs on oneDNN's OpenMP team rather than on Dispatch's threads: between two oneDNN
+    /// calls its threads spin-wait for a while, and would take the cores from any other thread.
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count <= 1 || threads <= 1 {
             for index in 0..<count { body(index) }
             return
         }
+        applyToBackend()
         withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+            var share = Share(count: count, body: body)
+            withUnsafeMutablePointer(to: &share) { context in
+                GOMP_parallel({ context in
+                    let share = context!.assumingMemoryBound(to: Share.self).pointee
+                    let (member, members) = (Int(omp_get_thread_num()), Int(omp_get_num_threads()))
+                    for index in (member * share.count / members)..<((member + 1) * share.count / members) {
+                        share.body(index)
+                    }
+                }, context, UInt32(min(threads, count)), 0)
+            }
         }
+    }
+
+    private struct Share {
+        let count: Int
+        let body: (Int) -> Void
     }
 }
 
