@@ -11,7 +11,8 @@ extension KerasGraphBuilder {
         let kernelSize = try options.pair("kernel_size")
         let multiplier = try options.int("depth_multiplier", default: 1)
         var stored = try weights.weights(ofLayer: layer.name)
-        let kernel = try stored.take("depthwise_kernel", shape: [kernelSize.0, kernelSize.1, input[3], multiplier])
+        let kernel = try stored.take(anyOf: ["depthwise_kernel", "kernel"],
+                                     shape: [kernelSize.0, kernelSize.1, input[3], multiplier])
         let bias = try options.bool("use_bias", default: true)
             ? try stored.take("bias", shape: [input[3] * multiplier]).scalars : nil
         try stored.requireAllTaken()

@@ -42,8 +42,8 @@ public final class ElementwiseMergeOp: Op {
             }
         }
         if operation == .average {
-            let scale = 1 / Float(inputs.count)
-            for i in out.scalars.indices { out.scalars[i] *= scale }
+            let count = Float(inputs.count)
+            for i in out.scalars.indices { out.scalars[i] /= count }
         }
         return out
     }
