@@ -16,7 +16,7 @@ Families
                    Conv2DTranspose (same/valid, strides, output_padding), pooling
     normalization  BatchNormalization (axis 3 and 1, center/scale off, epsilon),
                    LayerNormalization (last axis, several axes), Rescaling,
-                   Normalization (inline statistics and adapted weights)
+                   Normalization (inline statistics, adapted weights, invert)
     shapes         ZeroPadding2D, Cropping2D, UpSampling2D (nearest, bilinear),
                    Resizing (bilinear, nearest), Permute, Reshape, global pooling
     activations    every built-in activation string and activation layer,
@@ -96,6 +96,7 @@ def build_normalization(K):
     x = L.LayerNormalization(axis=2, center=False)(x)                     # a middle axis: not contiguous
     x = L.Normalization(axis=-1)(x)                                       # adapted: mean/variance/count weights
     x = L.Rescaling([0.5, 1.0, 2.0, 1.5, 0.75], offset=0.25)(x)          # per-channel scale
+    x = L.Normalization(mean=[0.5, -1.0, 0.0, 2.0, 1.0], variance=[4.0, 0.5, 1.0, 2.0, 0.1], invert=True)(x)
     x = L.Flatten()(x)
     out = L.Dense(2)(x)
     return K.Model(inp, out), (2, 6, 7, 4)
@@ -127,7 +128,9 @@ def activation_names(K):
     common = ["linear", "relu", "sigmoid", "tanh", "elu", "selu", "softplus", "softsign", "swish",
               "gelu", "hard_sigmoid", "mish", "exponential", "softmax"]
     if is_keras3(K):
-        return common + ["relu6", "silu", "hard_silu", "hard_swish", "leaky_relu", "log_softmax"]
+        return common + ["relu6", "silu", "hard_silu", "hard_swish", "leaky_relu", "log_softmax", "celu",
+                         "squareplus", "hard_shrink", "soft_shrink", "hard_tanh", "tanh_shrink", "log_sigmoid",
+                         "sparse_plus", "sparse_sigmoid"]
     return common
 
 

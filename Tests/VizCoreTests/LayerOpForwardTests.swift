@@ -286,6 +286,11 @@ final class LayerOpForwardTests: XCTestCase {
             .geluTanh: { 0.5 * $0 * (1 + tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) },
             .hardSigmoidKeras2: { min(max(0.2 * $0 + 0.5, 0), 1) },
             .hardSigmoid: { min(max($0 + 3, 0), 6) / 6 }, .hardSilu: { $0 * min(max($0 + 3, 0), 6) / 6 },
+            .celu: { $0 > 0 ? $0 : exp($0) - 1 }, .squareplus: { ($0 + ($0 * $0 + 4).squareRoot()) / 2 },
+            .hardShrink: { abs($0) > 0.5 ? $0 : 0 }, .softShrink: { $0 > 0.5 ? $0 - 0.5 : $0 < -0.5 ? $0 + 0.5 : 0 },
+            .hardTanh: { min(max($0, -1), 1) }, .tanhShrink: { $0 - tanh($0) }, .logSigmoid: { log(sigmoid($0)) },
+            .sparsePlus: { $0 <= -1 ? 0 : $0 < 1 ? ($0 + 1) * ($0 + 1) / 4 : $0 },
+            .sparseSigmoid: { $0 <= -1 ? 0 : $0 >= 1 ? 1 : 0.5 * ($0 + 1) },
         ]
         for function in ActivationFunction.allCases where function != .softmax && function != .logSoftmax {
             guard let formula = formulas[function] else { XCTFail("no formula for \(function)"); continue }
@@ -313,6 +318,9 @@ final class LayerOpForwardTests: XCTestCase {
         XCTAssertEqual(derivative(.selu, at: [0]), [1.0507009873554805])
         XCTAssertEqual(derivative(.hardSigmoidKeras2, at: [-2.5, 2.5, 2.6]), [0.2, 0.2, 0])
         XCTAssertEqual(derivative(.hardSigmoid, at: [-3, 3, 0]), [0, 0, 1.0 / 6])
+        XCTAssertEqual(derivative(.celu, at: [0]), [2])
+        XCTAssertEqual(derivative(.hardTanh, at: [-1, 1, 1.5]), [1, 1, 0])
+        XCTAssertEqual(derivative(.hardShrink, at: [0.5, -0.6]), [0, 1])
     }
 
     func testHardSigmoidFormFollowsTheKerasVersion() {

@@ -1,9 +1,14 @@
 import Foundation
 
 /// The built-in activations of Keras 2 and 3, each with its derivative. Softmax and log-softmax
-/// act over the last axis; every other one is elementwise.
+/// act over the last axis; every other one is elementwise. (Keras 3's `glu` and `sparsemax`, which
+/// act on whole rows, and `threshold`, which needs arguments, are not among them.)
 public enum ActivationFunction: String, CaseIterable, Sendable {
     case linear, relu, relu6, sigmoid, tanh, elu, selu, softplus, softsign, silu, mish, exponential
+    /// Keras 3 additions, with their default parameters (celu α = 1, shrink thresholds 0.5, squareplus b = 4).
+    case celu, squareplus
+    case hardShrink = "hard_shrink", softShrink = "soft_shrink", hardTanh = "hard_tanh", tanhShrink = "tanh_shrink"
+    case logSigmoid = "log_sigmoid", sparsePlus = "sparse_plus", sparseSigmoid = "sparse_sigmoid"
     case softmax
     case logSoftmax = "log_softmax"
     /// The activation string's slope, 0.2 (the `LeakyReLU` layer has its own default).
@@ -140,12 +145,22 @@ public final class ActivationOp: Op {
         case .hardSigmoidKeras2: return min(max(0.2 * x + 0.5, 0), 1)
         case .hardSigmoid: return min(max(x + 3, 0), 6) / 6
         case .hardSilu: return x * min(max(x + 3, 0), 6) / 6
+        case .celu: return max(x, 0) + Foundation.expm1(min(x, 0))
+        case .squareplus: return (x + (x * x + 4).squareRoot()) / 2
+        case .hardShrink: return abs(x) > 0.5 ? x : 0
+        case .softShrink: return x > 0.5 ? x - 0.5 : x < -0.5 ? x + 0.5 : 0
+        case .hardTanh: return min(max(x, -1), 1)
+        case .tanhShrink: return x - Foundation.tanh(x)
+        case .logSigmoid: return -softplus(-x)
+        case .sparsePlus: return x <= -1 ? 0 : x < 1 ? (x + 1) * (x + 1) / 4 : x
+        case .sparseSigmoid: return x <= -1 ? 0 : x >= 1 ? 1 : 0.5 * (x + 1)
         }
     }
 
     /// dy/dx at input `x` with output `y`. At kinks it follows TensorFlow's gradients: relu′(0) = 0,
     /// relu6′ = 0 at 0 and 6 (so also hard_sigmoid's relu6 form at ±3), leaky_relu′(0) = slope,
-    /// elu′(0) = 1, selu′(0) = scale, and a clip passes the gradient at its bounds.
+    /// elu′(0) = 1, selu′(0) = scale, a clip passes the gradient at its bounds, and celu′(0) = 2
+    /// (TensorFlow's `maximum` and `minimum` both pass it at a tie).
     @inline(__always) static func derivative(_ function: ActivationFunction, _ x: Float, _ y: Float) -> Float {
         switch function {
         case .linear, .softmax, .logSoftmax: return 1
@@ -176,6 +191,15 @@ public final class ActivationOp: Op {
         case .hardSigmoidKeras2: return x >= -2.5 && x <= 2.5 ? 0.2 : 0
         case .hardSigmoid: return x > -3 && x < 3 ? 1.0 / 6 : 0
         case .hardSilu: return min(max(x + 3, 0), 6) / 6 + (x > -3 && x < 3 ? x / 6 : 0)
+        case .celu: return (x >= 0 ? 1 : 0) + (x <= 0 ? Foundation.exp(x) : 0)
+        case .squareplus: return (1 + x / (x * x + 4).squareRoot()) / 2
+        case .hardShrink: return abs(x) > 0.5 ? 1 : 0
+        case .softShrink: return x > 0.5 || x < -0.5 ? 1 : 0
+        case .hardTanh: return x >= -1 && x <= 1 ? 1 : 0
+        case .tanhShrink: return Foundation.tanh(x) * Foundation.tanh(x)
+        case .logSigmoid: return sigmoid(-x)
+        case .sparsePlus: return x <= -1 ? 0 : x < 1 ? (x + 1) / 2 : 1
+        case .sparseSigmoid: return x <= -1 || x >= 1 ? 0 : 0.5
         }
     }
 }
