@@ -56,8 +56,9 @@ public final class Resize2DOp: Op {
         }
     }
 
-    /// Calls `body(outputPixel, [(inputPixel, weight)])` for every output pixel's four contributions.
-    private func forEachContribution(inputShape: [Int], _ body: (Int, [(Int, Float)]) -> Void) {
+    /// Calls `body(outputPixel, inputPixel, weight)` for the four contributions to every output
+    /// pixel (those of nearest have weight 0 but one).
+    private func forEachContribution(inputShape: [Int], _ body: (Int, Int, Float) -> Void) {
         let (batch, height, width) = (inputShape[0], inputShape[1], inputShape[2])
         let (outHeight, outWidth) = outputSize(height: height, width: width)
         let rows = taps(input: height, output: outHeight), columns = taps(input: width, output: outWidth)
@@ -65,11 +66,11 @@ public final class Resize2DOp: Op {
         for n in 0..<batch {
             for row in rows {
                 for column in columns {
-                    func pixel(_ y: Int, _ x: Int) -> Int { (n * height + y) * width + x }
-                    body(outPixel, [(pixel(row.lower, column.lower), (1 - row.weight) * (1 - column.weight)),
-                                    (pixel(row.lower, column.upper), (1 - row.weight) * column.weight),
-                                    (pixel(row.upper, column.lower), row.weight * (1 - column.weight)),
-                                    (pixel(row.upper, column.upper), row.weight * column.weight)])
+                    let top = (n * height + row.lower) * width, bottom = (n * height + row.upper) * width
+                    body(outPixel, top + column.lower, (1 - row.weight) * (1 - column.weight))
+                    body(outPixel, top + column.upper, (1 - row.weight) * column.weight)
+                    body(outPixel, bottom + column.lower, row.weight * (1 - column.weight))
+                    body(outPixel, bottom + column.upper, row.weight * column.weight)
                     outPixel += 1
                 }
             }
@@ -81,10 +82,9 @@ public final class Resize2DOp: Op {
         let channels = x.shape[3]
         let (height, width) = outputSize(height: x.shape[1], width: x.shape[2])
         var out = Tensor(zeros: [x.shape[0], height, width, channels])
-        forEachContribution(inputShape: x.shape) { outPixel, contributions in
-            for (inPixel, weight) in contributions where weight != 0 {
-                for c in 0..<channels { out.scalars[outPixel * channels + c] += weight * x.scalars[inPixel * channels + c] }
-            }
+        forEachContribution(inputShape: x.shape) { outPixel, inPixel, weight in
+            guard weight != 0 else { return }
+            for c in 0..<channels { out.scalars[outPixel * channels + c] += weight * x.scalars[inPixel * channels + c] }
         }
         return out
     }
@@ -93,10 +93,9 @@ public final class Resize2DOp: Op {
         let x = inputs[0]
         let channels = x.shape[3]
         var dx = Tensor(zeros: x.shape)
-        forEachContribution(inputShape: x.shape) { outPixel, contributions in
-            for (inPixel, weight) in contributions where weight != 0 {
-                for c in 0..<channels { dx.scalars[inPixel * channels + c] += weight * outputGradient.scalars[outPixel * channels + c] }
-            }
+        forEachContribution(inputShape: x.shape) { outPixel, inPixel, weight in
+            guard weight != 0 else { return }
+            for c in 0..<channels { dx.scalars[inPixel * channels + c] += weight * outputGradient.scalars[outPixel * channels + c] }
         }
         return [dx]
     }
