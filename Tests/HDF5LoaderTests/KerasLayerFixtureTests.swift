@@ -55,4 +55,30 @@ final class KerasLayerFixtureTests: TemporaryFilesTestCase {
         assertVizError(try HDF5ModelLoader().load(ModelSpec(path: path)), at: path,
                        "layer 'permute' has class 'MyCustomLayer', which vizrun cannot run; a layer plugin can add it")
     }
+
+    /// Options of the new layers that vizrun cannot honour fail naming the layer and the option,
+    /// rather than computing something else.
+    func testOptionsVizrunCannotRunAreRefused() throws {
+        func edited(_ fixture: String, layer: String, _ edit: @escaping (inout [String: Any]) -> Void) throws -> String {
+            let path = try copyOfFixtureModel(try FixtureReference(fixture, collection: "layers"))
+            var config = try EditableModelConfig(of: path)
+            try config.editLayerOptions(layer, edit)
+            try config.write()
+            return path
+        }
+        func load(_ path: String) throws -> Model { try HDF5ModelLoader().load(ModelSpec(path: path)) }
+
+        let causal = try edited("k2_sequences", layer: "conv1d") { $0["padding"] = "causal" }
+        assertVizError(try load(causal), at: causal, "layer 'conv1d' uses padding 'causal'")
+        let bicubic = try edited("k3_shapes", layer: "up_sampling2d_1") { $0["interpolation"] = "bicubic" }
+        assertVizError(try load(bicubic), at: bicubic, "layer 'up_sampling2d_1' uses interpolation 'bicubic'")
+        let cropped = try edited("k3_shapes", layer: "resizing") { $0["crop_to_aspect_ratio"] = true }
+        assertVizError(try load(cropped), at: cropped, "layer 'resizing' sets crop_to_aspect_ratio")
+        let rms = try edited("k3_normalization", layer: "layer_normalization") { $0["rms_scaling"] = true }
+        assertVizError(try load(rms), at: rms, "layer 'layer_normalization' uses rms_scaling")
+        let statistics = try edited("k3_normalization", layer: "normalization") { $0["mean"] = [0.1, 0.2, 0.3] }
+        assertVizError(try load(statistics), at: statistics, "layer 'normalization' has 3 means and 4 variances")
+        let axes = try edited("k3_activations", layer: "softmax") { $0["axis"] = [1, 2] }
+        assertVizError(try load(axes), at: axes, "layer 'softmax' normalises over several axes")
+    }
 }
