@@ -258,9 +258,12 @@ final class LayerOpForwardTests: XCTestCase {
         XCTAssertThrowsError(try Pad2DOp.cropping(top: 1, bottom: 1, left: 0, right: 0).outputShape(for: [[1, 2, 2, 1]]))
     }
 
-    func testSoftmaxOverAMiddleAxisSumsToOneAlongIt() {
+    func testSoftmaxOverAMiddleAxisSumsToOneAlongIt() throws {
         var random = SplitMix64(seed: 6_700)
         let x = random.tensor([2, 3, 4, 2], -3, 3)
+        XCTAssertThrowsError(try SoftmaxOp(axis: 0).outputShape(for: [[2, 3]]), "the batch axis")
+        XCTAssertThrowsError(try SoftmaxOp(axis: 2).outputShape(for: [[2, 3]]))
+        XCTAssertEqual(try SoftmaxOp(axis: -3).outputShape(for: [[2, 3, 4, 2]]), [2, 3, 4, 2])
         let y = SoftmaxOp(axis: 1).forward([x])
         for n in 0..<2 { for j in 0..<4 { for c in 0..<2 {
             let line = (0..<3).map { ((n * 3 + $0) * 4 + j) * 2 + c }

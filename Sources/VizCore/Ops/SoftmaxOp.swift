@@ -10,8 +10,7 @@ public final class SoftmaxOp: Op {
 
     public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         let shape = try ShapeCheck.single(inputShapes, kind)
-        let resolved = axis < 0 ? axis + shape.count : axis
-        guard resolved >= 1, resolved < shape.count else {
+        guard (1..<max(shape.count, 1)).contains(resolved(shape.count)) else {
             throw VizError("Softmax axis \(axis) is out of range for shape \(ShapeCheck.describe(shape))")
         }
         return shape
