@@ -25,6 +25,7 @@ public final class HDF5ModelLoader: ModelLoader {
         let config = try KerasModelConfig(json: configJSON, location: spec.path)
         let builder = KerasGraphBuilder(config: config, weights: LegacyKerasWeights(group: weightsGroup),
                                         location: spec.path)
+        builder.hardSigmoidForm = .init(kerasVersion: kerasVersion)
         try builder.build()
 
         var metadata = ["keras_version": kerasVersion, "model_class": config.className]

@@ -7,19 +7,59 @@ extension KerasGraphBuilder {
     /// Keras class name → how to add it. Layers that only act while training run as identities.
     static let nodeBuilders: [String: NodeBuilder] = [
         "InputLayer": KerasGraphBuilder.addInput,
-        "Conv2D": KerasGraphBuilder.addConv2D,
         "Dense": KerasGraphBuilder.addDense,
-        "MaxPooling2D": KerasGraphBuilder.addPooling,
-        "AveragePooling2D": KerasGraphBuilder.addPooling,
         "Flatten": KerasGraphBuilder.addFlatten,
         "Activation": KerasGraphBuilder.addActivation,
-        "Add": KerasGraphBuilder.addAdd,
-        "Concatenate": KerasGraphBuilder.addConcatenate,
+        "Identity": KerasGraphBuilder.addIdentity,
         "Dropout": KerasGraphBuilder.addIdentity,
+        "SpatialDropout1D": KerasGraphBuilder.addIdentity,
         "SpatialDropout2D": KerasGraphBuilder.addIdentity,
+        "SpatialDropout3D": KerasGraphBuilder.addIdentity,
         "GaussianNoise": KerasGraphBuilder.addIdentity,
         "GaussianDropout": KerasGraphBuilder.addIdentity,
+        "AlphaDropout": KerasGraphBuilder.addIdentity,
         "ActivityRegularization": KerasGraphBuilder.addIdentity,
+        // Merging
+        "Add": KerasGraphBuilder.addAdd,
+        "Subtract": KerasGraphBuilder.addElementwiseMerge,
+        "Multiply": KerasGraphBuilder.addElementwiseMerge,
+        "Average": KerasGraphBuilder.addElementwiseMerge,
+        "Maximum": KerasGraphBuilder.addElementwiseMerge,
+        "Minimum": KerasGraphBuilder.addElementwiseMerge,
+        "Concatenate": KerasGraphBuilder.addConcatenate,
+        // Convolution and pooling (the 2-D basics here, the rest in KerasGraphBuilder+ConvolutionLayers.swift)
+        "Conv2D": KerasGraphBuilder.addConv2D,
+        "DepthwiseConv2D": KerasGraphBuilder.addDepthwiseConv2D,
+        "SeparableConv2D": KerasGraphBuilder.addSeparableConv2D,
+        "Conv2DTranspose": KerasGraphBuilder.addConv2DTranspose,
+        "Conv1D": KerasGraphBuilder.addConv1D,
+        "MaxPooling2D": KerasGraphBuilder.addPooling,
+        "AveragePooling2D": KerasGraphBuilder.addPooling,
+        "MaxPooling1D": KerasGraphBuilder.addPooling1D,
+        "AveragePooling1D": KerasGraphBuilder.addPooling1D,
+        "GlobalAveragePooling1D": KerasGraphBuilder.addGlobalPooling,
+        "GlobalAveragePooling2D": KerasGraphBuilder.addGlobalPooling,
+        "GlobalMaxPooling1D": KerasGraphBuilder.addGlobalPooling,
+        "GlobalMaxPooling2D": KerasGraphBuilder.addGlobalPooling,
+        // Normalisation and preprocessing (KerasGraphBuilder+NormalizationLayers.swift)
+        "BatchNormalization": KerasGraphBuilder.addBatchNormalization,
+        "LayerNormalization": KerasGraphBuilder.addLayerNormalization,
+        "Normalization": KerasGraphBuilder.addNormalization,
+        "Rescaling": KerasGraphBuilder.addRescaling,
+        // Shapes and resampling (KerasGraphBuilder+ShapeLayers.swift)
+        "Reshape": KerasGraphBuilder.addReshape,
+        "Permute": KerasGraphBuilder.addPermute,
+        "ZeroPadding2D": KerasGraphBuilder.addZeroPadding2D,
+        "Cropping2D": KerasGraphBuilder.addCropping2D,
+        "UpSampling2D": KerasGraphBuilder.addUpSampling2D,
+        "Resizing": KerasGraphBuilder.addResizing,
+        // Activation layers (KerasGraphBuilder+ActivationLayers.swift)
+        "ReLU": KerasGraphBuilder.addReLU,
+        "LeakyReLU": KerasGraphBuilder.addLeakyReLU,
+        "ThresholdedReLU": KerasGraphBuilder.addThresholdedReLU,
+        "ELU": KerasGraphBuilder.addELU,
+        "PReLU": KerasGraphBuilder.addPReLU,
+        "Softmax": KerasGraphBuilder.addSoftmax,
     ]
 
     func unsupported(_ layer: KerasModelConfig.Layer) -> VizError {
@@ -60,7 +100,7 @@ extension KerasGraphBuilder {
         try stored.requireAllTaken()
         let op = Conv2DOp(kernel: kernel, bias: bias, strides: try options.pair("strides", default: (1, 1)),
                           dilation: try options.pair("dilation_rate", default: (1, 1)), padding: try options.padding())
-        return try addNodes(op, activation: try options.activation(), inputs: inputs, layer: layer,
+        return try addNodes(op, activation: try activation(of: layer), inputs: inputs, layer: layer,
                             parameterCount: stored.parameterCount)
     }
 
@@ -72,7 +112,7 @@ extension KerasGraphBuilder {
         let kernel = try stored.take("kernel", shape: [input.last ?? -1, units])
         let bias = try options.bool("use_bias", default: true) ? try stored.take("bias", shape: [units]).scalars : nil
         try stored.requireAllTaken()
-        return try addNodes(DenseOp(kernel: kernel, bias: bias), activation: try options.activation(), inputs: inputs,
+        return try addNodes(DenseOp(kernel: kernel, bias: bias), activation: try activation(of: layer), inputs: inputs,
                             layer: layer, parameterCount: stored.parameterCount)
     }
 
@@ -91,11 +131,16 @@ extension KerasGraphBuilder {
     }
 
     private func addActivation(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
-        try addWeightless(ActivationOp(try layer.options.activation()), layer, inputs: [try single(inputs, layer)])
+        try addWeightless(ActivationOp(try activation(of: layer)), layer, inputs: [try single(inputs, layer)])
     }
 
     private func addAdd(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
         try addWeightless(AddOp(), layer, inputs: inputs)
+    }
+
+    private func addElementwiseMerge(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
+        try addWeightless(ElementwiseMergeOp(ElementwiseMergeOp.Operation(rawValue: layer.className)!), layer,
+                          inputs: inputs)
     }
 
     private func addConcatenate(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
@@ -108,13 +153,18 @@ extension KerasGraphBuilder {
 
     // MARK: - Helpers
 
+    /// The layer's fused `activation` option.
+    func activation(of layer: KerasModelConfig.Layer) throws -> ActivationFunction {
+        try layer.options.activation(hardSigmoid: hardSigmoidForm)
+    }
+
     /// A layer without weights; the file must not store any for it either.
-    private func addWeightless(_ op: Op, _ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
+    func addWeightless(_ op: Op, _ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
         try weights.weights(ofLayer: layer.name).requireAllTaken()
         return try addNodes(op, activation: .linear, inputs: inputs, layer: layer, parameterCount: 0)
     }
 
-    private func single(_ inputs: [Int], _ layer: KerasModelConfig.Layer) throws -> Int {
+    func single(_ inputs: [Int], _ layer: KerasModelConfig.Layer) throws -> Int {
         guard inputs.count == 1 else {
             throw layer.options.error("(\(layer.className)) takes one input, got \(inputs.count)")
         }
@@ -122,7 +172,7 @@ extension KerasGraphBuilder {
     }
 
     /// The inferred shape of a node (batch axis included), after checking its rank.
-    private func shape(of node: Int, rank: Int, layer: KerasModelConfig.Layer,
+    func shape(of node: Int, rank: Int, layer: KerasModelConfig.Layer,
                        expecting meaning: String) throws -> [Int] {
         let shape = graph.nodes[node].shape
         guard shape.count == rank else {

@@ -7,6 +7,8 @@ final class KerasGraphBuilder {
     let weights: KerasWeightSource
     /// The model file, where every error is located.
     let location: String
+    /// What `hard_sigmoid` means: its formula changed in Keras 3, so it follows the file's `keras_version`.
+    var hardSigmoidForm = ActivationFunction.HardSigmoidForm.keras2
 
     private(set) var graph = Graph()
     private(set) var layers: [Model.Layer] = []

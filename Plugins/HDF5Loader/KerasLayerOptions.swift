@@ -18,6 +18,9 @@ struct KerasLayerOptions {
         return value
     }
 
+    /// Whether `key` is given and not null.
+    func isSet(_ key: String) -> Bool { value(key) != nil }
+
     private func invalid(_ key: String, expected: String) -> VizError {
         error("has option '\(key)' = \(values[key].map { "\($0)" } ?? "nothing"), expected \(expected)")
     }
@@ -83,9 +86,79 @@ struct KerasLayerOptions {
         }
     }
 
+    func float(_ key: String, default defaultValue: Float? = nil) throws -> Float {
+        guard let value = value(key) else {
+            guard let defaultValue else { throw error("lacks the option '\(key)'") }
+            return defaultValue
+        }
+        guard let number = value as? NSNumber else { throw invalid(key, expected: "a number") }
+        return number.floatValue
+    }
+
+    /// A number or a (possibly nested) list of numbers, flattened; nil when absent or null.
+    func floats(_ key: String) throws -> [Float]? {
+        guard let value = value(key) else { return nil }
+        func flatten(_ value: Any) throws -> [Float] {
+            if let number = value as? NSNumber { return [number.floatValue] }
+            guard let list = value as? [Any] else { throw invalid(key, expected: "a number or a list of numbers") }
+            return try list.flatMap(flatten)
+        }
+        return try flatten(value)
+    }
+
+    /// An integer or a list of integers, as a list; nil when absent or null.
+    func ints(_ key: String) throws -> [Int]? {
+        guard let value = value(key) else { return nil }
+        if let int = value as? Int { return [int] }
+        guard let list = value as? [Any], case let ints = list.compactMap({ $0 as? Int }), ints.count == list.count else {
+            throw invalid(key, expected: "an integer or a list of integers")
+        }
+        return ints
+    }
+
+    /// A 1-D size such as Conv1D's `kernel_size`: one positive integer, or a list of one.
+    func size(_ key: String, default defaultValue: Int? = nil) throws -> Int {
+        guard let sizes = try ints(key) else {
+            guard let defaultValue else { throw error("lacks the option '\(key)'") }
+            return defaultValue
+        }
+        guard sizes.count == 1, sizes[0] > 0 else { throw invalid(key, expected: "a positive integer or a list of one") }
+        return sizes[0]
+    }
+
+    /// Axes of an input of `rank` (batch axis 0; negative from the end), ascending.
+    func axes(_ key: String, rank: Int, default defaultValue: [Int] = [-1]) throws -> [Int] {
+        let axes = try ints(key) ?? defaultValue
+        let resolved = axes.map { $0 < 0 ? $0 + rank : $0 }
+        guard !resolved.isEmpty, resolved.allSatisfy({ $0 >= 1 && $0 < rank }), Set(resolved).count == resolved.count else {
+            throw invalid(key, expected: "axes between 1 and \(rank - 1) of a rank-\(rank) input (or negative)")
+        }
+        return resolved.sorted()
+    }
+
+    /// `ZeroPadding2D.padding` / `Cropping2D.cropping`: one integer for every side, `[rows, columns]`
+    /// (each on both sides), or `[[top, bottom], [left, right]]`.
+    func sides(_ key: String) throws -> (top: Int, bottom: Int, left: Int, right: Int) {
+        let expected = "an integer, [rows, columns] or [[top, bottom], [left, right]]"
+        guard let value = value(key) else { throw error("lacks the option '\(key)'") }
+        if let int = value as? Int, int >= 0 { return (int, int, int, int) }
+        guard let list = value as? [Any], list.count == 2 else { throw invalid(key, expected: expected) }
+        let pairs = list.map { item -> [Int]? in
+            if let int = item as? Int { return [int, int] }
+            let list = item as? [Any] ?? []
+            let ints = list.compactMap { $0 as? Int }
+            return ints.count == list.count ? ints : nil
+        }
+        guard let rows = pairs[0], let columns = pairs[1], rows.count == 2, columns.count == 2,
+              (rows + columns).allSatisfy({ $0 >= 0 }) else { throw invalid(key, expected: expected) }
+        return (rows[0], rows[1], columns[0], columns[1])
+    }
+
     /// The `activation` option: a name, or in Keras 3 a serialized function such as
     /// `{"module": "builtins", "class_name": "function", "config": "relu"}`.
-    func activation(_ key: String = "activation") throws -> ActivationFunction {
+    /// `hard_sigmoid` means another formula before Keras 3, so the caller says which Keras wrote the file.
+    func activation(_ key: String = "activation", hardSigmoid: ActivationFunction.HardSigmoidForm) throws
+        -> ActivationFunction {
         guard let value = value(key) else { return .linear }
         let name: String
         if let string = value as? String {
@@ -96,7 +169,7 @@ struct KerasLayerOptions {
             let className = (value as? [String: Any])?["class_name"] as? String ?? "\(value)"
             throw error("uses an activation of class '\(className)', which vizrun cannot run")
         }
-        guard let function = ActivationFunction(kerasName: name) else {
+        guard let function = ActivationFunction(kerasName: name, hardSigmoid: hardSigmoid) else {
             throw error("uses activation '\(name)', which vizrun cannot run "
                         + "(known: \(ActivationFunction.kerasNames.joined(separator: ", ")))")
         }

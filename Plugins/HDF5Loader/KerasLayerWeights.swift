@@ -47,6 +47,13 @@ struct KerasLayerWeights {
         return weight.value
     }
 
+    /// The weight called by the first of `roles` that the file holds, for weights Keras renamed
+    /// between versions (DepthwiseConv2D's `depthwise_kernel` is `kernel` in Keras 3).
+    mutating func take(anyOf roles: [String], shape expected: [Int]) throws -> Tensor {
+        let held = roles.first { role in unclaimed.contains { Self.role(of: $0.name) == role } }
+        return try take(held ?? roles[0], shape: expected)
+    }
+
     /// Fails if the file stores weights the layer's config gives no use for (e.g. a bias the config
     /// says the layer does not have), which means config and weights disagree.
     func requireAllTaken() throws {

@@ -3,8 +3,9 @@ import VizCore
 import VizTesting
 import XCTest
 
-/// A golden fixture written by Scripts/make_fixtures.py: a Keras model file, an input, and what
-/// Keras computed from them (`Tests/Fixtures/models/<name>/reference.json` indexes the files).
+/// A golden fixture written by Scripts/make_fixtures.py (collection `models`) or
+/// Scripts/make_layer_fixtures.py (collection `layers`): a Keras model file, an input, and what
+/// Keras computed from them (`Tests/Fixtures/<collection>/<name>/reference.json` indexes the files).
 struct FixtureReference: Decodable {
     struct Gradient: Decodable {
         let output_index: Int
@@ -17,7 +18,7 @@ struct FixtureReference: Decodable {
         let output: String
     }
 
-    /// The Fixtures-relative folder, e.g. `models/k2_sequential`.
+    /// The Fixtures-relative folder, e.g. `models/k2_sequential` or `layers/k3_shapes`.
     private(set) var folder = ""
     let keras_version: String
     let model: String
@@ -30,11 +31,12 @@ struct FixtureReference: Decodable {
         case keras_version, model, input, gradient, layers
     }
 
-    init(_ fixture: String) throws {
-        let folder = "models/\(fixture)"
+    init(_ fixture: String, collection: String = "models") throws {
+        let folder = "\(collection)/\(fixture)"
         let path = Fixtures.path("\(folder)/reference.json")
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw VizError("missing; run python3 Scripts/make_fixtures.py", at: path)
+            let script = collection == "models" ? "make_fixtures.py" : "make_layer_fixtures.py"
+            throw VizError("missing; run python3 Scripts/\(script)", at: path)
         }
         self = try JSONDecoder().decode(FixtureReference.self, from: data)
         self.folder = folder
