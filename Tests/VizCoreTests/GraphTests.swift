@@ -213,4 +213,25 @@ final class GraphTests: XCTestCase {
             XCTAssertEqual((error as? VizError)?.location, "c")
         }
     }
+
+    // MARK: - Scores
+
+    /// Whether the softmax comes fused, as an `Activation` layer or as a `Softmax` layer, the logits
+    /// are what goes into it.
+    func testLogitNodeIsTheInputOfATrailingSoftmaxLayer() throws {
+        for trailing in [ActivationOp(.softmax), SoftmaxOp(axis: -1)] as [Op] {
+            let graph = Graph()
+            let x = try graph.add("x", InputOp(shape: [-1, 4]))
+            let dense = try graph.add("dense", DenseOp(kernel: Tensor(zeros: [4, 3]), bias: nil), inputs: [x])
+            let softmax = try graph.add("softmax", trailing, inputs: [dense])
+            let layers = [
+                Model.Layer(name: "x", className: "InputLayer", outputNode: x, inputLayers: [], parameterCount: 0),
+                Model.Layer(name: "dense", className: "Dense", outputNode: dense, inputLayers: ["x"], parameterCount: 12),
+                Model.Layer(name: "softmax", className: trailing.kind, outputNode: softmax, inputLayers: ["dense"],
+                            parameterCount: 0),
+            ]
+            let model = Model(graph: graph, layers: layers, outputLayers: ["softmax"], path: "m", loaderName: "test")
+            XCTAssertEqual(model.logitNode, dense, trailing.kind)
+        }
+    }
 }

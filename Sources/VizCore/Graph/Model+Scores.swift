@@ -6,12 +6,13 @@ extension Model {
     }
 
     /// The node before the final softmax or sigmoid: the last layer's pre-activation when the
-    /// activation is fused, the input of a trailing `Activation` layer otherwise, else the output.
+    /// activation is fused, the input of a trailing `Activation` or `Softmax` layer otherwise, else
+    /// the output.
     public var logitNode: Int? {
         guard let layer = predictionLayer else { return nil }
         if let pre = layer.preActivationNode { return pre }
         let node = graph.nodes[layer.outputNode]
-        if node.op is ActivationOp, node.inputs.count == 1 { return node.inputs[0] }
+        if node.op is ActivationOp || node.op is SoftmaxOp, node.inputs.count == 1 { return node.inputs[0] }
         return layer.outputNode
     }
 

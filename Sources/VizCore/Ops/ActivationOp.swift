@@ -67,7 +67,7 @@ public final class ActivationOp: Op {
 
     public var kind: String { function.rawValue }
 
-    private var actsOnRows: Bool { function == .softmax || function == .logSoftmax }
+    var actsOnRows: Bool { function == .softmax || function == .logSoftmax }
 
     public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         let shape = try ShapeCheck.single(inputShapes, kind)
@@ -81,13 +81,18 @@ public final class ActivationOp: Op {
         if actsOnRows {
             return SoftmaxKernel.forward(inputs[0], axis: inputs[0].rank - 1, log: function == .logSoftmax)
         }
-        var out = inputs[0]
-        out.scalars.withUnsafeMutableBufferPointer { y in
-            Elementwise.forEachChunk(y.count) { range in
-                for i in range { y[i] = Self.value(function, y[i]) }
+        let x = inputs[0]
+        // Written straight into a fresh buffer: mapping a copy in place would pass over memory twice.
+        return Tensor(shape: x.shape, layout: x.layout) { y in
+            x.scalars.withUnsafeBufferPointer { x in
+                Elementwise.forEachChunk(y.count) { range in
+                    switch function {
+                    case .relu: for i in range { y[i] = max(x[i], 0) }
+                    default: for i in range { y[i] = Self.value(function, x[i]) }
+                    }
+                }
             }
         }
-        return out
     }
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
@@ -97,12 +102,17 @@ public final class ActivationOp: Op {
             return [SoftmaxKernel.inputGradient(output: output, outputGradient: outputGradient,
                                                 axis: output.rank - 1, log: function == .logSoftmax)]
         }
-        var dx = outputGradient
-        inputs[0].scalars.withUnsafeBufferPointer { x in
-            output.scalars.withUnsafeBufferPointer { y in
-                dx.scalars.withUnsafeMutableBufferPointer { g in
-                    Elementwise.forEachChunk(g.count) { range in
-                        for i in range { g[i] *= Self.derivative(function, x[i], y[i]) }
+        let dx = Tensor(shape: outputGradient.shape, layout: outputGradient.layout) { dx in
+            inputs[0].scalars.withUnsafeBufferPointer { x in
+                output.scalars.withUnsafeBufferPointer { y in
+                    outputGradient.scalars.withUnsafeBufferPointer { g in
+                        Elementwise.forEachChunk(dx.count) { range in
+                            switch function {
+                            // TensorFlow's relu gradient is 0 at 0.
+                            case .relu: for i in range { dx[i] = x[i] > 0 ? g[i] : 0 }
+                            default: for i in range { dx[i] = g[i] * Self.derivative(function, x[i], y[i]) }
+                            }
+                        }
                     }
                 }
             }

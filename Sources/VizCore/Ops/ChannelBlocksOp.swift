@@ -32,5 +32,5 @@ extension Pool2DOp: ChannelBlocksOp {}
 
 extension ActivationOp: ChannelBlocksOp {
     /// Elementwise functions do not care how the scalars are ordered.
-    var acceptsChannelBlocks: Bool { function != .softmax }
+    var acceptsChannelBlocks: Bool { !actsOnRows }
 }
