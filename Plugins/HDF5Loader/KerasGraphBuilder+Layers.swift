@@ -23,12 +23,8 @@ extension KerasGraphBuilder {
     ]
 
     func unsupported(_ layer: KerasModelConfig.Layer) -> VizError {
-        if ["Sequential", "Functional", "Model"].contains(layer.className) {
-            return VizError("layer '\(layer.name)' is a nested model (class '\(layer.className)'), which vizrun "
-                            + "cannot run yet", at: location)
-        }
-        return VizError("layer '\(layer.name)' has class '\(layer.className)', which vizrun cannot run; "
-                        + "a layer plugin can add it (see Docs/plugins.md)", at: location)
+        VizError("layer '\(layer.path)' has class '\(layer.className)', which vizrun cannot run; "
+                 + "a layer plugin can add it (see Docs/plugins.md)", at: location)
     }
 
     // MARK: - Layers

@@ -3,8 +3,11 @@ import VizCore
 
 /// A layer's `config` object, read with Keras's defaults and with errors that name the layer.
 struct KerasLayerOptions {
+    /// The layer's name as users see it (`outer/inner` inside a nested model), for messages.
     let layer: String
     let values: [String: Any]
+    /// The Keras version that wrote the file, for options whose meaning changed between versions.
+    let kerasVersion: KerasVersion
     /// The model file, where every error is located.
     let location: String
 
