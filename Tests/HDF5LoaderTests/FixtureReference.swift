@@ -30,11 +30,13 @@ struct FixtureReference: Decodable {
         case keras_version, model, input, gradient, layers
     }
 
-    init(_ fixture: String) throws {
-        let folder = "models/\(fixture)"
+    /// `collection`: `models` (Scripts/make_fixtures.py) or `formats` (Scripts/make_format_fixtures.py).
+    init(_ fixture: String, in collection: String = "models") throws {
+        let folder = "\(collection)/\(fixture)"
         let path = Fixtures.path("\(folder)/reference.json")
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw VizError("missing; run python3 Scripts/make_fixtures.py", at: path)
+            let script = collection == "models" ? "make_fixtures.py" : "make_format_fixtures.py"
+            throw VizError("missing; run python3 Scripts/\(script)", at: path)
         }
         self = try JSONDecoder().decode(FixtureReference.self, from: data)
         self.folder = folder
