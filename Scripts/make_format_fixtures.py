@@ -18,11 +18,11 @@ layers (inputs left out), recursively.
 
 Fixtures (weights random, seeded; biases uniform(-0.5, 0.5) so a lost bias shows)
 
-    nested_sequential_{k2,k3}.h5, nested_sequential_k3.keras
+    nested_sequential_{k2,k3}.h5, nested_sequential_{k2,k3}.keras
         Deep Learning with Python 5.3: a small VGG-like Functional conv base
         named `conv_base` inside a Sequential classifier. Also stores the
         Grad-CAM heatmap of `conv_base/block2_conv2` (gradcam.npy).
-    nested_functional_{k2,k3}.h5, nested_functional_k3.keras
+    nested_functional_{k2,k3}.h5, nested_functional_{k2,k3}.keras
         A Functional model containing a Sequential `mid` that itself contains
         a Functional `inner` (two levels deep), merged with a skip connection.
     chunked_names_k2.h5
@@ -353,6 +353,7 @@ def nested_family(arch, build, in_shape):
     k3 = build(keras3)
     k3.set_weights(k2.get_weights())
     first = save_and_reference(f"{arch}_k2", tf_keras, k2, "model.h5", "tf-keras", x)
+    save_and_reference(f"{arch}_k2_keras", tf_keras, k2, "model.keras", "tf-keras", x, check=first)
     save_and_reference(f"{arch}_k3", keras3, k3, "model.h5", "keras3", x, check=first)
     extra = None
     if arch == "nested_sequential":

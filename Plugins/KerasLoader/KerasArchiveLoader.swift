@@ -2,12 +2,13 @@ import Foundation
 import HDF5Loader
 import VizCore
 
-/// Loads Keras 3 native `.keras` files (`model.save("m.keras")`): the architecture from the
-/// archive's `config.json`, the weights from its `model.weights.h5`, opened in memory.
+/// Loads native `.keras` files (`model.save("m.keras")` in Keras 3, and in tf-keras, which writes
+/// the same layout): the architecture from the archive's `config.json`, the weights from its
+/// `model.weights.h5`, opened in memory.
 public final class KerasArchiveLoader: ModelLoader {
     public static let name = "keras"
     public static let fileExtensions = [".keras"]
-    public static let summary = "Keras 3 native .keras files (model.save), read from the ZIP archive in memory"
+    public static let summary = "native .keras files (model.save) from Keras 3 and tf-keras, read in memory"
 
     private static let weightsMember = "model.weights.h5"
 

@@ -9,9 +9,11 @@ final class KerasFormatFixtureTests: XCTestCase {
     func testNestedSequentialFromTFKeras() throws { try checkFixture("nested_sequential_k2") }
     func testNestedSequentialFromKeras3() throws { try checkFixture("nested_sequential_k3") }
     func testNestedSequentialInKerasArchive() throws { try checkFixture("nested_sequential_k3_keras") }
+    func testNestedSequentialInTFKerasArchive() throws { try checkFixture("nested_sequential_k2_keras") }
     func testTwoLevelsNestedFromTFKeras() throws { try checkFixture("nested_functional_k2") }
     func testTwoLevelsNestedFromKeras3() throws { try checkFixture("nested_functional_k3") }
     func testTwoLevelsNestedInKerasArchive() throws { try checkFixture("nested_functional_k3_keras") }
+    func testTwoLevelsNestedInTFKerasArchive() throws { try checkFixture("nested_functional_k2_keras") }
     func testChunkedLayerAndWeightNames() throws { try checkFixture("chunked_names_k2") }
     func testChannelsFirstFromTFKeras() throws { try checkFixture("channels_first_k2") }
     func testChannelsFirstFromKeras3() throws { try checkFixture("channels_first_k3") }
