@@ -20,7 +20,8 @@ public final class HDF5ModelLoader: ModelLoader {
             ?? weightsGroup.stringAttribute("keras_version") ?? "1"
         var metadata: [String: String] = [:]
         metadata["backend"] = try root.stringAttribute("backend") ?? weightsGroup.stringAttribute("backend")
-        return try KerasModelAssembly.model(configJSON: configJSON, kerasVersion: kerasVersion,
+        return try KerasModelAssembly.model(configJSON: configJSON, configSource: "the model_config attribute",
+                                            kerasVersion: kerasVersion,
                                             weights: .legacy(weightsGroup), path: spec.path, loaderName: Self.name,
                                             metadata: metadata)
     }

@@ -12,11 +12,13 @@ package enum KerasModelAssembly {
         case archive(HDF5Group)
     }
 
-    /// The model; `metadata` gains `keras_version` and `model_class`.
-    package static func model(configJSON: String, kerasVersion: String, weights: WeightsLayout, path: String,
-                              loaderName: String, metadata: [String: String] = [:]) throws -> Model {
+    /// The model; `configSource` names where the config JSON came from, for messages; `metadata`
+    /// gains `keras_version` and `model_class`.
+    package static func model(configJSON: String, configSource: String, kerasVersion: String, weights: WeightsLayout,
+                              path: String, loaderName: String, metadata: [String: String] = [:]) throws -> Model {
         let version = KerasVersion(kerasVersion)
-        let config = try KerasModelConfig(json: configJSON, kerasVersion: version, location: path)
+        let config = try KerasModelConfig(json: configJSON, source: configSource, kerasVersion: version,
+                                          location: path)
         let source: KerasWeightSource
         switch weights {
         case .legacy(let group): source = LegacyKerasWeights(group: group, kerasVersion: version)

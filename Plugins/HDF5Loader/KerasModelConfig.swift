@@ -48,15 +48,16 @@ struct KerasModelConfig {
     /// The class names Keras gives models; a layer entry with one of them holds a nested model.
     static let modelClassNames: Set<String> = ["Sequential", "Functional", "Model"]
 
-    /// Parses the JSON of a `model_config` (or a `.keras` archive's `config.json`); errors are
-    /// located at `location` (the model file).
-    init(json: String, kerasVersion: KerasVersion, location: String) throws {
+    /// Parses the JSON of a `model_config` (or a `.keras` archive's `config.json`, which `source`
+    /// then names); errors are located at `location` (the model file).
+    init(json: String, source: String, kerasVersion: KerasVersion,
+         location: String) throws {
         let parser = KerasJSONParser(location: location)
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: Data(json.utf8))
         } catch {
-            throw VizError("the model_config attribute is not valid JSON (\(error.localizedDescription))", at: location)
+            throw VizError("\(source) is not valid JSON (\(error.localizedDescription))", at: location)
         }
         let top = try parser.object(root, "model_config")
         try self.init(className: try parser.string(top["class_name"], "model_config.class_name"), config: top["config"],

@@ -23,7 +23,8 @@ public final class KerasArchiveLoader: ModelLoader {
         }
         let weights = try HDF5File(image: try archive.data(of: Self.weightsMember, purpose: "the model's weights"),
                                    name: "\(spec.path)/\(Self.weightsMember)")
-        return try KerasModelAssembly.model(configJSON: configJSON, kerasVersion: try kerasVersion(in: archive),
+        return try KerasModelAssembly.model(configJSON: configJSON, configSource: "config.json in the .keras archive",
+                                            kerasVersion: try kerasVersion(in: archive),
                                             weights: .archive(try weights.root()), path: spec.path,
                                             loaderName: Self.name)
     }

@@ -39,6 +39,13 @@ final class KerasArchiveLoaderTests: TemporaryFilesTestCase {
         assertVizError(try load(noWeights), at: noWeights, "the .keras archive has no model.weights.h5")
     }
 
+    func testConfigThatIsNotJSON() throws {
+        let config = temporaryPath("config.json")
+        try Data("{\"class_name\": ".utf8).write(to: URL(fileURLWithPath: config))
+        let archive = try rebuiltArchive("bad-config.keras", replacing: "config.json", with: config)
+        assertVizError(try load(archive), at: archive, "config.json in the .keras archive is not valid JSON")
+    }
+
     func testNestedModelWithoutWeights() throws {
         // In an archive: the base's group `layers/functional` is gone from model.weights.h5.
         let weights = temporaryPath("model.weights.h5")

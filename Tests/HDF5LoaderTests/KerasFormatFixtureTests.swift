@@ -76,7 +76,7 @@ final class KerasFormatFixtureTests: XCTestCase {
         let config = try KerasModelConfig(json: """
             {"class_name": "Sequential", "config": [{"class_name": "Dense",
              "config": {"name": "d", "output_dim": 3, "batch_input_shape": [null, 4]}}]}
-            """, kerasVersion: KerasVersion("1.2.2"), location: "m.h5")
+            """, source: "the model_config attribute", kerasVersion: KerasVersion("1.2.2"), location: "m.h5")
         let dense = try XCTUnwrap(config.layers.last)
         XCTAssertEqual(dense.options.kerasVersion.text, "1.2.2")
         XCTAssertEqual(try dense.options.int("units"), 3, "Keras 1 option names are renamed before layer mapping")
