@@ -37,6 +37,16 @@ final class KerasArchiveLoaderTests: TemporaryFilesTestCase {
         assertVizError(try load(noConfig), at: noConfig, "the .keras archive has no config.json")
         let noWeights = try rebuiltArchive("no-weights.keras", leavingOut: "model.weights.h5")
         assertVizError(try load(noWeights), at: noWeights, "the .keras archive has no model.weights.h5")
+
+        let npzWeights = temporaryPath("npz-weights.keras")
+        let archive = try Archive(url: URL(fileURLWithPath: npzWeights), accessMode: .create)
+        for (member, text) in [("config.json", "{}"), ("model.weights.npz", "PK")] {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: member, type: .file, uncompressedSize: Int64(data.count)) { position, size in
+                data.subdata(in: Int(position)..<(Int(position) + size))
+            }
+        }
+        assertVizError(try load(npzWeights), at: npzWeights, "stores its weights as model.weights.npz")
     }
 
     func testConfigThatIsNotJSON() throws {
