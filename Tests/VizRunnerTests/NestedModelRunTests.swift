@@ -54,6 +54,22 @@ final class NestedModelRunTests: RunnerTestCase {
         XCTAssertFalse(arrays[0].path.contains("conv_base/block1_conv1"), "layer names are made safe in paths")
     }
 
+    /// Gradient ascent on a filter inside the base: the graph runs from the outer input to it.
+    func testFilterPatternsOfANestedLayer() throws {
+        let path = try write(config(runs: """
+          - visualizer: filters
+            layer: conv_base/block1_conv2
+            filters: 2
+            steps: 3
+            start: {low: 0, high: 1, seed: 0}
+        """))
+        let manifest = try Runner(registry: .builtins()).run(configAt: path)
+        let patterns = try XCTUnwrap(manifest.runs.first?.artifacts.filter { $0.role == "pattern" && $0.kind == "array" })
+        XCTAssertEqual(patterns.map(\.filter), [0, 1])
+        XCTAssertEqual(patterns.map(\.layer), ["conv_base/block1_conv2", "conv_base/block1_conv2"])
+        XCTAssertEqual(patterns.first?.shape, [20, 20, 3])
+    }
+
     func testAMisspelledNestedLayerIsLocatedWithASuggestion() throws {
         let path = try write(config(runs: """
           - visualizer: gradcam
