@@ -92,6 +92,15 @@ struct KerasModelConfig {
         /// How messages name the model's config object.
         let configName: String
 
+        /// A layer entry's `config`. A Sequential model that Keras 1 or ≤2.2.2 nested in another has a
+        /// bare list of layers there, and its name on the entry.
+        func options(of entry: [String: Any], _ what: String) throws -> [String: Any] {
+            guard let layers = entry["config"] as? [Any] else { return try parser.object(entry["config"], "\(what): config") }
+            var options: [String: Any] = ["layers": layers]
+            options["name"] = entry["name"]
+            return options
+        }
+
         /// A layer entry, upgraded from Keras 1 names and with its nested model parsed.
         func layer(className: String, options: [String: Any], calls: [Call]) throws -> Layer {
             let (className, options) = kerasVersion.major == 1
@@ -130,7 +139,7 @@ struct KerasModelConfig {
             let what = "layer \(index) of the Sequential model\(context.pathPrefix.isEmpty ? "" : " '\(context.pathPrefix.dropLast())'")"
             let object = try parser.object(entry, what)
             let className = try parser.string(object["class_name"], "\(what): class_name")
-            var options = try parser.object(object["config"], "\(what): config")
+            var options = try context.options(of: object, what)
             let name = try parser.string(options["name"] ?? object["name"], "\(what): config.name")
             options["name"] = name
             return (className: className, name: name, options: options)
@@ -167,7 +176,7 @@ struct KerasModelConfig {
         let layers = try entries.enumerated().map { index, entry in
             let position = "layer \(index) of \(context.configName)"
             let object = try parser.object(entry, position)
-            var options = try parser.object(object["config"], "\(position): config")
+            var options = try context.options(of: object, position)
             let name = try parser.string(object["name"] ?? options["name"], "\(position): name")
             // The config of a nested model may leave its name to the entry.
             options["name"] = name
