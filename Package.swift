@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // MARK: - C libraries from Debian
@@ -28,12 +29,17 @@ let package = Package(
 
         // MARK: - Built-in plugins
         .target(name: "HDF5Loader", dependencies: ["VizCore", "CHDF5"], path: "Plugins/HDF5Loader"),
+        .target(name: "KerasLoader", dependencies: [
+            "VizCore", "HDF5Loader", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], path: "Plugins/KerasLoader"),
         .target(name: "Activations", dependencies: ["VizCore", "VizImage"], path: "Plugins/Activations"),
         .target(name: "Filters", dependencies: ["VizCore", "VizImage"], path: "Plugins/Filters"),
         .target(name: "GradCAM", dependencies: ["VizCore", "VizImage"], path: "Plugins/GradCAM"),
 
         // MARK: - Running a config, and the command
-        .target(name: "VizRunner", dependencies: ["VizCore", "VizImage", "HDF5Loader", "Activations", "Filters", "GradCAM"]),
+        .target(name: "VizRunner", dependencies: [
+            "VizCore", "VizImage", "HDF5Loader", "KerasLoader", "Activations", "Filters", "GradCAM",
+        ]),
         .executableTarget(name: "vizrun", dependencies: [
             "VizRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -42,7 +48,9 @@ let package = Package(
         .target(name: "VizTesting", dependencies: ["VizCore"]),
         .testTarget(name: "VizCoreTests", dependencies: ["VizCore", "VizTesting"]),
         .testTarget(name: "VizImageTests", dependencies: ["VizImage", "VizTesting"]),
-        .testTarget(name: "HDF5LoaderTests", dependencies: ["HDF5Loader", "VizTesting"]),
+        .testTarget(name: "HDF5LoaderTests", dependencies: [
+            "HDF5Loader", "KerasLoader", "VizTesting", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .testTarget(name: "ActivationsTests", dependencies: ["Activations", "VizTesting"]),
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "HDF5Loader", "VizTesting"]),
         .testTarget(name: "GradCAMTests", dependencies: ["GradCAM", "HDF5Loader", "VizTesting"]),

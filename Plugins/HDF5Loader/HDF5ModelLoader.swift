@@ -1,11 +1,12 @@
 import VizCore
 
-/// Loads Keras whole-model HDF5 files (`model.save("m.h5")`) written by Keras 2.x, tf.keras or
-/// Keras 3: the architecture from the `model_config` attribute, the weights from `/model_weights`.
+/// Loads Keras whole-model HDF5 files (`model.save("m.h5")`) written by Keras 1.x, Keras 2.x,
+/// tf.keras or Keras 3: the architecture from the `model_config` attribute, the weights from
+/// `/model_weights`. Keras 3's `.keras` archives are the `keras` loader's (Plugins/KerasLoader).
 public final class HDF5ModelLoader: ModelLoader {
     public static let name = "hdf5"
     public static let fileExtensions = [".h5", ".hdf5"]
-    public static let summary = "Keras whole-model .h5 files (model.save) from Keras 2, tf.keras and Keras 3"
+    public static let summary = "Keras whole-model .h5 files (model.save) from Keras 1, Keras 2, tf.keras and Keras 3"
 
     public init() {}
 
@@ -17,21 +18,12 @@ public final class HDF5ModelLoader: ModelLoader {
         // Keras reads the version from the weights group and takes its absence to mean Keras 1.
         let kerasVersion = try root.stringAttribute("keras_version")
             ?? weightsGroup.stringAttribute("keras_version") ?? "1"
-        // Keras 1 configs use other class and option names (Convolution2D, nb_filter, border_mode).
-        guard kerasVersion != "1", !kerasVersion.hasPrefix("1.") else {
-            throw VizError("was written by Keras \(kerasVersion); vizrun reads files from Keras 2 and later "
-                           + "(load it in Keras 2 and save it again)", at: spec.path)
-        }
-        let config = try KerasModelConfig(json: configJSON, location: spec.path)
-        let builder = KerasGraphBuilder(config: config, weights: LegacyKerasWeights(group: weightsGroup),
-                                        location: spec.path)
-        builder.hardSigmoidForm = .init(kerasVersion: kerasVersion)
-        try builder.build()
-
-        var metadata = ["keras_version": kerasVersion, "model_class": config.className]
+        var metadata: [String: String] = [:]
         metadata["backend"] = try root.stringAttribute("backend") ?? weightsGroup.stringAttribute("backend")
-        return Model(graph: builder.graph, layers: builder.layers, outputLayers: config.outputs.map(\.layer),
-                     path: spec.path, loaderName: Self.name, metadata: metadata)
+        return try KerasModelAssembly.model(configJSON: configJSON, configSource: "the model_config attribute",
+                                            kerasVersion: kerasVersion,
+                                            weights: .legacy(weightsGroup), path: spec.path, loaderName: Self.name,
+                                            metadata: metadata)
     }
 
     /// `/model_weights` in a whole-model file; tolerates a file that keeps them at the root, as

@@ -63,12 +63,8 @@ extension KerasGraphBuilder {
     ]
 
     func unsupported(_ layer: KerasModelConfig.Layer) -> VizError {
-        if ["Sequential", "Functional", "Model"].contains(layer.className) {
-            return VizError("layer '\(layer.name)' is a nested model (class '\(layer.className)'), which vizrun "
-                            + "cannot run yet", at: location)
-        }
-        return VizError("layer '\(layer.name)' has class '\(layer.className)', which vizrun cannot run; "
-                        + "a layer plugin can add it (see Docs/plugins.md)", at: location)
+        VizError("layer '\(layer.path)' has class '\(layer.className)', which vizrun cannot run; "
+                 + "a layer plugin can add it (see Docs/plugins.md)", at: location)
     }
 
     // MARK: - Layers
@@ -155,7 +151,7 @@ extension KerasGraphBuilder {
 
     /// The layer's fused `activation` option.
     func activation(of layer: KerasModelConfig.Layer) throws -> ActivationFunction {
-        try layer.options.activation(hardSigmoid: hardSigmoidForm)
+        try layer.options.activation()
     }
 
     /// A layer without weights; the file must not store any for it either.

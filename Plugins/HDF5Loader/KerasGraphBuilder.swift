@@ -2,22 +2,53 @@ import VizCore
 
 /// Turns a normalised Keras config and its stored weights into a `Graph`, plus the `Model.Layer`s
 /// that users name in configs.
+///
+/// A nested model is flattened into the same graph by a builder of its own (see
+/// `KerasGraphBuilder+NestedModels.swift`): its layers become nodes named `outer/inner`.
 final class KerasGraphBuilder {
     let config: KerasModelConfig
-    let weights: KerasWeightSource
     /// The model file, where every error is located.
     let location: String
-    /// What `hard_sigmoid` means: its formula changed in Keras 3, so it follows the file's `keras_version`.
-    var hardSigmoidForm = ActivationFunction.HardSigmoidForm.keras2
 
-    private(set) var graph = Graph()
+    let graph: Graph
     private(set) var layers: [Model.Layer] = []
-    private var outputNodeByLayer: [String: Int] = [:]
+    /// The weights as the file stores them; layer mappings read them through `weights`.
+    let storedWeights: KerasWeightSource
+    /// Changes to stored weights that converting the model to vizrun's layout calls for, by layer name.
+    var weightAdjustments: [String: KerasWeightAdjustment] = [:]
+    /// What each layer of this model produced, by its name in the model's config.
+    var outputs: [String: LayerOutput] = [:]
+    /// The values a nested model's InputLayers stand for, given by the model around it.
+    private let feeds: [String: LayerOutput]
 
-    init(config: KerasModelConfig, weights: KerasWeightSource, location: String) {
+    /// A layer's value in the graph, as seen from the model that contains it.
+    struct LayerOutput {
+        let node: Int
+        /// The name users see for the layer that produces it (for a nested model's input, the
+        /// outer layer that feeds it).
+        let layerPath: String
+        /// How Keras lays out this value, which may differ from vizrun's NHWC (channels_first models).
+        let layout: KerasTensorLayout
+    }
+
+    convenience init(config: KerasModelConfig, weights: KerasWeightSource, location: String) {
+        self.init(config: config, weights: weights, location: location, graph: Graph(), feeds: [:])
+    }
+
+    /// A builder that adds a nested model's layers to `graph`, its inputs bound to `feeds`.
+    init(config: KerasModelConfig, weights: KerasWeightSource, location: String, graph: Graph,
+         feeds: [String: LayerOutput]) {
         self.config = config
-        self.weights = weights
+        self.storedWeights = weights
         self.location = location
+        self.graph = graph
+        self.feeds = feeds
+    }
+
+    /// The stored weights, adjusted to vizrun's layout where the model's data format asks for it;
+    /// what every layer mapping reads.
+    var weights: KerasWeightSource {
+        AdjustedKerasWeights(stored: storedWeights, adjustments: weightAdjustments, pathPrefix: config.pathPrefix)
     }
 
     /// Adds every layer. The model's inputs come first, in the order Keras lists them, because
@@ -25,35 +56,55 @@ final class KerasGraphBuilder {
     /// in config order, each as soon as the layers it reads from are in.
     func build() throws {
         // Refuse what vizrun cannot run before building anything, so the first error names the real obstacle.
-        for layer in config.layers {
-            guard Self.nodeBuilders[layer.className] != nil else { throw unsupported(layer) }
-            guard layer.calls.count <= 1 else {
-                throw VizError("layer '\(layer.name)' is applied \(layer.calls.count) times (a shared layer), which "
-                               + "vizrun cannot run yet", at: location)
-            }
-        }
+        try checkSupported(config)
         guard !config.inputs.isEmpty, !config.outputs.isEmpty else {
-            throw VizError("the model declares no \(config.inputs.isEmpty ? "inputs" : "outputs")", at: location)
+            throw VizError("the model\(modelPhrase) declares no \(config.inputs.isEmpty ? "inputs" : "outputs")",
+                           at: location)
         }
         var pending = config.layers
         for input in config.inputs {
             guard let index = pending.firstIndex(where: { $0.name == input.layer }) else {
-                throw VizError("the model's input '\(input.layer)' is not one of its layers", at: location)
+                throw VizError("the model\(modelPhrase)'s input '\(input.layer)' is not one of its layers", at: location)
             }
             guard pending[index].className == "InputLayer" else {
-                throw VizError("the model's input '\(input.layer)' is a \(pending[index].className), not an InputLayer",
-                               at: location)
+                throw VizError("the model\(modelPhrase)'s input '\(input.layer)' is a \(pending[index].className), "
+                               + "not an InputLayer", at: location)
             }
-            try add(pending.remove(at: index))
+            let layer = pending.remove(at: index)
+            if let feed = feeds[layer.name] {
+                outputs[layer.name] = feed
+            } else {
+                try add(layer)
+            }
         }
         while !pending.isEmpty {
             guard let ready = pending.firstIndex(where: { layer in
-                layer.calls.allSatisfy { $0.inputs.allSatisfy { outputNodeByLayer[$0.layer] != nil } }
+                layer.calls.allSatisfy { $0.inputs.allSatisfy { outputs[$0.layer] != nil } }
             }) else { throw unresolvable(pending) }
             try add(pending.remove(at: ready))
         }
-        for output in config.outputs where outputNodeByLayer[output.layer] == nil {
-            throw VizError("the model's output '\(output.layer)' is not one of its layers", at: location)
+        for output in config.outputs where outputs[output.layer] == nil {
+            throw VizError("the model\(modelPhrase)'s output '\(output.layer)' is not one of its layers", at: location)
+        }
+    }
+
+    /// ` 'outer'` inside a nested model, for messages.
+    private var modelPhrase: String {
+        config.pathPrefix.isEmpty ? "" : " '\(config.pathPrefix.dropLast())'"
+    }
+
+    /// Every layer class must be one vizrun runs, at any depth, and no layer may be shared.
+    private func checkSupported(_ config: KerasModelConfig) throws {
+        for layer in config.layers {
+            if let nested = layer.nestedModel {
+                try checkSupported(nested)
+            } else if Self.nodeBuilders[layer.className] == nil {
+                throw unsupported(layer)
+            }
+            guard layer.calls.count <= 1 else {
+                throw VizError("layer '\(layer.path)' is applied \(layer.calls.count) times (a shared layer), which "
+                               + "vizrun cannot run yet", at: location)
+            }
         }
     }
 
@@ -63,41 +114,51 @@ final class KerasGraphBuilder {
         for layer in pending {
             for call in layer.calls {
                 for input in call.inputs where !known.contains(input.layer) {
-                    return VizError("layer '\(layer.name)' takes input from '\(input.layer)', which is not a layer "
-                                    + "of the model", at: location)
+                    return VizError("layer '\(layer.path)' takes input from '\(input.layer)', which is not a layer "
+                                    + "of the model\(modelPhrase)", at: location)
                 }
             }
         }
-        return VizError("layers " + pending.map { "'\($0.name)'" }.joined(separator: ", ")
+        return VizError("layers " + pending.map { "'\($0.path)'" }.joined(separator: ", ")
                         + " feed each other in a cycle", at: location)
     }
 
     private func add(_ layer: KerasModelConfig.Layer) throws {
-        let built = try Self.nodeBuilders[layer.className]!(self)(layer, try inputNodes(of: layer))
-        outputNodeByLayer[layer.name] = built.outputNode
-        layers.append(Model.Layer(name: layer.name, className: layer.className, outputNode: built.outputNode,
-                                  preActivationNode: built.preActivationNode,
-                                  inputLayers: layer.calls.first?.inputs.map(\.layer) ?? [],
-                                  parameterCount: built.parameterCount))
+        let inputs = try inputs(of: layer)
+        if let nested = layer.nestedModel {
+            try addNestedModel(layer, config: nested, inputs: inputs)
+            return
+        }
+        let adapted = try adaptedToChannelsLast(layer, inputs: inputs)
+        let built = try Self.nodeBuilders[layer.className]!(self)(adapted, inputs.map(\.node))
+        let layout = try outputLayout(of: layer, inputs: inputs, outputShape: graph.nodes[built.outputNode].shape)
+        outputs[layer.name] = LayerOutput(node: built.outputNode, layerPath: layer.path, layout: layout)
+        appendLayer(Model.Layer(name: layer.path, className: layer.className, outputNode: built.outputNode,
+                                preActivationNode: built.preActivationNode, inputLayers: inputs.map(\.layerPath),
+                                parameterCount: built.parameterCount))
     }
 
-    /// The graph nodes a layer reads from, refusing calls with constant arguments.
-    private func inputNodes(of layer: KerasModelConfig.Layer) throws -> [Int] {
+    func appendLayer(_ layer: Model.Layer) {
+        layers.append(layer)
+    }
+
+    /// What a layer reads from, refusing calls with constant arguments.
+    private func inputs(of layer: KerasModelConfig.Layer) throws -> [LayerOutput] {
         guard let call = layer.calls.first else { return [] }
         guard !call.hasConstantArguments else {
-            throw VizError("layer '\(layer.name)' (\(layer.className)) is called with constant arguments, as Keras "
+            throw VizError("layer '\(layer.path)' (\(layer.className)) is called with constant arguments, as Keras "
                            + "records an operation such as `x + 3.0`; vizrun cannot run it", at: location)
         }
         return try call.inputs.map { input in
             guard input.nodeIndex == 0, input.tensorIndex == 0 else {
-                throw VizError("layer '\(layer.name)' takes output \(input.tensorIndex) of call \(input.nodeIndex) of "
+                throw VizError("layer '\(layer.path)' takes output \(input.tensorIndex) of call \(input.nodeIndex) of "
                                + "'\(input.layer)'; vizrun runs layers with one call and one output only", at: location)
             }
             // Only a model input can get here before its inputs are built, and inputs take none.
-            guard let node = outputNodeByLayer[input.layer] else {
-                throw VizError("the model's input '\(layer.name)' takes input from '\(input.layer)'", at: location)
+            guard let output = outputs[input.layer] else {
+                throw VizError("the model's input '\(layer.path)' takes input from '\(input.layer)'", at: location)
             }
-            return node
+            return output
         }
     }
 
@@ -124,11 +185,11 @@ final class KerasGraphBuilder {
     func addNodes(_ op: Op, activation: ActivationFunction, inputs: [Int], layer: KerasModelConfig.Layer,
                   parameterCount: Int) throws -> BuiltLayer {
         guard activation != .linear else {
-            return BuiltLayer(outputNode: try addNode(layer.name, op, inputs: inputs, layer: layer.name),
+            return BuiltLayer(outputNode: try addNode(layer.path, op, inputs: inputs, layer: layer.path),
                               preActivationNode: nil, parameterCount: parameterCount)
         }
-        let linear = try addNode("\(layer.name)~linear", op, inputs: inputs, layer: layer.name)
-        let output = try addNode(layer.name, ActivationOp(activation), inputs: [linear], layer: layer.name)
+        let linear = try addNode("\(layer.path)~linear", op, inputs: inputs, layer: layer.path)
+        let output = try addNode(layer.path, ActivationOp(activation), inputs: [linear], layer: layer.path)
         return BuiltLayer(outputNode: output, preActivationNode: linear, parameterCount: parameterCount)
     }
 }

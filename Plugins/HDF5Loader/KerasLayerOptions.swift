@@ -3,8 +3,11 @@ import VizCore
 
 /// A layer's `config` object, read with Keras's defaults and with errors that name the layer.
 struct KerasLayerOptions {
+    /// The layer's name as users see it (`outer/inner` inside a nested model), for messages.
     let layer: String
     let values: [String: Any]
+    /// The Keras version that wrote the file, for options whose meaning changed between versions.
+    let kerasVersion: KerasVersion
     /// The model file, where every error is located.
     let location: String
 
@@ -156,9 +159,8 @@ struct KerasLayerOptions {
 
     /// The `activation` option: a name, or in Keras 3 a serialized function such as
     /// `{"module": "builtins", "class_name": "function", "config": "relu"}`.
-    /// `hard_sigmoid` means another formula before Keras 3, so the caller says which Keras wrote the file.
-    func activation(_ key: String = "activation", hardSigmoid: ActivationFunction.HardSigmoidForm) throws
-        -> ActivationFunction {
+    /// `hard_sigmoid` means another formula before Keras 3, so it follows the file's Keras version.
+    func activation(_ key: String = "activation") throws -> ActivationFunction {
         guard let value = value(key) else { return .linear }
         let name: String
         if let string = value as? String {
@@ -169,7 +171,7 @@ struct KerasLayerOptions {
             let className = (value as? [String: Any])?["class_name"] as? String ?? "\(value)"
             throw error("uses an activation of class '\(className)', which vizrun cannot run")
         }
-        guard let function = ActivationFunction(kerasName: name, hardSigmoid: hardSigmoid) else {
+        guard let function = ActivationFunction(kerasName: name, hardSigmoid: .init(kerasVersion: kerasVersion.text)) else {
             throw error("uses activation '\(name)', which vizrun cannot run "
                         + "(known: \(ActivationFunction.kerasNames.joined(separator: ", ")))")
         }

@@ -3,7 +3,10 @@ import VizCore
 /// Where each layer's stored weights come from. Legacy `.h5` files key them by layer name; a
 /// `.keras` archive keys them by class-derived paths, so a loader for it brings its own source.
 protocol KerasWeightSource {
+    /// The weights of a layer of this source's model, by the layer's name in that model.
     func weights(ofLayer layer: String) throws -> KerasLayerWeights
+    /// The source of the weights of the layers inside a nested model that is a layer of this one.
+    func weights(ofNestedModel layer: KerasModelConfig.Layer, config: KerasModelConfig) throws -> KerasWeightSource
 }
 
 /// One layer's stored weights, handed out by name and checked against the shapes the layer's
@@ -20,20 +23,27 @@ struct KerasLayerWeights {
     let origin: String
     /// The model file, where every error is located.
     let location: String
-    private var unclaimed: [Stored]
+    /// Whether the file stores the weights unnamed, in Keras's creation order (a `.keras` archive's
+    /// `vars/0`, `vars/1`, …): `take` then hands them out in that order, so a layer mapping takes
+    /// its weights in the order of Keras's `layer.weights`.
+    let storedByPosition: Bool
+    private(set) var unclaimed: [Stored]
     private(set) var parameterCount = 0
 
-    init(layer: String, origin: String, location: String, stored: [Stored]) {
+    init(layer: String, origin: String, location: String, stored: [Stored], storedByPosition: Bool = false) {
         self.layer = layer
         self.origin = origin
         self.location = location
+        self.storedByPosition = storedByPosition
         unclaimed = stored
     }
 
     /// The weight called `role` (`kernel`, `bias`, …), matched on the last component of its stored
     /// name without the TensorFlow `:0` suffix. `-1` in `shape` accepts any size.
     mutating func take(_ role: String, shape expected: [Int]) throws -> Tensor {
-        guard let index = unclaimed.firstIndex(where: { Self.role(of: $0.name) == role }) else {
+        let found = storedByPosition ? unclaimed.indices.first
+            : unclaimed.firstIndex(where: { Self.role(of: $0.name) == role })
+        guard let index = found else {
             let held = unclaimed.isEmpty ? "holds none" : "holds only " + unclaimed.map(\.name).joined(separator: ", ")
             throw VizError("layer '\(layer)' needs a weight '\(role)', but \(origin) \(held)", at: location)
         }

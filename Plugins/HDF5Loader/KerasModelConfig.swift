@@ -13,13 +13,19 @@ struct KerasTensorReference: Equatable {
 
 /// A Keras `model_config`, normalised across Keras versions into one functional form: every layer
 /// lists the tensors it was called on, and a Sequential model is a chain that starts at an InputLayer.
+/// A nested model (a Model or Sequential used as a layer) keeps its own config, parsed the same way.
 struct KerasModelConfig {
     struct Layer {
         let className: String
+        /// The name within its own model, which the model's tensor references and weights use.
         let name: String
+        /// The name users see: `name`, prefixed by the nested models around it (`vgg16/block5_conv3`).
+        let path: String
         let options: KerasLayerOptions
         /// One entry per time the layer was called; none for an InputLayer.
         let calls: [Call]
+        /// The model's own config, when the layer is a nested model.
+        let nestedModel: KerasModelConfig?
     }
 
     struct Call {
@@ -35,26 +41,81 @@ struct KerasModelConfig {
     let layers: [Layer]
     let inputs: [KerasTensorReference]
     let outputs: [KerasTensorReference]
+    let kerasVersion: KerasVersion
+    /// `outer/` for a model nested in a layer called `outer` (the prefix of its layers' paths), empty at the top.
+    let pathPrefix: String
 
-    /// Parses the JSON of a `model_config`; errors are located at `location` (the model file).
-    init(json: String, location: String) throws {
+    /// The class names Keras gives models; a layer entry with one of them holds a nested model.
+    static let modelClassNames: Set<String> = ["Sequential", "Functional", "Model"]
+
+    /// Parses the JSON of a `model_config` (or a `.keras` archive's `config.json`, which `source`
+    /// then names); errors are located at `location` (the model file).
+    init(json: String, source: String, kerasVersion: KerasVersion,
+         location: String) throws {
         let parser = KerasJSONParser(location: location)
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: Data(json.utf8))
         } catch {
-            throw VizError("the model_config attribute is not valid JSON (\(error.localizedDescription))", at: location)
+            throw VizError("\(source) is not valid JSON (\(error.localizedDescription))", at: location)
         }
         let top = try parser.object(root, "model_config")
-        className = try parser.string(top["class_name"], "model_config.class_name")
+        try self.init(className: try parser.string(top["class_name"], "model_config.class_name"), config: top["config"],
+                      kerasVersion: kerasVersion, pathPrefix: "", parser: parser)
+    }
+
+    /// A model's config; `pathPrefix` is `outer/` for a model nested in `outer`.
+    private init(className: String, config: Any?, kerasVersion: KerasVersion, pathPrefix: String,
+                 parser: KerasJSONParser) throws {
+        self.className = className
+        self.kerasVersion = kerasVersion
+        self.pathPrefix = pathPrefix
+        let context = Context(kerasVersion: kerasVersion, pathPrefix: pathPrefix, parser: parser,
+                              configName: pathPrefix.isEmpty ? "model_config.config"
+                                  : "nested model '\(pathPrefix.dropLast())': config")
         switch className {
         case "Sequential":
-            (layers, inputs, outputs) = try Self.sequential(top["config"], parser: parser)
+            (layers, inputs, outputs) = try Self.sequential(config, context)
         case "Model", "Functional":
-            (layers, inputs, outputs) = try Self.functional(top["config"], parser: parser)
+            (layers, inputs, outputs) = try Self.functional(config, context)
         default:
             throw VizError("the model has class '\(className)'; vizrun reads Sequential and functional models "
-                           + "(a subclassed model saves no layer graph)", at: location)
+                           + "(a subclassed model saves no layer graph)", at: parser.location)
+        }
+    }
+
+    /// What parsing one model's layers needs to know.
+    private struct Context {
+        let kerasVersion: KerasVersion
+        let pathPrefix: String
+        let parser: KerasJSONParser
+        /// How messages name the model's config object.
+        let configName: String
+
+        /// A layer entry's `config`. A Sequential model that Keras 1 or ≤2.2.2 nested in another has a
+        /// bare list of layers there, and its name on the entry.
+        func options(of entry: [String: Any], _ what: String) throws -> [String: Any] {
+            guard let layers = entry["config"] as? [Any] else { return try parser.object(entry["config"], "\(what): config") }
+            var options: [String: Any] = ["layers": layers]
+            options["name"] = entry["name"]
+            return options
+        }
+
+        /// A layer entry, upgraded from Keras 1 names and with its nested model parsed.
+        func layer(className: String, options: [String: Any], calls: [Call]) throws -> Layer {
+            let (className, options) = kerasVersion.major == 1
+                ? KerasModelConfig.upgradedFromKeras1(className: className, options: options)
+                : (className, options)
+            let name = try parser.string(options["name"], "layer of class \(className): config.name")
+            let path = pathPrefix + name
+            let nested = try KerasModelConfig.modelClassNames.contains(className)
+                ? KerasModelConfig(className: className, config: options, kerasVersion: kerasVersion,
+                                   pathPrefix: path + "/", parser: parser)
+                : nil
+            return Layer(className: className, name: name, path: path,
+                         options: KerasLayerOptions(layer: path, values: options, kerasVersion: kerasVersion,
+                                                    location: parser.location),
+                         calls: calls, nestedModel: nested)
         }
     }
 
@@ -62,23 +123,25 @@ struct KerasModelConfig {
 
     /// Keras ≤2.2.2 writes the layers as a bare list; 2.2.3–2.3 as `{name, layers}` with the input
     /// shape on the first layer; TF ≥2.3 and Keras 3 start the list with an InputLayer.
-    private static func sequential(_ value: Any?, parser: KerasJSONParser)
+    private static func sequential(_ value: Any?, _ context: Context)
         throws -> ([Layer], [KerasTensorReference], [KerasTensorReference]) {
+        let parser = context.parser
         let entries: [Any]
         var buildInputShape: Any?
         if let list = value as? [Any] {
             entries = list
         } else {
-            let config = try parser.object(value, "model_config.config")
-            entries = try parser.array(config["layers"], "model_config.config.layers")
+            let config = try parser.object(value, context.configName)
+            entries = try parser.array(config["layers"], "\(context.configName).layers")
             buildInputShape = config["build_input_shape"]
         }
         var chain = try entries.enumerated().map { index, entry in
-            let what = "layer \(index) of the Sequential model"
+            let what = "layer \(index) of the Sequential model\(context.pathPrefix.isEmpty ? "" : " '\(context.pathPrefix.dropLast())'")"
             let object = try parser.object(entry, what)
             let className = try parser.string(object["class_name"], "\(what): class_name")
-            let options = try parser.object(object["config"], "\(what): config")
-            let name = try parser.string(options["name"], "\(what): config.name")
+            var options = try context.options(of: object, what)
+            let name = try parser.string(options["name"] ?? object["name"], "\(what): config.name")
+            options["name"] = name
             return (className: className, name: name, options: options)
         }
         guard let first = chain.first else {
@@ -92,11 +155,9 @@ struct KerasModelConfig {
                           options: ["name": name, "batch_input_shape": shape ?? NSNull()]), at: 0)
         }
         var layers: [Layer] = []
-        for (className, name, options) in chain {
+        for (className, _, options) in chain {
             let calls = layers.last.map { [Call(inputs: [reference(to: $0.name)], hasConstantArguments: false)] } ?? []
-            layers.append(Layer(className: className, name: name,
-                                options: KerasLayerOptions(layer: name, values: options, location: parser.location),
-                                calls: calls))
+            layers.append(try context.layer(className: className, options: options, calls: calls))
         }
         return (layers, [reference(to: layers[0].name)], [reference(to: layers[layers.count - 1].name)])
     }
@@ -107,21 +168,48 @@ struct KerasModelConfig {
 
     // MARK: - Functional
 
-    private static func functional(_ value: Any?, parser: KerasJSONParser)
+    private static func functional(_ value: Any?, _ context: Context)
         throws -> ([Layer], [KerasTensorReference], [KerasTensorReference]) {
-        let config = try parser.object(value, "model_config.config")
-        let entries = try parser.array(config["layers"], "model_config.config.layers")
+        let parser = context.parser
+        let config = try parser.object(value, context.configName)
+        let entries = try parser.array(config["layers"], "\(context.configName).layers")
         let layers = try entries.enumerated().map { index, entry in
-            let object = try parser.object(entry, "layer \(index) of the model")
-            let options = try parser.object(object["config"], "layer \(index) of the model: config")
-            let name = try parser.string(object["name"] ?? options["name"], "layer \(index) of the model: name")
-            let what = "layer '\(name)'"
+            let position = "layer \(index) of \(context.configName)"
+            let object = try parser.object(entry, position)
+            var options = try context.options(of: object, position)
+            let name = try parser.string(object["name"] ?? options["name"], "\(position): name")
+            // The config of a nested model may leave its name to the entry.
+            options["name"] = name
+            let what = "layer '\(context.pathPrefix)\(name)'"
             let nodes = try object["inbound_nodes"].map { try parser.array($0, "\(what): inbound_nodes") } ?? []
-            return Layer(className: try parser.string(object["class_name"], "\(what): class_name"), name: name,
-                         options: KerasLayerOptions(layer: name, values: options, location: parser.location),
-                         calls: try nodes.map { try parser.call($0, what) })
+            return try context.layer(className: try parser.string(object["class_name"], "\(what): class_name"),
+                                     options: options, calls: try nodes.map { try parser.call($0, what) })
         }
-        return (layers, try parser.tensorReferences(config["input_layers"], "model_config.config.input_layers"),
-                try parser.tensorReferences(config["output_layers"], "model_config.config.output_layers"))
+        let inputs = try parser.tensorReferences(config["input_layers"], "\(context.configName).input_layers")
+        let outputs = try parser.tensorReferences(config["output_layers"], "\(context.configName).output_layers")
+        guard context.kerasVersion.major < 3 else { return (layers, inputs, outputs) }
+        // Keras 1/2 count a nested model's construction on its Input as its call 0, and leave that call
+        // out of the config: references to its first call in this model say 1.
+        let skipped = Set(layers.filter { $0.nestedModel?.hasConstructionCall ?? false }.map(\.name))
+        func renumbered(_ reference: KerasTensorReference) -> KerasTensorReference {
+            guard skipped.contains(reference.layer) else { return reference }
+            return KerasTensorReference(layer: reference.layer, nodeIndex: reference.nodeIndex - 1,
+                                        tensorIndex: reference.tensorIndex)
+        }
+        let renumberedLayers = layers.map { layer in
+            Layer(className: layer.className, name: layer.name, path: layer.path, options: layer.options,
+                  calls: layer.calls.map { Call(inputs: $0.inputs.map(renumbered),
+                                                hasConstantArguments: $0.hasConstantArguments) },
+                  nestedModel: layer.nestedModel)
+        }
+        return (renumberedLayers, inputs, outputs.map(renumbered))
+    }
+
+    /// Whether Keras 1/2 built this model on an Input when it was created (`_should_skip_first_node`
+    /// in tf.keras): always for a functional model, for a Sequential only if it declares an input shape.
+    private var hasConstructionCall: Bool {
+        guard className == "Sequential" else { return true }
+        return layers.first.map { (try? $0.options.shape("batch_input_shape") ?? $0.options.shape("batch_shape")) != nil }
+            ?? false
     }
 }

@@ -2,6 +2,7 @@ import Activations
 import Filters
 import GradCAM
 import HDF5Loader
+import KerasLoader
 import VizCore
 
 extension Registry {
@@ -10,6 +11,7 @@ extension Registry {
         let registry = Registry()
         // Built-in names are distinct, so registering them cannot clash.
         try! registry.register(loader: HDF5ModelLoader.self)
+        try! registry.register(loader: KerasArchiveLoader.self)
         try! registry.register(visualizer: ActivationsVisualizer.self)
         try! registry.register(visualizer: FiltersVisualizer.self)
         try! registry.register(visualizer: GradCAMVisualizer.self)

@@ -31,11 +31,13 @@ struct FixtureReference: Decodable {
         case keras_version, model, input, gradient, layers
     }
 
-    init(_ fixture: String, collection: String = "models") throws {
+    /// `collection`: `models` (Scripts/make_fixtures.py), `layers` (Scripts/make_layer_fixtures.py) or
+    /// `formats` (Scripts/make_format_fixtures.py).
+    init(_ fixture: String, in collection: String = "models") throws {
         let folder = "\(collection)/\(fixture)"
         let path = Fixtures.path("\(folder)/reference.json")
         guard let data = FileManager.default.contents(atPath: path) else {
-            let script = collection == "models" ? "make_fixtures.py" : "make_layer_fixtures.py"
+            let script = collection == "models" ? "make_fixtures.py" : "make_\(collection.dropLast())_fixtures.py"
             throw VizError("missing; run python3 Scripts/\(script)", at: path)
         }
         self = try JSONDecoder().decode(FixtureReference.self, from: data)

@@ -49,6 +49,21 @@ final class KerasFormatVariantTests: TemporaryFilesTestCase {
         try reference.assertOutputsMatch(model, file: file, line: line)
     }
 
+    /// Keras 1 and ≤2.2.2 write a nested Sequential's config as the bare list of its layers, its
+    /// name on the entry only.
+    func testNestedSequentialWrittenAsABareList() throws {
+        let reference = try FixtureReference("nested_functional_k2", in: "formats")
+        let path = try copyOfFixtureModel(reference)
+        var config = try EditableModelConfig(of: path)
+        try config.editLayer("mid") { entry in
+            let nested = try XCTUnwrap(entry["config"] as? [String: Any])
+            entry["config"] = try XCTUnwrap(nested["layers"])
+            XCTAssertEqual(entry["name"] as? String, "mid")
+        }
+        try config.write()
+        try reference.assertOutputsMatch(try HDF5ModelLoader().load(ModelSpec(path: path)))
+    }
+
     /// Keras 3 `.keras` configs serialize activations as functions rather than names.
     func testActivationsSerializedAsFunctions() throws {
         let reference = try FixtureReference("k3_functional")

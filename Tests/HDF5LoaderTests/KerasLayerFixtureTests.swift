@@ -21,7 +21,7 @@ final class KerasLayerFixtureTests: TemporaryFilesTestCase {
     func testKeras3Sequences() throws { try checkFixture("k3_sequences") }
 
     private func checkFixture(_ fixture: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let reference = try FixtureReference(fixture, collection: "layers")
+        let reference = try FixtureReference(fixture, in: "layers")
         let model = try HDF5ModelLoader().load(ModelSpec(path: reference.modelPath))
         XCTAssertEqual(model.metadata["keras_version"], reference.keras_version, file: file, line: line)
         try reference.assertOutputsMatch(model, file: file, line: line)
@@ -31,7 +31,7 @@ final class KerasLayerFixtureTests: TemporaryFilesTestCase {
     /// `hard_sigmoid` is read by the file's Keras version: the same Keras 3 file relabelled as
     /// Keras 2 computes the other formula, and no longer matches Keras 3's reference.
     func testHardSigmoidFollowsTheFilesKerasVersion() throws {
-        let reference = try FixtureReference("k3_activations", collection: "layers")
+        let reference = try FixtureReference("k3_activations", in: "layers")
         let relabelled = try copyOfFixtureModel(reference)
         try HDF5TestWriter(editing: relabelled).setString("2.15.0", attribute: "keras_version")
         let model = try HDF5ModelLoader().load(ModelSpec(path: relabelled))
@@ -48,7 +48,7 @@ final class KerasLayerFixtureTests: TemporaryFilesTestCase {
 
     /// The error for a class vizrun does not know names the layer, its class and the file.
     func testUnknownLayerClassFailsNamingLayerClassAndFile() throws {
-        let path = try copyOfFixtureModel(try FixtureReference("k3_shapes", collection: "layers"))
+        let path = try copyOfFixtureModel(try FixtureReference("k3_shapes", in: "layers"))
         var config = try EditableModelConfig(of: path)
         try config.editLayer("permute") { $0["class_name"] = "MyCustomLayer" }
         try config.write()
@@ -60,7 +60,7 @@ final class KerasLayerFixtureTests: TemporaryFilesTestCase {
     /// rather than computing something else.
     func testOptionsVizrunCannotRunAreRefused() throws {
         func edited(_ fixture: String, layer: String, _ edit: @escaping (inout [String: Any]) -> Void) throws -> String {
-            let path = try copyOfFixtureModel(try FixtureReference(fixture, collection: "layers"))
+            let path = try copyOfFixtureModel(try FixtureReference(fixture, in: "layers"))
             var config = try EditableModelConfig(of: path)
             try config.editLayerOptions(layer, edit)
             try config.write()

@@ -1,4 +1,5 @@
 import Foundation
+import VizTesting
 import XCTest
 
 /// The `vizrun` executable itself: exit status, stderr, and the subcommands' output.
@@ -48,6 +49,23 @@ final class CommandTests: RunnerTestCase {
         XCTAssertTrue(result.stdout.contains("conv2d"))
         XCTAssertTrue(result.stdout.contains("(None, 148, 148, 32)"), result.stdout)
         XCTAssertTrue(result.stdout.contains("Total params:"))
+    }
+
+    func testInspectListsTheLayersOfNestedModels() throws {
+        let result = try vizrun(["inspect", Fixtures.path("formats/nested_functional_k3_keras/model.keras")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for layer in ["mid ", "mid/inner ", "mid/inner/inner_conv ", "mid/mid_conv "] {
+            XCTAssertTrue(result.stdout.contains("\n\(layer)"), "\(layer) in:\n\(result.stdout)")
+        }
+        XCTAssertTrue(result.stdout.contains("keras_version: 3.15.1"), result.stdout)
+    }
+
+    func testADamagedKerasArchiveIsOneLineAndExitStatusOne() throws {
+        let path = try write("not a zip archive", to: "broken.keras")
+        let result = try vizrun(["inspect", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vizrun: \(path): error: is not a readable .keras file: not a ZIP archive, or a "
+                       + "damaged one\n")
     }
 
     func testInspectOfANonModelFails() throws {

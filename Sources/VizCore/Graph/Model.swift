@@ -11,21 +11,26 @@ public final class Model {
         public let preActivationNode: Int?
         /// Names of the layers feeding this one.
         public let inputLayers: [String]
+        /// For a nested model, its parameters: those of its `members`.
         public let parameterCount: Int
+        /// For a nested model (a model used as a layer), the names of the layers inside it, at any
+        /// depth, each `outer/inner`; they follow it in `Model.layers`. Empty for other layers.
+        public let members: [String]
 
         public init(name: String, className: String, outputNode: Int, preActivationNode: Int? = nil,
-                    inputLayers: [String], parameterCount: Int) {
+                    inputLayers: [String], parameterCount: Int, members: [String] = []) {
             self.name = name
             self.className = className
             self.outputNode = outputNode
             self.preActivationNode = preActivationNode
             self.inputLayers = inputLayers
             self.parameterCount = parameterCount
+            self.members = members
         }
     }
 
     public let graph: Graph
-    /// In the model's own order, input layers first.
+    /// In the model's own order, input layers first; a nested model is followed by its members.
     public let layers: [Layer]
     /// Where the model came from, for messages and the manifest.
     public let path: String
@@ -67,7 +72,8 @@ public final class Model {
         Array(graph.nodes[layer.outputNode].shape.dropFirst())
     }
 
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+    /// Nested models are skipped: their parameters are their members'.
+    public var parameterCount: Int { layers.filter(\.members.isEmpty).reduce(0) { $0 + $1.parameterCount } }
 
     /// Layers other than inputs, in model order: what "the first 8 layers" counts (as `model.layers[:8]`
     /// does in Keras for a Sequential model, which has no InputLayer in that list).

@@ -1,0 +1,52 @@
+import Foundation
+import VizCore
+internal import ZIPFoundation
+
+/// The members of a Keras 3 `.keras` file: a ZIP archive of `config.json`, `metadata.json` and
+/// `model.weights.h5` (plus `assets/`, which vizrun has no use for).
+struct KerasArchive {
+    /// The `.keras` file, where every error is located.
+    let path: String
+    private let archive: Archive
+
+    init(path: String) throws {
+        self.path = path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw VizError("no such file", at: path)
+        }
+        guard !isDirectory.boolValue else { throw VizError("is a folder, not a .keras file", at: path) }
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw VizError("is not a readable .keras file: not a ZIP archive, or a damaged one", at: path)
+        }
+    }
+
+    func contains(_ member: String) -> Bool {
+        archive[member] != nil
+    }
+
+    /// The bytes of `member`, or an error naming it if it is missing or damaged.
+    func data(of member: String, purpose: String) throws -> Data {
+        guard let entry = archive[member], entry.type == .file else {
+            throw VizError("the .keras archive has no \(member) (\(purpose))", at: path)
+        }
+        var data = Data()
+        data.reserveCapacity(Int(clamping: entry.uncompressedSize))
+        do {
+            _ = try archive.extract(entry) { data.append($0) }
+        } catch {
+            throw VizError("cannot read \(member) from the .keras archive: it is damaged (\(error))", at: path)
+        }
+        return data
+    }
+
+    /// `member` as UTF-8 text.
+    func text(of member: String, purpose: String) throws -> String {
+        guard let text = String(data: try data(of: member, purpose: purpose), encoding: .utf8) else {
+            throw VizError("\(member) in the .keras archive is not UTF-8 text", at: path)
+        }
+        return text
+    }
+}
