@@ -121,4 +121,33 @@ final class ConvBackendTests: XCTestCase {
         XCTAssertEqual(y.shape, [0, 5, 5, 4])
         XCTAssertEqual(op.inputGradients([x], output: y, outputGradient: y)[0].shape, [0, 5, 5, 2])
     }
+
+    /// Depthwise convolutions as grouped primitives, from standard and channel-blocked inputs.
+    func testDepthwisePrimitivesMatchTheReference() throws {
+        var random = SplitMix64(seed: 13)
+        for padding in [Padding.valid, .same] {
+            for (strides, dilation) in [((1, 1), (1, 1)), ((2, 2), (1, 1)), ((1, 2), (1, 1)), ((1, 1), (2, 2))] {
+                for (channels, multiplier) in [(8, 1), (16, 2), (5, 1), (3, 3), (32, 1)] {
+                    let label = "padding \(padding) strides \(strides) dilation \(dilation) channels \(channels)×\(multiplier)"
+                    let op = DepthwiseConv2DOp(kernel: random.tensor([3, 3, channels, multiplier]),
+                                               bias: random.bool() ? random.tensor([channels * multiplier]).scalars : nil,
+                                               strides: strides, dilation: dilation, padding: padding)
+                    let x = random.tensor([2, 11, 9, channels])
+                    let expected = op.forwardReference([x])
+                    let dy = random.tensor(expected.shape)
+                    let expectedDx = op.inputGradientsReference([x], output: expected, outputGradient: dy)[0]
+                    let inputs = channels % 8 == 0 ? [x, x.relaidOut(.channelBlocks(8))] : [x]
+                    for input in inputs {
+                        let y = op.forwardKeepingLayout([input])
+                        assertClose(y, expected, tolerance: 1e-5, "forward, \(label), \(input.layout)")
+                        let dx = op.inputGradientsKeepingLayout([input], output: y, outputGradient: dy.relaidOut(y.layout))[0]
+                        assertClose(dx, expectedDx, tolerance: 1e-5, "input gradient, \(label), \(input.layout)")
+                    }
+                    let names = try XCTUnwrap(op.backends.backend(for: x.shape), label).implementations
+                    XCTAssertNotNil(names.forward, "forward fell back, \(label)")
+                    XCTAssertNotNil(names.backward, "backward data fell back, \(label)")
+                }
+            }
+        }
+    }
 }

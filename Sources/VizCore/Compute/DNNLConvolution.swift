@@ -21,8 +21,16 @@ final class DNNLConvolution {
         var dilationHeight, dilationWidth: Int
         var padTop, padLeft, padBottom, padRight: Int
         var hasBias: Bool
+        /// Input and output channels split into this many independent groups (`inChannels` for a
+        /// depthwise convolution); 1 for a full convolution.
+        var groups = 1
 
         var inputShape: [Int] { [batch, height, width, inChannels] }
+        /// oneDNN's logical weight dimensions: (O, I, kh, kw), or (G, O/G, I/G, kh, kw) when grouped.
+        var weightDimensions: [Int] {
+            groups == 1 ? [filters, inChannels, kernelHeight, kernelWidth]
+                : [groups, filters / groups, inChannels / groups, kernelHeight, kernelWidth]
+        }
         var outputShape: [Int] { [batch, outHeight, outWidth, filters] }
     }
 
@@ -51,7 +59,10 @@ final class DNNLConvolution {
     init(_ geometry: Geometry) {
         self.geometry = geometry
         let g = geometry
-        weightsDescriptor = DNNL.descriptor([g.filters, g.inChannels, g.kernelHeight, g.kernelWidth], dnnl_hwio)
+        weightsDescriptor = g.groups == 1
+            ? DNNL.descriptor(g.weightDimensions, dnnl_hwio)
+            // Keras's depthwise kernel (kh, kw, in, multiplier) is oneDNN's hwigo with one input per group.
+            : DNNL.descriptor(g.weightDimensions, dnnl_hwigo)
         biasDescriptor = DNNL.descriptor([g.filters], dnnl_a)
     }
 
@@ -206,7 +217,7 @@ final class DNNLConvolution {
         let g = geometry
         return (DNNL.descriptor([g.batch, g.inChannels, g.height, g.width], dnnl_format_tag_any),
                 DNNL.descriptor([g.batch, g.filters, g.outHeight, g.outWidth], dnnl_format_tag_any),
-                DNNL.descriptor([g.filters, g.inChannels, g.kernelHeight, g.kernelWidth], dnnl_format_tag_any))
+                DNNL.descriptor(g.weightDimensions, dnnl_format_tag_any))
     }
 
     private var spatial: (strides: [dnnl_dim_t], dilates: [dnnl_dim_t], left: [dnnl_dim_t], right: [dnnl_dim_t]) {

@@ -11,7 +11,7 @@ import Foundation
 /// product per band of output pixels. The band bounds the column buffer's memory, the product
 /// spreads over the cores, and im2col runs in parallel chunks. A 1×1 convolution with stride 1 and
 /// no padding needs no im2col.
-public final class Conv2DOp: Op, ChannelBlocksOp {
+public final class Conv2DOp: Op, PrimitiveConvolution {
     /// (kh, kw, in, out)
     public let kernel: Tensor
     public let bias: [Float]?
@@ -25,6 +25,8 @@ public final class Conv2DOp: Op, ChannelBlocksOp {
         self.bias = bias
         window = Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation,
                           padding: padding)
+        backends = ConvolutionBackends(window: window, inChannels: kernel.shape[2], filters: kernel.shape[3],
+                                       groups: 1, hasBias: bias != nil)
     }
 
     public var kind: String { "Conv2D" }
@@ -54,42 +56,10 @@ public final class Conv2DOp: Op, ChannelBlocksOp {
 
     // MARK: - oneDNN primitives
 
-    private struct BackendKey: Hashable {
-        var geometry: DNNLConvolution.Geometry
-        var threads: Int
-    }
-
-    private let backendLock = NSLock()
-    /// Primitives per input shape and thread count (oneDNN splits work for the threads it sees at creation).
-    private var backends: [BackendKey: DNNLConvolution] = [:]
-    private let backendLimit = 8
+    let backends: ConvolutionBackends
 
     /// The primitives for an input of `shape`, or nil when oneDNN cannot express it.
-    func backend(for shape: [Int]) -> DNNLConvolution? {
-        let plan = window.plan(height: shape[1], width: shape[2])
-        guard shape[0] > 0, plan.outHeight > 0, plan.outWidth > 0, shape[1] > 0, shape[2] > 0 else { return nil }
-        func padAfter(_ size: Int, _ out: Int, _ k: Int, _ s: Int, _ d: Int, _ before: Int) -> Int {
-            max(0, (out - 1) * s + (k - 1) * d + 1 - size - before)
-        }
-        let w = window
-        let geometry = DNNLConvolution.Geometry(
-            batch: shape[0], inChannels: inChannels, height: shape[1], width: shape[2],
-            filters: filters, outHeight: plan.outHeight, outWidth: plan.outWidth,
-            kernelHeight: w.kernel.h, kernelWidth: w.kernel.w, strideHeight: w.strides.h, strideWidth: w.strides.w,
-            dilationHeight: w.dilation.h, dilationWidth: w.dilation.w, padTop: plan.padTop, padLeft: plan.padLeft,
-            padBottom: padAfter(shape[1], plan.outHeight, w.kernel.h, w.strides.h, w.dilation.h, plan.padTop),
-            padRight: padAfter(shape[2], plan.outWidth, w.kernel.w, w.strides.w, w.dilation.w, plan.padLeft),
-            hasBias: bias != nil)
-        let key = BackendKey(geometry: geometry, threads: Parallelism.threads)
-        backendLock.lock()
-        defer { backendLock.unlock() }
-        if let cached = backends[key] { return cached }
-        let backend = DNNLConvolution(geometry)
-        guard backend.isConsistent else { return nil }
-        if backends.count >= backendLimit { backends.removeAll() }
-        backends[key] = backend
-        return backend
-    }
+    func backend(for shape: [Int]) -> DNNLConvolution? { backends.backend(for: shape) }
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
         forwardKeepingLayout(inputs).standardized()
@@ -97,32 +67,6 @@ public final class Conv2DOp: Op, ChannelBlocksOp {
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         inputGradientsKeepingLayout(inputs, output: output, outputGradient: outputGradient).map { $0.standardized() }
-    }
-
-    func forwardKeepingLayout(_ inputs: [Tensor]) -> Tensor {
-        let x = inputs[0]
-        Parallelism.applyToBackend()
-        let out = backend(for: x.shape).flatMap { backend in
-            kernel.scalars.withUnsafeBufferPointer { weights in
-                withBiasPointer { bias in backend.forward(x, weights: weights.baseAddress!, bias: bias) }
-            }
-        }
-        return out ?? forwardReference([x.standardized()])
-    }
-
-    func inputGradientsKeepingLayout(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
-        let x = inputs[0]
-        Parallelism.applyToBackend()
-        let dx = backend(for: x.shape).flatMap { backend in
-            kernel.scalars.withUnsafeBufferPointer { backend.backwardData(outputGradient, weights: $0.baseAddress!) }
-        }
-        return dx.map { [$0] } ?? inputGradientsReference([x.standardized()], output: output.standardized(),
-                                                          outputGradient: outputGradient.standardized())
-    }
-
-    private func withBiasPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
-        guard let bias else { return body(nil) }
-        return bias.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     // MARK: - Reference path: im2col and matrix products

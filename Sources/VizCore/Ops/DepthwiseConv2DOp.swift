@@ -2,13 +2,16 @@
 /// and the first half of `SeparableConv2D`): output channel `c · multiplier + m` is input channel
 /// `c` convolved with `kernel[:, :, c, m]`, plus its bias.
 ///
-/// Plain loops: the forward spreads output rows over the cores, the input gradient spreads input
-/// channels (each thread then writes only its own channels).
-public final class DepthwiseConv2DOp: Op {
+/// Runs as oneDNN grouped-convolution primitives (one group per input channel), keeping channel
+/// blocks inside a graph like `Conv2DOp`. The reference path is plain loops: the forward spreads
+/// output rows over the cores, the input gradient spreads input channels (each thread then writes
+/// only its own channels).
+public final class DepthwiseConv2DOp: Op, PrimitiveConvolution {
     /// (kh, kw, in, multiplier)
     public let kernel: Tensor
     public let bias: [Float]?
     let window: Window2D
+    let backends: ConvolutionBackends
 
     public init(kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
                 padding: Padding) {
@@ -19,6 +22,9 @@ public final class DepthwiseConv2DOp: Op {
         self.bias = bias
         window = Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation,
                           padding: padding)
+        backends = ConvolutionBackends(window: window, inChannels: kernel.shape[2],
+                                       filters: kernel.shape[2] * kernel.shape[3], groups: kernel.shape[2],
+                                       hasBias: bias != nil)
     }
 
     public var kind: String { "DepthwiseConv2D" }
@@ -36,6 +42,16 @@ public final class DepthwiseConv2DOp: Op {
     }
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
+        forwardKeepingLayout(inputs).standardized()
+    }
+
+    public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        inputGradientsKeepingLayout(inputs, output: output, outputGradient: outputGradient).map { $0.standardized() }
+    }
+
+    // MARK: - Reference path: loops
+
+    func forwardReference(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
         let plan = window.plan(height: x.shape[1], width: x.shape[2])
         let (batch, channels, multiplier) = (x.shape[0], inChannels, self.multiplier)
@@ -70,7 +86,7 @@ public final class DepthwiseConv2DOp: Op {
         return out
     }
 
-    public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+    func inputGradientsReference(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let plan = window.plan(height: x.shape[1], width: x.shape[2])
         let (batch, channels, multiplier) = (x.shape[0], inChannels, self.multiplier)

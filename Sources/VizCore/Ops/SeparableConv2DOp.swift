@@ -1,7 +1,7 @@
 /// Keras `SeparableConv2D`: a depthwise convolution (no bias) followed by a pointwise 1×1
 /// convolution with the layer's bias. The gradient recomputes the depthwise output rather than
-/// keeping it between passes.
-public final class SeparableConv2DOp: Op {
+/// keeping it between passes. Both halves keep channel blocks, so the composite does too.
+public final class SeparableConv2DOp: Op, ChannelBlocksOp {
     public let depthwise: DepthwiseConv2DOp
     public let pointwise: Conv2DOp
 
@@ -21,12 +21,22 @@ public final class SeparableConv2DOp: Op {
     }
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
-        pointwise.forward([depthwise.forward(inputs)])
+        forwardKeepingLayout(inputs).standardized()
     }
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
-        let middle = depthwise.forward(inputs)
-        let middleGradient = pointwise.inputGradients([middle], output: output, outputGradient: outputGradient)
-        return depthwise.inputGradients(inputs, output: middle, outputGradient: middleGradient[0])
+        inputGradientsKeepingLayout(inputs, output: output, outputGradient: outputGradient).map { $0.standardized() }
+    }
+
+    func forwardKeepingLayout(_ inputs: [Tensor]) -> Tensor {
+        pointwise.forwardKeepingLayout([depthwise.forwardKeepingLayout(inputs)])
+    }
+
+    func inputGradientsKeepingLayout(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        let middle = depthwise.forwardKeepingLayout(inputs)
+        let middleGradient = pointwise.inputGradientsKeepingLayout([middle], output: output,
+                                                                   outputGradient: outputGradient)
+        return depthwise.inputGradientsKeepingLayout(inputs, output: middle,
+                                                     outputGradient: middleGradient[0].relaidOut(middle.layout))
     }
 }

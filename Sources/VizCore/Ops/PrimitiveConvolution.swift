@@ -1,0 +1,96 @@
+import Foundation
+
+/// A convolution that runs as oneDNN primitives, with a plain-Swift reference path behind them
+/// for shapes oneDNN cannot express (and for the tests to compare against).
+protocol PrimitiveConvolution: ChannelBlocksOp {
+    /// In the layout the primitives' `weights` descriptor names (HWIO, or Keras's depthwise layout).
+    var kernel: Tensor { get }
+    var bias: [Float]? { get }
+    var backends: ConvolutionBackends { get }
+
+    /// Standard-layout inputs only.
+    func forwardReference(_ inputs: [Tensor]) -> Tensor
+    func inputGradientsReference(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor]
+}
+
+// MARK: - Default implementations
+
+extension PrimitiveConvolution {
+    func forwardKeepingLayout(_ inputs: [Tensor]) -> Tensor {
+        let x = inputs[0]
+        Parallelism.applyToBackend()
+        let out = backends.backend(for: x.shape).flatMap { backend in
+            kernel.scalars.withUnsafeBufferPointer { weights in
+                withBiasPointer { bias in backend.forward(x, weights: weights.baseAddress!, bias: bias) }
+            }
+        }
+        return out ?? forwardReference([x.standardized()])
+    }
+
+    func inputGradientsKeepingLayout(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        let x = inputs[0]
+        Parallelism.applyToBackend()
+        let dx = backends.backend(for: x.shape).flatMap { backend in
+            kernel.scalars.withUnsafeBufferPointer { backend.backwardData(outputGradient, weights: $0.baseAddress!) }
+        }
+        return dx.map { [$0] } ?? inputGradientsReference([x.standardized()], output: output.standardized(),
+                                                          outputGradient: outputGradient.standardized())
+    }
+
+    private func withBiasPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let bias else { return body(nil) }
+        return bias.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+/// The oneDNN primitives of one convolution layer, built once per input shape and thread count
+/// (oneDNN splits the work for the threads it sees at creation).
+final class ConvolutionBackends {
+    private let window: Window2D
+    private let inChannels, filters, groups: Int
+    private let hasBias: Bool
+
+    private struct Key: Hashable {
+        var geometry: DNNLConvolution.Geometry
+        var threads: Int
+    }
+
+    private let lock = NSLock()
+    private var cache: [Key: DNNLConvolution] = [:]
+    private let limit = 8
+
+    init(window: Window2D, inChannels: Int, filters: Int, groups: Int, hasBias: Bool) {
+        self.window = window
+        self.inChannels = inChannels
+        self.filters = filters
+        self.groups = groups
+        self.hasBias = hasBias
+    }
+
+    /// The primitives for an NHWC input of `shape`, or nil when oneDNN cannot express it.
+    func backend(for shape: [Int]) -> DNNLConvolution? {
+        let plan = window.plan(height: shape[1], width: shape[2])
+        guard shape[0] > 0, plan.outHeight > 0, plan.outWidth > 0, shape[1] > 0, shape[2] > 0 else { return nil }
+        func padAfter(_ size: Int, _ out: Int, _ k: Int, _ s: Int, _ d: Int, _ before: Int) -> Int {
+            max(0, (out - 1) * s + (k - 1) * d + 1 - size - before)
+        }
+        let w = window
+        let geometry = DNNLConvolution.Geometry(
+            batch: shape[0], inChannels: inChannels, height: shape[1], width: shape[2],
+            filters: filters, outHeight: plan.outHeight, outWidth: plan.outWidth,
+            kernelHeight: w.kernel.h, kernelWidth: w.kernel.w, strideHeight: w.strides.h, strideWidth: w.strides.w,
+            dilationHeight: w.dilation.h, dilationWidth: w.dilation.w, padTop: plan.padTop, padLeft: plan.padLeft,
+            padBottom: padAfter(shape[1], plan.outHeight, w.kernel.h, w.strides.h, w.dilation.h, plan.padTop),
+            padRight: padAfter(shape[2], plan.outWidth, w.kernel.w, w.strides.w, w.dilation.w, plan.padLeft),
+            hasBias: hasBias, groups: groups)
+        let key = Key(geometry: geometry, threads: Parallelism.threads)
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = cache[key] { return cached }
+        let backend = DNNLConvolution(geometry)
+        guard backend.isConsistent else { return nil }
+        if cache.count >= limit { cache.removeAll() }
+        cache[key] = backend
+        return backend
+    }
+}
