@@ -40,6 +40,7 @@ IMAGES = os.path.join(ROOT, "Configs", "images")
 CHELSEA = os.path.join(IMAGES, "chelsea.jpg")
 JOBS = ("seed", "filters", "gradcam", "all-layers")
 NAN = float("nan")
+FILTERS_CONVOLUTION_SECONDS = None
 
 sys.path.insert(0, BENCH)
 import make_models  # noqa: E402
@@ -82,6 +83,25 @@ def manifest_compute(out_dir):
         with open(os.path.join(out_dir, "manifest.json")) as f:
             return sum(run["seconds"] for run in json.load(f)["runs"])
     return read
+
+
+def sgemm_peak(scratch):
+    """GFLOP/s of oneDNN's SGEMM at 2048^3 on this machine (Scripts/benchmarks/sgemm_peak.c), or nan."""
+    binary = os.path.join(scratch, "sgemm_peak")
+    try:
+        subprocess.run(["cc", "-O2", os.path.join(BENCH, "sgemm_peak.c"), "-o", binary, "-ldnnl"], check=True,
+                       capture_output=True)
+        out = subprocess.run([binary], check=True, capture_output=True, text=True).stdout
+        return float(re.search(r"gflops=([0-9.]+)", out).group(1))
+    except (OSError, subprocess.CalledProcessError, AttributeError):
+        return NAN
+
+
+def convolution_seconds(command, scratch):
+    """Seconds vizrun spends inside oneDNN convolution primitives, from ONEDNN_VERBOSE's exec lines."""
+    _, _, stdout = measure(command, scratch, env=dict(os.environ, ONEDNN_VERBOSE="1"))
+    return sum(float(line.rsplit(",", 1)[1]) for line in stdout.splitlines()
+               if line.startswith("onednn_verbose,exec,cpu,convolution,")) / 1000
 
 
 def have_keras():
@@ -143,6 +163,8 @@ runs:
                             manifest_compute(out))
     ker = lambda: median_of([sys.executable, os.path.join(BENCH, "keras_vgg16_filters.py"), model,  # noqa: E731
                              os.path.join(work, "keras-out")], args.repeat, work, keras_compute)
+    global FILTERS_CONVOLUTION_SECONDS
+    FILTERS_CONVOLUTION_SECONDS = lambda: convolution_seconds([VIZRUN, config, "--quiet", "--force"], work)  # noqa: E731
     return [("VGG16 block3_conv1 filters (8 x 40 steps, 150x150)", viz, ker if keras else None)]
 
 
@@ -229,6 +251,7 @@ def main():
     keras = have_keras()
     makers = {"seed": job_seed, "filters": job_filters, "gradcam": job_gradcam, "all-layers": job_all_layers}
     results = []  # (job, viz (s, MB, compute) | None, keras | None, note)
+    conv_seconds = NAN
     for job in jobs:
         work = tempfile.mkdtemp(prefix=f"vizrun-bench-{job}-")
         try:
@@ -250,6 +273,8 @@ def main():
                     print(f"Keras failed on {label}:\n{failure}", file=sys.stderr)
                     other, note = None, (note + "; " if note else "") + "Keras failed (stderr above)"
                 results.append((label, viz, other, note))
+                if viz and label.startswith("VGG16 block3_conv1"):
+                    conv_seconds = FILTERS_CONVOLUTION_SECONDS()
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -262,6 +287,11 @@ def main():
         ks, km, _ = other or (NAN, NAN, NAN)
         ratio = f"{ks / vs:6.2f}x" if viz and other else f"{'-':>7}"
         print(f"{label:52} {vs:9.3f} {ks:9.3f} {ratio} {vm:10.0f} {km:9.0f}" + (f"  {note}" if note else ""))
+    peak = sgemm_peak(tempfile.mkdtemp(prefix="vizrun-bench-sgemm-"))
+
+    def share(gflops):
+        return f"{100 * gflops / peak:.0f}% of SGEMM peak" if peak == peak else "SGEMM peak unknown"
+
     computed = [(label, viz, other) for label, viz, other, _ in results
                 if (viz and viz[2] == viz[2]) or (other and other[2] == other[2])]
     if computed:
@@ -275,8 +305,13 @@ def main():
             if label.startswith("VGG16 block3_conv1"):
                 flops = vgg16_block3_conv1_flops() * 8 * 40
                 print(f"  {flops / 1e9:.0f} GFLOP (conv MACs x2 forward, x2 again for the input gradient; 8 x 40): "
-                      f"vizrun {flops / 1e9 / vc:.1f} GFLOP/s, Keras {flops / 1e9 / kc:.1f} GFLOP/s")
-    print(f"\n(vizrun: {VIZRUN}, built {time.strftime('%Y-%m-%d %H:%M', time.localtime(os.path.getmtime(VIZRUN)))}; "
+                      f"vizrun {flops / 1e9 / vc:.1f} GFLOP/s ({share(flops / 1e9 / vc)}), "
+                      f"Keras {flops / 1e9 / kc:.1f} GFLOP/s ({share(flops / 1e9 / kc)})")
+                if conv_seconds == conv_seconds:
+                    print(f"  inside vizrun's convolution primitives: {conv_seconds:.3f} s, "
+                          f"{flops / 1e9 / conv_seconds:.1f} GFLOP/s ({share(flops / 1e9 / conv_seconds)})")
+    print(f"\n(SGEMM peak, oneDNN's dnnl_sgemm at 2048^3: {peak:.1f} GFLOP/s; Scripts/benchmarks/sgemm_peak.c)")
+    print(f"(vizrun: {VIZRUN}, built {time.strftime('%Y-%m-%d %H:%M', time.localtime(os.path.getmtime(VIZRUN)))}; "
           f"load average at the end: {os.getloadavg()[0]:.2f})")
     print(f"(median of {args.repeat} runs each; peak = max over runs; cores: {os.cpu_count()}; "
           f"Keras: {'tf-keras ' + keras_version() if keras else 'not installed'})")

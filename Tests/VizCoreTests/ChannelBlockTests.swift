@@ -126,4 +126,33 @@ final class ChannelBlockTests: XCTestCase {
             assertClose(fastGradients[node]!, plainGradients[node]!, tolerance: 1e-5, fast.graph.nodes[node].name)
         }
     }
+
+    /// Ops that act per element or per channel give on blocks what they give on the standard layout.
+    func testAddAndPerChannelAffineOnBlocksMatchTheStandardLayout() {
+        var random = SplitMix64(seed: 25)
+        let shape = [2, 5, 3, 16]
+        let (a, b) = (random.tensor(shape), random.tensor(shape))
+        let batchNorm = AffineOp.batchNormalization(mean: random.tensor([1, 1, 16]), variance: random.tensor([1, 1, 16], 0.5, 2),
+                                                    gamma: random.tensor([1, 1, 16]), beta: random.tensor([1, 1, 16]),
+                                                    epsilon: 1e-3)
+        let rescaling = AffineOp(scale: Tensor(shape: [1, 1, 1], scalars: [0.5]), offset: Tensor(shape: [1, 1, 1], scalars: [-1]),
+                                 kind: "Rescaling")
+        let perRow = AffineOp(scale: random.tensor([5, 1, 1]), offset: random.tensor([5, 1, 1]), kind: "Normalization")
+        XCTAssertFalse(perRow.acceptsChannelBlocks, "parameters along another axis than channels")
+
+        let add = AddOp()
+        let sum = add.forwardKeepingLayout([a.relaidOut(.channelBlocks(8)), b])
+        XCTAssertEqual(sum.layout, .channelBlocks(8))
+        assertClose(sum, add.forward([a, b]), tolerance: 1e-6)
+
+        let dy = random.tensor(shape)
+        for op in [batchNorm, rescaling] {
+            XCTAssertTrue(op.acceptsChannelBlocks)
+            let y = op.forwardKeepingLayout([a.relaidOut(.channelBlocks(8))])
+            XCTAssertEqual(y.layout, .channelBlocks(8))
+            assertClose(y, op.forward([a]), tolerance: 1e-6, op.kind)
+            let dx = op.inputGradientsKeepingLayout([a], output: y, outputGradient: dy.relaidOut(.channelBlocks(8)))[0]
+            assertClose(dx, op.inputGradients([a], output: op.forward([a]), outputGradient: dy)[0], tolerance: 1e-6, op.kind)
+        }
+    }
 }

@@ -34,3 +34,61 @@ extension ActivationOp: ChannelBlocksOp {
     /// Elementwise functions do not care how the scalars are ordered.
     var acceptsChannelBlocks: Bool { !actsOnRows }
 }
+
+extension AddOp: ChannelBlocksOp {
+    /// Every input in the first one's layout, so the sum runs over the storage as it is.
+    func forwardKeepingLayout(_ inputs: [Tensor]) -> Tensor {
+        forward(inputs.map { $0.relaidOut(inputs[0].layout) })
+    }
+}
+
+extension AffineOp: ChannelBlocksOp {
+    /// Parameters that vary along the channel axis only (BatchNormalization's usual case) follow the
+    /// channels into their blocks.
+    var acceptsChannelBlocks: Bool {
+        [scale, offset].allSatisfy { $0.shape.dropLast().allSatisfy { $0 == 1 } }
+    }
+
+    func forwardKeepingLayout(_ inputs: [Tensor]) -> Tensor {
+        let x = inputs[0]
+        guard case .channelBlocks(let block) = x.layout else { return forward(inputs) }
+        let (scale, offset) = (perChannel(self.scale, x.shape), perChannel(self.offset, x.shape))
+        return Tensor(shape: x.shape, layout: x.layout) { y in
+            x.scalars.withUnsafeBufferPointer { values in
+                Self.forEachPlane(values.count, shape: x.shape, block: block) { range, firstChannel in
+                    for i in range {
+                        let c = firstChannel + i % block
+                        y[i] = values[i] * scale[c] + offset[c]
+                    }
+                }
+            }
+        }
+    }
+
+    func inputGradientsKeepingLayout(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        guard case .channelBlocks(let block) = outputGradient.layout else {
+            return inputGradients(inputs, output: output, outputGradient: outputGradient)
+        }
+        let scale = perChannel(self.scale, outputGradient.shape)
+        return [Tensor(shape: outputGradient.shape, layout: outputGradient.layout) { dx in
+            outputGradient.scalars.withUnsafeBufferPointer { g in
+                Self.forEachPlane(g.count, shape: outputGradient.shape, block: block) { range, firstChannel in
+                    for i in range { dx[i] = g[i] * scale[firstChannel + i % block] }
+                }
+            }
+        }]
+    }
+
+    /// One value per channel of an NHWC `shape` (the parameter has the item's rank, 3).
+    private func perChannel(_ parameter: Tensor, _ shape: [Int]) -> [Float] {
+        Broadcast.expand(parameter, toItem: [1, 1, shape[3]])
+    }
+
+    /// Calls `body(storageRange, firstChannel)` for each (image, channel block) plane, in parallel.
+    private static func forEachPlane(_ count: Int, shape: [Int], block: Int, _ body: (Range<Int>, Int) -> Void) {
+        let planeSize = shape[1] * shape[2] * block, blocks = shape[3] / block
+        Parallelism.forEach(count / max(planeSize, 1)) { plane in
+            body((plane * planeSize)..<((plane + 1) * planeSize), (plane % blocks) * block)
+        }
+    }
+}
