@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "HDF5LoaderTests", dependencies: [
             "HDF5Loader", "KerasLoader", "VizTesting", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        .testTarget(name: "RawLoaderTests", dependencies: ["RawLoader", "HDF5Loader", "GradCAM", "VizTesting"]),
         .testTarget(name: "ActivationsTests", dependencies: ["Activations", "VizTesting"]),
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "HDF5Loader", "VizTesting"]),
         .testTarget(name: "GradCAMTests", dependencies: ["GradCAM", "HDF5Loader", "VizTesting"]),
