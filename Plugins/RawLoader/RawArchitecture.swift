@@ -122,7 +122,9 @@ struct RawArchitecture {
 
     private static func layers(_ node: ConfigNode) throws -> [Layer] {
         var previous = inputName
-        return try node.sequence().map { entry in
+        let entries = try node.sequence()
+        guard !entries.isEmpty else { throw node.error("the model needs at least one layer") }
+        return try entries.map { entry in
             let mapping = try entry.mapping()
             let name = try mapping.required("name").string()
             let type = try mapping.required("type").string()

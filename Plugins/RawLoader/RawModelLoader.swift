@@ -27,7 +27,7 @@ public final class RawModelLoader: ModelLoader {
         }
         let architecture = try RawArchitecture(file: architecturePath)
         let weightsFile = try spec.architecture == nil ? weightsPath(of: architecture) : spec.path
-        let file = try WeightFiles.open(weightsFile, listed: architecture.tensors, architecture: architecture)
+        let file = try WeightFiles.open(weightsFile, architecture: architecture)
         let weights = try RawWeights(architecture: architecture, file: file)
         let layers = architecture.layers.map { layer in
             KerasLayerDescription(name: layer.name, className: layer.type, options: layer.options, inputs: layer.inputs,

@@ -16,9 +16,9 @@ protocol WeightFile {
 enum WeightFiles {
     static let extensions = [".safetensors", ".npz", ".bin"]
 
-    /// `listed` are the architecture's `tensors`, which only a `.bin` file uses.
-    static func open(_ path: String, listed: [RawArchitecture.ListedTensor]?,
-                     architecture: RawArchitecture) throws -> WeightFile {
+    /// The weights at `path`; only a `.bin` file uses the architecture's `tensors` list, and it needs one.
+    static func open(_ path: String, architecture: RawArchitecture) throws -> WeightFile {
+        let listed = architecture.tensors
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw VizError("no such weights file", at: path)

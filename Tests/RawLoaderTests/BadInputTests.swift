@@ -222,3 +222,43 @@ final class CommandExitTests: XCTestCase {
         XCTAssertTrue(stderr.contains("layer 'fc'") && stderr.contains("model.safetensors"), stderr)
     }
 }
+
+/// The other ways to name a raw model's files.
+final class ArchitectureFormTests: XCTestCase {
+    func testJSONArchitectureLoadsAndLocatesErrors() throws {
+        let files = try RawModelFiles()
+        try files.write()
+        let json = """
+            {"input_shape": [4, 4, 2], "layout": "pytorch", "weights": "model.safetensors",
+             "layers": [{"name": "conv1", "type": "Conv2D", "filters": 3, "kernel_size": 3, "padding": "same"},
+                        {"name": "flat", "type": "Flatten"},
+                        {"name": "fc", "type": "Dense", "units": 2}]}
+            """
+        try Data(json.utf8).write(to: URL(fileURLWithPath: files.path("model.json")))
+        let fromJSON = try files.load(files.path("model.json"))
+        let fromYAML = try files.load()
+        let input = Tensor(shape: [1, 4, 4, 2], scalars: (0..<32).map { Float($0) * 0.1 - 1 })
+        let fc = try fromJSON.requireLayer("fc").outputNode
+        XCTAssertEqual(try fromJSON.graph.evaluate([input], targets: [fc])[fc],
+                       try fromYAML.graph.evaluate([input], targets: [fc])[fc])
+        try Data(json.replacingOccurrences(of: "\"Flatten\"", with: "\"Flaten\"").utf8)
+            .write(to: URL(fileURLWithPath: files.path("model.json")))
+        let error = files.loadError(files.path("model.json"))
+        XCTAssertEqual(error?.location, files.path("model.json") + ":3:13")
+        XCTAssertTrue(error?.message.contains("did you mean 'Flatten'?") ?? false, "\(String(describing: error))")
+    }
+
+    func testWeightsPathWithArchitectureAsTheDesignSketchesIt() throws {
+        let files = try RawModelFiles()
+        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(of: "weights: model.safetensors\n",
+                                                                                     with: ""))
+        let spec = ModelSpec(path: files.path("model.safetensors"), loader: "raw", architecture: files.path("model.yaml"))
+        XCTAssertEqual(try RawModelLoader().load(spec).computedLayers.count, 3)
+    }
+
+    func testEmptyLayerListIsRefused() throws {
+        let files = try RawModelFiles()
+        try files.write(architecture: "input_shape: [4, 4, 2]\nlayers: []\n")
+        XCTAssertTrue(files.loadError()?.message.hasPrefix("the model needs at least one layer") ?? false)
+    }
+}
