@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes Tests/Fixtures/raw: models for the `raw` loader and the answers to check it against.
 
-pytorch/  A small PyTorch CNN (conv, BN, ReLU, max-pool, residual add, flatten, linear) with a
+pytorch/  A small PyTorch CNN (conv, BN, ReLU, max-pool, residual add, depthwise
+          conv, flatten, linear) with a
           fixed seed: its state_dict as .safetensors, .npz, a folder of .npy and raw float32 .bin,
           the architecture files, PyTorch's output of every layer for a fixed input (in vizrun's
           NHWC layout), and a PyTorch autograd Grad-CAM heatmap at the last conv layer.
@@ -31,7 +32,8 @@ OUT = os.path.join(ROOT, "raw")
 # MARK: - PyTorch model
 
 class SmallNet(nn.Module):
-    """16x16x3 in, 5 logits out. Conv padding 1 with kernel 3 and stride 1 equals Keras's 'same'."""
+    """16x16x3 in, 5 logits out. Conv padding 1 with kernel 3 and stride 1 equals Keras's 'same';
+    `dw` is a depthwise convolution (groups = in channels) with channel multiplier 2."""
 
     def __init__(self):
         super().__init__()
@@ -40,7 +42,8 @@ class SmallNet(nn.Module):
         self.pool1 = nn.MaxPool2d(2)
         self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
         self.bn2 = nn.BatchNorm2d(8)
-        self.conv3 = nn.Conv2d(8, 12, 3)
+        self.dw = nn.Conv2d(8, 16, 3, padding=1, groups=8)
+        self.conv3 = nn.Conv2d(16, 12, 3)
         self.fc = nn.Linear(12 * 6 * 6, 5)
 
     def forward(self, x):
@@ -54,7 +57,8 @@ class SmallNet(nn.Module):
         out["bn2"] = self.bn2(out["conv2"])
         out["relu2"] = torch.relu(out["bn2"])
         out["add"] = out["pool1"] + out["relu2"]
-        out["conv3"] = self.conv3(out["add"])
+        out["dw"] = self.dw(out["add"])
+        out["conv3"] = self.conv3(out["dw"])
         out["relu3"] = torch.relu(out["conv3"])
         out["flat"] = torch.flatten(out["relu3"], 1)
         out["fc"] = self.fc(out["flat"])
@@ -75,6 +79,7 @@ layers:
   - {{name: bn2, type: BatchNormalization, epsilon: 1.0e-5}}
   - {{name: relu2, type: ReLU}}
   - {{name: add, type: Add, inputs: [pool1, relu2]}}
+  - {{name: dw, type: DepthwiseConv2D, kernel_size: 3, depth_multiplier: 2, padding: same}}
   - {{name: conv3, type: Conv2D, filters: 12, kernel_size: 3}}
   - {{name: relu3, type: ReLU}}
   - {{name: flat, type: Flatten}}

@@ -21,10 +21,15 @@ extension RawArchitecture.Layout {
 
     /// PyTorch state_dict names by Keras class: `nn.Conv2d` weight (out, in, H, W) and
     /// `nn.ConvTranspose2d` weight (in, out, H, W) both become Keras's (H, W, ·, ·) with the same
-    /// permutation; `nn.Linear` weight (out, in) becomes (in, out).
+    /// permutation; `nn.Linear` weight (out, in) becomes (in, out). A depthwise `nn.Conv2d`
+    /// (`groups` = in channels) has weight (C·M, 1, H, W), which `RawWeights` first views as
+    /// (C, M, H, W) to become Keras's (H, W, C, M).
     private static let pytorchRoles: [String: [String: KerasRole]] = [
         "Conv2D": ["weight": KerasRole(role: "kernel", axes: [3, 2, 0, 1]), "bias": KerasRole(role: "bias", axes: nil)],
         "Conv2DTranspose": ["weight": KerasRole(role: "kernel", axes: [3, 2, 0, 1]), "bias": KerasRole(role: "bias", axes: nil)],
+        "DepthwiseConv2D": [
+            "weight": KerasRole(role: "depthwise_kernel", axes: [2, 3, 0, 1]), "bias": KerasRole(role: "bias", axes: nil),
+        ],
         "Conv1D": ["weight": KerasRole(role: "kernel", axes: [2, 1, 0]), "bias": KerasRole(role: "bias", axes: nil)],
         "Dense": ["weight": KerasRole(role: "kernel", axes: [1, 0]), "bias": KerasRole(role: "bias", axes: nil)],
         "BatchNormalization": [

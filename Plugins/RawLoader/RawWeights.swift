@@ -83,12 +83,14 @@ struct RawWeights: KerasLayerWeightProvider {
         guard let layer = architecture.layer(named: name) else { return [] }
         return try (storedByLayer[name] ?? []).compactMap { stored in
             guard let role = architecture.layout.kerasRole(ofStored: stored.role, layerType: layer.type) else { return nil }
-            let value = try file.tensor(named: stored.fileName)
+            var value = try file.tensor(named: stored.fileName)
+            if layer.type == "DepthwiseConv2D", role.axes != nil {
+                value = depthwiseView(of: value, layer: layer, graph: graph)
+            }
             let kerasName = "\(name)/\(role.role)"
             guard let axes = role.axes, value.rank == axes.count else {
                 // Same layout, or a rank the layer mapping will report with the file's shape.
-                return KerasLayerWeight(name: kerasName, value: value,
-                                        fileName: architecture.layout == .keras ? nil : stored.fileName)
+                return KerasLayerWeight(name: kerasName, value: value, fileName: stored.fileName)
             }
             if layer.type == "Dense", let flattened = try flattenedInput(of: layer, graph: graph),
                value.shape[1] == flattened.reduce(1, *) {
@@ -98,6 +100,15 @@ struct RawWeights: KerasLayerWeightProvider {
             return KerasLayerWeight(name: kerasName, value: value.transposed(movingAxesTo: axes),
                                     fileName: stored.fileName, fileAxes: axes)
         }
+    }
+
+    /// A depthwise `nn.Conv2d` weight (C·M, 1, H, W) seen as (C, M, H, W), C the input's
+    /// channels; unchanged when it does not have that form, for the layer mapping to report.
+    private func depthwiseView(of weight: Tensor, layer: RawArchitecture.Layer, graph: Graph) -> Tensor {
+        guard weight.rank == 4, weight.shape[1] == 1, layer.inputs.count == 1,
+              let input = graph.index(of: layer.inputs[0]), let channels = graph.nodes[input].shape.last,
+              channels > 0, weight.shape[0] % channels == 0 else { return weight }
+        return weight.reshaped([channels, weight.shape[0] / channels, weight.shape[2], weight.shape[3]])
     }
 
     // MARK: - Flatten order
