@@ -84,30 +84,32 @@ struct RawWeights: KerasLayerWeightProvider {
         return try (storedByLayer[name] ?? []).compactMap { stored in
             guard let role = architecture.layout.kerasRole(ofStored: stored.role, layerType: layer.type) else { return nil }
             var value = try file.tensor(named: stored.fileName)
-            if layer.type == "DepthwiseConv2D", role.axes != nil {
-                value = depthwiseView(of: value, layer: layer, graph: graph)
+            var fileName = stored.fileName
+            if layer.type == "DepthwiseConv2D", role.axes != nil, let view = depthwiseView(of: value, layer: layer, graph: graph) {
+                value = view
+                fileName += " seen as (C, M, H, W)"
             }
             let kerasName = "\(name)/\(role.role)"
             guard let axes = role.axes, value.rank == axes.count else {
                 // Same layout, or a rank the layer mapping will report with the file's shape.
-                return KerasLayerWeight(name: kerasName, value: value, fileName: stored.fileName)
+                return KerasLayerWeight(name: kerasName, value: value, fileName: fileName)
             }
             if layer.type == "Dense", let flattened = try flattenedInput(of: layer, graph: graph),
                value.shape[1] == flattened.reduce(1, *) {
                 return KerasLayerWeight(name: kerasName, value: Self.denseKernel(value, afterFlattening: flattened),
-                                        fileName: stored.fileName, fileAxes: axes)
+                                        fileName: fileName, fileAxes: axes)
             }
             return KerasLayerWeight(name: kerasName, value: value.transposed(movingAxesTo: axes),
-                                    fileName: stored.fileName, fileAxes: axes)
+                                    fileName: fileName, fileAxes: axes)
         }
     }
 
     /// A depthwise `nn.Conv2d` weight (C·M, 1, H, W) seen as (C, M, H, W), C the input's
-    /// channels; unchanged when it does not have that form, for the layer mapping to report.
-    private func depthwiseView(of weight: Tensor, layer: RawArchitecture.Layer, graph: Graph) -> Tensor {
+    /// channels; nil when it does not have that form, for the layer mapping to report as it is.
+    private func depthwiseView(of weight: Tensor, layer: RawArchitecture.Layer, graph: Graph) -> Tensor? {
         guard weight.rank == 4, weight.shape[1] == 1, layer.inputs.count == 1,
               let input = graph.index(of: layer.inputs[0]), let channels = graph.nodes[input].shape.last,
-              channels > 0, weight.shape[0] % channels == 0 else { return weight }
+              channels > 0, weight.shape[0] % channels == 0 else { return nil }
         return weight.reshaped([channels, weight.shape[0] / channels, weight.shape[2], weight.shape[3]])
     }
 
