@@ -114,7 +114,8 @@ def make_pytorch():
     state = {name: value.detach().numpy() for name, value in model.state_dict().items()}
 
     save_file(state, os.path.join(folder, "model.safetensors"))
-    np.savez(os.path.join(folder, "model.npz"), **state)
+    # Compressed (DEFLATE) here; the Keras-layout fixture's .npz is stored, so both ZIP methods are read.
+    np.savez_compressed(os.path.join(folder, "model.npz"), **state)
     os.makedirs(os.path.join(folder, "npy"))
     for name, value in state.items():
         np.save(os.path.join(folder, "npy", name + ".npy"), value)
