@@ -57,6 +57,27 @@ final class BadInputTests: XCTestCase {
         assertError(files.loadError(), mentions: ["fc.weight", "(2, 40)", "(2, 48)"], at: files.path("model.safetensors"))
     }
 
+    func testDenseOnAFourDValueIsRefusedInThePyTorchLayout() throws {
+        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(of: "  - {name: flat, type: Flatten}\n",
+                                                                                     with: ""),
+                        tensors: [RawModelFiles.tensors[0], RawModelFiles.tensors[1],
+                                  Stored(name: "fc.weight", shape: [2, 3]), Stored(name: "fc.bias", shape: [2])])
+        assertError(files.loadError(), mentions: ["layer 'fc'", "4-D"], at: files.path("model.yaml") + ":6:")
+    }
+
+    func testDepthwiseWeightOfTheWrongSizeIsNamedInItsView() throws {
+        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(
+            of: "  - {name: flat", with: "  - {name: dw, type: DepthwiseConv2D, kernel_size: 3, depth_multiplier: 2, "
+                + "padding: same}\n  - {name: flat"),
+                        tensors: RawModelFiles.tensors.map { tensor in
+                            var tensor = tensor
+                            if tensor.name == "fc.weight" { tensor.shape = [2, 96] }
+                            return tensor
+                        } + [Stored(name: "dw.weight", shape: [6, 1, 2, 2]), Stored(name: "dw.bias", shape: [6])])
+        assertError(files.loadError(), mentions: ["dw.weight seen as (C, M, H, W)", "(3, 2, 2, 2)", "(3, 2, 3, 3)"],
+                    at: files.path("model.safetensors"))
+    }
+
     func testUnreadableDTypeIsNamed() throws {
         var tensors = RawModelFiles.tensors
         tensors[1] = Stored(name: "conv1.bias", dtype: "I32", shape: [3], bytes: [UInt8](repeating: 0, count: 12))
