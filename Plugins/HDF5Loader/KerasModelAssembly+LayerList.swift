@@ -73,8 +73,33 @@ extension KerasModelAssembly {
         let builder = KerasGraphBuilder(config: config, weights: ProvidedKerasWeights(provider: weights, graph: graph),
                                         location: location, graph: graph, feeds: [:])
         try builder.build()
+        try rejectUnusedOptions(config)
         return Model(graph: graph, layers: builder.layers, outputLayers: config.outputs.map(\.layer),
                      path: path, loaderName: loaderName, metadata: metadata)
+    }
+
+    /// Options that Keras configs carry but that do not change inference: accepted unread.
+    private static let inferenceIrrelevantOptions: Set<String> = [
+        "name", "trainable", "dtype", "rate", "seed", "noise_shape", "momentum", "stddev",
+    ]
+    private static let inferenceIrrelevantSuffixes = ["_initializer", "_regularizer", "_constraint"]
+
+    /// Fails at the first option no layer mapping looked up, which would otherwise be ignored
+    /// silently (a misspelt `stride: 2`). A channels_first model is left alone: its layers are
+    /// mapped from rewritten copies of their options.
+    private static func rejectUnusedOptions(_ config: KerasModelConfig) throws {
+        guard !config.declaresChannelsFirst else { return }
+        for layer in config.layers where layer.className != "InputLayer" {
+            let options = layer.options
+            let read = options.readKeys.keys
+            let unused = options.values.filter { key, value in
+                !(value is NSNull) && !read.contains(key) && !inferenceIrrelevantOptions.contains(key)
+                    && !inferenceIrrelevantSuffixes.contains { key.hasSuffix($0) }
+            }.keys.sorted()
+            guard let key = unused.first else { continue }
+            let hint = Suggestions.closest(to: key, among: Array(read)).map { "; did you mean '\($0)'?" } ?? ""
+            throw options.error("has option '\(key)', which a \(layer.className) layer does not use\(hint)")
+        }
     }
 }
 

@@ -283,3 +283,23 @@ final class ArchitectureFormTests: XCTestCase {
         XCTAssertTrue(files.loadError()?.message.hasPrefix("the model needs at least one layer") ?? false)
     }
 }
+
+/// Hand-written options that no layer mapping reads would be ignored silently; they are refused.
+final class UnusedOptionTests: XCTestCase {
+    func testMisspeltOptionIsRefusedWithASuggestion() throws {
+        let files = try RawModelFiles()
+        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(of: "padding: same}",
+                                                                                     with: "padding: same, stride: 2}"))
+        let error = files.loadError()
+        XCTAssertEqual(error?.location, files.path("model.yaml") + ":5:5")
+        XCTAssertEqual(error?.message, "layer 'conv1' has option 'stride', which a Conv2D layer does not use; "
+                       + "did you mean 'strides'?")
+    }
+
+    func testOptionsKerasCarriesForTrainingAreAccepted() throws {
+        let files = try RawModelFiles()
+        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(
+            of: "padding: same}", with: "padding: same, kernel_initializer: glorot_uniform, trainable: false}"))
+        XCTAssertEqual(try files.load().computedLayers.count, 3)
+    }
+}
