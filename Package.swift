@@ -32,13 +32,16 @@ let package = Package(
         .target(name: "KerasLoader", dependencies: [
             "VizCore", "HDF5Loader", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], path: "Plugins/KerasLoader"),
+        .target(name: "RawLoader", dependencies: [
+            "VizCore", "HDF5Loader", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], path: "Plugins/RawLoader"),
         .target(name: "Activations", dependencies: ["VizCore", "VizImage"], path: "Plugins/Activations"),
         .target(name: "Filters", dependencies: ["VizCore", "VizImage"], path: "Plugins/Filters"),
         .target(name: "GradCAM", dependencies: ["VizCore", "VizImage"], path: "Plugins/GradCAM"),
 
         // MARK: - Running a config, and the command
         .target(name: "VizRunner", dependencies: [
-            "VizCore", "VizImage", "HDF5Loader", "KerasLoader", "Activations", "Filters", "GradCAM",
+            "VizCore", "VizImage", "HDF5Loader", "KerasLoader", "RawLoader", "Activations", "Filters", "GradCAM",
         ]),
         .executableTarget(name: "vizrun", dependencies: [
             "VizRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "HDF5LoaderTests", dependencies: [
             "HDF5Loader", "KerasLoader", "VizTesting", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        .testTarget(name: "RawLoaderTests", dependencies: ["RawLoader", "HDF5Loader", "GradCAM", "VizTesting"]),
         .testTarget(name: "ActivationsTests", dependencies: ["Activations", "VizTesting"]),
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "HDF5Loader", "VizTesting"]),
         .testTarget(name: "GradCAMTests", dependencies: ["GradCAM", "HDF5Loader", "VizTesting"]),

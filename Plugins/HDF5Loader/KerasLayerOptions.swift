@@ -10,6 +10,9 @@ struct KerasLayerOptions {
     let kerasVersion: KerasVersion
     /// The model file, where every error is located.
     let location: String
+    /// Every key a layer mapping has looked up, shared by copies: what a caller that refuses
+    /// unused options (the raw loader, whose options are written by hand) checks against.
+    let readKeys = OptionKeyLog()
 
     func error(_ message: String) -> VizError {
         VizError("layer '\(layer)' \(message)", at: location)
@@ -17,6 +20,7 @@ struct KerasLayerOptions {
 
     /// The value of `key`, nil when absent or JSON null (Keras writes null for "use the default").
     private func value(_ key: String) -> Any? {
+        readKeys.keys.insert(key)
         guard let value = values[key], !(value is NSNull) else { return nil }
         return value
     }
@@ -177,4 +181,9 @@ struct KerasLayerOptions {
         }
         return function
     }
+}
+
+/// The option keys a layer mapping looked up.
+final class OptionKeyLog {
+    var keys: Set<String> = []
 }

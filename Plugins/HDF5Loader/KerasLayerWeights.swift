@@ -16,6 +16,24 @@ struct KerasLayerWeights {
         /// As the file names it, e.g. `conv2d/kernel:0`.
         let name: String
         let value: Tensor
+        /// How the file holds the weight when not as Keras does (a raw PyTorch `conv1.weight`); nil
+        /// when `name` and `value` are the file's.
+        var original: OriginalForm? = nil
+
+        /// The name messages show.
+        var shownName: String { original?.name ?? name }
+    }
+
+    /// A weight's name in its file, and the order of its axes there: axis `i` of the stored tensor
+    /// is axis `axes[i]` of the Keras-layout value, so messages can show shapes as the file has them.
+    struct OriginalForm {
+        let name: String
+        let axes: [Int]
+
+        /// `shape` of the Keras-layout value in the file's axis order, when the ranks agree.
+        func fileOrder(_ shape: [Int]) -> [Int] {
+            shape.count == axes.count ? axes.map { shape[$0] } : shape
+        }
     }
 
     let layer: String
@@ -44,14 +62,15 @@ struct KerasLayerWeights {
         let found = storedByPosition ? unclaimed.indices.first
             : unclaimed.firstIndex(where: { Self.role(of: $0.name) == role })
         guard let index = found else {
-            let held = unclaimed.isEmpty ? "holds none" : "holds only " + unclaimed.map(\.name).joined(separator: ", ")
+            let held = unclaimed.isEmpty ? "holds none" : "holds only " + unclaimed.map(\.shownName).joined(separator: ", ")
             throw VizError("layer '\(layer)' needs a weight '\(role)', but \(origin) \(held)", at: location)
         }
         let weight = unclaimed.remove(at: index)
         let shape = weight.value.shape
         guard shape.count == expected.count, zip(shape, expected).allSatisfy({ $1 < 0 || $0 == $1 }) else {
-            throw VizError("layer '\(layer)': weight '\(weight.name)' has shape \(ShapeCheck.describe(shape)), "
-                           + "but the layer's config implies \(ShapeCheck.describe(expected))", at: location)
+            let fileOrder = weight.original.map { $0.fileOrder } ?? { $0 }
+            throw VizError("layer '\(layer)': weight '\(weight.shownName)' has shape \(ShapeCheck.describe(fileOrder(shape))), "
+                           + "but the layer's config implies \(ShapeCheck.describe(fileOrder(expected)))", at: location)
         }
         parameterCount += weight.value.count
         return weight.value
@@ -69,7 +88,7 @@ struct KerasLayerWeights {
     func requireAllTaken() throws {
         guard unclaimed.isEmpty else {
             throw VizError("layer '\(layer)' stores weights its config does not call for: "
-                           + unclaimed.map(\.name).joined(separator: ", "), at: location)
+                           + unclaimed.map(\.shownName).joined(separator: ", "), at: location)
         }
     }
 

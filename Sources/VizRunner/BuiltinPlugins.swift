@@ -3,6 +3,7 @@ import Filters
 import GradCAM
 import HDF5Loader
 import KerasLoader
+import RawLoader
 import VizCore
 
 extension Registry {
@@ -12,6 +13,7 @@ extension Registry {
         // Built-in names are distinct, so registering them cannot clash.
         try! registry.register(loader: HDF5ModelLoader.self)
         try! registry.register(loader: KerasArchiveLoader.self)
+        try! registry.register(loader: RawModelLoader.self)
         try! registry.register(visualizer: ActivationsVisualizer.self)
         try! registry.register(visualizer: FiltersVisualizer.self)
         try! registry.register(visualizer: GradCAMVisualizer.self)
