@@ -78,10 +78,12 @@ def keras_compute(stdout):
     return float(match.group(1)) if match else NAN
 
 
-def manifest_compute(out_dir):
+def manifest_compute(out_dir, key="seconds"):
+    """vizrun's compute from the manifest: each run's `seconds` (the whole run), or `compute_seconds`
+    (only the network's passes, where the rest is rendering that the Keras side does not do)."""
     def read(_stdout):
         with open(os.path.join(out_dir, "manifest.json")) as f:
-            return sum(run["seconds"] for run in json.load(f)["runs"])
+            return sum(run[key] for run in json.load(f)["runs"])
     return read
 
 
@@ -221,9 +223,9 @@ runs:
     layers: all
 """)
         viz = (lambda c=config, o=out: median_of([VIZRUN, c, "--quiet", "--force"], args.repeat, work,
-                                                 manifest_compute(o)))
+                                                 manifest_compute(o, "compute_seconds")))
         ker = (lambda m=model: median_of([sys.executable, os.path.join(BENCH, "keras_all_layers.py"), m, CHELSEA,
-                                          "32"], args.repeat, work))
+                                          "32"], args.repeat, work, keras_compute))
         rows.append((label, viz, ker if keras else None))
     return rows
 
@@ -295,7 +297,7 @@ def main():
     computed = [(label, viz, other) for label, viz, other, _ in results
                 if (viz and viz[2] == viz[2]) or (other and other[2] == other[2])]
     if computed:
-        print("\ncompute only (vizrun: manifest runs[].seconds; Keras: the script's compute_seconds=)")
+        print("\ncompute only (vizrun: manifest runs[].seconds, or runs[].compute_seconds for all-layers; Keras: the script's compute_seconds=)")
         print(f"{'job':52} {'vizrun s':>9} {'Keras s':>9} {'ratio':>7}")
         for label, viz, other in computed:
             vc = viz[2] if viz else NAN

@@ -11,6 +11,7 @@ public final class ActivationsVisualizer: Visualizer {
     public static let summary = "per-layer feature-map grids, single channels and raw activations (DLwP 5.4.1)"
 
     private var options = ActivationsOptions()
+    private static let batchSize = 8
 
     public init() {}
 
@@ -21,11 +22,13 @@ public final class ActivationsVisualizer: Visualizer {
     public func run(_ context: RunContext) throws {
         let model = context.model
         let targets = options.layers.map(\.outputNode)
-        for input in context.inputs {
-            let outputs = try model.graph.evaluate([input.tensor], targets: targets)
-            for layer in options.layers {
-                guard let activation = outputs[layer.outputNode] else { continue }
-                try emit(activation, layer: layer, input: input, sink: context.sink)
+        for batch in RunInput.batches(context.inputs, size: Self.batchSize) {
+            let outputs = try model.graph.evaluate([RunInput.tensor(of: batch)], targets: targets)
+            for (item, input) in batch.enumerated() {
+                for layer in options.layers {
+                    guard let activation = outputs[layer.outputNode] else { continue }
+                    try emit(activation.batchItem(item), layer: layer, input: input, sink: context.sink)
+                }
             }
         }
     }

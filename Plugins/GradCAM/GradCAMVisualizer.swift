@@ -23,8 +23,8 @@ public final class GradCAMVisualizer: Visualizer {
         let options = try self.options ?? GradCAMOptions(model: context.model)
         let layer = options.layer
         let bar = context.progressBar(context.runName, total: context.inputs.count, unit: "inputs")
-        for group in Batching.groups(context.inputs, size: options.batch) {
-            let pass = try ScoreGradients(model: context.model, target: options.target, batch: Batching.tensor(group))
+        for group in RunInput.batches(context.inputs, size: options.batch) {
+            let pass = try ScoreGradients(model: context.model, target: options.target, batch: RunInput.tensor(of: group))
             guard let activations = pass.value(layer.outputNode) else {
                 throw VizError("the forward pass did not reach this layer", at: layer.name)
             }

@@ -80,8 +80,8 @@ public final class SaliencyVisualizer: Visualizer {
         let inputNode = model.graph.inputNodes[0]
         let steps = options.method == .smoothgrad ? options.samples : 1
         let bar = context.progressBar(context.runName, total: context.inputs.count * steps, unit: "passes")
-        for group in Batching.groups(context.inputs, size: options.batch) {
-            let batch = Batching.tensor(group)
+        for group in RunInput.batches(context.inputs, size: options.batch) {
+            let batch = RunInput.tensor(of: group)
             let clean = try ScoreGradients(model: model, target: options.target, batch: batch)
             for (item, input) in group.enumerated() {
                 try context.sink.add(predictions: clean.predictions(options.top, item: item), for: input.id)

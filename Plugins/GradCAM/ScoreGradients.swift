@@ -39,25 +39,6 @@ struct ScoreGradients {
     }
 }
 
-/// Inputs grouped into batches of equal shapes, in order, each at most `size` long.
-enum Batching {
-    static func groups(_ inputs: [RunInput], size: Int) -> [[RunInput]] {
-        var groups: [[RunInput]] = []
-        for input in inputs {
-            if let last = groups.last, last.count < size, last[0].tensor.shape == input.tensor.shape {
-                groups[groups.count - 1].append(input)
-            } else {
-                groups.append([input])
-            }
-        }
-        return groups
-    }
-
-    static func tensor(_ group: [RunInput]) -> Tensor {
-        group.count == 1 ? group[0].tensor : Tensor.concatenatingBatches(group.map(\.tensor))
-    }
-}
-
 /// Option readers shared by the two visualizers.
 enum OptionReading {
     static func colormap(_ node: ConfigNode) throws -> Colormap {

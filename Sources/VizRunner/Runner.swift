@@ -49,11 +49,14 @@ public final class Runner {
                 let sink = RunSink(folder: folder, runName: SafeName.component(spec.name),
                                    wantsArrays: config.output.arrays)
                 let started = DispatchTime.now()
+                let passSecondsBefore = model.graph.passSeconds
                 try visualizer.run(RunContext(model: model, inputs: inputs, runName: spec.name, sink: sink,
                                               showsProgress: showsProgress, log: log))
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-                runs.append(Manifest.RunRecord(name: spec.name, visualizer: spec.visualizer,
-                                               seconds: (seconds * 1000).rounded() / 1000, artifacts: sink.records,
+                let millisecond = { (seconds: Double) in (seconds * 1000).rounded() / 1000 }
+                runs.append(Manifest.RunRecord(name: spec.name, visualizer: spec.visualizer, seconds: millisecond(seconds),
+                                               computeSeconds: millisecond(model.graph.passSeconds - passSecondsBefore),
+                                               artifacts: sink.records,
                                                predictions: sink.predictions.isEmpty ? nil : sink.predictions))
             }
             let manifest = Manifest(

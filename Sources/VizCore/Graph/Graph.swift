@@ -1,3 +1,5 @@
+import Foundation
+
 /// Ops wired into a directed acyclic graph, in topological order.
 ///
 /// A forward pass computes only what the requested nodes depend on, stops after the deepest of
@@ -14,6 +16,28 @@ public final class Graph {
 
     public private(set) var nodes: [Node] = []
     private var indexByName: [String: Int] = [:]
+
+    /// Wall seconds spent in forward passes and gradients so far, for the manifest's `compute_seconds`.
+    public var passSeconds: Double {
+        passTimeLock.lock()
+        defer { passTimeLock.unlock() }
+        return accumulatedPassSeconds
+    }
+
+    private var accumulatedPassSeconds = 0.0
+    private let passTimeLock = NSLock()
+
+    /// Runs `body`, adding its wall time to `passSeconds`.
+    func timingPass<T>(_ body: () throws -> T) rethrows -> T {
+        let started = DispatchTime.now()
+        defer {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            passTimeLock.lock()
+            accumulatedPassSeconds += seconds
+            passTimeLock.unlock()
+        }
+        return try body()
+    }
 
     public init() {}
 
@@ -46,12 +70,12 @@ public final class Graph {
 
     /// Runs the graph and returns the outputs of `targets`.
     public func evaluate(_ feeds: [Tensor], targets: [Int]) throws -> [Int: Tensor] {
-        try run(feeds, targets: targets, keepAll: false)
+        try timingPass { try run(feeds, targets: targets, keepAll: false) }
     }
 
     /// Runs the graph up to the deepest of `targets`, keeping every value a backward pass needs.
     public func trace(_ feeds: [Tensor], upTo targets: [Int]) throws -> Trace {
-        Trace(graph: self, values: try run(feeds, targets: targets, keepAll: true))
+        Trace(graph: self, values: try timingPass { try run(feeds, targets: targets, keepAll: true) })
     }
 
     private func run(_ feeds: [Tensor], targets: [Int], keepAll: Bool) throws -> [Int: Tensor] {
@@ -135,6 +159,10 @@ public struct Trace {
     /// Reverse-mode differentiation: given d(loss)/d(output) at some nodes, returns d(loss)/d(output)
     /// at each node of `wrt` (zeros where the loss does not depend on it).
     public func gradients(seeds: [Int: Tensor], wrt: [Int]) throws -> [Int: Tensor] {
+        try graph.timingPass { try backward(seeds: seeds, wrt: wrt) }
+    }
+
+    private func backward(seeds: [Int: Tensor], wrt: [Int]) throws -> [Int: Tensor] {
         for node in Array(seeds.keys) + wrt where !graph.nodes.indices.contains(node) {
             throw VizError("node \(node) is not in the graph (it has \(graph.nodes.count) nodes)")
         }

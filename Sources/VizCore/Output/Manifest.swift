@@ -48,17 +48,26 @@ public struct Manifest: Codable, Equatable, Sendable {
         public var name: String
         public var visualizer: String
         public var seconds: Double
+        /// The part of `seconds` spent in the network's forward and backward passes (the rest goes to
+        /// preparing, rendering and writing).
+        public var computeSeconds: Double?
         public var artifacts: [ArtifactRecord]
         /// Each input's top predictions, for runs that compute them (Grad-CAM).
         public var predictions: [PredictionRecord]?
 
-        public init(name: String, visualizer: String, seconds: Double, artifacts: [ArtifactRecord],
-                    predictions: [PredictionRecord]? = nil) {
+        public init(name: String, visualizer: String, seconds: Double, computeSeconds: Double? = nil,
+                    artifacts: [ArtifactRecord], predictions: [PredictionRecord]? = nil) {
             self.name = name
             self.visualizer = visualizer
             self.seconds = seconds
+            self.computeSeconds = computeSeconds
             self.artifacts = artifacts
             self.predictions = predictions
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, visualizer, seconds, artifacts, predictions
+            case computeSeconds = "compute_seconds"
         }
     }
 

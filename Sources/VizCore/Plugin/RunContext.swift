@@ -16,6 +16,29 @@ public struct RunInput: Sendable {
     }
 }
 
+// MARK: - Batches
+
+extension RunInput {
+    /// Inputs grouped into batches of equal shapes, in order, each at most `size` long: one pass per
+    /// batch is faster than one per image, and the size bounds the activations held at once.
+    public static func batches(_ inputs: [RunInput], size: Int) -> [[RunInput]] {
+        var batches: [[RunInput]] = []
+        for input in inputs {
+            if let last = batches.last, last.count < size, last[0].tensor.shape == input.tensor.shape {
+                batches[batches.count - 1].append(input)
+            } else {
+                batches.append([input])
+            }
+        }
+        return batches
+    }
+
+    /// The batch's tensors joined along the batch axis.
+    public static func tensor(of batch: [RunInput]) -> Tensor {
+        batch.count == 1 ? batch[0].tensor : Tensor.concatenatingBatches(batch.map(\.tensor))
+    }
+}
+
 /// What a visualizer gets for one run.
 public final class RunContext {
     public let model: Model
