@@ -25,11 +25,15 @@ extension Tensor {
         switch (layout, target) {
         case (.channelBlocks(let block), .standard):
             return Tensor(shape: shape, layout: .standard) { out in
-                scalars.withUnsafeBufferPointer { Self.unblock($0.baseAddress!, into: out, shape: shape, block: block) }
+                scalars.withUnsafeBufferPointer {
+                    Self.copyPlanes($0.baseAddress!, out.baseAddress!, shape: shape, block: block, intoBlocks: false)
+                }
             }
         case (.standard, .channelBlocks(let block)):
             return Tensor(shape: shape, layout: target) { out in
-                scalars.withUnsafeBufferPointer { Self.block($0.baseAddress!, into: out, shape: shape, block: block) }
+                scalars.withUnsafeBufferPointer {
+                    Self.copyPlanes($0.baseAddress!, out.baseAddress!, shape: shape, block: block, intoBlocks: true)
+                }
             }
         case (.channelBlocks, .channelBlocks):
             return standardized().relaidOut(target)
@@ -57,37 +61,22 @@ extension Tensor {
 
     // MARK: - Reordering
 
-    /// One (image, channel block) plane per task: H·W runs of `block` scalars gathered from NHWC rows.
-    private static func block(_ source: UnsafePointer<Float>, into target: UnsafeMutableBufferPointer<Float>,
-                              shape: [Int], block: Int) {
+    /// One (image, channel block) plane per task: its H·W runs of `block` scalars move between their
+    /// places in the NHWC rows (`channels` apart) and their places in the plane (`block` apart).
+    private static func copyPlanes(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>,
+                                   shape: [Int], block: Int, intoBlocks: Bool) {
         let (batch, pixels, channels) = (shape[0], shape[1] * shape[2], shape[3])
         let blocks = channels / block
-        let target = target.baseAddress!
         Parallelism.forEach(batch * blocks) { plane in
             let (n, b) = (plane / blocks, plane % blocks)
-            var from = source + n * pixels * channels + b * block
-            var to = target + plane * pixels * block
+            let rowsStart = n * pixels * channels + b * block, planeStart = plane * pixels * block
+            var from = source + (intoBlocks ? rowsStart : planeStart)
+            var to = target + (intoBlocks ? planeStart : rowsStart)
+            let (fromStep, toStep) = intoBlocks ? (channels, block) : (block, channels)
             for _ in 0..<pixels {
                 to.update(from: from, count: block)
-                from += channels
-                to += block
-            }
-        }
-    }
-
-    private static func unblock(_ source: UnsafePointer<Float>, into target: UnsafeMutableBufferPointer<Float>,
-                                shape: [Int], block: Int) {
-        let (batch, pixels, channels) = (shape[0], shape[1] * shape[2], shape[3])
-        let blocks = channels / block
-        let target = target.baseAddress!
-        Parallelism.forEach(batch * blocks) { plane in
-            let (n, b) = (plane / blocks, plane % blocks)
-            var from = source + plane * pixels * block
-            var to = target + n * pixels * channels + b * block
-            for _ in 0..<pixels {
-                to.update(from: from, count: block)
-                from += block
-                to += channels
+                from += fromStep
+                to += toStep
             }
         }
     }
