@@ -23,33 +23,24 @@ public final class Pool2DOp: Op {
         return [input[0], size.h, size.w, input[3]]
     }
 
-    /// Calls `body(outputPixel, inputPixels)` for every output pixel, with the in-bounds input pixels
-    /// of its window in row-major order. Batch items run in parallel: each writes only its own
-    /// output and input-gradient pixels, so `body` may write to both.
-    private func forEachWindow(_ shape: [Int], _ body: (Int, UnsafeBufferPointer<Int>) -> Void) {
-        let (batch, height, width) = (shape[0], shape[1], shape[2])
+    /// Calls `body(n, outputPixel, rows, columns)` for every output pixel, with its window's in-bounds
+    /// input rows and columns. Batch items run in parallel: each writes only its own output and
+    /// input-gradient pixels, so `body` may write to both. Inlined, so that the channel loops of each
+    /// caller vectorise.
+    @inline(__always)
+    private func forEachWindow(_ shape: [Int], _ body: (Int, Int, Range<Int>, Range<Int>) -> Void) {
+        let (height, width) = (shape[1], shape[2])
         let plan = window.plan(height: height, width: width)
         let (kh, kw) = window.kernel
-        Parallelism.forEach(batch) { n in
-            var taps = [Int](repeating: 0, count: kh * kw)
-            taps.withUnsafeMutableBufferPointer { taps in
-                var outPixel = n * plan.outHeight * plan.outWidth
-                for oy in 0..<plan.outHeight {
-                    for ox in 0..<plan.outWidth {
-                        var count = 0
-                        for ky in 0..<kh {
-                            let iy = plan.inputRow(oy, ky)
-                            guard iy >= 0, iy < height else { continue }
-                            for kx in 0..<kw {
-                                let ix = plan.inputColumn(ox, kx)
-                                guard ix >= 0, ix < width else { continue }
-                                taps[count] = (n * height + iy) * width + ix
-                                count += 1
-                            }
-                        }
-                        body(outPixel, UnsafeBufferPointer(rebasing: taps[0..<count]))
-                        outPixel += 1
-                    }
+        Parallelism.forEach(shape[0]) { n in
+            var outPixel = n * plan.outHeight * plan.outWidth
+            for oy in 0..<plan.outHeight {
+                let top = plan.inputRow(oy, 0)
+                let rows = max(top, 0)..<min(top + kh, height)
+                for ox in 0..<plan.outWidth {
+                    let left = plan.inputColumn(ox, 0)
+                    body(n, outPixel, rows, max(left, 0)..<min(left + kw, width))
+                    outPixel += 1
                 }
             }
         }
@@ -63,27 +54,31 @@ public final class Pool2DOp: Op {
     public func forward(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
         let storage = x.storageShape
-        let channels = storage[3]
+        let (height, width, channels) = (storage[1], storage[2], storage[3])
         var out = Tensor(zeros: outShape(x.shape))
         out.layout = x.layout
         let reduction = self.reduction
         x.scalars.withUnsafeBufferPointer { input in
             out.scalars.withUnsafeMutableBufferPointer { output in
-                forEachWindow(storage) { outPixel, taps in
+                forEachWindow(storage) { n, outPixel, rows, columns in
                     let target = output.baseAddress! + outPixel * channels
                     switch reduction {
                     case .max:
                         target.update(repeating: -.infinity, count: channels)
-                        for tap in taps {
-                            let source = input.baseAddress! + tap * channels
-                            for c in 0..<channels where source[c] > target[c] { target[c] = source[c] }
+                        for iy in rows {
+                            for ix in columns {
+                                let source = input.baseAddress! + ((n * height + iy) * width + ix) * channels
+                                for c in 0..<channels { target[c] = source[c] > target[c] ? source[c] : target[c] }
+                            }
                         }
                     case .average:
-                        for tap in taps {
-                            let source = input.baseAddress! + tap * channels
-                            for c in 0..<channels { target[c] += source[c] }
+                        for iy in rows {
+                            for ix in columns {
+                                let source = input.baseAddress! + ((n * height + iy) * width + ix) * channels
+                                for c in 0..<channels { target[c] += source[c] }
+                            }
                         }
-                        let scale = 1 / Float(taps.count)
+                        let scale = 1 / Float(rows.count * columns.count)
                         for c in 0..<channels { target[c] *= scale }
                     }
                 }
@@ -95,29 +90,52 @@ public final class Pool2DOp: Op {
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let storage = x.storageShape
-        let channels = storage[3]
+        let (height, width, channels) = (storage[1], storage[2], storage[3])
         var dx = Tensor(zeros: x.shape)
         dx.layout = x.layout
         let reduction = self.reduction
+        // Per window: each channel's largest value so far and the input pixel holding it.
+        var best = [Float](repeating: 0, count: channels * storage[0])
+        // 32-bit pixel indices: the same width as the values, so the comparison loop vectorises.
+        precondition(storage[0] * height * width <= Int(Int32.max), "pooling input too large")
+        var bestPixel = [Int32](repeating: 0, count: channels * storage[0])
         x.scalars.withUnsafeBufferPointer { input in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 dx.scalars.withUnsafeMutableBufferPointer { dxBuffer in
-                    forEachWindow(storage) { outPixel, taps in
-                        let gradient = dy.baseAddress! + outPixel * channels
-                        switch reduction {
-                        case .max:
-                            for c in 0..<channels {
-                                var best = taps[0]
-                                for tap in taps.dropFirst() where input[tap * channels + c] > input[best * channels + c] {
-                                    best = tap
+                    best.withUnsafeMutableBufferPointer { best in
+                        bestPixel.withUnsafeMutableBufferPointer { bestPixel in
+                            forEachWindow(storage) { n, outPixel, rows, columns in
+                                guard !rows.isEmpty, !columns.isEmpty else { return }
+                                let gradient = dy.baseAddress! + outPixel * channels
+                                switch reduction {
+                                case .max:
+                                    // The first maximum in row-major window order takes the gradient.
+                                    let value = best.baseAddress! + n * channels
+                                    let pixel = bestPixel.baseAddress! + n * channels
+                                    let first = (n * height + rows.lowerBound) * width + columns.lowerBound
+                                    value.update(from: input.baseAddress! + first * channels, count: channels)
+                                    pixel.update(repeating: Int32(first), count: channels)
+                                    for iy in rows {
+                                        for ix in columns {
+                                            let tap = (n * height + iy) * width + ix
+                                            let source = input.baseAddress! + tap * channels
+                                            for c in 0..<channels {
+                                                let larger = source[c] > value[c]
+                                                value[c] = larger ? source[c] : value[c]
+                                                pixel[c] = larger ? Int32(tap) : pixel[c]
+                                            }
+                                        }
+                                    }
+                                    for c in 0..<channels { dxBuffer[Int(pixel[c]) * channels + c] += gradient[c] }
+                                case .average:
+                                    let scale = 1 / Float(rows.count * columns.count)
+                                    for iy in rows {
+                                        for ix in columns {
+                                            let target = dxBuffer.baseAddress! + ((n * height + iy) * width + ix) * channels
+                                            for c in 0..<channels { target[c] += gradient[c] * scale }
+                                        }
+                                    }
                                 }
-                                dxBuffer[best * channels + c] += gradient[c]
-                            }
-                        case .average:
-                            let scale = 1 / Float(taps.count)
-                            for tap in taps {
-                                let target = dxBuffer.baseAddress! + tap * channels
-                                for c in 0..<channels { target[c] += gradient[c] * scale }
                             }
                         }
                     }
