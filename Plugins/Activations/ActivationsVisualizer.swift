@@ -32,11 +32,13 @@ public final class ActivationsVisualizer: Visualizer {
 
     private func emit(_ activation: Tensor, layer: Model.Layer, input: RunInput, sink: ArtifactSink) throws {
         let folder = [input.id, layer.name]
-        try sink.add(Artifact(role: "activation", name: folder, input: input.id, layer: layer.name), array: activation)
+        let stats = LayerStats(layerClass: layer.className, output: activation)
+        try sink.add(Artifact(role: "activation", name: folder, input: input.id, layer: layer.name, stats: stats),
+                     array: activation)
         guard activation.rank == 4 else { return }
         let (height, width, channels) = (activation.shape[1], activation.shape[2], activation.shape[3])
         let grid = ActivationGrid.grey(activation, imagesPerRow: options.imagesPerRow, margin: options.margin)
-        try sink.add(Artifact(role: "grid", name: folder + ["grid"], input: input.id, layer: layer.name),
+        try sink.add(Artifact(role: "grid", name: folder + ["grid"], input: input.id, layer: layer.name, stats: stats),
                      image: options.colormap.apply(to: grid))
         for channel in options.channels {
             guard channel < channels else {
