@@ -1,0 +1,69 @@
+import Foundation
+import VizCore
+import VizRunner
+import XCTest
+
+/// Folders of images stream through the runs in batches; the result does not depend on the batch size.
+final class BatchTests: RunnerTestCase {
+    /// A folder with the demo image under names that test sorting and case-insensitive extensions.
+    private func imageFolder() throws -> URL {
+        let images = folder.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for name in ["b.jpg", "a.JPG", "c.jpeg", "notes.txt"] {
+            try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.demoImage), to: images.appendingPathComponent(name))
+        }
+        return images
+    }
+
+    private func run(images: String, batchSize: Int, output: String) throws -> Manifest {
+        let config = try write("""
+        model: \(Self.demoModel)
+        input:
+          images: [\(images)]
+          scale: 1/255
+          batch_size: \(batchSize)
+        output:
+          dir: \(output)
+        runs:
+          - visualizer: activations
+            layers: [conv2d]
+          - visualizer: gradcam
+          - visualizer: filters
+            layer: conv2d
+            filters: 1
+            steps: 1
+        """, to: "\(output).yaml")
+        return try Runner(registry: .builtins()).run(configAt: config)
+    }
+
+    func testAFolderStreamsInBatchesWithTheSameResultAsOneBatch() throws {
+        let images = try imageFolder()
+        let batched = try run(images: images.path, batchSize: 2, output: "batched")
+        let whole = try run(images: images.path, batchSize: 8, output: "whole")
+        XCTAssertEqual(batched.inputs.map(\.id), ["a", "b", "c"], "sorted, images only, any case of extension")
+        XCTAssertEqual(batched.runs.map { $0.artifacts.map(\.path) }, whole.runs.map { $0.artifacts.map(\.path) })
+        XCTAssertEqual(batched.runs[0].artifacts.filter { $0.role == "grid" }.map(\.input), ["a", "b", "c"])
+        XCTAssertEqual(batched.runs[1].predictions?.map(\.input), ["a", "b", "c"])
+        XCTAssertEqual(batched.runs[2].artifacts.filter { $0.role == "grid" }.count, 1, "filter patterns run once")
+        // Equal to float32 rounding: a batched convolution sums in another order than a single one.
+        for (left, right) in zip(batched.runs.flatMap(\.artifacts), whole.runs.flatMap(\.artifacts)) where left.kind == "array" {
+            let a = try Tensor(npyFileAt: folder.appendingPathComponent("batched").appendingPathComponent(left.path).path)
+            let b = try Tensor(npyFileAt: folder.appendingPathComponent("whole").appendingPathComponent(right.path).path)
+            XCTAssertEqual(a.shape, b.shape, left.path)
+            XCTAssertLessThanOrEqual(zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0, 1e-4, left.path)
+        }
+    }
+
+    func testAGlobMatchesImagesInSortedOrder() throws {
+        _ = try imageFolder()
+        let manifest = try run(images: folder.appendingPathComponent("images/*").path, batchSize: 1, output: "globbed")
+        XCTAssertEqual(manifest.inputs.map(\.id), ["a", "b", "c"])
+    }
+
+    func testBatchSizeMustBePositive() throws {
+        let config = try write(demoConfig(runs: "  - visualizer: activations", extraInput: "\n  batch_size: 0"))
+        let error = runError(config)
+        XCTAssertTrue(error?.message.hasPrefix("batch_size must be at least 1") ?? false, "\(String(describing: error))")
+        XCTAssertEqual(error?.location?.hasSuffix(":5:15"), true, "\(String(describing: error))")
+    }
+}
