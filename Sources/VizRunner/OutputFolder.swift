@@ -38,11 +38,21 @@ final class OutputFolder {
             }
         }
         createdRoot = !exists
+        Self.removeAbandonedStaging(in: root)
         staging = root.appendingPathComponent(".vizrun-staging-\(ProcessInfo.processInfo.processIdentifier)")
         do {
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
             throw VizError("cannot create the output folder: \(error.localizedDescription)", at: root.path)
+        }
+    }
+
+    /// Staging folders of runs that were killed (their process is gone) hold only unlisted files.
+    private static func removeAbandonedStaging(in root: URL) {
+        let prefix = ".vizrun-staging-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] where entry.hasPrefix(prefix) {
+            guard let pid = pid_t(entry.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: root.appendingPathComponent(entry))
         }
     }
 

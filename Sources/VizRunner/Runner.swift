@@ -99,7 +99,7 @@ public final class Runner {
                 try folder.checkpoint(manifest(complete: false))
                 progress.advance(by: inputs.count)
             }
-            let final = manifest(complete: true)
+            let final = try ChannelMeans.adding(to: manifest(complete: true), folder: folder)
             try folder.commit(final)
             log("wrote \(final.runs.reduce(0) { $0 + $1.artifacts.count }) artifacts, manifest.json and "
                 + "\(HTMLReport.fileName) to \(folder.root.path)")

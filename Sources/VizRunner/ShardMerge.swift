@@ -34,17 +34,18 @@ public enum ShardMerge {
                 }
                 for (index, run) in manifest.runs.enumerated() {
                     runs[index].seconds = Runner.rounded(runs[index].seconds + run.seconds)
-                    for var artifact in run.artifacts {
+                    // Aggregates are recomputed over all the shards' inputs below.
+                    for var artifact in run.artifacts where artifact.role != ChannelMeans.role {
                         artifact.path = try copy(artifact.path, from: root, into: folder)
                         runs[index].artifacts.append(artifact)
                     }
                     if let predictions = run.predictions { runs[index].predictions = (runs[index].predictions ?? []) + predictions }
                 }
             }
-            let merged = Manifest(vizrun: Runner.version, model: first.model, inputs: inputs, runs: runs, config: first.config,
+            let merged = try ChannelMeans.adding(to: Manifest(vizrun: Runner.version, model: first.model, inputs: inputs, runs: runs, config: first.config,
                                   created: ISO8601DateFormatter().string(from: Date()),
                                   seconds: Runner.rounded(parts.compactMap { $0.manifest.seconds }.reduce(0, +)),
-                                  preprocessing: first.preprocessing, complete: true)
+                                  preprocessing: first.preprocessing, complete: true), folder: folder)
             try folder.commit(merged)
             return merged
         } catch {

@@ -54,6 +54,29 @@ final class BatchTests: RunnerTestCase {
         }
     }
 
+    /// A folder run's activations also give each layer's mean activation per channel over the inputs.
+    func testAFolderRunAveragesEachChannelOverTheInputs() throws {
+        let images = try imageFolder()
+        let manifest = try run(images: images.path, batchSize: 2, output: "aggregated")
+        let acts = manifest.runs[0]
+        let array = try XCTUnwrap(acts.artifacts.first { $0.role == "channel_means" && $0.kind == "array" })
+        XCTAssertNil(array.input)
+        XCTAssertEqual(array.layer, "conv2d")
+        XCTAssertEqual(array.shape, [32])
+        let perInput = acts.artifacts.filter { $0.role == "activation" }.compactMap { $0.stats?.channelMeans }
+        XCTAssertEqual(perInput.count, 3)
+        let expected = (0..<32).map { channel in perInput.reduce(Float(0)) { $0 + $1[channel] } / 3 }
+        let written = try Tensor(npyFileAt: folder.appendingPathComponent("aggregated").appendingPathComponent(array.path).path)
+        XCTAssertEqual(written.shape, [32])
+        for (actual, wanted) in zip(written.scalars, expected) { XCTAssertEqual(actual, wanted, accuracy: 1e-6) }
+        let table = try XCTUnwrap(acts.artifacts.first { $0.role == "channel_means" && $0.kind == "table" })
+        let csv = try String(contentsOf: folder.appendingPathComponent("aggregated").appendingPathComponent(table.path), encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("channel,mean\n0,"), csv)
+        XCTAssertEqual(csv.split(separator: "\n").count, 33)
+        let report = try String(contentsOf: folder.appendingPathComponent("aggregated/report.html"), encoding: .utf8)
+        XCTAssertTrue(report.contains("Mean activation per channel over 3 inputs (32 channels)"))
+    }
+
     func testAGlobMatchesImagesInSortedOrder() throws {
         _ = try imageFolder()
         let manifest = try run(images: folder.appendingPathComponent("images/*").path, batchSize: 1, output: "globbed")

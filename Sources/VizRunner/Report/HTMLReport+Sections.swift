@@ -13,6 +13,7 @@ extension HTMLReport {
                      ("Artifacts", String(run.artifacts.count))]
         let options = (run.options ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let groups = Self.groups(run.artifacts)
+        let aggregates = Dictionary(ChannelMeans.of(run).map { ($0.layer, $0) }, uniquingKeysWith: { first, _ in first })
         var body: [String] = []
         var currentInput: String?? = .none
         for group in groups {
@@ -22,7 +23,8 @@ extension HTMLReport {
                 let title = group.input.map { "Input \($0)" } ?? "All inputs"
                 body.append("<section class=\"input-group\"><h3>\(HTML.escape(title))</h3>")
             }
-            body.append(layerBlock(group, visualizer: run.visualizer))
+            body.append(layerBlock(group, visualizer: run.visualizer,
+                                   aggregate: group.input == nil ? group.layer.flatMap { aggregates[$0] } : nil))
         }
         if currentInput != nil { body.append("</section>") }
         return """
@@ -58,7 +60,7 @@ extension HTMLReport {
 
     // MARK: - One layer
 
-    private func layerBlock(_ group: Group, visualizer: String) -> String {
+    private func layerBlock(_ group: Group, visualizer: String, aggregate: ChannelMeans?) -> String {
         var parts: [String] = []
         if let layer = group.layer { parts.append("<h4>Layer \(HTML.escape(layer))</h4>") }
         if let stats = group.artifacts.lazy.compactMap(\.stats).first {
@@ -69,7 +71,8 @@ extension HTMLReport {
                 ("Dead channels", String(format: "%.1f %%", stats.deadChannels * 100)),
             ], label: "Statistics of layer \(group.layer ?? "")"))
         }
-        let pictures = group.artifacts.filter { $0.kind != "array" }
+        if let aggregate { parts.append(Self.channelMeansTable(aggregate)) }
+        let pictures = group.artifacts.filter { Self.pictureKinds.contains($0.kind) }
         let leading = pictures.filter { Self.leadingRoles.contains($0.role) }
             .sorted { Self.leadingRoles.firstIndex(of: $0.role)! < Self.leadingRoles.firstIndex(of: $1.role)! }
         let small = pictures.filter { !Self.leadingRoles.contains($0.role) }
@@ -86,17 +89,37 @@ extension HTMLReport {
                          ? "<details><summary>\(HTML.escape(counts.joined(separator: ", ")))</summary>\(gallery)</details>"
                          : gallery)
         }
-        let arrays = group.artifacts.filter { $0.kind == "array" }
-        if !arrays.isEmpty {
-            let items = arrays.map { array -> String in
-                let shape = array.shape.map { ", \(Self.shape($0))" } ?? ""
-                return "<li><a href=\"\(HTML.link(array.path))\">\(HTML.escape((array.path as NSString).lastPathComponent))</a>"
-                    + "<span class=\"note\"> \(HTML.escape(describe(array, visualizer)))\(HTML.escape(shape))</span></li>"
+        let files = group.artifacts.filter { !Self.pictureKinds.contains($0.kind) }
+        if !files.isEmpty {
+            let items = files.map { file -> String in
+                let shape = file.shape.map { ", \(Self.shape($0))" } ?? ""
+                return "<li><a href=\"\(HTML.link(file.path))\">\(HTML.escape((file.path as NSString).lastPathComponent))</a>"
+                    + "<span class=\"note\"> \(HTML.escape(describe(file, visualizer)))\(HTML.escape(shape))</span></li>"
             }
-            parts.append("<details class=\"arrays\"><summary>Raw arrays (\(arrays.count), .npy)</summary>"
+            let extensions = Set(files.map { "." + ($0.path as NSString).pathExtension }).sorted().joined(separator: ", ")
+            parts.append("<details class=\"arrays\"><summary>Data files (\(files.count), \(HTML.escape(extensions)))</summary>"
                          + "<ul>\(items.joined())</ul></details>")
         }
         return "<section class=\"layer\">\(parts.joined(separator: "\n"))</section>"
+    }
+
+    static let pictureKinds: Set<String> = ["image", "animation"]
+
+    /// The layer's mean activation per channel over the inputs, with a bar per channel scaled to the largest magnitude.
+    static func channelMeansTable(_ aggregate: ChannelMeans) -> String {
+        let largest = aggregate.means.map { abs($0) }.max() ?? 0
+        let rows = aggregate.means.enumerated().map { channel, mean -> String in
+            let width = largest > 0 ? Int((abs(mean) / largest * 100).rounded()) : 0
+            return "<tr><td>\(channel)</td><td>\(number(mean))</td>"
+                + "<td class=\"bar-cell\" aria-hidden=\"true\"><span class=\"bar\" style=\"width: \(width)%\"></span></td></tr>"
+        }
+        return """
+        <details class="aggregate"><summary>Mean activation per channel over \(aggregate.inputCount) inputs (\(aggregate.means.count) channels)</summary>
+        <div class="table-scroll"><table>
+        <thead><tr><th scope="col">Channel</th><th scope="col">Mean</th><th scope="col"><span class="visually-hidden">Bar</span></th></tr></thead>
+        <tbody>\(rows.joined())</tbody>
+        </table></div></details>
+        """
     }
 
     /// Roles shown large, in this order: what a reader looks at first.
@@ -138,6 +161,7 @@ extension HTMLReport {
         case ("animation", _): return "optimisation animation"
         case ("overlay", _): return "heatmap overlay"
         case ("saliency", _): return "saliency map"
+        case (ChannelMeans.role, _): return "mean activation per channel over the inputs"
         default: return role
         }
     }
