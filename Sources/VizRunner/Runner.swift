@@ -99,7 +99,9 @@ public final class Runner {
                 try folder.checkpoint(manifest(complete: false))
                 progress.advance(by: inputs.count)
             }
-            let final = try ChannelMeans.adding(to: manifest(complete: true), folder: folder)
+            // Every batch has been checkpointed, so the aggregates find each input's files in place.
+            let final = try ContactSheet.adding(to: ChannelMeans.adding(to: manifest(complete: true), folder: folder),
+                                                folder: folder)
             try folder.commit(final)
             log("wrote \(final.runs.reduce(0) { $0 + $1.artifacts.count }) artifacts, manifest.json and "
                 + "\(HTMLReport.fileName) to \(folder.root.path)")

@@ -35,17 +35,21 @@ public enum ShardMerge {
                 for (index, run) in manifest.runs.enumerated() {
                     runs[index].seconds = Runner.rounded(runs[index].seconds + run.seconds)
                     // Aggregates are recomputed over all the shards' inputs below.
-                    for var artifact in run.artifacts where artifact.role != ChannelMeans.role {
+                    for var artifact in run.artifacts where ![ChannelMeans.role, ContactSheet.role].contains(artifact.role) {
                         artifact.path = try copy(artifact.path, from: root, into: folder)
                         runs[index].artifacts.append(artifact)
                     }
                     if let predictions = run.predictions { runs[index].predictions = (runs[index].predictions ?? []) + predictions }
                 }
             }
-            let merged = try ChannelMeans.adding(to: Manifest(vizrun: Runner.version, model: first.model, inputs: inputs, runs: runs, config: first.config,
-                                  created: ISO8601DateFormatter().string(from: Date()),
-                                  seconds: Runner.rounded(parts.compactMap { $0.manifest.seconds }.reduce(0, +)),
-                                  preprocessing: first.preprocessing, complete: true), folder: folder)
+            var combined = Manifest(vizrun: Runner.version, model: first.model, inputs: inputs, runs: runs, config: first.config,
+                                    created: ISO8601DateFormatter().string(from: Date()),
+                                    seconds: Runner.rounded(parts.compactMap { $0.manifest.seconds }.reduce(0, +)),
+                                    preprocessing: first.preprocessing, complete: false)
+            // In place first: the contact sheet reads the overlays from the output folder.
+            try folder.checkpoint(combined)
+            combined.complete = true
+            let merged = try ContactSheet.adding(to: ChannelMeans.adding(to: combined, folder: folder), folder: folder)
             try folder.commit(merged)
             return merged
         } catch {

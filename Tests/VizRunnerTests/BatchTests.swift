@@ -1,5 +1,6 @@
 import Foundation
 import VizCore
+import VizImage
 import VizRunner
 import XCTest
 
@@ -75,6 +76,14 @@ final class BatchTests: RunnerTestCase {
         XCTAssertEqual(csv.split(separator: "\n").count, 33)
         let report = try String(contentsOf: folder.appendingPathComponent("aggregated/report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("Mean activation per channel over 3 inputs (32 channels)"))
+
+        // Grad-CAM's contact sheet: one 96-pixel tile per input, best score first (ties in input order).
+        let sheet = try XCTUnwrap(manifest.runs[1].artifacts.first { $0.role == "contact_sheet" })
+        XCTAssertNil(sheet.input)
+        let picture = try Bitmap(contentsOfFile: folder.appendingPathComponent("aggregated").appendingPathComponent(sheet.path).path)
+        XCTAssertEqual([picture.width, picture.height], [3 * 96 + 2 * 4, 96])
+        XCTAssertTrue(report.contains("Contact sheet order (3 inputs, 12 per row)"))
+        XCTAssertEqual(report.components(separatedBy: "src=\"\(sheet.path)\"").count, 2)
     }
 
     func testAGlobMatchesImagesInSortedOrder() throws {

@@ -14,6 +14,7 @@ extension HTMLReport {
         let options = (run.options ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let groups = Self.groups(run.artifacts)
         let aggregates = Dictionary(ChannelMeans.of(run).map { ($0.layer, $0) }, uniquingKeysWith: { first, _ in first })
+        let sheet = ContactSheet.entries(run)
         var body: [String] = []
         var currentInput: String?? = .none
         for group in groups {
@@ -24,7 +25,8 @@ extension HTMLReport {
                 body.append("<section class=\"input-group\"><h3>\(HTML.escape(title))</h3>")
             }
             body.append(layerBlock(group, visualizer: run.visualizer,
-                                   aggregate: group.input == nil ? group.layer.flatMap { aggregates[$0] } : nil))
+                                   aggregate: group.input == nil ? group.layer.flatMap { aggregates[$0] } : nil,
+                                   sheet: sheet))
         }
         if currentInput != nil { body.append("</section>") }
         return """
@@ -60,7 +62,7 @@ extension HTMLReport {
 
     // MARK: - One layer
 
-    private func layerBlock(_ group: Group, visualizer: String, aggregate: ChannelMeans?) -> String {
+    private func layerBlock(_ group: Group, visualizer: String, aggregate: ChannelMeans?, sheet: [ContactSheet.Entry]) -> String {
         var parts: [String] = []
         if let layer = group.layer { parts.append("<h4>Layer \(HTML.escape(layer))</h4>") }
         if let stats = group.artifacts.lazy.compactMap(\.stats).first {
@@ -72,12 +74,15 @@ extension HTMLReport {
             ], label: "Statistics of layer \(group.layer ?? "")"))
         }
         if let aggregate { parts.append(Self.channelMeansTable(aggregate)) }
+        if group.input == nil, group.artifacts.contains(where: { $0.role == ContactSheet.role }) {
+            parts.append(contactSheetOrder(sheet))
+        }
         let pictures = group.artifacts.filter { Self.pictureKinds.contains($0.kind) }
         let leading = pictures.filter { Self.leadingRoles.contains($0.role) }
             .sorted { Self.leadingRoles.firstIndex(of: $0.role)! < Self.leadingRoles.firstIndex(of: $1.role)! }
         let small = pictures.filter { !Self.leadingRoles.contains($0.role) }
         if !leading.isEmpty {
-            let wide = leading.contains { $0.role == "grid" }
+            let wide = leading.contains { $0.role == "grid" || $0.role == ContactSheet.role }
             parts.append("<div class=\"gallery\(wide ? " wide" : "")\">\(leading.map { figure($0, visualizer) }.joined())</div>")
         }
         if !small.isEmpty {
@@ -105,6 +110,21 @@ extension HTMLReport {
 
     static let pictureKinds: Set<String> = ["image", "animation"]
 
+    /// The contact sheet's tiles in words, left to right and top to bottom.
+    private func contactSheetOrder(_ entries: [ContactSheet.Entry]) -> String {
+        let rows = entries.enumerated().map { rank, entry in
+            "<tr><td>\(rank + 1)</td><td>\(HTML.escape(entry.input))</td><td>\(entry.classIndex)</td>"
+                + "<td>\(HTML.escape(entry.label ?? "—"))</td><td>\(String(format: "%.4f", entry.score))</td></tr>"
+        }
+        return """
+        <details class="aggregate"><summary>Contact sheet order (\(entries.count) inputs, \(ContactSheet.columns) per row)</summary>
+        <div class="table-scroll"><table>
+        <thead><tr><th scope="col">Tile</th><th scope="col">Input</th><th scope="col">Class</th><th scope="col">Label</th><th scope="col">Score</th></tr></thead>
+        <tbody>\(rows.joined())</tbody>
+        </table></div></details>
+        """
+    }
+
     /// The layer's mean activation per channel over the inputs, with a bar per channel scaled to the largest magnitude.
     static func channelMeansTable(_ aggregate: ChannelMeans) -> String {
         let largest = aggregate.means.map { abs($0) }.max() ?? 0
@@ -123,7 +143,7 @@ extension HTMLReport {
     }
 
     /// Roles shown large, in this order: what a reader looks at first.
-    static let leadingRoles = ["grid", "overlay", "heatmap", "saliency"]
+    static let leadingRoles = ["grid", ContactSheet.role, "overlay", "heatmap", "saliency"]
     static let unfoldedPictures = 8
 
     private func figure(_ artifact: Manifest.ArtifactRecord, _ visualizer: String) -> String {
@@ -162,6 +182,7 @@ extension HTMLReport {
         case ("overlay", _): return "heatmap overlay"
         case ("saliency", _): return "saliency map"
         case (ChannelMeans.role, _): return "mean activation per channel over the inputs"
+        case (ContactSheet.role, _): return "contact sheet of overlays, best score first"
         default: return role
         }
     }
