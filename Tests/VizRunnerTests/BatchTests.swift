@@ -82,7 +82,7 @@ final class BatchTests: RunnerTestCase {
         XCTAssertNil(sheet.input)
         let picture = try Bitmap(contentsOfFile: folder.appendingPathComponent("aggregated").appendingPathComponent(sheet.path).path)
         XCTAssertEqual([picture.width, picture.height], [3 * 96 + 2 * 4, 96])
-        XCTAssertTrue(report.contains("Contact sheet order (3 inputs, 12 per row)"))
+        XCTAssertTrue(report.contains("Contact sheet order (3 inputs, 12 per row, 120 per page)"))
         XCTAssertEqual(report.components(separatedBy: "src=\"\(sheet.path)\"").count, 2)
     }
 

@@ -117,7 +117,7 @@ extension HTMLReport {
                 + "<td>\(HTML.escape(entry.label ?? "—"))</td><td>\(String(format: "%.4f", entry.score))</td></tr>"
         }
         return """
-        <details class="aggregate"><summary>Contact sheet order (\(entries.count) inputs, \(ContactSheet.columns) per row)</summary>
+        <details class="aggregate"><summary>Contact sheet order (\(entries.count) inputs, \(ContactSheet.columns) per row, \(ContactSheet.pageSize) per page)</summary>
         <div class="table-scroll"><table>
         <thead><tr><th scope="col">Tile</th><th scope="col">Input</th><th scope="col">Class</th><th scope="col">Label</th><th scope="col">Score</th></tr></thead>
         <tbody>\(rows.joined())</tbody>
