@@ -11,7 +11,6 @@ public final class ActivationsVisualizer: Visualizer {
     public static let summary = "per-layer feature-map grids, single channels and raw activations (DLwP 5.4.1)"
 
     private var options = ActivationsOptions()
-    private static let batchSize = 8
 
     public init() {}
 
@@ -22,7 +21,8 @@ public final class ActivationsVisualizer: Visualizer {
     public func run(_ context: RunContext) throws {
         let model = context.model
         let targets = options.layers.map(\.outputNode)
-        for batch in RunInput.batches(context.inputs, size: Self.batchSize) {
+        // The runner hands over one batch (`input.batch_size`) at a time: it goes through the network as one.
+        for batch in RunInput.batches(context.inputs, size: max(context.inputs.count, 1)) {
             let outputs = try model.graph.evaluate([RunInput.tensor(of: batch)], targets: targets)
             for (item, input) in batch.enumerated() {
                 for layer in options.layers {
@@ -35,11 +35,13 @@ public final class ActivationsVisualizer: Visualizer {
 
     private func emit(_ activation: Tensor, layer: Model.Layer, input: RunInput, sink: ArtifactSink) throws {
         let folder = [input.id, layer.name]
-        try sink.add(Artifact(role: "activation", name: folder, input: input.id, layer: layer.name), array: activation)
+        let stats = LayerStats(layerClass: layer.className, output: activation)
+        try sink.add(Artifact(role: "activation", name: folder, input: input.id, layer: layer.name, stats: stats),
+                     array: activation)
         guard activation.rank == 4 else { return }
         let (height, width, channels) = (activation.shape[1], activation.shape[2], activation.shape[3])
         let grid = ActivationGrid.grey(activation, imagesPerRow: options.imagesPerRow, margin: options.margin)
-        try sink.add(Artifact(role: "grid", name: folder + ["grid"], input: input.id, layer: layer.name),
+        try sink.add(Artifact(role: "grid", name: folder + ["grid"], input: input.id, layer: layer.name, stats: stats),
                      image: options.colormap.apply(to: grid))
         for channel in options.channels {
             guard channel < channels else {

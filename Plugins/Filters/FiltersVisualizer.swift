@@ -12,6 +12,7 @@ import VizImage
 public final class FiltersVisualizer: Visualizer {
     public static let name = "filters"
     public static let summary = "filter patterns by gradient ascent in input space (DLwP 5.4.2)"
+    public static let readsInputs = false
 
     private var options = FiltersOptions()
 

@@ -2,17 +2,43 @@ import Foundation
 import VizCore
 import VizImage
 
-/// Turns the config's `input` section into preprocessed tensors the model accepts.
+/// Turns the config's `input` section into preprocessed tensors the model accepts, one batch at a
+/// time: only the inputs in flight are held in memory.
 struct InputPreparation {
     let config: RunConfig.InputConfig
     let model: Model
 
-    func prepareAll() throws -> [RunInput] {
+    /// An input file and its id, named before any file is read.
+    struct Source {
+        let id: String
+        let path: String
+    }
+
+    /// Every input with its id: the file name without extension, suffixed where two files share one.
+    var sources: [Source] {
         var usedIDs: Set<String> = []
-        return try config.images.map { path in
+        return config.images.map { path in
             let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            return try prepare(path, id: SafeName.unique(base, taken: &usedIDs))
+            return Source(id: SafeName.unique(base, taken: &usedIDs), path: path)
         }
+    }
+
+    func prepare(_ source: Source) throws -> RunInput {
+        try prepare(source.path, id: source.id)
+    }
+
+    /// The input as the network sees it, before scaling: the decoded image at the network's size,
+    /// or an array input stretched over 0…255; nil for arrays that are not one or three channels.
+    func picture(of input: RunInput) -> Bitmap? {
+        let (height, width, channels) = (input.tensor.shape[1], input.tensor.shape[2], input.tensor.shape[3])
+        if let original = input.original {
+            return original.resized(width: width, height: height, filter: ResampleFilter(rawValue: config.resize) ?? .nearest)
+        }
+        guard channels == 1 || channels == 3 else { return nil }
+        let low = input.tensor.scalars.min() ?? 0, high = input.tensor.scalars.max() ?? 0
+        let scale = high > low ? 255 / (high - low) : 0
+        return Bitmap(width: width, height: height, channels: channels,
+                      pixels: input.tensor.scalars.map { $0.isFinite ? UInt8(min(max(($0 - low) * scale, 0), 255)) : 0 })
     }
 
     private func prepare(_ path: String, id: String) throws -> RunInput {

@@ -3,16 +3,22 @@ import VizCore
 import VizImage
 
 /// The run's output folder: artifacts are written into a staging folder inside it and moved into
-/// place only when every run has succeeded, so a failure never leaves a partial result.
+/// place at each checkpoint (a finished batch) together with a manifest listing them, so a failure
+/// loses at most the batch in flight and never leaves a manifest listing a missing file.
 ///
 /// vizrun refuses a non-empty folder it did not write (no `manifest.json` of its own) unless forced,
-/// and on a rerun replaces the files its previous manifest lists.
+/// and on a rerun replaces the files its previous manifest lists, except those it keeps (reuses).
 final class OutputFolder {
     let root: URL
     private let staging: URL
     private let createdRoot: Bool
-    private let previousManifest: Manifest?
-    private var written: Set<String> = []
+    /// The manifest found in the folder before this run, if any.
+    let previousManifest: Manifest?
+    /// Every path reserved or kept, so no two results share a file.
+    private var taken: Set<String> = []
+    /// Reserved paths whose files wait in the staging folder.
+    private var staged: [String] = []
+    private var checkpointed = false
 
     static let manifestName = "manifest.json"
 
@@ -32,6 +38,7 @@ final class OutputFolder {
             }
         }
         createdRoot = !exists
+        Self.removeAbandonedStaging(in: root)
         staging = root.appendingPathComponent(".vizrun-staging-\(ProcessInfo.processInfo.processIdentifier)")
         do {
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
@@ -40,10 +47,31 @@ final class OutputFolder {
         }
     }
 
+    /// Staging folders of runs that were killed (their process is gone) hold only unlisted files.
+    private static func removeAbandonedStaging(in root: URL) {
+        let prefix = ".vizrun-staging-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] where entry.hasPrefix(prefix) {
+            guard let pid = pid_t(entry.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: root.appendingPathComponent(entry))
+        }
+    }
+
     /// A fresh, safe relative path under the output folder for `components` + `ext`.
     func reservePath(_ components: [String], ext: String) -> String {
         let safe = components.map(SafeName.component)
-        return SafeName.unique(safe.joined(separator: "/"), suffix: ext, taken: &written)
+        let path = SafeName.unique(safe.joined(separator: "/"), suffix: ext, taken: &taken)
+        staged.append(path)
+        return path
+    }
+
+    /// Marks files already in place (reused from the previous run) as taken, so nothing new overwrites them.
+    func keep(_ paths: [String]) {
+        taken.formUnion(paths)
+    }
+
+    /// Whether a file is in place at `relativePath`.
+    func holds(_ relativePath: String) -> Bool {
+        FileManager.default.fileExists(atPath: root.appendingPathComponent(relativePath).path)
     }
 
     func write(_ data: Data, to relativePath: String) throws {
@@ -56,17 +84,35 @@ final class OutputFolder {
         }
     }
 
-    /// Moves every staged file into place, replacing the previous run's files, then writes the manifest.
+    /// Moves the files staged so far into place, then writes `manifest` (which lists them) over the last one.
+    func checkpoint(_ manifest: Manifest) throws {
+        try moveStagedFiles()
+        try replaceAtomically(Self.manifestName, with: try Self.encode(manifest, at: root))
+        checkpointed = true
+    }
+
+    /// The last checkpoint: removes the previous run's files the final manifest no longer lists,
+    /// moves the rest into place, then writes the report and, last, the manifest.
     func commit(_ manifest: Manifest) throws {
         let fileManager = FileManager.default
         if let previous = previousManifest {
-            for artifact in previous.runs.flatMap(\.artifacts) {
-                let url = root.appendingPathComponent(artifact.path).standardizedFileURL
+            let listed = Set(manifest.runs.flatMap(\.artifacts).map(\.path) + manifest.inputs.compactMap(\.image))
+            for path in previous.runs.flatMap(\.artifacts).map(\.path) + previous.inputs.compactMap(\.image)
+            where !listed.contains(path) {
+                let url = root.appendingPathComponent(path).standardizedFileURL
                 guard url.path.hasPrefix(root.path + "/") else { continue }
                 try? fileManager.removeItem(at: url)
             }
         }
-        for relative in written.sorted() {
+        try moveStagedFiles()
+        try replaceAtomically(HTMLReport.fileName, with: Data(HTMLReport(manifest: manifest).html.utf8))
+        try replaceAtomically(Self.manifestName, with: try Self.encode(manifest, at: root))
+        try? fileManager.removeItem(at: staging)
+    }
+
+    private func moveStagedFiles() throws {
+        let fileManager = FileManager.default
+        for relative in staged {
             let target = root.appendingPathComponent(relative)
             do {
                 try fileManager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -76,28 +122,36 @@ final class OutputFolder {
                 throw VizError("cannot move the result into place: \(error.localizedDescription)", at: target.path)
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let temporary = staging.appendingPathComponent(Self.manifestName)
-        do {
-            try encoder.encode(manifest).write(to: temporary)
-            let target = root.appendingPathComponent(Self.manifestName)
-            // rename(2) replaces the old manifest atomically: readers see the old one or the new one.
-            guard rename(temporary.path, target.path) == 0 else {
-                throw VizError("cannot write the manifest: \(String(cString: strerror(errno)))", at: target.path)
-            }
-        } catch let error as VizError {
-            throw error
-        } catch {
-            throw VizError("cannot write the manifest: \(error.localizedDescription)", at: root.path)
-        }
-        try? fileManager.removeItem(at: staging)
+        staged.removeAll()
     }
 
-    /// Drops everything staged; removes the output folder too if this run created it.
+    static func encode(_ manifest: Manifest, at root: URL) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do { return try encoder.encode(manifest) } catch {
+            throw VizError("cannot encode the manifest: \(error)", at: root.appendingPathComponent(manifestName).path)
+        }
+    }
+
+    /// Writes `data` beside the staged files, then renames it over `name` in the output folder:
+    /// rename(2) is atomic, so readers see the old file or the new one, never half of one.
+    private func replaceAtomically(_ name: String, with data: Data) throws {
+        // A leading dot: no staged artifact path can start with one (SafeName), so no clash.
+        let temporary = staging.appendingPathComponent(".pending-" + name)
+        let target = root.appendingPathComponent(name)
+        do { try data.write(to: temporary) } catch {
+            throw VizError("cannot write: \(error.localizedDescription)", at: target.path)
+        }
+        guard rename(temporary.path, target.path) == 0 else {
+            throw VizError("cannot write: \(String(cString: strerror(errno)))", at: target.path)
+        }
+    }
+
+    /// Drops everything staged; removes the output folder too if this run created it and listed
+    /// nothing in it yet (otherwise the checkpointed inputs stay, for a rerun to resume from).
     func discard() {
         try? FileManager.default.removeItem(at: staging)
-        if createdRoot { try? FileManager.default.removeItem(at: root) }
+        if createdRoot && !checkpointed { try? FileManager.default.removeItem(at: root) }
     }
 }
 
@@ -108,6 +162,12 @@ final class RunSink: ArtifactSink {
     let wantsArrays: Bool
     private(set) var records: [Manifest.ArtifactRecord] = []
     private(set) var predictions: [Manifest.PredictionRecord] = []
+
+    /// The results recorded since the last call, handed over and forgotten (so memory stays flat).
+    func drain() -> (artifacts: [Manifest.ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
+        defer { (records, predictions) = ([], []) }
+        return (records, predictions)
+    }
 
     init(folder: OutputFolder, runName: String, wantsArrays: Bool) {
         self.folder = folder
@@ -150,7 +210,7 @@ final class RunSink: ArtifactSink {
     private func record(_ artifact: Artifact, kind: String, shape: [Int]?, path: String) -> Manifest.ArtifactRecord {
         Manifest.ArtifactRecord(kind: kind, role: artifact.role, input: artifact.input, layer: artifact.layer,
                                 channel: artifact.channel, filter: artifact.filter, classIndex: artifact.classIndex,
-                                shape: shape, path: path)
+                                shape: shape, path: path, stats: artifact.stats)
     }
 
     private func describe(_ artifact: Artifact) -> String {

@@ -2,8 +2,8 @@ import Foundation
 import VizCore
 import VizImage
 
-/// Carries out a config: load the model, check every run's options, prepare the inputs, run each
-/// visualizer, and write the artifacts and `manifest.json`.
+/// Carries out a config: load the model, check every run's options, stream the inputs through
+/// every run batch by batch, and write the artifacts, `manifest.json` and `report.html`.
 public final class Runner {
     public static let version = "0.1.0"
 
@@ -20,9 +20,15 @@ public final class Runner {
     }
 
     /// Runs the config at `path`, writing to `outputDirectory` if given instead of the config's
-    /// `output.dir`; returns the manifest it wrote.
+    /// `output.dir`, over the inputs of `shard` only if given; returns the manifest it wrote.
+    ///
+    /// Results are moved into place and listed in the manifest batch by batch, so an interrupted
+    /// run loses at most the batch in flight; a rerun into the same folder reuses every input whose
+    /// results are complete there (same model, preprocessing and run options, files present).
     @discardableResult
-    public func run(configAt path: String, force: Bool = false, outputDirectory: String? = nil) throws -> Manifest {
+    public func run(configAt path: String, force: Bool = false, outputDirectory: String? = nil,
+                    shard: Manifest.Shard? = nil) throws -> Manifest {
+        let started = DispatchTime.now()
         var config = try RunConfig.load(file: path)
         if let outputDirectory { config.output.dir = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path }
         let loader = try registry.loader(for: config.model)
@@ -40,39 +46,90 @@ public final class Runner {
             visualizers.append((spec, visualizer))
         }
 
-        let inputs = try InputPreparation(config: config.input, model: model).prepareAll()
+        let preparation = InputPreparation(config: config.input, model: model)
+        let everySource = preparation.sources
+        let sources = shard.map { Array(everySource[$0.range(of: everySource.count)]) } ?? everySource
         let folder = try OutputFolder(path: config.output.dir, force: force)
         do {
-            var runs: [Manifest.RunRecord] = []
-            for (spec, visualizer) in visualizers {
-                log("\(spec.name): \(spec.visualizer) on \(inputs.count) input(s)")
-                let sink = RunSink(folder: folder, runName: SafeName.component(spec.name),
-                                   wantsArrays: config.output.arrays)
-                let started = DispatchTime.now()
-                let passSecondsBefore = model.graph.passSeconds
-                try visualizer.run(RunContext(model: model, inputs: inputs, runName: spec.name, sink: sink,
-                                              showsProgress: showsProgress, log: log))
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-                let millisecond = { (seconds: Double) in (seconds * 1000).rounded() / 1000 }
-                runs.append(Manifest.RunRecord(name: spec.name, visualizer: spec.visualizer, seconds: millisecond(seconds),
-                                               computeSeconds: millisecond(model.graph.passSeconds - passSecondsBefore),
-                                               artifacts: sink.records,
-                                               predictions: sink.predictions.isEmpty ? nil : sink.predictions))
+            let runs = visualizers.map { spec, visualizer in
+                ActiveRun(spec: spec, visualizer: visualizer,
+                          sink: RunSink(folder: folder, runName: SafeName.component(spec.name), wantsArrays: config.output.arrays))
             }
-            let manifest = Manifest(
-                vizrun: Self.version,
-                model: Manifest.ModelRecord(path: model.path, loader: model.loaderName,
-                                            layers: model.layers.count,
-                                            inputShape: model.inputShape.map { $0 < 0 ? nil : $0 }),
-                inputs: inputs.map { Manifest.InputRecord(id: $0.id, path: $0.path, shape: Array($0.tensor.shape.dropFirst())) },
-                runs: runs)
-            try folder.commit(manifest)
-            log("wrote \(runs.reduce(0) { $0 + $1.artifacts.count }) artifacts and manifest.json to \(folder.root.path)")
-            return manifest
+            var results = ResultTable(sources: sources, runs: runs)
+            let modelRecord = Manifest.ModelRecord(path: model.path, loader: model.loaderName, layers: model.layers.count,
+                                                   inputShape: model.inputShape.map { $0 < 0 ? nil : $0 },
+                                                   parameters: model.parameterCount)
+            func manifest(complete: Bool) -> Manifest {
+                Manifest(vizrun: Self.version, model: modelRecord, inputs: results.inputRecords,
+                         runs: runs.enumerated().map { results.runRecord($0.offset, of: $0.element) },
+                         config: config.file, created: ISO8601DateFormatter().string(from: Date()),
+                         seconds: Self.rounded(Self.seconds(since: started)), preprocessing: config.input.preprocessing,
+                         shard: shard, complete: complete)
+            }
+            if let previous = folder.previousManifest,
+               previous.model.path == modelRecord.path, previous.model.loader == modelRecord.loader,
+               previous.preprocessing == config.input.preprocessing {
+                let reused = results.reuse(previous, isPresent: folder.holds)
+                folder.keep(reused)
+                if !reused.isEmpty { log("reusing the complete results of \(results.reusedCount) input(s) in \(folder.root.path)") }
+            }
+
+            // A run that ignores the inputs (filter patterns) runs once, on the first shard, with its own progress bar.
+            for (index, run) in runs.enumerated() where !type(of: run.visualizer).readsInputs && (shard?.index ?? 0) == 0 {
+                log("\(run.spec.name): \(run.spec.visualizer)")
+                try run.execute(model: model, inputs: [], showsProgress: showsProgress, log: log)
+                results.add(run.sink.drain(), run: index)
+            }
+            let streaming = runs.indices.filter { type(of: runs[$0].visualizer).readsInputs }
+            let pending = results.pendingSources
+            if !streaming.isEmpty && !pending.isEmpty {
+                log("\(pending.count) input(s) in batches of \(config.input.batchSize) through "
+                    + streaming.map { "\(runs[$0].spec.name) (\(runs[$0].spec.visualizer))" }.joined(separator: ", "))
+            }
+            let progress = InputProgress(total: pending.count, showsProgress: showsProgress, log: log)
+            for start in stride(from: 0, to: pending.count, by: config.input.batchSize) {
+                let inputs = try pending[start..<min(start + config.input.batchSize, pending.count)].map { try preparation.prepare($0) }
+                for input in inputs {
+                    results.add(try Self.record(input, picture: preparation.picture(of: input), folder: folder))
+                }
+                for index in streaming {
+                    try runs[index].execute(model: model, inputs: inputs, showsProgress: false, log: log)
+                    results.add(runs[index].sink.drain(), run: index)
+                }
+                try folder.checkpoint(manifest(complete: false))
+                progress.advance(by: inputs.count)
+            }
+            // Every batch has been checkpointed, so the aggregates find each input's files in place.
+            let final = try ContactSheet.adding(to: ChannelMeans.adding(to: manifest(complete: true), folder: folder),
+                                                folder: folder)
+            try folder.commit(final)
+            log("wrote \(final.runs.reduce(0) { $0 + $1.artifacts.count }) artifacts, manifest.json and "
+                + "\(HTMLReport.fileName) to \(folder.root.path)")
+            return final
         } catch {
             folder.discard()
             throw error
         }
+    }
+
+    /// The input's record, with its picture written under `inputs/`.
+    private static func record(_ input: RunInput, picture: Bitmap?, folder: OutputFolder) throws -> Manifest.InputRecord {
+        var image: String?
+        if let picture {
+            let path = folder.reservePath(["inputs", input.id], ext: ".png")
+            try folder.write(try picture.pngData(), to: path)
+            image = path
+        }
+        return Manifest.InputRecord(id: input.id, path: input.path, shape: Array(input.tensor.shape.dropFirst()), image: image)
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    /// Milliseconds are precision enough for a timing, and keep the manifest readable.
+    static func rounded(_ seconds: Double) -> Double {
+        (seconds * 1000).rounded() / 1000
     }
 
     /// One class name per line; surrounding spaces and a trailing empty line are ignored.
@@ -86,4 +143,35 @@ public final class Runner {
         guard !lines.isEmpty else { throw VizError("the labels file is empty", at: path) }
         return lines
     }
+}
+
+/// One run of the config while inputs stream through it: its sink collects each batch's artifacts,
+/// and its time adds up over the batches.
+final class ActiveRun {
+    let spec: RunConfig.RunSpec
+    let visualizer: Visualizer
+    let sink: RunSink
+    private(set) var seconds = 0.0
+    /// The part of `seconds` spent in the network's passes.
+    private(set) var computeSeconds = 0.0
+
+    init(spec: RunConfig.RunSpec, visualizer: Visualizer, sink: RunSink) {
+        self.spec = spec
+        self.visualizer = visualizer
+        self.sink = sink
+    }
+
+    func execute(model: Model, inputs: [RunInput], showsProgress: Bool, log: @escaping (String) -> Void) throws {
+        let started = DispatchTime.now()
+        let passSecondsBefore = model.graph.passSeconds
+        try visualizer.run(RunContext(model: model, inputs: inputs, runName: spec.name, sink: sink,
+                                      showsProgress: showsProgress, log: log))
+        seconds += Runner.seconds(since: started)
+        computeSeconds += model.graph.passSeconds - passSecondsBefore
+    }
+}
+
+extension RunConfig.RunSpec {
+    /// The options the manifest records, and a rerun compares before reusing results.
+    var recordedOptions: [String: String] { options.flowTexts(excluding: ["visualizer", "name"]) }
 }

@@ -9,7 +9,7 @@ struct VizrunCommand: ParsableCommand {
         commandName: "vizrun",
         abstract: "See what a convolutional network has learned: activations, filter patterns, heatmaps.",
         version: Runner.version,
-        subcommands: [Run.self, Plugins.self, Inspect.self],
+        subcommands: [Run.self, Merge.self, Plugins.self, Inspect.self],
         defaultSubcommand: Run.self)
 }
 
@@ -51,18 +51,57 @@ struct Run: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder, instead of the config's output.dir.")
     var output: String?
 
+    @Option(help: ArgumentHelp("Process only part i (from 0) of n of the inputs; `vizrun merge` combines the parts.",
+                               valueName: "i/n"))
+    var shard: String?
+
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
     @OptionGroup var common: CommonOptions
 
+    func validate() throws {
+        if let shard, Manifest.Shard(shard) == nil {
+            throw ValidationError("--shard takes i/n with 0 ≤ i < n, e.g. 0/4; got '\(shard)'")
+        }
+    }
+
     func run() throws {
         try common.apply()
         try reportingErrors {
-            let log: (String) -> Void = quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-            try Runner(registry: .builtins(), log: log, showsProgress: !quiet).run(configAt: config, force: force, outputDirectory: output)
+            try Runner(registry: .builtins(), log: standardErrorLog(quiet: quiet), showsProgress: !quiet)
+                .run(configAt: config, force: force, outputDirectory: output, shard: shard.flatMap { Manifest.Shard($0) })
         }
     }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Combine the output folders of one config's shards into one manifest and report.")
+
+    @Argument(help: "The shards' output folders.")
+    var folders: [String]
+
+    @Option(name: .shortAndLong, help: "The folder to write the combined result to.")
+    var output: String
+
+    @Flag(help: "Write into an output folder even if it holds files vizrun did not write.")
+    var force = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        try reportingErrors {
+            let merged = try ShardMerge.merge(folders, into: output, force: force)
+            standardErrorLog(quiet: quiet)("merged \(folders.count) folder(s), \(merged.inputs.count) input(s), into \(output)")
+        }
+    }
+}
+
+/// Lines for the user on stderr, or nowhere with `--quiet`.
+func standardErrorLog(quiet: Bool) -> (String) -> Void {
+    quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
 }
 
 struct Plugins: ParsableCommand {

@@ -35,6 +35,27 @@ final class CommandTests: RunnerTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/manifest.json").path))
     }
 
+    /// Without a terminal, progress is plain lines; `--shard` and `merge` work from the command line.
+    func testShardsFromTheCommandLineMerge() throws {
+        let config = try write(demoConfig(runs: "  - visualizer: activations\n    layers: {first: 1}"))
+        let first = try vizrun([config, "--shard", "0/2", "-o", folder.appendingPathComponent("s0").path])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("inputs 0/0") || first.stderr.contains("wrote "), first.stderr)
+        let second = try vizrun([config, "--shard", "1/2", "-o", folder.appendingPathComponent("s1").path])
+        XCTAssertTrue(second.stderr.contains("inputs 1/1, "), second.stderr)
+        XCTAssertTrue(second.stderr.contains(" images/s, ETA "), second.stderr)
+        XCTAssertFalse(second.stderr.contains("\r"), "no redrawn line when stderr is not a terminal")
+        let merged = try vizrun(["merge", folder.appendingPathComponent("s0").path, folder.appendingPathComponent("s1").path,
+                                 "-o", folder.appendingPathComponent("all").path, "--quiet"])
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        XCTAssertEqual(merged.stderr, "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("all/report.html").path))
+
+        let bad = try vizrun([config, "--shard", "2/2"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--shard takes i/n"), bad.stderr)
+    }
+
     func testBadConfigIsOneLineOnStderrAndExitStatusOne() throws {
         let config = try write(demoConfig(runs: "  - visualizer: activatons"))
         let result = try vizrun([config])

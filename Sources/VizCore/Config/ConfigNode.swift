@@ -134,6 +134,22 @@ public struct ConfigNode {
         return ConfigMapping(owner: self, entries: entries)
     }
 
+    /// The value as one line of YAML flow style (`{first: 8}`, `[4, 7]`, `viridis`), to show what
+    /// a config asked for.
+    public var flowText: String {
+        switch node {
+        case .scalar(let scalar): return scalar.string
+        case .sequence(let sequence):
+            return "[" + sequence.map { ConfigNode(node: $0, file: file, keyPath: keyPath, source: source).flowText }
+                .joined(separator: ", ") + "]"
+        case .mapping(let mapping):
+            return "{" + mapping.map { key, value in
+                "\(key.string ?? "?"): \(ConfigNode(node: value, file: file, keyPath: keyPath, source: source).flowText)"
+            }.joined(separator: ", ") + "}"
+        case .alias: return "*alias"
+        }
+    }
+
     /// A path written in the config, made absolute against the config file's folder.
     public func path() throws -> String {
         let text = try string()
@@ -166,6 +182,12 @@ public final class ConfigMapping {
     }
 
     public var keys: [String] { entries.map(\.key) }
+
+    /// Every key with its value in YAML flow style, except `excluding`.
+    public func flowTexts(excluding excluded: [String] = []) -> [String: String] {
+        Dictionary(entries.filter { !excluded.contains($0.key) }.map { ($0.key, $0.value.flowText) },
+                   uniquingKeysWith: { first, _ in first })
+    }
 
     /// The value of `key`, or nil when it is absent or null.
     public func optional(_ key: String) -> ConfigNode? {

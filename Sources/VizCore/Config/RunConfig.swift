@@ -22,6 +22,12 @@ public struct RunConfig {
         public var mean: [Double]?
         public var std: [Double]?
         public var preset: String?
+        /// How many inputs go through the network together; memory grows with this, not with the
+        /// number of images.
+        public var batchSize = 8
+        /// The preprocessing keys as written (all but `images` and `batch_size`): a rerun reuses
+        /// earlier results only when these are unchanged.
+        public var preprocessing: [String: String] = [:]
 
         public static let resizeFilters = ["nearest", "bilinear", "bicubic"]
         public static let colors = ["rgb", "bgr", "grayscale"]
@@ -119,6 +125,10 @@ extension RunConfig {
         config.preset = try mapping.optional("preset").map { try choice($0, InputConfig.presets) }
         config.scale = try mapping.optional("scale")?.double()
         config.offset = try mapping.optional("offset")?.double()
+        if let node = mapping.optional("batch_size") {
+            config.batchSize = try node.int()
+            guard config.batchSize > 0 else { throw node.error("batch_size must be at least 1") }
+        }
         config.mean = try mapping.optional("mean").map { try $0.list().map { try $0.double() } }
         config.std = try mapping.optional("std").map { node in
             let values = try node.list().map { try $0.double() }
@@ -126,6 +136,7 @@ extension RunConfig {
             return values
         }
         try mapping.rejectUnknownKeys()
+        config.preprocessing = mapping.flowTexts(excluding: ["images", "batch_size"])
         return config
     }
 

@@ -8,12 +8,14 @@ public struct Artifact: Sendable {
     public var channel: Int?
     public var filter: Int?
     public var classIndex: Int?
+    /// The layer's output summarised, on the artifacts that show a layer's output (activations).
+    public var stats: LayerStats?
     /// Path components under the run's folder, without extension; each is made safe by the sink
     /// (model-derived names may hold `/`, `:` or `..`).
     public var name: [String]
 
     public init(role: String, name: [String], input: String? = nil, layer: String? = nil, channel: Int? = nil,
-                filter: Int? = nil, classIndex: Int? = nil) {
+                filter: Int? = nil, classIndex: Int? = nil, stats: LayerStats? = nil) {
         self.role = role
         self.name = name
         self.input = input
@@ -21,6 +23,7 @@ public struct Artifact: Sendable {
         self.channel = channel
         self.filter = filter
         self.classIndex = classIndex
+        self.stats = stats
     }
 }
 

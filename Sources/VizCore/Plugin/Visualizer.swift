@@ -9,10 +9,18 @@ public protocol Visualizer: AnyObject {
     /// One line for `vizrun plugins`.
     static var summary: String { get }
 
+    /// Whether results depend on the inputs. The runner streams inputs through such runs batch by
+    /// batch; a run that ignores them (filter patterns) runs once.
+    static var readsInputs: Bool { get }
+
     init()
 
     /// Reads this run's options (every key of the run's mapping except `visualizer` and `name`).
     func configure(_ options: ConfigMapping, model: Model) throws
 
     func run(_ context: RunContext) throws
+}
+
+extension Visualizer {
+    public static var readsInputs: Bool { true }
 }

@@ -1,0 +1,32 @@
+import Foundation
+
+/// The one place where text becomes HTML: every name, path and number the report shows passes
+/// through here, so a layer called `<script>` stays text.
+enum HTML {
+    /// Text for element content and for quoted attribute values.
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    /// A relative path inside the output folder as an attribute value: each component
+    /// percent-encoded (so `#`, `?` or `:` never turn it into a fragment, a query or a scheme), then escaped.
+    static func link(_ relativePath: String) -> String {
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        let encoded = relativePath.split(separator: "/", omittingEmptySubsequences: false)
+            .map { String($0).addingPercentEncoding(withAllowedCharacters: allowed) ?? "_" }
+            .joined(separator: "/")
+        return escape(encoded)
+    }
+}
