@@ -60,6 +60,11 @@ extension KerasGraphBuilder {
         "ELU": KerasGraphBuilder.addELU,
         "PReLU": KerasGraphBuilder.addPReLU,
         "Softmax": KerasGraphBuilder.addSoftmax,
+        // tf.keras's wrapper of a TensorFlow function: runs only as arithmetic with a number
+        // (KerasGraphBuilder+Operations.swift), anything else is refused.
+        "TFOpLambda": KerasGraphBuilder.addScalarOperation,
+        // Defined by Keras Applications themselves (KerasGraphBuilder+ApplicationLayers.swift)
+        "LayerScale": KerasGraphBuilder.addLayerScale,
     ]
 
     func unsupported(_ layer: KerasModelConfig.Layer) -> VizError {
