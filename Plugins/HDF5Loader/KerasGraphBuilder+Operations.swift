@@ -1,10 +1,10 @@
 import VizCore
 
-/// Arithmetic with a number that Keras records as graph entries of their own: Keras 3 keeps
-/// `x + 3.0` as an `Add` operation called with `[x, 3.0]`, tf.keras as a `TFOpLambda` whose
-/// `function` is `__operators__.add` and whose keyword `y` is 3.0 (MobileNetV3's hard sigmoid).
+/// Arithmetic that Keras records as graph entries of their own: Keras 3 keeps `x + 3.0` as an
+/// `Add` operation called with `[x, 3.0]`, tf.keras as a `TFOpLambda` whose `function` is
+/// `__operators__.add` and whose keyword `y` is 3.0 (MobileNetV3's hard sigmoid) or a tensor.
 extension KerasGraphBuilder {
-    enum ScalarOperation {
+    enum ArithmeticOperation {
         case add, subtract, multiply, divide
 
         /// By Keras 3 operation class, or by the TensorFlow function a TFOpLambda names.
@@ -23,12 +23,25 @@ extension KerasGraphBuilder {
 
     /// Whether the layer is arithmetic between its one input and a number that vizrun runs.
     static func isScalarOperation(_ layer: KerasModelConfig.Layer) -> Bool {
-        layer.calls.first?.scalarOperand != nil && ScalarOperation(layer) != nil
+        layer.calls.first?.scalarOperand != nil && ArithmeticOperation(layer) != nil
+    }
+
+    /// A tf.keras `TFOpLambda`: arithmetic with a number, or between two tensors (ConvNeXt's
+    /// residual `inputs + x`, recorded as `__operators__.add` with the keyword `y` a tensor).
+    func addTFOpLambda(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
+        if layer.calls.first?.scalarOperand != nil { return try addScalarOperation(layer, inputs: inputs) }
+        guard inputs.count == 2, let operation = ArithmeticOperation(layer) else { throw unsupported(layer) }
+        switch operation {
+        case .add: return try addWeightless(AddOp(), layer, inputs: inputs)
+        case .subtract: return try addWeightless(ElementwiseMergeOp(.subtract), layer, inputs: inputs)
+        case .multiply: return try addWeightless(ElementwiseMergeOp(.multiply), layer, inputs: inputs)
+        case .divide: throw layer.options.error("divides one tensor by another, which vizrun cannot run yet")
+        }
     }
 
     /// `x ∘ c` (or `c ∘ x`) as an affine map `x · scale + offset`.
     func addScalarOperation(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
-        guard let operand = layer.calls.first?.scalarOperand, let operation = ScalarOperation(layer) else {
+        guard let operand = layer.calls.first?.scalarOperand, let operation = ArithmeticOperation(layer) else {
             throw unsupported(layer)
         }
         let input = graph.nodes[try single(inputs, layer)].shape

@@ -77,15 +77,19 @@ struct KerasJSONParser {
         let constant = "_CONSTANT_VALUE"
         var hasConstants = references.contains { $0.layer == constant }
         var scalarOperand: KerasModelConfig.ScalarOperand?
-        // A TFOpLambda (the single-reference form) passes its second operand as the keyword `y`.
+        var operands = references
+        // A TFOpLambda (the single-reference form) passes its second operand as the keyword `y`: a
+        // number, or a tensor reference (ConvNeXt's residual `inputs + x`).
         if isSingleReference, list.count == 4, let y = (list[3] as? [String: Any])?["y"], !(y is NSNull) {
             if let number = y as? NSNumber {
                 scalarOperand = KerasModelConfig.ScalarOperand(value: number.floatValue, position: 1)
+            } else if let tensor = tripleReference(y) {
+                operands.append(tensor)
             } else {
                 hasConstants = true
             }
         }
-        return KerasModelConfig.Call(inputs: references.filter { $0.layer != constant },
+        return KerasModelConfig.Call(inputs: operands.filter { $0.layer != constant },
                                      hasConstantArguments: hasConstants, scalarOperand: scalarOperand)
     }
 
