@@ -27,8 +27,8 @@ LayerNormalization, ConvNeXt's LayerScale) uniform(0.5, 1.5), moving means
 uniform(-0.5, 0.5) and moving variances uniform(0.3, 2): a wrong epsilon, a
 swapped mean and variance or weights taken in the wrong order shows.
 
-The input is redrawn until its gradient is stable under a nudge at float32
-noise level (see stable_input): on a ReLU kink the reference would be arbitrary.
+The input is redrawn until its gradient has no jump within float32 noise of it
+(see stable_input): on a ReLU kink the reference would be arbitrary.
 Keras 3.15 cannot reload its own .h5 of MobileNetV3 and ConvNeXt (operations in
 the config); their references come from the saved model in memory, which
 reference.json records under `reference_from`.
@@ -68,7 +68,7 @@ OUT = os.path.join(ROOT, "Tests", "Fixtures", "applications")
 SEED = 20251130
 # The architectures whose model files are committed (1–3 MB each); the others' are 2–112 MB and
 # would take the fixtures past their size budget.
-COMMITTED_MODELS = ("mobilenet", "mobilenetv3small")
+COMMITTED_MODELS = ("mobilenet", "mobilenetv3small", "convnextminiature")
 MERGE_CLASSES = ("Add", "Concatenate", "Multiply")
 
 # --------------------------------------------------------------------------
@@ -98,12 +98,37 @@ ARCHITECTURES = {
     "efficientnetb0": ("EfficientNetB0", SMALL_TOP, 32, PIXELS),
     "efficientnetv2b0": ("EfficientNetV2B0", SMALL_TOP, 32, PIXELS),
     "convnexttiny": ("ConvNeXtTiny", SMALL_TOP, 32, PIXELS),
+    "convnextminiature": ("ConvNeXtMiniature", SMALL_TOP, 32, PIXELS),
 }
+
+
+def convnext_miniature(K):
+    """ConvNeXt's own code (stem, blocks with grouped convolution, LayerNormalization, Dense on
+    4-D tensors, LayerScale and the residual add; downsampling) with one block per stage and 8–32
+    channels: every ConvNeXt layer type in a file small enough to commit."""
+    if K is keras3:
+        from keras.src.applications.convnext import ConvNeXt
+        name = {"name": "convnext_miniature"}
+    else:
+        from tf_keras.src.applications.convnext import ConvNeXt
+        name = {"model_name": "convnext_miniature"}
+    return lambda **kwargs: ConvNeXt(depths=[1, 1, 1, 1], projection_dims=[8, 16, 24, 32], **name, **kwargs)
+
+
+# Architectures built by an application's own code at a size keras.applications does not offer.
+MINIATURES = {"ConvNeXtMiniature": convnext_miniature}
+
+
+def constructor_of(K, constructor):
+    """The function that builds `constructor` in Keras `K`, or None where K has no such class."""
+    if constructor in MINIATURES:
+        return MINIATURES[constructor](K)
+    return getattr(K.applications, constructor, None)
 
 
 def build(K, constructor, kwargs, size):
     K.backend.clear_session()
-    return getattr(K.applications, constructor)(input_shape=(size, size, 3), **kwargs)
+    return constructor_of(K, constructor)(input_shape=(size, size, 3), **kwargs)
 
 
 def custom_objects(K):
@@ -179,15 +204,17 @@ def input_gradient(model, x):
 
 
 def stable_input(model, rng, shape, low, high, attempts=10):
-    """An input whose gradient does not jump under a nudge at float32 noise level. A ReLU input
-    or a max-pool tie within rounding of zero is a kink where Keras and vizrun may rightly take
-    different sides, and the gradient there is no reference."""
+    """An input whose gradient has no jump within float32 noise of it. A ReLU input or a max-pool
+    tie within rounding of zero is a kink where Keras and vizrun may rightly take different sides,
+    and the gradient there is no reference. The second difference g(x+d) + g(x-d) - 2 g(x) is about
+    zero where the gradient is smooth (whatever its curvature) and the size of the jump at a kink."""
     for _ in range(attempts):
         x = rng.uniform(low, high, size=shape).astype(np.float32)
         grad = input_gradient(model, x)
-        nudge = 3e-6 * max(abs(low), abs(high))
-        jumps = [float(np.max(np.abs(input_gradient(model, x + rng.uniform(-nudge, nudge, size=shape)
-                                                        .astype(np.float32)) - grad))) for _ in range(3)]
+        size = 3e-6 * max(abs(low), abs(high))
+        nudges = [rng.uniform(-size, size, size=shape).astype(np.float32) for _ in range(3)]
+        jumps = [float(np.max(np.abs(input_gradient(model, x + d) + input_gradient(model, x - d) - 2 * grad)))
+                 for d in nudges]
         if 0 < float(np.max(np.abs(grad))) and max(jumps) <= 1e-5 * float(np.max(np.abs(grad))):
             return x
     sys.exit(f"no input among {attempts} has a stable gradient")
@@ -263,7 +290,7 @@ def make_architecture(arch, keep_large):
     written.append(path)
     written.append(write_fixture(f"{arch}_k3_keras", keras3, k3, "model.keras", "keras3", x,
                                  same_as=(f"{arch}_k3", outputs, grad))[2])
-    if hasattr(tf_keras.applications, constructor):
+    if constructor_of(tf_keras, constructor) is not None:
         k2 = build(tf_keras, constructor, kwargs, size)
         randomize(k2, rng)
         x = stable_input(k2, rng, shape, low, high)

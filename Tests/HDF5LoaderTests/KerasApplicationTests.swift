@@ -18,6 +18,11 @@ final class KerasApplicationTests: XCTestCase {
     func testMobileNetV3SmallKeras3() throws { try checkApplication("mobilenetv3small_k3") }
     func testMobileNetV3SmallKerasArchive() throws { try checkApplication("mobilenetv3small_k3_keras") }
     func testMobileNetV3SmallTFKeras() throws { try checkApplication("mobilenetv3small_k2") }
+    // ConvNeXt's own code with one block per stage and 8–32 channels: grouped (depthwise) Conv2D,
+    // LayerNormalization, Dense on 4-D tensors, LayerScale, residual adds as operations/TFOpLambda.
+    func testConvNeXtMiniatureKeras3() throws { try checkApplication("convnextminiature_k3") }
+    func testConvNeXtMiniatureKerasArchive() throws { try checkApplication("convnextminiature_k3_keras") }
+    func testConvNeXtMiniatureTFKeras() throws { try checkApplication("convnextminiature_k2") }
 
     // MARK: - Models rebuilt on demand (--keep-large)
 
