@@ -30,7 +30,11 @@ extension KerasGraphBuilder {
     /// residual `inputs + x`, recorded as `__operators__.add` with the keyword `y` a tensor).
     func addTFOpLambda(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
         if layer.calls.first?.scalarOperand != nil { return try addScalarOperation(layer, inputs: inputs) }
-        guard inputs.count == 2, let operation = ArithmeticOperation(layer) else { throw unsupported(layer) }
+        guard inputs.count == 2, let operation = ArithmeticOperation(layer) else {
+            let function = layer.options.values["function"] as? String ?? "an unnamed function"
+            throw VizError("layer '\(layer.path)' is a TFOpLambda calling \(function) on \(inputs.count) tensor(s), which "
+                           + "vizrun cannot run; a layer plugin can add it (see Docs/plugins.md)", at: location)
+        }
         switch operation {
         case .add: return try addWeightless(AddOp(), layer, inputs: inputs)
         case .subtract: return try addWeightless(ElementwiseMergeOp(.subtract), layer, inputs: inputs)

@@ -147,6 +147,20 @@ final class HDF5ModelLoaderTests: TemporaryFilesTestCase {
                     tolerance: 1e-6)
     }
 
+    /// A TFOpLambda vizrun has no arithmetic for fails naming the layer and the TensorFlow function.
+    func testUnknownTFOpLambdaNamesItsFunction() throws {
+        let path = try fixtureModel("k2_functional") { config in
+            try config.editLayer("flatten") { entry in
+                entry["class_name"] = "TFOpLambda"
+                var options = try XCTUnwrap(entry["config"] as? [String: Any])
+                options["function"] = "math.reduce_logsumexp"
+                entry["config"] = options
+            }
+        }
+        assertVizError(try load(path), at: path, "layer 'flatten' is a TFOpLambda calling math.reduce_logsumexp on 1 "
+                       + "tensor(s), which vizrun cannot run")
+    }
+
     func testCallsVizrunCannotRepresent() throws {
         // Keras 3 records `x + [3.0, 4.0]` as an Add "layer" called with a constant list; vizrun runs
         // arithmetic with one number only.
