@@ -46,6 +46,7 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 import json
 import re
 import shutil
+import zipfile
 
 import h5py
 import numpy as np
@@ -168,6 +169,9 @@ def input_gradient(model, x):
 
 
 def file_keras_version(path):
+    if path.endswith(".keras"):
+        with zipfile.ZipFile(path) as z:
+            return json.loads(z.read("metadata.json"))["keras_version"]
     with h5py.File(path, "r") as f:
         v = f.attrs["keras_version"]
     return v.decode() if isinstance(v, bytes) else str(v)

@@ -10,6 +10,8 @@ that of Scripts/make_fixtures.py, so the Swift tests read both the same way:
 
     Tests/Fixtures/layers/<k2|k3>_<family>/
         model.h5, input.npy, outputs/NN_<layer>.npy, grad_input.npy, reference.json
+    Tests/Fixtures/layers/k3_<family>_keras/
+        the same Keras 3 model as model.keras (weights stored unnamed, in creation order)
 
 Families
     convolutions   DepthwiseConv2D (depth_multiplier, dilation), SeparableConv2D,
@@ -268,6 +270,15 @@ def make_family(family):
         model.save(path)
         write_fixture(name, K, path, "model.h5", writer, x, in_memory=model)
         print(f"  {name}: keras_version {file_keras_version(path)}")
+        if is_keras3(K):
+            # The same model as a .keras archive, whose weights are unnamed: each layer mapping must
+            # take them in Keras's creation order.
+            folder = os.path.join(OUT, f"{name}_keras")
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+            path = os.path.join(folder, "model.keras")
+            model.save(path)
+            write_fixture(f"{name}_keras", K, path, "model.keras", writer, x, in_memory=model)
 
 
 def main():

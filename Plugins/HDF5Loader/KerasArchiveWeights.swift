@@ -18,8 +18,10 @@ struct KerasArchiveWeights: KerasWeightSource {
         self.group = group
         var keys: [String: String] = [:]
         var usedCount: [String: Int] = [:]
-        // A Sequential model's `layers` leaves out its InputLayer; a functional one's does not.
-        for layer in config.layers where config.className != "Sequential" || layer.className != "InputLayer" {
+        // A Sequential model's `layers` leaves out its InputLayer; a functional one's does not. Keras 3
+        // operations (`x + 3.0`) are not layers at all.
+        for layer in config.layers where !layer.isOperation
+            && (config.className != "Sequential" || layer.className != "InputLayer") {
             let base = Self.snakeCase(layer.className)
             let count = usedCount[base, default: 0]
             keys[layer.name] = count == 0 ? base : "\(base)_\(count)"
@@ -29,9 +31,10 @@ struct KerasArchiveWeights: KerasWeightSource {
     }
 
     func weights(ofLayer layer: String) throws -> KerasLayerWeights {
-        let variablesPath = "layers/\(keyByLayer[layer] ?? layer)/vars"
+        // A Keras 3 operation (`x + 3.0`) is no layer and has no key: it stores nothing.
+        let variablesPath = "layers/\(keyByLayer[layer] ?? "")/vars"
         let origin = group.memberPath(variablesPath)
-        guard group.contains(variablesPath) else {
+        guard keyByLayer[layer] != nil, group.contains(variablesPath) else {
             return KerasLayerWeights(layer: layer, origin: origin, location: group.file.path, stored: [])
         }
         let variables = try group.group(variablesPath)

@@ -60,6 +60,11 @@ extension KerasGraphBuilder {
         "ELU": KerasGraphBuilder.addELU,
         "PReLU": KerasGraphBuilder.addPReLU,
         "Softmax": KerasGraphBuilder.addSoftmax,
+        // tf.keras's wrapper of a TensorFlow function: runs only as arithmetic
+        // (KerasGraphBuilder+Operations.swift), anything else is refused.
+        "TFOpLambda": KerasGraphBuilder.addTFOpLambda,
+        // Defined by Keras Applications themselves (KerasGraphBuilder+ApplicationLayers.swift)
+        "LayerScale": KerasGraphBuilder.addLayerScale,
     ]
 
     func unsupported(_ layer: KerasModelConfig.Layer) -> VizError {
@@ -82,20 +87,35 @@ extension KerasGraphBuilder {
     private func addConv2D(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
         let options = layer.options
         try options.requireChannelsLast()
-        let groups = try options.int("groups", default: 1)
-        guard groups == 1 else {
-            throw options.error("is a grouped convolution (groups = \(groups)), which vizrun cannot run yet")
-        }
         let input = try shape(of: single(inputs, layer), rank: 4, layer: layer,
                               expecting: "(batch, height, width, channels)")
+        let groups = try options.int("groups", default: 1)
+        // One group per input channel is a depthwise convolution (ConvNeXt writes its depthwise
+        // convolutions this way); other groupings vizrun cannot run.
+        guard groups == 1 || groups == input[3] else {
+            throw options.error("is a grouped convolution (groups = \(groups)), which vizrun cannot run yet")
+        }
         let filters = try options.int("filters")
         let kernelSize = try options.pair("kernel_size")
         var stored = try weights.weights(ofLayer: layer.name)
-        let kernel = try stored.take("kernel", shape: [kernelSize.0, kernelSize.1, input[3], filters])
+        let kernel = try stored.take("kernel", shape: [kernelSize.0, kernelSize.1, input[3] / groups, filters])
         let bias = try options.bool("use_bias", default: true) ? try stored.take("bias", shape: [filters]).scalars : nil
         try stored.requireAllTaken()
-        let op = Conv2DOp(kernel: kernel, bias: bias, strides: try options.pair("strides", default: (1, 1)),
-                          dilation: try options.pair("dilation_rate", default: (1, 1)), padding: try options.padding())
+        let strides = try options.pair("strides", default: (1, 1))
+        let dilation = try options.pair("dilation_rate", default: (1, 1))
+        let op: Op
+        if groups == 1 {
+            op = Conv2DOp(kernel: kernel, bias: bias, strides: strides, dilation: dilation, padding: try options.padding())
+        } else {
+            guard filters % groups == 0 else {
+                throw options.error("has \(filters) filters, not a multiple of its \(groups) groups")
+            }
+            // Filter f of group c is output channel c·M + m, the depthwise order: the (kh, kw, 1, C·M)
+            // kernel is the depthwise (kh, kw, C, M) one.
+            let depthwise = kernel.reshaped([kernelSize.0, kernelSize.1, groups, filters / groups])
+            op = DepthwiseConv2DOp(kernel: depthwise, bias: bias, strides: strides, dilation: dilation,
+                                   padding: try options.padding())
+        }
         return try addNodes(op, activation: try activation(of: layer), inputs: inputs, layer: layer,
                             parameterCount: stored.parameterCount)
     }

@@ -98,7 +98,7 @@ final class KerasGraphBuilder {
         for layer in config.layers {
             if let nested = layer.nestedModel {
                 try checkSupported(nested)
-            } else if Self.nodeBuilders[layer.className] == nil {
+            } else if Self.nodeBuilders[layer.className] == nil && !Self.isScalarOperation(layer) {
                 throw unsupported(layer)
             }
             guard layer.calls.count <= 1 else {
@@ -130,7 +130,8 @@ final class KerasGraphBuilder {
             return
         }
         let adapted = try adaptedToChannelsLast(layer, inputs: inputs)
-        let built = try Self.nodeBuilders[layer.className]!(self)(adapted, inputs.map(\.node))
+        let built = Self.isScalarOperation(layer) ? try addScalarOperation(adapted, inputs: inputs.map(\.node))
+            : try Self.nodeBuilders[layer.className]!(self)(adapted, inputs.map(\.node))
         let layout = try outputLayout(of: layer, inputs: inputs, outputShape: graph.nodes[built.outputNode].shape)
         outputs[layer.name] = LayerOutput(node: built.outputNode, layerPath: layer.path, layout: layout)
         appendLayer(Model.Layer(name: layer.path, className: layer.className, outputNode: built.outputNode,

@@ -50,15 +50,24 @@ struct KerasJSONParser {
     /// - Keras 1/2, tf.keras: a list of `[name, node, tensor, kwargs]`, or a single such reference
     ///   (TFOpLambda nodes are one level shallower); `_CONSTANT_VALUE` stands for a constant argument.
     /// - Keras 3: `{"args": [...], "kwargs": {...}}` where tensors are `__keras_tensor__` objects.
+    /// A number beside one tensor (`x + 3.0`, or a TFOpLambda's `y=3.0`) becomes the call's scalar operand.
     func call(_ node: Any, _ what: String) throws -> KerasModelConfig.Call {
         if let keras3 = node as? [String: Any] {
+            var arguments = keras3["args"] as? [Any] ?? []
+            var scalarOperand: KerasModelConfig.ScalarOperand?
+            if arguments.count == 2, let position = arguments.firstIndex(where: { $0 is NSNumber }),
+               let number = arguments[position] as? NSNumber {
+                scalarOperand = KerasModelConfig.ScalarOperand(value: number.floatValue, position: position)
+                arguments.remove(at: position)
+            }
             var inputs: [KerasTensorReference] = []
             var hasConstants = false
-            try collectTensors(keras3["args"] ?? [], into: &inputs, hasConstants: &hasConstants, what)
-            return KerasModelConfig.Call(inputs: inputs, hasConstantArguments: hasConstants)
+            try collectTensors(arguments, into: &inputs, hasConstants: &hasConstants, what)
+            return KerasModelConfig.Call(inputs: inputs, hasConstantArguments: hasConstants, scalarOperand: scalarOperand)
         }
         let list = try array(node, "\(what): inbound node")
-        let entries = list.first is String ? [node] : list
+        let isSingleReference = list.first is String
+        let entries = isSingleReference ? [node] : list
         let references = try entries.map { entry in
             guard let reference = tripleReference(entry) else {
                 throw malformed("\(what): inbound node", expected: "a list of [layer, node, tensor, kwargs] references")
@@ -66,8 +75,22 @@ struct KerasJSONParser {
             return reference
         }
         let constant = "_CONSTANT_VALUE"
-        return KerasModelConfig.Call(inputs: references.filter { $0.layer != constant },
-                                     hasConstantArguments: references.contains { $0.layer == constant })
+        var hasConstants = references.contains { $0.layer == constant }
+        var scalarOperand: KerasModelConfig.ScalarOperand?
+        var operands = references
+        // A TFOpLambda (the single-reference form) passes its second operand as the keyword `y`: a
+        // number, or a tensor reference (ConvNeXt's residual `inputs + x`).
+        if isSingleReference, list.count == 4, let y = (list[3] as? [String: Any])?["y"], !(y is NSNull) {
+            if let number = y as? NSNumber {
+                scalarOperand = KerasModelConfig.ScalarOperand(value: number.floatValue, position: 1)
+            } else if let tensor = tripleReference(y) {
+                operands.append(tensor)
+            } else {
+                hasConstants = true
+            }
+        }
+        return KerasModelConfig.Call(inputs: operands.filter { $0.layer != constant },
+                                     hasConstantArguments: hasConstants, scalarOperand: scalarOperand)
     }
 
     /// Walks Keras 3 call arguments, keeping the tensors in order and noting any other value.

@@ -59,8 +59,17 @@ struct KerasLayerWeights {
     /// The weight called `role` (`kernel`, `bias`, …), matched on the last component of its stored
     /// name without the TensorFlow `:0` suffix. `-1` in `shape` accepts any size.
     mutating func take(_ role: String, shape expected: [Int]) throws -> Tensor {
-        let found = storedByPosition ? unclaimed.indices.first
-            : unclaimed.firstIndex(where: { Self.role(of: $0.name) == role })
+        try take(role, at: storedByPosition ? unclaimed.indices.first
+                     : unclaimed.firstIndex(where: { Self.role(of: $0.name) == role }), shape: expected)
+    }
+
+    /// The layer's one weight, whatever the file calls it: for a layer that creates a single unnamed
+    /// variable, which Keras 3 names `variable`, `variable_1`, … counting across the whole model.
+    mutating func takeSole(_ role: String, shape expected: [Int]) throws -> Tensor {
+        try take(role, at: unclaimed.count == 1 ? unclaimed.indices.first : nil, shape: expected)
+    }
+
+    private mutating func take(_ role: String, at found: Int?, shape expected: [Int]) throws -> Tensor {
         guard let index = found else {
             let held = unclaimed.isEmpty ? "holds none" : "holds only " + unclaimed.map(\.shownName).joined(separator: ", ")
             throw VizError("layer '\(layer)' needs a weight '\(role)', but \(origin) \(held)", at: location)

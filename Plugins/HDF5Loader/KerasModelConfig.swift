@@ -26,14 +26,26 @@ struct KerasModelConfig {
         let calls: [Call]
         /// The model's own config, when the layer is a nested model.
         let nestedModel: KerasModelConfig?
+        /// Whether the entry is a Keras 3 operation (`x + 3.0` in MobileNetV3) rather than a layer:
+        /// `.keras` files say so by its module; it is no member of `model.layers` and has no weights.
+        var isOperation = false
     }
 
     struct Call {
         /// The tensors passed to the layer, flattened in argument order.
         let inputs: [KerasTensorReference]
-        /// Whether the call also passed non-tensor values: the mark of a Keras operation such as
-        /// `x + 3.0` or a `TFOpLambda`, rather than a plain layer call.
+        /// Whether the call also passed non-tensor values vizrun cannot use: a Keras operation or
+        /// `TFOpLambda` called with something other than one tensor and one number.
         let hasConstantArguments: Bool
+        /// The number an arithmetic operation combines its one tensor with: Keras 3 records `x + 3.0`
+        /// as an `Add` called with `[x, 3.0]`, tf.keras as a `TFOpLambda` called on `x` with `y=3.0`.
+        var scalarOperand: ScalarOperand?
+    }
+
+    /// A number passed to an arithmetic operation, and where: `position` 1 in `x - 3`, 0 in `3 - x`.
+    struct ScalarOperand: Equatable {
+        let value: Float
+        let position: Int
     }
 
     /// `Sequential`, `Model` (Keras ≤2.3, tf.keras ≤2.2) or `Functional` (later versions).
@@ -182,8 +194,10 @@ struct KerasModelConfig {
             options["name"] = name
             let what = "layer '\(context.pathPrefix)\(name)'"
             let nodes = try object["inbound_nodes"].map { try parser.array($0, "\(what): inbound_nodes") } ?? []
-            return try context.layer(className: try parser.string(object["class_name"], "\(what): class_name"),
-                                     options: options, calls: try nodes.map { try parser.call($0, what) })
+            var layer = try context.layer(className: try parser.string(object["class_name"], "\(what): class_name"),
+                                          options: options, calls: try nodes.map { try parser.call($0, what) })
+            layer.isOperation = (object["module"] as? String)?.hasPrefix("keras.src.ops.") ?? false
+            return layer
         }
         let inputs = try parser.tensorReferences(config["input_layers"], "\(context.configName).input_layers")
         let outputs = try parser.tensorReferences(config["output_layers"], "\(context.configName).output_layers")
@@ -199,8 +213,9 @@ struct KerasModelConfig {
         let renumberedLayers = layers.map { layer in
             Layer(className: layer.className, name: layer.name, path: layer.path, options: layer.options,
                   calls: layer.calls.map { Call(inputs: $0.inputs.map(renumbered),
-                                                hasConstantArguments: $0.hasConstantArguments) },
-                  nestedModel: layer.nestedModel)
+                                                hasConstantArguments: $0.hasConstantArguments,
+                                                scalarOperand: $0.scalarOperand) },
+                  nestedModel: layer.nestedModel, isOperation: layer.isOperation)
         }
         return (renumberedLayers, inputs, outputs.map(renumbered))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5Loader
 import VizCore
+import VizTesting
 import XCTest
 
 /// What the loader records about a model, and the files it cannot run: each must fail with one
@@ -123,13 +124,51 @@ final class HDF5ModelLoaderTests: TemporaryFilesTestCase {
         assertVizError(try load(badPadding), at: badPadding, "layer 'max_pooling2d' uses padding 'causal'")
     }
 
+    /// Keras 3 records `3.0 - x` as a Subtract operation called with `[3.0, x]` (MobileNetV3 has
+    /// `x + 3.0` and `x * (1 / 6)`); vizrun runs it as an affine map of x.
+    func testArithmeticWithANumber() throws {
+        let path = try fixtureModel("k3_functional") { config in
+            try config.editLayer("add") { entry in
+                var node = try XCTUnwrap((entry["inbound_nodes"] as? [[String: Any]])?.first)
+                let tensors = try XCTUnwrap((node["args"] as? [Any])?.first as? [Any])
+                node["args"] = [3.0, tensors[0]]
+                entry["class_name"] = "Subtract"
+                entry["inbound_nodes"] = [node]
+            }
+        }
+        let model = try load(path)
+        let operation = try model.requireLayer("add")
+        let operand = try model.requireLayer(try XCTUnwrap(operation.inputLayers.first))
+        XCTAssertEqual(operation.inputLayers.count, 1)
+        let input = try FixtureReference("k3_functional").inputTensor()
+        let values = try model.graph.evaluate([input], targets: [operation.outputNode, operand.outputNode])
+        let x = try XCTUnwrap(values[operand.outputNode])
+        assertClose(try XCTUnwrap(values[operation.outputNode]), Tensor(shape: x.shape, scalars: x.scalars.map { 3 - $0 }),
+                    tolerance: 1e-6)
+    }
+
+    /// A TFOpLambda vizrun has no arithmetic for fails naming the layer and the TensorFlow function.
+    func testUnknownTFOpLambdaNamesItsFunction() throws {
+        let path = try fixtureModel("k2_functional") { config in
+            try config.editLayer("flatten") { entry in
+                entry["class_name"] = "TFOpLambda"
+                var options = try XCTUnwrap(entry["config"] as? [String: Any])
+                options["function"] = "math.reduce_logsumexp"
+                entry["config"] = options
+            }
+        }
+        assertVizError(try load(path), at: path, "layer 'flatten' is a TFOpLambda calling math.reduce_logsumexp on 1 "
+                       + "tensor(s), which vizrun cannot run")
+    }
+
     func testCallsVizrunCannotRepresent() throws {
-        // Keras 3 records `x + 3.0` as an Add "layer" called with a constant.
+        // Keras 3 records `x + [3.0, 4.0]` as an Add "layer" called with a constant list; vizrun runs
+        // arithmetic with one number only.
         let constant = try fixtureModel("k3_functional") { config in
             try config.editLayer("add") { entry in
                 var node = try XCTUnwrap((entry["inbound_nodes"] as? [[String: Any]])?.first)
                 let tensors = try XCTUnwrap((node["args"] as? [Any])?.first as? [Any])
-                node["args"] = [tensors[0], 3.0]
+                node["args"] = [tensors[0], [3.0, 4.0]]
                 entry["inbound_nodes"] = [node]
             }
         }

@@ -4,8 +4,8 @@ import VizCore
 import XCTest
 
 /// Golden tests of the layer families of Scripts/make_layer_fixtures.py: every layer's output and
-/// the input gradient, as Keras computed them from each file (tf-keras 2 and Keras 3), against what
-/// vizrun computes from the same file.
+/// the input gradient, as Keras computed them from each file (tf-keras 2 and Keras 3 .h5, Keras 3
+/// .keras), against what vizrun computes from the same file.
 final class KerasLayerFixtureTests: TemporaryFilesTestCase {
     func testTFKerasConvolutions() throws { try checkFixture("k2_convolutions") }
     func testKeras3Convolutions() throws { try checkFixture("k3_convolutions") }
@@ -19,10 +19,18 @@ final class KerasLayerFixtureTests: TemporaryFilesTestCase {
     func testKeras3Merges() throws { try checkFixture("k3_merges") }
     func testTFKerasSequences() throws { try checkFixture("k2_sequences") }
     func testKeras3Sequences() throws { try checkFixture("k3_sequences") }
+    // The Keras 3 models again as .keras archives, whose weights are unnamed: each layer mapping
+    // must take them in the order of Keras's `layer.weights`.
+    func testKerasArchiveConvolutions() throws { try checkFixture("k3_convolutions_keras") }
+    func testKerasArchiveNormalization() throws { try checkFixture("k3_normalization_keras") }
+    func testKerasArchiveShapes() throws { try checkFixture("k3_shapes_keras") }
+    func testKerasArchiveActivations() throws { try checkFixture("k3_activations_keras") }
+    func testKerasArchiveMerges() throws { try checkFixture("k3_merges_keras") }
+    func testKerasArchiveSequences() throws { try checkFixture("k3_sequences_keras") }
 
     private func checkFixture(_ fixture: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let reference = try FixtureReference(fixture, in: "layers")
-        let model = try HDF5ModelLoader().load(ModelSpec(path: reference.modelPath))
+        let model = try KerasFormatFixtureTests.load(reference)
         XCTAssertEqual(model.metadata["keras_version"], reference.keras_version, file: file, line: line)
         try reference.assertOutputsMatch(model, file: file, line: line)
         try reference.assertInputGradientMatches(model, file: file, line: line)

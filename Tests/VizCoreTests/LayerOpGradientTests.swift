@@ -112,6 +112,21 @@ final class LayerOpGradientTests: XCTestCase {
         }
     }
 
+    /// A squeeze-and-excite block multiplies (N, H, W, C) by (N, 1, 1, C): the smaller input's
+    /// gradient sums over the axes it was repeated along.
+    func testBroadcastingMergeGradients() {
+        for operation in [ElementwiseMergeOp.Operation.subtract, .multiply, .average, .maximum, .minimum] {
+            var random = SplitMix64(seed: 4_750)
+            let values = random.distinctTensor([2 * 3 * 4 * 2 + 2 * 2 + 3 * 2]).scalars
+            let full = Tensor(shape: [2, 3, 4, 2], scalars: Array(values[0..<48]))
+            let perChannel = Tensor(shape: [2, 1, 1, 2], scalars: Array(values[48..<52]))
+            let perRow = Tensor(shape: [1, 3, 1, 2], scalars: Array(values[52..<58]))
+            let inputs = operation == .subtract ? [perChannel, full] : [full, perChannel, perRow]
+            XCTAssertEqual(try ElementwiseMergeOp(operation).outputShape(for: inputs.map(\.shape)), [2, 3, 4, 2])
+            checkGradients(ElementwiseMergeOp(operation), inputs, "\(operation), broadcast")
+        }
+    }
+
     func testPermuteGradients() {
         var random = SplitMix64(seed: 4_800)
         for dims in [[2, 1, 3], [3, 1, 2], [1, 3, 2]] {

@@ -29,4 +29,25 @@ enum Broadcast {
         }
         return expanded
     }
+
+    /// The transpose of `expand`: `values` summed over the axes where `itemShape` has size 1
+    /// (what the gradient of a broadcast parameter or input is).
+    static func sum(_ values: Tensor, toItem itemShape: [Int]) -> Tensor {
+        var strides = [Int](repeating: 0, count: itemShape.count)
+        var stride = 1
+        for axis in itemShape.indices.reversed() {
+            strides[axis] = itemShape[axis] == 1 ? 0 : stride
+            stride *= itemShape[axis]
+        }
+        var summed = Tensor(zeros: itemShape)
+        for index in values.scalars.indices {
+            var rest = index, target = 0
+            for axis in itemShape.indices.reversed() {
+                target += (rest % values.shape[axis]) * strides[axis]
+                rest /= values.shape[axis]
+            }
+            summed.scalars[target] += values.scalars[index]
+        }
+        return summed
+    }
 }

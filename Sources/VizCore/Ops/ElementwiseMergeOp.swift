@@ -1,5 +1,6 @@
 /// The elementwise merge layers besides `Add`: `Subtract` (two inputs), `Multiply`, `Average`,
-/// `Maximum` and `Minimum`, over equally shaped inputs.
+/// `Maximum` and `Minimum`. Inputs of equal rank broadcast where one has size 1, as Keras's merge
+/// layers do: a squeeze-and-excite block multiplies (N, H, W, C) by (N, 1, 1, C).
 ///
 /// Keras folds `Maximum`/`Minimum` pairwise from the first input with TensorFlow's
 /// `maximum`/`minimum`, whose gradient goes to the first argument on ties: so a tie sends the
@@ -21,13 +22,24 @@ public final class ElementwiseMergeOp: Op {
         if operation == .subtract, inputShapes.count != 2 {
             throw VizError("Subtract needs exactly two inputs, got \(inputShapes.count)")
         }
-        for shape in inputShapes.dropFirst() where !MergeShapes.compatible(shape, first) {
-            throw VizError("\(kind) inputs differ in shape: \(ShapeCheck.describe(first)) and \(ShapeCheck.describe(shape))")
+        var output = first
+        for shape in inputShapes.dropFirst() {
+            guard let broadcast = MergeShapes.broadcast(output, shape) else {
+                throw VizError("\(kind) inputs differ in shape: \(ShapeCheck.describe(first)) and \(ShapeCheck.describe(shape))")
+            }
+            output = broadcast
         }
-        return first
+        return output
+    }
+
+    /// The inputs repeated along their size-1 axes to the output's shape.
+    private func broadcasted(_ inputs: [Tensor]) -> [Tensor] {
+        let shape = inputs.dropFirst().reduce(inputs[0].shape) { MergeShapes.broadcast($0, $1.shape)! }
+        return inputs.map { $0.shape == shape ? $0 : Tensor(shape: shape, scalars: Broadcast.expand($0, toItem: shape)) }
     }
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
+        let inputs = broadcasted(inputs)
         var out = inputs[0]
         for input in inputs.dropFirst() {
             for i in out.scalars.indices {
@@ -49,6 +61,13 @@ public final class ElementwiseMergeOp: Op {
     }
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        // Each input's gradient at the output's shape, summed back over the axes it was repeated along.
+        zip(broadcastedGradients(broadcasted(inputs), output: output, outputGradient: outputGradient), inputs).map {
+            $0.shape == $1.shape ? $0 : Broadcast.sum($0, toItem: $1.shape)
+        }
+    }
+
+    private func broadcastedGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let g = outputGradient
         switch operation {
         case .subtract:

@@ -100,4 +100,23 @@ enum MergeShapes {
     static func compatible(_ a: [Int], _ b: [Int]) -> Bool {
         a.count == b.count && zip(a, b).allSatisfy { $0 < 0 || $1 < 0 || $0 == $1 }
     }
+
+    /// The shape two equal-rank shapes broadcast to (a size 1 repeats to the other's size), or nil
+    /// if they do not; `-1` (unknown) matches anything.
+    static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
+        guard a.count == b.count else { return nil }
+        var shape: [Int] = []
+        for (x, y) in zip(a, b) {
+            if x == y || y == 1 {
+                shape.append(x)
+            } else if x == 1 {
+                shape.append(y)
+            } else if x < 0 || y < 0 {
+                shape.append(max(x, y))
+            } else {
+                return nil
+            }
+        }
+        return shape
+    }
 }
