@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vizrun", targets: ["vizrun"]),
-        .library(name: "VizCore", targets: ["VizCore"]),
+        .library(name: "VizCore", type: .dynamic, targets: ["VizCore"]),
         .library(name: "VizImage", targets: ["VizImage"]),
         .library(name: "VizTesting", targets: ["VizTesting"]),
     ],
