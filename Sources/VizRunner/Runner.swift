@@ -25,6 +25,7 @@ public final class Runner {
     public func run(configAt path: String, force: Bool = false, outputDirectory: String? = nil) throws -> Manifest {
         var config = try RunConfig.load(file: path)
         if let outputDirectory { config.output.dir = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path }
+        for library in config.plugins { try registry.loadPlugin(at: library) }
         let loader = try registry.loader(for: config.model)
         let model = try loader.load(config.model)
         if let labels = config.model.labels { model.labels = try Self.readLabels(labels) }

@@ -55,12 +55,13 @@ struct Run: ParsableCommand {
     var quiet = false
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var plugins: PluginOptions
 
     func run() throws {
         try common.apply()
         try reportingErrors {
             let log: (String) -> Void = quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-            try Runner(registry: .builtins(), log: log, showsProgress: !quiet).run(configAt: config, force: force, outputDirectory: output)
+            try Runner(registry: plugins.registry(), log: log, showsProgress: !quiet).run(configAt: config, force: force, outputDirectory: output)
         }
     }
 }
@@ -68,17 +69,21 @@ struct Run: ParsableCommand {
 struct Plugins: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the model loaders and visualizers vizrun knows.")
 
+    @OptionGroup var plugins: PluginOptions
+
     func run() throws {
-        let registry = Registry.builtins()
-        print("Model loaders:")
-        for entry in registry.loaders {
-            print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) "
-                  + "\(entry.type.fileExtensions.joined(separator: " ").padding(toLength: 14, withPad: " ", startingAt: 0)) "
-                  + "\(entry.summary) [\(entry.origin)]")
-        }
-        print("Visualizers:")
-        for entry in registry.visualizers {
-            print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]")
+        try reportingErrors {
+            let registry = try plugins.registry()
+            print("Model loaders:")
+            for entry in registry.loaders {
+                print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) "
+                      + "\(entry.type.fileExtensions.joined(separator: " ").padding(toLength: 14, withPad: " ", startingAt: 0)) "
+                      + "\(entry.summary) [\(entry.origin)]")
+            }
+            print("Visualizers:")
+            for entry in registry.visualizers {
+                print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]")
+            }
         }
     }
 }
@@ -92,12 +97,14 @@ struct Inspect: ParsableCommand {
     @Option(help: "The loader to use (default: chosen by the file's extension).")
     var loader: String?
 
+    @OptionGroup var plugins: PluginOptions
+
     func run() throws {
         try reportingErrors {
             let path = URL(fileURLWithPath: model).standardizedFileURL.path
             guard FileManager.default.fileExists(atPath: path) else { throw VizError("no such model file", at: path) }
             let spec = ModelSpec(path: path, loader: loader)
-            let loaded = try Registry.builtins().loader(for: spec).load(spec)
+            let loaded = try plugins.registry().loader(for: spec).load(spec)
             print(ModelSummary(loaded).text)
         }
     }
