@@ -43,9 +43,13 @@ let package = Package(
         .target(name: "VizRunner", dependencies: [
             "VizCore", "VizImage", "HDF5Loader", "KerasLoader", "RawLoader", "Activations", "Filters", "GradCAM",
         ]),
+        // SwiftPM links VizCore into the command statically, and a plugin links libVizCore.so.
+        // Exporting the command's symbols makes the plugin's references to VizCore bind to the
+        // command's copy (the executable comes first in symbol lookup), so both share one set of
+        // types: a plugin's `VizError` is the command's, and so are `Registry` and `Tensor`.
         .executableTarget(name: "vizrun", dependencies: [
             "VizRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]),
 
         // MARK: - Tests
         .target(name: "VizTesting", dependencies: ["VizCore"]),
