@@ -9,7 +9,7 @@ struct VizrunCommand: ParsableCommand {
         commandName: "vizrun",
         abstract: "See what a convolutional network has learned: activations, filter patterns, heatmaps.",
         version: Runner.version,
-        subcommands: [Run.self, Plugins.self, Inspect.self],
+        subcommands: [Run.self, Validate.self, Plugins.self, Inspect.self],
         defaultSubcommand: Run.self)
 }
 
