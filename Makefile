@@ -21,10 +21,15 @@ demo: deps
 
 # The suite is XCTest, built optimised (with @testable access): the golden tests run whole
 # networks, which an unoptimised build makes ten times slower. The last line restates XCTest's
-# total as `N passed, M failed`.
+# total as `N passed, M failed`. The example plugin (Docs/Examples/ChannelStats) is built and its
+# own tests run first: vizrun's tests load the library through the command, so the plugin SDK
+# cannot break unnoticed. Its build cache stays in .build-examples between runs.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
+EXAMPLE_FLAGS := $(TEST_FLAGS) --package-path Docs/Examples/ChannelStats --scratch-path .build-examples
 test: deps
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(SWIFT) build --build-tests $(EXAMPLE_FLAGS)
+	$(SWIFT) test --skip-build $(EXAMPLE_FLAGS) --disable-swift-testing
 	set -o pipefail; $(SWIFT) test --skip-build $(TEST_FLAGS) --disable-swift-testing 2>&1 | tee .build/test.log
 	@grep -oE 'Executed [0-9]+ tests?, with [0-9]+ failures?' .build/test.log | tail -1 \
 		| awk '{ print "tests: " $$2 - $$5 " passed, " $$5 " failed" }'

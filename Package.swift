@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vizrun", targets: ["vizrun"]),
-        .library(name: "VizCore", targets: ["VizCore"]),
+        .library(name: "VizCore", type: .dynamic, targets: ["VizCore"]),
         .library(name: "VizImage", targets: ["VizImage"]),
         .library(name: "VizTesting", targets: ["VizTesting"]),
     ],
@@ -43,9 +43,13 @@ let package = Package(
         .target(name: "VizRunner", dependencies: [
             "VizCore", "VizImage", "HDF5Loader", "KerasLoader", "RawLoader", "Activations", "Filters", "GradCAM",
         ]),
+        // SwiftPM links VizCore into the command statically, and a plugin links libVizCore.so.
+        // Exporting the command's symbols makes the plugin's references to VizCore bind to the
+        // command's copy (the executable comes first in symbol lookup), so both share one set of
+        // types: a plugin's `VizError` is the command's, and so are `Registry` and `Tensor`.
         .executableTarget(name: "vizrun", dependencies: [
             "VizRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]),
 
         // MARK: - Tests
         .target(name: "VizTesting", dependencies: ["VizCore"]),

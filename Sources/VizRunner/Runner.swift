@@ -19,6 +19,36 @@ public final class Runner {
         self.showsProgress = showsProgress
     }
 
+    /// A config whose plugins are loaded, model loaded and every run's visualizer configured.
+    public struct Plan {
+        public let config: RunConfig
+        public let model: Model
+        public let runs: [(spec: RunConfig.RunSpec, visualizer: Visualizer)]
+    }
+
+    /// Everything that can be wrong with a config short of its inputs' contents, found before any
+    /// heavy work starts: `run` begins with it, and `vizrun validate` stops after it.
+    public func plan(configAt path: String, outputDirectory: String? = nil) throws -> Plan {
+        var config = try RunConfig.load(file: path)
+        if let outputDirectory { config.output.dir = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path }
+        for library in config.plugins { try registry.loadPlugin(at: library) }
+        let loader = try registry.loader(for: config.model)
+        let model = try loader.load(config.model)
+        if let labels = config.model.labels { model.labels = try Self.readLabels(labels) }
+
+        // Every run's options are checked against the model before any heavy work starts.
+        var visualizers: [(spec: RunConfig.RunSpec, visualizer: Visualizer)] = []
+        for spec in config.runs {
+            let visualizer: Visualizer
+            do { visualizer = try registry.visualizer(named: spec.visualizer) } catch let error as VizError {
+                throw spec.node.error(error.message)
+            }
+            try visualizer.configure(spec.options, model: model)
+            visualizers.append((spec, visualizer))
+        }
+        return Plan(config: config, model: model, runs: visualizers)
+    }
+
     /// Runs the config at `path`, writing to `outputDirectory` if given instead of the config's
     /// `output.dir`, over the inputs of `shard` only if given; returns the manifest it wrote.
     ///
@@ -29,22 +59,8 @@ public final class Runner {
     public func run(configAt path: String, force: Bool = false, outputDirectory: String? = nil,
                     shard: Manifest.Shard? = nil) throws -> Manifest {
         let started = DispatchTime.now()
-        var config = try RunConfig.load(file: path)
-        if let outputDirectory { config.output.dir = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path }
-        let loader = try registry.loader(for: config.model)
-        let model = try loader.load(config.model)
-        if let labels = config.model.labels { model.labels = try Self.readLabels(labels) }
-
-        // Every run's options are checked against the model before any heavy work starts.
-        var visualizers: [(RunConfig.RunSpec, Visualizer)] = []
-        for spec in config.runs {
-            let visualizer: Visualizer
-            do { visualizer = try registry.visualizer(named: spec.visualizer) } catch let error as VizError {
-                throw spec.node.error(error.message)
-            }
-            try visualizer.configure(spec.options, model: model)
-            visualizers.append((spec, visualizer))
-        }
+        let plan = try plan(configAt: path, outputDirectory: outputDirectory)
+        let (config, model, visualizers) = (plan.config, plan.model, plan.runs)
 
         let preparation = InputPreparation(config: config.input, model: model)
         let everySource = preparation.sources

@@ -9,7 +9,7 @@ struct VizrunCommand: ParsableCommand {
         commandName: "vizrun",
         abstract: "See what a convolutional network has learned: activations, filter patterns, heatmaps.",
         version: Runner.version,
-        subcommands: [Run.self, Merge.self, Plugins.self, Inspect.self],
+        subcommands: [Run.self, Validate.self, Merge.self, Plugins.self, Inspect.self],
         defaultSubcommand: Run.self)
 }
 
@@ -59,6 +59,7 @@ struct Run: ParsableCommand {
     var quiet = false
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var plugins: PluginOptions
 
     func validate() throws {
         if let shard, Manifest.Shard(shard) == nil {
@@ -69,7 +70,7 @@ struct Run: ParsableCommand {
     func run() throws {
         try common.apply()
         try reportingErrors {
-            try Runner(registry: .builtins(), log: standardErrorLog(quiet: quiet), showsProgress: !quiet)
+            try Runner(registry: plugins.registry(), log: standardErrorLog(quiet: quiet), showsProgress: !quiet)
                 .run(configAt: config, force: force, outputDirectory: output, shard: shard.flatMap { Manifest.Shard($0) })
         }
     }
@@ -107,17 +108,21 @@ func standardErrorLog(quiet: Bool) -> (String) -> Void {
 struct Plugins: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the model loaders and visualizers vizrun knows.")
 
+    @OptionGroup var plugins: PluginOptions
+
     func run() throws {
-        let registry = Registry.builtins()
-        print("Model loaders:")
-        for entry in registry.loaders {
-            print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) "
-                  + "\(entry.type.fileExtensions.joined(separator: " ").padding(toLength: 14, withPad: " ", startingAt: 0)) "
-                  + "\(entry.summary) [\(entry.origin)]")
-        }
-        print("Visualizers:")
-        for entry in registry.visualizers {
-            print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]")
+        try reportingErrors {
+            let registry = try plugins.registry()
+            print("Model loaders:")
+            for entry in registry.loaders {
+                print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) "
+                      + "\(entry.type.fileExtensions.joined(separator: " ").padding(toLength: 14, withPad: " ", startingAt: 0)) "
+                      + "\(entry.summary) [\(entry.origin)]")
+            }
+            print("Visualizers:")
+            for entry in registry.visualizers {
+                print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]")
+            }
         }
     }
 }
@@ -131,12 +136,14 @@ struct Inspect: ParsableCommand {
     @Option(help: "The loader to use (default: chosen by the file's extension).")
     var loader: String?
 
+    @OptionGroup var plugins: PluginOptions
+
     func run() throws {
         try reportingErrors {
             let path = URL(fileURLWithPath: model).standardizedFileURL.path
             guard FileManager.default.fileExists(atPath: path) else { throw VizError("no such model file", at: path) }
             let spec = ModelSpec(path: path, loader: loader)
-            let loaded = try Registry.builtins().loader(for: spec).load(spec)
+            let loaded = try plugins.registry().loader(for: spec).load(spec)
             print(ModelSummary(loaded).text)
         }
     }

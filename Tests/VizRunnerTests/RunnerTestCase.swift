@@ -43,6 +43,29 @@ class RunnerTestCase: XCTestCase {
         """
     }
 
+    /// `swift build --build-tests` puts the command beside the test bundle.
+    var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vizrun")
+    }
+
+    func vizrun(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            XCTFail("build the command first (`swift build --build-tests`): \(executable.path) is missing")
+            return (-1, "", "")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
     /// Runs the config and returns the error it must raise.
     func runError(_ path: String, force: Bool = false, file: StaticString = #filePath, line: UInt = #line) -> VizError? {
         do {

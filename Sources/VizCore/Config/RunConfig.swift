@@ -8,6 +8,8 @@ public struct RunConfig {
     public var input: InputConfig
     public var output: OutputConfig
     public var runs: [RunSpec]
+    /// Plugin shared libraries to load before the model and runs are resolved.
+    public var plugins: [String]
 
     public struct InputConfig {
         /// Image or `.npy` files, globs and folders expanded, in order.
@@ -52,7 +54,7 @@ public struct RunConfig {
 // MARK: - Decoding
 
 extension RunConfig {
-    public static let topLevelKeys = ["model", "input", "output", "runs"]
+    public static let topLevelKeys = ["plugins", "model", "input", "output", "runs"]
 
     /// Reads and checks a config file. Visualizer options are checked later, against the model.
     public static func load(file: String) throws -> RunConfig {
@@ -62,6 +64,7 @@ extension RunConfig {
 
     public static func decode(_ document: ConfigNode) throws -> RunConfig {
         let root = try document.mapping()
+        let plugins = try root.optional("plugins").map { try $0.list().map(existingFile) } ?? []
         let model = try decodeModel(root.required("model"))
         let input = try decodeInput(root.required("input"))
         let output = try decodeOutput(root.optional("output"), file: document.file)
@@ -84,7 +87,7 @@ extension RunConfig {
             runs.append(RunSpec(visualizer: visualizer, name: name, options: mapping, node: node))
         }
         try root.rejectUnknownKeys()
-        return RunConfig(file: document.file, model: model, input: input, output: output, runs: runs)
+        return RunConfig(file: document.file, model: model, input: input, output: output, runs: runs, plugins: plugins)
     }
 
     private static func decodeModel(_ node: ConfigNode) throws -> ModelSpec {

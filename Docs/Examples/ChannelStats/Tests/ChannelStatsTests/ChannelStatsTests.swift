@@ -1,0 +1,63 @@
+@testable import ChannelStats
+import VizCore
+import VizTesting
+import XCTest
+
+final class ChannelStatsTests: XCTestCase {
+    /// Input (2×2×2) → ReLU: small enough to check every number by hand.
+    private func reluModel() throws -> Model {
+        let graph = Graph()
+        let input = try graph.add("input", InputOp(shape: [-1, 2, 2, 2]))
+        let relu = try graph.add("relu", ActivationOp(.relu), inputs: [input])
+        return Model(graph: graph,
+                     layers: [Model.Layer(name: "input", className: "InputLayer", outputNode: input,
+                                          inputLayers: [], parameterCount: 0),
+                              Model.Layer(name: "relu", className: "ReLU", outputNode: relu,
+                                          inputLayers: ["input"], parameterCount: 0)],
+                     outputLayers: ["relu"], path: "relu.test", loaderName: "test")
+    }
+
+    /// Channel 0 holds 1, -1, 3, -3; channel 1 holds 2 everywhere.
+    private let image = Tensor(shape: [1, 2, 2, 2], scalars: [1, 2, -1, 2, 3, 2, -3, 2])
+
+    func testTableHoldsEachChannelsStatistics() {
+        let table = ChannelStatistics.table(image)
+        assertClose(table, Tensor(shape: [2, 5], scalars: [0, Float(5).squareRoot(), -3, 3, 0.5,
+                                                           2, 0, 2, 2, 1]))
+    }
+
+    func testRunHandsATableAndAChartPerLayerToTheSink() throws {
+        let visualizer = ChannelStatsVisualizer()
+        let model = try reluModel()
+        try visualizer.configure(runOptions("{layers: [relu], chart: max, bar_width: 3, chart_height: 20}"), model: model)
+        let sink = CollectingSink()
+        try visualizer.run(RunContext(model: model, inputs: [RunInput(id: "x", path: "x.npy", tensor: image, original: nil)],
+                                      runName: "stats", sink: sink))
+        XCTAssertEqual(sink.arrays.map(\.0.role), ["channel_stats"])
+        XCTAssertEqual(sink.arrays[0].0.name, ["x", "relu", "stats"])
+        assertClose(sink.arrays[0].1, Tensor(shape: [2, 5], scalars: [1, Float(1.5).squareRoot(), 0, 3, 0.5,
+                                                                        2, 0, 2, 2, 1]))
+        XCTAssertEqual(sink.images.map(\.0.name), [["x", "relu", "max"]])
+        XCTAssertEqual([sink.images[0].1.width, sink.images[0].1.height], [6, 20])
+    }
+
+    func testAnUnknownChartIsAnErrorWithTheClosestName() throws {
+        XCTAssertThrowsError(try ChannelStatsVisualizer().configure(runOptions("{chart: maen}"), model: reluModel())) { error in
+            XCTAssertTrue("\(error)".contains("did you mean 'mean'?"), "\(error)")
+        }
+    }
+
+    func testTheLibraryExportsTheCurrentPluginAPIVersion() {
+        XCTAssertEqual(vizrunPluginAPIVersion(), PluginAPI.version)
+    }
+
+    func testRegisteringTwiceIsAClashNamingBothOrigins() {
+        let registry = Registry()
+        let first = PluginRegistrar(registry: registry, origin: "first.so")
+        vizrunRegisterPlugins(first.handle)
+        XCTAssertNil(first.failure)
+        let second = PluginRegistrar(registry: registry, origin: "second.so")
+        vizrunRegisterPlugins(second.handle)
+        XCTAssertEqual(second.failure?.message, "two visualizers are named 'channel_stats': from first.so and from second.so")
+    }
+}

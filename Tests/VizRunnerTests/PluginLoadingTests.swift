@@ -1,0 +1,147 @@
+import Foundation
+import VizCore
+import VizRunner
+import VizTesting
+import XCTest
+
+/// Plugin shared libraries: the failures that must be one line, and the example plugin
+/// (Docs/Examples/ChannelStats, built by `make test`) loaded and run beside the built-ins.
+final class PluginLoadingTests: RunnerTestCase {
+    /// Where `make test` builds the example plugin, with symlinks resolved as in the origins vizrun shows.
+    static let examplePlugin = repository.appendingPathComponent(".build-examples/release/libChannelStats.so")
+        .resolvingSymlinksInPath().path
+
+    private func examplePluginPath() throws -> String {
+        guard FileManager.default.fileExists(atPath: Self.examplePlugin) else {
+            throw XCTSkip("the example plugin is not built (`make test` builds it): \(Self.examplePlugin) is missing")
+        }
+        return Self.examplePlugin
+    }
+
+    // MARK: - Libraries vizrun refuses
+
+    func testAFileThatIsNotASharedLibraryIsOneLine() throws {
+        let path = try write("not a library", to: "libfake.so")
+        let result = try vizrun(["plugins", "--plugin", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path): error: cannot load the plugin library: "), result.stderr)
+        XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
+    }
+
+    func testAMissingLibraryIsOneLine() throws {
+        let path = folder.appendingPathComponent("libabsent.so").path
+        let result = try vizrun(["plugins", "--plugin", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vizrun: \(path): error: no such plugin library\n")
+    }
+
+    func testASharedLibraryWithoutTheEntryPointsIsNotAPlugin() throws {
+        let path = try sharedLibrary("int unrelated(void) { return 0; }")
+        let result = try vizrun(["plugins", "--plugin", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path): error: is not a vizrun plugin: "), result.stderr)
+        XCTAssertTrue(result.stderr.contains("vizrun_plugin_api_version"), result.stderr)
+    }
+
+    func testALibraryBuiltForAnotherAPIVersionIsRefusedBeforeItRegisters() throws {
+        let path = try sharedLibrary("""
+            #include <stdlib.h>
+            int vizrun_plugin_api_version(void) { return 999; }
+            void vizrun_register_plugins(void *handle) { abort(); }
+            """)
+        let result = try vizrun(["plugins", "--plugin", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vizrun: \(path): error: the plugin was built for vizrun plugin API 999, but this "
+                       + "vizrun has API \(PluginAPI.version); rebuild it against this vizrun\n")
+    }
+
+    func testAPluginVisualizerNamedAsABuiltinIsAClashNamingBothOrigins() {
+        final class Impostor: Visualizer {
+            static let name = "activations"
+            static let summary = "not the real one"
+            func configure(_ options: ConfigMapping, model: Model) throws {}
+            func run(_ context: RunContext) throws {}
+        }
+        let registrar = PluginRegistrar(registry: .builtins(), origin: "/plugins/libImpostor.so")
+        registrar.register(visualizer: Impostor.self)
+        XCTAssertEqual(registrar.failure?.message,
+                       "two visualizers are named 'activations': from built-in and from /plugins/libImpostor.so")
+    }
+
+    // MARK: - The example plugin
+
+    func testPluginsListsTheExampleWithItsOrigin() throws {
+        let library = try examplePluginPath()
+        let result = try vizrun(["plugins", "--plugin", library])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let line = result.stdout.split(separator: "\n").first { $0.contains("channel_stats") }
+        XCTAssertTrue(line?.hasSuffix("[\(library)]") == true, result.stdout)
+        XCTAssertTrue(result.stdout.contains("activations"), result.stdout)
+    }
+
+    func testTwoCopiesOfOnePluginClashNamingBothLibraries() throws {
+        let library = try examplePluginPath()
+        let copy = folder.appendingPathComponent("libChannelStatsCopy.so").path
+        try FileManager.default.copyItem(atPath: library, toPath: copy)
+        let result = try vizrun(["plugins", "--plugin", library, "--plugin", copy])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vizrun: error: two visualizers are named 'channel_stats': from \(library) and from "
+                       + "\(copy)\n")
+    }
+
+    /// `plugins:` resolves against the config's folder; the plugin's run sits between built-in runs.
+    func testAConfigRunsThePluginBesideBuiltins() throws {
+        let library = try examplePluginPath()
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("lib"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("lib/libChannelStats.so").path,
+                                                   withDestinationPath: library)
+        let config = try write("plugins: [lib/libChannelStats.so]\n" + demoConfig(runs: """
+              - visualizer: activations
+                layers: {first: 1}
+              - visualizer: channel_stats
+                name: stats
+                layers: [conv2d]
+                chart: active
+              - visualizer: gradcam
+            """))
+        let result = try vizrun([config, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let manifest = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: folder.appendingPathComponent("out/manifest.json"))) as? [String: Any]
+        let runs = try XCTUnwrap(manifest?["runs"] as? [[String: Any]])
+        XCTAssertEqual(runs.map { $0["visualizer"] as? String }, ["activations", "channel_stats", "gradcam"])
+        let artifacts = try XCTUnwrap(runs[1]["artifacts"] as? [[String: Any]])
+        XCTAssertEqual(artifacts.map { $0["role"] as? String }, ["channel_stats", "chart"])
+        XCTAssertEqual(artifacts[0]["shape"] as? [Int], [32, 5])
+        for artifact in artifacts {
+            let path = try XCTUnwrap(artifact["path"] as? String)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/\(path)").path), path)
+        }
+    }
+
+    /// The plugin's `VizError` is the host's type (one copy of VizCore), so it is reported as one line too.
+    func testAPluginsOptionErrorPointsIntoTheConfig() throws {
+        let library = try examplePluginPath()
+        let config = try write(demoConfig(runs: "  - visualizer: channel_stats\n    chart: maen"))
+        let result = try vizrun([config, "--plugin", library])
+        XCTAssertEqual(result.status, 1)
+        let firstLine = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+        XCTAssertTrue(firstLine.hasPrefix("vizrun: \(config):9:12: error: chart is one of mean, std, min, max, active, "
+                                          + "not 'maen'; did you mean 'mean'?"), result.stderr)
+    }
+
+    // MARK: - Helpers
+
+    /// Compiles C source into a shared library in the test folder, with the toolchain's clang.
+    private func sharedLibrary(_ source: String) throws -> String {
+        let sourcePath = try write(source, to: "plugin.c")
+        let library = folder.appendingPathComponent("libtest\(UUID().uuidString.prefix(8)).so").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["clang", "-shared", "-fPIC", "-o", library, sourcePath]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw XCTSkip("clang could not build a test library") }
+        return library
+    }
+}
