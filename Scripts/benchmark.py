@@ -66,9 +66,14 @@ def measure(command, scratch, env=None):
     return seconds, usage.ru_maxrss / 1024, stdout
 
 
-def median_of(command, repeat, scratch, compute=None, env=None):
-    """(median wall s, max peak MB, median compute s or nan); compute(stdout) gives one run's."""
-    runs = [measure(command, scratch, env) for _ in range(repeat)]
+def median_of(command, repeat, scratch, compute=None, env=None, fresh=None):
+    """(median wall s, max peak MB, median compute s or nan); compute(stdout) gives one run's.
+    `fresh`: an output folder removed before each run, so that vizrun never resumes an earlier one."""
+    def once():
+        if fresh:
+            shutil.rmtree(fresh, ignore_errors=True)
+        return measure(command, scratch, env)
+    runs = [once() for _ in range(repeat)]
     computes = [compute(r[2]) for r in runs] if compute else [NAN]
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs), statistics.median(computes)
 
@@ -99,8 +104,9 @@ def sgemm_peak(scratch):
         return NAN
 
 
-def convolution_seconds(command, scratch):
+def convolution_seconds(command, scratch, fresh):
     """Seconds vizrun spends inside oneDNN convolution primitives, from ONEDNN_VERBOSE's exec lines."""
+    shutil.rmtree(fresh, ignore_errors=True)
     _, _, stdout = measure(command, scratch, env=dict(os.environ, ONEDNN_VERBOSE="1"))
     return sum(float(line.rsplit(",", 1)[1]) for line in stdout.splitlines()
                if line.startswith("onednn_verbose,exec,cpu,convolution,")) / 1000
@@ -136,7 +142,8 @@ def job_seed(args, work, keras):
     text = text.replace("images/", IMAGES + "/")
     text = text.replace("../out/seed", os.path.join(work, "vizrun-out"))
     config = write(os.path.join(work, "seed.yaml"), text)
-    viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work)  # noqa: E731
+    viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work,  # noqa: E731
+                            fresh=os.path.join(work, "vizrun-out"))
     ker = lambda: median_of([sys.executable, os.path.join(BENCH, "keras_seed_activations.py"),  # noqa: E731
                              os.path.join(ROOT, "Configs", "models", "scenes_convnet.h5"), CHELSEA,
                              os.path.join(work, "keras-out")], args.repeat, work)
@@ -162,11 +169,12 @@ runs:
     batch: 8
 """)
     viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work,  # noqa: E731
-                            manifest_compute(out))
+                            manifest_compute(out), fresh=out)
     ker = lambda: median_of([sys.executable, os.path.join(BENCH, "keras_vgg16_filters.py"), model,  # noqa: E731
                              os.path.join(work, "keras-out")], args.repeat, work, keras_compute)
     global FILTERS_CONVOLUTION_SECONDS
-    FILTERS_CONVOLUTION_SECONDS = lambda: convolution_seconds([VIZRUN, config, "--quiet", "--force"], work)  # noqa: E731
+    FILTERS_CONVOLUTION_SECONDS = lambda: convolution_seconds([VIZRUN, config, "--quiet", "--force"], work,  # noqa: E731
+                                                              out)
     return [("VGG16 block3_conv1 filters (8 x 40 steps, 150x150)", viz, ker if keras else None)]
 
 
@@ -187,7 +195,7 @@ runs:
     class: top
 """)
     viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work,  # noqa: E731
-                            manifest_compute(out))
+                            manifest_compute(out), fresh=out)
     ker = lambda: median_of([sys.executable, os.path.join(BENCH, "keras_vgg16_gradcam.py"), model, CHELSEA,  # noqa: E731
                              os.path.join(work, "keras-out")], args.repeat, work, keras_compute)
     return [("VGG16 Grad-CAM block5_conv3 (224x224, load .h5)", viz, ker if keras else None)]
@@ -223,7 +231,7 @@ runs:
     layers: all
 """)
         viz = (lambda c=config, o=out: median_of([VIZRUN, c, "--quiet", "--force"], args.repeat, work,
-                                                 manifest_compute(o, "compute_seconds")))
+                                                 manifest_compute(o, "compute_seconds"), fresh=o))
         ker = (lambda m=model: median_of([sys.executable, os.path.join(BENCH, "keras_all_layers.py"), m, CHELSEA,
                                           "32"], args.repeat, work, keras_compute))
         rows.append((label, viz, ker if keras else None))
