@@ -2,7 +2,7 @@ internal import CHDF5
 import Foundation
 import VizCore
 
-/// An HDF5 file opened read-only, on disk or from bytes in memory.
+/// An HDF5 file opened read-only.
 ///
 /// Only what Keras files need: groups, string attributes and numeric datasets. Every failure is a
 /// `VizError` located at `path`; libhdf5's own stderr report is switched off.
@@ -14,44 +14,25 @@ public final class HDF5File {
     let id: hid_t
 
     /// Opens the file at `path`, telling a missing file, a file that is not HDF5 and a damaged one apart.
-    public init(path: String) throws {
+    /// Errors name `name` when given (a member extracted from an archive), else `path`.
+    public init(path: String, reportedAs name: String? = nil) throws {
         HDF5Library.prepare()
-        self.path = path
+        self.path = name ?? path
+        let path = path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw VizError("no such file", at: path)
+            throw VizError("no such file", at: self.path)
         }
-        guard !isDirectory.boolValue else { throw VizError("is a folder, not an HDF5 file", at: path) }
+        guard !isDirectory.boolValue else { throw VizError("is a folder, not an HDF5 file", at: self.path) }
         let signature = H5Fis_hdf5(path)
-        guard signature >= 0 else { throw VizError("cannot read the file (\(HDF5Library.lastError()))", at: path) }
+        guard signature >= 0 else { throw VizError("cannot read the file (\(HDF5Library.lastError()))", at: self.path) }
         guard signature > 0 else {
-            throw VizError("not an HDF5 file (no HDF5 signature); the hdf5 loader reads Keras .h5 files", at: path)
+            throw VizError("not an HDF5 file (no HDF5 signature); the hdf5 loader reads Keras .h5 files", at: self.path)
         }
         id = H5Fopen(path, vizrun_H5F_ACC_RDONLY(), vizrun_H5P_DEFAULT())
         guard id >= 0 else {
             throw VizError("cannot open this HDF5 file; it may be truncated or damaged (\(HDF5Library.lastError()))",
-                           at: path)
-        }
-    }
-
-    /// Opens an HDF5 file held in memory (e.g. `model.weights.h5` inside a `.keras` archive); `name`
-    /// is only used in messages. The bytes are copied, so `image` need not outlive the file.
-    public init(image: Data, name: String) throws {
-        HDF5Library.prepare()
-        path = name
-        let access = H5Pcreate(vizrun_H5P_FILE_ACCESS())
-        guard access >= 0 else { throw VizError("libhdf5 cannot create a file-access list", at: name) }
-        defer { H5Pclose(access) }
-        // The core driver without a backing store keeps the whole file in memory and never writes it;
-        // H5Pset_file_image copies the bytes (it takes a mutable pointer but does not write through it).
-        let configured = H5Pset_fapl_core(access, 1 << 16, false) >= 0 && image.withUnsafeBytes { bytes in
-            H5Pset_file_image(access, UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
-        } >= 0
-        guard configured else { throw VizError("libhdf5 cannot take an in-memory file image", at: name) }
-        // libhdf5 treats two open core files with the same name as one file, so the name must be unique.
-        id = H5Fopen("\(name)#\(UUID().uuidString)", vizrun_H5F_ACC_RDONLY(), access)
-        guard id >= 0 else {
-            throw VizError("not a readable HDF5 file image (\(HDF5Library.lastError()))", at: name)
+                           at: self.path)
         }
     }
 

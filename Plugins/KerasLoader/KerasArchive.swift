@@ -42,6 +42,24 @@ struct KerasArchive {
         return data
     }
 
+    /// Extracts `member` to a new file in a private temporary folder, streaming (never whole in
+    /// memory), and passes its path to `body`; the folder is removed afterwards.
+    func withExtractedFile<R>(_ member: String, purpose: String, _ body: (String) throws -> R) throws -> R {
+        guard let entry = archive[member], entry.type == .file else {
+            throw VizError("the .keras archive has no \(member) (\(purpose))", at: path)
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-keras-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent((member as NSString).lastPathComponent)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+            _ = try archive.extract(entry, to: file)
+        } catch {
+            throw VizError("cannot extract \(member) from the .keras archive (\(error))", at: path)
+        }
+        return try body(file.path)
+    }
+
     /// `member` as UTF-8 text.
     func text(of member: String, purpose: String) throws -> String {
         guard let text = String(data: try data(of: member, purpose: purpose), encoding: .utf8) else {

@@ -4,11 +4,12 @@ import VizCore
 
 /// Loads native `.keras` files (`model.save("m.keras")` in Keras 3, and in tf-keras, which writes
 /// the same layout): the architecture from the archive's `config.json`, the weights from its
-/// `model.weights.h5`, opened in memory.
+/// `model.weights.h5`, extracted to a temporary file so that libhdf5 reads only the weights the
+/// model's layers take, straight into their arrays, and the archive never sits in memory whole.
 public final class KerasArchiveLoader: ModelLoader {
     public static let name = "keras"
     public static let fileExtensions = [".keras"]
-    public static let summary = "native .keras files (model.save) from Keras 3 and tf-keras, read in memory"
+    public static let summary = "native .keras files (model.save) from Keras 3 and tf-keras"
 
     private static let weightsMember = "model.weights.h5"
 
@@ -21,12 +22,13 @@ public final class KerasArchiveLoader: ModelLoader {
             throw VizError("stores its weights as model.weights.npz, which vizrun cannot read; save the model "
                            + "with Keras's default .h5 weights", at: spec.path)
         }
-        let weights = try HDF5File(image: try archive.data(of: Self.weightsMember, purpose: "the model's weights"),
-                                   name: "\(spec.path)/\(Self.weightsMember)")
-        return try KerasModelAssembly.model(configJSON: configJSON, configSource: "config.json in the .keras archive",
-                                            kerasVersion: try kerasVersion(in: archive),
-                                            weights: .archive(try weights.root()), path: spec.path,
-                                            loaderName: Self.name)
+        let kerasVersion = try kerasVersion(in: archive)
+        return try archive.withExtractedFile(Self.weightsMember, purpose: "the model's weights") { extracted in
+            let weights = try HDF5File(path: extracted, reportedAs: "\(spec.path)/\(Self.weightsMember)")
+            return try KerasModelAssembly.model(configJSON: configJSON, configSource: "config.json in the .keras archive",
+                                                kerasVersion: kerasVersion, weights: .archive(try weights.root()),
+                                                path: spec.path, loaderName: Self.name)
+        }
     }
 
     /// `keras_version` from `metadata.json`; an archive without one is taken to be from Keras 3,
