@@ -21,7 +21,7 @@ demo: deps
 
 # The suite is XCTest, built optimised (with @testable access): the golden tests run whole
 # networks, which an unoptimised build makes ten times slower. The last line restates XCTest's
-# total as `N passed, M failed`. The example plugin (Docs/Examples/ChannelStats) is built and its
+# total as `N passed, M failed, K skipped`. The example plugin (Docs/Examples/ChannelStats) is built and its
 # own tests run first: vizrun's tests load the library through the command, so the plugin SDK
 # cannot break unnoticed. Its build cache stays in .build-examples between runs.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
@@ -31,8 +31,10 @@ test: deps
 	$(SWIFT) build --build-tests $(EXAMPLE_FLAGS)
 	$(SWIFT) test --skip-build $(EXAMPLE_FLAGS) --disable-swift-testing
 	set -o pipefail; $(SWIFT) test --skip-build $(TEST_FLAGS) --disable-swift-testing 2>&1 | tee .build/test.log
-	@grep -oE 'Executed [0-9]+ tests?, with [0-9]+ failures?' .build/test.log | tail -1 \
-		| awk '{ print "tests: " $$2 - $$5 " passed, " $$5 " failed" }'
+	@grep -oE 'Executed [0-9]+ tests?, with ([0-9]+ tests? skipped and )?[0-9]+ failures?' .build/test.log | tail -1 \
+		| awk '{ failed = 0; skipped = 0; \
+			for (i = 4; i < NF; i++) { if ($$(i + 1) ~ /^failure/) failed = $$i; if ($$(i + 2) == "skipped") skipped = $$i } \
+			print "tests: " $$2 - failed - skipped " passed, " failed " failed, " skipped " skipped" }'
 
 # Times vizrun against the equivalent Keras script (when TensorFlow is installed); see Docs/performance.md.
 bench: deps
