@@ -45,6 +45,13 @@ public struct Tensor: Equatable, Sendable {
         return Tensor(shape: newShape, scalars: scalars)
     }
 
+    /// The tensor with its axes reordered: axis `i` of the result is axis `axes[i]` of `self`
+    /// (NumPy's `transpose`).
+    public func permuted(_ axes: [Int]) -> Tensor {
+        precondition(layout == .standard, "permuting a channel-blocked tensor")
+        return Transpose.apply(self, axes)
+    }
+
     /// Item `index` of the leading (batch) axis, keeping that axis with size 1.
     public func batchItem(_ index: Int) -> Tensor {
         precondition(layout == .standard, "slicing a channel-blocked tensor")
