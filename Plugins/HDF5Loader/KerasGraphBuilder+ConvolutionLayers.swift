@@ -19,7 +19,7 @@ extension KerasGraphBuilder {
         let op = DepthwiseConv2DOp(kernel: kernel, bias: bias, strides: try options.pair("strides", default: (1, 1)),
                                    dilation: try options.pair("dilation_rate", default: (1, 1)),
                                    padding: try options.padding())
-        return try addNodes(op, activation: try activation(of: layer), inputs: inputs, layer: layer,
+        return try addNodes(op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
                             parameterCount: stored.parameterCount)
     }
 
@@ -39,7 +39,7 @@ extension KerasGraphBuilder {
                                    strides: try options.pair("strides", default: (1, 1)),
                                    dilation: try options.pair("dilation_rate", default: (1, 1)),
                                    padding: try options.padding())
-        return try addNodes(op, activation: try activation(of: layer), inputs: inputs, layer: layer,
+        return try addNodes(op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
                             parameterCount: stored.parameterCount)
     }
 
@@ -57,7 +57,7 @@ extension KerasGraphBuilder {
         let op = Conv2DTransposeOp(kernel: kernel, bias: bias, strides: try options.pair("strides", default: (1, 1)),
                                    dilation: try options.pair("dilation_rate", default: (1, 1)),
                                    padding: try options.padding(), outputPadding: outputPadding)
-        return try addNodes(op, activation: try activation(of: layer), inputs: inputs, layer: layer,
+        return try addNodes(op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
                             parameterCount: stored.parameterCount)
     }
 
@@ -80,7 +80,7 @@ extension KerasGraphBuilder {
         let conv = Conv2DOp(kernel: kernel.reshaped([1] + kernel.shape), bias: bias,
                             strides: (1, try options.size("strides", default: 1)),
                             dilation: (1, try options.size("dilation_rate", default: 1)), padding: try options.padding())
-        return try addNodes(Lift1DOp(conv, kind: "Conv1D"), activation: try activation(of: layer), inputs: inputs,
+        return try addNodes(Lift1DOp(conv, kind: "Conv1D"), activation: try layer.options.activation(), inputs: inputs,
                             layer: layer, parameterCount: stored.parameterCount)
     }
 

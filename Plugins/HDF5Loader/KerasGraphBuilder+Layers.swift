@@ -116,7 +116,7 @@ extension KerasGraphBuilder {
             op = DepthwiseConv2DOp(kernel: depthwise, bias: bias, strides: strides, dilation: dilation,
                                    padding: try options.padding())
         }
-        return try addNodes(op, activation: try activation(of: layer), inputs: inputs, layer: layer,
+        return try addNodes(op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
                             parameterCount: stored.parameterCount)
     }
 
@@ -128,7 +128,7 @@ extension KerasGraphBuilder {
         let kernel = try stored.take("kernel", shape: [input.last ?? -1, units])
         let bias = try options.bool("use_bias", default: true) ? try stored.take("bias", shape: [units]).scalars : nil
         try stored.requireAllTaken()
-        return try addNodes(DenseOp(kernel: kernel, bias: bias), activation: try activation(of: layer), inputs: inputs,
+        return try addNodes(DenseOp(kernel: kernel, bias: bias), activation: try layer.options.activation(), inputs: inputs,
                             layer: layer, parameterCount: stored.parameterCount)
     }
 
@@ -147,7 +147,7 @@ extension KerasGraphBuilder {
     }
 
     private func addActivation(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
-        try addWeightless(ActivationOp(try activation(of: layer)), layer, inputs: [try single(inputs, layer)])
+        try addWeightless(ActivationOp(try layer.options.activation()), layer, inputs: [try single(inputs, layer)])
     }
 
     private func addAdd(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
@@ -168,11 +168,6 @@ extension KerasGraphBuilder {
     }
 
     // MARK: - Helpers
-
-    /// The layer's fused `activation` option.
-    func activation(of layer: KerasModelConfig.Layer) throws -> ActivationFunction {
-        try layer.options.activation()
-    }
 
     /// A layer without weights; the file must not store any for it either.
     func addWeightless(_ op: Op, _ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
