@@ -58,5 +58,13 @@ struct Window2D {
         @inline(__always) func inputColumn(_ ox: Int, _ kx: Int) -> Int {
             ox * window.strides.w - padLeft + kx * window.dilation.w
         }
+
+        /// Rows of padding the last window reaches below the input (SAME's odd element), as oneDNN counts it.
+        var padBottom: Int { Self.padAfter(inHeight, outHeight, window.kernel.h, window.strides.h, window.dilation.h, padTop) }
+        var padRight: Int { Self.padAfter(inWidth, outWidth, window.kernel.w, window.strides.w, window.dilation.w, padLeft) }
+
+        private static func padAfter(_ size: Int, _ out: Int, _ k: Int, _ s: Int, _ d: Int, _ before: Int) -> Int {
+            max(0, (out - 1) * s + (k - 1) * d + 1 - size - before)
+        }
     }
 }

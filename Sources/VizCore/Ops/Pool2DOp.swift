@@ -2,13 +2,16 @@
 ///
 /// SAME max pooling treats padding as −∞; SAME average pooling divides by the in-bounds count,
 /// as TensorFlow does. Max pooling's gradient goes to the first maximum in row-major window order.
-/// Channels are independent, so a channel-blocked tensor is pooled as it is stored: each block of
-/// channels as an image of its own (`Tensor.storageShape`).
+/// Both passes run as oneDNN primitives (`DNNLPooling`) on the input's own layout; the plain-Swift
+/// reference passes below serve the shapes oneDNN cannot express, and the tests compare the two.
+/// Channels are independent, so the reference pools a channel-blocked tensor as it is stored: each
+/// block of channels as an image of its own (`Tensor.storageShape`).
 public final class Pool2DOp: Op {
     public enum Reduction: Sendable { case max, average }
 
     public let reduction: Reduction
     let window: Window2D
+    private let backends = PrimitiveCache<DNNLPooling.Geometry, DNNLPooling>()
 
     public init(_ reduction: Reduction, poolSize: (Int, Int), strides: (Int, Int), padding: Padding) {
         self.reduction = reduction
@@ -22,6 +25,36 @@ public final class Pool2DOp: Op {
         let size = try window.outputSize(height: input[1], width: input[2], kind: kind)
         return [input[0], size.h, size.w, input[3]]
     }
+
+    /// The primitives for `x`'s shape and layout, or nil when oneDNN cannot express them.
+    func backend(for x: Tensor) -> DNNLPooling? {
+        let plan = window.plan(height: x.shape[1], width: x.shape[2])
+        guard x.shape.allSatisfy({ $0 > 0 }), plan.outHeight > 0, plan.outWidth > 0 else { return nil }
+        let geometry = DNNLPooling.Geometry(
+            batch: x.shape[0], channels: x.shape[3], height: x.shape[1], width: x.shape[2],
+            outHeight: plan.outHeight, outWidth: plan.outWidth, kernelHeight: window.kernel.h,
+            kernelWidth: window.kernel.w, strideHeight: window.strides.h, strideWidth: window.strides.w,
+            padTop: plan.padTop, padLeft: plan.padLeft, padBottom: plan.padBottom, padRight: plan.padRight,
+            isMax: reduction == .max, layout: x.layout)
+        return backends.primitives(for: geometry) { DNNLPooling($0) }
+    }
+
+    /// The output in the input's layout.
+    public func forward(_ inputs: [Tensor]) -> Tensor {
+        Parallelism.applyToBackend()
+        return backend(for: inputs[0])?.forward(inputs[0]) ?? forwardReference(inputs)
+    }
+
+    /// The input gradient in the input's layout (`outputGradient` in the output's).
+    public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        Parallelism.applyToBackend()
+        let x = inputs[0]
+        let dy = outputGradient.relaidOut(x.layout)
+        return backend(for: x)?.backwardData(x, outputGradient: dy).map { [$0] }
+            ?? inputGradientsReference(inputs, output: output, outputGradient: dy)
+    }
+
+    // MARK: - Reference passes
 
     /// Calls `body(n, outputPixel, rows, columns)` for every output pixel, with its window's in-bounds
     /// input rows and columns. Batch items run in parallel: each writes only its own output and
@@ -51,7 +84,7 @@ public final class Pool2DOp: Op {
         return [input[0], plan.outHeight, plan.outWidth, input[3]]
     }
 
-    public func forward(_ inputs: [Tensor]) -> Tensor {
+    func forwardReference(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
         let storage = x.storageShape
         let (height, width, channels) = (storage[1], storage[2], storage[3])
@@ -87,7 +120,7 @@ public final class Pool2DOp: Op {
         return out
     }
 
-    public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+    func inputGradientsReference(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let storage = x.storageShape
         let (height, width, channels) = (storage[1], storage[2], storage[3])

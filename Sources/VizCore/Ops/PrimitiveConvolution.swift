@@ -43,21 +43,12 @@ extension PrimitiveConvolution {
     }
 }
 
-/// The oneDNN primitives of one convolution layer, built once per input shape and thread count
-/// (oneDNN splits the work for the threads it sees at creation).
+/// The oneDNN primitives of one convolution layer, per input shape.
 final class ConvolutionBackends {
     private let window: Window2D
     private let inChannels, filters, groups: Int
     private let hasBias: Bool
-
-    private struct Key: Hashable {
-        var geometry: DNNLConvolution.Geometry
-        var threads: Int
-    }
-
-    private let lock = NSLock()
-    private var cache: [Key: DNNLConvolution] = [:]
-    private let limit = 8
+    private let cache = PrimitiveCache<DNNLConvolution.Geometry, DNNLConvolution>()
 
     init(window: Window2D, inChannels: Int, filters: Int, groups: Int, hasBias: Bool) {
         self.window = window
@@ -71,26 +62,17 @@ final class ConvolutionBackends {
     func backend(for shape: [Int]) -> DNNLConvolution? {
         let plan = window.plan(height: shape[1], width: shape[2])
         guard shape[0] > 0, plan.outHeight > 0, plan.outWidth > 0, shape[1] > 0, shape[2] > 0 else { return nil }
-        func padAfter(_ size: Int, _ out: Int, _ k: Int, _ s: Int, _ d: Int, _ before: Int) -> Int {
-            max(0, (out - 1) * s + (k - 1) * d + 1 - size - before)
-        }
         let w = window
         let geometry = DNNLConvolution.Geometry(
             batch: shape[0], inChannels: inChannels, height: shape[1], width: shape[2],
             filters: filters, outHeight: plan.outHeight, outWidth: plan.outWidth,
             kernelHeight: w.kernel.h, kernelWidth: w.kernel.w, strideHeight: w.strides.h, strideWidth: w.strides.w,
             dilationHeight: w.dilation.h, dilationWidth: w.dilation.w, padTop: plan.padTop, padLeft: plan.padLeft,
-            padBottom: padAfter(shape[1], plan.outHeight, w.kernel.h, w.strides.h, w.dilation.h, plan.padTop),
-            padRight: padAfter(shape[2], plan.outWidth, w.kernel.w, w.strides.w, w.dilation.w, plan.padLeft),
+            padBottom: plan.padBottom, padRight: plan.padRight,
             hasBias: hasBias, groups: groups)
-        let key = Key(geometry: geometry, threads: Parallelism.threads)
-        lock.lock()
-        defer { lock.unlock() }
-        if let cached = cache[key] { return cached }
-        let backend = DNNLConvolution(geometry)
-        guard backend.isConsistent else { return nil }
-        if cache.count >= limit { cache.removeAll() }
-        cache[key] = backend
-        return backend
+        return cache.primitives(for: geometry) { geometry in
+            let backend = DNNLConvolution(geometry)
+            return backend.isConsistent ? backend : nil
+        }
     }
 }
