@@ -3,42 +3,32 @@ import Foundation
 import VizCore
 
 extension Bitmap {
-    /// The bitmap as an 8-bit PNG (gray, RGB or RGBA by `channels`), written by libpng's
-    /// simplified API with its fast settings: outputs are written often and read rarely.
+    /// The bitmap as an 8-bit PNG (gray, RGB or RGBA by `channels`), written by libpng
+    /// at zlib's fastest level with no row filters: outputs are written often and read rarely, and on
+    /// activation grids that is twice as fast as libpng's own fast setting for the same size.
     public func pngData() throws -> Data {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        image.width = UInt32(width)
-        image.height = UInt32(height)
-        image.format = switch channels {
-        case 1: 0  // gray
-        case 3: PNG_FORMAT_FLAG_COLOR
-        default: PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA
+        var output = vizrun_png_output()
+        let succeeded = pixels.withUnsafeBufferPointer {
+            vizrun_png_encode($0.baseAddress, UInt32(width), UInt32(height), Int32(channels), 1, &output)
         }
-        image.flags = UInt32(PNG_IMAGE_FLAG_FAST)
-        defer { png_image_free(&image) }
+        guard succeeded != 0, let data = output.data else {
+            let reason = withUnsafeBytes(of: &output.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            throw VizError("cannot encode a \(width)x\(height) PNG: \(reason)")
+        }
+        return Data(bytesNoCopy: data, count: output.size, deallocator: .free)
+    }
 
-        // Room for incompressible data in stored deflate blocks plus chunk overhead, so one
-        // compression pass normally suffices.
-        let rawSize = height * (1 + width * channels)
-        var capacity = rawSize + rawSize / 8 + rawSize / 64 + 12 * (rawSize / 8192 + 1) + 1024
-        for _ in 0..<2 {
-            var written = capacity
-            var output = Data(count: capacity)
-            let succeeded = output.withUnsafeMutableBytes { memory in
-                pixels.withUnsafeBufferPointer { input in
-                    png_image_write_to_memory(&image, memory.baseAddress, &written, 0, input.baseAddress, 0, nil) != 0
+    /// Each bitmap as a PNG (or why not), encoded on all cores.
+    public static func pngData(of bitmaps: [Bitmap]) -> [Result<Data, VizError>] {
+        var results = [Result<Data, VizError>](repeating: .success(Data()), count: bitmaps.count)
+        results.withUnsafeMutableBufferPointer { results in
+            Parallelism.forEach(bitmaps.count) { index in
+                do { results[index] = .success(try bitmaps[index].pngData()) } catch {
+                    results[index] = .failure(error as? VizError ?? VizError("\(error)"))
                 }
             }
-            if succeeded {
-                output.count = written
-                return output
-            }
-            guard written > capacity else { break }
-            capacity = written  // libpng reports the size it needs when the buffer was short
-            image.warning_or_error = 0
         }
-        throw VizError("cannot encode a \(width)x\(height) PNG: \(PNGDecoder.message(of: &image))")
+        return results
     }
 
     /// Writes the bitmap as a PNG file at `path`, replacing any file there.

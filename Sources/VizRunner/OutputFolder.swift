@@ -156,15 +156,23 @@ final class OutputFolder {
 }
 
 /// The sink one run writes through: encodes arrays and images and records them for the manifest.
+///
+/// Images wait to be encoded together on all cores (PNG compression is most of an activation run's
+/// time after the network's pass), until they hold `pendingLimit` bytes of pixels or the batch ends.
 final class RunSink: ArtifactSink {
     let folder: OutputFolder
     let runName: String
     let wantsArrays: Bool
     private(set) var records: [Manifest.ArtifactRecord] = []
     private(set) var predictions: [Manifest.PredictionRecord] = []
+    private var pendingImages: [(path: String, image: Bitmap, artifact: Artifact)] = []
+    private var pendingBytes = 0
+    private let pendingLimit = 64 << 20
 
-    /// The results recorded since the last call, handed over and forgotten (so memory stays flat).
-    func drain() -> (artifacts: [Manifest.ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
+    /// The results recorded since the last call, their files written, handed over and forgotten
+    /// (so memory stays flat).
+    func drain() throws -> (artifacts: [Manifest.ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
+        try writePendingImages()
         defer { (records, predictions) = ([], []) }
         return (records, predictions)
     }
@@ -189,8 +197,20 @@ final class RunSink: ArtifactSink {
 
     func add(_ artifact: Artifact, image: Bitmap) throws {
         let path = folder.reservePath([runName] + artifact.name, ext: ".png")
-        try folder.write(try image.pngData(), to: path)
+        pendingImages.append((path, image, artifact))
+        pendingBytes += image.pixels.count
         records.append(record(artifact, kind: "image", shape: nil, path: path))
+        if pendingBytes >= pendingLimit { try writePendingImages() }
+    }
+
+    private func writePendingImages() throws {
+        defer { (pendingImages, pendingBytes) = ([], 0) }
+        for (pending, encoded) in zip(pendingImages, Bitmap.pngData(of: pendingImages.map(\.image))) {
+            switch encoded {
+            case .success(let data): try folder.write(data, to: pending.path)
+            case .failure(let error): throw VizError(error.message, at: describe(pending.artifact))
+            }
+        }
     }
 
     func add(_ artifact: Artifact, animation frames: [Bitmap], frameDelay: Int) throws {

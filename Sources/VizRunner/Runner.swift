@@ -94,7 +94,7 @@ public final class Runner {
             for (index, run) in runs.enumerated() where !type(of: run.visualizer).readsInputs && (shard?.index ?? 0) == 0 {
                 log("\(run.spec.name): \(run.spec.visualizer)")
                 try run.execute(model: model, inputs: [], showsProgress: showsProgress, log: log)
-                results.add(run.sink.drain(), run: index)
+                results.add(try run.sink.drain(), run: index)
             }
             let streaming = runs.indices.filter { type(of: runs[$0].visualizer).readsInputs }
             let pending = results.pendingSources
@@ -110,7 +110,7 @@ public final class Runner {
                 }
                 for index in streaming {
                     try runs[index].execute(model: model, inputs: inputs, showsProgress: false, log: log)
-                    results.add(runs[index].sink.drain(), run: index)
+                    results.add(try runs[index].sink.drain(), run: index)
                 }
                 try folder.checkpoint(manifest(complete: false))
                 progress.advance(by: inputs.count)

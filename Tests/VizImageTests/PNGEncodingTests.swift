@@ -27,6 +27,26 @@ final class PNGEncodingTests: XCTestCase {
         XCTAssertEqual(try Bitmap(encodedImage: noise.pngData()), noise)
     }
 
+    func testEncodingManyAtOnceMatchesEncodingEach() throws {
+        var generator = SystemRandomNumberGenerator()
+        let bitmaps = (0..<9).map { index in
+            let (width, height, channels) = (5 + index, 3 + index % 4, [1, 3, 4][index % 3])
+            return Bitmap(width: width, height: height, channels: channels,
+                          pixels: (0..<(width * height * channels)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        }
+        for (bitmap, result) in zip(bitmaps, Bitmap.pngData(of: bitmaps)) {
+            let data = try result.get()
+            XCTAssertEqual(data, try bitmap.pngData())
+            let mode: ColorMode = bitmap.channels == 1 ? .grayscale : .rgb
+            let decoded = try Bitmap(encodedImage: data, colorMode: mode)
+            XCTAssertEqual(decoded.pixels, bitmap.channels == 4 ? Self.dropAlpha(bitmap.pixels) : bitmap.pixels)
+        }
+    }
+
+    private static func dropAlpha(_ pixels: [UInt8]) -> [UInt8] {
+        pixels.enumerated().filter { $0.offset % 4 != 3 }.map(\.element)
+    }
+
     func testWritesAFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-\(UUID()).png").path
         defer { try? FileManager.default.removeItem(atPath: path) }

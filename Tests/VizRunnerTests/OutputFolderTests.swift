@@ -36,4 +36,27 @@ final class OutputFolderTests: RunnerTestCase {
         output.discard()
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
     }
+
+    /// Images are encoded together when the batch is drained: each lands at its reserved path with
+    /// its own pixels.
+    func testImagesAreWrittenWhenDrained() throws {
+        let root = folder.appendingPathComponent("out")
+        let output = try OutputFolder(path: root.path, force: false)
+        let sink = RunSink(folder: output, runName: "run", wantsArrays: false)
+        let bitmaps = (0..<20).map { Bitmap(width: 3 + $0, height: 2, channels: $0 % 2 == 0 ? 1 : 3, filledWith: UInt8($0 * 10)) }
+        for (index, bitmap) in bitmaps.enumerated() {
+            try sink.add(Artifact(role: "grid", name: ["grid\(index)"]), image: bitmap)
+        }
+        let drained = try sink.drain()
+        try output.commit(Manifest(vizrun: Runner.version,
+                                   model: .init(path: "m.h5", loader: "hdf5", layers: 1, inputShape: [2]),
+                                   inputs: [], runs: [.init(name: "run", visualizer: "test", seconds: 0,
+                                                            artifacts: drained.artifacts)]))
+        XCTAssertEqual(drained.artifacts.count, bitmaps.count)
+        for (record, bitmap) in zip(drained.artifacts, bitmaps) {
+            let decoded = try Bitmap(encodedImage: Data(contentsOf: root.appendingPathComponent(record.path)))
+            XCTAssertEqual(decoded.pixels.first, bitmap.pixels.first, record.path)
+            XCTAssertEqual([decoded.width, decoded.height], [bitmap.width, bitmap.height], record.path)
+        }
+    }
 }

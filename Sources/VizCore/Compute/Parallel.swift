@@ -25,7 +25,7 @@ public enum Parallelism {
     ///
     /// The work runs on oneDNN's OpenMP team rather than on Dispatch's threads: between two oneDNN
     /// calls its threads spin-wait for a while, and would take the cores from any other thread.
-    static func forEach(_ count: Int, _ body: (Int) -> Void) {
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count <= 1 || threads <= 1 {
             for index in 0..<count { body(index) }
             return
