@@ -24,34 +24,60 @@ public final class ActivationsVisualizer: Visualizer {
         // The runner hands over one batch (`input.batch_size`) at a time: it goes through the network as one.
         for batch in RunInput.batches(context.inputs, size: max(context.inputs.count, 1)) {
             let outputs = try model.graph.evaluate([RunInput.tensor(of: batch)], targets: targets)
+            let layers = options.layers.filter { outputs[$0.outputNode] != nil }
             for (item, input) in batch.enumerated() {
-                for layer in options.layers {
-                    guard let activation = outputs[layer.outputNode] else { continue }
-                    try emit(activation.batchItem(item), layer: layer, input: input, sink: context.sink)
+                // After the pass, drawing is most of the work: layers are drawn on all cores, then
+                // handed to the sink in order.
+                var renderings = [Rendering?](repeating: nil, count: layers.count)
+                renderings.withUnsafeMutableBufferPointer { slots in
+                    Parallelism.forEach(layers.count) { index in
+                        slots[index] = render(outputs[layers[index].outputNode]!.batchItem(item), layer: layers[index])
+                    }
+                }
+                for (layer, rendering) in zip(layers, renderings) {
+                    try emit(rendering!, layer: layer, input: input, sink: context.sink)
                 }
             }
         }
     }
 
-    private func emit(_ activation: Tensor, layer: Model.Layer, input: RunInput, sink: ArtifactSink) throws {
-        let folder = [input.id, layer.name]
-        let stats = LayerStats(layerClass: layer.className, output: activation)
-        try sink.add(Artifact(role: "activation", name: folder, input: input.id, layer: layer.name, stats: stats),
-                     array: activation)
-        guard activation.rank == 4 else { return }
+    /// One layer's output for one input, drawn.
+    private struct Rendering {
+        var activation: Tensor
+        var stats: LayerStats
+        var grid: Bitmap?
+        /// The requested channels the layer has.
+        var channels: [(index: Int, bitmap: Bitmap)] = []
+    }
+
+    private func render(_ activation: Tensor, layer: Model.Layer) -> Rendering {
+        var rendering = Rendering(activation: activation, stats: LayerStats(layerClass: layer.className, output: activation))
+        guard activation.rank == 4 else { return rendering }
         let (height, width, channels) = (activation.shape[1], activation.shape[2], activation.shape[3])
         let grid = ActivationGrid.grey(activation, imagesPerRow: options.imagesPerRow, margin: options.margin)
-        try sink.add(Artifact(role: "grid", name: folder + ["grid"], input: input.id, layer: layer.name, stats: stats),
-                     image: options.colormap.apply(to: grid))
-        for channel in options.channels {
-            guard channel < channels else {
-                throw VizError("channel \(channel) is out of range: layer '\(layer.name)' has \(channels) channels",
-                               at: "runs.channels")
-            }
+        rendering.grid = options.colormap.apply(to: grid)
+        rendering.channels = options.channels.filter { $0 < channels }.map { channel in
             let map = FeatureMap.minMaxScaled(activation, channel: channel)
+            return (channel, options.colormap.apply(to: Bitmap(width: width, height: height, channels: 1, pixels: map)))
+        }
+        return rendering
+    }
+
+    private func emit(_ rendering: Rendering, layer: Model.Layer, input: RunInput, sink: ArtifactSink) throws {
+        let folder = [input.id, layer.name]
+        let stats = rendering.stats
+        try sink.add(Artifact(role: "activation", name: folder, input: input.id, layer: layer.name, stats: stats),
+                     array: rendering.activation)
+        guard let grid = rendering.grid else { return }
+        if let channel = options.channels.first(where: { $0 >= rendering.activation.shape[3] }) {
+            throw VizError("channel \(channel) is out of range: layer '\(layer.name)' has \(rendering.activation.shape[3]) channels",
+                           at: "runs.channels")
+        }
+        try sink.add(Artifact(role: "grid", name: folder + ["grid"], input: input.id, layer: layer.name, stats: stats),
+                     image: grid)
+        for (channel, bitmap) in rendering.channels {
             try sink.add(Artifact(role: "channel", name: folder + ["channel_\(channel)"], input: input.id,
-                                  layer: layer.name, channel: channel),
-                         image: options.colormap.apply(to: Bitmap(width: width, height: height, channels: 1, pixels: map)))
+                                  layer: layer.name, channel: channel), image: bitmap)
         }
     }
 }
