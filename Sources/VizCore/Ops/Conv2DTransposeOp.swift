@@ -2,8 +2,11 @@
 /// over a window at `(y·stride, x·stride)`, and the output is that buffer with TensorFlow's
 /// padding cropped from the top-left (FORMATS.md §3). The kernel is (kh, kw, filters, in).
 ///
-/// Both directions are written as gathers, so output rows (forward) and input rows (gradient)
-/// spread over the cores with no two threads writing the same pixel.
+/// It is the input gradient of the convolution from its output back to its input, whose HWIO
+/// kernel is this one as it is: so both passes run as that convolution's oneDNN primitives, this
+/// op's forward as their backward data and its input gradient as their forward. The reference
+/// passes below write both directions as gathers, so output rows (forward) and input rows
+/// (gradient) spread over the cores with no two threads writing the same pixel.
 public final class Conv2DTransposeOp: Op {
     /// (kh, kw, filters, in)
     public let kernel: Tensor
@@ -13,6 +16,9 @@ public final class Conv2DTransposeOp: Op {
     public let padding: Padding
     /// Extra rows and columns at the bottom/right, as Keras's `output_padding`; nil for Keras's default.
     public let outputPadding: (h: Int, w: Int)?
+    /// The window of the convolution this op transposes, and its primitives.
+    private let window: Window2D
+    private let backends: ConvolutionBackends
 
     public init(kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
                 padding: Padding, outputPadding: (Int, Int)? = nil) {
@@ -24,6 +30,10 @@ public final class Conv2DTransposeOp: Op {
         self.dilation = dilation
         self.padding = padding
         self.outputPadding = outputPadding.map { (h: $0.0, w: $0.1) }
+        window = Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation,
+                          padding: padding)
+        backends = ConvolutionBackends(window: window, inChannels: kernel.shape[2], filters: kernel.shape[3], groups: 1,
+                                       hasBias: false)
     }
 
     public var kind: String { "Conv2DTranspose" }
@@ -66,6 +76,37 @@ public final class Conv2DTransposeOp: Op {
         return [input[0], input[1] < 0 ? -1 : plan.outHeight, input[2] < 0 ? -1 : plan.outWidth, filters]
     }
 
+    /// The transposed convolution's primitives for an input of `shape`, or nil when oneDNN cannot express them.
+    func backend(for shape: [Int]) -> DNNLConvolution? {
+        guard shape.allSatisfy({ $0 > 0 }) else { return nil }
+        let plan = plan(height: shape[1], width: shape[2])
+        // The convolution runs from this op's output (its input) to this op's input (its output).
+        return backends.backend(batch: shape[0], plan: Window2D.Plan(
+            inHeight: plan.outHeight, inWidth: plan.outWidth, outHeight: plan.inHeight, outWidth: plan.inWidth,
+            padTop: plan.cropTop, padLeft: plan.cropLeft, window: window))
+    }
+
+    public func forward(_ inputs: [Tensor]) -> Tensor {
+        let x = inputs[0]
+        Parallelism.applyToBackend()
+        guard let backend = backend(for: x.shape),
+              var out = kernel.scalars.withUnsafeBufferPointer({ backend.backwardData(x, weights: $0.baseAddress!) })?
+                .standardized()
+        else { return forwardReference(inputs) }
+        if let bias { BiasAdd.add(bias, to: &out) }
+        return out
+    }
+
+    public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        Parallelism.applyToBackend()
+        let dx = backend(for: inputs[0].shape).flatMap { backend in
+            kernel.scalars.withUnsafeBufferPointer { backend.forward(outputGradient, weights: $0.baseAddress!, bias: nil) }
+        }
+        return dx.map { [$0.standardized()] } ?? inputGradientsReference(inputs, output: output, outputGradient: outputGradient)
+    }
+
+    // MARK: - Reference passes
+
     /// The input index that kernel tap `k` brings to output index `o`, if any.
     @inline(__always)
     private static func source(_ o: Int, _ k: Int, crop: Int, stride: Int, dilation: Int, size: Int) -> Int? {
@@ -74,7 +115,7 @@ public final class Conv2DTransposeOp: Op {
         return position / stride
     }
 
-    public func forward(_ inputs: [Tensor]) -> Tensor {
+    func forwardReference(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
         let plan = plan(height: x.shape[1], width: x.shape[2])
         let (batch, filters, channels) = (x.shape[0], self.filters, inChannels)
@@ -113,7 +154,7 @@ public final class Conv2DTransposeOp: Op {
         return out
     }
 
-    public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+    func inputGradientsReference(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let plan = plan(height: x.shape[1], width: x.shape[2])
         let (batch, filters, channels) = (x.shape[0], self.filters, inChannels)

@@ -60,11 +60,15 @@ final class ConvolutionBackends {
 
     /// The primitives for an NHWC input of `shape`, or nil when oneDNN cannot express it.
     func backend(for shape: [Int]) -> DNNLConvolution? {
-        let plan = window.plan(height: shape[1], width: shape[2])
-        guard shape[0] > 0, plan.outHeight > 0, plan.outWidth > 0, shape[1] > 0, shape[2] > 0 else { return nil }
+        backend(batch: shape[0], plan: window.plan(height: shape[1], width: shape[2]))
+    }
+
+    /// The primitives for `batch` images and the window placed as `plan` says.
+    func backend(batch: Int, plan: Window2D.Plan) -> DNNLConvolution? {
+        guard batch > 0, plan.outHeight > 0, plan.outWidth > 0, plan.inHeight > 0, plan.inWidth > 0 else { return nil }
         let w = window
         let geometry = DNNLConvolution.Geometry(
-            batch: shape[0], inChannels: inChannels, height: shape[1], width: shape[2],
+            batch: batch, inChannels: inChannels, height: plan.inHeight, width: plan.inWidth,
             filters: filters, outHeight: plan.outHeight, outWidth: plan.outWidth,
             kernelHeight: w.kernel.h, kernelWidth: w.kernel.w, strideHeight: w.strides.h, strideWidth: w.strides.w,
             dilationHeight: w.dilation.h, dilationWidth: w.dilation.w, padTop: plan.padTop, padLeft: plan.padLeft,
