@@ -9,8 +9,8 @@ Jobs (default: all):
              40 gradient-ascent steps at 150x150, 8 PNG patterns + grid
   gradcam    DLwP 5.4.3: VGG16 (with top, random weights) Grad-CAM at block5_conv3 for the top class,
              one 224x224 image, overlay PNG; end to end including loading the ~550 MB .h5
-  all-layers every layer's activations of MobileNetV2 and ResNet50 for 32 images (reported as not
-             yet supported while vizrun cannot load those models)
+  all-layers every layer's activations of MobileNetV2 and ResNet50 (random weights) for 32 images,
+             every convolutional layer's grid of every image to PNG (Keras: the book's grid code)
 
 Each job runs as a fresh process, end to end (start-up, model load, image load, compute, PNG
 writing); the table reports the median wall time and the peak resident memory (ru_maxrss from
@@ -232,8 +232,9 @@ runs:
 """)
         viz = (lambda c=config, o=out: median_of([VIZRUN, c, "--quiet", "--force"], args.repeat, work,
                                                  manifest_compute(o, "compute_seconds"), fresh=o))
-        ker = (lambda m=model: median_of([sys.executable, os.path.join(BENCH, "keras_all_layers.py"), m, CHELSEA,
-                                          "32"], args.repeat, work, keras_compute))
+        keras_out = os.path.join(work, f"keras-{file}")
+        ker = (lambda m=model, o=keras_out: median_of([sys.executable, os.path.join(BENCH, "keras_all_layers.py"), m,
+                                                       folder, o], args.repeat, work, keras_compute, fresh=o))
         rows.append((label, viz, ker if keras else None))
     return rows
 

@@ -7,11 +7,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 import numpy as np  # noqa: E402
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import tf_keras as keras  # noqa: E402
+
+from book_grid import activation_grid, save_grid  # noqa: E402
 
 model_path, image_path, out_dir = sys.argv[1:4]
 os.makedirs(out_dir, exist_ok=True)
@@ -21,20 +19,5 @@ x = keras.utils.img_to_array(img)[np.newaxis] / 255.0
 layer_outputs = [layer.output for layer in model.layers[:8]]
 activation_model = keras.models.Model(inputs=model.input, outputs=layer_outputs)
 activations = activation_model.predict(x, verbose=0)
-images_per_row = 16
 for layer, act in zip(model.layers[:8], activations):
-    n_features = act.shape[-1]
-    size = act.shape[1]
-    n_cols = -(-n_features // images_per_row)
-    grid = np.zeros((size * n_cols, images_per_row * size), dtype=np.uint8)
-    for col in range(n_cols):
-        for row in range(images_per_row):
-            c = col * images_per_row + row
-            if c >= n_features:
-                break
-            ch = act[0, :, :, c].copy()
-            ch -= ch.mean()
-            ch /= ch.std() + 1e-12
-            ch = np.clip(ch * 64 + 128, 0, 255).astype("uint8")
-            grid[col * size:(col + 1) * size, row * size:(row + 1) * size] = ch
-    plt.imsave(os.path.join(out_dir, layer.name + ".png"), grid, cmap="viridis", vmin=0, vmax=255)
+    save_grid(os.path.join(out_dir, layer.name + ".png"), activation_grid(act[0]))
