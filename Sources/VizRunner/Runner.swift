@@ -74,6 +74,13 @@ public final class Runner {
         }
     }
 
+    /// Reads every input of `plan` as its run would, short of resizing, scaling and the network
+    /// (see `InputPreparation.check`): `vizrun validate` finds a bad file before any heavy work.
+    public func checkInputs(of plan: Plan) throws {
+        let preparation = InputPreparation(config: plan.config.input, model: plan.model)
+        for source in preparation.sources { try preparation.check(source) }
+    }
+
     /// Runs the config at `path`, writing to `outputDirectory` if given instead of the config's
     /// `output.dir`, over the inputs of `shard` only if given; returns the manifest it wrote.
     ///
