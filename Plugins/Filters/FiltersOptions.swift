@@ -170,7 +170,7 @@ struct FiltersOptions {
         }
         let available = shape[2]
         if let node = mapping.optional("filters") {
-            if node.isRunReference {
+            if node.isMapping {
                 var count = 0
                 let reference = try mapping.runReference(node) { reference in
                     let countNode = try reference.required("most_active")

@@ -75,7 +75,7 @@ struct ClassScore {
 
     /// One entry of `class`: one choice, or one per rank of a reference to an earlier run's predictions.
     private func readChoices(_ node: ConfigNode, in mapping: ConfigMapping, model: Model) throws -> [Choice] {
-        guard node.isRunReference else { return [try choice(node, model: model)] }
+        guard node.isMapping else { return [try choice(node, model: model)] }
         var count = 1
         let reference = try mapping.runReference(node) { reference in
             if let top = reference.optional("top") {

@@ -65,10 +65,44 @@ final class PipelineTests: RunnerTestCase {
             start: {low: 0, high: 1}
         """))
         let manifest = try Runner(registry: .builtins()).run(configAt: path)
+        let expected = try mostActiveChannels(5, of: "conv2d_1", in: manifest, inputs: 2)
+        let active = try XCTUnwrap(manifest.runs.first { $0.name == "active" })
+        let patterns = active.artifacts.filter { $0.role == "pattern" && $0.kind == "image" }
+        XCTAssertEqual(patterns.map(\.filter), expected.map { Optional($0) })
+        XCTAssertTrue(patterns.allSatisfy { $0.layer == "conv2d_1" })
+        XCTAssertNotEqual(expected, Array(0..<5), "the test needs channels other than the first five to be most active")
+    }
+
+    func testARerunPicksTheMostActiveChannelsOverReusedAndNewInputs() throws {
+        let runs = """
+          - visualizer: activations
+            name: acts
+            layers: [conv2d_1]
+          - visualizer: filters
+            layer: conv2d_1
+            filters: {from: acts, most_active: 5}
+            steps: 1
+        """
+        let both = pipelineConfig(runs: runs)
+        let path = try write(both.replacingOccurrences(of: "\(Self.demoImage), \(Self.secondImage)", with: Self.demoImage))
+        try Runner(registry: .builtins()).run(configAt: path)
+        try write(both)
+        var lines: [String] = []
+        let manifest = try Runner(registry: .builtins(), log: { lines.append($0) }).run(configAt: path)
+        XCTAssertTrue(lines.contains { $0.contains("reusing the complete results of 1 input(s)") }, "\(lines)")
+        let expected = try mostActiveChannels(5, of: "conv2d_1", in: manifest, inputs: 2)
+        let patterns = try XCTUnwrap(manifest.runs.first { $0.name == "filters" }).artifacts
+            .filter { $0.role == "pattern" && $0.kind == "image" }
+        XCTAssertEqual(patterns.map(\.filter), expected.map { Optional($0) })
+    }
+
+    /// The `count` channels of `layer` with the highest mean activation, averaged over the inputs,
+    /// computed from the `acts` run's arrays in the output folder.
+    func mostActiveChannels(_ count: Int, of layer: String, in manifest: Manifest, inputs: Int) throws -> [Int] {
         let acts = try XCTUnwrap(manifest.runs.first { $0.name == "acts" })
         var sums: [Double] = []
-        let arrays = acts.artifacts.filter { $0.role == "activation" && $0.layer == "conv2d_1" && $0.kind == "array" }
-        XCTAssertEqual(arrays.count, 2)
+        let arrays = acts.artifacts.filter { $0.role == "activation" && $0.layer == layer && $0.kind == "array" }
+        XCTAssertEqual(arrays.count, inputs)
         for artifact in arrays {
             let activation = try Tensor(npyFileAt: folder.appendingPathComponent("out").appendingPathComponent(artifact.path).path)
             let channels = activation.shape.last!
@@ -76,12 +110,7 @@ final class PipelineTests: RunnerTestCase {
             if sums.isEmpty { sums = Array(repeating: 0, count: channels) }
             for index in 0..<activation.count { sums[index % channels] += Double(activation.scalars[index]) / Double(positions) }
         }
-        let expected = Array(sums.indices.sorted { sums[$0] > sums[$1] }.prefix(5))
-        let active = try XCTUnwrap(manifest.runs.first { $0.name == "active" })
-        let patterns = active.artifacts.filter { $0.role == "pattern" && $0.kind == "image" }
-        XCTAssertEqual(patterns.map(\.filter), expected.map { Optional($0) })
-        XCTAssertTrue(patterns.allSatisfy { $0.layer == "conv2d_1" })
-        XCTAssertNotEqual(expected, Array(0..<5), "the test needs channels other than the first five to be most active")
+        return Array(sums.indices.sorted { sums[$0] > sums[$1] }.prefix(count))
     }
 
     func testAShardRefusesARunThatNeedsEveryInput() throws {
@@ -169,6 +198,15 @@ final class PipelineTests: RunnerTestCase {
             layer: conv2d
             filters: {from: preds, most_active: 4}
         """, at: "preds, most", contains: "run 'preds' (gradcam) does not record channel means")
+    }
+
+    func testAReferenceWithoutFrom() throws {
+        try assertError(runs: """
+          - visualizer: gradcam
+            name: preds
+          - visualizer: gradcam
+            class: {frm: preds}
+        """, at: "frm", contains: "unknown key 'frm'; did you mean 'from'?")
     }
 
     func testAReferenceWithAnUnknownKey() throws {
