@@ -88,7 +88,9 @@ public final class SaliencyVisualizer: Visualizer {
                 try context.sink.add(predictions: clean.predictions(options.top, item: item), for: input.id)
             }
             // The classes to explain come from the clean input, also for SmoothGrad's noisy copies.
-            let classLists = try options.target.choices.map { try clean.classes(for: $0, inputs: group, earlier: context.earlierResults) }
+            let classLists = try options.target.choices.map {
+                try clean.classes(for: $0, inputs: group, earlier: context.earlierResults)
+            }
             let maps: [[Tensor]]
             switch options.method {
             case .vanilla:

@@ -61,13 +61,16 @@ struct ResultTable {
             let name = runs[run].name
             switch reference.needs {
             case .predictions:
-                let listed = sources.indices.compactMap { index in predictions[run][index].last.map { (sources[index].id, $0.top) } }
+                let listed = sources.indices.compactMap { index in
+                    predictions[run][index].last.map { (sources[index].id, $0.top) }
+                }
                 found[name] = RunResults(run: name, predictions: Dictionary(listed, uniquingKeysWith: { _, last in last }),
                                          channelMeans: found[name]?.channelMeans ?? [:])
             case .channelMeans:
                 let means = ChannelMeans.of(sources.indices.flatMap { artifacts[run][$0] })
+                    .map { ($0.layer, $0.means) }
                 found[name] = RunResults(run: name, predictions: found[name]?.predictions ?? [:],
-                                         channelMeans: Dictionary(means.map { ($0.layer, $0.means) }, uniquingKeysWith: { first, _ in first }))
+                                         channelMeans: Dictionary(means, uniquingKeysWith: { first, _ in first }))
             }
         }
         return found

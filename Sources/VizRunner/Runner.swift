@@ -58,8 +58,9 @@ public final class Runner {
             for reference in spec.options.references {
                 guard let target = runs.firstIndex(where: { $0.name == reference.run }) else {
                     let earlier = runs[..<index].map(\.name)
-                    let hint = Suggestions.closest(to: reference.run, among: runs.map(\.name)).map { "; did you mean '\($0)'?" }
-                        ?? (earlier.isEmpty ? "; no run comes before this one" : "; runs before this one: \(earlier.joined(separator: ", "))")
+                    let listing = earlier.isEmpty ? "; no run comes before this one"
+                        : "; runs before this one: \(earlier.joined(separator: ", "))"
+                    let hint = Suggestions.closest(to: reference.run, among: runs.map(\.name)).map { "; did you mean '\($0)'?" } ?? listing
                     throw reference.node.error("no run named '\(reference.run)'\(hint)")
                 }
                 guard target != index else { throw reference.node.error("run '\(spec.name)' cannot use its own results") }

@@ -30,14 +30,16 @@ final class ConfigReferenceTests: RunnerTestCase {
             "saliency": [runs("  - visualizer: saliency\n    \(Self.stray)")],
             "filters": [runs("  - visualizer: filters\n    layer: conv2d\n    \(Self.stray)")],
             "filters.start": [runs("  - visualizer: filters\n    layer: conv2d\n    start: {\(Self.stray)}")],
-            "filters.objective": [runs("  - visualizer: filters\n    layer: conv2d\n    objective: {neuron: [0, 0], \(Self.stray)}"),
-                                  runs("  - visualizer: filters\n    objective: {class: 0, \(Self.stray)}")],
+            "filters.objective": [
+                runs("  - visualizer: filters\n    layer: conv2d\n    objective: {neuron: [0, 0], \(Self.stray)}"),
+                runs("  - visualizer: filters\n    objective: {class: 0, \(Self.stray)}")],
             "filters.regularizers": [runs("  - visualizer: filters\n    layer: conv2d\n    regularizers: {\(Self.stray)}")],
             "filters.regularizers.norm": [
                 runs("  - visualizer: filters\n    layer: conv2d\n    regularizers: {norm: {weight: 1, \(Self.stray)}}")],
             "filters.modifiers": [runs("  - visualizer: filters\n    layer: conv2d\n    modifiers: {\(Self.stray)}")],
             "filters.gif": [runs("  - visualizer: filters\n    layer: conv2d\n    gif: {\(Self.stray)}")],
-            "class reference": [runs("  - visualizer: gradcam\n    name: p\n  - visualizer: gradcam\n    class: {from: p, \(Self.stray)}")],
+            "class reference": [
+                runs("  - visualizer: gradcam\n    name: p\n  - visualizer: gradcam\n    class: {from: p, \(Self.stray)}")],
             "filters reference": [runs("  - visualizer: activations\n    name: a\n  - visualizer: filters\n    layer: conv2d\n"
                                        + "    filters: {from: a, most_active: 1, \(Self.stray)}")],
         ]

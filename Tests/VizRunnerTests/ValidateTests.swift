@@ -20,6 +20,13 @@ final class ValidateTests: RunnerTestCase {
         XCTAssertTrue(result.stderr.contains("conv2d_9"), result.stderr)
     }
 
+    func testAReferenceToALaterRunIsFound() throws {
+        let config = try write(demoConfig(runs: "  - visualizer: gradcam\n    class: {from: preds}\n  - visualizer: gradcam\n    name: preds"))
+        let result = try vizrun(["validate", config])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(config):9:19: error: run 'preds' comes after run 'gradcam'"), result.stderr)
+    }
+
     func testAPluginRunIsValidatedWithThePlugin() throws {
         let library = PluginLoadingTests.examplePlugin
         guard FileManager.default.fileExists(atPath: library) else {

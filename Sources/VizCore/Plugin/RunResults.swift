@@ -15,7 +15,8 @@ public enum RunResultKind: Equatable, Sendable {
         case .predictions(let needed):
             let listed = offers.compactMap { offer -> Int? in if case .predictions(let top) = offer { top } else { nil } }.max()
             guard let listed else { return "does not predict classes (gradcam and saliency runs do)" }
-            return listed >= needed ? nil : "lists \(listed) prediction(s) per input, fewer than the \(needed) needed (raise its `top`)"
+            return listed >= needed ? nil
+                : "lists \(listed) prediction(s) per input, fewer than the \(needed) needed (raise its `top`)"
         case .channelMeans(let needed):
             let covered = offers.flatMap { offer -> [String] in if case .channelMeans(let layers) = offer { layers } else { [] } }
             guard !covered.isEmpty else { return "does not record channel means (activations runs do)" }
