@@ -45,6 +45,7 @@ struct ActivationsOptions {
             colormap = map
         }
         try mapping.rejectUnknownKeys()
+        mapping.offer(.channelMeans(layers: layers.map(\.name)))
     }
 
     /// `{first: N}` (the default is the book's 8), `all`, or a list of layer names.

@@ -16,6 +16,9 @@ struct FiltersOptions {
     var objective = Objective.channel
     /// Filter indices (or class indices with the class objective), in the order drawn.
     var units: [Int] = []
+    /// `filters: {from: RUN, most_active: N}`: the units are the N channels of the layer with the
+    /// highest mean activation in that run, known once it has seen every input.
+    var mostActive: (reference: RunReference, count: Int)?
     var steps = 40
     var optimizer = AscentOptimizer.normalized(stepSize: 1)
     var height = 0
@@ -167,7 +170,18 @@ struct FiltersOptions {
         }
         let available = shape[2]
         if let node = mapping.optional("filters") {
-            if node.isSequence {
+            if node.isMapping {
+                var count = 0
+                let reference = try mapping.runReference(node) { reference in
+                    let countNode = try reference.required("most_active")
+                    count = try Self.positive(countNode, "most_active")
+                    guard available < 0 || count <= available else {
+                        throw countNode.error("most_active \(count) is out of range: layer '\(layer.name)' has \(available) channels")
+                    }
+                    return .channelMeans(layers: [layer.name])
+                }
+                mostActive = (reference, count)
+            } else if node.isSequence {
                 units = try node.sequence().map { item in
                     let index = try item.int()
                     guard index >= 0 else { throw item.error("filters are counted from 0") }

@@ -23,7 +23,10 @@ public final class FiltersVisualizer: Visualizer {
     }
 
     public func run(_ context: RunContext) throws {
-        let options = self.options
+        var options = self.options
+        if let mostActive = options.mostActive {
+            options.units = try context.results(of: mostActive.reference).mostActiveChannels(mostActive.count, of: options.layerName)
+        }
         let ascent = Ascent(graph: context.model.graph, inputNode: options.inputNode, targetNode: options.targetNode,
                             objective: options.objective, optimizer: options.optimizer,
                             regularizers: options.regularizers, modifiers: options.modifiers, steps: options.steps)

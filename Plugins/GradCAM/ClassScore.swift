@@ -13,6 +13,8 @@ struct ClassScore {
         /// The input's own top-1 prediction.
         case top
         case index(Int)
+        /// The input's prediction of rank `rank` (0 = best) in an earlier run (`{from: RUN, top: k}`).
+        case predicted(run: String, rank: Int)
     }
 
     enum Score: String, CaseIterable {
@@ -67,8 +69,24 @@ struct ClassScore {
         if let node = mapping.optional("class") {
             let items = try node.list()
             guard !items.isEmpty else { throw node.error("class needs at least one entry") }
-            choices = try items.map { try choice($0, model: model) }
+            choices = try items.flatMap { try readChoices($0, in: mapping, model: model) }
         }
+    }
+
+    /// One entry of `class`: one choice, or one per rank of a reference to an earlier run's predictions.
+    private func readChoices(_ node: ConfigNode, in mapping: ConfigMapping, model: Model) throws -> [Choice] {
+        guard node.isMapping else { return [try choice(node, model: model)] }
+        var count = 1
+        let reference = try mapping.runReference(node) { reference in
+            if let top = reference.optional("top") {
+                count = try OptionReading.positiveInt(top, "top")
+                guard count <= classCount else {
+                    throw top.error("top \(count) is more than the model's \(classCount) classes")
+                }
+            }
+            return .predictions(top: count)
+        }
+        return (0..<count).map { .predicted(run: reference.run, rank: $0) }
     }
 
     private func choice(_ node: ConfigNode, model: Model) throws -> Choice {
@@ -114,10 +132,14 @@ struct ClassScore {
         }
     }
 
-    /// The class of `choice` for each batch item.
-    func classes(for choice: Choice, scores: [[Float]]) -> [Int] {
+    /// The class of `choice` for each batch item; a `.predicted` choice reads the inputs' predictions
+    /// in `earlier` (the run context's results of earlier runs).
+    func classes(for choice: Choice, scores: [[Float]], inputs: [RunInput], earlier: [String: RunResults]) throws -> [Int] {
         switch choice {
         case .index(let index): return scores.map { _ in index }
+        case .predicted(let run, let rank):
+            guard let results = earlier[run] else { throw VizError("the results of run '\(run)' are not available", at: run) }
+            return try inputs.map { try results.topPredictions(rank + 1, of: $0.id)[rank].classIndex }
         case .top:
             return scores.map { row in
                 row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) } ?? 0

@@ -52,6 +52,7 @@ struct GradCAMOptions {
         if let node = mapping.optional("top") { top = try OptionReading.positiveInt(node, "top") }
         if let node = mapping.optional("batch") { batch = try OptionReading.positiveInt(node, "batch") }
         try mapping.rejectUnknownKeys()
+        mapping.offer(.predictions(top: min(top, target.classCount)))
     }
 
     /// The last layer in model order, before the prediction, whose output is 4-D and feeds the score.

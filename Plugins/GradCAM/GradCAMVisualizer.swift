@@ -34,7 +34,7 @@ public final class GradCAMVisualizer: Visualizer {
             // Each input's maps in class order, whatever the batching; a class chosen twice is drawn once.
             var maps = [[(classIndex: Int, map: Tensor)]](repeating: [], count: group.count)
             for choice in options.target.choices {
-                let classes = pass.classes(for: choice)
+                let classes = try pass.classes(for: choice, inputs: group, earlier: context.earlierResults)
                 let gradients = try pass.gradients(classes: classes, wrt: [layer.outputNode])[layer.outputNode]!
                 let heatmaps = options.method.heatmaps(activations: activations, gradients: gradients)
                 for item in group.indices where !maps[item].contains(where: { $0.classIndex == classes[item] }) {

@@ -53,6 +53,7 @@ struct SaliencyOptions {
             }
         }
         try mapping.rejectUnknownKeys()
+        mapping.offer(.predictions(top: min(top, target.classCount)))
     }
 }
 
@@ -87,7 +88,9 @@ public final class SaliencyVisualizer: Visualizer {
                 try context.sink.add(predictions: clean.predictions(options.top, item: item), for: input.id)
             }
             // The classes to explain come from the clean input, also for SmoothGrad's noisy copies.
-            let classLists = options.target.choices.map { clean.classes(for: $0) }
+            let classLists = try options.target.choices.map {
+                try clean.classes(for: $0, inputs: group, earlier: context.earlierResults)
+            }
             let maps: [[Tensor]]
             switch options.method {
             case .vanilla:

@@ -22,8 +22,10 @@ struct ScoreGradients {
 
     func value(_ node: Int) -> Tensor? { trace.value(node) }
 
-    /// The class `choice` picks for each batch item.
-    func classes(for choice: ClassScore.Choice) -> [Int] { target.classes(for: choice, scores: classScores) }
+    /// The class `choice` picks for each batch item (`inputs` and `earlier` serve `.predicted` choices).
+    func classes(for choice: ClassScore.Choice, inputs: [RunInput] = [], earlier: [String: RunResults] = [:]) throws -> [Int] {
+        try target.classes(for: choice, scores: classScores, inputs: inputs, earlier: earlier)
+    }
 
     /// d(score of each item's class)/d(each node of `wrt`), batch items side by side.
     func gradients(classes: [Int], wrt: [Int]) throws -> [Int: Tensor] {

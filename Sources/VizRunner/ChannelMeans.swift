@@ -12,16 +12,21 @@ struct ChannelMeans {
 
     /// The run's layers in manifest order, for runs with at least two inputs.
     static func of(_ run: Manifest.RunRecord) -> [ChannelMeans] {
+        of(run.artifacts).filter { $0.inputCount > 1 }
+    }
+
+    /// Every layer the artifacts' `stats` cover, in their order, averaged over the inputs they belong to.
+    static func of(_ artifacts: [Manifest.ArtifactRecord]) -> [ChannelMeans] {
         var layers: [String] = []
         var perLayer: [String: [String: [Float]]] = [:]   // layer → input → means
-        for artifact in run.artifacts {
+        for artifact in artifacts {
             guard let layer = artifact.layer, let input = artifact.input, let means = artifact.stats?.channelMeans else { continue }
             if perLayer[layer] == nil { layers.append(layer) }
             perLayer[layer, default: [:]][input] = means
         }
         return layers.compactMap { layer in
             let inputs = Array(perLayer[layer]!.values)
-            guard inputs.count > 1, let width = inputs.first?.count, inputs.allSatisfy({ $0.count == width }) else { return nil }
+            guard let width = inputs.first?.count, inputs.allSatisfy({ $0.count == width }) else { return nil }
             let means = (0..<width).map { channel in
                 Float(inputs.reduce(0.0) { $0 + Double($1[channel]) } / Double(inputs.count))
             }

@@ -27,6 +27,19 @@ struct InputPreparation {
         try prepare(source.path, id: source.id)
     }
 
+    /// Reads `source` as a run would, short of resizing and scaling it: an image is decoded whole in
+    /// the run's colour mode (so a truncated or corrupt file fails here, as it would in the run) and
+    /// the shape it will have is checked against the model's input; an array is read and checked.
+    func check(_ source: Source) throws {
+        if isArray(source.path) {
+            _ = try prepare(source)
+            return
+        }
+        let original = try Bitmap(contentsOfFile: source.path, colorMode: colorName == "grayscale" ? .grayscale : .rgb)
+        let (height, width) = size(of: original)
+        try check([height, width, colorName == "grayscale" ? 1 : 3], against: model.inputShape, path: source.path)
+    }
+
     /// The input as the network sees it, before scaling: the decoded image at the network's size,
     /// or an array input stretched over 0…255; nil for arrays that are not one or three channels.
     func picture(of input: RunInput) -> Bitmap? {
@@ -43,7 +56,7 @@ struct InputPreparation {
 
     private func prepare(_ path: String, id: String) throws -> RunInput {
         let expected = model.inputShape
-        if path.lowercased().hasSuffix(".npy") {
+        if isArray(path) {
             var tensor = try Tensor(npyFileAt: path)
             if tensor.rank == 3 { tensor = tensor.reshaped([1] + tensor.shape) }
             guard tensor.rank == 4, tensor.shape[0] == 1 else {
@@ -52,18 +65,28 @@ struct InputPreparation {
             try check(Array(tensor.shape.dropFirst()), against: expected, path: path)
             return RunInput(id: id, path: path, tensor: tensor, original: nil)
         }
-        let channels = expected.count == 3 && expected[2] > 0 ? expected[2] : 3
-        let color = config.color ?? (channels == 1 ? "grayscale" : "rgb")
-        let original = try Bitmap(contentsOfFile: path, colorMode: color == "grayscale" ? .grayscale : .rgb)
-        var height = original.height, width = original.width
-        if let size = config.size {
-            (height, width) = size
-        } else if expected.count == 3, expected[0] > 0, expected[1] > 0 {
-            (height, width) = (expected[0], expected[1])
-        }
-        let tensor = try preprocessing(height: height, width: width, color: color).apply(to: original, source: path)
+        let original = try Bitmap(contentsOfFile: path, colorMode: colorName == "grayscale" ? .grayscale : .rgb)
+        let (height, width) = size(of: original)
+        let tensor = try preprocessing(height: height, width: width, color: colorName).apply(to: original, source: path)
         try check(Array(tensor.shape.dropFirst()), against: expected, path: path)
         return RunInput(id: id, path: path, tensor: tensor, original: original)
+    }
+
+    private func isArray(_ path: String) -> Bool { path.lowercased().hasSuffix(".npy") }
+
+    /// `input.color`, or what the model's channel count implies.
+    private var colorName: String {
+        let expected = model.inputShape
+        let channels = expected.count == 3 && expected[2] > 0 ? expected[2] : 3
+        return config.color ?? (channels == 1 ? "grayscale" : "rgb")
+    }
+
+    /// The (height, width) an image is resized to: `input.size`, the model's fixed size, or its own.
+    private func size(of image: Bitmap) -> (height: Int, width: Int) {
+        let expected = model.inputShape
+        if let size = config.size { return size }
+        if expected.count == 3, expected[0] > 0, expected[1] > 0 { return (expected[0], expected[1]) }
+        return (image.height, image.width)
     }
 
     private func preprocessing(height: Int, width: Int, color: String) throws -> Preprocessing {

@@ -52,6 +52,30 @@ struct ResultTable {
         }
     }
 
+    /// The results of the runs `spec`'s options refer to, over every input so far (the batch in
+    /// flight included), by run name.
+    func earlierResults(for spec: RunConfig.RunSpec) -> [String: RunResults] {
+        var found: [String: RunResults] = [:]
+        for reference in spec.options.references {
+            guard let run = runs.firstIndex(where: { $0.name == reference.run }) else { continue }
+            let name = runs[run].name
+            switch reference.needs {
+            case .predictions:
+                let listed = sources.indices.compactMap { index in
+                    predictions[run][index].last.map { (sources[index].id, $0.top) }
+                }
+                found[name] = RunResults(run: name, predictions: Dictionary(listed, uniquingKeysWith: { _, last in last }),
+                                         channelMeans: found[name]?.channelMeans ?? [:])
+            case .channelMeans:
+                let means = ChannelMeans.of(sources.indices.flatMap { artifacts[run][$0] })
+                    .map { ($0.layer, $0.means) }
+                found[name] = RunResults(run: name, predictions: found[name]?.predictions ?? [:],
+                                         channelMeans: Dictionary(means, uniquingKeysWith: { first, _ in first }))
+            }
+        }
+        return found
+    }
+
     /// The run's record over the inputs complete so far.
     func runRecord(_ run: Int, of active: ActiveRun) -> Manifest.RunRecord {
         let complete = sources.indices.filter { inputs[$0] != nil }

@@ -46,7 +46,40 @@ public final class Runner {
             try visualizer.configure(spec.options, model: model)
             visualizers.append((spec, visualizer))
         }
+        try Self.checkReferences(of: config.runs)
         return Plan(config: config, model: model, runs: visualizers)
+    }
+
+    /// Every run a run's options refer to comes before it and offers what the reference needs.
+    /// Runs execute in config order (inputs stream through them batch by batch), so only earlier
+    /// runs' results exist; this also rules out cycles.
+    static func checkReferences(of runs: [RunConfig.RunSpec]) throws {
+        for (index, spec) in runs.enumerated() {
+            for reference in spec.options.references {
+                guard let target = runs.firstIndex(where: { $0.name == reference.run }) else {
+                    let earlier = runs[..<index].map(\.name)
+                    let listing = earlier.isEmpty ? "; no run comes before this one"
+                        : "; runs before this one: \(earlier.joined(separator: ", "))"
+                    let hint = Suggestions.closest(to: reference.run, among: runs.map(\.name)).map { "; did you mean '\($0)'?" } ?? listing
+                    throw reference.node.error("no run named '\(reference.run)'\(hint)")
+                }
+                guard target != index else { throw reference.node.error("run '\(spec.name)' cannot use its own results") }
+                guard target < index else {
+                    throw reference.node.error("run '\(reference.run)' comes after run '\(spec.name)'; a run can only use the "
+                                               + "results of runs listed before it")
+                }
+                if let shortfall = reference.needs.shortfall(in: runs[target].options.offers) {
+                    throw reference.node.error("run '\(reference.run)' (\(runs[target].visualizer)) \(shortfall)")
+                }
+            }
+        }
+    }
+
+    /// Reads every input of `plan` as its run would, short of resizing, scaling and the network
+    /// (see `InputPreparation.check`): `vizrun validate` finds a bad file before any heavy work.
+    public func checkInputs(of plan: Plan) throws {
+        let preparation = InputPreparation(config: plan.config.input, model: plan.model)
+        for source in preparation.sources { try preparation.check(source) }
     }
 
     /// Runs the config at `path`, writing to `outputDirectory` if given instead of the config's
@@ -65,6 +98,12 @@ public final class Runner {
         let preparation = InputPreparation(config: config.input, model: model)
         let everySource = preparation.sources
         let sources = shard.map { Array(everySource[$0.range(of: everySource.count)]) } ?? everySource
+        // A run after the inputs uses every input's results; each shard would see others.
+        if shard != nil, let dependent = visualizers.first(where: { Self.runsAfterInputs($0.spec, $0.visualizer) }),
+           let reference = dependent.spec.options.references.first {
+            throw reference.node.error("run '\(dependent.spec.name)' needs the results of run '\(reference.run)' over every "
+                                       + "input, which a shard does not have; run this config without --shard")
+        }
         let folder = try OutputFolder(path: config.output.dir, force: force)
         do {
             let runs = visualizers.map { spec, visualizer in
@@ -90,12 +129,18 @@ public final class Runner {
                 if !reused.isEmpty { log("reusing the complete results of \(results.reusedCount) input(s) in \(folder.root.path)") }
             }
 
-            // A run that ignores the inputs (filter patterns) runs once, on the first shard, with its own progress bar.
-            for (index, run) in runs.enumerated() where !type(of: run.visualizer).readsInputs && (shard?.index ?? 0) == 0 {
-                log("\(run.spec.name): \(run.spec.visualizer)")
-                try run.execute(model: model, inputs: [], showsProgress: showsProgress, log: log)
-                results.add(try run.sink.drain(), run: index)
+            // A run that ignores the inputs (filter patterns) runs once, on the first shard, with its own
+            // progress bar: before the inputs, or after them when it uses another run's results.
+            func executeInputlessRuns(afterInputs: Bool) throws {
+                for (index, run) in runs.enumerated() where !type(of: run.visualizer).readsInputs && (shard?.index ?? 0) == 0
+                    && Self.runsAfterInputs(run.spec, run.visualizer) == afterInputs {
+                    log("\(run.spec.name): \(run.spec.visualizer)")
+                    try run.execute(model: model, inputs: [], showsProgress: showsProgress, log: log,
+                                    earlierResults: results.earlierResults(for: run.spec))
+                    results.add(try run.sink.drain(), run: index)
+                }
             }
+            try executeInputlessRuns(afterInputs: false)
             let streaming = runs.indices.filter { type(of: runs[$0].visualizer).readsInputs }
             let pending = results.pendingSources
             if !streaming.isEmpty && !pending.isEmpty {
@@ -109,12 +154,14 @@ public final class Runner {
                     results.add(try Self.record(input, picture: preparation.picture(of: input), folder: folder))
                 }
                 for index in streaming {
-                    try runs[index].execute(model: model, inputs: inputs, showsProgress: false, log: log)
+                    try runs[index].execute(model: model, inputs: inputs, showsProgress: false, log: log,
+                                            earlierResults: results.earlierResults(for: runs[index].spec))
                     results.add(try runs[index].sink.drain(), run: index)
                 }
                 try folder.checkpoint(manifest(complete: false))
                 progress.advance(by: inputs.count)
             }
+            try executeInputlessRuns(afterInputs: true)
             // Every batch has been checkpointed, so the aggregates find each input's files in place.
             let final = try ContactSheet.adding(to: ChannelMeans.adding(to: manifest(complete: true), folder: folder),
                                                 folder: folder)
@@ -126,6 +173,11 @@ public final class Runner {
             folder.discard()
             throw error
         }
+    }
+
+    /// Whether the run ignores the inputs and uses another run's results, so it runs after every batch.
+    static func runsAfterInputs(_ spec: RunConfig.RunSpec, _ visualizer: Visualizer) -> Bool {
+        !type(of: visualizer).readsInputs && !spec.options.references.isEmpty
     }
 
     /// The input's record, with its picture written under `inputs/`.
@@ -177,11 +229,12 @@ final class ActiveRun {
         self.sink = sink
     }
 
-    func execute(model: Model, inputs: [RunInput], showsProgress: Bool, log: @escaping (String) -> Void) throws {
+    func execute(model: Model, inputs: [RunInput], showsProgress: Bool, log: @escaping (String) -> Void,
+                 earlierResults: [String: RunResults]) throws {
         let started = DispatchTime.now()
         let passSecondsBefore = model.graph.passSeconds
         try visualizer.run(RunContext(model: model, inputs: inputs, runName: spec.name, sink: sink,
-                                      showsProgress: showsProgress, log: log))
+                                      showsProgress: showsProgress, log: log, earlierResults: earlierResults))
         seconds += Runner.seconds(since: started)
         computeSeconds += model.graph.passSeconds - passSecondsBefore
     }

@@ -3,7 +3,7 @@ import VizRunner
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a config without running it: plugins, model, inputs found, every run's options.")
+        abstract: "Check a config without running it: plugins, model, every run's options, every input decoded.")
 
     @Argument(help: "The run config (YAML).")
     var config: String
@@ -12,7 +12,9 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let plan = try Runner(registry: plugins.registry()).plan(configAt: config)
+            let runner = Runner(registry: try plugins.registry())
+            let plan = try runner.plan(configAt: config)
+            try runner.checkInputs(of: plan)
             print("\(plan.config.file): ok: \(plan.runs.count) run(s) of \(plan.config.input.images.count) input(s) "
                   + "on \(plan.model.path)")
         }

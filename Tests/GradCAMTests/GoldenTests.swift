@@ -103,7 +103,7 @@ final class GoldenTests: XCTestCase {
                 let score = try XCTUnwrap(ClassScore.Score(rawValue: scoreName))
                 let target = try ClassScore(model: model, score: score, choices: [choice])
                 let pass = try ScoreGradients(model: model, target: target, batch: input)
-                let classes = pass.classes(for: choice)
+                let classes = try pass.classes(for: choice)
                 if let resolved = entry.resolved_index { XCTAssertEqual(classes, [resolved], label) }
                 let value = target.scoreValues(classes: classes, scoreValue: pass.value(target.scoreNode)!)[0]
                 XCTAssertEqual(Double(value), files["score_value"]!.number!, accuracy: 1e-5, label)

@@ -175,6 +175,10 @@ public final class ConfigMapping {
     public let owner: ConfigNode
     let entries: [(key: String, keyNode: ConfigNode, value: ConfigNode)]
     private var read: Set<String> = []
+    /// The earlier runs this run's options refer to (`ConfigMapping.runReference`).
+    public internal(set) var references: [RunReference] = []
+    /// What this run hands to the runs after it (`ConfigMapping.offer`).
+    public private(set) var offers: [RunResultKind] = []
 
     init(owner: ConfigNode, entries: [(key: String, keyNode: ConfigNode, value: ConfigNode)]) {
         self.owner = owner
@@ -202,6 +206,9 @@ public final class ConfigMapping {
         }
         return value
     }
+
+    /// Declares a result this run hands to later runs that refer to it.
+    public func offer(_ kind: RunResultKind) { offers.append(kind) }
 
     /// Marks keys as handled elsewhere (so `rejectUnknownKeys` does not report them).
     public func ignore(_ keys: String...) { read.formUnion(keys) }

@@ -50,15 +50,26 @@ public final class RunContext {
     public let showsProgress: Bool
     /// Writes a line for the user (stderr in the command).
     public let log: (String) -> Void
+    /// The results of the earlier runs this run's options refer to, by run name.
+    public let earlierResults: [String: RunResults]
 
     public init(model: Model, inputs: [RunInput], runName: String, sink: ArtifactSink, showsProgress: Bool = false,
-                log: @escaping (String) -> Void = { _ in }) {
+                log: @escaping (String) -> Void = { _ in }, earlierResults: [String: RunResults] = [:]) {
         self.model = model
         self.inputs = inputs
         self.runName = runName
         self.sink = sink
         self.showsProgress = showsProgress
         self.log = log
+        self.earlierResults = earlierResults
+    }
+
+    /// The results `reference` refers to.
+    public func results(of reference: RunReference) throws -> RunResults {
+        guard let results = earlierResults[reference.run] else {
+            throw reference.node.error("the results of run '\(reference.run)' were not handed to run '\(runName)'")
+        }
+        return results
     }
 
     public func progressBar(_ label: String, total: Int, unit: String = "steps") -> ProgressBar {

@@ -1,0 +1,79 @@
+/// A kind of result one run hands to the runs after it, and what a run referring to it needs.
+///
+/// A run's options declare what it offers (`ConfigMapping.offer`) and what it needs
+/// (`ConfigMapping.runReference`) while they are read, so the runner checks every reference
+/// before any heavy work starts, for built-ins and plugins alike.
+public enum RunResultKind: Equatable, Sendable {
+    /// Each input's `top` best predictions.
+    case predictions(top: Int)
+    /// The named layers' mean activation per channel, averaged over the inputs.
+    case channelMeans(layers: [String])
+
+    /// Why `offers` cannot serve this need, or nil when one of them can.
+    public func shortfall(in offers: [RunResultKind]) -> String? {
+        switch self {
+        case .predictions(let needed):
+            let listed = offers.compactMap { offer -> Int? in if case .predictions(let top) = offer { top } else { nil } }.max()
+            guard let listed else { return "does not predict classes (gradcam and saliency runs do)" }
+            return listed >= needed ? nil
+                : "lists \(listed) prediction(s) per input, fewer than the \(needed) needed (raise its `top`)"
+        case .channelMeans(let needed):
+            let covered = offers.flatMap { offer -> [String] in if case .channelMeans(let layers) = offer { layers } else { [] } }
+            guard !covered.isEmpty else { return "does not record channel means (activations runs do)" }
+            guard let missing = needed.first(where: { !covered.contains($0) }) else { return nil }
+            return "does not cover layer '\(missing)' (its layers: \(covered.joined(separator: ", ")))"
+        }
+    }
+}
+
+/// An option that takes its values from an earlier run's results: `{from: RUN, …}`.
+public struct RunReference {
+    /// The name of the run referred to.
+    public let run: String
+    public let needs: RunResultKind
+    /// The `from:` value, where errors about the reference point.
+    public let node: ConfigNode
+
+    public init(run: String, needs: RunResultKind, node: ConfigNode) {
+        self.run = run
+        self.needs = needs
+        self.node = node
+    }
+}
+
+/// What an earlier run has found over the inputs so far, handed to a run that refers to it.
+///
+/// A run that reads inputs gets the results of the inputs up to and including its own batch; a run
+/// that ignores the inputs and refers to another run executes after the last batch, so it gets
+/// every input's results (those reused from an earlier invocation included).
+public struct RunResults: Sendable {
+    public let run: String
+    /// Per input id: the run's top predictions, best first.
+    public let predictions: [String: [Prediction]]
+    /// Per layer: each channel's mean activation, averaged over the inputs.
+    public let channelMeans: [String: [Float]]
+
+    public init(run: String, predictions: [String: [Prediction]] = [:], channelMeans: [String: [Float]] = [:]) {
+        self.run = run
+        self.predictions = predictions
+        self.channelMeans = channelMeans
+    }
+
+    /// The `count` best predictions of `input`; an error if the run has fewer for it.
+    public func topPredictions(_ count: Int, of input: String) throws -> [Prediction] {
+        let listed = predictions[input] ?? []
+        guard listed.count >= count else {
+            throw VizError("run '\(run)' lists \(listed.count) prediction(s) for input '\(input)', \(count) are needed", at: input)
+        }
+        return Array(listed.prefix(count))
+    }
+
+    /// The `count` channels of `layer` with the highest mean activation, highest first (ties: lower
+    /// channel first).
+    public func mostActiveChannels(_ count: Int, of layer: String) throws -> [Int] {
+        guard let means = channelMeans[layer], !means.isEmpty else {
+            throw VizError("run '\(run)' recorded no channel means for this layer (no inputs?)", at: layer)
+        }
+        return means.indices.sorted { means[$0] > means[$1] || (means[$0] == means[$1] && $0 < $1) }.prefix(count).map { $0 }
+    }
+}
