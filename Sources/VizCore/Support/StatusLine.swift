@@ -2,8 +2,9 @@ import Foundation
 
 /// The one line a terminal redraws in place (a progress bar) and the log lines printed above it.
 /// Both go through here so they never run into each other: a log line printed while a line is shown
-/// overwrites it, and the shown line is drawn again below.
-public final class StatusLine {
+/// overwrites it, and the shown line is drawn again below. Log lines may come from any thread: the
+/// lock orders every write.
+public final class StatusLine: @unchecked Sendable {
     /// Whether the output is a terminal; elsewhere nothing is drawn in place and lines print as they come.
     public let isTerminal: Bool
     private let write: (String) -> Void
