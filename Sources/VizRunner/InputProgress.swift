@@ -1,17 +1,20 @@
 import Foundation
+import VizCore
 
-/// How far the inputs have streamed: a line redrawn in place (count, images/s, ETA) when stderr is
-/// a terminal, one plain log line per batch otherwise, nothing when quiet.
+/// How far the inputs have streamed: a line redrawn in place (count, images/s, ETA) when the status
+/// line is a terminal, one plain log line per batch otherwise, nothing when quiet.
 final class InputProgress {
     private let total: Int
+    private let statusLine: StatusLine
     private let redraws: Bool
     private let log: (String) -> Void
     private let started = DispatchTime.now()
     private var done = 0
 
-    init(total: Int, showsProgress: Bool, log: @escaping (String) -> Void) {
+    init(total: Int, showsProgress: Bool, log: @escaping (String) -> Void, statusLine: StatusLine = .standardError) {
         self.total = total
-        redraws = showsProgress && isatty(STDERR_FILENO) == 1
+        self.statusLine = statusLine
+        redraws = showsProgress && statusLine.isTerminal
         self.log = log
     }
 
@@ -22,7 +25,8 @@ final class InputProgress {
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let line = String(format: "inputs %ld/%ld, %.1f images/s, ETA ", done, total, rate) + Self.clock(remaining)
         if redraws {
-            FileHandle.standardError.write(Data(("\r" + line + (done >= total ? "\n" : "")).utf8))
+            statusLine.show(line)
+            if done >= total { statusLine.close() }
         } else {
             log(line)
         }

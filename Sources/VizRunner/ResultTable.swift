@@ -6,6 +6,8 @@ struct ResultTable {
     private let sources: [InputPreparation.Source]
     private let runs: [RunConfig.RunSpec]
     private let readsInputs: [Bool]
+    /// Per run: whether it writes raw arrays (`output.arrays`).
+    private let writesArrays: [Bool]
     private let indexByID: [String: Int]
     /// Per source: the input's record, once all its results are in.
     private var inputs: [Manifest.InputRecord?]
@@ -20,6 +22,7 @@ struct ResultTable {
         self.sources = sources
         self.runs = runs.map(\.spec)
         readsInputs = runs.map { type(of: $0.visualizer).readsInputs }
+        writesArrays = runs.map(\.sink.wantsArrays)
         indexByID = Dictionary(sources.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         inputs = Array(repeating: nil, count: sources.count)
         artifacts = Array(repeating: Array(repeating: [], count: sources.count), count: runs.count)
@@ -91,11 +94,16 @@ struct ResultTable {
 
     /// Takes over from `previous` every input whose results are complete there: the same input
     /// file under the same id, every input-reading run present with the same visualizer and
-    /// options and holding results for it, and every file it lists present. Returns the paths kept.
+    /// options and holding results for it, its arrays written if this run wants them, and every
+    /// file it lists present. Arrays this run does not want are left out, so the manifest lists
+    /// what was asked and the final commit removes their files. Returns the paths kept.
     mutating func reuse(_ previous: Manifest, isPresent: (String) -> Bool) -> [String] {
         let previousInputs = Dictionary(previous.inputs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let previousRuns = runs.map { spec in
-            previous.runs.first { $0.name == spec.name && $0.visualizer == spec.visualizer && $0.options == spec.recordedOptions }
+        let previousRuns = runs.indices.map { run in
+            // Older manifests do not say whether they hold arrays: a run that wants them recomputes.
+            writesArrays[run] && previous.arrays != true ? nil : previous.runs.first {
+                $0.name == runs[run].name && $0.visualizer == runs[run].visualizer && $0.options == runs[run].recordedOptions
+            }
         }
         var kept: [String] = []
         for (index, source) in sources.enumerated() {
@@ -103,7 +111,7 @@ struct ResultTable {
             var found: [(run: Int, artifacts: [Manifest.ArtifactRecord], predictions: [Manifest.PredictionRecord])] = []
             for run in runs.indices where readsInputs[run] {
                 guard let record = previousRuns[run] else { break }
-                let ownArtifacts = record.artifacts.filter { $0.input == source.id }
+                let ownArtifacts = record.artifacts.filter { $0.input == source.id && (writesArrays[run] || $0.kind != "array") }
                 let ownPredictions = (record.predictions ?? []).filter { $0.input == source.id }
                 guard !ownArtifacts.isEmpty || !ownPredictions.isEmpty else { break }
                 found.append((run, ownArtifacts, ownPredictions))

@@ -119,7 +119,7 @@ public final class Runner {
                          runs: runs.enumerated().map { results.runRecord($0.offset, of: $0.element) },
                          config: config.file, created: ISO8601DateFormatter().string(from: Date()),
                          seconds: Self.rounded(Self.seconds(since: started)), preprocessing: config.input.preprocessing,
-                         shard: shard, complete: complete)
+                         shard: shard, complete: complete, arrays: config.output.arrays)
             }
             if let previous = folder.previousManifest,
                previous.model.path == modelRecord.path, previous.model.loader == modelRecord.loader,

@@ -45,7 +45,7 @@ public enum ShardMerge {
             var combined = Manifest(vizrun: Runner.version, model: first.model, inputs: inputs, runs: runs, config: first.config,
                                     created: ISO8601DateFormatter().string(from: Date()),
                                     seconds: Runner.rounded(parts.compactMap { $0.manifest.seconds }.reduce(0, +)),
-                                    preprocessing: first.preprocessing, complete: false)
+                                    preprocessing: first.preprocessing, complete: false, arrays: first.arrays)
             // In place first: the contact sheet reads the overlays from the output folder.
             try folder.checkpoint(combined)
             combined.complete = true
@@ -58,7 +58,7 @@ public enum ShardMerge {
         }
     }
 
-    /// The parts must come from one config (same model, preprocessing and runs), be complete, hold
+    /// The parts must come from one config (same model, preprocessing, runs and arrays), be complete, hold
     /// distinct inputs, and, when sharded, be every shard exactly once.
     private static func check(_ parts: [(root: URL, manifest: Manifest)]) throws {
         let first = parts[0].manifest
@@ -67,11 +67,11 @@ public enum ShardMerge {
             guard manifest.complete != false else {
                 throw VizError("this output is incomplete (an interrupted run); rerun its shard first", at: root.path)
             }
-            guard manifest.model == first.model, manifest.preprocessing == first.preprocessing,
+            guard manifest.model == first.model, manifest.preprocessing == first.preprocessing, manifest.arrays == first.arrays,
                   manifest.runs.map(\.name) == first.runs.map(\.name),
                   manifest.runs.map(\.visualizer) == first.runs.map(\.visualizer),
                   manifest.runs.map(\.options) == first.runs.map(\.options) else {
-                throw VizError("this output comes from another model, preprocessing or runs than \(parts[0].root.path)",
+                throw VizError("this output comes from another model, preprocessing, runs or `output.arrays` than \(parts[0].root.path)",
                                at: root.path)
             }
             for input in manifest.inputs where !ids.insert(input.id).inserted {

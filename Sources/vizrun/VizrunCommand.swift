@@ -33,6 +33,7 @@ extension ParsableCommand {
         do {
             try body()
         } catch let error as VizError {
+            StatusLine.standardError.close()
             FileHandle.standardError.write(Data("vizrun: \(error)\n".utf8))
             throw ExitCode(1)
         }
@@ -100,9 +101,9 @@ struct Merge: ParsableCommand {
     }
 }
 
-/// Lines for the user on stderr, or nowhere with `--quiet`.
+/// Lines for the user on stderr (above a progress line), or nowhere with `--quiet`.
 func standardErrorLog(quiet: Bool) -> (String) -> Void {
-    quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+    quiet ? { _ in } : { StatusLine.standardError.print($0) }
 }
 
 struct Plugins: ParsableCommand {

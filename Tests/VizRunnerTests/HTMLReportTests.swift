@@ -1,5 +1,6 @@
 import Foundation
 import VizCore
+import VizImage
 @testable import VizRunner
 import XCTest
 
@@ -116,7 +117,9 @@ final class HTMLReportTests: RunnerTestCase {
         XCTAssertEqual(try Self.attributeValues(["href", "src"], in: html).filter { $0.contains("<") }, [])
     }
 
-    /// The demo report rendered by headless Chromium at phone and desktop width, when it is installed.
+    /// The demo report rendered by headless Chromium at phone and desktop width, light and dark,
+    /// when it is installed: the page's right margin shows the scheme's background from top to
+    /// bottom, so the page follows the reader's setting and nothing runs off a phone's screen.
     func testTheDemoReportRendersInChromium() throws {
         guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
             FileManager.default.isExecutableFile(atPath: $0)
@@ -127,22 +130,29 @@ final class HTMLReportTests: RunnerTestCase {
         let output = folder.appendingPathComponent("seed")
         try Runner(registry: .builtins()).run(configAt: Self.repository.appendingPathComponent("Configs/seed.yaml").path,
                                               outputDirectory: output.path)
-        for (name, size) in [("phone", "390,1600"), ("desktop", "1280,1600")] {
+        let light: [UInt8] = [0xFF, 0xFF, 0xFF], dark: [UInt8] = [0x12, 0x12, 0x16]   // --bg in HTMLReport.style
+        for (name, width, background) in [("phone", 390, light), ("phone-dark", 390, dark), ("desktop", 1280, light),
+                                          ("desktop-dark", 1280, dark)] {
             let screenshot = folder.appendingPathComponent("report-\(name).png")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: chromium)
             process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                                  "--user-data-dir=\(folder.appendingPathComponent("chromium-profile").path)",
-                                 "--screenshot=\(screenshot.path)", "--window-size=\(size)",
-                                 output.appendingPathComponent("report.html").absoluteString]
+                                 "--screenshot=\(screenshot.path)", "--window-size=\(width),1600"]
+                + (background == dark ? ["--force-dark-mode"] : [])
+                + [output.appendingPathComponent("report.html").absoluteString]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
             process.waitUntilExit()
             XCTAssertEqual(process.terminationStatus, 0, name)
-            let data = try Data(contentsOf: screenshot)
-            XCTAssertEqual(Array(data.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "\(name): a PNG")
-            XCTAssertGreaterThan(data.count, 10_000, "\(name): the page rendered something")
+            let page = try Bitmap(contentsOfFile: screenshot.path)
+            XCTAssertEqual(page.width, width, name)
+            XCTAssertGreaterThan(Set(page.pixels).count, 16, "\(name): the page rendered something")
+            let margin = (0..<page.height).map { y in
+                Array(page.pixels[((y * page.width + page.width - 4) * page.channels)...].prefix(3))
+            }
+            XCTAssertEqual(margin.filter { $0 != background }.count, 0, "\(name): the right margin is the background")
         }
     }
 

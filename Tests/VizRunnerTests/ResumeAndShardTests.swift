@@ -14,7 +14,7 @@ final class ResumeAndShardTests: RunnerTestCase {
         return images
     }
 
-    private func config(output: String = "out") throws -> String {
+    private func config(output: String = "out", arrays: Bool = true) throws -> String {
         try write("""
         model: \(Self.demoModel)
         input:
@@ -23,6 +23,7 @@ final class ResumeAndShardTests: RunnerTestCase {
           batch_size: 1
         output:
           dir: \(output)
+          arrays: \(arrays)
         runs:
           - visualizer: filters
             layer: conv2d
@@ -55,6 +56,53 @@ final class ResumeAndShardTests: RunnerTestCase {
         XCTAssertEqual(second.inputs.map(\.id), ["a", "b", "c"])
         XCTAssertEqual(second.runs.map { $0.artifacts.map(\.path) }, first.runs.map { $0.artifacts.map(\.path) })
         XCTAssertEqual(second.runs[2].predictions?.map(\.input), ["a", "b", "c"])
+        for artifact in second.runs.flatMap(\.artifacts) {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + artifact.path).path), artifact.path)
+        }
+    }
+
+    private func arrayPaths(_ manifest: Manifest) -> [String] {
+        manifest.runs.flatMap(\.artifacts).filter { $0.kind == "array" && $0.input != nil }.map(\.path)
+    }
+
+    func testARerunThatWantsArraysRecomputesInputsWrittenWithout() throws {
+        _ = try imageFolder()
+        let (first, _) = try run(try config(arrays: false))
+        XCTAssertEqual(first.arrays, false)
+        XCTAssertEqual(arrayPaths(first), [])
+
+        let (second, lines) = try run(try config(arrays: true))
+        XCTAssertFalse(lines.contains { $0.contains("reusing") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("3 input(s) in batches of 1") }, "\(lines)")
+        XCTAssertEqual(second.arrays, true)
+        for run in second.runs.dropFirst() {
+            for input in ["a", "b", "c"] {
+                XCTAssertTrue(run.artifacts.contains { $0.input == input && $0.kind == "array" }, "\(run.name) \(input)")
+            }
+        }
+        for path in arrayPaths(second) {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + path).path), path)
+        }
+    }
+
+    func testARerunWithoutArraysReusesTheImagesAndDropsTheArrays() throws {
+        _ = try imageFolder()
+        let (first, _) = try run(try config(arrays: true))
+        let arrays = arrayPaths(first)
+        XCTAssertFalse(arrays.isEmpty)
+
+        let (second, lines) = try run(try config(arrays: false))
+        XCTAssertTrue(lines.contains { $0.contains("reusing the complete results of 3 input(s)") }, "\(lines)")
+        XCTAssertFalse(lines.contains { $0.contains("input(s) in batches") }, "nothing recomputed: \(lines)")
+        XCTAssertEqual(second.arrays, false)
+        XCTAssertEqual(arrayPaths(second), [])
+        let images = { (manifest: Manifest) in
+            manifest.runs.dropFirst().map { $0.artifacts.filter { $0.kind == "image" && $0.input != nil } }
+        }
+        XCTAssertEqual(images(second), images(first), "the same image records, files kept in place")
+        for path in arrays {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + path).path), path)
+        }
         for artifact in second.runs.flatMap(\.artifacts) {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + artifact.path).path), artifact.path)
         }

@@ -16,10 +16,12 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var shard: Shard?
     /// False while a run is under way: the inputs listed so far are complete, the report is not written yet.
     public var complete: Bool?
+    /// Whether the run wrote raw arrays (`output.arrays`): a rerun that wants them recomputes inputs without.
+    public var arrays: Bool?
 
     public init(vizrun: String, model: ModelRecord, inputs: [InputRecord], runs: [RunRecord], config: String? = nil,
                 created: String? = nil, seconds: Double? = nil, preprocessing: [String: String]? = nil,
-                shard: Shard? = nil, complete: Bool? = nil) {
+                shard: Shard? = nil, complete: Bool? = nil, arrays: Bool? = nil) {
         self.vizrun = vizrun
         self.model = model
         self.inputs = inputs
@@ -30,6 +32,7 @@ public struct Manifest: Codable, Equatable, Sendable {
         self.preprocessing = preprocessing
         self.shard = shard
         self.complete = complete
+        self.arrays = arrays
     }
 
     /// Shard `index` (from 0) of `count`: a contiguous slice of the inputs in their sorted order.

@@ -9,7 +9,7 @@ public final class ProgressBar {
     private let started = DispatchTime.now()
     private var done = 0
 
-    public init(_ label: String, total: Int, unit: String = "steps", enabled: Bool = isatty(STDERR_FILENO) == 1) {
+    public init(_ label: String, total: Int, unit: String = "steps", enabled: Bool = StatusLine.standardError.isTerminal) {
         self.label = label
         self.total = max(total, 1)
         self.unit = unit
@@ -24,8 +24,7 @@ public final class ProgressBar {
         let filled = width * done / total
         let rate = seconds > 0 ? Double(done) / seconds : 0
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let line = String(format: "\r%@ [%@] %d/%d %.1f %@/s", label, bar, done, total, rate, unit)
-        FileHandle.standardError.write(Data(line.utf8))
-        if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        StatusLine.standardError.show(String(format: "%@ [%@] %d/%d %.1f %@/s", label, bar, done, total, rate, unit))
+        if done == total { StatusLine.standardError.close() }
     }
 }
