@@ -11,6 +11,7 @@ layer registered) and stores what Keras computes for one fixed input:
 
     Tests/Fixtures/custom_layer/
         model.h5, model.keras    the same model in both formats
+        model.yaml, model.npz    the same model for the `raw` loader (layout keras)
         input.npy                (1, 12, 12, 3), uniform(0, 1)
         output.npy               (1, 4) softmax output
         swish_1.npy              output of the first ChannelSwish layer
@@ -42,6 +43,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "custom_layer")
 SEED = 20261130
 CLASS = 2
+
+# The model for the `raw` loader: Keras's class names and options, as build_model has them.
+RAW_ARCHITECTURE = """\
+# The model of model.h5 for the raw loader (Scripts/make_custom_layer_fixtures.py).
+input_shape: [12, 12, 3]
+layout: keras
+weights: model.npz
+layers:
+  - {name: conv_1, type: Conv2D, filters: 8, kernel_size: 3}
+  - {name: swish_1, type: ChannelSwish}
+  - {name: pool, type: MaxPooling2D, pool_size: 2}
+  - {name: conv_2, type: Conv2D, filters: 6, kernel_size: 3, padding: same}
+  - {name: swish_2, type: ChannelSwish, per_channel: false}
+  - {name: gap, type: GlobalAveragePooling2D}
+  - {name: predictions, type: Dense, units: 4, activation: softmax}
+"""
 
 
 @keras.saving.register_keras_serializable(package="vizrun_examples")
@@ -114,6 +131,12 @@ def main():
     os.makedirs(OUT)
     model.save(os.path.join(OUT, "model.h5"))
     model.save(os.path.join(OUT, "model.keras"))
+    with open(os.path.join(OUT, "model.yaml"), "w") as f:
+        f.write(RAW_ARCHITECTURE)
+    # `<layer>/<role>`, in each layer's creation order (the order a layer type receives them).
+    np.savez(os.path.join(OUT, "model.npz"), **{
+        f"{layer.name}/{weight.name}": np.asarray(weight.numpy(), np.float32)
+        for layer in model.layers for weight in layer.weights})
 
     expected = references(model, x)
     for name in ["model.h5", "model.keras"]:
@@ -129,7 +152,7 @@ def main():
     reference = {
         "keras_version": keras.__version__,
         "tensorflow_version": tf.__version__,
-        "models": ["model.h5", "model.keras"],
+        "models": ["model.h5", "model.keras", "model.yaml"],
         "custom_layer": "ChannelSwish: y = x * sigmoid(beta * x), beta per channel (swish_1) or one (swish_2)",
         "input": "input.npy",
         "output": "output.npy",

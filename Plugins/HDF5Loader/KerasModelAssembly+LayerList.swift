@@ -67,7 +67,7 @@ extension KerasModelAssembly {
             && !pluginClasses.contains(layer.className) {
             let known = Array(KerasGraphBuilder.nodeBuilders.keys) + pluginClasses
             let hint = Suggestions.closest(to: layer.className, among: known)
-                .map { "; did you mean '\($0)'?" } ?? ""
+                .map { "; did you mean '\($0)'?" } ?? "; a layer plugin can add it (see Docs/plugins.md)"
             throw VizError("layer '\(layer.name)' has type '\(layer.className)', which is not a Keras layer vizrun runs\(hint)",
                            at: layer.location)
         }

@@ -32,10 +32,10 @@ final class LayerPluginTests: RunnerTestCase {
     }
 
     /// The Keras 3 `.h5` writes the class as `vizrun_examples>ChannelSwish`, the `.keras` archive as
-    /// `ChannelSwish`: the one layer type runs both.
+    /// `ChannelSwish`: the one layer type runs both, and the same model as a raw architecture file.
     func testTheCustomLayerModelGivesKerasOutputAndInputGradient() throws {
         let library = try layerPlugin()
-        for model in ["model.h5", "model.keras"] {
+        for model in ["model.h5", "model.keras", "model.yaml"] {
             let config = try write("""
                 plugins: [\(library)]
                 model: \(Fixtures.path("\(Self.fixtures)/\(model)"))
@@ -83,6 +83,14 @@ final class LayerPluginTests: RunnerTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stderr, "vizrun: \(model): error: layer 'swish_1' has class 'vizrun_examples>ChannelSwish', "
                        + "which vizrun cannot run; a layer plugin can add it (see Docs/plugins.md)\n")
+    }
+
+    func testTheCustomTypeInARawArchitectureWithoutThePluginIsOneLine() throws {
+        let architecture = Fixtures.path("\(Self.fixtures)/model.yaml")
+        let result = try vizrun(["inspect", architecture])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vizrun: \(architecture):7:5: error: layer 'swish_1' has type 'ChannelSwish', which is "
+                       + "not a Keras layer vizrun runs; a layer plugin can add it (see Docs/plugins.md)\n")
     }
 
     func testTwoCopiesOfTheLayerPluginClashNamingBothLibraries() throws {
