@@ -17,6 +17,8 @@ layer registered) and stores what Keras computes for one fixed input:
         swish_1.npy              output of the first ChannelSwish layer
         grad_input.npy           d output[0, CLASS] / d input, (1, 12, 12, 3)
         reference.json           index: class, layers, formulas, versions
+        channels_first.h5        a ChannelSwish after a channels_first Conv2D, which
+                                 vizrun refuses (plugin layers run channels_last only)
 
 Weights are random (fixed numpy seed): kernels Glorot-uniform, biases
 uniform(-0.5, 0.5), betas uniform(-0.5, 2.0) so that negative and small slopes
@@ -33,7 +35,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
 import json
-import shutil
 
 import numpy as np
 import tensorflow as tf
@@ -93,6 +94,15 @@ def build_model():
     return keras.Model(inp, out)
 
 
+def build_channels_first_model():
+    L = keras.layers
+    inp = keras.Input(shape=(3, 8, 8), name="image")
+    x = L.Conv2D(4, 3, data_format="channels_first", name="conv")(inp)
+    x = ChannelSwish(name="swish")(x)
+    out = L.GlobalAveragePooling2D(data_format="channels_first", name="gap")(x)
+    return keras.Model(inp, out)
+
+
 def randomise(model, rng):
     for layer in model.layers:
         values = []
@@ -126,9 +136,7 @@ def main():
     model = build_model()
     randomise(model, rng)
     x = rng.uniform(0, 1, (1, 12, 12, 3)).astype(np.float32)
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
-    os.makedirs(OUT)
+    os.makedirs(OUT, exist_ok=True)  # every file but README.md is rewritten
     model.save(os.path.join(OUT, "model.h5"))
     model.save(os.path.join(OUT, "model.keras"))
     with open(os.path.join(OUT, "model.yaml"), "w") as f:
@@ -143,6 +151,8 @@ def main():
         reloaded = keras.models.load_model(os.path.join(OUT, name), compile=False)
         for a, b in zip(references(reloaded, x), expected):
             np.testing.assert_array_equal(a, b)
+
+    build_channels_first_model().save(os.path.join(OUT, "channels_first.h5"))
 
     output, swish, grad = expected
     np.save(os.path.join(OUT, "input.npy"), x)

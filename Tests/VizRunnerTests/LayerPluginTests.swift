@@ -93,6 +93,15 @@ final class LayerPluginTests: RunnerTestCase {
                        + "not a Keras layer vizrun runs; a layer plugin can add it (see Docs/plugins.md)\n")
     }
 
+    /// The op sees vizrun's channels-last values, which a channels_first model's layer does not expect.
+    func testAPluginLayerOnChannelsFirstDataIsRefusedInOneLine() throws {
+        let model = Fixtures.path("\(Self.fixtures)/channels_first.h5")
+        let result = try vizrun(["inspect", model, "--plugin", try layerPlugin()])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vizrun: \(model): error: layer 'swish' (vizrun_examples>ChannelSwish, from a plugin) "
+                       + "reads the channels_first data of 'conv'; vizrun runs plugin layers on channels_last data only\n")
+    }
+
     func testTwoCopiesOfTheLayerPluginClashNamingBothLibraries() throws {
         let library = try layerPlugin()
         let copy = folder.appendingPathComponent("libChannelSwishCopy.so").path

@@ -7,8 +7,8 @@ public struct KerasLayer {
     public let name: String
     public let className: String
     /// The layer's `config` object, as `JSONSerialization` gives it: Int, Double, Bool, String,
-    /// NSNull, [Any] and [String: Any] (NSNumber where JSON had a number). Read them with `int`,
-    /// `float`, `bool` and `string`, whose errors name the layer.
+    /// NSNull, [Any] and [String: Any] (from a raw architecture file, the same kinds of values).
+    /// Read them with `int`, `float`, `bool` and `string`, whose errors name the layer.
     public let options: [String: Any]
     /// The shapes of the inputs the layer is called on, batch axis included (`-1` unknown), in order.
     /// Always channels-last: vizrun runs every model NHWC.
