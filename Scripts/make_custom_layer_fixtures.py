@@ -152,7 +152,9 @@ def main():
         for a, b in zip(references(reloaded, x), expected):
             np.testing.assert_array_equal(a, b)
 
-    build_channels_first_model().save(os.path.join(OUT, "channels_first.h5"))
+    channels_first = build_channels_first_model()
+    randomise(channels_first, np.random.default_rng([SEED, 1]))
+    channels_first.save(os.path.join(OUT, "channels_first.h5"))
 
     output, swish, grad = expected
     np.save(os.path.join(OUT, "input.npy"), x)
