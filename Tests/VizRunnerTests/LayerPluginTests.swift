@@ -21,8 +21,9 @@ final class LayerPluginTests: RunnerTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         let heading = try XCTUnwrap(lines.firstIndex(of: "Layer types (Keras classes from plugins):"), result.stdout)
-        XCTAssertTrue(lines[heading + 1].hasPrefix("  ChannelSwish "), result.stdout)
-        XCTAssertTrue(lines[heading + 1].hasSuffix("[\(library)]"), result.stdout)
+        let line = lines.dropFirst(heading + 1).first ?? ""
+        XCTAssertTrue(line.hasPrefix("  ChannelSwish "), result.stdout)
+        XCTAssertTrue(line.hasSuffix("[\(library)]"), result.stdout)
     }
 
     func testWithoutPluginsThereIsNoLayerTypeSection() throws {
