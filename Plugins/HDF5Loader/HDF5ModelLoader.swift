@@ -22,7 +22,8 @@ public final class HDF5ModelLoader: ModelLoader {
         metadata["backend"] = try root.stringAttribute("backend") ?? weightsGroup.stringAttribute("backend")
         return try KerasModelAssembly.model(configJSON: configJSON, configSource: "the model_config attribute",
                                             kerasVersion: kerasVersion,
-                                            weights: .legacy(weightsGroup), path: spec.path, loaderName: Self.name,
+                                            weights: .legacy(weightsGroup), layerTypes: spec.layerTypes,
+                                            path: spec.path, loaderName: Self.name,
                                             metadata: metadata)
     }
 

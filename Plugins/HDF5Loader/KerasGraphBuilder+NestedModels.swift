@@ -18,7 +18,7 @@ extension KerasGraphBuilder {
         let feeds = Dictionary(zip(nested.inputs.map(\.layer), inputs), uniquingKeysWith: { first, _ in first })
         let builder = KerasGraphBuilder(config: nested,
                                         weights: try storedWeights.weights(ofNestedModel: layer, config: nested),
-                                        location: location, graph: graph, feeds: feeds)
+                                        location: location, graph: graph, feeds: feeds, layerTypes: layerTypes)
         try builder.build()
         let output = builder.outputs[nested.outputs[0].layer]!
         outputs[layer.name] = LayerOutput(node: output.node, layerPath: layer.path, layout: output.layout)

@@ -20,6 +20,8 @@ final class KerasGraphBuilder {
     var outputs: [String: LayerOutput] = [:]
     /// The values a nested model's InputLayers stand for, given by the model around it.
     private let feeds: [String: LayerOutput]
+    /// Plugins' layer types by the Keras class each runs, for the classes vizrun does not know.
+    let layerTypes: [String: LayerType.Type]
 
     /// A layer's value in the graph, as seen from the model that contains it.
     struct LayerOutput {
@@ -31,18 +33,21 @@ final class KerasGraphBuilder {
         let layout: KerasTensorLayout
     }
 
-    convenience init(config: KerasModelConfig, weights: KerasWeightSource, location: String) {
-        self.init(config: config, weights: weights, location: location, graph: Graph(), feeds: [:])
+    convenience init(config: KerasModelConfig, weights: KerasWeightSource, location: String,
+                     layerTypes: [LayerType.Type]) {
+        self.init(config: config, weights: weights, location: location, graph: Graph(), feeds: [:],
+                  layerTypes: Self.byClassName(layerTypes))
     }
 
     /// A builder that adds a nested model's layers to `graph`, its inputs bound to `feeds`.
     init(config: KerasModelConfig, weights: KerasWeightSource, location: String, graph: Graph,
-         feeds: [String: LayerOutput]) {
+         feeds: [String: LayerOutput], layerTypes: [String: LayerType.Type]) {
         self.config = config
         self.storedWeights = weights
         self.location = location
         self.graph = graph
         self.feeds = feeds
+        self.layerTypes = layerTypes
     }
 
     /// The stored weights, adjusted to vizrun's layout where the model's data format asks for it;
@@ -98,7 +103,8 @@ final class KerasGraphBuilder {
         for layer in config.layers {
             if let nested = layer.nestedModel {
                 try checkSupported(nested)
-            } else if Self.nodeBuilders[layer.className] == nil && !Self.isScalarOperation(layer) {
+            } else if Self.nodeBuilders[layer.className] == nil && !Self.isScalarOperation(layer)
+                        && pluginLayerType(of: layer) == nil {
                 throw unsupported(layer)
             }
             guard layer.calls.count <= 1 else {
@@ -129,9 +135,14 @@ final class KerasGraphBuilder {
             try addNestedModel(layer, config: nested, inputs: inputs)
             return
         }
-        let adapted = try adaptedToChannelsLast(layer, inputs: inputs)
-        let built = Self.isScalarOperation(layer) ? try addScalarOperation(adapted, inputs: inputs.map(\.node))
-            : try Self.nodeBuilders[layer.className]!(self)(adapted, inputs.map(\.node))
+        let built: BuiltLayer
+        if let layerType = pluginLayerType(of: layer) {
+            built = try addPluginLayer(layerType, layer, inputs: inputs)
+        } else {
+            let adapted = try adaptedToChannelsLast(layer, inputs: inputs)
+            built = Self.isScalarOperation(layer) ? try addScalarOperation(adapted, inputs: inputs.map(\.node))
+                : try Self.nodeBuilders[layer.className]!(self)(adapted, inputs.map(\.node))
+        }
         let layout = try outputLayout(of: layer, inputs: inputs, outputShape: graph.nodes[built.outputNode].shape)
         outputs[layer.name] = LayerOutput(node: built.outputNode, layerPath: layer.path, layout: layout)
         appendLayer(Model.Layer(name: layer.path, className: layer.className, outputNode: built.outputNode,

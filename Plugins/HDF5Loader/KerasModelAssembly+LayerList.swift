@@ -57,13 +57,17 @@ package protocol KerasLayerWeightProvider {
 extension KerasModelAssembly {
     /// The model made of `layers` on one input named `inputName` of shape `inputShape` (height, width,
     /// channels, or any shape without the batch axis), its output the last layer. The layers take
-    /// Keras 3's meaning of every option; `location` is the architecture file.
+    /// Keras 3's meaning of every option; `location` is the architecture file; `layerTypes` run the
+    /// classes vizrun does not know.
     package static func model(inputName: String, inputShape: [Int], layers: [KerasLayerDescription],
-                              weights: KerasLayerWeightProvider, location: String, path: String,
-                              loaderName: String, metadata: [String: String] = [:]) throws -> Model {
-        for layer in layers where KerasGraphBuilder.nodeBuilders[layer.className] == nil {
-            let hint = Suggestions.closest(to: layer.className, among: Array(KerasGraphBuilder.nodeBuilders.keys))
-                .map { "; did you mean '\($0)'?" } ?? ""
+                              weights: KerasLayerWeightProvider, layerTypes: [LayerType.Type], location: String,
+                              path: String, loaderName: String, metadata: [String: String] = [:]) throws -> Model {
+        let pluginClasses = Set(layerTypes.map { $0.className })
+        for layer in layers where KerasGraphBuilder.nodeBuilders[layer.className] == nil
+            && !pluginClasses.contains(layer.className) {
+            let known = Array(KerasGraphBuilder.nodeBuilders.keys) + pluginClasses
+            let hint = Suggestions.closest(to: layer.className, among: known)
+                .map { "; did you mean '\($0)'?" } ?? "; a layer plugin can add it (see Docs/plugins.md)"
             throw VizError("layer '\(layer.name)' has type '\(layer.className)', which is not a Keras layer vizrun runs\(hint)",
                            at: layer.location)
         }
@@ -71,9 +75,10 @@ extension KerasModelAssembly {
                                       location: location)
         let graph = Graph()
         let builder = KerasGraphBuilder(config: config, weights: ProvidedKerasWeights(provider: weights, graph: graph),
-                                        location: location, graph: graph, feeds: [:])
+                                        location: location, graph: graph, feeds: [:],
+                                        layerTypes: KerasGraphBuilder.byClassName(layerTypes))
         try builder.build()
-        try rejectUnusedOptions(config)
+        try rejectUnusedOptions(config, pluginClasses: pluginClasses)
         return Model(graph: graph, layers: builder.layers, outputLayers: config.outputs.map(\.layer),
                      path: path, loaderName: loaderName, metadata: metadata)
     }
@@ -86,10 +91,11 @@ extension KerasModelAssembly {
 
     /// Fails at the first option no layer mapping looked up, which would otherwise be ignored
     /// silently (a misspelt `stride: 2`). A channels_first model is left alone: its layers are
-    /// mapped from rewritten copies of their options.
-    private static func rejectUnusedOptions(_ config: KerasModelConfig) throws {
+    /// mapped from rewritten copies of their options. So are the layers of plugin classes, whose
+    /// options are the plugin's to check.
+    private static func rejectUnusedOptions(_ config: KerasModelConfig, pluginClasses: Set<String>) throws {
         guard !config.declaresChannelsFirst else { return }
-        for layer in config.layers where layer.className != "InputLayer" {
+        for layer in config.layers where layer.className != "InputLayer" && !pluginClasses.contains(layer.className) {
             let options = layer.options
             let read = options.readKeys.keys
             let unused = options.values.filter { key, value in

@@ -13,9 +13,10 @@ package enum KerasModelAssembly {
     }
 
     /// The model; `configSource` names where the config JSON came from, for messages; `metadata`
-    /// gains `keras_version` and `model_class`.
+    /// gains `keras_version` and `model_class`; `layerTypes` run the classes vizrun does not know.
     package static func model(configJSON: String, configSource: String, kerasVersion: String, weights: WeightsLayout,
-                              path: String, loaderName: String, metadata: [String: String] = [:]) throws -> Model {
+                              layerTypes: [LayerType.Type], path: String, loaderName: String,
+                              metadata: [String: String] = [:]) throws -> Model {
         let version = KerasVersion(kerasVersion)
         let config = try KerasModelConfig(json: configJSON, source: configSource, kerasVersion: version,
                                           location: path)
@@ -24,7 +25,7 @@ package enum KerasModelAssembly {
         case .legacy(let group): source = LegacyKerasWeights(group: group, kerasVersion: version)
         case .archive(let group): source = KerasArchiveWeights(group: group, config: config)
         }
-        let builder = KerasGraphBuilder(config: config, weights: source, location: path)
+        let builder = KerasGraphBuilder(config: config, weights: source, location: path, layerTypes: layerTypes)
         try builder.build()
         var metadata = metadata
         metadata["keras_version"] = kerasVersion

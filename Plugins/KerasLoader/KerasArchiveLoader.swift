@@ -27,7 +27,7 @@ public final class KerasArchiveLoader: ModelLoader {
             let weights = try HDF5File(path: extracted, reportedAs: "\(spec.path)/\(Self.weightsMember)")
             return try KerasModelAssembly.model(configJSON: configJSON, configSource: "config.json in the .keras archive",
                                                 kerasVersion: kerasVersion, weights: .archive(try weights.root()),
-                                                path: spec.path, loaderName: Self.name)
+                                                layerTypes: spec.layerTypes, path: spec.path, loaderName: Self.name)
         }
     }
 

@@ -35,7 +35,7 @@ public final class RawModelLoader: ModelLoader {
         }
         return try KerasModelAssembly.model(
             inputName: RawArchitecture.inputName, inputShape: architecture.inputShape, layers: layers,
-            weights: weights, location: architecture.location, path: spec.path, loaderName: Self.name,
+            weights: weights, layerTypes: spec.layerTypes, location: architecture.location, path: spec.path, loaderName: Self.name,
             metadata: ["architecture": architecturePath, "weights": weightsFile,
                        "layout": architecture.layout.rawValue])
     }

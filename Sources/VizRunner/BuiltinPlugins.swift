@@ -10,6 +10,7 @@ extension Registry {
     /// Every loader and visualizer that ships with vizrun: the one list of built-ins.
     public static func builtins() -> Registry {
         let registry = Registry()
+        registry.builtinLayerClasses = KerasLayerClasses.builtIn
         // Built-in names are distinct, so registering them cannot clash.
         try! registry.register(loader: HDF5ModelLoader.self)
         try! registry.register(loader: KerasArchiveLoader.self)

@@ -32,8 +32,7 @@ public final class Runner {
         var config = try RunConfig.load(file: path)
         if let outputDirectory { config.output.dir = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path }
         for library in config.plugins { try registry.loadPlugin(at: library) }
-        let loader = try registry.loader(for: config.model)
-        let model = try loader.load(config.model)
+        let model = try registry.loadModel(config.model)
         if let labels = config.model.labels { model.labels = try Self.readLabels(labels) }
 
         // Every run's options are checked against the model before any heavy work starts.

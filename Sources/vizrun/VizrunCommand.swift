@@ -107,7 +107,8 @@ func standardErrorLog(quiet: Bool) -> (String) -> Void {
 }
 
 struct Plugins: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the model loaders and visualizers vizrun knows.")
+    static let configuration = CommandConfiguration(
+        abstract: "List the model loaders, visualizers and plugin layer types vizrun knows.")
 
     @OptionGroup var plugins: PluginOptions
 
@@ -122,6 +123,12 @@ struct Plugins: ParsableCommand {
             }
             print("Visualizers:")
             for entry in registry.visualizers {
+                print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]")
+            }
+            // Keras's own classes are the loaders' business; only plugins add layer types.
+            guard !registry.layerTypes.isEmpty else { return }
+            print("Layer types (Keras classes from plugins):")
+            for entry in registry.layerTypes {
                 print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]")
             }
         }
@@ -144,7 +151,7 @@ struct Inspect: ParsableCommand {
             let path = URL(fileURLWithPath: model).standardizedFileURL.path
             guard FileManager.default.fileExists(atPath: path) else { throw VizError("no such model file", at: path) }
             let spec = ModelSpec(path: path, loader: loader)
-            let loaded = try plugins.registry().loader(for: spec).load(spec)
+            let loaded = try plugins.registry().loadModel(spec)
             print(ModelSummary(loaded).text)
         }
     }

@@ -7,15 +7,25 @@ import XCTest
 /// Plugin shared libraries: the failures that must be one line, and the example plugin
 /// (Docs/Examples/ChannelStats, built by `make test`) loaded and run beside the built-ins.
 final class PluginLoadingTests: RunnerTestCase {
-    /// Where `make test` builds the example plugin, with symlinks resolved as in the origins vizrun shows.
-    static let examplePlugin = repository.appendingPathComponent(".build-examples/release/libChannelStats.so")
-        .resolvingSymlinksInPath().path
+    /// Where `make test` builds the example package's library `name`, with symlinks resolved as in
+    /// the origins vizrun shows.
+    static func exampleLibraryPath(_ name: String) -> String {
+        repository.appendingPathComponent(".build-examples/release/lib\(name).so").resolvingSymlinksInPath().path
+    }
+
+    static let examplePlugin = exampleLibraryPath("ChannelStats")
+
+    /// The example package's library `name`; the test is skipped when it is not built.
+    static func exampleLibrary(_ name: String) throws -> String {
+        let path = exampleLibraryPath(name)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("the example plugin is not built (`make test` builds it): \(path) is missing")
+        }
+        return path
+    }
 
     private func examplePluginPath() throws -> String {
-        guard FileManager.default.fileExists(atPath: Self.examplePlugin) else {
-            throw XCTSkip("the example plugin is not built (`make test` builds it): \(Self.examplePlugin) is missing")
-        }
-        return Self.examplePlugin
+        try Self.exampleLibrary("ChannelStats")
     }
 
     // MARK: - Libraries vizrun refuses
@@ -66,6 +76,18 @@ final class PluginLoadingTests: RunnerTestCase {
         registrar.register(visualizer: Impostor.self)
         XCTAssertEqual(registrar.failure?.message,
                        "two visualizers are named 'activations': from built-in and from /plugins/libImpostor.so")
+    }
+
+    func testAPluginLayerTypeForABuiltinKerasClassIsAClashNamingBothOrigins() {
+        final class Impostor: LayerType {
+            static let className = "Conv2D"
+            static let summary = "not the real one"
+            func op(for layer: KerasLayer) throws -> Op { IdentityOp(kind: "Conv2D") }
+        }
+        let registrar = PluginRegistrar(registry: .builtins(), origin: "/plugins/libImpostor.so")
+        registrar.register(layer: Impostor.self)
+        XCTAssertEqual(registrar.failure?.message,
+                       "two layer types run the Keras class 'Conv2D': from built-in and from /plugins/libImpostor.so")
     }
 
     // MARK: - The example plugin

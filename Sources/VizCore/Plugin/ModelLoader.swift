@@ -8,12 +8,17 @@ public struct ModelSpec: Sendable {
     public var architecture: String?
     /// Optional class-names file, one label per line.
     public var labels: String?
+    /// The layer types plugins registered, for the Keras layer classes the loader does not run
+    /// itself; `Registry.loadModel` fills it in.
+    public var layerTypes: [LayerType.Type]
 
-    public init(path: String, loader: String? = nil, architecture: String? = nil, labels: String? = nil) {
+    public init(path: String, loader: String? = nil, architecture: String? = nil, labels: String? = nil,
+                layerTypes: [LayerType.Type] = []) {
         self.path = path
         self.loader = loader
         self.architecture = architecture
         self.labels = labels
+        self.layerTypes = layerTypes
     }
 }
 

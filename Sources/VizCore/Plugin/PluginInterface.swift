@@ -12,6 +12,7 @@
 /// }
 /// ```
 ///
+/// It registers any number of visualizers, model loaders and layer types (`register(layer:)`).
 /// Only C values cross the boundary (an `Int32`, an opaque pointer); Swift types are shared through
 /// the one copy of VizCore that host and plugin both link dynamically.
 public enum PluginAPI {
@@ -20,7 +21,7 @@ public enum PluginAPI {
     /// Emitted into the client, so a plugin reports the version it was compiled against rather
     /// than the one of the VizCore it runs with.
     @_alwaysEmitIntoClient
-    public static var version: Int32 { 1 }
+    public static var version: Int32 { 2 }
 
     public static let versionSymbol = "vizrun_plugin_api_version"
     public static let registerSymbol = "vizrun_register_plugins"
@@ -59,6 +60,10 @@ public final class PluginRegistrar {
 
     public func register(loader: ModelLoader.Type) {
         record { try registry.register(loader: loader, origin: origin) }
+    }
+
+    public func register(layer: LayerType.Type) {
+        record { try registry.register(layer: layer, origin: origin) }
     }
 
     private func record(_ registration: () throws -> Void) {

@@ -1,4 +1,4 @@
-/// The loaders and visualizers vizrun knows, with where each came from.
+/// The loaders, visualizers and layer types vizrun knows, with where each came from.
 ///
 /// Built-ins register at launch from one explicit list; plugins register through the same calls.
 public final class Registry {
@@ -12,6 +12,10 @@ public final class Registry {
 
     public private(set) var loaders: [Entry<ModelLoader.Type>] = []
     public private(set) var visualizers: [Entry<Visualizer.Type>] = []
+    /// Named by the Keras class each builds.
+    public private(set) var layerTypes: [Entry<LayerType.Type>] = []
+    /// The Keras layer classes the built-in loaders run themselves, which no layer type may take over.
+    public var builtinLayerClasses: Set<String> = []
 
     public init() {}
 
@@ -27,6 +31,24 @@ public final class Registry {
             throw VizError("two visualizers are named '\(visualizer.name)': from \(existing.origin) and from \(origin)")
         }
         visualizers.append(Entry(type: visualizer, name: visualizer.name, summary: visualizer.summary, origin: origin))
+    }
+
+    public func register(layer: LayerType.Type, origin: String = "built-in") throws {
+        let className = layer.className
+        if builtinLayerClasses.contains(className) {
+            throw VizError("two layer types run the Keras class '\(className)': from built-in and from \(origin)")
+        }
+        if let existing = layerTypes.first(where: { $0.name == className }) {
+            throw VizError("two layer types run the Keras class '\(className)': from \(existing.origin) and from \(origin)")
+        }
+        layerTypes.append(Entry(type: layer, name: className, summary: layer.summary, origin: origin))
+    }
+
+    /// Loads the model with the loader `loader(for:)` chooses, handing it every layer type.
+    public func loadModel(_ spec: ModelSpec) throws -> Model {
+        var spec = spec
+        spec.layerTypes = layerTypes.map(\.type)
+        return try loader(for: spec).load(spec)
     }
 
     /// The loader the spec names, or the one whose extensions match the file.

@@ -17,9 +17,8 @@ extension Registry {
     public func loadPlugin(at path: String) throws {
         let path = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
         // The same library named twice (config and --plugin) is loaded once, not a clash with itself.
-        guard !loaders.contains(where: { $0.origin == path }), !visualizers.contains(where: { $0.origin == path }) else {
-            return
-        }
+        let origins = loaders.map(\.origin) + visualizers.map(\.origin) + layerTypes.map(\.origin)
+        guard !origins.contains(path) else { return }
         guard FileManager.default.fileExists(atPath: path) else { throw VizError("no such plugin library", at: path) }
         // RTLD_LOCAL keeps one plugin's symbols from resolving another's; VizCore's types are still
         // shared, because the plugin's dependency on libVizCore.so resolves to the copy vizrun loaded.
