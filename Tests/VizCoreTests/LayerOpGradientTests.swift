@@ -1,4 +1,5 @@
 import VizCore
+import VizTesting
 import XCTest
 
 /// Finite-difference checks of the input gradients of the ops behind issue 4's Keras layers.

@@ -22,23 +22,11 @@ final class ChannelSwishTests: XCTestCase {
         assertClose(output, Tensor(shape: input.shape, scalars: expected), tolerance: 1e-6)
     }
 
-    /// Central differences of `L = Σ w ⊙ op(x)` (in Double, for a fixed `w`) against `inputGradients`.
+    /// VizTesting's check: central differences of `L = Σ w ⊙ op(x)` (in Double, for a fixed random
+    /// `w`) against `inputGradients`.
     func testInputGradientMatchesFiniteDifferences() {
         for op in [ChannelSwishOp(beta: beta), ChannelSwishOp(beta: [1.3])] {
-            let weights = Tensor(shape: input.shape, scalars: input.scalars.indices.map { Float(($0 * 7) % 11) / 5 - 1 })
-            func loss(_ x: Tensor) -> Double {
-                zip(op.forward([x]).scalars, weights.scalars).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-            }
-            let epsilon: Float = 1e-2
-            var numeric = input
-            for i in input.scalars.indices {
-                var up = input, down = input
-                up.scalars[i] += epsilon
-                down.scalars[i] -= epsilon
-                numeric.scalars[i] = Float((loss(up) - loss(down)) / Double(up.scalars[i] - down.scalars[i]))
-            }
-            let analytic = op.inputGradients([input], output: op.forward([input]), outputGradient: weights)[0]
-            assertClose(analytic, numeric, tolerance: 1e-3, "β = \(op.beta)")
+            checkGradients(op, [input], "β = \(op.beta)")
         }
     }
 

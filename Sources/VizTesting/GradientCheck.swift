@@ -1,28 +1,30 @@
+import Foundation
 import VizCore
 import XCTest
 
 /// How far an op's analytic input gradient is from central finite differences of the scalar
-/// `L(x) = Σ w ⊙ op(x)`, for a fixed random `w`.
-struct GradientDiscrepancy {
+/// `L(x) = Σ w ⊙ op(x)`, for a fixed random `w`: the check every op of vizrun's, and every op of a
+/// layer plugin, should pass (`checkGradients`).
+public struct GradientDiscrepancy {
     /// max |analytic − numeric| over every element of every input.
-    var worst: Double = 0
+    public var worst: Double = 0
     /// max |numeric| over every element of every input: what `worst` is measured against.
-    var scale: Double = 0
-    var input = 0, index = 0
-    var analytic = 0.0, numeric = 0.0
+    public var scale: Double = 0
+    public var input = 0, index = 0
+    public var analytic = 0.0, numeric = 0.0
     /// Shape mismatches between the gradients and the inputs, described.
-    var problems: [String] = []
+    public var problems: [String] = []
 
-    var relative: Double { worst / max(scale, 1e-12) }
+    public var relative: Double { worst / max(scale, 1e-12) }
 
-    var summary: String {
+    public var summary: String {
         "worst |analytic − numeric| = \(worst) at input \(input) flat index \(index) "
             + "(analytic \(analytic), numeric \(numeric)); scale \(scale), relative \(relative)"
     }
 }
 
 /// `Σ w ⊙ y` accumulated in Double.
-func weightedSum(_ y: Tensor, _ w: Tensor) -> Double {
+public func weightedSum(_ y: Tensor, _ w: Tensor) -> Double {
     precondition(y.count == w.count)
     var sum = 0.0
     for index in 0..<y.count { sum += Double(y.scalars[index]) * Double(w.scalars[index]) }
@@ -31,7 +33,7 @@ func weightedSum(_ y: Tensor, _ w: Tensor) -> Double {
 
 /// Central differences of `loss` with respect to every element of every input. The actual step is
 /// taken from the perturbed Float values, so the rounding of `x ± ε` does not bias the quotient.
-func numericGradients(_ inputs: [Tensor], epsilon: Float, loss: ([Tensor]) -> Double) -> [[Double]] {
+public func numericGradients(_ inputs: [Tensor], epsilon: Float, loss: ([Tensor]) -> Double) -> [[Double]] {
     var gradients: [[Double]] = []
     var perturbed = inputs
     for input in inputs.indices {
@@ -51,7 +53,7 @@ func numericGradients(_ inputs: [Tensor], epsilon: Float, loss: ([Tensor]) -> Do
     return gradients
 }
 
-func compareGradients(analytic: [Tensor], numeric: [[Double]], inputs: [Tensor]) -> GradientDiscrepancy {
+public func compareGradients(analytic: [Tensor], numeric: [[Double]], inputs: [Tensor]) -> GradientDiscrepancy {
     var result = GradientDiscrepancy()
     guard analytic.count == inputs.count else {
         result.problems.append("\(analytic.count) gradients for \(inputs.count) inputs")
@@ -76,10 +78,10 @@ func compareGradients(analytic: [Tensor], numeric: [[Double]], inputs: [Tensor])
 }
 
 /// The discrepancy for `op` at `inputs`, with `w` drawn from `seed`.
-func gradientDiscrepancy(_ op: Op, _ inputs: [Tensor], epsilon: Float = 1e-2, seed: UInt64 = 0x5EED) -> GradientDiscrepancy {
+public func gradientDiscrepancy(_ op: Op, _ inputs: [Tensor], epsilon: Float = 1e-2, seed: UInt64 = 0x5EED) -> GradientDiscrepancy {
     let output = op.forward(inputs)
-    var random = SplitMix64(seed: seed)
-    let w = random.tensor(output.shape)
+    var random = SeededGenerator(seed: seed)
+    let w = Tensor(shape: output.shape, scalars: (0..<output.count).map { _ in random.uniform(-1, 1) })
     let analytic = op.inputGradients(inputs, output: output, outputGradient: w)
     let numeric = numericGradients(inputs, epsilon: epsilon) { weightedSum(op.forward($0), w) }
     return compareGradients(analytic: analytic, numeric: numeric, inputs: inputs)
@@ -87,7 +89,7 @@ func gradientDiscrepancy(_ op: Op, _ inputs: [Tensor], epsilon: Float = 1e-2, se
 
 /// Fails unless `op.inputGradients` agrees with finite differences to `tolerance` × the largest
 /// numeric gradient element.
-func checkGradients(_ op: Op, _ inputs: [Tensor], epsilon: Float = 1e-2, tolerance: Double = 2e-3,
+public func checkGradients(_ op: Op, _ inputs: [Tensor], epsilon: Float = 1e-2, tolerance: Double = 2e-3,
                     seed: UInt64 = 0x5EED, _ message: @autoclosure () -> String = "",
                     file: StaticString = #filePath, line: UInt = #line) {
     let result = gradientDiscrepancy(op, inputs, epsilon: epsilon, seed: seed)
