@@ -30,46 +30,67 @@ public final class GlobalPoolOp: Op {
         (shape[0], shape.dropFirst().dropLast().reduce(1, *), shape.last!)
     }
 
+    /// Batch items in parallel; within one, rows of channels accumulate so the channel loop vectorises.
     public func forward(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
         let (batch, positions, channels) = layout(x.shape)
-        var out = Tensor(shape: outputShape(x.shape), repeating: reduction == .max ? -.infinity : 0)
-        for n in 0..<batch {
-            for p in 0..<positions {
-                let source = (n * positions + p) * channels
-                for c in 0..<channels {
-                    let value = x.scalars[source + c]
-                    switch reduction {
-                    case .max: out.scalars[n * channels + c] = max(out.scalars[n * channels + c], value)
-                    case .average: out.scalars[n * channels + c] += value
+        let reduction = self.reduction
+        return Tensor(shape: outputShape(x.shape)) { out in
+            x.scalars.withUnsafeBufferPointer { input in
+                Parallelism.forEach(batch) { n in
+                    let target = out.baseAddress! + n * channels
+                    target.update(repeating: reduction == .max ? -.infinity : 0, count: channels)
+                    for p in 0..<positions {
+                        let source = input.baseAddress! + (n * positions + p) * channels
+                        switch reduction {
+                        case .max: for c in 0..<channels { target[c] = max(target[c], source[c]) }
+                        case .average: for c in 0..<channels { target[c] += source[c] }
+                        }
+                    }
+                    if reduction == .average {
+                        let scale = 1 / Float(positions)
+                        for c in 0..<channels { target[c] *= scale }
                     }
                 }
             }
         }
-        if reduction == .average {
-            let scale = 1 / Float(positions)
-            for i in out.scalars.indices { out.scalars[i] *= scale }
-        }
-        return out
     }
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let (batch, positions, channels) = layout(x.shape)
-        var dx = Tensor(zeros: x.shape)
-        for n in 0..<batch {
-            for c in 0..<channels {
-                let g = outputGradient.scalars[n * channels + c]
-                switch reduction {
-                case .average:
-                    for p in 0..<positions { dx.scalars[(n * positions + p) * channels + c] = g / Float(positions) }
-                case .max:
-                    let best = output.scalars[n * channels + c]
-                    let ties = (0..<positions).filter { x.scalars[(n * positions + $0) * channels + c] == best }
-                    for p in ties { dx.scalars[(n * positions + p) * channels + c] = g / Float(ties.count) }
+        let reduction = self.reduction
+        return [Tensor(shape: x.shape) { dx in
+            x.scalars.withUnsafeBufferPointer { input in
+                output.scalars.withUnsafeBufferPointer { best in
+                    outputGradient.scalars.withUnsafeBufferPointer { dy in
+                        Parallelism.forEach(batch) { n in
+                            let gradient = dy.baseAddress! + n * channels
+                            switch reduction {
+                            case .average:
+                                let scale = 1 / Float(positions)
+                                for p in 0..<positions {
+                                    let target = dx.baseAddress! + (n * positions + p) * channels
+                                    for c in 0..<channels { target[c] = gradient[c] * scale }
+                                }
+                            case .max:
+                                // Count each channel's ties in one pass, then share the gradient among them.
+                                let maxima = best.baseAddress! + n * channels
+                                var ties = [Float](repeating: 0, count: channels)
+                                for p in 0..<positions {
+                                    let source = input.baseAddress! + (n * positions + p) * channels
+                                    for c in 0..<channels where source[c] == maxima[c] { ties[c] += 1 }
+                                }
+                                for p in 0..<positions {
+                                    let source = input.baseAddress! + (n * positions + p) * channels
+                                    let target = dx.baseAddress! + (n * positions + p) * channels
+                                    for c in 0..<channels { target[c] = source[c] == maxima[c] ? gradient[c] / ties[c] : 0 }
+                                }
+                            }
+                        }
+                    }
                 }
             }
-        }
-        return [dx]
+        }]
     }
 }

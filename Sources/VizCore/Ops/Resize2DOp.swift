@@ -56,46 +56,71 @@ public final class Resize2DOp: Op {
         }
     }
 
-    /// Calls `body(outputPixel, inputPixel, weight)` for the four contributions to every output
-    /// pixel (those of nearest have weight 0 but one).
-    private func forEachContribution(inputShape: [Int], _ body: (Int, Int, Float) -> Void) {
-        let (batch, height, width) = (inputShape[0], inputShape[1], inputShape[2])
+    /// Output rows in parallel, each pixel the weighted sum of its (up to) four source pixels; a
+    /// tap of weight 0 is left out, as it adds nothing.
+    public func forward(_ inputs: [Tensor]) -> Tensor {
+        let x = inputs[0]
+        let (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (outHeight, outWidth) = outputSize(height: height, width: width)
         let rows = taps(input: height, output: outHeight), columns = taps(input: width, output: outWidth)
-        var outPixel = 0
-        for n in 0..<batch {
-            for row in rows {
-                for column in columns {
-                    let top = (n * height + row.lower) * width, bottom = (n * height + row.upper) * width
-                    body(outPixel, top + column.lower, (1 - row.weight) * (1 - column.weight))
-                    body(outPixel, top + column.upper, (1 - row.weight) * column.weight)
-                    body(outPixel, bottom + column.lower, row.weight * (1 - column.weight))
-                    body(outPixel, bottom + column.upper, row.weight * column.weight)
-                    outPixel += 1
+        return Tensor(shape: [batch, outHeight, outWidth, channels]) { out in
+            x.scalars.withUnsafeBufferPointer { input in
+                Parallelism.forEach(batch * outHeight) { outRow in
+                    let (n, oy) = outRow.quotientAndRemainder(dividingBy: outHeight)
+                    let row = rows[oy]
+                    let top = input.baseAddress! + (n * height + row.lower) * width * channels
+                    let bottom = input.baseAddress! + (n * height + row.upper) * width * channels
+                    for (ox, column) in columns.enumerated() {
+                        let target = out.baseAddress! + (outRow * outWidth + ox) * channels
+                        target.update(repeating: 0, count: channels)
+                        func add(_ pixel: Int, _ weight: Float, from line: UnsafePointer<Float>) {
+                            guard weight != 0 else { return }
+                            let source = line + pixel * channels
+                            for c in 0..<channels { target[c] += weight * source[c] }
+                        }
+                        add(column.lower, (1 - row.weight) * (1 - column.weight), from: top)
+                        add(column.upper, (1 - row.weight) * column.weight, from: top)
+                        add(column.lower, row.weight * (1 - column.weight), from: bottom)
+                        add(column.upper, row.weight * column.weight, from: bottom)
+                    }
                 }
             }
         }
     }
 
-    public func forward(_ inputs: [Tensor]) -> Tensor {
-        let x = inputs[0]
-        let channels = x.shape[3]
-        let (height, width) = outputSize(height: x.shape[1], width: x.shape[2])
-        var out = Tensor(zeros: [x.shape[0], height, width, channels])
-        forEachContribution(inputShape: x.shape) { outPixel, inPixel, weight in
-            guard weight != 0 else { return }
-            for c in 0..<channels { out.scalars[outPixel * channels + c] += weight * x.scalars[inPixel * channels + c] }
-        }
-        return out
-    }
-
+    /// The forward's taps in reverse: each output pixel's gradient goes back to its source pixels.
+    /// Several output pixels share a source, so the work splits by channel, which no two share.
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
-        let channels = x.shape[3]
+        let (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (outHeight, outWidth) = outputSize(height: height, width: width)
+        let rows = taps(input: height, output: outHeight), columns = taps(input: width, output: outWidth)
+        let slices = min(channels, Parallelism.threads)
         var dx = Tensor(zeros: x.shape)
-        forEachContribution(inputShape: x.shape) { outPixel, inPixel, weight in
-            guard weight != 0 else { return }
-            for c in 0..<channels { dx.scalars[inPixel * channels + c] += weight * outputGradient.scalars[outPixel * channels + c] }
+        outputGradient.scalars.withUnsafeBufferPointer { dy in
+            dx.scalars.withUnsafeMutableBufferPointer { dxBuffer in
+                let dxBuffer = dxBuffer
+                Parallelism.forEach(slices) { slice in
+                    let sliceChannels = (slice * channels / slices)..<((slice + 1) * channels / slices)
+                    for n in 0..<batch {
+                        for (oy, row) in rows.enumerated() {
+                            let top = (n * height + row.lower) * width, bottom = (n * height + row.upper) * width
+                            for (ox, column) in columns.enumerated() {
+                                let gradient = dy.baseAddress! + ((n * outHeight + oy) * outWidth + ox) * channels
+                                func add(_ pixel: Int, _ weight: Float) {
+                                    guard weight != 0 else { return }
+                                    let target = dxBuffer.baseAddress! + pixel * channels
+                                    for c in sliceChannels { target[c] += weight * gradient[c] }
+                                }
+                                add(top + column.lower, (1 - row.weight) * (1 - column.weight))
+                                add(top + column.upper, (1 - row.weight) * column.weight)
+                                add(bottom + column.lower, row.weight * (1 - column.weight))
+                                add(bottom + column.upper, row.weight * column.weight)
+                            }
+                        }
+                    }
+                }
+            }
         }
         return [dx]
     }
