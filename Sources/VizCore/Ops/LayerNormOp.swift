@@ -43,18 +43,29 @@ public final class LayerNormOp: Op {
         let order = rowOrder(rank: inputs[0].rank)
         var rows = Transpose.apply(inputs[0], order)
         let width = axes.map { inputs[0].shape[$0] }.reduce(1, *)
-        for start in stride(from: 0, to: rows.count, by: width) {
-            let (mean, inverse) = statistics(rows.scalars[start..<(start + width)])
-            for j in 0..<width {
-                let normalised = (rows.scalars[start + j] - mean) * inverse
-                rows.scalars[start + j] = normalised * (gamma?[j] ?? 1) + (beta?[j] ?? 0)
+        let (gamma, beta) = (self.gamma ?? [Float](repeating: 1, count: width), self.beta ?? [Float](repeating: 0, count: width))
+        rows.scalars.withUnsafeMutableBufferPointer { values in
+            let values = values
+            forEachRow(count: values.count, width: width) { start in
+                let row = values.baseAddress! + start
+                let (mean, inverse) = statistics(UnsafeBufferPointer(start: row, count: width))
+                for j in 0..<width { row[j] = (row[j] - mean) * inverse * gamma[j] + beta[j] }
             }
         }
         return Transpose.apply(rows, Transpose.inverse(order))
     }
 
+    /// Calls `body(start)` for the start of every row of `width` values among `count`, rows spread over the cores.
+    private func forEachRow(count: Int, width: Int, _ body: (Int) -> Void) {
+        let rows = width > 0 ? count / width : 0
+        let perTask = max(1, Elementwise.chunk / max(width, 1))
+        Parallelism.forEach((rows + perTask - 1) / perTask) { task in
+            for row in (task * perTask)..<min(rows, (task + 1) * perTask) { body(row * width) }
+        }
+    }
+
     /// Mean and 1/√(variance + ε) of one row.
-    private func statistics(_ row: ArraySlice<Float>) -> (mean: Float, inverse: Float) {
+    private func statistics(_ row: UnsafeBufferPointer<Float>) -> (mean: Float, inverse: Float) {
         let count = Float(row.count)
         let mean = row.reduce(0, +) / count
         let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / count
@@ -67,19 +78,25 @@ public final class LayerNormOp: Op {
         let x = Transpose.apply(inputs[0], order)
         var g = Transpose.apply(outputGradient, order)
         let width = axes.map { inputs[0].shape[$0] }.reduce(1, *)
-        for start in stride(from: 0, to: x.count, by: width) {
-            let (mean, inverse) = statistics(x.scalars[start..<(start + width)])
-            var meanG: Float = 0, meanGX: Float = 0
-            for j in 0..<width {
-                let scaled = g.scalars[start + j] * (gamma?[j] ?? 1)
-                meanG += scaled
-                meanGX += scaled * (x.scalars[start + j] - mean) * inverse
-            }
-            meanG /= Float(width)
-            meanGX /= Float(width)
-            for j in 0..<width {
-                let normalised = (x.scalars[start + j] - mean) * inverse
-                g.scalars[start + j] = (g.scalars[start + j] * (gamma?[j] ?? 1) - meanG - normalised * meanGX) * inverse
+        let gamma = self.gamma ?? [Float](repeating: 1, count: width)
+        x.scalars.withUnsafeBufferPointer { xValues in
+            g.scalars.withUnsafeMutableBufferPointer { gValues in
+                let gValues = gValues
+                forEachRow(count: xValues.count, width: width) { start in
+                    let (xRow, gRow) = (xValues.baseAddress! + start, gValues.baseAddress! + start)
+                    let (mean, inverse) = statistics(UnsafeBufferPointer(start: xRow, count: width))
+                    var meanG: Float = 0, meanGX: Float = 0
+                    for j in 0..<width {
+                        let scaled = gRow[j] * gamma[j]
+                        meanG += scaled
+                        meanGX += scaled * (xRow[j] - mean) * inverse
+                    }
+                    meanG /= Float(width)
+                    meanGX /= Float(width)
+                    for j in 0..<width {
+                        gRow[j] = (gRow[j] * gamma[j] - meanG - (xRow[j] - mean) * inverse * meanGX) * inverse
+                    }
+                }
             }
         }
         return [Transpose.apply(g, Transpose.inverse(order))]
