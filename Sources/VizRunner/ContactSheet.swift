@@ -19,10 +19,11 @@ struct ContactSheet {
     /// The run's entries, best score first (ties in manifest order), for runs with at least two inputs.
     static func entries(_ run: Manifest.RunRecord) -> [Entry] {
         var seen: Set<String> = []
+        let predictions = Dictionary((run.predictions ?? []).map { ($0.input, $0) }, uniquingKeysWith: { first, _ in first })
         let entries = run.artifacts.compactMap { artifact -> Entry? in
             guard artifact.role == "overlay", let input = artifact.input, let classIndex = artifact.classIndex,
                   seen.insert(input).inserted else { return nil }
-            let prediction = run.predictions?.first { $0.input == input }?.top.first { $0.classIndex == classIndex }
+            let prediction = predictions[input]?.top.first { $0.classIndex == classIndex }
             return Entry(input: input, classIndex: classIndex, label: prediction?.label, score: prediction?.score ?? 0,
                          overlay: artifact.path)
         }

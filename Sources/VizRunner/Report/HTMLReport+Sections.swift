@@ -48,16 +48,25 @@ extension HTMLReport {
 
     /// Groups in order of first appearance, inputs kept together.
     static func groups(_ artifacts: [Manifest.ArtifactRecord]) -> [Group] {
+        struct Key: Hashable {
+            let input: String?
+            let layer: String?
+        }
         var groups: [Group] = []
+        var indexOf: [Key: Int] = [:]
         for artifact in artifacts {
-            if let index = groups.firstIndex(where: { $0.input == artifact.input && $0.layer == artifact.layer }) {
+            let key = Key(input: artifact.input, layer: artifact.layer)
+            if let index = indexOf[key] {
                 groups[index].artifacts.append(artifact)
             } else {
+                indexOf[key] = groups.count
                 groups.append(Group(input: artifact.input, layer: artifact.layer, artifacts: [artifact]))
             }
         }
-        let inputOrder = groups.map(\.input).reduce(into: [String?]()) { if !$0.contains($1) { $0.append($1) } }
-        return inputOrder.flatMap { input in groups.filter { $0.input == input } }
+        var seen: Set<String?> = []
+        let inputOrder = groups.map(\.input).filter { seen.insert($0).inserted }
+        let byInput = Dictionary(grouping: groups, by: \.input)
+        return inputOrder.flatMap { byInput[$0]! }
     }
 
     // MARK: - One layer

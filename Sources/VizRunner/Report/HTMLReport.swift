@@ -6,10 +6,34 @@ import VizCore
 /// linked by their paths relative to the output folder, and every name passes through `HTML`.
 public struct HTMLReport {
     public let manifest: Manifest
+    /// Per input, the first run's predictions for it, and every class label the runs know for it
+    /// (first found wins): looked up per input and per caption, so indexed once, and a report over
+    /// thousands of inputs takes time in proportion to them.
+    private let firstPredictions: [String: (run: String, record: Manifest.PredictionRecord)]
+    private let labels: [String: [Int: String]]
+    private let anyInputLabels: [Int: String]
 
     public static let fileName = "report.html"
 
-    public init(manifest: Manifest) { self.manifest = manifest }
+    public init(manifest: Manifest) {
+        self.manifest = manifest
+        var firstPredictions: [String: (run: String, record: Manifest.PredictionRecord)] = [:]
+        var labels: [String: [Int: String]] = [:]
+        var anyInputLabels: [Int: String] = [:]
+        for run in manifest.runs {
+            for record in run.predictions ?? [] {
+                if firstPredictions[record.input] == nil { firstPredictions[record.input] = (run.name, record) }
+                for prediction in record.top {
+                    guard let label = prediction.label else { continue }
+                    if labels[record.input]?[prediction.classIndex] == nil {
+                        labels[record.input, default: [:]][prediction.classIndex] = label
+                    }
+                    if anyInputLabels[prediction.classIndex] == nil { anyInputLabels[prediction.classIndex] = label }
+                }
+            }
+        }
+        (self.firstPredictions, self.labels, self.anyInputLabels) = (firstPredictions, labels, anyInputLabels)
+    }
 
     public var html: String {
         let modelName = (manifest.model.path as NSString).lastPathComponent
@@ -96,17 +120,14 @@ public struct HTMLReport {
 
     /// The first run's top predictions for the input, when a run computed them.
     private func predictionsTable(for input: String) -> String {
-        guard let found = manifest.runs.lazy.compactMap({ run in
-            run.predictions?.first(where: { $0.input == input }).map { (run, $0) }
-        }).first else { return "" }
-        let (run, record) = found
+        guard let (run, record) = firstPredictions[input] else { return "" }
         let rows = record.top.enumerated().map { rank, prediction in
             "<tr><td>\(rank + 1)</td><td>\(prediction.classIndex)</td><td>\(HTML.escape(prediction.label ?? "—"))</td>"
                 + "<td>\(String(format: "%.4f", prediction.score))</td></tr>"
         }
         return """
         <div class="table-scroll"><table>
-        <caption>Top \(record.top.count) predictions (run \(HTML.escape(run.name)))</caption>
+        <caption>Top \(record.top.count) predictions (run \(HTML.escape(run)))</caption>
         <thead><tr><th scope="col">Rank</th><th scope="col">Class</th><th scope="col">Label</th><th scope="col">Score</th></tr></thead>
         <tbody>\(rows.joined())</tbody>
         </table></div>
@@ -115,12 +136,8 @@ public struct HTMLReport {
 
     /// A class's label from any run's predictions for that input, to name classes in captions.
     func label(of classIndex: Int, input: String?) -> String? {
-        for run in manifest.runs {
-            for record in run.predictions ?? [] where input == nil || record.input == input {
-                if let label = record.top.first(where: { $0.classIndex == classIndex })?.label { return label }
-            }
-        }
-        return nil
+        guard let input else { return anyInputLabels[classIndex] }
+        return labels[input]?[classIndex]
     }
 
     /// An id-safe form of a name, for fragment links; distinct names may share one, which only
