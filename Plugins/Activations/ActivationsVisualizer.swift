@@ -25,6 +25,13 @@ public final class ActivationsVisualizer: Visualizer {
         for batch in RunInput.batches(context.inputs, size: max(context.inputs.count, 1)) {
             let outputs = try model.graph.evaluate([RunInput.tensor(of: batch)], targets: targets)
             let layers = options.layers.filter { outputs[$0.outputNode] != nil }
+            for layer in layers {
+                let shape = outputs[layer.outputNode]!.shape
+                if shape.count == 4, let channel = options.channels.first(where: { $0 >= shape[3] }) {
+                    throw VizError("channel \(channel) is out of range: layer '\(layer.name)' has \(shape[3]) channels",
+                                   at: "runs.channels")
+                }
+            }
             for (item, input) in batch.enumerated() {
                 // After the pass, drawing is most of the work: layers are drawn on all cores, then
                 // handed to the sink in order.
@@ -46,17 +53,17 @@ public final class ActivationsVisualizer: Visualizer {
         var activation: Tensor
         var stats: LayerStats
         var grid: Bitmap?
-        /// The requested channels the layer has.
+        /// The requested channels.
         var channels: [(index: Int, bitmap: Bitmap)] = []
     }
 
     private func render(_ activation: Tensor, layer: Model.Layer) -> Rendering {
         var rendering = Rendering(activation: activation, stats: LayerStats(layerClass: layer.className, output: activation))
         guard activation.rank == 4 else { return rendering }
-        let (height, width, channels) = (activation.shape[1], activation.shape[2], activation.shape[3])
+        let (height, width) = (activation.shape[1], activation.shape[2])
         let grid = ActivationGrid.grey(activation, imagesPerRow: options.imagesPerRow, margin: options.margin)
         rendering.grid = options.colormap.apply(to: grid)
-        rendering.channels = options.channels.filter { $0 < channels }.map { channel in
+        rendering.channels = options.channels.map { channel in
             let map = FeatureMap.minMaxScaled(activation, channel: channel)
             return (channel, options.colormap.apply(to: Bitmap(width: width, height: height, channels: 1, pixels: map)))
         }
@@ -69,10 +76,6 @@ public final class ActivationsVisualizer: Visualizer {
         try sink.add(Artifact(role: "activation", name: folder, input: input.id, layer: layer.name, stats: stats),
                      array: rendering.activation)
         guard let grid = rendering.grid else { return }
-        if let channel = options.channels.first(where: { $0 >= rendering.activation.shape[3] }) {
-            throw VizError("channel \(channel) is out of range: layer '\(layer.name)' has \(rendering.activation.shape[3]) channels",
-                           at: "runs.channels")
-        }
         try sink.add(Artifact(role: "grid", name: folder + ["grid"], input: input.id, layer: layer.name, stats: stats),
                      image: grid)
         for (channel, bitmap) in rendering.channels {

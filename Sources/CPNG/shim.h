@@ -13,7 +13,6 @@
 typedef struct {
     unsigned char *data;
     size_t size, capacity;
-    int out_of_memory;
     char message[200];
 } vizrun_png_output;
 
@@ -22,10 +21,7 @@ static inline void vizrun_png_append(png_structp png, png_bytep bytes, size_t co
     if (output->size + count > output->capacity) {
         size_t capacity = output->capacity * 2 > output->size + count ? output->capacity * 2 : output->size + count;
         unsigned char *grown = (unsigned char *)realloc(output->data, capacity);
-        if (grown == NULL) {
-            output->out_of_memory = 1;
-            png_error(png, "out of memory");
-        }
+        if (grown == NULL) png_error(png, "out of memory");
         output->data = grown;
         output->capacity = capacity;
     }

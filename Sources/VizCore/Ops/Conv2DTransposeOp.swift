@@ -16,8 +16,7 @@ public final class Conv2DTransposeOp: Op {
     public let padding: Padding
     /// Extra rows and columns at the bottom/right, as Keras's `output_padding`; nil for Keras's default.
     public let outputPadding: (h: Int, w: Int)?
-    /// The window of the convolution this op transposes, and its primitives.
-    private let window: Window2D
+    /// The primitives of the convolution this op transposes.
     private let backends: ConvolutionBackends
 
     public init(kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
@@ -30,10 +29,9 @@ public final class Conv2DTransposeOp: Op {
         self.dilation = dilation
         self.padding = padding
         self.outputPadding = outputPadding.map { (h: $0.0, w: $0.1) }
-        window = Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation,
-                          padding: padding)
-        backends = ConvolutionBackends(window: window, inChannels: kernel.shape[2], filters: kernel.shape[3], groups: 1,
-                                       hasBias: false)
+        backends = ConvolutionBackends(window: Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides,
+                                                        dilation: dilation, padding: padding),
+                                       inChannels: kernel.shape[2], filters: kernel.shape[3], groups: 1, hasBias: false)
     }
 
     public var kind: String { "Conv2DTranspose" }
@@ -83,7 +81,7 @@ public final class Conv2DTransposeOp: Op {
         // The convolution runs from this op's output (its input) to this op's input (its output).
         return backends.backend(batch: shape[0], plan: Window2D.Plan(
             inHeight: plan.outHeight, inWidth: plan.outWidth, outHeight: plan.inHeight, outWidth: plan.inWidth,
-            padTop: plan.cropTop, padLeft: plan.cropLeft, window: window))
+            padTop: plan.cropTop, padLeft: plan.cropLeft, window: backends.window))
     }
 
     public func forward(_ inputs: [Tensor]) -> Tensor {

@@ -45,7 +45,7 @@ extension PrimitiveConvolution {
 
 /// The oneDNN primitives of one convolution layer, per input shape.
 final class ConvolutionBackends {
-    private let window: Window2D
+    let window: Window2D
     private let inChannels, filters, groups: Int
     private let hasBias: Bool
     private let cache = PrimitiveCache<DNNLConvolution.Geometry, DNNLConvolution>()
