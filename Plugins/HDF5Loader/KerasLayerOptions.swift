@@ -2,7 +2,7 @@ import Foundation
 import VizCore
 
 /// A layer's `config` object, read with Keras's defaults and with errors that name the layer.
-struct KerasLayerOptions {
+struct KerasLayerOptions: KerasOptionReading {
     /// The layer's name as users see it (`outer/inner` inside a nested model), for messages.
     let layer: String
     let values: [String: Any]
@@ -18,61 +18,35 @@ struct KerasLayerOptions {
         VizError("layer '\(layer)' \(message)", at: location)
     }
 
-    /// The value of `key`, nil when absent or JSON null (Keras writes null for "use the default").
-    private func value(_ key: String) -> Any? {
+    /// Also logs `key` as read.
+    func optionValue(_ key: String) -> Any? {
         readKeys.keys.insert(key)
         guard let value = values[key], !(value is NSNull) else { return nil }
         return value
     }
 
+    func storedOption(_ key: String) -> Any? { values[key] }
+
     /// Whether `key` is given and not null.
-    func isSet(_ key: String) -> Bool { value(key) != nil }
-
-    private func invalid(_ key: String, expected: String) -> VizError {
-        error("has option '\(key)' = \(values[key].map { "\($0)" } ?? "nothing"), expected \(expected)")
-    }
-
-    func int(_ key: String, default defaultValue: Int? = nil) throws -> Int {
-        guard let value = value(key) else {
-            guard let defaultValue else { throw error("lacks the option '\(key)'") }
-            return defaultValue
-        }
-        guard let int = value as? Int else { throw invalid(key, expected: "an integer") }
-        return int
-    }
-
-    func bool(_ key: String, default defaultValue: Bool) throws -> Bool {
-        guard let value = value(key) else { return defaultValue }
-        guard let bool = value as? Bool else { throw invalid(key, expected: "true or false") }
-        return bool
-    }
-
-    func string(_ key: String, default defaultValue: String) throws -> String {
-        guard let value = value(key) else { return defaultValue }
-        guard let string = value as? String else { throw invalid(key, expected: "a string") }
-        return string
-    }
+    func isSet(_ key: String) -> Bool { optionValue(key) != nil }
 
     /// A 2-D size such as `kernel_size` or `strides`: one positive integer for both axes, or `[rows, columns]`.
     func pair(_ key: String, default defaultValue: (Int, Int)? = nil) throws -> (Int, Int) {
-        guard let value = value(key) else {
-            guard let defaultValue else { throw error("lacks the option '\(key)'") }
-            return defaultValue
-        }
+        guard let value = optionValue(key) else { return try missingOrDefault(key, defaultValue) }
         let sizes = (value as? Int).map { [$0, $0] } ?? (value as? [Any])?.compactMap { $0 as? Int }
         guard let sizes, sizes.count == 2, sizes.allSatisfy({ $0 > 0 }) else {
-            throw invalid(key, expected: "a positive integer or a list of two")
+            throw invalidOption(key, expected: "a positive integer or a list of two")
         }
         return (sizes[0], sizes[1])
     }
 
     /// A shape with the batch axis, JSON null (unknown) becoming -1.
     func shape(_ key: String) throws -> [Int]? {
-        guard let value = value(key) else { return nil }
-        guard let list = value as? [Any] else { throw invalid(key, expected: "a list of sizes") }
+        guard let value = optionValue(key) else { return nil }
+        guard let list = value as? [Any] else { throw invalidOption(key, expected: "a list of sizes") }
         return try list.map { size in
             if size is NSNull { return -1 }
-            guard let int = size as? Int, int >= 0 else { throw invalid(key, expected: "a list of sizes") }
+            guard let int = size as? Int, int >= 0 else { throw invalidOption(key, expected: "a list of sizes") }
             return int
         }
     }
@@ -93,21 +67,12 @@ struct KerasLayerOptions {
         }
     }
 
-    func float(_ key: String, default defaultValue: Float? = nil) throws -> Float {
-        guard let value = value(key) else {
-            guard let defaultValue else { throw error("lacks the option '\(key)'") }
-            return defaultValue
-        }
-        guard let number = value as? NSNumber else { throw invalid(key, expected: "a number") }
-        return number.floatValue
-    }
-
     /// A number or a (possibly nested) list of numbers, flattened; nil when absent or null.
     func floats(_ key: String) throws -> [Float]? {
-        guard let value = value(key) else { return nil }
+        guard let value = optionValue(key) else { return nil }
         func flatten(_ value: Any) throws -> [Float] {
             if let number = value as? NSNumber { return [number.floatValue] }
-            guard let list = value as? [Any] else { throw invalid(key, expected: "a number or a list of numbers") }
+            guard let list = value as? [Any] else { throw invalidOption(key, expected: "a number or a list of numbers") }
             return try list.flatMap(flatten)
         }
         return try flatten(value)
@@ -115,21 +80,18 @@ struct KerasLayerOptions {
 
     /// An integer or a list of integers, as a list; nil when absent or null.
     func ints(_ key: String) throws -> [Int]? {
-        guard let value = value(key) else { return nil }
+        guard let value = optionValue(key) else { return nil }
         if let int = value as? Int { return [int] }
         guard let list = value as? [Any], case let ints = list.compactMap({ $0 as? Int }), ints.count == list.count else {
-            throw invalid(key, expected: "an integer or a list of integers")
+            throw invalidOption(key, expected: "an integer or a list of integers")
         }
         return ints
     }
 
     /// A 1-D size such as Conv1D's `kernel_size`: one positive integer, or a list of one.
     func size(_ key: String, default defaultValue: Int? = nil) throws -> Int {
-        guard let sizes = try ints(key) else {
-            guard let defaultValue else { throw error("lacks the option '\(key)'") }
-            return defaultValue
-        }
-        guard sizes.count == 1, sizes[0] > 0 else { throw invalid(key, expected: "a positive integer or a list of one") }
+        guard let sizes = try ints(key) else { return try missingOrDefault(key, defaultValue) }
+        guard sizes.count == 1, sizes[0] > 0 else { throw invalidOption(key, expected: "a positive integer or a list of one") }
         return sizes[0]
     }
 
@@ -138,7 +100,7 @@ struct KerasLayerOptions {
         let axes = try ints(key) ?? defaultValue
         let resolved = axes.map { $0 < 0 ? $0 + rank : $0 }
         guard !resolved.isEmpty, resolved.allSatisfy({ $0 >= 1 && $0 < rank }), Set(resolved).count == resolved.count else {
-            throw invalid(key, expected: "axes between 1 and \(rank - 1) of a rank-\(rank) input (or negative)")
+            throw invalidOption(key, expected: "axes between 1 and \(rank - 1) of a rank-\(rank) input (or negative)")
         }
         return resolved.sorted()
     }
@@ -147,9 +109,9 @@ struct KerasLayerOptions {
     /// (each on both sides), or `[[top, bottom], [left, right]]`.
     func sides(_ key: String) throws -> (top: Int, bottom: Int, left: Int, right: Int) {
         let expected = "an integer, [rows, columns] or [[top, bottom], [left, right]]"
-        guard let value = value(key) else { throw error("lacks the option '\(key)'") }
+        guard let value = optionValue(key) else { throw error("lacks the option '\(key)'") }
         if let int = value as? Int, int >= 0 { return (int, int, int, int) }
-        guard let list = value as? [Any], list.count == 2 else { throw invalid(key, expected: expected) }
+        guard let list = value as? [Any], list.count == 2 else { throw invalidOption(key, expected: expected) }
         let pairs = list.map { item -> [Int]? in
             if let int = item as? Int { return [int, int] }
             let list = item as? [Any] ?? []
@@ -157,7 +119,7 @@ struct KerasLayerOptions {
             return ints.count == list.count ? ints : nil
         }
         guard let rows = pairs[0], let columns = pairs[1], rows.count == 2, columns.count == 2,
-              (rows + columns).allSatisfy({ $0 >= 0 }) else { throw invalid(key, expected: expected) }
+              (rows + columns).allSatisfy({ $0 >= 0 }) else { throw invalidOption(key, expected: expected) }
         return (rows[0], rows[1], columns[0], columns[1])
     }
 
@@ -165,7 +127,7 @@ struct KerasLayerOptions {
     /// `{"module": "builtins", "class_name": "function", "config": "relu"}`.
     /// `hard_sigmoid` means another formula before Keras 3, so it follows the file's Keras version.
     func activation(_ key: String = "activation") throws -> ActivationFunction {
-        guard let value = value(key) else { return .linear }
+        guard let value = optionValue(key) else { return .linear }
         let name: String
         if let string = value as? String {
             name = string

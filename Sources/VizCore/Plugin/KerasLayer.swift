@@ -52,43 +52,11 @@ public struct KerasLayer {
 
 // MARK: - Options
 
-extension KerasLayer {
-    /// The option's value, nil when absent or JSON null (Keras writes null for "use the default").
-    private func value(_ key: String) -> Any? {
+extension KerasLayer: KerasOptionReading {
+    public func optionValue(_ key: String) -> Any? {
         guard let value = options[key], !(value is NSNull) else { return nil }
         return value
     }
 
-    private func missingOrDefault<T>(_ key: String, _ defaultValue: T?) throws -> T {
-        guard let defaultValue else { throw error("lacks the option '\(key)'") }
-        return defaultValue
-    }
-
-    private func invalid(_ key: String, expected: String) -> VizError {
-        error("has option '\(key)' = \(options[key].map { "\($0)" } ?? "nothing"), expected \(expected)")
-    }
-
-    public func int(_ key: String, default defaultValue: Int? = nil) throws -> Int {
-        guard let value = value(key) else { return try missingOrDefault(key, defaultValue) }
-        guard let int = value as? Int else { throw invalid(key, expected: "an integer") }
-        return int
-    }
-
-    public func float(_ key: String, default defaultValue: Float? = nil) throws -> Float {
-        guard let value = value(key) else { return try missingOrDefault(key, defaultValue) }
-        guard let number = value as? NSNumber else { throw invalid(key, expected: "a number") }
-        return number.floatValue
-    }
-
-    public func bool(_ key: String, default defaultValue: Bool? = nil) throws -> Bool {
-        guard let value = value(key) else { return try missingOrDefault(key, defaultValue) }
-        guard let bool = value as? Bool else { throw invalid(key, expected: "true or false") }
-        return bool
-    }
-
-    public func string(_ key: String, default defaultValue: String? = nil) throws -> String {
-        guard let value = value(key) else { return try missingOrDefault(key, defaultValue) }
-        guard let string = value as? String else { throw invalid(key, expected: "a string") }
-        return string
-    }
+    public func storedOption(_ key: String) -> Any? { options[key] }
 }
