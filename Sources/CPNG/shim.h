@@ -1,7 +1,9 @@
 #ifndef VIZRUN_CPNG_SHIM_H
 #define VIZRUN_CPNG_SHIM_H
 #include <png.h>
+#include <errno.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +77,88 @@ static inline int vizrun_png_encode(const unsigned char *pixels, unsigned width,
     }
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
+    return 1;
+}
+
+/* A PNG written straight to a file a few rows at a time, so a large picture is never held whole:
+ * begin, rows (any number of times), end. Each call sets its own setjmp. After a failure (0, with
+ * `message` set) the file is closed; the caller removes it. */
+typedef struct {
+    png_structp png;
+    png_infop info;
+    FILE *file;
+    char message[200];
+} vizrun_png_stream;
+
+static inline void vizrun_png_stream_fail(png_structp png, png_const_charp message) {
+    vizrun_png_stream *stream = (vizrun_png_stream *)png_get_error_ptr(png);
+    strncpy(stream->message, message, sizeof stream->message - 1);
+    png_longjmp(png, 1);
+}
+
+/* Frees libpng's state and closes the file; safe to call again. Returns fclose's result. */
+static inline int vizrun_png_stream_close(vizrun_png_stream *stream) {
+    if (stream->png != NULL) png_destroy_write_struct(&stream->png, stream->info ? &stream->info : NULL);
+    stream->png = NULL;
+    stream->info = NULL;
+    int closed = stream->file ? fclose(stream->file) : 0;
+    stream->file = NULL;
+    return closed;
+}
+
+/* Opens `path` and writes the header of a `width` x `height` 8-bit gray (1), RGB (3) or RGBA (4)
+ * image compressed at zlib `level` with libpng's adaptive row filters. */
+static inline int vizrun_png_stream_begin(vizrun_png_stream *stream, const char *path, unsigned width, unsigned height,
+                                          int channels, int level) {
+    int color_type = channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA;
+    memset(stream, 0, sizeof *stream);
+    stream->file = fopen(path, "wb");
+    if (stream->file == NULL) {
+        snprintf(stream->message, sizeof stream->message, "%s", strerror(errno));
+        return 0;
+    }
+    stream->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, stream, vizrun_png_stream_fail,
+                                          vizrun_png_ignore_warning);
+    stream->info = stream->png ? png_create_info_struct(stream->png) : NULL;
+    if (stream->info == NULL) {
+        strcpy(stream->message, "out of memory");
+        vizrun_png_stream_close(stream);
+        return 0;
+    }
+    if (setjmp(png_jmpbuf(stream->png))) {
+        vizrun_png_stream_close(stream);
+        return 0;
+    }
+    png_init_io(stream->png, stream->file);
+    png_set_compression_level(stream->png, level);
+    png_set_IHDR(stream->png, stream->info, width, height, 8, color_type, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(stream->png, stream->info);
+    return 1;
+}
+
+/* Writes `rows` rows of `row_bytes` bytes each, contiguous from `pixels`. */
+static inline int vizrun_png_stream_rows(vizrun_png_stream *stream, const unsigned char *pixels, unsigned rows,
+                                         size_t row_bytes) {
+    if (setjmp(png_jmpbuf(stream->png))) {
+        vizrun_png_stream_close(stream);
+        return 0;
+    }
+    for (unsigned row = 0; row < rows; row++) png_write_row(stream->png, pixels + (size_t)row * row_bytes);
+    return 1;
+}
+
+/* Ends the image and closes the file, which holds it whole once this returns 1. */
+static inline int vizrun_png_stream_end(vizrun_png_stream *stream) {
+    if (setjmp(png_jmpbuf(stream->png))) {
+        vizrun_png_stream_close(stream);
+        return 0;
+    }
+    png_write_end(stream->png, NULL);
+    if (vizrun_png_stream_close(stream) != 0) {
+        snprintf(stream->message, sizeof stream->message, "%s", strerror(errno));
+        return 0;
+    }
     return 1;
 }
 

@@ -4,7 +4,7 @@ import VizImage
 
 /// The aggregate of a Grad-CAM run over many inputs: each input's overlay (its first class, the
 /// predicted one by default) as a thumbnail, sorted by the model's score for that class, best
-/// first. Built from the manifest and the overlays in place, so a resumed run and `vizrun merge`
+/// first. Built from the records and the overlays in place, so a resumed run and `vizrun merge`
 /// draw the sheet one run over every input would.
 struct ContactSheet {
     struct Entry: Equatable {
@@ -16,17 +16,17 @@ struct ContactSheet {
         let overlay: String
     }
 
-    /// The run's entries, best score first (ties in manifest order), for runs with at least two inputs.
-    static func entries(_ run: Manifest.RunRecord) -> [Entry] {
-        var seen: Set<String> = []
-        let predictions = Dictionary((run.predictions ?? []).map { ($0.input, $0) }, uniquingKeysWith: { first, _ in first })
-        let entries = run.artifacts.compactMap { artifact -> Entry? in
-            guard artifact.role == "overlay", let input = artifact.input, let classIndex = artifact.classIndex,
-                  seen.insert(input).inserted else { return nil }
-            let prediction = predictions[input]?.top.first { $0.classIndex == classIndex }
-            return Entry(input: input, classIndex: classIndex, label: prediction?.label, score: prediction?.score ?? 0,
-                         overlay: artifact.path)
-        }
+    /// The tile of one input's results in the run: its first overlay, scored by the predictions for its class.
+    static func entry(input: String, results: Journal.Results) -> Entry? {
+        guard let overlay = results.artifacts.first(where: { $0.role == "overlay" && $0.classIndex != nil }),
+              let classIndex = overlay.classIndex else { return nil }
+        let prediction = results.predictions?.first?.top.first { $0.classIndex == classIndex }
+        return Entry(input: input, classIndex: classIndex, label: prediction?.label, score: prediction?.score ?? 0,
+                     overlay: overlay.path)
+    }
+
+    /// Tiles best score first (ties in input order), for runs with at least two inputs.
+    static func sorted(_ entries: [Entry]) -> [Entry] {
         guard entries.count > 1 else { return [] }
         return entries.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)
     }
@@ -35,49 +35,63 @@ struct ContactSheet {
     static let thumbnail = 96
     static let columns = 12
     static let margin = 4
-    /// Tiles per page: pages keep memory flat however many inputs there are (a page is 3.6 MB).
+    /// Tiles per page: one picture per page stays easy to open however many inputs there are.
     static let pageSize = 120
 
-    /// Draws each Grad-CAM run's sheet as `<run>/_aggregate/contact_sheet.png` (further pages
-    /// `contact_sheet_2.png`, …) and returns the manifest listing the pages. The overlays must be
-    /// in place (after a checkpoint).
-    static func adding(to manifest: Manifest, folder: OutputFolder) throws -> Manifest {
-        var result = manifest
-        for (index, run) in manifest.runs.enumerated() where run.visualizer == "gradcam" {
-            let entries = entries(run)
-            for start in stride(from: 0, to: entries.count, by: pageSize) {
-                let page = try draw(entries[start..<min(start + pageSize, entries.count)], folder: folder)
-                let path = folder.reservePath([run.name, "_aggregate", "contact_sheet"], ext: ".png")
-                try folder.write(try page.pngData(), to: path)
-                result.runs[index].artifacts.append(Manifest.ArtifactRecord(
-                    kind: "image", role: role, input: nil, layer: nil, channel: nil, filter: nil, classIndex: nil,
-                    shape: nil, path: path))
-            }
+    /// Draws the sheet as `<run>/_aggregate/contact_sheet.png` (further pages `contact_sheet_2.png`,
+    /// …) and returns the pages' records. The overlays must be in place (after a checkpoint).
+    static func write(_ entries: [Entry], run: String, folder: OutputFolder) throws -> [Manifest.ArtifactRecord] {
+        var records: [Manifest.ArtifactRecord] = []
+        for start in stride(from: 0, to: entries.count, by: pageSize) {
+            let path = folder.reservePath([run, "_aggregate", "contact_sheet"], ext: ".png")
+            try draw(entries[start..<min(start + pageSize, entries.count)], folder: folder, to: folder.stagedFile(path))
+            records.append(Manifest.ArtifactRecord(kind: "image", role: role, input: nil, layer: nil, channel: nil, filter: nil,
+                                                   classIndex: nil, shape: nil, path: path))
         }
-        return result
+        return records
     }
 
-    /// One page: each overlay scaled to fit a `thumbnail`-pixel square, centred on black, drawn
-    /// straight into the page so only one decoded overlay is held at a time.
-    private static func draw(_ entries: ArraySlice<Entry>, folder: OutputFolder) throws -> Bitmap {
+    /// One page, written a row of tiles at a time: each overlay scaled to fit a `thumbnail`-pixel
+    /// square, centred on black. Memory holds one row's band and its overlays, never the page.
+    private static func draw(_ entries: ArraySlice<Entry>, folder: OutputFolder, to file: URL) throws {
         let columnCount = min(columns, entries.count)
         let rowCount = (entries.count + columnCount - 1) / columnCount
         let pageWidth = columnCount * thumbnail + (columnCount - 1) * margin
-        var page = Bitmap(width: pageWidth, height: rowCount * thumbnail + (rowCount - 1) * margin, channels: 3, filledWith: 0)
-        for (slot, entry) in entries.enumerated() {
-            let image = try Bitmap(contentsOfFile: folder.root.appendingPathComponent(entry.overlay).path, colorMode: .rgb)
-            let scale = Double(thumbnail) / Double(max(image.width, image.height))
-            let width = max(1, Int((Double(image.width) * scale).rounded()))
-            let height = max(1, Int((Double(image.height) * scale).rounded()))
-            let small = image.resized(width: width, height: height, filter: .bilinear)
-            let left = (slot % columnCount) * (thumbnail + margin) + (thumbnail - width) / 2
-            let top = (slot / columnCount) * (thumbnail + margin) + (thumbnail - height) / 2
-            for row in 0..<height {
-                let target = ((top + row) * pageWidth + left) * 3
-                page.pixels.replaceSubrange(target..<(target + width * 3),
-                                            with: small.pixels[(row * width * 3)..<((row + 1) * width * 3)])
+        let writer = try PNGFileWriter(path: file.path, width: pageWidth, height: rowCount * thumbnail + (rowCount - 1) * margin,
+                                       channels: 3)
+        let tiles = Array(entries)
+        for row in 0..<rowCount {
+            let slots = (row * columnCount)..<min((row + 1) * columnCount, tiles.count)
+            var thumbnails = [Result<Bitmap, VizError>](repeating: .failure(VizError("")), count: slots.count)
+            thumbnails.withUnsafeMutableBufferPointer { thumbnails in
+                Parallelism.forEach(slots.count) { index in
+                    thumbnails[index] = Result { try thumbnailOf(tiles[slots.lowerBound + index], folder: folder) }
+                        .mapError { $0 as? VizError ?? VizError("\($0)") }
+                }
             }
+            var band = Bitmap(width: pageWidth, height: thumbnail, channels: 3, filledWith: 0)
+            for (column, result) in thumbnails.enumerated() {
+                let small = try result.get()
+                let left = column * (thumbnail + margin) + (thumbnail - small.width) / 2
+                let top = (thumbnail - small.height) / 2
+                for line in 0..<small.height {
+                    let target = ((top + line) * pageWidth + left) * 3
+                    band.pixels.replaceSubrange(target..<(target + small.width * 3),
+                                                with: small.pixels[(line * small.width * 3)..<((line + 1) * small.width * 3)])
+                }
+            }
+            try writer.append(band)
+            if row < rowCount - 1 { try writer.append(Bitmap(width: pageWidth, height: margin, channels: 3, filledWith: 0)) }
         }
-        return page
+        try writer.finish()
+    }
+
+    /// The overlay scaled to fit a `thumbnail`-pixel square.
+    private static func thumbnailOf(_ entry: Entry, folder: OutputFolder) throws -> Bitmap {
+        let image = try Bitmap(contentsOfFile: folder.root.appendingPathComponent(entry.overlay).path, colorMode: .rgb)
+        let scale = Double(thumbnail) / Double(max(image.width, image.height))
+        let width = max(1, Int((Double(image.width) * scale).rounded()))
+        let height = max(1, Int((Double(image.height) * scale).rounded()))
+        return image.resized(width: width, height: height, filter: .bilinear)
     }
 }

@@ -3,24 +3,40 @@ import VizCore
 import VizImage
 
 /// The run's output folder: artifacts are written into a staging folder inside it and moved into
-/// place at each checkpoint (a finished batch) together with a manifest listing them, so a failure
-/// loses at most the batch in flight and never leaves a manifest listing a missing file.
+/// place at each checkpoint (a finished batch), then listed in the journal (`Journal`), so a failure
+/// loses at most the batch in flight and nothing ever lists a missing file. When the run ends,
+/// `commit` writes the aggregates, `report.html` and, last, `manifest.json`, streamed from the journal.
 ///
-/// vizrun refuses a non-empty folder it did not write (no `manifest.json` of its own) unless forced,
-/// and on a rerun replaces the files its previous manifest lists, except those it keeps (reuses).
+/// vizrun refuses a non-empty folder it did not write (no journal or `manifest.json` of its own)
+/// unless forced, and on a rerun replaces the files its previous run listed, except those it
+/// keeps (reuses).
 final class OutputFolder {
     let root: URL
     private let staging: URL
     private let createdRoot: Bool
-    /// The manifest found in the folder before this run, if any.
-    let previousManifest: Manifest?
-    /// Every path reserved or kept, so no two results share a file.
-    private var taken: Set<String> = []
-    /// Reserved paths whose files wait in the staging folder.
-    private var staged: [String] = []
+    /// What the folder held before this run, if vizrun wrote it.
+    let previous: Previous?
+    /// The hash of every path reserved or kept, so no two results share a file. Hashes keep
+    /// memory small over many inputs; two paths sharing one only gives the second a `_2` suffix.
+    private var taken: Set<Int> = []
+    /// The previous run's paths this run reuses; the rest are removed at the first checkpoint.
+    private var kept: Set<String> = []
+    /// Reserved paths whose files wait in the staging folder, each under a number of its own:
+    /// flat (staging creates no folders) and short (a path may be longer than a file name may).
+    private var staged: [String: Int] = [:]
+    private var stagedCount = 0
+    /// This run's journal: in the staging folder until the first checkpoint puts it in place.
+    private(set) var journal: Journal.Writer?
+    private var header: Manifest?
     private var checkpointed = false
 
     static let manifestName = "manifest.json"
+
+    /// A previous run's header and entries.
+    struct Previous {
+        let header: Manifest
+        let entries: EntryWalk
+    }
 
     init(path: String, force: Bool) throws {
         let fileManager = FileManager.default
@@ -28,9 +44,8 @@ final class OutputFolder {
         var isFolder: ObjCBool = false
         let exists = fileManager.fileExists(atPath: root.path, isDirectory: &isFolder)
         if exists && !isFolder.boolValue { throw VizError("the output path is a file, not a folder", at: root.path) }
-        let manifestURL = root.appendingPathComponent(Self.manifestName)
-        previousManifest = (try? Data(contentsOf: manifestURL)).flatMap { try? JSONDecoder().decode(Manifest.self, from: $0) }
-        if exists, previousManifest == nil, !force {
+        previous = Self.previousRun(in: root)
+        if exists, previous == nil, !force {
             let entries = (try? fileManager.contentsOfDirectory(atPath: root.path)) ?? []
             if entries.contains(where: { !$0.hasPrefix(".vizrun-staging") }) {
                 throw VizError("the output folder holds files vizrun did not write; choose another `output.dir` or pass --force",
@@ -47,6 +62,18 @@ final class OutputFolder {
         }
     }
 
+    /// The folder's journal, read a line at a time; or, from a vizrun that wrote none, its manifest.
+    static func previousRun(in root: URL) -> Previous? {
+        let journal = root.appendingPathComponent(Journal.fileName)
+        if let header = Journal.header(at: journal) {
+            return Previous(header: header) { body in try Journal.forEachEntry(at: journal) { entry, _ in try body(entry) } }
+        }
+        guard let data = try? Data(contentsOf: root.appendingPathComponent(manifestName)),
+              let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else { return nil }
+        let (header, entries) = Journal.entries(of: manifest)
+        return Previous(header: header) { body in try entries.forEach(body) }
+    }
+
     /// Staging folders of runs that were killed (their process is gone) hold only unlisted files.
     private static func removeAbandonedStaging(in root: URL) {
         let prefix = ".vizrun-staging-"
@@ -56,17 +83,29 @@ final class OutputFolder {
         }
     }
 
+    /// Starts this run's journal, in the staging folder; `header` is also the manifest `manifest.json`
+    /// holds (listing nothing, `complete: false`) from the first checkpoint until the run ends.
+    func startJournal(header: Manifest) throws -> Journal.Writer {
+        let writer = try Journal.Writer(url: staging.appendingPathComponent(".pending" + Journal.fileName), header: header)
+        (journal, self.header) = (writer, header)
+        return writer
+    }
+
     /// A fresh, safe relative path under the output folder for `components` + `ext`.
     func reservePath(_ components: [String], ext: String) -> String {
         let safe = components.map(SafeName.component)
-        let path = SafeName.unique(safe.joined(separator: "/"), suffix: ext, taken: &taken)
-        staged.append(path)
+        let path = SafeName.unique(safe.joined(separator: "/"), suffix: ext) { taken.contains($0.hashValue) }
+        taken.insert(path.hashValue)
+        staged[path] = stagedCount
+        stagedCount += 1
         return path
     }
 
-    /// Marks files already in place (reused from the previous run) as taken, so nothing new overwrites them.
+    /// Marks files already in place (reused from the previous run) as taken, so nothing new
+    /// overwrites them and the first checkpoint keeps them.
     func keep(_ paths: [String]) {
-        taken.formUnion(paths)
+        taken.formUnion(paths.map(\.hashValue))
+        kept.formUnion(paths)
     }
 
     /// Whether a file is in place at `relativePath`.
@@ -74,53 +113,90 @@ final class OutputFolder {
         FileManager.default.fileExists(atPath: root.appendingPathComponent(relativePath).path)
     }
 
+    /// Where a reserved path's file waits for the next checkpoint.
+    func stagedFile(_ relativePath: String) -> URL {
+        guard let number = staged[relativePath] else { preconditionFailure("\(relativePath) was not reserved") }
+        return staging.appendingPathComponent(String(number))
+    }
+
     func write(_ data: Data, to relativePath: String) throws {
-        let url = staging.appendingPathComponent(relativePath)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: url)
-        } catch {
+        do { try data.write(to: stagedFile(relativePath)) } catch {
             throw VizError("cannot write: \(error.localizedDescription)", at: root.appendingPathComponent(relativePath).path)
         }
     }
 
-    /// Moves the files staged so far into place, then writes `manifest` (which lists them) over the last one.
-    func checkpoint(_ manifest: Manifest) throws {
+    /// Moves the files staged so far into place, then calls `record` to list them in the journal.
+    /// The first checkpoint first replaces `manifest.json` by one that says the run is under way
+    /// and removes the previous run's files this run does not keep, and ends by putting the
+    /// journal in place.
+    func checkpoint(record: () throws -> Void) throws {
+        guard let journal, let header else { preconditionFailure("startJournal comes before the first checkpoint") }
+        if !checkpointed {
+            var underWay = header
+            underWay.complete = false
+            try replaceAtomically(Self.manifestName) { file in try file.write(try Self.encode(underWay, at: root)) }
+            try removePreviousFiles()
+        }
         try moveStagedFiles()
-        try replaceAtomically(Self.manifestName, with: try Self.encode(manifest, at: root))
+        try record()
+        guard !checkpointed else { return }
+        try journal.move(to: root.appendingPathComponent(Journal.fileName))
         checkpointed = true
     }
 
-    /// The last checkpoint: removes the previous run's files the final manifest no longer lists,
-    /// moves the rest into place, then writes the report and, last, the manifest.
-    func commit(_ manifest: Manifest) throws {
-        let fileManager = FileManager.default
-        if let previous = previousManifest {
-            let listed = Set(manifest.runs.flatMap(\.artifacts).map(\.path) + manifest.inputs.compactMap(\.image))
-            for path in previous.runs.flatMap(\.artifacts).map(\.path) + previous.inputs.compactMap(\.image)
-            where !listed.contains(path) {
+    /// The previous run's files that this run neither keeps nor overwrites: after the first
+    /// checkpoint the journal no longer lists them.
+    private func removePreviousFiles() throws {
+        guard let previous else { return }
+        try previous.entries { entry in
+            for path in entry.paths where !kept.contains(path) {
                 let url = root.appendingPathComponent(path).standardizedFileURL
                 guard url.path.hasPrefix(root.path + "/") else { continue }
-                try? fileManager.removeItem(at: url)
+                try? FileManager.default.removeItem(at: url)
             }
         }
-        try moveStagedFiles()
-        try replaceAtomically(HTMLReport.fileName, with: Data(HTMLReport(manifest: manifest).html.utf8))
-        try replaceAtomically(Self.manifestName, with: try Self.encode(manifest, at: root))
-        try? fileManager.removeItem(at: staging)
+        kept = []
     }
 
+    /// The last checkpoint: rewrites the journal with `header` and `entries` (every input's, in
+    /// order) followed by the aggregates over them, then writes the report and, last, the manifest,
+    /// each streamed from the journal.
+    @discardableResult
+    func commit(header: Manifest, entries: EntryWalk) throws -> WrittenOutput {
+        try checkpoint {}
+        let final = try Journal.Writer(url: staging.appendingPathComponent(".final" + Journal.fileName), header: header)
+        var aggregates = Aggregates(runs: header.runs)
+        try entries { entry in
+            try final.append(entry)
+            aggregates.add(entry)
+        }
+        if let entry = try aggregates.write(folder: self) {
+            try moveStagedFiles()
+            try final.append(entry)
+            aggregates.add(entry)
+        }
+        try final.move(to: root.appendingPathComponent(Journal.fileName))
+        journal = final
+        let written: EntryWalk = { body in try Journal.forEachEntry(at: final.url) { entry, _ in try body(entry) } }
+        try replaceAtomically(HTMLReport.fileName) { file in
+            try HTMLReport(header: header, aggregates: aggregates).write(entries: written, to: file, scratch: staging)
+        }
+        try replaceAtomically(Self.manifestName) { file in try ManifestStream.write(header: header, entries: written, to: file, scratch: staging) }
+        try? FileManager.default.removeItem(at: staging)
+        return WrittenOutput(folder: root, inputs: aggregates.inputCount,
+                             artifacts: header.runs.indices.map(aggregates.artifactCount(ofRun:)).reduce(0, +))
+    }
+
+    /// Renames each staged file over its place (creating its folder the first time one is missing).
     private func moveStagedFiles() throws {
-        let fileManager = FileManager.default
-        for relative in staged {
-            let target = root.appendingPathComponent(relative)
-            do {
-                try fileManager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                if fileManager.fileExists(atPath: target.path) { try fileManager.removeItem(at: target) }
-                try fileManager.moveItem(at: staging.appendingPathComponent(relative), to: target)
-            } catch {
-                throw VizError("cannot move the result into place: \(error.localizedDescription)", at: target.path)
+        for relative in staged.keys {
+            let (source, target) = (stagedFile(relative).path, root.appendingPathComponent(relative))
+            if rename(source, target.path) == 0 { continue }
+            if errno == ENOENT {
+                try? FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                if rename(source, target.path) == 0 { continue }
             }
+            throw VizError("cannot move the result into place: \(String(cString: strerror(errno)))", at: target.path)
         }
         staged.removeAll()
     }
@@ -133,13 +209,19 @@ final class OutputFolder {
         }
     }
 
-    /// Writes `data` beside the staged files, then renames it over `name` in the output folder:
+    /// Writes a file beside the staged files, then renames it over `name` in the output folder:
     /// rename(2) is atomic, so readers see the old file or the new one, never half of one.
-    private func replaceAtomically(_ name: String, with data: Data) throws {
-        // A leading dot: no staged artifact path can start with one (SafeName), so no clash.
+    private func replaceAtomically(_ name: String, writing contents: (TextFile) throws -> Void) throws {
+        // A leading dot: staged files are named by number, so no clash.
         let temporary = staging.appendingPathComponent(".pending-" + name)
         let target = root.appendingPathComponent(name)
-        do { try data.write(to: temporary) } catch {
+        let file = try TextFile(url: temporary)
+        do {
+            try contents(file)
+            try file.close()
+        } catch let error as VizError {
+            throw error
+        } catch {
             throw VizError("cannot write: \(error.localizedDescription)", at: target.path)
         }
         guard rename(temporary.path, target.path) == 0 else {

@@ -82,14 +82,15 @@ public final class Runner {
     }
 
     /// Runs the config at `path`, writing to `outputDirectory` if given instead of the config's
-    /// `output.dir`, over the inputs of `shard` only if given; returns the manifest it wrote.
+    /// `output.dir`, over the inputs of `shard` only if given; returns what it wrote.
     ///
-    /// Results are moved into place and listed in the manifest batch by batch, so an interrupted
+    /// Results are moved into place and listed in the journal batch by batch, so an interrupted
     /// run loses at most the batch in flight; a rerun into the same folder reuses every input whose
     /// results are complete there (same model, preprocessing and run options, files present).
+    /// Memory holds one batch's results, however many inputs there are.
     @discardableResult
     public func run(configAt path: String, force: Bool = false, outputDirectory: String? = nil,
-                    shard: Manifest.Shard? = nil) throws -> Manifest {
+                    shard: Manifest.Shard? = nil) throws -> WrittenOutput {
         let started = DispatchTime.now()
         let plan = try plan(configAt: path, outputDirectory: outputDirectory)
         let (config, model, visualizers) = (plan.config, plan.model, plan.runs)
@@ -109,23 +110,29 @@ public final class Runner {
                 ActiveRun(spec: spec, visualizer: visualizer,
                           sink: RunSink(folder: folder, runName: SafeName.component(spec.name), wantsArrays: config.output.arrays))
             }
-            var results = ResultTable(sources: sources, runs: runs)
             let modelRecord = Manifest.ModelRecord(path: model.path, loader: model.loaderName, layers: model.layers.count,
                                                    inputShape: model.inputShape.map { $0 < 0 ? nil : $0 },
                                                    parameters: model.parameterCount)
-            func manifest(complete: Bool) -> Manifest {
-                Manifest(vizrun: Self.version, model: modelRecord, inputs: results.inputRecords,
-                         runs: runs.enumerated().map { results.runRecord($0.offset, of: $0.element) },
+            /// The manifest without its records, which the journal holds.
+            func header(complete: Bool) -> Manifest {
+                Manifest(vizrun: Self.version, model: modelRecord, inputs: [],
+                         runs: runs.map { run in
+                             Manifest.RunRecord(name: run.spec.name, visualizer: run.spec.visualizer,
+                                                seconds: Self.rounded(run.seconds), computeSeconds: Self.rounded(run.computeSeconds),
+                                                artifacts: [], options: run.spec.recordedOptions)
+                         },
                          config: config.file, created: ISO8601DateFormatter().string(from: Date()),
                          seconds: Self.rounded(Self.seconds(since: started)), preprocessing: config.input.preprocessing,
                          shard: shard, complete: complete, arrays: config.output.arrays)
             }
-            if let previous = folder.previousManifest,
-               previous.model.path == modelRecord.path, previous.model.loader == modelRecord.loader,
-               previous.preprocessing == config.input.preprocessing {
-                let reused = results.reuse(previous, isPresent: folder.holds)
-                folder.keep(reused)
-                if !reused.isEmpty { log("reusing the complete results of \(results.reusedCount) input(s) in \(folder.root.path)") }
+            var results = ResultTable(sources: sources, runs: runs, journal: try folder.startJournal(header: header(complete: false)))
+            if let previous = folder.previous,
+               previous.header.model.path == modelRecord.path, previous.header.model.loader == modelRecord.loader,
+               previous.header.preprocessing == config.input.preprocessing {
+                folder.keep(try results.reuse(previous, isPresent: folder.holds))
+                if results.reusedCount > 0 {
+                    log("reusing the complete results of \(results.reusedCount) input(s) in \(folder.root.path)")
+                }
             }
 
             // A run that ignores the inputs (filter patterns) runs once, on the first shard, with its own
@@ -135,7 +142,7 @@ public final class Runner {
                     && Self.runsAfterInputs(run.spec, run.visualizer) == afterInputs {
                     log("\(run.spec.name): \(run.spec.visualizer)")
                     try run.execute(model: model, inputs: [], showsProgress: showsProgress, log: log,
-                                    earlierResults: results.earlierResults(for: run.spec))
+                                    earlierResults: try results.earlierResults(for: run.spec))
                     results.add(try run.sink.drain(), run: index)
                 }
             }
@@ -154,20 +161,17 @@ public final class Runner {
                 }
                 for index in streaming {
                     try runs[index].execute(model: model, inputs: inputs, showsProgress: false, log: log,
-                                            earlierResults: results.earlierResults(for: runs[index].spec))
+                                            earlierResults: try results.earlierResults(for: runs[index].spec))
                     results.add(try runs[index].sink.drain(), run: index)
                 }
-                try folder.checkpoint(manifest(complete: false))
+                try folder.checkpoint { try results.flush() }
                 progress.advance(by: inputs.count)
             }
             try executeInputlessRuns(afterInputs: true)
-            // Every batch has been checkpointed, so the aggregates find each input's files in place.
-            let final = try ContactSheet.adding(to: ChannelMeans.adding(to: manifest(complete: true), folder: folder),
-                                                folder: folder)
-            try folder.commit(final)
-            log("wrote \(final.runs.reduce(0) { $0 + $1.artifacts.count }) artifacts, manifest.json and "
-                + "\(HTMLReport.fileName) to \(folder.root.path)")
-            return final
+            try folder.checkpoint { try results.flush() }
+            let written = try folder.commit(header: header(complete: true), entries: results.forEachEntry)
+            log("wrote \(written.artifacts) artifacts, manifest.json and \(HTMLReport.fileName) to \(folder.root.path)")
+            return written
         } catch {
             folder.discard()
             throw error
@@ -209,6 +213,21 @@ public final class Runner {
         while lines.last?.isEmpty == true { lines.removeLast() }
         guard !lines.isEmpty else { throw VizError("the labels file is empty", at: path) }
         return lines
+    }
+}
+
+/// What a run or a merge wrote: the output folder and how much its manifest lists.
+public struct WrittenOutput: Sendable {
+    public let folder: URL
+    public let inputs: Int
+    public let artifacts: Int
+
+    /// The output's `manifest.json`, decoded whole (for tests and small outputs).
+    public func manifest() throws -> Manifest {
+        let url = folder.appendingPathComponent(OutputFolder.manifestName)
+        do { return try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)) } catch {
+            throw VizError("cannot read the manifest: \(error)", at: url.path)
+        }
     }
 }
 

@@ -4,54 +4,62 @@ import VizCore
 /// `vizrun merge`: the outputs of one config's shards (`--shard i/n`) combined into one folder,
 /// one manifest and one report, as if a single run had produced them.
 public enum ShardMerge {
-    /// Copies every listed file of `folders` into `output` and writes the combined manifest and report.
+    /// Copies every listed file of `folders` into `output` and writes the combined manifest and
+    /// report; returns what it wrote. Reads each folder's journal a line at a time, so memory
+    /// stays flat however many inputs the shards hold.
     @discardableResult
-    public static func merge(_ folders: [String], into output: String, force: Bool = false) throws -> Manifest {
+    public static func merge(_ folders: [String], into output: String, force: Bool = false) throws -> WrittenOutput {
         let outputRoot = URL(fileURLWithPath: output).standardizedFileURL
-        let parts = try folders.map { path -> (root: URL, manifest: Manifest) in
+        let parts = try folders.map { path -> (root: URL, previous: OutputFolder.Previous) in
             let root = URL(fileURLWithPath: path).standardizedFileURL
             guard root.path != outputRoot.path else { throw VizError("the merge output cannot be one of the folders merged", at: root.path) }
-            let file = root.appendingPathComponent(OutputFolder.manifestName)
-            guard let data = FileManager.default.contents(atPath: file.path) else {
+            let manifest = root.appendingPathComponent(OutputFolder.manifestName)
+            guard FileManager.default.fileExists(atPath: manifest.path) else {
                 throw VizError("no manifest.json here: not a vizrun output folder", at: root.path)
             }
-            do { return (root, try JSONDecoder().decode(Manifest.self, from: data)) } catch {
-                throw VizError("manifest.json is not a vizrun manifest: \(error)", at: file.path)
+            guard let previous = OutputFolder.previousRun(in: root) else {
+                throw VizError("manifest.json is not a vizrun manifest", at: manifest.path)
             }
-        }.sorted { ($0.manifest.shard?.index ?? 0) < ($1.manifest.shard?.index ?? 0) }
-        guard let first = parts.first?.manifest else { throw VizError("name at least one folder to merge") }
+            return (root, previous)
+        }.sorted { ($0.previous.header.shard?.index ?? 0) < ($1.previous.header.shard?.index ?? 0) }
+        guard let first = parts.first?.previous.header else { throw VizError("name at least one folder to merge") }
         try check(parts)
 
         let folder = try OutputFolder(path: outputRoot.path, force: force)
         do {
-            var inputs: [Manifest.InputRecord] = []
-            var runs = first.runs.map { Manifest.RunRecord(name: $0.name, visualizer: $0.visualizer, seconds: 0, artifacts: [],
-                                                           options: $0.options) }
-            for (root, manifest) in parts {
-                for var input in manifest.inputs {
-                    input.image = try input.image.map { try copy($0, from: root, into: folder) }
-                    inputs.append(input)
-                }
-                for (index, run) in manifest.runs.enumerated() {
-                    runs[index].seconds = Runner.rounded(runs[index].seconds + run.seconds)
-                    // Aggregates are recomputed over all the shards' inputs below.
-                    for var artifact in run.artifacts where ![ChannelMeans.role, ContactSheet.role].contains(artifact.role) {
-                        artifact.path = try copy(artifact.path, from: root, into: folder)
-                        runs[index].artifacts.append(artifact)
+            var header = first
+            header.vizrun = Runner.version
+            header.shard = nil
+            header.created = ISO8601DateFormatter().string(from: Date())
+            header.seconds = Runner.rounded(parts.compactMap { $0.previous.header.seconds }.reduce(0, +))
+            for run in header.runs.indices {
+                header.runs[run].seconds = Runner.rounded(parts.map { $0.previous.header.runs[run].seconds }.reduce(0, +))
+                header.runs[run].computeSeconds = nil
+            }
+            header.complete = false
+            let journal = try folder.startJournal(header: header)
+            for (root, previous) in parts {
+                try previous.entries { entry in
+                    var copied = entry
+                    copied.input?.image = try entry.input?.image.map { try copy($0, from: root, into: folder) }
+                    for run in copied.runs.indices {
+                        // Aggregates are recomputed over all the shards' inputs when the merge commits.
+                        copied.runs[run].artifacts = try entry.runs[run].artifacts
+                            .filter { ![ChannelMeans.role, ContactSheet.role].contains($0.role) }
+                            .map { artifact in
+                                var artifact = artifact
+                                artifact.path = try copy(artifact.path, from: root, into: folder)
+                                return artifact
+                            }
                     }
-                    if let predictions = run.predictions { runs[index].predictions = (runs[index].predictions ?? []) + predictions }
+                    guard copied.input != nil || !copied.runs.allSatisfy(\.isEmpty) else { return }
+                    try folder.checkpoint { try journal.append(copied) }
                 }
             }
-            var combined = Manifest(vizrun: Runner.version, model: first.model, inputs: inputs, runs: runs, config: first.config,
-                                    created: ISO8601DateFormatter().string(from: Date()),
-                                    seconds: Runner.rounded(parts.compactMap { $0.manifest.seconds }.reduce(0, +)),
-                                    preprocessing: first.preprocessing, complete: false, arrays: first.arrays)
-            // In place first: the contact sheet reads the overlays from the output folder.
-            try folder.checkpoint(combined)
-            combined.complete = true
-            let merged = try ContactSheet.adding(to: ChannelMeans.adding(to: combined, folder: folder), folder: folder)
-            try folder.commit(merged)
-            return merged
+            header.complete = true
+            return try folder.commit(header: header) { body in
+                try Journal.forEachEntry(at: journal.url) { entry, _ in try body(entry) }
+            }
         } catch {
             folder.discard()
             throw error
@@ -60,25 +68,28 @@ public enum ShardMerge {
 
     /// The parts must come from one config (same model, preprocessing, runs and arrays), be complete, hold
     /// distinct inputs, and, when sharded, be every shard exactly once.
-    private static func check(_ parts: [(root: URL, manifest: Manifest)]) throws {
-        let first = parts[0].manifest
+    private static func check(_ parts: [(root: URL, previous: OutputFolder.Previous)]) throws {
+        let first = parts[0].previous.header
         var ids: Set<String> = []
-        for (root, manifest) in parts {
-            guard manifest.complete != false else {
+        for (root, previous) in parts {
+            let header = previous.header
+            guard header.complete != false else {
                 throw VizError("this output is incomplete (an interrupted run); rerun its shard first", at: root.path)
             }
-            guard manifest.model == first.model, manifest.preprocessing == first.preprocessing, manifest.arrays == first.arrays,
-                  manifest.runs.map(\.name) == first.runs.map(\.name),
-                  manifest.runs.map(\.visualizer) == first.runs.map(\.visualizer),
-                  manifest.runs.map(\.options) == first.runs.map(\.options) else {
+            guard header.model == first.model, header.preprocessing == first.preprocessing, header.arrays == first.arrays,
+                  header.runs.map(\.name) == first.runs.map(\.name),
+                  header.runs.map(\.visualizer) == first.runs.map(\.visualizer),
+                  header.runs.map(\.options) == first.runs.map(\.options) else {
                 throw VizError("this output comes from another model, preprocessing, runs or `output.arrays` than \(parts[0].root.path)",
                                at: root.path)
             }
-            for input in manifest.inputs where !ids.insert(input.id).inserted {
-                throw VizError("input '\(input.id)' appears in two of the folders merged", at: root.path)
+            try previous.entries { entry in
+                if let input = entry.input, !ids.insert(input.id).inserted {
+                    throw VizError("input '\(input.id)' appears in two of the folders merged", at: root.path)
+                }
             }
         }
-        let shards = parts.map { $0.manifest.shard }
+        let shards = parts.map { $0.previous.header.shard }
         if let count = shards.first??.count {
             let indices = shards.compactMap { $0?.count == count ? $0?.index : nil }
             let missing = Set(0..<count).subtracting(indices).sorted()

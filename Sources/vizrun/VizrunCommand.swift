@@ -96,7 +96,7 @@ struct Merge: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let merged = try ShardMerge.merge(folders, into: output, force: force)
-            standardErrorLog(quiet: quiet)("merged \(folders.count) folder(s), \(merged.inputs.count) input(s), into \(output)")
+            standardErrorLog(quiet: quiet)("merged \(folders.count) folder(s), \(merged.inputs) input(s), into \(output)")
         }
     }
 }

@@ -59,4 +59,30 @@ final class PNGEncodingTests: XCTestCase {
         let path = "/no-such-directory/out.png"
         assertVizError(at: path) { try Bitmap(width: 1, height: 1, channels: 3).writePNG(toFile: path) }
     }
+
+    /// A picture written in bands decodes to the picture, for every channel count and band height.
+    func testAFileWrittenBandByBandHoldsThePicture() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-\(UUID()).png").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for (channels, bandHeight) in [(1, 1), (3, 4), (4, 7), (3, 23)] {
+            let (width, height) = (29, 23)
+            let bitmap = Bitmap(width: width, height: height, channels: channels,
+                                pixels: (0..<(width * height * channels)).map { UInt8(($0 * 7 + $0 / 13) % 256) })
+            let writer = try PNGFileWriter(path: path, width: width, height: height, channels: channels)
+            for top in stride(from: 0, to: height, by: bandHeight) {
+                let rows = min(bandHeight, height - top)
+                try writer.append(Bitmap(width: width, height: rows, channels: channels,
+                                         pixels: Array(bitmap.pixels[(top * width * channels)..<((top + rows) * width * channels)])))
+            }
+            try writer.finish()
+            let mode: ColorMode = channels == 1 ? .grayscale : .rgb
+            let decoded = try Bitmap(contentsOfFile: path, colorMode: mode)
+            XCTAssertEqual(decoded.pixels, channels == 4 ? Self.dropAlpha(bitmap.pixels) : bitmap.pixels, "\(channels) channels")
+        }
+    }
+
+    func testABandWriterToAnUnwritablePathIsAnError() {
+        let path = "/no-such-directory/sheet.png"
+        assertVizError(at: path) { _ = try PNGFileWriter(path: path, width: 2, height: 2, channels: 3) }
+    }
 }

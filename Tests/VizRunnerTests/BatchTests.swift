@@ -34,7 +34,7 @@ final class BatchTests: RunnerTestCase {
             filters: 1
             steps: 1
         """, to: "\(output).yaml")
-        return try Runner(registry: .builtins()).run(configAt: config)
+        return try Runner(registry: .builtins()).run(configAt: config).manifest()
     }
 
     func testAFolderStreamsInBatchesWithTheSameResultAsOneBatch() throws {

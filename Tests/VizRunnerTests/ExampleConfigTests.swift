@@ -12,7 +12,7 @@ final class ExampleConfigTests: RunnerTestCase {
         for name in names {
             let output = folder.appendingPathComponent(name)
             let manifest = try Runner(registry: .builtins())
-                .run(configAt: configs.appendingPathComponent(name).path, outputDirectory: output.path)
+                .run(configAt: configs.appendingPathComponent(name).path, outputDirectory: output.path).manifest()
             XCTAssertFalse(manifest.runs.flatMap(\.artifacts).isEmpty, name)
             for artifact in manifest.runs.flatMap(\.artifacts) {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent(artifact.path).path),

@@ -34,7 +34,7 @@ final class HTMLReportTests: RunnerTestCase {
             class: [top, 1]
           - visualizer: saliency
         """)
-        let manifest = try Runner(registry: .builtins()).run(configAt: config)
+        let manifest = try Runner(registry: .builtins()).run(configAt: config).manifest()
         let root = folder.appendingPathComponent("out")
         let html = try String(contentsOf: root.appendingPathComponent("report.html"), encoding: .utf8)
         return (manifest, html, root)
@@ -101,7 +101,7 @@ final class HTMLReportTests: RunnerTestCase {
                                 inputs: [.init(id: "a\"b'c&d", path: "/in/a\"b'c&d.png", shape: [2, 2, 3])],
                                 runs: [.init(name: "<b>run</b>", visualizer: "activations", seconds: 0.5,
                                              artifacts: [artifact, unicode], options: ["layers": "[\"<i>\"]"])])
-        let html = HTMLReport(manifest: manifest).html
+        let html = try HTMLReport.html(of: manifest)
         XCTAssertFalse(html.contains(hostile))
         XCTAssertFalse(html.contains("<script"))
         XCTAssertFalse(html.contains("<b>run"))

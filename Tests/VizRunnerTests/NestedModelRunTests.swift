@@ -28,7 +28,7 @@ final class NestedModelRunTests: RunnerTestCase {
           - visualizer: gradcam
             layer: conv_base/block2_conv2
         """))
-        let manifest = try Runner(registry: .builtins()).run(configAt: path)
+        let manifest = try Runner(registry: .builtins()).run(configAt: path).manifest()
         XCTAssertEqual(manifest.model.loader, "keras")
         let heatmap = try XCTUnwrap(manifest.runs.first?.artifacts.first { $0.role == "heatmap" && $0.kind == "array" })
         XCTAssertEqual(heatmap.layer, "conv_base/block2_conv2")
@@ -47,7 +47,7 @@ final class NestedModelRunTests: RunnerTestCase {
           - visualizer: activations
             layers: [conv_base/block1_conv1, conv_base, dense]
         """))
-        let manifest = try Runner(registry: .builtins()).run(configAt: path)
+        let manifest = try Runner(registry: .builtins()).run(configAt: path).manifest()
         let arrays = try XCTUnwrap(manifest.runs.first?.artifacts.filter { $0.role == "activation" })
         XCTAssertEqual(arrays.map(\.layer), ["conv_base/block1_conv1", "conv_base", "dense"])
         XCTAssertEqual(arrays.map(\.shape), [[20, 20, 6], [5, 5, 8], [16]])
@@ -63,7 +63,7 @@ final class NestedModelRunTests: RunnerTestCase {
             steps: 3
             start: {low: 0, high: 1, seed: 0}
         """))
-        let manifest = try Runner(registry: .builtins()).run(configAt: path)
+        let manifest = try Runner(registry: .builtins()).run(configAt: path).manifest()
         let patterns = try XCTUnwrap(manifest.runs.first?.artifacts.filter { $0.role == "pattern" && $0.kind == "array" })
         XCTAssertEqual(patterns.map(\.filter), [0, 1])
         XCTAssertEqual(patterns.map(\.layer), ["conv_base/block1_conv2", "conv_base/block1_conv2"])

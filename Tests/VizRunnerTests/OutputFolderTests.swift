@@ -4,18 +4,28 @@ import VizCore
 import XCTest
 
 final class OutputFolderTests: RunnerTestCase {
+    /// Lists `artifacts` (of no input) as one run's and commits the folder.
+    private func commit(_ output: OutputFolder, artifacts: [Manifest.ArtifactRecord]) throws {
+        let header = Manifest(vizrun: Runner.version, model: .init(path: "m.h5", loader: "hdf5", layers: 1, inputShape: [2]),
+                              inputs: [], runs: [.init(name: "run", visualizer: "test", seconds: 0, artifacts: [])])
+        _ = try output.startJournal(header: header)
+        try output.commit(header: header) { body in
+            try body(Journal.Entry(input: nil, runs: [Journal.Results(artifacts: artifacts)]))
+        }
+    }
+
     /// Names from a model (`/`, `:`, `..`) never lead a file out of the output folder.
     func testHostileNamesStayInsideTheOutputFolder() throws {
         let root = folder.appendingPathComponent("out")
         let output = try OutputFolder(path: root.path, force: false)
         let sink = RunSink(folder: output, runName: SafeName.component("../run"), wantsArrays: true)
-        let names: [[String]] = [["..", "..", "escape"], ["/etc/passwd"], ["a:b", "c/d"], [".hidden"], ["a_b", "c_d"]]
+        // The last path is longer than a file name may be, though each component is not.
+        let names: [[String]] = [["..", "..", "escape"], ["/etc/passwd"], ["a:b", "c/d"], [".hidden"], ["a_b", "c_d"],
+                                 [String(repeating: "a", count: 200), String(repeating: "b", count: 200)]]
         for name in names {
             try sink.add(Artifact(role: "activation", name: name), array: Tensor(shape: [1, 2], scalars: [1, 2]))
         }
-        try output.commit(Manifest(vizrun: Runner.version,
-                                   model: .init(path: "m.h5", loader: "hdf5", layers: 1, inputShape: [2]),
-                                   inputs: [], runs: [.init(name: "run", visualizer: "test", seconds: 0, artifacts: sink.records)]))
+        try commit(output, artifacts: sink.records)
         XCTAssertEqual(Set(sink.records.map(\.path)).count, names.count, "distinct names must get distinct files")
         let everything = FileManager.default.enumerator(atPath: folder.path)!.allObjects as! [String]
         for path in everything where !path.hasPrefix("out") {
@@ -48,10 +58,7 @@ final class OutputFolderTests: RunnerTestCase {
             try sink.add(Artifact(role: "grid", name: ["grid\(index)"]), image: bitmap)
         }
         let drained = try sink.drain()
-        try output.commit(Manifest(vizrun: Runner.version,
-                                   model: .init(path: "m.h5", loader: "hdf5", layers: 1, inputShape: [2]),
-                                   inputs: [], runs: [.init(name: "run", visualizer: "test", seconds: 0,
-                                                            artifacts: drained.artifacts)]))
+        try commit(output, artifacts: drained.artifacts)
         XCTAssertEqual(drained.artifacts.count, bitmaps.count)
         for (record, bitmap) in zip(drained.artifacts, bitmaps) {
             let decoded = try Bitmap(encodedImage: Data(contentsOf: root.appendingPathComponent(record.path)))

@@ -31,7 +31,7 @@ final class PipelineTests: RunnerTestCase {
             name: cam3
             class: {from: preds, top: 3}
         """))
-        let manifest = try Runner(registry: .builtins()).run(configAt: path)
+        let manifest = try Runner(registry: .builtins()).run(configAt: path).manifest()
         let preds = try XCTUnwrap(manifest.runs.first { $0.name == "preds" })
         let cam = try XCTUnwrap(manifest.runs.first { $0.name == "cam3" })
         XCTAssertEqual(cam.options?["class"], "{from: preds, top: 3}")
@@ -64,7 +64,7 @@ final class PipelineTests: RunnerTestCase {
             steps: 2
             start: {low: 0, high: 1}
         """))
-        let manifest = try Runner(registry: .builtins()).run(configAt: path)
+        let manifest = try Runner(registry: .builtins()).run(configAt: path).manifest()
         let expected = try mostActiveChannels(5, of: "conv2d_1", in: manifest, inputs: 2)
         let active = try XCTUnwrap(manifest.runs.first { $0.name == "active" })
         let patterns = active.artifacts.filter { $0.role == "pattern" && $0.kind == "image" }
@@ -88,7 +88,7 @@ final class PipelineTests: RunnerTestCase {
         try Runner(registry: .builtins()).run(configAt: path)
         try write(both)
         var lines: [String] = []
-        let manifest = try Runner(registry: .builtins(), log: { lines.append($0) }).run(configAt: path)
+        let manifest = try Runner(registry: .builtins(), log: { lines.append($0) }).run(configAt: path).manifest()
         XCTAssertTrue(lines.contains { $0.contains("reusing the complete results of 1 input(s)") }, "\(lines)")
         let expected = try mostActiveChannels(5, of: "conv2d_1", in: manifest, inputs: 2)
         let patterns = try XCTUnwrap(manifest.runs.first { $0.name == "filters" }).artifacts

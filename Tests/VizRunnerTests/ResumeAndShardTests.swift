@@ -1,6 +1,6 @@
 import Foundation
 import VizCore
-import VizRunner
+@testable import VizRunner
 import XCTest
 
 /// Reruns reuse complete results, shards split the inputs, and `merge` puts them back together.
@@ -38,7 +38,7 @@ final class ResumeAndShardTests: RunnerTestCase {
     private func run(_ config: String, shard: Manifest.Shard? = nil, output: String? = nil) throws -> (Manifest, [String]) {
         var lines: [String] = []
         let manifest = try Runner(registry: .builtins(), log: { lines.append($0) })
-            .run(configAt: config, outputDirectory: output.map { folder.appendingPathComponent($0).path }, shard: shard)
+            .run(configAt: config, outputDirectory: output.map { folder.appendingPathComponent($0).path }, shard: shard).manifest()
         return (manifest, lines)
     }
 
@@ -59,6 +59,19 @@ final class ResumeAndShardTests: RunnerTestCase {
         for artifact in second.runs.flatMap(\.artifacts) {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + artifact.path).path), artifact.path)
         }
+    }
+
+    /// An output an older vizrun wrote has no journal: its manifest says what it holds.
+    func testAnOutputWithoutAJournalResumesFromItsManifest() throws {
+        _ = try imageFolder()
+        let config = try config()
+        let (first, _) = try run(config)
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("out/" + Journal.fileName))
+        let (second, lines) = try run(config)
+        XCTAssertTrue(lines.contains { $0.contains("reusing the complete results of 3 input(s)") }, "\(lines)")
+        XCTAssertEqual(second.inputs, first.inputs)
+        XCTAssertEqual(second.runs.map { $0.artifacts.map(\.path) }, first.runs.map { $0.artifacts.map(\.path) })
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + Journal.fileName).path))
     }
 
     private func arrayPaths(_ manifest: Manifest) -> [String] {
@@ -117,7 +130,12 @@ final class ResumeAndShardTests: RunnerTestCase {
         let manifestURL = folder.appendingPathComponent("out/manifest.json")
         let partial = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: manifestURL))
         XCTAssertEqual(partial.complete, false)
-        XCTAssertEqual(partial.inputs.map(\.id), ["a", "b"], "the batches finished before the failure")
+        XCTAssertEqual(partial.inputs, [], "an unfinished run's records are in the journal")
+        var journaled: [String] = []
+        try Journal.forEachEntry(at: folder.appendingPathComponent("out/" + Journal.fileName)) { entry, _ in
+            if let input = entry.input { journaled.append(input.id) }
+        }
+        XCTAssertEqual(journaled, ["a", "b"], "the batches finished before the failure")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/report.html").path))
 
         try FileManager.default.removeItem(at: broken)
@@ -139,7 +157,7 @@ final class ResumeAndShardTests: RunnerTestCase {
         XCTAssertTrue(part1.runs[0].artifacts.isEmpty, "input-free runs run on shard 0 only")
 
         let merged = try ShardMerge.merge([folder.appendingPathComponent("shard1").path, folder.appendingPathComponent("shard0").path],
-                                          into: folder.appendingPathComponent("merged").path)
+                                          into: folder.appendingPathComponent("merged").path).manifest()
         XCTAssertEqual(merged.inputs.map(\.id), whole.inputs.map(\.id))
         XCTAssertEqual(merged.runs.map { $0.artifacts.map(\.path) }, whole.runs.map { $0.artifacts.map(\.path) })
         XCTAssertEqual(merged.runs[2].predictions, whole.runs[2].predictions)

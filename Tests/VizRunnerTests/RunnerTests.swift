@@ -14,7 +14,7 @@ final class RunnerTests: RunnerTestCase {
             layers: {first: 8}
             channels: [4, 7]
         """))
-        let manifest = try Runner(registry: .builtins()).run(configAt: config)
+        let manifest = try Runner(registry: .builtins()).run(configAt: config).manifest()
         XCTAssertEqual(manifest.model.loader, "hdf5")
         XCTAssertEqual(manifest.model.inputShape, [150, 150, 3])
         XCTAssertEqual(manifest.inputs.map(\.id), ["chelsea"])

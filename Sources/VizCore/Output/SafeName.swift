@@ -12,13 +12,19 @@ public enum SafeName {
 
     /// `base`, or `base_2`, `base_3`, … — the first not in `taken`, which it joins.
     public static func unique(_ base: String, suffix: String = "", taken: inout Set<String>) -> String {
+        let candidate = unique(base, suffix: suffix, isTaken: taken.contains)
+        taken.insert(candidate)
+        return candidate
+    }
+
+    /// `base`, or `base_2`, `base_3`, … — the first for which `isTaken` is false.
+    public static func unique(_ base: String, suffix: String = "", isTaken: (String) -> Bool) -> String {
         var candidate = base + suffix
         var counter = 2
-        while taken.contains(candidate) {
+        while isTaken(candidate) {
             candidate = "\(base)_\(counter)\(suffix)"
             counter += 1
         }
-        taken.insert(candidate)
         return candidate
     }
 }

@@ -4,74 +4,62 @@ import VizCore
 // MARK: - One run
 
 extension HTMLReport {
-    /// A run's options and time, then its artifacts grouped by input and layer in manifest order:
-    /// a layer's statistics, its leading pictures (grids, overlays, heatmaps, saliency maps) side by
-    /// side, the smaller pictures (single channels, patterns) after them, and the raw arrays as links.
-    func runSection(_ run: Manifest.RunRecord, index: Int) -> String {
+    /// A run's heading, options and time; its artifacts follow grouped by input and layer in
+    /// record order: a layer's statistics, its leading pictures (grids, overlays, heatmaps,
+    /// saliency maps) side by side, the smaller pictures (single channels, patterns) after them,
+    /// and the raw arrays as links.
+    func runHeading(_ index: Int) -> String {
+        let run = header.runs[index]
         let id = "run-\(index + 1)"
         let facts = [("Visualizer", run.visualizer), ("Time", Self.duration(run.seconds)),
-                     ("Artifacts", String(run.artifacts.count))]
+                     ("Artifacts", String(aggregates.artifactCount(ofRun: index)))]
         let options = (run.options ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        let groups = Self.groups(run.artifacts)
-        let aggregates = Dictionary(ChannelMeans.of(run).map { ($0.layer, $0) }, uniquingKeysWith: { first, _ in first })
-        let sheet = ContactSheet.entries(run)
-        var body: [String] = []
-        var currentInput: String?? = .none
-        for group in groups {
-            if currentInput != .some(group.input) {
-                if currentInput != nil { body.append("</section>") }
-                currentInput = .some(group.input)
-                let title = group.input.map { "Input \($0)" } ?? "All inputs"
-                body.append("<section class=\"input-group\"><h3>\(HTML.escape(title))</h3>")
-            }
-            body.append(layerBlock(group, visualizer: run.visualizer,
-                                   aggregate: group.input == nil ? group.layer.flatMap { aggregates[$0] } : nil,
-                                   sheet: sheet))
-        }
-        if currentInput != nil { body.append("</section>") }
         return """
         <section id="\(id)" class="run" aria-labelledby="\(id)-title">
         <h2 id="\(id)-title">Run \(HTML.escape(run.name)) <span class="kind">\(HTML.escape(run.visualizer))</span></h2>
         \(Self.definitionList(facts, label: "Run \(run.name)"))
         \(options.isEmpty ? "" : "<h3 class=\"options-title\">Options</h3>" + Self.definitionList(options, label: "Options of run \(run.name)", code: true))
-        \(body.joined(separator: "\n"))
-        </section>
+
         """
     }
 
-    /// Artifacts of one input and one layer (either may be absent), in manifest order.
+    func inputGroup(title: String, entry: Journal.Entry, run: Int) -> String {
+        let visualizer = header.runs[run].visualizer
+        let aggregates = entry.input == nil
+            ? Dictionary(self.aggregates.channelMeans(ofRun: run).map { ($0.layer, $0) }, uniquingKeysWith: { first, _ in first })
+            : [:]
+        let blocks = Self.groups(entry.runs[run].artifacts).map { group in
+            layerBlock(group, visualizer: visualizer, entry: entry, aggregate: group.layer.flatMap { aggregates[$0] },
+                       sheet: entry.input == nil ? self.aggregates.contactSheet(ofRun: run) : [])
+        }
+        return "<section class=\"input-group\"><h3>\(HTML.escape(title))</h3>\n\(blocks.joined(separator: "\n"))\n</section>\n"
+    }
+
+    /// Artifacts of one layer (or of none) in one entry, in record order.
     struct Group {
-        let input: String?
         let layer: String?
         var artifacts: [Manifest.ArtifactRecord]
     }
 
-    /// Groups in order of first appearance, inputs kept together.
+    /// Groups in order of first appearance.
     static func groups(_ artifacts: [Manifest.ArtifactRecord]) -> [Group] {
-        struct Key: Hashable {
-            let input: String?
-            let layer: String?
-        }
         var groups: [Group] = []
-        var indexOf: [Key: Int] = [:]
+        var indexOf: [String?: Int] = [:]
         for artifact in artifacts {
-            let key = Key(input: artifact.input, layer: artifact.layer)
-            if let index = indexOf[key] {
+            if let index = indexOf[artifact.layer] {
                 groups[index].artifacts.append(artifact)
             } else {
-                indexOf[key] = groups.count
-                groups.append(Group(input: artifact.input, layer: artifact.layer, artifacts: [artifact]))
+                indexOf[artifact.layer] = groups.count
+                groups.append(Group(layer: artifact.layer, artifacts: [artifact]))
             }
         }
-        var seen: Set<String?> = []
-        let inputOrder = groups.map(\.input).filter { seen.insert($0).inserted }
-        let byInput = Dictionary(grouping: groups, by: \.input)
-        return inputOrder.flatMap { byInput[$0]! }
+        return groups
     }
 
     // MARK: - One layer
 
-    private func layerBlock(_ group: Group, visualizer: String, aggregate: ChannelMeans?, sheet: [ContactSheet.Entry]) -> String {
+    private func layerBlock(_ group: Group, visualizer: String, entry: Journal.Entry, aggregate: ChannelMeans?,
+                            sheet: [ContactSheet.Entry]) -> String {
         var parts: [String] = []
         if let layer = group.layer { parts.append("<h4>Layer \(HTML.escape(layer))</h4>") }
         if let stats = group.artifacts.lazy.compactMap(\.stats).first {
@@ -83,7 +71,7 @@ extension HTMLReport {
             ], label: "Statistics of layer \(group.layer ?? "")"))
         }
         if let aggregate { parts.append(Self.channelMeansTable(aggregate)) }
-        if group.input == nil, group.artifacts.contains(where: { $0.role == ContactSheet.role }) {
+        if entry.input == nil, group.artifacts.contains(where: { $0.role == ContactSheet.role }) {
             parts.append(contactSheetOrder(sheet))
         }
         let pictures = group.artifacts.filter { Self.pictureKinds.contains($0.kind) }
@@ -92,10 +80,10 @@ extension HTMLReport {
         let small = pictures.filter { !Self.leadingRoles.contains($0.role) }
         if !leading.isEmpty {
             let wide = leading.contains { $0.role == "grid" || $0.role == ContactSheet.role }
-            parts.append("<div class=\"gallery\(wide ? " wide" : "")\">\(leading.map { figure($0, visualizer) }.joined())</div>")
+            parts.append("<div class=\"gallery\(wide ? " wide" : "")\">\(leading.map { figure($0, visualizer, entry) }.joined())</div>")
         }
         if !small.isEmpty {
-            let gallery = "<div class=\"gallery small\">\(small.map { figure($0, visualizer) }.joined())</div>"
+            let gallery = "<div class=\"gallery small\">\(small.map { figure($0, visualizer, entry) }.joined())</div>"
             // Many small pictures (a layer's 64 patterns) fold away, so the page stays scannable.
             let counts = small.map(\.role).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
                 .map { role in "\(small.filter { $0.role == role }.count) \(Self.plural(Self.roleName(role, visualizer)))" }
@@ -108,7 +96,7 @@ extension HTMLReport {
             let items = files.map { file -> String in
                 let shape = file.shape.map { ", \(Self.shape($0))" } ?? ""
                 return "<li><a href=\"\(HTML.link(file.path))\">\(HTML.escape((file.path as NSString).lastPathComponent))</a>"
-                    + "<span class=\"note\"> \(HTML.escape(describe(file, visualizer)))\(HTML.escape(shape))</span></li>"
+                    + "<span class=\"note\"> \(HTML.escape(describe(file, visualizer, entry)))\(HTML.escape(shape))</span></li>"
             }
             let extensions = Set(files.map { "." + ($0.path as NSString).pathExtension }).sorted().joined(separator: ", ")
             parts.append("<details class=\"arrays\"><summary>Data files (\(files.count), \(HTML.escape(extensions)))</summary>"
@@ -155,8 +143,8 @@ extension HTMLReport {
     static let leadingRoles = ["grid", ContactSheet.role, "overlay", "heatmap", "saliency"]
     static let unfoldedPictures = 8
 
-    private func figure(_ artifact: Manifest.ArtifactRecord, _ visualizer: String) -> String {
-        let caption = describe(artifact, visualizer)
+    private func figure(_ artifact: Manifest.ArtifactRecord, _ visualizer: String, _ entry: Journal.Entry) -> String {
+        let caption = describe(artifact, visualizer, entry)
         return Self.figure(path: artifact.path, alt: caption + altContext(artifact), caption: caption,
                            className: artifact.role == "grid" ? "grid-image" : "map")
     }
@@ -164,12 +152,12 @@ extension HTMLReport {
     // MARK: - Words
 
     /// What the artifact shows, for captions: `heatmap overlay, class 3 (coffee)`.
-    func describe(_ artifact: Manifest.ArtifactRecord, _ visualizer: String) -> String {
+    func describe(_ artifact: Manifest.ArtifactRecord, _ visualizer: String, _ entry: Journal.Entry) -> String {
         var words = [Self.roleName(artifact.role, visualizer)]
         if let channel = artifact.channel { words.append("channel \(channel)") }
         if let filter = artifact.filter { words.append("filter \(filter)") }
         if let classIndex = artifact.classIndex {
-            words.append("class \(classIndex)" + (label(of: classIndex, input: artifact.input).map { " (\($0))" } ?? ""))
+            words.append("class \(classIndex)" + (label(of: classIndex, in: entry).map { " (\($0))" } ?? ""))
         }
         return words.joined(separator: ", ")
     }

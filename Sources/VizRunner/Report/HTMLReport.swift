@@ -1,43 +1,36 @@
 import Foundation
 import VizCore
 
-/// `report.html`: one self-contained page showing everything a manifest lists, built from the
-/// manifest alone (so `vizrun merge` can rebuild it). No scripts, fonts or network: images are
-/// linked by their paths relative to the output folder, and every name passes through `HTML`.
-public struct HTMLReport {
-    public let manifest: Manifest
-    /// Per input, the first run's predictions for it, and every class label the runs know for it
-    /// (first found wins): looked up per input and per caption, so indexed once, and a report over
-    /// thousands of inputs takes time in proportion to them.
-    private let firstPredictions: [String: (run: String, record: Manifest.PredictionRecord)]
-    private let labels: [String: [Int: String]]
-    private let anyInputLabels: [Int: String]
+/// `report.html`: one self-contained page showing everything the records list, written a piece at
+/// a time in one walk over the entries (each section into a scratch file of its own, joined at the
+/// end), so a report over thousands of inputs needs no more memory than one over a few. No
+/// scripts, fonts or network: images are linked by their paths relative to the output folder, and
+/// every name passes through `HTML`.
+struct HTMLReport {
+    /// The manifest's header: model, config, times and the runs, without their records.
+    let header: Manifest
+    let aggregates: Aggregates
 
-    public static let fileName = "report.html"
+    static let fileName = "report.html"
 
-    public init(manifest: Manifest) {
-        self.manifest = manifest
-        var firstPredictions: [String: (run: String, record: Manifest.PredictionRecord)] = [:]
-        var labels: [String: [Int: String]] = [:]
-        var anyInputLabels: [Int: String] = [:]
-        for run in manifest.runs {
-            for record in run.predictions ?? [] {
-                if firstPredictions[record.input] == nil { firstPredictions[record.input] = (run.name, record) }
-                for prediction in record.top {
-                    guard let label = prediction.label else { continue }
-                    if labels[record.input]?[prediction.classIndex] == nil {
-                        labels[record.input, default: [:]][prediction.classIndex] = label
-                    }
-                    if anyInputLabels[prediction.classIndex] == nil { anyInputLabels[prediction.classIndex] = label }
-                }
+    /// Writes the page, walking `entries` (every input's and those of no input, in order) once;
+    /// `scratch` holds the sections meanwhile.
+    func write(entries: EntryWalk, to output: TextOutput, scratch: URL) throws {
+        let sections = try Sections(count: 1 + header.runs.count, in: scratch)
+        var ofNoInput = Journal.Entry(input: nil, runs: Array(repeating: Journal.Results(), count: header.runs.count))
+        try entries { entry in
+            guard let input = entry.input else {
+                for run in entry.runs.indices { ofNoInput.runs[run].artifacts += entry.runs[run].artifacts }
+                return
+            }
+            try sections.files[0].write(inputArticle(input, entry: entry) + "\n")
+            for run in header.runs.indices where !entry.runs[run].artifacts.isEmpty {
+                try sections.files[1 + run].write(inputGroup(title: "Input \(input.id)", entry: entry, run: run))
             }
         }
-        (self.firstPredictions, self.labels, self.anyInputLabels) = (firstPredictions, labels, anyInputLabels)
-    }
 
-    public var html: String {
-        let modelName = (manifest.model.path as NSString).lastPathComponent
-        return """
+        let modelName = (header.model.path as NSString).lastPathComponent
+        try output.write("""
         <!DOCTYPE html>
         <html lang="en">
         <head>
@@ -49,23 +42,53 @@ public struct HTMLReport {
         </head>
         <body>
         <a class="skip" href="#main">Skip to the results</a>
-        \(header)
+        \(headerSection)
         \(contents)
         <main id="main" tabindex="-1">
-        \(inputsSection)
-        \(manifest.runs.enumerated().map { runSection($1, index: $0) }.joined(separator: "\n"))
+        <section id="inputs" aria-labelledby="inputs-title">
+        <h2 id="inputs-title">Inputs</h2>
+        <div class="inputs">
+
+        """)
+        try sections.copy(0, to: output)
+        try output.write("</div>\n</section>\n")
+        for run in header.runs.indices {
+            try output.write(runHeading(run))
+            try sections.copy(1 + run, to: output)
+            // Results of no input (patterns, aggregates) come last: after the inputs they sum up.
+            if !ofNoInput.runs[run].artifacts.isEmpty {
+                try output.write(inputGroup(title: "All inputs", entry: ofNoInput, run: run))
+            }
+            try output.write("</section>\n")
+        }
+        try output.write("""
         </main>
-        <footer><p>Written by vizrun \(HTML.escape(manifest.vizrun)) from <a href="manifest.json">manifest.json</a>.</p></footer>
+        <footer><p>Written by vizrun \(HTML.escape(header.vizrun)) from <a href="manifest.json">manifest.json</a>.</p></footer>
         </body>
         </html>
 
-        """
+        """)
+        try sections.remove()
+    }
+
+    /// The page for a manifest held in memory.
+    static func html(of manifest: Manifest) throws -> String {
+        let (header, entries) = Journal.entries(of: manifest)
+        var aggregates = Aggregates(runs: header.runs)
+        entries.forEach { aggregates.add($0) }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let html = TextBuffer()
+        try HTMLReport(header: header, aggregates: aggregates).write(entries: { try entries.forEach($0) }, to: html,
+                                                                     scratch: scratch)
+        return html.text
     }
 
     // MARK: - Header and contents
 
-    private var header: String {
-        let model = manifest.model
+    private var headerSection: String {
+        let model = header.model
         let shape = model.inputShape.map { $0.map(String.init) ?? "any" }.joined(separator: " × ")
         var facts: [(String, String)] = [
             ("Model file", model.path),
@@ -74,10 +97,10 @@ public struct HTMLReport {
             ("Input shape", shape),
         ]
         if let parameters = model.parameters { facts.append(("Parameters", Self.grouped(parameters))) }
-        if let config = manifest.config { facts.append(("Config", config)) }
-        facts.append(("vizrun", manifest.vizrun))
-        if let created = manifest.created { facts.append(("Date", created)) }
-        if let seconds = manifest.seconds { facts.append(("Total time", Self.duration(seconds))) }
+        if let config = header.config { facts.append(("Config", config)) }
+        facts.append(("vizrun", header.vizrun))
+        if let created = header.created { facts.append(("Date", created)) }
+        if let seconds = header.seconds { facts.append(("Total time", Self.duration(seconds))) }
         return """
         <header>
         <h1>vizrun report: \(HTML.escape((model.path as NSString).lastPathComponent))</h1>
@@ -87,8 +110,8 @@ public struct HTMLReport {
     }
 
     private var contents: String {
-        var items = ["<li><a href=\"#inputs\">Inputs (\(manifest.inputs.count))</a></li>"]
-        for (index, run) in manifest.runs.enumerated() {
+        var items = ["<li><a href=\"#inputs\">Inputs (\(aggregates.inputCount))</a></li>"]
+        for (index, run) in header.runs.enumerated() {
             items.append("<li><a href=\"#run-\(index + 1)\">\(HTML.escape(run.name)) (\(HTML.escape(run.visualizer)))</a></li>")
         }
         return "<nav aria-label=\"Contents\"><h2 class=\"visually-hidden\">Contents</h2><ul>\(items.joined())</ul></nav>"
@@ -96,54 +119,53 @@ public struct HTMLReport {
 
     // MARK: - Inputs
 
-    private var inputsSection: String {
-        let articles = manifest.inputs.map { input -> String in
-            let picture = input.image.map { image in
-                Self.figure(path: image, alt: "Input \(input.id) as the network sees it",
-                            caption: "As the network sees it: \(Self.shape(input.shape))", className: "input-image")
-            } ?? "<p>An array input, \(HTML.escape(Self.shape(input.shape))): no picture.</p>"
-            return """
-            <article class="input" aria-labelledby="input-\(HTML.escape(anchor(input.id)))">
-            <h3 id="input-\(HTML.escape(anchor(input.id)))">\(HTML.escape(input.id))</h3>
-            <p class="path">\(HTML.escape(input.path))</p>
-            <div class="input-body">\(picture)\(predictionsTable(for: input.id))</div>
-            </article>
-            """
-        }
+    private func inputArticle(_ input: Manifest.InputRecord, entry: Journal.Entry) -> String {
+        let picture = input.image.map { image in
+            Self.figure(path: image, alt: "Input \(input.id) as the network sees it",
+                        caption: "As the network sees it: \(Self.shape(input.shape))", className: "input-image")
+        } ?? "<p>An array input, \(HTML.escape(Self.shape(input.shape))): no picture.</p>"
         return """
-        <section id="inputs" aria-labelledby="inputs-title">
-        <h2 id="inputs-title">Inputs</h2>
-        <div class="inputs">\(articles.joined(separator: "\n"))</div>
-        </section>
+        <article class="input" aria-labelledby="input-\(HTML.escape(anchor(input.id)))">
+        <h3 id="input-\(HTML.escape(anchor(input.id)))">\(HTML.escape(input.id))</h3>
+        <p class="path">\(HTML.escape(input.path))</p>
+        <div class="input-body">\(picture)\(predictionsTable(entry))</div>
+        </article>
         """
     }
 
     /// The first run's top predictions for the input, when a run computed them.
-    private func predictionsTable(for input: String) -> String {
-        guard let (run, record) = firstPredictions[input] else { return "" }
+    private func predictionsTable(_ entry: Journal.Entry) -> String {
+        guard let run = entry.runs.firstIndex(where: { !($0.predictions ?? []).isEmpty }),
+              let record = entry.runs[run].predictions?.first else { return "" }
         let rows = record.top.enumerated().map { rank, prediction in
             "<tr><td>\(rank + 1)</td><td>\(prediction.classIndex)</td><td>\(HTML.escape(prediction.label ?? "—"))</td>"
                 + "<td>\(String(format: "%.4f", prediction.score))</td></tr>"
         }
         return """
         <div class="table-scroll"><table>
-        <caption>Top \(record.top.count) predictions (run \(HTML.escape(run)))</caption>
+        <caption>Top \(record.top.count) predictions (run \(HTML.escape(header.runs[run].name)))</caption>
         <thead><tr><th scope="col">Rank</th><th scope="col">Class</th><th scope="col">Label</th><th scope="col">Score</th></tr></thead>
         <tbody>\(rows.joined())</tbody>
         </table></div>
         """
     }
 
-    /// A class's label from any run's predictions for that input, to name classes in captions.
-    func label(of classIndex: Int, input: String?) -> String? {
-        guard let input else { return anyInputLabels[classIndex] }
-        return labels[input]?[classIndex]
+    /// A class's label, to name classes in captions: from the input's own predictions (any run's,
+    /// the first found), or for results of no input from any input's.
+    func label(of classIndex: Int, in entry: Journal.Entry) -> String? {
+        guard entry.input != nil else { return aggregates.labels[classIndex] }
+        for results in entry.runs {
+            for prediction in (results.predictions ?? []).flatMap(\.top) where prediction.classIndex == classIndex {
+                if let label = prediction.label { return label }
+            }
+        }
+        return nil
     }
 
     /// An id-safe form of a name, for fragment links; distinct names may share one, which only
     /// makes two headings share an anchor target, never breaks the page.
     func anchor(_ name: String) -> String {
-        String(name.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) && $0.isASCII ? Character($0) : "-" })
+        String(name.unicodeScalars.map { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) ? Character($0) : "-" })
     }
 
     // MARK: - Building blocks
