@@ -11,11 +11,14 @@
  * functions keep the setjmp on the C side. The simplified API (png_image_write_*) handles that
  * itself but fixes zlib at level 3, twice as slow as level 1 on vizrun's outputs for the same size. */
 
+/* Room for the first error message libpng gives. */
+#define VIZRUN_PNG_MESSAGE_SIZE 200
+
 /* A growing output buffer, and the first error message libpng gave. */
 typedef struct {
     unsigned char *data;
     size_t size, capacity;
-    char message[200];
+    char message[VIZRUN_PNG_MESSAGE_SIZE];
 } vizrun_png_output;
 
 static inline void vizrun_png_append(png_structp png, png_bytep bytes, size_t count) {
@@ -33,9 +36,9 @@ static inline void vizrun_png_append(png_structp png, png_bytep bytes, size_t co
 
 static inline void vizrun_png_flush(png_structp png) { (void)png; }
 
+/* The error pointer is the caller's message buffer, VIZRUN_PNG_MESSAGE_SIZE bytes, zeroed. */
 static inline void vizrun_png_fail(png_structp png, png_const_charp message) {
-    vizrun_png_output *output = (vizrun_png_output *)png_get_error_ptr(png);
-    strncpy(output->message, message, sizeof output->message - 1);
+    strncpy((char *)png_get_error_ptr(png), message, VIZRUN_PNG_MESSAGE_SIZE - 1);
     png_longjmp(png, 1);
 }
 
@@ -51,7 +54,7 @@ static inline int vizrun_png_encode(const unsigned char *pixels, unsigned width,
                                     int level, vizrun_png_output *output) {
     int color_type = channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA;
     memset(output, 0, sizeof *output);
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, output, vizrun_png_fail,
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, output->message, vizrun_png_fail,
                                               vizrun_png_ignore_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (info == NULL) {
@@ -87,14 +90,8 @@ typedef struct {
     png_structp png;
     png_infop info;
     FILE *file;
-    char message[200];
+    char message[VIZRUN_PNG_MESSAGE_SIZE];
 } vizrun_png_stream;
-
-static inline void vizrun_png_stream_fail(png_structp png, png_const_charp message) {
-    vizrun_png_stream *stream = (vizrun_png_stream *)png_get_error_ptr(png);
-    strncpy(stream->message, message, sizeof stream->message - 1);
-    png_longjmp(png, 1);
-}
 
 /* Frees libpng's state and closes the file; safe to call again. Returns fclose's result. */
 static inline int vizrun_png_stream_close(vizrun_png_stream *stream) {
@@ -117,7 +114,7 @@ static inline int vizrun_png_stream_begin(vizrun_png_stream *stream, const char 
         snprintf(stream->message, sizeof stream->message, "%s", strerror(errno));
         return 0;
     }
-    stream->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, stream, vizrun_png_stream_fail,
+    stream->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, stream->message, vizrun_png_fail,
                                           vizrun_png_ignore_warning);
     stream->info = stream->png ? png_create_info_struct(stream->png) : NULL;
     if (stream->info == NULL) {

@@ -52,7 +52,7 @@ struct Aggregates {
     /// Writes every aggregate's files; returns the entry listing them, if there are any (which
     /// `add` should count).
     func write(folder: OutputFolder) throws -> Journal.Entry? {
-        var entry = Journal.Entry(input: nil, runs: Array(repeating: Journal.Results(), count: runs.count))
+        var entry = Journal.Entry(input: nil, runCount: runs.count)
         for run in runs.indices {
             entry.runs[run].artifacts = try ChannelMeans.write(channelMeans(ofRun: run), run: runs[run].name, folder: folder)
                 + ContactSheet.write(contactSheet(ofRun: run), run: runs[run].name, folder: folder)

@@ -18,6 +18,16 @@ enum Journal {
         /// Per run of the header, in its order.
         var runs: [Results]
 
+        init(input: Manifest.InputRecord?, runs: [Results]) {
+            self.input = input
+            self.runs = runs
+        }
+
+        /// No results yet in any of `runCount` runs.
+        init(input: Manifest.InputRecord?, runCount: Int) {
+            self.init(input: input, runs: Array(repeating: Results(), count: runCount))
+        }
+
         /// Every file the entry lists, relative to the output folder.
         var paths: [String] {
             (input?.image.map { [$0] } ?? []) + runs.flatMap { $0.artifacts.map(\.path) }
@@ -37,9 +47,9 @@ enum Journal {
     static func entries(of manifest: Manifest) -> (header: Manifest, entries: [Entry]) {
         var header = manifest
         header.inputs = []
-        var entries = manifest.inputs.map { Entry(input: $0, runs: Array(repeating: Results(), count: manifest.runs.count)) }
+        var entries = manifest.inputs.map { Entry(input: $0, runCount: manifest.runs.count) }
         let indexByID = Dictionary(manifest.inputs.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var unattached = Entry(input: nil, runs: Array(repeating: Results(), count: manifest.runs.count))
+        var unattached = Entry(input: nil, runCount: manifest.runs.count)
         for (run, record) in manifest.runs.enumerated() {
             header.runs[run].artifacts = []
             header.runs[run].predictions = nil
@@ -75,10 +85,7 @@ enum Journal {
     /// Calls `body` with every entry in file order and where its line lies. A last line cut short
     /// (a run killed while appending) is not an entry yet and is skipped.
     static func forEachEntry(at url: URL, _ body: (Entry, Range<Int>) throws -> Void) throws {
-        let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw VizError("cannot read the journal: \(error.localizedDescription)", at: url.path)
-        }
+        let handle = try open(url)
         defer { try? handle.close() }
         let decoder = JSONDecoder()
         var isHeader = true
@@ -95,6 +102,13 @@ enum Journal {
         }
     }
 
+    /// The journal at `url`, open for reading.
+    static func open(_ url: URL) throws -> FileHandle {
+        do { return try FileHandle(forReadingFrom: url) } catch {
+            throw VizError("cannot read the journal: \(error.localizedDescription)", at: url.path)
+        }
+    }
+
     /// The entry whose line lies at `range` (as `forEachEntry` or `Writer.append` gave it).
     static func entry(at range: Range<Int>, in handle: FileHandle, of url: URL) throws -> Entry {
         do {
@@ -108,16 +122,19 @@ enum Journal {
 
     // MARK: - Writing
 
+    /// How records are written, in the journal and in `manifest.json`: one to a line, keys sorted.
+    static func recordEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
     /// Appends lines to a journal it created; the file may be renamed while it is open.
     final class Writer {
         private(set) var url: URL
         private let handle: FileHandle
         private var length = 0
-        private let encoder: JSONEncoder = {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return encoder
-        }()
+        private let encoder = Journal.recordEncoder()
 
         init(url: URL, header: Manifest) throws {
             self.url = url
@@ -126,7 +143,7 @@ enum Journal {
                 throw VizError("cannot create the journal", at: url.path)
             }
             self.handle = handle
-            try appendLine(header)
+            _ = try appendLine(header)
         }
 
         deinit { try? handle.close() }

@@ -17,8 +17,7 @@ enum ManifestStream {
             skeleton.runs[run].artifacts = []
             skeleton.runs[run].predictions = []
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = Journal.recordEncoder()
 
         // Lists: the inputs, then each run's artifacts and predictions.
         let sections = try Sections(count: 1 + 2 * header.runs.count, in: scratch)
@@ -63,40 +62,6 @@ enum ManifestStream {
     }
 }
 
-/// The pieces of one file, each written to a scratch file of its own in one walk over the
-/// entries, then copied into place in order.
-final class Sections {
-    let files: [TextFile]
-
-    init(count: Int, in folder: URL) throws {
-        // A leading dot: staged files are named by number, so no clash.
-        files = try (0..<count).map { try TextFile(url: folder.appendingPathComponent(".section-\($0)")) }
-    }
-
-    /// Appends piece `index` to `output`, a chunk at a time.
-    func copy(_ index: Int, to output: TextOutput) throws {
-        let file = files[index]
-        try file.close()
-        guard let handle = try? FileHandle(forReadingFrom: file.url) else {
-            throw VizError("cannot read back a section", at: file.url.path)
-        }
-        defer { try? handle.close() }
-        do {
-            while let chunk = try handle.read(upToCount: 64 << 10), !chunk.isEmpty {
-                try output.write(chunk)
-            }
-        } catch let error as VizError {
-            throw error
-        } catch {
-            throw VizError("cannot read back a section: \(error.localizedDescription)", at: file.url.path)
-        }
-    }
-
-    func remove() throws {
-        for file in files { try? FileManager.default.removeItem(at: file.url) }
-    }
-}
-
 /// The elements of a JSON array, one per line.
 final class ArrayWriter {
     private let file: TextFile
@@ -112,67 +77,5 @@ final class ArrayWriter {
         try file.write(count == 0 ? "\n" : ",\n")
         try file.write(try encoder.encode(element))
         count += 1
-    }
-}
-
-/// Where text goes a piece at a time.
-protocol TextOutput: AnyObject {
-    func write(_ data: Data) throws
-}
-
-extension TextOutput {
-    func write(_ text: String) throws {
-        try write(Data(text.utf8))
-    }
-}
-
-/// Text collected in memory.
-final class TextBuffer: TextOutput {
-    private(set) var data = Data()
-
-    var text: String { String(decoding: data, as: UTF8.self) }
-
-    func write(_ data: Data) throws {
-        self.data.append(data)
-    }
-}
-
-/// A file written in pieces through a buffer.
-final class TextFile: TextOutput {
-    let url: URL
-    private let handle: FileHandle
-    private var buffer = Data()
-    private let flushSize = 64 << 10
-    private var closed = false
-
-    init(url: URL) throws {
-        self.url = url
-        guard FileManager.default.createFile(atPath: url.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw VizError("cannot create the file", at: url.path)
-        }
-        self.handle = handle
-    }
-
-    deinit { if !closed { try? handle.close() } }
-
-    func write(_ data: Data) throws {
-        buffer.append(data)
-        if buffer.count >= flushSize { try flush() }
-    }
-
-    /// Flushes and closes; later calls do nothing.
-    func close() throws {
-        guard !closed else { return }
-        try flush()
-        try handle.close()
-        closed = true
-    }
-
-    private func flush() throws {
-        do { try handle.write(contentsOf: buffer) } catch {
-            throw VizError("cannot write: \(error.localizedDescription)", at: url.path)
-        }
-        buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -29,11 +29,7 @@ struct ResultTable {
         writesArrays = runs.map(\.sink.wantsArrays)
         indexByID = Dictionary(sources.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         locations = Array(repeating: nil, count: sources.count)
-        batchUnattached = Self.emptyEntry(input: nil, runs: runs.count)
-    }
-
-    private static func emptyEntry(input: Manifest.InputRecord?, runs: Int) -> Journal.Entry {
-        Journal.Entry(input: input, runs: Array(repeating: Journal.Results(), count: runs))
+        batchUnattached = Journal.Entry(input: nil, runCount: runs.count)
     }
 
     /// The sources still to compute, in order.
@@ -43,7 +39,7 @@ struct ResultTable {
 
     /// An input of the batch in flight.
     mutating func add(_ input: Manifest.InputRecord) {
-        if let index = indexByID[input.id] { batch[index] = Self.emptyEntry(input: input, runs: runs.count) }
+        if let index = indexByID[input.id] { batch[index] = Journal.Entry(input: input, runCount: runs.count) }
     }
 
     /// A batch's results of run `run`, sorted to their inputs (artifacts of no input kept apart).
@@ -65,7 +61,7 @@ struct ResultTable {
     mutating func flush() throws {
         if !batchUnattached.runs.allSatisfy(\.isEmpty) {
             unattachedLocations.append(try journal.append(batchUnattached))
-            batchUnattached = Self.emptyEntry(input: nil, runs: runs.count)
+            batchUnattached = Journal.Entry(input: nil, runCount: runs.count)
         }
         for index in batch.keys.sorted() { locations[index] = try journal.append(batch[index]!) }
         batch = [:]
@@ -73,10 +69,7 @@ struct ResultTable {
 
     /// Every entry in the journal: those of no input, then every input's in input order.
     func forEachEntry(_ body: (Journal.Entry) throws -> Void) throws {
-        let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: journal.url) } catch {
-            throw VizError("cannot read the journal: \(error.localizedDescription)", at: journal.url.path)
-        }
+        let handle = try Journal.open(journal.url)
         defer { try? handle.close() }
         for range in unattachedLocations + locations.compactMap({ $0 }) {
             try body(try Journal.entry(at: range, in: handle, of: journal.url))
@@ -127,7 +120,7 @@ struct ResultTable {
         try previous.entries { entry in
             guard let input = entry.input, let index = indexByID[input.id], sources[index].path == input.path,
                   locations[index] == nil else { return }
-            var reused = Self.emptyEntry(input: input, runs: runs.count)
+            var reused = Journal.Entry(input: input, runCount: runs.count)
             for run in runs.indices where readsInputs[run] {
                 guard let before = previousRuns[run], before < entry.runs.count else { return }
                 var results = entry.runs[before]

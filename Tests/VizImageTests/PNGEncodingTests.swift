@@ -81,6 +81,17 @@ final class PNGEncodingTests: XCTestCase {
         }
     }
 
+    /// libpng's own error (the device is full) reaches the caller as a message, not a crash.
+    func testABandWriterOnAFullDeviceIsAnError() throws {
+        var generator = SystemRandomNumberGenerator()
+        let band = Bitmap(width: 256, height: 256, channels: 3,
+                          pixels: (0..<(256 * 256 * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let writer = try PNGFileWriter(path: "/dev/full", width: 256, height: 256, channels: 3)
+        XCTAssertThrowsError(try writer.append(band)) { error in
+            XCTAssertTrue((error as? VizError)?.message.contains("Write Error") ?? false, "\(error)")
+        }
+    }
+
     func testABandWriterToAnUnwritablePathIsAnError() {
         let path = "/no-such-directory/sheet.png"
         assertVizError(at: path) { _ = try PNGFileWriter(path: path, width: 2, height: 2, channels: 3) }

@@ -17,7 +17,7 @@ struct HTMLReport {
     /// `scratch` holds the sections meanwhile.
     func write(entries: EntryWalk, to output: TextOutput, scratch: URL) throws {
         let sections = try Sections(count: 1 + header.runs.count, in: scratch)
-        var ofNoInput = Journal.Entry(input: nil, runs: Array(repeating: Journal.Results(), count: header.runs.count))
+        var ofNoInput = Journal.Entry(input: nil, runCount: header.runs.count)
         try entries { entry in
             guard let input = entry.input else {
                 for run in entry.runs.indices { ofNoInput.runs[run].artifacts += entry.runs[run].artifacts }
