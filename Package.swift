@@ -27,13 +27,17 @@ let package = Package(
         .target(name: "VizCore", dependencies: ["CDNNL", .product(name: "Yams", package: "Yams")]),
         .target(name: "VizImage", dependencies: ["VizCore", "CJPEG", "CPNG"]),
 
-        // MARK: - Built-in plugins
-        .target(name: "HDF5Loader", dependencies: ["VizCore", "CHDF5"], path: "Plugins/HDF5Loader"),
+        // MARK: - File formats: what a loader reads, never a visualizer
+        .target(name: "HDF5", dependencies: ["VizCore", "CHDF5"]),
+        .target(name: "KerasGraph", dependencies: ["VizCore"]),
+
+        // MARK: - Built-in plugins: loaders (a format plus the Keras graph), visualizers (the plugin kit plus drawing)
+        .target(name: "HDF5Loader", dependencies: ["VizCore", "HDF5", "KerasGraph"], path: "Plugins/HDF5Loader"),
         .target(name: "KerasLoader", dependencies: [
-            "VizCore", "HDF5Loader", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "VizCore", "HDF5", "KerasGraph", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], path: "Plugins/KerasLoader"),
         .target(name: "RawLoader", dependencies: [
-            "VizCore", "HDF5Loader", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "VizCore", "KerasGraph", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], path: "Plugins/RawLoader"),
         .target(name: "Activations", dependencies: ["VizCore", "VizImage"], path: "Plugins/Activations"),
         .target(name: "Filters", dependencies: ["VizCore", "VizImage"], path: "Plugins/Filters"),
@@ -41,7 +45,7 @@ let package = Package(
 
         // MARK: - Running a config, and the command
         .target(name: "VizRunner", dependencies: [
-            "VizCore", "VizImage", "HDF5Loader", "KerasLoader", "RawLoader", "Activations", "Filters", "GradCAM",
+            "VizCore", "VizImage", "KerasGraph", "HDF5Loader", "KerasLoader", "RawLoader", "Activations", "Filters", "GradCAM",
         ]),
         // SwiftPM links VizCore into the command statically, and a plugin links libVizCore.so.
         // Exporting the command's symbols makes the plugin's references to VizCore bind to the
@@ -55,12 +59,19 @@ let package = Package(
         .target(name: "VizTesting", dependencies: ["VizCore"]),
         .testTarget(name: "VizCoreTests", dependencies: ["VizCore", "VizTesting"]),
         .testTarget(name: "VizImageTests", dependencies: ["VizImage", "VizTesting"]),
-        .testTarget(name: "HDF5LoaderTests", dependencies: [
-            "HDF5Loader", "KerasLoader", "VizTesting", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        .target(name: "KerasTestSupport", dependencies: ["CHDF5", "HDF5", "VizCore", "VizTesting"],
+                path: "Tests/KerasTestSupport"),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "KerasTestSupport"]),
+        .testTarget(name: "KerasGraphTests", dependencies: [
+            "KerasGraph", "HDF5Loader", "KerasLoader", "KerasTestSupport", "VizTesting",
+        ]),
+        .testTarget(name: "HDF5LoaderTests", dependencies: ["HDF5", "HDF5Loader", "KerasTestSupport", "VizTesting"]),
+        .testTarget(name: "KerasLoaderTests", dependencies: [
+            "HDF5Loader", "KerasLoader", "KerasTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "RawLoaderTests", dependencies: ["RawLoader", "HDF5Loader", "GradCAM", "VizTesting"]),
         .testTarget(name: "ActivationsTests", dependencies: ["Activations", "VizTesting"]),
-        .testTarget(name: "FiltersTests", dependencies: ["Filters", "HDF5Loader", "VizTesting"]),
+        .testTarget(name: "FiltersTests", dependencies: ["Filters", "HDF5Loader", "VizRunner", "VizTesting"]),
         .testTarget(name: "GradCAMTests", dependencies: ["GradCAM", "HDF5Loader", "VizTesting"]),
         .testTarget(name: "VizRunnerTests", dependencies: ["VizRunner", "VizTesting"]),
     ],

@@ -39,7 +39,7 @@ struct ActivationsOptions {
         if let node = mapping.optional("colormap") {
             let name = try node.string()
             guard let map = Colormap.named(name) else {
-                let hint = Suggestions.closest(to: name, among: Colormap.allNames).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = Suggestions.didYouMean(name, among: Colormap.allNames)
                 throw node.error("unknown colormap '\(name)' (known: \(Colormap.allNames.joined(separator: ", ")))\(hint)")
             }
             colormap = map

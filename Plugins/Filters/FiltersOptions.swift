@@ -109,7 +109,7 @@ struct FiltersOptions {
             } else {
                 let name = try node.string()
                 guard name == "channel" else {
-                    let hint = Suggestions.closest(to: name, among: ["channel", "neuron", "class"]).map { "; did you mean '\($0)'?" } ?? ""
+                    let hint = Suggestions.didYouMean(name, among: ["channel", "neuron", "class"])
                     throw node.error("unknown objective '\(name)': channel, {neuron: [y, x]} or {class: k}\(hint)")
                 }
             }
@@ -263,7 +263,7 @@ struct FiltersOptions {
         if let nameNode {
             name = try nameNode.string()
             guard AscentOptimizer.names.contains(name) else {
-                let hint = Suggestions.closest(to: name, among: AscentOptimizer.names).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = Suggestions.didYouMean(name, among: AscentOptimizer.names)
                 throw nameNode.error("unknown optimizer '\(name)' (known: \(AscentOptimizer.names.joined(separator: ", ")))\(hint)")
             }
         }

@@ -114,7 +114,7 @@ struct ClassScore {
     }
 
     static func unknown(_ what: String, _ name: String, among known: [String]) -> String {
-        let hint = Suggestions.closest(to: name, among: known).map { "; did you mean '\($0)'?" } ?? ""
+        let hint = Suggestions.didYouMean(name, among: known)
         let list = known.count <= 12 ? " (known: \(known.joined(separator: ", ")))" : ""
         return "unknown \(what) '\(name)'\(list)\(hint)"
     }

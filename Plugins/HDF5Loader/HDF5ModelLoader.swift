@@ -1,3 +1,5 @@
+import HDF5
+import KerasGraph
 import VizCore
 
 /// Loads Keras whole-model HDF5 files (`model.save("m.h5")`) written by Keras 1.x, Keras 2.x,
@@ -22,8 +24,8 @@ public final class HDF5ModelLoader: ModelLoader {
         metadata["backend"] = try root.stringAttribute("backend") ?? weightsGroup.stringAttribute("backend")
         return try KerasModelAssembly.model(configJSON: configJSON, configSource: "the model_config attribute",
                                             kerasVersion: kerasVersion,
-                                            weights: .legacy(weightsGroup), layerTypes: spec.layerTypes,
-                                            path: spec.path, loaderName: Self.name,
+                                            weights: { LegacyKerasWeights(group: weightsGroup, kerasVersion: $0.kerasVersion) },
+                                            layerTypes: spec.layerTypes, path: spec.path, loaderName: Self.name,
                                             metadata: metadata)
     }
 

@@ -1,3 +1,5 @@
+import HDF5
+import KerasGraph
 import VizCore
 
 /// Weights in the legacy Keras HDF5 layout: one group per layer, named after the layer, whose

@@ -1,5 +1,6 @@
 import Foundation
-import HDF5Loader
+import HDF5
+import KerasGraph
 import VizCore
 
 /// Loads native `.keras` files (`model.save("m.keras")` in Keras 3, and in tf-keras, which writes
@@ -26,7 +27,8 @@ public final class KerasArchiveLoader: ModelLoader {
         return try archive.withExtractedFile(Self.weightsMember, purpose: "the model's weights") { extracted in
             let weights = try HDF5File(path: extracted, reportedAs: "\(spec.path)/\(Self.weightsMember)")
             return try KerasModelAssembly.model(configJSON: configJSON, configSource: "config.json in the .keras archive",
-                                                kerasVersion: kerasVersion, weights: .archive(try weights.root()),
+                                                kerasVersion: kerasVersion,
+                                                weights: { KerasArchiveWeights(group: try weights.root(), config: $0) },
                                                 layerTypes: spec.layerTypes, path: spec.path, loaderName: Self.name)
         }
     }

@@ -151,7 +151,7 @@ struct RawArchitecture {
         }
         for layer in layers {
             for input in layer.inputs where !seen.contains(input) {
-                let hint = Suggestions.closest(to: input, among: Array(seen)).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = Suggestions.didYouMean(input, among: Array(seen))
                 throw layer.node.error("layer '\(layer.name)' takes input from '\(input)', which is neither a layer "
                                        + "nor the input '\(Self.inputName)'\(hint)")
             }

@@ -1,5 +1,5 @@
 import Foundation
-import HDF5Loader
+import KerasGraph
 import VizCore
 
 /// Loads a model from an architecture file (YAML or JSON: input shape, Keras-style layers, the

@@ -1,5 +1,5 @@
 import Foundation
-import HDF5Loader
+import KerasGraph
 import VizCore
 
 /// The tensors of a weights file, matched to the architecture's layers by name and handed to the

@@ -2,6 +2,7 @@ import Activations
 import Filters
 import GradCAM
 import HDF5Loader
+import KerasGraph
 import KerasLoader
 import RawLoader
 import VizCore

@@ -35,9 +35,9 @@ struct InputPreparation {
             _ = try prepare(source)
             return
         }
-        let original = try Bitmap(contentsOfFile: source.path, colorMode: colorName == "grayscale" ? .grayscale : .rgb)
+        let original = try Bitmap(contentsOfFile: source.path, colorMode: color.colorMode)
         let (height, width) = size(of: original)
-        try check([height, width, colorName == "grayscale" ? 1 : 3], against: model.inputShape, path: source.path)
+        try check([height, width, color.colorMode.channels], against: model.inputShape, path: source.path)
     }
 
     /// The input as the network sees it, before scaling: the decoded image at the network's size,
@@ -45,7 +45,7 @@ struct InputPreparation {
     func picture(of input: RunInput) -> Bitmap? {
         let (height, width, channels) = (input.tensor.shape[1], input.tensor.shape[2], input.tensor.shape[3])
         if let original = input.original {
-            return original.resized(width: width, height: height, filter: ResampleFilter(rawValue: config.resize) ?? .nearest)
+            return original.resized(width: width, height: height, filter: config.resize)
         }
         guard channels == 1 || channels == 3 else { return nil }
         let low = input.tensor.scalars.min() ?? 0, high = input.tensor.scalars.max() ?? 0
@@ -65,9 +65,9 @@ struct InputPreparation {
             try check(Array(tensor.shape.dropFirst()), against: expected, path: path)
             return RunInput(id: id, path: path, tensor: tensor, original: nil)
         }
-        let original = try Bitmap(contentsOfFile: path, colorMode: colorName == "grayscale" ? .grayscale : .rgb)
+        let original = try Bitmap(contentsOfFile: path, colorMode: color.colorMode)
         let (height, width) = size(of: original)
-        let tensor = try preprocessing(height: height, width: width, color: colorName).apply(to: original, source: path)
+        let tensor = try preprocessing(height: height, width: width).apply(to: original, source: path)
         try check(Array(tensor.shape.dropFirst()), against: expected, path: path)
         return RunInput(id: id, path: path, tensor: tensor, original: original)
     }
@@ -75,10 +75,10 @@ struct InputPreparation {
     private func isArray(_ path: String) -> Bool { path.lowercased().hasSuffix(".npy") }
 
     /// `input.color`, or what the model's channel count implies.
-    private var colorName: String {
+    private var color: Preprocessing.Color {
         let expected = model.inputShape
         let channels = expected.count == 3 && expected[2] > 0 ? expected[2] : 3
-        return config.color ?? (channels == 1 ? "grayscale" : "rgb")
+        return config.color ?? (channels == 1 ? .grayscale : .rgb)
     }
 
     /// The (height, width) an image is resized to: `input.size`, the model's fixed size, or its own.
@@ -89,13 +89,11 @@ struct InputPreparation {
         return (image.height, image.width)
     }
 
-    private func preprocessing(height: Int, width: Int, color: String) throws -> Preprocessing {
-        var steps = config.preset.flatMap(Preprocessing.Preset.init(rawValue:)).map(Preprocessing.init(preset:)) ?? Preprocessing()
+    private func preprocessing(height: Int, width: Int) throws -> Preprocessing {
+        var steps = config.preset.map(Preprocessing.init(preset:)) ?? Preprocessing()
         steps.size = (height, width)
-        steps.filter = ResampleFilter(rawValue: config.resize) ?? .nearest
-        if config.preset == nil || config.color != nil {
-            steps.color = color == "bgr" ? .bgr : (color == "grayscale" ? .grayscale : .rgb)
-        }
+        steps.filter = config.resize
+        if config.preset == nil || config.color != nil { steps.color = color }
         if let scale = config.scale { steps.scale = Float(scale) }
         if let offset = config.offset { steps.offset = Float(offset) }
         if let mean = config.mean { steps.mean = mean.map(Float.init) }

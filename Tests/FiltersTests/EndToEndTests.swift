@@ -1,5 +1,6 @@
 import Foundation
 import VizCore
+import VizRunner
 import VizTesting
 import XCTest
 

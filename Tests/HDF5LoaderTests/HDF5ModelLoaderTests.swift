@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Loader
+import KerasTestSupport
 import VizCore
 import VizTesting
 import XCTest

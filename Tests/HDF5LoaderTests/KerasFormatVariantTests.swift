@@ -1,5 +1,7 @@
 import Foundation
+import HDF5
 import HDF5Loader
+import KerasTestSupport
 import VizCore
 import XCTest
 

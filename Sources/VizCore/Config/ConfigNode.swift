@@ -105,6 +105,21 @@ public struct ConfigNode {
         }
     }
 
+    /// One of `choices`, or an error that lists them and suggests the closest.
+    public func choice(among choices: [String]) throws -> String {
+        let value = try string()
+        guard choices.contains(value) else {
+            throw error("'\(value)' is not one of \(choices.joined(separator: ", "))"
+                        + Suggestions.didYouMean(value, among: choices))
+        }
+        return value
+    }
+
+    /// The case of `T` whose raw value is written here, or an error that lists them all.
+    public func choice<T: CaseIterable & RawRepresentable>(_ type: T.Type = T.self) throws -> T where T.RawValue == String {
+        T(rawValue: try choice(among: T.allCases.map(\.rawValue)))!
+    }
+
     public var isSequence: Bool { if case .sequence = node { return true } else { return false } }
     public var isMapping: Bool { if case .mapping = node { return true } else { return false } }
     public var isScalar: Bool { scalarText != nil && !isNull }

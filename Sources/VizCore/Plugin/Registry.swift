@@ -55,7 +55,7 @@ public final class Registry {
     public func loader(for spec: ModelSpec) throws -> ModelLoader {
         if let name = spec.loader {
             guard let entry = loaders.first(where: { $0.name == name }) else {
-                let hint = Suggestions.closest(to: name, among: loaders.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = Suggestions.didYouMean(name, among: loaders.map(\.name))
                 throw VizError("no model loader named '\(name)' (known: \(loaders.map(\.name).joined(separator: ", ")))\(hint)")
             }
             return entry.type.init()
@@ -71,7 +71,7 @@ public final class Registry {
 
     public func visualizer(named name: String) throws -> Visualizer {
         guard let entry = visualizers.first(where: { $0.name == name }) else {
-            let hint = Suggestions.closest(to: name, among: visualizers.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+            let hint = Suggestions.didYouMean(name, among: visualizers.map(\.name))
             throw VizError("no visualizer named '\(name)' (known: \(visualizers.map(\.name).joined(separator: ", ")))\(hint)")
         }
         return entry.type.init()

@@ -12,6 +12,11 @@ public enum Suggestions {
         return distance < name.count && distance <= max(2, name.count / 3) ? candidate : nil
     }
 
+    /// `"; did you mean 'x'?"` for the closest candidate, or `""` when none is close: the end of a message.
+    public static func didYouMean(_ name: String, among candidates: [String]) -> String {
+        closest(to: name, among: candidates).map { "; did you mean '\($0)'?" } ?? ""
+    }
+
     /// Levenshtein distance.
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5Loader
 import KerasLoader
+import KerasTestSupport
 import VizCore
 import XCTest
 import ZIPFoundation

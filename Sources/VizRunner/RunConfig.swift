@@ -1,4 +1,6 @@
 import Foundation
+import VizCore
+import VizImage
 
 /// A decoded run config: the user's contract (see Docs/config.md). Paths are absolute, resolved
 /// against the config file's folder.
@@ -16,14 +18,14 @@ public struct RunConfig {
         public var images: [String]
         /// (height, width); nil = the model's input size.
         public var size: (height: Int, width: Int)?
-        public var resize: String
-        /// `rgb`, `bgr` or `grayscale`; nil = follow the model's channel count.
-        public var color: String?
+        public var resize: ResampleFilter
+        /// nil = follow the model's channel count.
+        public var color: Preprocessing.Color?
         public var scale: Double?
         public var offset: Double?
         public var mean: [Double]?
         public var std: [Double]?
-        public var preset: String?
+        public var preset: Preprocessing.Preset?
         /// How many inputs go through the network together; memory grows with this, not with the
         /// number of images.
         public var batchSize = 8
@@ -31,9 +33,6 @@ public struct RunConfig {
         /// earlier results only when these are unchanged.
         public var preprocessing: [String: String] = [:]
 
-        public static let resizeFilters = ["nearest", "bilinear", "bicubic"]
-        public static let colors = ["rgb", "bgr", "grayscale"]
-        public static let presets = ["caffe", "vgg16", "tf", "torch"]
         static let imageExtensions = ["jpg", "jpeg", "png", "npy"]
     }
 
@@ -115,7 +114,7 @@ extension RunConfig {
             guard !matches.isEmpty else { throw item.error("no image files match '\(try item.string())'") }
             images.append(contentsOf: matches.filter { !images.contains($0) })
         }
-        var config = InputConfig(images: images, size: nil, resize: "nearest")
+        var config = InputConfig(images: images, size: nil, resize: .nearest)
         if let size = mapping.optional("size") {
             let values = try size.sequence()
             guard values.count == 2 else { throw size.error("size is [height, width]") }
@@ -123,9 +122,9 @@ extension RunConfig {
             guard height > 0, width > 0 else { throw size.error("size must be positive") }
             config.size = (height, width)
         }
-        if let node = mapping.optional("resize") { config.resize = try choice(node, InputConfig.resizeFilters) }
-        config.color = try mapping.optional("color").map { try choice($0, InputConfig.colors) }
-        config.preset = try mapping.optional("preset").map { try choice($0, InputConfig.presets) }
+        if let node = mapping.optional("resize") { config.resize = try node.choice() }
+        config.color = try mapping.optional("color")?.choice()
+        config.preset = try mapping.optional("preset")?.choice()
         config.scale = try mapping.optional("scale")?.double()
         config.offset = try mapping.optional("offset")?.double()
         if let node = mapping.optional("batch_size") {
@@ -155,15 +154,6 @@ extension RunConfig {
         }
         guard pattern.contains(where: { "*?[".contains($0) }) else { throw node.error("no such file: \(pattern)") }
         return Glob.match(pattern).filter { InputConfig.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-    }
-
-    private static func choice(_ node: ConfigNode, _ options: [String]) throws -> String {
-        let value = try node.string()
-        guard options.contains(value) else {
-            let hint = Suggestions.closest(to: value, among: options).map { "; did you mean '\($0)'?" } ?? ""
-            throw node.error("'\(value)' is not one of \(options.joined(separator: ", "))\(hint)")
-        }
-        return value
     }
 
     private static func decodeOutput(_ node: ConfigNode?, file: String) throws -> OutputConfig {

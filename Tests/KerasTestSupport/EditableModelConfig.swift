@@ -1,25 +1,25 @@
 import Foundation
-import HDF5Loader
+import HDF5
 import XCTest
 
 /// The `model_config` of a copied fixture, parsed for a test to change and write back: the way
 /// to make files in the shapes of other Keras versions, or broken in one precise way.
-struct EditableModelConfig {
-    let path: String
-    var json: [String: Any]
+public struct EditableModelConfig {
+    public let path: String
+    public var json: [String: Any]
 
-    init(of path: String) throws {
+    public init(of path: String) throws {
         self.path = path
         let text = try XCTUnwrap(try HDF5File(path: path).root().stringAttribute("model_config"))
         json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    func write() throws {
+    public func write() throws {
         let data = try JSONSerialization.data(withJSONObject: json)
         try HDF5TestWriter(editing: path).setString(String(decoding: data, as: UTF8.self), attribute: "model_config")
     }
 
-    var layers: [[String: Any]] {
+    public var layers: [[String: Any]] {
         get { (json["config"] as? [String: Any])?["layers"] as? [[String: Any]] ?? [] }
         set {
             var config = json["config"] as? [String: Any] ?? [:]
@@ -29,7 +29,7 @@ struct EditableModelConfig {
     }
 
     /// Changes the entry of one layer (`class_name`, `config`, `inbound_nodes`).
-    mutating func editLayer(_ name: String, _ edit: (inout [String: Any]) throws -> Void) throws {
+    public mutating func editLayer(_ name: String, _ edit: (inout [String: Any]) throws -> Void) throws {
         var all = layers
         let index = try XCTUnwrap(all.firstIndex { ($0["config"] as? [String: Any])?["name"] as? String == name },
                                   "no layer \(name) in \(path)")
@@ -38,7 +38,7 @@ struct EditableModelConfig {
     }
 
     /// Changes one layer's `config` object.
-    mutating func editLayerOptions(_ name: String, _ edit: (inout [String: Any]) throws -> Void) throws {
+    public mutating func editLayerOptions(_ name: String, _ edit: (inout [String: Any]) throws -> Void) throws {
         try editLayer(name) { entry in
             var options = try XCTUnwrap(entry["config"] as? [String: Any])
             try edit(&options)

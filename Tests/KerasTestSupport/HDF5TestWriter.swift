@@ -4,23 +4,23 @@ import VizCore
 
 /// Writes and edits small HDF5 files for the cases Keras fixtures do not cover: every string
 /// encoding h5py has used, edited configs, moved weight groups.
-final class HDF5TestWriter {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public final class HDF5TestWriter {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    enum StringStorage {
+    public enum StringStorage {
         /// What h5py 3 writes for `str` and lists of bytes.
         case variableLength
         /// What h5py 2 (and `np.array_split` chunks) write: `|S<n>`, NUL-padded.
         case fixedLength
     }
 
-    let path: String
+    public let path: String
     private let file: hid_t
 
     /// Creates a new, empty file (replacing any file at `path`).
-    init(creating path: String) throws {
+    public init(creating path: String) throws {
         self.path = path
         H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
         file = H5Fcreate(path, vizrun_H5F_ACC_TRUNC(), vizrun_H5P_DEFAULT(), vizrun_H5P_DEFAULT())
@@ -28,7 +28,7 @@ final class HDF5TestWriter {
     }
 
     /// Opens an existing file (a copied fixture) for editing.
-    init(editing path: String) throws {
+    public init(editing path: String) throws {
         self.path = path
         H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
         file = H5Fopen(path, vizrun_H5F_ACC_RDWR(), vizrun_H5P_DEFAULT())
@@ -52,19 +52,19 @@ final class HDF5TestWriter {
     // MARK: - Attributes
 
     /// A scalar string attribute.
-    func setString(_ value: String, attribute name: String, on object: String = "/",
+    public func setString(_ value: String, attribute name: String, on object: String = "/",
                    storage: StringStorage = .variableLength, utf8: Bool = false) throws {
         try writeStrings([value], attribute: name, on: object, storage: storage, utf8: utf8, scalar: true)
     }
 
     /// A 1-D string attribute.
-    func setStrings(_ values: [String], attribute name: String, on object: String = "/",
+    public func setStrings(_ values: [String], attribute name: String, on object: String = "/",
                     storage: StringStorage) throws {
         try writeStrings(values, attribute: name, on: object, storage: storage, utf8: false, scalar: false)
     }
 
     /// A float64 attribute of shape (0,): how Keras stores `weight_names` of a layer without weights.
-    func setEmptyList(attribute name: String, on object: String) throws {
+    public func setEmptyList(attribute name: String, on object: String) throws {
         var length: hsize_t = 0
         let space = H5Screate_simple(1, &length, nil)
         defer { H5Sclose(space) }
@@ -72,7 +72,7 @@ final class HDF5TestWriter {
     }
 
     /// A 1-D float64 attribute, which is not text.
-    func setNumbers(_ values: [Double], attribute name: String, on object: String = "/") throws {
+    public func setNumbers(_ values: [Double], attribute name: String, on object: String = "/") throws {
         var length = hsize_t(values.count)
         let space = H5Screate_simple(1, &length, nil)
         defer { H5Sclose(space) }
@@ -81,7 +81,7 @@ final class HDF5TestWriter {
         }
     }
 
-    func deleteAttribute(_ name: String, on object: String = "/") throws {
+    public func deleteAttribute(_ name: String, on object: String = "/") throws {
         let handle = H5Oopen(file, object, vizrun_H5P_DEFAULT())
         try check(handle, "H5Oopen \(object)")
         defer { H5Oclose(handle) }
@@ -134,7 +134,7 @@ final class HDF5TestWriter {
 
     // MARK: - Groups and datasets
 
-    func createGroup(_ path: String) throws {
+    public func createGroup(_ path: String) throws {
         let group = try withIntermediateGroups {
             H5Gcreate2(file, path, $0, vizrun_H5P_DEFAULT(), vizrun_H5P_DEFAULT())
         }
@@ -143,7 +143,7 @@ final class HDF5TestWriter {
     }
 
     /// A little-endian float32 dataset, as Keras stores weights.
-    func writeDataset(_ path: String, _ tensor: Tensor) throws {
+    public func writeDataset(_ path: String, _ tensor: Tensor) throws {
         var dimensions = tensor.shape.map { hsize_t($0) }
         let space = tensor.shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(tensor.rank), &dimensions, nil)
         defer { H5Sclose(space) }
@@ -157,13 +157,13 @@ final class HDF5TestWriter {
     }
 
     /// Renames a group or dataset, creating the groups on the new path.
-    func move(_ source: String, to destination: String) throws {
+    public func move(_ source: String, to destination: String) throws {
         try withIntermediateGroups {
             try check(H5Lmove(file, source, file, destination, $0, vizrun_H5P_DEFAULT()), "H5Lmove \(source)")
         }
     }
 
-    func deleteLink(_ path: String) throws {
+    public func deleteLink(_ path: String) throws {
         try check(H5Ldelete(file, path, vizrun_H5P_DEFAULT()), "H5Ldelete \(path)")
     }
 }

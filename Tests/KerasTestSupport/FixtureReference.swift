@@ -7,29 +7,29 @@ import XCTest
 /// Scripts/make_layer_fixtures.py (`layers`), Scripts/make_format_fixtures.py (`formats`) or
 /// Scripts/make_application_fixtures.py (`applications`): a Keras model file, an input, and what
 /// Keras computed from them (`Tests/Fixtures/<collection>/<name>/reference.json` indexes the files).
-struct FixtureReference: Decodable {
-    struct Gradient: Decodable {
-        let output_index: Int
-        let file: String
+public struct FixtureReference: Decodable {
+    public struct Gradient: Decodable {
+        public let output_index: Int
+        public let file: String
     }
 
-    struct Layer: Decodable {
-        let name: String
-        let `class`: String
-        let output: String
+    public struct Layer: Decodable {
+        public let name: String
+        public let `class`: String
+        public let output: String
     }
 
     /// The Fixtures-relative folder, e.g. `models/k2_sequential` or `layers/k3_shapes`.
-    private(set) var folder = ""
-    let keras_version: String
-    let model: String
-    let input: String
-    let gradient: Gradient
+    public private(set) var folder = ""
+    public let keras_version: String
+    public let model: String
+    public let input: String
+    public let gradient: Gradient
     /// Every layer but the inputs, in Keras's `model.layers` order; only a sample of them (in the
     /// same order) when `sampled`.
-    let layers: [Layer]
+    public let layers: [Layer]
     /// Whether `layers` is a sample (the applications: first, middle, last and every merge).
-    let sampled: Bool?
+    public let sampled: Bool?
 
     private enum CodingKeys: String, CodingKey {
         case keras_version, model, input, gradient, layers, sampled
@@ -37,7 +37,7 @@ struct FixtureReference: Decodable {
 
     /// `collection`: `models` (Scripts/make_fixtures.py), or `layers`, `formats`, `applications`
     /// (Scripts/make_<collection without its s>_fixtures.py).
-    init(_ fixture: String, in collection: String = "models") throws {
+    public init(_ fixture: String, in collection: String = "models") throws {
         let folder = "\(collection)/\(fixture)"
         let path = Fixtures.path("\(folder)/reference.json")
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -48,15 +48,15 @@ struct FixtureReference: Decodable {
         self.folder = folder
     }
 
-    var modelPath: String { Fixtures.path("\(folder)/\(model)") }
+    public var modelPath: String { Fixtures.path("\(folder)/\(model)") }
 
-    func inputTensor() throws -> Tensor { try Fixtures.tensor("\(folder)/\(input)") }
+    public func inputTensor() throws -> Tensor { try Fixtures.tensor("\(folder)/\(input)") }
 
     /// Compares every layer's output with Keras's; `renamed` maps a reference layer name to the
     /// name it has in `model` when a test renamed it. Returns the largest difference relative to
     /// the reference's largest magnitude, over all the layers compared.
     @discardableResult
-    func assertOutputsMatch(_ model: Model, renamed: [String: String] = [:],
+    public func assertOutputsMatch(_ model: Model, renamed: [String: String] = [:],
                             file: StaticString = #filePath, line: UInt = #line) throws -> Float {
         let names = layers.map { renamed[$0.name] ?? $0.name }
         let computed = model.computedLayers.map(\.name)
@@ -84,7 +84,7 @@ struct FixtureReference: Decodable {
     /// Compares d(sum over the batch of output[:, k]) / d(input) with Keras's; returns the largest
     /// difference relative to the reference's largest magnitude.
     @discardableResult
-    func assertInputGradientMatches(_ model: Model, file: StaticString = #filePath, line: UInt = #line) throws -> Float {
+    public func assertInputGradientMatches(_ model: Model, file: StaticString = #filePath, line: UInt = #line) throws -> Float {
         let input = try inputTensor()
         let outputNode = try model.requireLayer(model.outputLayers[0]).outputNode
         let inputNode = model.graph.inputNodes[0]

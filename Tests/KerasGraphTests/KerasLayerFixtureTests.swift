@@ -1,6 +1,7 @@
 import HDF5Loader
-import VizTesting
+import KerasTestSupport
 import VizCore
+import VizTesting
 import XCTest
 
 /// Golden tests of the layer families of Scripts/make_layer_fixtures.py: every layer's output and

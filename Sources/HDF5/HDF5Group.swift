@@ -41,7 +41,7 @@ public final class HDF5Group {
     }
 
     /// The absolute path of a member, for messages.
-    func memberPath(_ relativePath: String) -> String {
+    public func memberPath(_ relativePath: String) -> String {
         path.hasSuffix("/") ? path + relativePath : path + "/" + relativePath
     }
 }

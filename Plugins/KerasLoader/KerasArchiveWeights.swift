@@ -1,4 +1,6 @@
 import Foundation
+import HDF5
+import KerasGraph
 import VizCore
 
 /// Weights in the layout of Keras 3's `model.weights.h5` (inside a `.keras` archive, and what

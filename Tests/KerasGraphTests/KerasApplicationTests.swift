@@ -1,5 +1,6 @@
 import HDF5Loader
 import KerasLoader
+import KerasTestSupport
 import VizCore
 import XCTest
 

@@ -1,3 +1,5 @@
+import VizCore
+
 /// `manifest.json`: what a run produced, for scripts and tests. Fields are only ever added.
 public struct Manifest: Codable, Equatable, Sendable {
     public var vizrun: String

@@ -1,5 +1,6 @@
 import Foundation
-import HDF5Loader
+import HDF5
+import KerasTestSupport
 import VizCore
 import XCTest
 

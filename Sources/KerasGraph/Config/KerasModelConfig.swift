@@ -14,13 +14,13 @@ struct KerasTensorReference: Equatable {
 /// A Keras `model_config`, normalised across Keras versions into one functional form: every layer
 /// lists the tensors it was called on, and a Sequential model is a chain that starts at an InputLayer.
 /// A nested model (a Model or Sequential used as a layer) keeps its own config, parsed the same way.
-struct KerasModelConfig {
-    struct Layer {
-        let className: String
+package struct KerasModelConfig {
+    package struct Layer {
+        package let className: String
         /// The name within its own model, which the model's tensor references and weights use.
-        let name: String
+        package let name: String
         /// The name users see: `name`, prefixed by the nested models around it (`vgg16/block5_conv3`).
-        let path: String
+        package let path: String
         let options: KerasLayerOptions
         /// One entry per time the layer was called; none for an InputLayer.
         let calls: [Call]
@@ -28,7 +28,7 @@ struct KerasModelConfig {
         let nestedModel: KerasModelConfig?
         /// Whether the entry is a Keras 3 operation (`x + 3.0` in MobileNetV3) rather than a layer:
         /// `.keras` files say so by its module; it is no member of `model.layers` and has no weights.
-        var isOperation = false
+        package var isOperation = false
     }
 
     struct Call {
@@ -49,11 +49,11 @@ struct KerasModelConfig {
     }
 
     /// `Sequential`, `Model` (Keras ≤2.3, tf.keras ≤2.2) or `Functional` (later versions).
-    let className: String
-    let layers: [Layer]
+    package let className: String
+    package let layers: [Layer]
     let inputs: [KerasTensorReference]
     let outputs: [KerasTensorReference]
-    let kerasVersion: KerasVersion
+    package let kerasVersion: KerasVersion
     /// `outer/` for a model nested in a layer called `outer` (the prefix of its layers' paths), empty at the top.
     let pathPrefix: String
 

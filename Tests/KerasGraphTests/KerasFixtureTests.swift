@@ -1,4 +1,5 @@
 import HDF5Loader
+import KerasTestSupport
 import VizCore
 import XCTest
 

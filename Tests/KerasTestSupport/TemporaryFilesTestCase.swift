@@ -4,25 +4,25 @@ import XCTest
 
 /// A test case with its own temporary folder, removed after each test, and the error assertion
 /// the loader tests share.
-class TemporaryFilesTestCase: XCTestCase {
+open class TemporaryFilesTestCase: XCTestCase {
     private var folder: URL!
     private var copies = 0
 
-    override func setUpWithError() throws {
+    override open func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-hdf5-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
-    override func tearDownWithError() throws {
+    override open func tearDownWithError() throws {
         try FileManager.default.removeItem(at: folder)
     }
 
-    func temporaryPath(_ name: String) -> String {
+    public func temporaryPath(_ name: String) -> String {
         folder.appendingPathComponent(name).path
     }
 
     /// A writable copy of a fixture's model file, under a new name each time.
-    func copyOfFixtureModel(_ reference: FixtureReference) throws -> String {
+    public func copyOfFixtureModel(_ reference: FixtureReference) throws -> String {
         copies += 1
         let copy = temporaryPath("model-\(copies).h5")
         try FileManager.default.copyItem(atPath: reference.modelPath, toPath: copy)
@@ -31,7 +31,7 @@ class TemporaryFilesTestCase: XCTestCase {
 
     /// Fails unless `expression` throws a one-line `VizError` located at `location` whose message
     /// contains every fragment.
-    func assertVizError<T>(_ expression: @autoclosure () throws -> T, at location: String, _ fragments: String...,
+    public func assertVizError<T>(_ expression: @autoclosure () throws -> T, at location: String, _ fragments: String...,
                            file: StaticString = #filePath, line: UInt = #line) {
         do {
             _ = try expression()

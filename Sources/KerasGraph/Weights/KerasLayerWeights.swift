@@ -2,7 +2,7 @@ import VizCore
 
 /// Where each layer's stored weights come from. Legacy `.h5` files key them by layer name; a
 /// `.keras` archive keys them by class-derived paths, so a loader for it brings its own source.
-protocol KerasWeightSource {
+package protocol KerasWeightSource {
     /// The weights of a layer of this source's model, by the layer's name in that model.
     func weights(ofLayer layer: String) throws -> KerasLayerWeights
     /// The source of the weights of the layers inside a nested model that is a layer of this one.
@@ -11,14 +11,24 @@ protocol KerasWeightSource {
 
 /// One layer's stored weights, handed out by name and checked against the shapes the layer's
 /// config implies, so a file whose weights do not fit its config fails with a precise message.
-struct KerasLayerWeights {
-    struct Stored {
+package struct KerasLayerWeights {
+    package struct Stored {
         /// As the file names it, e.g. `conv2d/kernel:0`.
-        let name: String
-        let value: Tensor
+        package let name: String
+        package let value: Tensor
         /// How the file holds the weight when not as Keras does (a raw PyTorch `conv1.weight`); nil
         /// when `name` and `value` are the file's.
-        var original: OriginalForm? = nil
+        var original: OriginalForm?
+
+        package init(name: String, value: Tensor) {
+            self.init(name: name, value: value, original: nil)
+        }
+
+        init(name: String, value: Tensor, original: OriginalForm?) {
+            self.name = name
+            self.value = value
+            self.original = original
+        }
 
         /// The name messages show.
         var shownName: String { original?.name ?? name }
@@ -48,7 +58,7 @@ struct KerasLayerWeights {
     private(set) var unclaimed: [Stored]
     private(set) var parameterCount = 0
 
-    init(layer: String, origin: String, location: String, stored: [Stored], storedByPosition: Bool = false) {
+    package init(layer: String, origin: String, location: String, stored: [Stored], storedByPosition: Bool = false) {
         self.layer = layer
         self.origin = origin
         self.location = location

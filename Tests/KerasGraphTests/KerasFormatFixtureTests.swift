@@ -1,5 +1,7 @@
 @testable import HDF5Loader
+@testable import KerasGraph
 import KerasLoader
+import KerasTestSupport
 import VizCore
 import XCTest
 

@@ -103,7 +103,7 @@ extension KerasModelAssembly {
                     && !inferenceIrrelevantSuffixes.contains { key.hasSuffix($0) }
             }.keys.sorted()
             guard let key = unused.first else { continue }
-            let hint = Suggestions.closest(to: key, among: Array(read)).map { "; did you mean '\($0)'?" } ?? ""
+            let hint = Suggestions.didYouMean(key, among: Array(read))
             throw options.error("has option '\(key)', which a \(layer.className) layer does not use\(hint)")
         }
     }
