@@ -63,6 +63,8 @@ struct SaliencyOptions {
 public final class SaliencyVisualizer: Visualizer {
     public static let name = "saliency"
     public static let summary = "input-gradient saliency maps: vanilla gradients and SmoothGrad"
+    public static let roles = [saliency]
+    static let saliency = ArtifactRole("saliency", title: "saliency map", prominence: .leading)
 
     private var options: SaliencyOptions?
     /// The noise SmoothGrad adds for sample `sample` of `input` (σ given), shaped like the input's
@@ -125,7 +127,7 @@ public final class SaliencyVisualizer: Visualizer {
     }
 
     private func emit(_ map: Tensor, classIndex: Int, input: RunInput, options: SaliencyOptions, sink: ArtifactSink) throws {
-        let artifact = Artifact(role: "saliency", name: [input.id, "class_\(classIndex)", "saliency"], input: input.id,
+        let artifact = Artifact(role: Self.saliency.name, name: [input.id, "class_\(classIndex)", "saliency"], input: input.id,
                                 classIndex: classIndex)
         try sink.add(artifact, array: map.reshaped([1] + map.shape))
         let largest = map.scalars.max() ?? 0

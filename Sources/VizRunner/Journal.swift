@@ -36,7 +36,7 @@ enum Journal {
 
     /// One run's results in an entry.
     struct Results: Codable, Equatable {
-        var artifacts: [Manifest.ArtifactRecord] = []
+        var artifacts: [ArtifactRecord] = []
         var predictions: [Manifest.PredictionRecord]?
 
         var isEmpty: Bool { artifacts.isEmpty && (predictions ?? []).isEmpty }

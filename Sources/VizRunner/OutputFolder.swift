@@ -162,15 +162,15 @@ final class OutputFolder {
     /// order) followed by the aggregates over them, then writes the report and, last, the manifest,
     /// each streamed from the journal.
     @discardableResult
-    func commit(header: Manifest, entries: EntryWalk) throws -> WrittenOutput {
+    func commit(header: Manifest, entries: EntryWalk, registry: Registry) throws -> WrittenOutput {
         try checkpoint {}
         let final = try Journal.Writer(url: staging.appendingPathComponent(".final" + Journal.fileName), header: header)
-        var aggregates = Aggregates(runs: header.runs)
+        var aggregates = Aggregates(runs: header.runs, registry: registry, folder: self)
         try entries { entry in
             try final.append(entry)
             aggregates.add(entry)
         }
-        if let entry = try aggregates.write(folder: self) {
+        if let entry = try aggregates.write() {
             try moveStagedFiles()
             try final.append(entry)
             aggregates.add(entry)
@@ -245,7 +245,7 @@ final class RunSink: ArtifactSink {
     let folder: OutputFolder
     let runName: String
     let wantsArrays: Bool
-    private(set) var records: [Manifest.ArtifactRecord] = []
+    private(set) var records: [ArtifactRecord] = []
     private(set) var predictions: [Manifest.PredictionRecord] = []
     private var pendingImages: [(path: String, image: Bitmap, artifact: Artifact)] = []
     private var pendingBytes = 0
@@ -253,7 +253,7 @@ final class RunSink: ArtifactSink {
 
     /// The results recorded since the last call, their files written, handed over and forgotten
     /// (so memory stays flat).
-    func drain() throws -> (artifacts: [Manifest.ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
+    func drain() throws -> (artifacts: [ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
         try writePendingImages()
         defer { (records, predictions) = ([], []) }
         return (records, predictions)
@@ -309,8 +309,8 @@ final class RunSink: ArtifactSink {
         predictions.append(Manifest.PredictionRecord(input: input, top: top))
     }
 
-    private func record(_ artifact: Artifact, kind: String, shape: [Int]?, path: String) -> Manifest.ArtifactRecord {
-        Manifest.ArtifactRecord(kind: kind, role: artifact.role, input: artifact.input, layer: artifact.layer,
+    private func record(_ artifact: Artifact, kind: String, shape: [Int]?, path: String) -> ArtifactRecord {
+        ArtifactRecord(kind: kind, role: artifact.role, input: artifact.input, layer: artifact.layer,
                                 channel: artifact.channel, filter: artifact.filter, classIndex: artifact.classIndex,
                                 shape: shape, path: path, stats: artifact.stats)
     }

@@ -8,6 +8,8 @@ struct ResultTable {
     private let sources: [InputPreparation.Source]
     private let runs: [RunConfig.RunSpec]
     private let readsInputs: [Bool]
+    /// Per run: a fresh aggregate of its visualizer's, to fold the results so far for a later run.
+    private let makeAggregate: [() -> RunAggregate?]
     /// Per run: whether it writes raw arrays (`output.arrays`).
     private let writesArrays: [Bool]
     private let indexByID: [String: Int]
@@ -26,6 +28,7 @@ struct ResultTable {
         self.runs = runs.map(\.spec)
         self.journal = journal
         readsInputs = runs.map { type(of: $0.visualizer).readsInputs }
+        makeAggregate = runs.map { run in { type(of: run.visualizer).makeAggregate() } }
         writesArrays = runs.map(\.sink.wantsArrays)
         indexByID = Dictionary(sources.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         locations = Array(repeating: nil, count: sources.count)
@@ -43,7 +46,7 @@ struct ResultTable {
     }
 
     /// A batch's results of run `run`, sorted to their inputs (artifacts of no input kept apart).
-    mutating func add(_ drained: (artifacts: [Manifest.ArtifactRecord], predictions: [Manifest.PredictionRecord]), run: Int) {
+    mutating func add(_ drained: (artifacts: [ArtifactRecord], predictions: [Manifest.PredictionRecord]), run: Int) {
         for artifact in drained.artifacts {
             if let input = artifact.input, let index = indexByID[input], batch[index] != nil {
                 batch[index]!.runs[run].artifacts.append(artifact)
@@ -91,12 +94,11 @@ struct ResultTable {
                 found[name] = RunResults(run: name, predictions: Dictionary(listed, uniquingKeysWith: { _, last in last }),
                                          channelMeans: found[name]?.channelMeans ?? [:])
             case .channelMeans:
-                var accumulator = ChannelMeans.Accumulator()
-                try forEachEntry { if $0.input != nil { accumulator.add($0.runs[run].artifacts) } }
-                for entry in batch.values { accumulator.add(entry.runs[run].artifacts) }
-                let means = accumulator.result.map { ($0.layer, $0.means) }
+                guard let aggregate = makeAggregate[run]() else { continue }
+                try forEachEntry { if let input = $0.input { aggregate.add($0.runs[run].of(input.id)) } }
+                for index in batch.keys.sorted() { aggregate.add(batch[index]!.runs[run].of(batch[index]!.input!.id)) }
                 found[name] = RunResults(run: name, predictions: found[name]?.predictions ?? [:],
-                                         channelMeans: Dictionary(means, uniquingKeysWith: { first, _ in first }))
+                                         channelMeans: aggregate.results(ofRun: name).channelMeans)
             }
         }
         return found

@@ -169,7 +169,7 @@ public final class Runner {
             }
             try executeInputlessRuns(afterInputs: true)
             try folder.checkpoint { try results.flush() }
-            let written = try folder.commit(header: header(complete: true), entries: results.forEachEntry)
+            let written = try folder.commit(header: header(complete: true), entries: results.forEachEntry, registry: registry)
             log("wrote \(written.artifacts) artifacts, manifest.json and \(HTMLReport.fileName) to \(folder.root.path)")
             return written
         } catch {

@@ -6,9 +6,11 @@ import VizCore
 public enum ShardMerge {
     /// Copies every listed file of `folders` into `output` and writes the combined manifest and
     /// report; returns what it wrote. Reads each folder's journal a line at a time, so memory
-    /// stays flat however many inputs the shards hold.
+    /// stays flat however many inputs the shards hold. The runs' visualizers come from `registry`:
+    /// their aggregates are written anew over every shard's inputs.
     @discardableResult
-    public static func merge(_ folders: [String], into output: String, force: Bool = false) throws -> WrittenOutput {
+    public static func merge(_ folders: [String], into output: String, force: Bool = false,
+                             registry: Registry = .builtins()) throws -> WrittenOutput {
         let outputRoot = URL(fileURLWithPath: output).standardizedFileURL
         let parts = try folders.map { path -> (root: URL, previous: OutputFolder.Previous) in
             let root = URL(fileURLWithPath: path).standardizedFileURL
@@ -24,6 +26,8 @@ public enum ShardMerge {
         }.sorted { ($0.previous.header.shard?.index ?? 0) < ($1.previous.header.shard?.index ?? 0) }
         guard let first = parts.first?.previous.header else { throw VizError("name at least one folder to merge") }
         try check(parts)
+        let summaries = try summarizingRoles(of: first.runs, registry: registry,
+                                             in: parts[0].root.appendingPathComponent(OutputFolder.manifestName).path)
 
         let folder = try OutputFolder(path: outputRoot.path, force: force)
         do {
@@ -45,7 +49,7 @@ public enum ShardMerge {
                     for run in copied.runs.indices {
                         // Aggregates are recomputed over all the shards' inputs when the merge commits.
                         copied.runs[run].artifacts = try entry.runs[run].artifacts
-                            .filter { ![ChannelMeans.role, ContactSheet.role].contains($0.role) }
+                            .filter { !summaries[run].contains($0.role) }
                             .map { artifact in
                                 var artifact = artifact
                                 artifact.path = try copy(artifact.path, from: root, into: folder)
@@ -57,12 +61,25 @@ public enum ShardMerge {
                 }
             }
             header.complete = true
-            return try folder.commit(header: header) { body in
+            return try folder.commit(header: header, entries: { body in
                 try Journal.forEachEntry(at: journal.url) { entry, _ in try body(entry) }
-            }
+            }, registry: registry)
         } catch {
             folder.discard()
             throw error
+        }
+    }
+
+    /// Per run, the roles of its aggregate's files, which the merge writes anew. A visualizer that
+    /// is not registered cannot be merged: its aggregate would be left over one shard's inputs.
+    private static func summarizingRoles(of runs: [Manifest.RunRecord], registry: Registry,
+                                         in manifest: String) throws -> [Set<String>] {
+        try runs.map { run in
+            guard let visualizer = registry.visualizers.first(where: { $0.name == run.visualizer })?.type else {
+                throw VizError("run '\(run.name)' was made by the visualizer '\(run.visualizer)', which is not loaded; "
+                               + "name its plugin with --plugin", at: manifest)
+            }
+            return Set(visualizer.roles.filter(\.summarizesInputs).map(\.name))
         }
     }
 

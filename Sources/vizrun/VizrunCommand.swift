@@ -93,9 +93,11 @@ struct Merge: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
+    @OptionGroup var plugins: PluginOptions
+
     func run() throws {
         try reportingErrors {
-            let merged = try ShardMerge.merge(folders, into: output, force: force)
+            let merged = try ShardMerge.merge(folders, into: output, force: force, registry: plugins.registry())
             standardErrorLog(quiet: quiet)("merged \(folders.count) folder(s), \(merged.inputs) input(s), into \(output)")
         }
     }

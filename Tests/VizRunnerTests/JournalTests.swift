@@ -15,8 +15,8 @@ final class JournalTests: RunnerTestCase {
         config: "c.yaml", created: "2026-11-30T00:00:00Z", seconds: 2, preprocessing: ["scale": "1/255"], complete: true,
         arrays: true)
 
-    private static func artifact(_ role: String, input: String?, path: String, classIndex: Int? = nil) -> Manifest.ArtifactRecord {
-        Manifest.ArtifactRecord(kind: "image", role: role, input: input, layer: input == nil ? nil : "c1", channel: nil,
+    private static func artifact(_ role: String, input: String?, path: String, classIndex: Int? = nil) -> ArtifactRecord {
+        ArtifactRecord(kind: "image", role: role, input: input, layer: input == nil ? nil : "c1", channel: nil,
                                 filter: nil, classIndex: classIndex, shape: nil, path: path)
     }
 
@@ -63,7 +63,7 @@ final class JournalTests: RunnerTestCase {
     }
 
     func testTheStreamedReportIsTheReportOfTheManifest() throws {
-        var aggregates = Aggregates(runs: Self.header.runs)
+        var aggregates = Aggregates(runs: Self.header.runs, registry: .builtins(), folder: nil)
         Self.entries.forEach { aggregates.add($0) }
         let streamed = TextBuffer()
         try HTMLReport(header: Self.header, aggregates: aggregates)

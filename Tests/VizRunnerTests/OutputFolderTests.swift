@@ -5,13 +5,13 @@ import XCTest
 
 final class OutputFolderTests: RunnerTestCase {
     /// Lists `artifacts` (of no input) as one run's and commits the folder.
-    private func commit(_ output: OutputFolder, artifacts: [Manifest.ArtifactRecord]) throws {
+    private func commit(_ output: OutputFolder, artifacts: [ArtifactRecord]) throws {
         let header = Manifest(vizrun: Runner.version, model: .init(path: "m.h5", loader: "hdf5", layers: 1, inputShape: [2]),
                               inputs: [], runs: [.init(name: "run", visualizer: "test", seconds: 0, artifacts: [])])
         _ = try output.startJournal(header: header)
-        try output.commit(header: header) { body in
+        try output.commit(header: header, entries: { body in
             try body(Journal.Entry(input: nil, runs: [Journal.Results(artifacts: artifacts)]))
-        }
+        }, registry: .builtins())
     }
 
     /// Names from a model (`/`, `:`, `..`) never lead a file out of the output folder.

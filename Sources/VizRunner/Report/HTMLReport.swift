@@ -71,10 +71,11 @@ struct HTMLReport {
         try sections.remove()
     }
 
-    /// The page for a manifest held in memory.
-    static func html(of manifest: Manifest) throws -> String {
+    /// The page for a manifest held in memory, without the aggregates' tables (which come from
+    /// writing their files).
+    static func html(of manifest: Manifest, registry: Registry = .builtins()) throws -> String {
         let (header, entries) = Journal.entries(of: manifest)
-        var aggregates = Aggregates(runs: header.runs)
+        var aggregates = Aggregates(runs: header.runs, registry: registry, folder: nil)
         entries.forEach { aggregates.add($0) }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -204,6 +205,6 @@ struct HTMLReport {
     }
 
     static func number(_ value: Float) -> String {
-        String(format: "%.4g", value)
+        ReportTable.number(value)
     }
 }

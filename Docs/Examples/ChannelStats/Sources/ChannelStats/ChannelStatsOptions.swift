@@ -4,7 +4,7 @@ import VizCore
 struct ChannelStatsOptions {
     /// Which layers, in the order given; default: every layer whose output is a feature map.
     var layers: [Model.Layer] = []
-    /// The statistic the bar chart draws.
+    /// The statistic the chart draws.
     var chart = "mean"
     var barWidth = 4
     var chartHeight = 100
@@ -22,11 +22,7 @@ struct ChannelStatsOptions {
             layers = model.computedLayers.filter { model.outputShape(of: $0).count == 4 }
         }
         if let node = mapping.optional("chart") {
-            chart = try node.string()
-            guard ChannelStatistics.columns.contains(chart) else {
-                let hint = Suggestions.closest(to: chart, among: ChannelStatistics.columns).map { "; did you mean '\($0)'?" } ?? ""
-                throw node.error("chart is one of \(ChannelStatistics.columns.joined(separator: ", ")), not '\(chart)'\(hint)")
-            }
+            chart = try node.choice(among: ChannelStatistics.columns)
         }
         if let node = mapping.optional("bar_width") {
             barWidth = try node.int()
