@@ -1,5 +1,6 @@
 import Foundation
 @testable import Filters
+import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
@@ -19,7 +20,7 @@ final class GoldenAscentTests: XCTestCase {
             let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("\(folder)/reference.json")))
             json = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             let section = try XCTUnwrap(json["ascent"] as? [String: Any])
-            model = try TestModels.load(name)
+            model = try Fixtures.model(name, loader: HDF5ModelLoader())
             let layer = try model.requireLayer(try XCTUnwrap(section["layer"] as? String))
             filters = try XCTUnwrap(section["filters"] as? [Int])
             ascent = Ascent(graph: model.graph, inputNode: model.graph.inputNodes[0], targetNode: layer.outputNode)

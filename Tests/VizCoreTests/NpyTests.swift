@@ -35,7 +35,7 @@ final class NpyTests: XCTestCase {
     // MARK: - Writing and reading back
 
     func testRoundTripThroughAFile() throws {
-        var random = SplitMix64(seed: 5_000)
+        var random = SeededGenerator(seed: 5_000)
         for shape in [[2, 3, 4], [5], [1, 3, 3, 2], [], [0, 3]] {
             let tensor = random.tensor(shape, -1e3, 1e3)
             let path = directory.appendingPathComponent("t\(shape.count).npy").path

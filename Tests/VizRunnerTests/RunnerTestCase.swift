@@ -131,40 +131,24 @@ class RunnerTestCase: XCTestCase {
         return sums.map { $0 / Double(tensor.count / channels) }
     }
 
-    /// `swift build --build-tests` puts the command beside the test bundle.
-    var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vizrun")
+    /// The regular files under `url` (hidden ones included), as sorted paths relative to it; none when it does not exist.
+    func files(under url: URL) -> [String] {
+        guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        let prefix = url.resolvingSymlinksInPath().path + "/"
+        return walker.compactMap { item -> String? in
+            guard let file = item as? URL, (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { return nil }
+            return String(file.resolvingSymlinksInPath().path.dropFirst(prefix.count))
+        }.sorted()
     }
 
-    func vizrun(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            XCTFail("build the command first (`swift build --build-tests`): \(executable.path) is missing")
-            return (-1, "", "")
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    var executable: URL { VizrunCommand.executable }
+
+    func vizrun(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, stdout: String, stderr: String) {
+        try VizrunCommand.run(arguments, file: file, line: line)
     }
 
     /// Runs the config and returns the error it must raise.
     func runError(_ path: String, force: Bool = false, file: StaticString = #filePath, line: UInt = #line) -> VizError? {
-        do {
-            try Runner(registry: .builtins()).run(configAt: path, force: force)
-            XCTFail("expected an error", file: file, line: line)
-            return nil
-        } catch let error as VizError {
-            return error
-        } catch {
-            XCTFail("expected a VizError, got \(error)", file: file, line: line)
-            return nil
-        }
+        vizError({ try Runner(registry: .builtins()).run(configAt: path, force: force) }, file: file, line: line)
     }
 }
