@@ -1,22 +1,11 @@
 import Foundation
 import VizCore
+import VizTesting
 import XCTest
 
 final class ConfigNodeTests: XCTestCase {
     private func parse(_ yaml: String, file: String = "cfg.yaml") throws -> ConfigNode {
         try ConfigNode.parse(yaml: yaml, file: file)
-    }
-
-    private func vizError(_ body: () throws -> Any, file: StaticString = #filePath, line: UInt = #line) -> VizError? {
-        do {
-            let value = try body()
-            XCTFail("expected a VizError, got \(value)", file: file, line: line)
-        } catch let error as VizError {
-            return error
-        } catch {
-            XCTFail("expected a VizError, got \(type(of: error)): \(error)", file: file, line: line)
-        }
-        return nil
     }
 
     // MARK: - Syntax errors

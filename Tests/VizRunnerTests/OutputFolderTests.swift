@@ -38,13 +38,22 @@ final class OutputFolderTests: RunnerTestCase {
         }
     }
 
-    func testNonFiniteResultsAreRefused() throws {
-        let output = try OutputFolder(path: folder.appendingPathComponent("out").path, force: false)
+    func testNonFiniteResultsAreRefusedBeforeAnythingIsWritten() throws {
+        let root = folder.appendingPathComponent("out")
+        let output = try OutputFolder(path: root.path, force: false)
         let sink = RunSink(folder: output, runName: "run", wantsArrays: true)
-        XCTAssertThrowsError(try sink.add(Artifact(role: "activation", name: ["x"]),
-                                          array: Tensor(shape: [2], scalars: [1, .nan])))
+        for value in [Float.nan, .infinity, -.infinity] {
+            XCTAssertThrowsError(try sink.add(Artifact(role: "activation", name: ["layer", "x"]),
+                                              array: Tensor(shape: [2], scalars: [1, value]))) { error in
+                XCTAssertEqual((error as? VizError)?.message, "the result holds NaN or infinite values; nothing was written")
+                XCTAssertEqual((error as? VizError)?.location, "run/layer/x")
+            }
+        }
+        // Looked at before the discard, which would delete the folder whatever it held.
+        XCTAssertEqual(files(under: root), [], "nothing was written")
+        XCTAssertEqual(sink.records, [])
         output.discard()
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.path))
     }
 
     /// Images are encoded together when the batch is drained: each lands at its reserved path with

@@ -8,11 +8,7 @@ import XCTest
 final class ProgressTests: RunnerTestCase {
     /// Three images in batches of one: three progress updates.
     private func threeBatchConfig(brokenLast: Bool = false) throws -> String {
-        let images = folder.appendingPathComponent("images")
-        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        for name in ["a.jpg", "b.jpg", "c.jpg"] {
-            try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.demoImage), to: images.appendingPathComponent(name))
-        }
+        let images = try photoFolder(["a.jpg", "b.png", "c.jpg"])
         if brokenLast {
             try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46]).write(to: images.appendingPathComponent("c.jpg"))
         }

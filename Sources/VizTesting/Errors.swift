@@ -1,0 +1,15 @@
+import VizCore
+import XCTest
+
+/// The `VizError` that `body` throws; fails the test (and returns nil) when it throws nothing or another error.
+public func vizError<Value>(_ body: () throws -> Value, file: StaticString = #filePath, line: UInt = #line) -> VizError? {
+    do {
+        let value = try body()
+        XCTFail("expected a VizError, got \(value)", file: file, line: line)
+    } catch let error as VizError {
+        return error
+    } catch {
+        XCTFail("expected a VizError, got \(type(of: error)): \(error)", file: file, line: line)
+    }
+    return nil
+}
