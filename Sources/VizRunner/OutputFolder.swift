@@ -230,10 +230,11 @@ final class OutputFolder {
     }
 
     /// Drops everything staged; removes the output folder too if this run created it and listed
-    /// nothing in it yet (otherwise the checkpointed inputs stay, for a rerun to resume from).
-    func discard() {
+    /// nothing in it yet, or if nothing can resume from it (a merge starts over): otherwise the
+    /// checkpointed inputs stay, for a rerun to resume from.
+    func discard(resumable: Bool = true) {
         try? FileManager.default.removeItem(at: staging)
-        if createdRoot && !checkpointed { try? FileManager.default.removeItem(at: root) }
+        if createdRoot && (!checkpointed || !resumable) { try? FileManager.default.removeItem(at: root) }
     }
 }
 

@@ -65,7 +65,7 @@ public enum ShardMerge {
                 try Journal.forEachEntry(at: journal.url) { entry, _ in try body(entry) }
             }, registry: registry)
         } catch {
-            folder.discard()
+            folder.discard(resumable: false)
             throw error
         }
     }
