@@ -73,7 +73,7 @@ struct FiltersOptions {
             guard ["rgb", "bgr"].contains(order) else { throw node.error("channel_order is rgb or bgr, not '\(order)'") }
             bgr = order == "bgr"
         }
-        try mapping.rejectUnknownKeys()
+        try mapping.finish()
     }
 
     // MARK: - Objective, layer and units
@@ -105,7 +105,7 @@ struct FiltersOptions {
                 if objective != .unit, let scoreNode = objectiveMapping.optional("score") {
                     throw scoreNode.error("score only applies to the class objective")
                 }
-                try objectiveMapping.rejectUnknownKeys()
+                try objectiveMapping.finish()
             } else {
                 let name = try node.string()
                 guard name == "channel" else {
@@ -231,7 +231,7 @@ struct FiltersOptions {
                     guard number >= 0 else { throw value.error("seed cannot be negative") }
                     seed = UInt64(number)
                 }
-                try startMapping.rejectUnknownKeys()
+                try startMapping.finish()
                 start = .uniform(low: low, high: high)
             } else {
                 let path = try node.path()
@@ -296,13 +296,13 @@ struct FiltersOptions {
                     result.normP = Float(try p.double())
                     guard result.normP >= 1 else { throw p.error("p must be at least 1") }
                 }
-                try norm.rejectUnknownKeys()
+                try norm.finish()
             } else {
                 result.normWeight = Float(try value.double())
             }
             guard result.normWeight >= 0 else { throw value.error("weights cannot be negative") }
         }
-        try mapping.rejectUnknownKeys()
+        try mapping.finish()
         return result
     }
 
@@ -321,7 +321,7 @@ struct FiltersOptions {
             guard lo > 0, lo <= hi else { throw value.error("scale needs 0 < low <= high") }
             result.scale = (lo, hi)
         }
-        try mapping.rejectUnknownKeys()
+        try mapping.finish()
         return result
     }
 
@@ -342,7 +342,7 @@ extension FiltersOptions {
             gifFrames = 20
             if let frames = gif.optional("frames") { gifFrames = try Self.positive(frames, "frames") }
             if let delay = gif.optional("delay") { gifDelay = try Self.positive(delay, "delay") }
-            try gif.rejectUnknownKeys()
+            try gif.finish()
         } else {
             gifFrames = try node.bool() ? 20 : 0
         }

@@ -27,9 +27,10 @@ public final class Runner {
     }
 
     /// Everything that can be wrong with a config short of its inputs' contents, found before any
-    /// heavy work starts: `run` begins with it, and `vizrun validate` stops after it.
+    /// heavy work starts: `run` begins with it, and `vizrun validate` stops after it. Every run's
+    /// options are checked, so all their problems are reported at once (`VizErrors`).
     public func plan(configAt path: String, outputDirectory: String? = nil) throws -> Plan {
-        var config = try RunConfig.load(file: path)
+        var (config, problems) = try RunConfig.load(file: path)
         if let outputDirectory { config.output.dir = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path }
         for library in config.plugins { try registry.loadPlugin(at: library) }
         let model = try registry.loadModel(config.model)
@@ -38,13 +39,19 @@ public final class Runner {
         // Every run's options are checked against the model before any heavy work starts.
         var visualizers: [(spec: RunConfig.RunSpec, visualizer: Visualizer)] = []
         for spec in config.runs {
-            let visualizer: Visualizer
-            do { visualizer = try registry.visualizer(named: spec.visualizer) } catch let error as VizError {
-                throw spec.node.error(error.message)
+            do {
+                let visualizer: Visualizer
+                do { visualizer = try registry.visualizer(named: spec.visualizer) } catch let error as VizError {
+                    throw spec.node.error(error.message)
+                }
+                try visualizer.configure(spec.options, model: model)
+                visualizers.append((spec, visualizer))
+            } catch {
+                guard let errors = VizErrors.unpack(error) else { throw error }
+                problems += errors
             }
-            try visualizer.configure(spec.options, model: model)
-            visualizers.append((spec, visualizer))
         }
+        try VizErrors.throwIfAny(problems)
         try Self.checkReferences(of: config.runs)
         return Plan(config: config, model: model, runs: visualizers)
     }

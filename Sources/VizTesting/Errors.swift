@@ -13,3 +13,16 @@ public func vizError<Value>(_ body: () throws -> Value, file: StaticString = #fi
     }
     return nil
 }
+
+/// Every `VizError` `body` throws (one, or each of a `VizErrors`), in order; a test failure and an
+/// empty list if it throws none or another error.
+public func vizErrors<Value>(_ body: () throws -> Value, file: StaticString = #filePath, line: UInt = #line) -> [VizError] {
+    do {
+        let value = try body()
+        XCTFail("expected errors, got \(value)", file: file, line: line)
+    } catch {
+        if let errors = VizErrors.unpack(error) { return errors }
+        XCTFail("expected VizErrors, got \(type(of: error)): \(error)", file: file, line: line)
+    }
+    return []
+}

@@ -28,13 +28,15 @@ struct CommonOptions: ParsableArguments {
 }
 
 extension ParsableCommand {
-    /// Runs `body`, turning a `VizError` into one line on stderr and exit status 1.
+    /// Runs `body`, turning a `VizError` (each of `VizErrors`: a config's every problem) into a line on
+    /// stderr, and exit status 1.
     func reportingErrors(_ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let error as VizError {
+        } catch {
+            guard let errors = VizErrors.unpack(error) else { throw error }
             StatusLine.standardError.close()
-            FileHandle.standardError.write(Data("vizrun: \(error)\n".utf8))
+            FileHandle.standardError.write(Data(errors.map { "vizrun: \($0)\n" }.joined().utf8))
             throw ExitCode(1)
         }
     }

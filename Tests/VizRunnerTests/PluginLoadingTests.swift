@@ -148,8 +148,8 @@ final class PluginLoadingTests: RunnerTestCase {
         let result = try vizrun([config, "--plugin", library])
         XCTAssertEqual(result.status, 1)
         let firstLine = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
-        XCTAssertTrue(firstLine.hasPrefix("vizrun: \(config):9:12: error: 'maen' is not one of mean, std, min, max, active; "
-                                          + "did you mean 'mean'?"), result.stderr)
+        XCTAssertTrue(firstLine.hasPrefix("vizrun: \(config):9:12: error: unknown chart 'maen' (known: mean, std, min, max, "
+                                          + "active); did you mean 'mean'?"), result.stderr)
     }
 
     // MARK: - A plugin's roles and aggregate, as a built-in's

@@ -32,6 +32,6 @@ struct ChannelStatsOptions {
             chartHeight = try node.int()
             guard chartHeight >= 8 else { throw node.error("chart_height must be at least 8") }
         }
-        try mapping.rejectUnknownKeys()
+        try mapping.finish()
     }
 }
