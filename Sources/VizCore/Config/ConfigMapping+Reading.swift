@@ -9,6 +9,26 @@
 /// colormap = mapping.value("colormap", default: viridis) { try Colormap.read($0) }
 /// try mapping.finish()
 /// ```
+extension ConfigNode {
+    /// A whole number of at least `minimum`; the message names the key.
+    public func int(atLeast minimum: Int) throws -> Int {
+        let number = try int()
+        guard number >= minimum else { throw error(Self.below(minimum, key: key)) }
+        return number
+    }
+
+    /// A number of at least `minimum`; the message names the key.
+    public func double(atLeast minimum: Double) throws -> Double {
+        let number = try double()
+        guard number >= minimum else { throw error(Self.below(minimum, key: key)) }
+        return number
+    }
+
+    private static func below<Number: Numeric & CustomStringConvertible>(_ minimum: Number, key: String) -> String {
+        minimum == 0 ? "\(key) cannot be negative" : "\(key) must be at least \(minimum)"
+    }
+}
+
 extension ConfigMapping {
     /// `read` applied to the value of `key` when present; `fallback` when absent, or when `read`
     /// fails (the failure is recorded).
@@ -37,24 +57,12 @@ extension ConfigMapping {
 
     /// A whole number of at least `minimum`: `"images_per_row must be at least 1"`, `"margin cannot be negative"`.
     public func int(_ key: String, default fallback: Int, atLeast minimum: Int) -> Int {
-        value(key, default: fallback) { node in
-            let number = try node.int()
-            guard number >= minimum else {
-                throw node.error(minimum == 0 ? "\(key) cannot be negative" : "\(key) must be at least \(minimum)")
-            }
-            return number
-        }
+        value(key, default: fallback) { try $0.int(atLeast: minimum) }
     }
 
     /// A number of at least `minimum`.
     public func double(_ key: String, default fallback: Double, atLeast minimum: Double) -> Double {
-        value(key, default: fallback) { node in
-            let number = try node.double()
-            guard number >= minimum else {
-                throw node.error(minimum == 0 ? "\(key) cannot be negative" : "\(key) must be at least \(minimum)")
-            }
-            return number
-        }
+        value(key, default: fallback) { try $0.double(atLeast: minimum) }
     }
 
     /// One of `T`'s cases by its raw value, with a did-you-mean for anything else.
