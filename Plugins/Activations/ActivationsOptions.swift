@@ -7,6 +7,8 @@ struct ActivationsOptions {
     var layers: [Model.Layer] = []
     /// Channels to also draw alone, from every chosen layer.
     var channels: [Int] = []
+    /// Where the config lists them: a layer whose channel count shows only at run time is checked then.
+    var channelsNode: ConfigNode?
     var imagesPerRow = 16
     var margin = 0
     var colormap = Colormap.named("viridis")!
@@ -15,6 +17,7 @@ struct ActivationsOptions {
 
     init(_ mapping: ConfigMapping, model: Model) throws {
         layers = mapping.value("layers", default: Array(model.computedLayers.prefix(8))) { try Self.layers($0, model: model) }
+        channelsNode = mapping.optional("channels")
         channels = mapping.value("channels", default: []) { node in
             try node.list().map { item in
                 let channel = try item.int()

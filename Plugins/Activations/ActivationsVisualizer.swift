@@ -33,9 +33,9 @@ public final class ActivationsVisualizer: Visualizer {
             let layers = options.layers.filter { outputs[$0.outputNode] != nil }
             for layer in layers {
                 let shape = outputs[layer.outputNode]!.shape
-                if shape.count == 4, let channel = options.channels.first(where: { $0 >= shape[3] }) {
-                    throw VizError("channel \(channel) is out of range: layer '\(layer.name)' has \(shape[3]) channels",
-                                   at: "runs.channels")
+                if shape.count == 4, let channel = options.channels.first(where: { $0 >= shape[3] }),
+                   let node = options.channelsNode {
+                    throw node.error("channel \(channel) is out of range: layer '\(layer.name)' has \(shape[3]) channels")
                 }
             }
             for (item, input) in batch.enumerated() {

@@ -120,10 +120,11 @@ struct Plugins: ParsableCommand {
         try reportingErrors {
             let registry = try plugins.registry()
             print("Model loaders:")
-            for entry in registry.loaders {
+            let extensions = registry.loaders.map { $0.type.fileExtensions.joined(separator: " ") }
+            let width = extensions.map(\.count).max() ?? 0
+            for (entry, extensions) in zip(registry.loaders, extensions) {
                 print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) "
-                      + "\(entry.type.fileExtensions.joined(separator: " ").padding(toLength: 14, withPad: " ", startingAt: 0)) "
-                      + "\(entry.summary) [\(entry.origin)]")
+                      + "\(extensions.padding(toLength: width, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]")
             }
             print("Visualizers:")
             for entry in registry.visualizers {
