@@ -94,6 +94,17 @@ final class RefusalTests: RunnerTestCase {
                           quoting: "    start: start.npy")
     }
 
+    /// An input array holding infinity is refused before it reaches the network or a picture.
+    func testAnInputArrayHoldingInfinity() throws {
+        var input = Tensor(zeros: [150, 150, 3])
+        input.scalars[5] = -.infinity
+        let path = folder.appendingPathComponent("input.npy").path
+        try input.writeNpy(to: path)
+        let config = try write(demoConfig(runs: "  - visualizer: activations")
+            .replacingOccurrences(of: "images: [\(Self.demoImage)]", with: "images: [input.npy]"))
+        try assertRefused([config], at: path, "the array holds -inf at flat index 5; inputs must be finite numbers")
+    }
+
     // MARK: - Merging
 
     /// Two shards of a three-photo run, in `shard0` and `shard1`; returns their paths.
