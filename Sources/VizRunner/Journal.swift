@@ -164,10 +164,8 @@ enum Journal {
     // MARK: - Writing
 
     /// How records are written, in the journal and in `manifest.json`: one to a line, keys sorted.
-    static func recordEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
+    static func recordEncoder() -> RecordEncoder {
+        RecordEncoder()
     }
 
     /// Appends lines to a journal it created; the file may be renamed while it is open.
