@@ -1,11 +1,12 @@
 import Foundation
 import VizCore
 
-/// What the output says over every input, gathered in one walk over the entries when a run or a
-/// merge ends: each run's aggregate (its visualizer's, a built-in's or a plugin's alike), the class
-/// labels the predictions name, and how many inputs there are. It also knows each run's roles, for
+/// What the output says over every input, fed each entry once, in input order, as the run goes:
+/// each run's aggregate (its visualizer's, a built-in's or a plugin's alike), the class labels the
+/// predictions name, and how many inputs there are. Later runs read the aggregates so far
+/// (`results(ofRun:)`) instead of folding the records again. It also knows each run's roles, for
 /// the report. Memory holds what the aggregates keep (sums, a tile per input), never the records.
-struct Aggregates {
+final class Aggregates {
     /// One run's visualizer as the registry knows it; a visualizer that is not registered (a plugin
     /// not loaded) has no roles and no aggregate, and its artifacts are shown by their role names.
     private struct Run {
@@ -31,7 +32,7 @@ struct Aggregates {
     }
 
     /// Counts the entry's artifacts; an input's results also feed the aggregates.
-    mutating func add(_ entry: Journal.Entry) {
+    func add(_ entry: Journal.Entry) {
         for (run, results) in zip(runs.indices, entry.runs) { artifactCounts[run] += results.artifacts.count }
         guard let input = entry.input else { return }
         inputCount += 1
@@ -41,6 +42,11 @@ struct Aggregates {
                 labels[prediction.classIndex] = prediction.label
             }
         }
+    }
+
+    /// What run `run`'s aggregate hands later runs, over the inputs added so far.
+    func results(ofRun run: Int) -> RunResults? {
+        runs[run].aggregate?.results(ofRun: runs[run].name)
     }
 
     func artifactCount(ofRun run: Int) -> Int {

@@ -41,13 +41,14 @@ public enum ShardMerge {
                 header.runs[run].computeSeconds = nil
             }
             header.complete = false
-            let journal = try folder.startJournal(header: header)
+            let journal = try OutputJournal(folder: folder, header: header, registry: registry)
+            var order: [Range<Int>] = []
             for (root, previous) in parts {
                 try previous.entries { entry in
                     var copied = entry
                     copied.input?.image = try entry.input?.image.map { try copy($0, from: root, into: folder) }
                     for run in copied.runs.indices {
-                        // Aggregates are recomputed over all the shards' inputs when the merge commits.
+                        // Aggregates are recomputed over all the shards' inputs when the merge closes.
                         copied.runs[run].artifacts = try entry.runs[run].artifacts
                             .filter { !summaries[run].contains($0.role) }
                             .map { artifact in
@@ -57,13 +58,14 @@ public enum ShardMerge {
                             }
                     }
                     guard copied.input != nil || !copied.runs.allSatisfy(\.isEmpty) else { return }
-                    try folder.checkpoint { try journal.append(copied) }
+                    for line in try journal.checkpoint([copied]) {
+                        order.append(line.range)
+                        try journal.summary.add(copied, line: line)
+                    }
                 }
             }
             header.complete = true
-            return try folder.commit(header: header, entries: { body in
-                try Journal.forEachEntry(at: journal.url) { entry, _ in try body(entry) }
-            }, registry: registry)
+            return try journal.close(header: header, order: order)
         } catch {
             folder.discard(resumable: false)
             throw error

@@ -8,10 +8,11 @@ final class OutputFolderTests: RunnerTestCase {
     private func commit(_ output: OutputFolder, artifacts: [ArtifactRecord]) throws {
         let header = Manifest(vizrun: Runner.version, model: .init(path: "m.h5", loader: "hdf5", layers: 1, inputShape: [2]),
                               inputs: [], runs: [.init(name: "run", visualizer: "test", seconds: 0, artifacts: [])])
-        _ = try output.startJournal(header: header)
-        try output.commit(header: header, entries: { body in
-            try body(Journal.Entry(input: nil, runs: [Journal.Results(artifacts: artifacts)]))
-        }, registry: .builtins())
+        let journal = try OutputJournal(folder: output, header: header, registry: .builtins())
+        let entry = Journal.Entry(input: nil, runs: [Journal.Results(artifacts: artifacts)])
+        let lines = try journal.checkpoint([entry])
+        try journal.summary.add(entry, line: lines[0])
+        _ = try journal.close(header: header, order: lines.map(\.range))
     }
 
     /// Names from a model (`/`, `:`, `..`) never lead a file out of the output folder.

@@ -118,7 +118,7 @@ final class ProgressTests: RunnerTestCase {
     func testALogLineWrittenWhileTheLineIsShownStartsALineOfItsOwn() {
         var written = ""
         let statusLine = StatusLine(isTerminal: true) { written += $0 }
-        let progress = InputProgress(total: 2, showsProgress: true, log: { _ in XCTFail("no plain lines on a terminal") },
+        let progress = ProgressBar.inputs(total: 2, showsProgress: true, log: { _ in XCTFail("no plain lines on a terminal") },
                                      statusLine: statusLine)
         progress.advance(by: 1)
         let first = written
@@ -154,13 +154,13 @@ final class ProgressTests: RunnerTestCase {
     }
 
     func testClockReadsLikeAPersonWouldSayIt() {
-        XCTAssertEqual(InputProgress.clock(0), "0s")
-        XCTAssertEqual(InputProgress.clock(42.4), "42s")
-        XCTAssertEqual(InputProgress.clock(59.6), "1m00s")
-        XCTAssertEqual(InputProgress.clock(185), "3m05s")
-        XCTAssertEqual(InputProgress.clock(3599.4), "59m59s")
-        XCTAssertEqual(InputProgress.clock(3599.6), "1h00m")
-        XCTAssertEqual(InputProgress.clock(3720), "1h02m")
-        XCTAssertEqual(InputProgress.clock(90000), "25h00m")
+        XCTAssertEqual(ProgressBar.clock(0), "0s")
+        XCTAssertEqual(ProgressBar.clock(42.4), "42s")
+        XCTAssertEqual(ProgressBar.clock(59.6), "1m00s")
+        XCTAssertEqual(ProgressBar.clock(185), "3m05s")
+        XCTAssertEqual(ProgressBar.clock(3599.4), "59m59s")
+        XCTAssertEqual(ProgressBar.clock(3599.6), "1h00m")
+        XCTAssertEqual(ProgressBar.clock(3720), "1h02m")
+        XCTAssertEqual(ProgressBar.clock(90000), "25h00m")
     }
 }
