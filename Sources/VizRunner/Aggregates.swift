@@ -17,6 +17,8 @@ final class Aggregates {
     }
 
     private let runs: [Run]
+    /// The output folder the records' paths are relative to (none for a report of a manifest in memory).
+    private let root: URL
     /// Each class's first label in any input's predictions.
     private(set) var labels: [Int: String] = [:]
     private(set) var inputCount = 0
@@ -29,15 +31,16 @@ final class Aggregates {
                        output: AggregateFiles(folder: folder, run: record.name))
         }
         artifactCounts = Array(repeating: 0, count: runs.count)
+        root = folder?.root ?? URL(fileURLWithPath: "/")
     }
 
     /// Counts the entry's artifacts; an input's results also feed the aggregates.
-    func add(_ entry: Journal.Entry) {
+    func add(_ entry: Journal.Entry) throws {
         for (run, results) in zip(runs.indices, entry.runs) { artifactCounts[run] += results.artifacts.count }
         guard let input = entry.input else { return }
         inputCount += 1
         for (run, results) in zip(runs, entry.runs) {
-            run.aggregate?.add(results.of(input.id))
+            try run.aggregate?.add(results.of(input.id, in: root))
             for prediction in (results.predictions ?? []).flatMap(\.top) where labels[prediction.classIndex] == nil {
                 labels[prediction.classIndex] = prediction.label
             }
@@ -82,8 +85,8 @@ final class Aggregates {
 
 extension Journal.Results {
     /// These results as an aggregate reads them: one input's artifacts and its first predictions.
-    func of(_ input: String) -> InputResults {
-        InputResults(input: input, artifacts: artifacts, predictions: predictions?.first?.top ?? [])
+    func of(_ input: String, in folder: URL) -> InputResults {
+        InputResults(input: input, artifacts: artifacts, predictions: predictions?.first?.top ?? [], folder: folder)
     }
 }
 

@@ -21,7 +21,7 @@ final class OutputSummary {
     /// The entry as the journal holds it, in output order; `place` says where its artifacts go
     /// in each run's list (entries of no input a run writes come before every input's).
     func add(_ entry: Journal.Entry, line: Journal.Line, place: ManifestWriter.Place = .inOrder) throws {
-        aggregates.add(entry)
+        try aggregates.add(entry)
         try report.add(entry, of: draft)
         try manifest.add(line.text, of: entry, place: place)
     }

@@ -113,18 +113,18 @@ final class ResultStore {
         for reference in spec.options.references {
             guard let run = runs.firstIndex(where: { $0.name == reference.run }) else { continue }
             let name = runs[run].name
+            let results: RunResults
             switch reference.needs {
             case .predictions:
                 let listed = batch.values.compactMap { entry in
                     entry.runs[run].predictions?.last.map { (entry.input!.id, $0.top) }
                 }
-                found[name] = RunResults(run: name, predictions: Dictionary(listed, uniquingKeysWith: { _, last in last }),
-                                         channelMeans: found[name]?.channelMeans ?? [:])
-            case .channelMeans:
-                guard let results = journal.summary.aggregates.results(ofRun: run) else { continue }
-                found[name] = RunResults(run: name, predictions: found[name]?.predictions ?? [:],
-                                         channelMeans: results.channelMeans)
+                results = RunResults(run: name, predictions: Dictionary(listed, uniquingKeysWith: { _, last in last }))
+            case .channelMeans, .named:
+                guard let aggregated = journal.summary.aggregates.results(ofRun: run) else { continue }
+                results = aggregated
             }
+            found[name] = found[name].map { $0.merging(results) } ?? results
         }
         return found
     }

@@ -13,7 +13,7 @@ final class ChannelMeansAggregateTests: XCTestCase {
     }
 
     private func results(_ input: String, _ artifacts: [ArtifactRecord]) -> InputResults {
-        InputResults(input: input, artifacts: artifacts, predictions: [])
+        InputResults(input: input, artifacts: artifacts, predictions: [], folder: URL(fileURLWithPath: "/nowhere"))
     }
 
     func testEachChannelIsAveragedOverTheInputs() throws {

@@ -64,7 +64,7 @@ final class JournalTests: RunnerTestCase {
 
     func testTheStreamedReportIsTheReportOfTheManifest() throws {
         let aggregates = Aggregates(runs: Self.header.runs, registry: .builtins(), folder: nil)
-        Self.entries.forEach { aggregates.add($0) }
+        try Self.entries.forEach { try aggregates.add($0) }
         let streamed = TextBuffer()
         try HTMLReport(header: Self.header, aggregates: aggregates)
             .write(entries: Self.entries, to: streamed, scratch: folder)

@@ -7,8 +7,9 @@ import Foundation
 /// It works from the records alone (and the files they name), never from the model, so a resumed
 /// run and `vizrun merge` get what one run over every input would.
 public protocol RunAggregate: AnyObject {
-    /// One input's results in this run, in input order.
-    func add(_ results: InputResults)
+    /// One input's results in this run, in input order, once their files are in place (an
+    /// aggregate may read them back through the output it writes to).
+    func add(_ results: InputResults) throws
 
     /// Writes the aggregate's files and report tables; nothing when it has nothing to say (one input).
     func write(to output: AggregateOutput) throws
@@ -30,11 +31,19 @@ public struct InputResults: Sendable {
     public let input: String
     public let artifacts: [ArtifactRecord]
     public let predictions: [Prediction]
+    /// The output folder the artifacts' paths are relative to, to read their files back.
+    public let folder: URL
 
-    public init(input: String, artifacts: [ArtifactRecord], predictions: [Prediction]) {
+    public init(input: String, artifacts: [ArtifactRecord], predictions: [Prediction], folder: URL) {
         self.input = input
         self.artifacts = artifacts
         self.predictions = predictions
+        self.folder = folder
+    }
+
+    /// The file of `artifact`.
+    public func file(of artifact: ArtifactRecord) -> URL {
+        folder.appendingPathComponent(artifact.path)
     }
 }
 

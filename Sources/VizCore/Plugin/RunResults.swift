@@ -8,6 +8,9 @@ public enum RunResultKind: Equatable, Sendable {
     case predictions(top: Int)
     /// The named layers' mean activation per channel, averaged over the inputs.
     case channelMeans(layers: [String])
+    /// A kind of result a visualizer's aggregate names itself (a plugin's, say), for `items` (its
+    /// layers, say): handed from run to run without vizrun knowing what it means.
+    case named(String, items: [String])
 
     /// Why `offers` cannot serve this need, or nil when one of them can.
     public func shortfall(in offers: [RunResultKind]) -> String? {
@@ -22,6 +25,15 @@ public enum RunResultKind: Equatable, Sendable {
             guard !covered.isEmpty else { return "does not record channel means (activations runs do)" }
             guard let missing = needed.first(where: { !covered.contains($0) }) else { return nil }
             return "does not cover layer '\(missing)' (its layers: \(covered.joined(separator: ", ")))"
+        case .named(let kind, let needed):
+            let covered = offers.flatMap { offer -> [String] in
+                if case .named(kind, let items) = offer { items } else { [] }
+            }
+            guard offers.contains(where: { if case .named(kind, _) = $0 { true } else { false } }) else {
+                return "does not offer '\(kind)' results"
+            }
+            guard let missing = needed.first(where: { !covered.contains($0) }) else { return nil }
+            return "does not cover '\(missing)' in its '\(kind)' results (it covers: \(covered.joined(separator: ", ")))"
         }
     }
 }
@@ -52,11 +64,30 @@ public struct RunResults: Sendable {
     public let predictions: [String: [Prediction]]
     /// Per layer: each channel's mean activation, averaged over the inputs.
     public let channelMeans: [String: [Float]]
+    /// Per kind an aggregate names (`RunResultKind.named`), per item: what it found.
+    public let named: [String: [String: Tensor]]
 
-    public init(run: String, predictions: [String: [Prediction]] = [:], channelMeans: [String: [Float]] = [:]) {
+    public init(run: String, predictions: [String: [Prediction]] = [:], channelMeans: [String: [Float]] = [:],
+                named: [String: [String: Tensor]] = [:]) {
         self.run = run
         self.predictions = predictions
         self.channelMeans = channelMeans
+        self.named = named
+    }
+
+    /// The same results with `other`'s kinds added (predictions from the batch, the rest from the aggregate).
+    public func merging(_ other: RunResults) -> RunResults {
+        RunResults(run: run, predictions: predictions.merging(other.predictions) { _, new in new },
+                   channelMeans: channelMeans.merging(other.channelMeans) { _, new in new },
+                   named: named.merging(other.named) { mine, theirs in mine.merging(theirs) { _, new in new } })
+    }
+
+    /// What the run's aggregate found as `kind` for `item`; an error if it found nothing (no inputs?).
+    public func value(_ kind: String, of item: String) throws -> Tensor {
+        guard let value = named[kind]?[item] else {
+            throw VizError("run '\(run)' recorded no '\(kind)' results for '\(item)' (no inputs?)", at: item)
+        }
+        return value
     }
 
     /// The `count` best predictions of `input`; an error if the run has fewer for it.

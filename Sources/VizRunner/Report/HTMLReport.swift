@@ -66,7 +66,7 @@ struct HTMLReport {
     static func html(of manifest: Manifest, registry: Registry = .builtins()) throws -> String {
         let (header, entries) = Journal.entries(of: manifest)
         let aggregates = Aggregates(runs: header.runs, registry: registry, folder: nil)
-        entries.forEach { aggregates.add($0) }
+        try entries.forEach { try aggregates.add($0) }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -23,5 +23,6 @@ struct ChannelStatsOptions {
         barWidth = mapping.int("bar_width", default: barWidth, atLeast: 1)
         chartHeight = mapping.int("chart_height", default: chartHeight, atLeast: 8)
         try mapping.finish()
+        mapping.offer(.named(ChannelStatsSummary.kind, items: layers.map(\.name)))
     }
 }

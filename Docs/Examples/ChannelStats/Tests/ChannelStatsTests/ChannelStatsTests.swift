@@ -61,3 +61,37 @@ final class ChannelStatsTests: XCTestCase {
         XCTAssertEqual(second.failure?.message, "two visualizers are named 'channel_stats': from first.so and from second.so")
     }
 }
+
+/// The example's aggregate: the tables of two inputs, written as a run would, averaged, offered to
+/// later runs, and written with a report table.
+final class ChannelStatsSummaryTests: XCTestCase {
+    func testTablesAreAveragedOfferedAndWritten() throws {
+        let output = try CollectingAggregateOutput()
+        let tables = [Tensor(shape: [2, 5], scalars: [1, 0, 1, 1, 0.5, 2, 0, 2, 2, 1]),
+                      Tensor(shape: [2, 5], scalars: [3, 2, 0, 5, 1, 4, 0, 4, 4, 0])]
+        let summary = ChannelStatsSummary()
+        for (index, table) in tables.enumerated() {
+            let path = "stats/x\(index)/relu/stats.npy"
+            try FileManager.default.createDirectory(at: output.folder.appendingPathComponent("stats/x\(index)/relu"),
+                                                    withIntermediateDirectories: true)
+            try table.writeNpy(to: output.folder.appendingPathComponent(path).path)
+            let record = ArtifactRecord(kind: "array", role: "channel_stats", input: "x\(index)", layer: "relu", channel: nil,
+                                        filter: nil, classIndex: nil, shape: [2, 5], path: path)
+            try summary.add(InputResults(input: "x\(index)", artifacts: [record], predictions: [], folder: output.folder))
+        }
+        let expected = Tensor(shape: [2, 5], scalars: [2, 1, 0.5, 3, 0.75, 3, 0, 3, 3, 0.5])
+        XCTAssertEqual(try summary.results(ofRun: "stats").value("channel_stats", of: "relu"), expected)
+        try summary.write(to: output)
+        XCTAssertEqual(output.files.map(\.artifact.name), [["relu", "channel_stats"]])
+        XCTAssertEqual(try Tensor(npyFileAt: output.files[0].url.path), expected)
+        XCTAssertEqual(output.tables.first?.rows, [["0", "0.75"], ["1", "0.5"]])
+    }
+
+    func testALaterRunNeedingAnotherLayerIsToldWhatIsCovered() {
+        let offers: [RunResultKind] = [.named("channel_stats", items: ["relu"])]
+        XCTAssertNil(RunResultKind.named("channel_stats", items: ["relu"]).shortfall(in: offers))
+        XCTAssertEqual(RunResultKind.named("channel_stats", items: ["conv"]).shortfall(in: offers),
+                       "does not cover 'conv' in its 'channel_stats' results (it covers: relu)")
+        XCTAssertEqual(RunResultKind.named("other", items: ["relu"]).shortfall(in: offers), "does not offer 'other' results")
+    }
+}
