@@ -1,0 +1,102 @@
+import VizCore
+
+/// Flatten, Reshape and Concat of run-time values, and the reductions over the spatial axes.
+/// Each means what it means on the NCHW graph: a flattened image lists its values in (C, H, W) order.
+extension ONNXGraphBuilder {
+    /// The value with its scalars in ONNX's row-major order, reordering only where that changes it.
+    private func flatOrdered(_ node: Int, _ layout: Layout) throws -> Int {
+        let shape = graph.nodes[node].shape
+        let alreadyOrdered = layout == .onnx || shape[1] * shape[2] == 1 || shape[3] == 1
+        return alreadyOrdered ? node : try onnxOrdered(node, layout)
+    }
+
+    static func flatten(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let input = try builder.input(node, 0)
+        var axis = try node.int("axis", default: 1)
+        if case .constant(let constant)? = input {
+            if axis < 0 { axis += constant.shape.count }
+            let rows = constant.shape.prefix(max(axis, 0)).reduce(1, *)
+            return [.constant(constant.reshaped([rows, constant.count / max(rows, 1)]))]
+        }
+        let x = try builder.dynamicInput(node)
+        let shape = builder.onnxShape(x.node, x.layout)
+        if axis < 0 { axis += shape.count }
+        guard axis >= 1, axis <= shape.count, shape[1..<axis].allSatisfy({ $0 == 1 }) else {
+            throw node.unsupported("flattens the batch axis together with others (axis \(axis) of \(ShapeCheck.describe(shape)))")
+        }
+        let op = ReshapeOp(itemShape: axis == shape.count ? [1] : [-1], kind: "Flatten")
+        return [.node(try builder.add(op, inputs: [try builder.flatOrdered(x.node, x.layout)]), .onnx)]
+    }
+
+    static func reshape(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let requested: [Int]
+        if node.opset < 5 {
+            requested = try node.ints("shape") ?? []
+        } else {
+            requested = try builder.requiredConstant(node, 1, "shape").integers.map { Int(clamping: $0) }
+        }
+        let allowZero = try node.int("allowzero", default: 0) != 0
+        func resolved(_ shape: [Int]) throws -> [Int] {
+            try requested.enumerated().map { index, size in
+                guard size == 0, !allowZero else { return size }
+                guard index < shape.count else { throw node.error("copies axis \(index) (a 0 in \(requested)) of a rank-\(shape.count) input") }
+                return shape[index]
+            }
+        }
+        if case .constant(let constant)? = try builder.input(node, 0) {
+            var target = try resolved(constant.shape)
+            let known = target.filter { $0 >= 0 }.reduce(1, *)
+            if let free = target.firstIndex(of: -1), known > 0 { target[free] = constant.count / known }
+            guard target.allSatisfy({ $0 >= 0 }), target.reduce(1, *) == constant.count else {
+                throw node.error("reshapes a constant of shape \(constant.shape) to \(requested)")
+            }
+            return [.constant(constant.reshaped(target))]
+        }
+        let x = try builder.dynamicInput(node)
+        let shape = builder.onnxShape(x.node, x.layout)
+        let target = try resolved(shape)
+        // The first axis stays the batch: vizrun runs any batch size through a graph exported for one.
+        guard let batch = target.first, batch == shape[0] || (batch == -1 && !target.dropFirst().contains(-1)) else {
+            throw node.unsupported("reshapes across the batch axis (\(ShapeCheck.describe(shape)) to \(requested))")
+        }
+        let op = ReshapeOp(itemShape: Array(target.dropFirst()))
+        return [.node(try builder.add(op, inputs: [try builder.flatOrdered(x.node, x.layout)]), .onnx)]
+    }
+
+    static func concat(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        var axis = try node.int("axis", default: 0)
+        if let constants = try builder.constantInputs(node) {
+            return [.constant(try concatenated(constants.compactMap { $0 }, axis: axis, node))]
+        }
+        let first = try builder.dynamicInput(node, 0)
+        let rank = builder.graph.nodes[first.node].shape.count
+        if axis < 0 { axis += rank }
+        guard axis >= 1, axis < rank else { throw node.unsupported("joins along axis \(axis) of rank-\(rank) values") }
+        var inputs: [Int] = []
+        for index in node.inputs.indices {
+            let x = try builder.dynamicInput(node, index)
+            inputs.append(first.layout == .channelsLast
+                          ? try builder.channelsLast(x.node, x.layout, for: node) : try builder.onnxOrdered(x.node, x.layout))
+        }
+        let op = ConcatenateOp(axis: builder.engineAxis(axis, first.layout))
+        return [.node(try builder.add(op, inputs: inputs), first.layout)]
+    }
+
+    /// ReduceMean and ReduceMax over the two spatial axes of an image (global pooling); axes are an
+    /// attribute before opset 18 and an input from it on.
+    static func reduce(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let x = try builder.dynamicInput(node)
+        let rank = builder.graph.nodes[x.node].shape.count
+        let axesList = node.opset < 18
+            ? try node.ints("axes") : try builder.constantInput(node, 1, "axes")?.integers.map { Int(clamping: $0) }
+        let axes = Set((axesList ?? []).map { $0 < 0 ? $0 + rank : $0 })
+        guard rank == 4, axes == [2, 3] else {
+            throw node.unsupported("reduces over axes \(axesList.map { "\($0)" } ?? "all") of a rank-\(rank) value "
+                                   + "(vizrun reduces the two spatial axes of an image)")
+        }
+        let keepDims = try node.int("keepdims", default: 1) != 0
+        let op = GlobalPoolOp(node.opType == "ReduceMax" ? .max : .average, keepDims: keepDims, kind: node.opType)
+        let input = try builder.channelsLast(x.node, x.layout, for: node)
+        return [.node(try builder.add(op, inputs: [input]), keepDims ? .channelsLast : .onnx)]
+    }
+}
