@@ -81,6 +81,8 @@ let package = Package(
         .testTarget(name: "GradCAMTests", dependencies: ["GradCAM", "HDF5Loader", "VizTesting"]),
         .testTarget(name: "VizRunnerTests", dependencies: ["VizRunner", "VizTesting"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "ONNXLoader", "VizTesting"]),
+        // Runs the built command, like GradCAMTests' end-to-end tests.
+        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXLoader", "VizTesting"]),
     ],
     swiftLanguageModes: [.v5]
 )
