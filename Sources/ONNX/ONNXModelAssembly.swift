@@ -66,8 +66,13 @@ public enum ONNXModelAssembly {
             if case .dimValue(let value)? = dim.value, value > 0, value < 1 << 31 { return Int(value) }
             return -1
         }
-        guard dims.count >= 2 else {
-            throw VizError("takes input '\(input.name)' of rank \(dims.count); vizrun needs a batch axis and more", at: file.path)
+        guard dims.count >= 2, dims.count <= 6 else {
+            throw VizError("takes input '\(input.name)' of rank \(dims.count); vizrun feeds a batch of images or vectors",
+                           at: file.path)
+        }
+        // Bounded, so that no shape arithmetic downstream can overflow.
+        guard let values = ConstantTensor.count(of: dims.dropFirst().map { max($0, 1) }), values <= 1 << 32 else {
+            throw VizError("declares input '\(input.name)' of shape \(dims), too large to feed", at: file.path)
         }
         if dims.count == 4 { return ([-1, dims[2], dims[3], dims[1]], .channelsLast) }
         return ([-1] + dims.dropFirst(), .onnx)

@@ -45,7 +45,8 @@ enum ElementType: Int32 {
         case .uint32: return Int64(load(UInt32.self))
         case .int64: return load(Int64.self)
         case .uint64: return Int64(truncatingIfNeeded: load(UInt64.self))
-        case .float, .double, .float16, .bfloat16: return Int64(float(bytes, at: offset))
+        case .float, .double, .float16, .bfloat16:
+            return ConstantTensor(shape: [1], floats: [float(bytes, at: offset)]).integers[0]
         }
     }
 

@@ -36,9 +36,14 @@ extension ConstantTensor {
 
     enum Arithmetic: String { case add = "Add", subtract = "Sub", multiply = "Mul", divide = "Div" }
 
-    /// `a ∘ b` elementwise with broadcasting; integers stay integers (division truncates, as ONNX's does).
+    /// The most values a constant computed at load time may have (64 M), so a file cannot make
+    /// vizrun allocate without bound.
+    static let largestComputed = 1 << 26
+
+    /// `a ∘ b` elementwise with broadcasting; integers stay integers (division truncates, as ONNX's
+    /// does). Nil when the shapes do not broadcast, the result is too large or integers divide by 0.
     static func combine(_ a: ConstantTensor, _ b: ConstantTensor, _ operation: Arithmetic) -> ConstantTensor? {
-        guard let shape = broadcastShape(a.shape, b.shape) else { return nil }
+        guard let shape = broadcastShape(a.shape, b.shape), let count = count(of: shape), count <= largestComputed else { return nil }
         let (x, y) = (a.broadcast(to: shape), b.broadcast(to: shape))
         if a.isInteger, b.isInteger {
             let (p, q) = (x.integers, y.integers)

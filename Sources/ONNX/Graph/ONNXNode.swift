@@ -59,7 +59,7 @@ struct ONNXNode {
     func ints(_ name: String) throws -> [Int]? {
         guard let value = try typed(name, .ints, "a list of integers") else { return nil }
         return try value.ints.map { element in
-            guard let int = Int(exactly: element), abs(int) < 1 << 40 else {
+            guard let int = Int(exactly: element), int > -(1 << 40), int < 1 << 40 else {
                 throw error("has attribute '\(name)' = \(value.ints), out of range")
             }
             return int

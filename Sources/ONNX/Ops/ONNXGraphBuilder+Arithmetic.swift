@@ -10,8 +10,8 @@ extension ONNXGraphBuilder {
         switch (a, b) {
         case let (.constant(x)?, .constant(y)?):
             guard let result = ConstantTensor.combine(x, y, operation) else {
-                throw node.error("combines constants of shapes \(x.shape) and \(y.shape), which do not broadcast "
-                                 + "(or divides integers by zero)")
+                throw node.error("combines constants of shapes \(x.shape) and \(y.shape), which do not broadcast, "
+                                 + "make too many values, or divide integers by zero")
             }
             return [.constant(result)]
         case let (.node(x, layout)?, .constant(y)?):

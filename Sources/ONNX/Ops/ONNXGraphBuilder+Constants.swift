@@ -92,7 +92,7 @@ extension ONNXGraphBuilder {
 
     static func constantOfShape(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let shape = try builder.requiredConstant(node, 0, "shape").integers.map { Int(clamping: $0) }
-        guard let count = ConstantTensor.count(of: shape), count <= 1 << 26 else {
+        guard let count = ConstantTensor.count(of: shape), count <= ConstantTensor.largestComputed else {
             throw node.error("asks for a constant of shape \(shape)")
         }
         let fill = try node.tensor("value").map { try builder.reader.constant($0, role: "fill value") }

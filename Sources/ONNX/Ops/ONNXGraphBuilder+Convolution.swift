@@ -9,11 +9,12 @@ extension ONNXGraphBuilder {
         guard weight.shape.count == 4 else {
             throw node.unsupported("is a \(weight.shape.count - 2)-D convolution (weight shape \(weight.shape))")
         }
+        guard weight.count > 0 else { throw node.error("has an empty weight of shape \(weight.shape)") }
         let input = try builder.channelsLast(x.node, x.layout, for: node)
         let channels = builder.graph.nodes[input].shape[3]
         let (filters, perGroup, kernelHeight, kernelWidth) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
         let groups = try node.int("group", default: 1)
-        guard groups >= 1, perGroup * groups == channels, filters % groups == 0 else {
+        guard groups >= 1, groups <= channels, perGroup * groups == channels, filters % groups == 0 else {
             throw node.error("has a weight of shape \(weight.shape) in \(groups) group(s), which does not fit an input of "
                              + "\(channels) channels")
         }
@@ -115,8 +116,12 @@ extension ONNXGraphBuilder {
     func window(of node: ONNXNode, kernel: (Int, Int), input: [Int], ceilMode: Bool = false) throws -> Window {
         let strides = try node.ints("strides", count: 2, default: 1)
         let dilations = try node.ints("dilations", count: 2, default: 1)
-        guard kernel.0 > 0, kernel.1 > 0, (strides + dilations).allSatisfy({ $0 > 0 }) else {
-            throw node.error("has a window of \(kernel), strides \(strides) and dilations \(dilations); each must be positive")
+        // Bounded, so that no window arithmetic can overflow.
+        let limit = 1 << 20
+        guard kernel.0 > 0, kernel.1 > 0, kernel.0 <= limit, kernel.1 <= limit,
+              (strides + dilations).allSatisfy({ $0 > 0 && $0 <= limit }) else {
+            throw node.error("has a window of \(kernel), strides \(strides) and dilations \(dilations); "
+                             + "each must be positive and at most \(limit)")
         }
         let autoPad = try node.string("auto_pad", default: "NOTSET")
         var pads: [Int]
@@ -124,6 +129,7 @@ extension ONNXGraphBuilder {
         case "NOTSET":
             pads = try node.ints("pads", count: 4, default: 0)
             guard pads.allSatisfy({ $0 >= 0 }) else { throw node.unsupported("has negative pads \(pads)") }
+            guard pads.allSatisfy({ $0 <= limit }) else { throw node.error("has pads \(pads), more than \(limit)") }
         case "VALID":
             pads = [0, 0, 0, 0]
         case "SAME_UPPER":

@@ -35,6 +35,10 @@ extension ONNXGraphBuilder {
         } else {
             requested = try builder.requiredConstant(node, 1, "shape").integers.map { Int(clamping: $0) }
         }
+        guard requested.allSatisfy({ $0 >= -1 }), requested.filter({ $0 == -1 }).count <= 1,
+              ConstantTensor.count(of: requested.map { max($0, 0) }) != nil else {
+            throw node.error("reshapes to \(requested), which is not a shape (sizes are −1, 0 or positive, one −1 at most)")
+        }
         let allowZero = try node.int("allowzero", default: 0) != 0
         func resolved(_ shape: [Int]) throws -> [Int] {
             try requested.enumerated().map { index, size in
@@ -45,9 +49,9 @@ extension ONNXGraphBuilder {
         }
         if case .constant(let constant)? = try builder.input(node, 0) {
             var target = try resolved(constant.shape)
-            let known = target.filter { $0 >= 0 }.reduce(1, *)
+            let known = ConstantTensor.count(of: target.filter { $0 >= 0 }) ?? 0
             if let free = target.firstIndex(of: -1), known > 0 { target[free] = constant.count / known }
-            guard target.allSatisfy({ $0 >= 0 }), target.reduce(1, *) == constant.count else {
+            guard ConstantTensor.count(of: target) == constant.count else {
                 throw node.error("reshapes a constant of shape \(constant.shape) to \(requested)")
             }
             return [.constant(constant.reshaped(target))]
