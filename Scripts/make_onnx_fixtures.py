@@ -9,7 +9,8 @@ of PyTorch's two exporters, with what the references computed for one fixed inpu
         model.onnx (+ model.onnx.data: the dynamo exporter's external data)
         input.npy            the input, (1, H, W, C) as vizrun holds it
         outputs/NNN.npy      onnxruntime's output of every node computed from the input, 4-D
-                             outputs transposed to (1, H, W, C); graph optimisations off
+                             outputs transposed to (1, H, W, C) as images are (a 4-D value that is
+                             not an image, such as a permuted one, too); graph optimisations off
         grad_input.npy       PyTorch autograd's d output[0, class] / d input, (1, H, W, C)
         reference.json       the files above, each node's name, op and output tensor, the class
 
@@ -23,6 +24,8 @@ Families (reduced widths and input sizes, the classes' own module structure and 
     mix           grouped/dilated/depthwise Conv, unfolded BatchNorm, Hardswish, Hardsigmoid,
                   LeakyReLU, AvgPool (ceil_mode, pads, count_include_pad=False), MaxPool ceil_mode,
                   x.view(x.size(0), -1), Softmax; dynamic batch, an input named 'pixel values'
+    mix2          PReLU, SELU, maximum, minimum, negation, F.pad, permute, unsqueeze/squeeze, a mean
+                  over the middle axes of an NHWC-ordered value, log_softmax; 16x16
 Exporters: `ts` (dynamo=False, the TorchScript exporter, its default opset), `dynamo` (dynamo=True,
 external data); `mix_ts11` uses opset 11 (Softmax before opset 13, Clip inputs) and keeps the
 Shape/Gather/Unsqueeze/Concat chain and BatchNormalization unfolded; `mobilenetv2_ts10` uses
@@ -109,6 +112,27 @@ class Mix(nn.Module):
         x = self.pool2(self.act2(self.conv2(x)))
         x = self.act3(self.conv3(x))
         return torch.softmax(self.fc(x.view(x.size(0), -1)), 1)
+
+
+class Mix2(nn.Module):
+    """More ops PyTorch code exports: PReLU, SELU, maximum/minimum, negation, F.pad, permute,
+    unsqueeze/squeeze, a mean over the NHWC-ordered middle axes, log_softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 3, padding=1)
+        self.prelu = nn.PReLU(6)
+        self.conv2 = nn.Conv2d(6, 6, 1)
+        self.selu = nn.SELU()
+        self.fc = nn.Linear(6, 10)
+
+    def forward(self, x):
+        a = self.prelu(self.conv1(x))
+        b = self.selu(self.conv2(a))
+        m = torch.maximum(a, b) + torch.minimum(a, -b)
+        m = nn.functional.pad(m, (1, 2, 0, 1))
+        t = m.permute(0, 2, 3, 1).unsqueeze(1).squeeze(1)
+        return nn.functional.log_softmax(self.fc(t.mean(dim=(1, 2))), dim=1)
 
 
 def randomise(model):
@@ -210,6 +234,11 @@ def main():
         model = randomise(make())
         write_fixture(f"{family}_ts", model, size, dynamo=False)
         write_fixture(f"{family}_dynamo", model, size, dynamo=True)
+    model = randomise(Mix2())
+    with torch.no_grad():
+        model.prelu.weight.copy_(torch.linspace(0.05, 0.6, 6))
+    write_fixture("mix2_ts", model, 16, dynamo=False)
+    write_fixture("mix2_dynamo", model, 16, dynamo=True)
     write_fixture("mix_ts11", randomise(Mix()), 32, dynamo=False, opset=11, input_name="pixel values",
                   do_constant_folding=False, dynamic_axes={"pixel values": {0: "batch"}})
     write_fixture("mobilenetv2_ts10", randomise(small_mobilenet_v2()), 32, dynamo=False, opset=10)

@@ -18,6 +18,8 @@ final class ReferenceTests: XCTestCase {
     func testMixTorchScript() throws { try check("mix_ts") }
     func testMixDynamo() throws { try check("mix_dynamo") }
     func testMixOpset11DynamicBatchUnfolded() throws { try check("mix_ts11") }
+    func testMix2TorchScript() throws { try check("mix2_ts") }
+    func testMix2Dynamo() throws { try check("mix2_dynamo") }
 
     private func check(_ fixture: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let reference = try ONNXReference(fixture)

@@ -62,6 +62,28 @@ struct ConstantTensor: Equatable {
     /// The same values, this shape (of equal size).
     func reshaped(_ shape: [Int]) -> ConstantTensor { ConstantTensor(shape: shape, values: values) }
 
+    /// The sub-tensor taking, along each axis, the listed positions (row-major, in that order).
+    func picking(_ positions: [[Int]]) -> ConstantTensor {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        var flat = [0]
+        for (axis, picked) in positions.enumerated() {
+            flat = flat.flatMap { base in picked.map { base + $0 * strides[axis] } }
+        }
+        return gathered(flat, shape: positions.map(\.count))
+    }
+
+    /// Axis `i` of the result is axis `permutation[i]` of this tensor.
+    func transposed(_ permutation: [Int]) -> ConstantTensor {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        var flat = [0]
+        for axis in permutation {
+            flat = flat.flatMap { base in (0..<shape[axis]).map { base + $0 * strides[axis] } }
+        }
+        return gathered(flat, shape: permutation.map { shape[$0] })
+    }
+
     /// The values at `indices` (flat, row-major), in that order, with the given shape.
     func gathered(_ indices: [Int], shape: [Int]) -> ConstantTensor {
         switch values {

@@ -37,12 +37,41 @@ extension ONNXGraphBuilder {
     /// `clip(α·x + β, 0, 1)`: an affine step, then a clip.
     static func hardSigmoid(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let x = try builder.dynamicInput(node)
-        let itemRank = builder.graph.nodes[x.node].shape.count - 1
-        let unit = [Int](repeating: 1, count: itemRank)
-        let affine = AffineOp(scale: Tensor(shape: unit, scalars: [try node.float("alpha", default: 0.2)]),
-                              offset: Tensor(shape: unit, scalars: [try node.float("beta", default: 0.5)]), kind: "HardSigmoid")
-        let scaled = try builder.add(affine, inputs: [x.node], suffix: "affine")
+        let scaled = try builder.add(builder.scalarAffine(x.node, scale: try node.float("alpha", default: 0.2),
+                                                          offset: try node.float("beta", default: 0.5), kind: "HardSigmoid"),
+                                     inputs: [x.node], suffix: "affine")
         return [.node(try builder.add(ClipOp(minimum: 0, maximum: 1), inputs: [scaled]), x.layout)]
+    }
+
+    static func neg(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        if case .constant(let constant)? = try builder.input(node, 0) {
+            return [.constant(constant.isInteger ? ConstantTensor(shape: constant.shape, integers: constant.integers.map { 0 &- $0 })
+                              : ConstantTensor(shape: constant.shape, floats: constant.floats.map { -$0 }))]
+        }
+        let x = try builder.dynamicInput(node)
+        return try builder.unary(node, builder.scalarAffine(x.node, scale: -1, offset: 0, kind: "Neg"))
+    }
+
+    /// `x · scale + offset` with one scale and one offset for every element of `x`.
+    private func scalarAffine(_ x: Int, scale: Float, offset: Float, kind: String) -> AffineOp {
+        let unit = [Int](repeating: 1, count: graph.nodes[x].shape.count - 1)
+        return AffineOp(scale: Tensor(shape: unit, scalars: [scale]), offset: Tensor(shape: unit, scalars: [offset]), kind: kind)
+    }
+
+    /// A learned slope per channel (PyTorch's `nn.PReLU`), or any shape that broadcasts to an item.
+    static func prelu(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let x = try builder.dynamicInput(node)
+        let slope = try builder.requiredConstant(node, 1, "slope")
+        return try builder.unary(node, PReLUOp(alpha: try builder.itemParameter(slope, for: x.node, x.layout, node)))
+    }
+
+    /// SELU with ONNX's default constants, which are PyTorch's.
+    static func selu(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let (alpha, gamma) = (try node.float("alpha", default: 1.6732632), try node.float("gamma", default: 1.050701))
+        guard abs(alpha - 1.6732632) < 1e-6, abs(gamma - 1.050701) < 1e-6 else {
+            throw node.unsupported("has alpha \(alpha) and gamma \(gamma), not SELU's own constants")
+        }
+        return try builder.unary(node, ActivationOp(.selu))
     }
 
     /// Bounds are attributes before opset 11 and optional inputs from it on (`ReLU6` exports as Clip(0, 6)).
@@ -66,8 +95,9 @@ extension ONNXGraphBuilder {
         return try builder.unary(node, IdentityOp(kind: node.opType))
     }
 
-    /// Softmax along one axis. Before opset 13 ONNX flattened the input to 2-D at `axis` (default 1)
-    /// and normalised each row; that is one axis when the axes after it have size 1.
+    /// Softmax (and LogSoftmax, along the last axis) along one axis. Before opset 13 ONNX flattened
+    /// the input to 2-D at `axis` (default 1) and normalised each row; that is one axis when the axes
+    /// after it have size 1.
     static func softmax(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let x = try builder.dynamicInput(node)
         let shape = builder.onnxShape(x.node, x.layout)
@@ -79,7 +109,14 @@ extension ONNXGraphBuilder {
             throw node.unsupported("normalises over axes \(axis)… of \(ShapeCheck.describe(shape)) at once (opset \(node.opset))")
         }
         guard axis > 0 else { throw node.unsupported("normalises along the batch axis") }
-        return try builder.unary(node, SoftmaxOp(axis: builder.engineAxis(axis, x.layout)))
+        let engineAxis = builder.engineAxis(axis, x.layout)
+        guard node.opType == "Softmax" else {
+            guard engineAxis == rank - 1 else {
+                throw node.unsupported("normalises along axis \(axis) of \(ShapeCheck.describe(shape)), not the last")
+            }
+            return try builder.unary(node, ActivationOp(.logSoftmax))
+        }
+        return try builder.unary(node, SoftmaxOp(axis: engineAxis))
     }
 
     /// ONNX axis `axis` of a value held in `layout`, as the axis of the engine's tensor.

@@ -62,18 +62,40 @@ extension ONNXGraphBuilder {
     /// Two run-time values: Add of equal shapes, Sub and Mul also broadcasting size-1 axes.
     private func merge(_ node: ONNXNode, _ x: (Int, Layout), _ y: (Int, Layout),
                        _ operation: ConstantTensor.Arithmetic) throws -> [Value] {
-        let layout = x.1
-        let other = layout == .channelsLast ? try channelsLast(y.0, y.1, for: node) : try onnxOrdered(y.0, y.1)
-        let (a, b) = (graph.nodes[x.0].shape, graph.nodes[other].shape)
+        let (inputs, layout) = try inOneLayout(node, [x, y])
         let op: Op
         switch operation {
-        case .add where a == b: op = AddOp()
-        case .add: op = ElementwiseMergeOp(.add)
+        case .add: op = sum(of: inputs)
         case .subtract: op = ElementwiseMergeOp(.subtract)
         case .multiply: op = ElementwiseMergeOp(.multiply)
         case .divide: throw node.unsupported("divides two values computed at run time")
         }
-        return [.node(try add(op, inputs: [x.0, other]), layout)]
+        return [.node(try add(op, inputs: inputs), layout)]
+    }
+
+    /// The sum of equal shapes as `AddOp`, of broadcast ones as a merge.
+    private func sum(of inputs: [Int]) -> Op {
+        inputs.allSatisfy({ graph.nodes[$0].shape == graph.nodes[inputs[0]].shape }) ? AddOp() : ElementwiseMergeOp(.add)
+    }
+
+    /// Run-time values in the first one's layout.
+    private func inOneLayout(_ node: ONNXNode, _ values: [(Int, Layout)]) throws -> ([Int], Layout) {
+        let layout = values[0].1
+        let nodes = try values.map { value in
+            layout == .channelsLast ? try channelsLast(value.0, value.1, for: node) : try onnxOrdered(value.0, value.1)
+        }
+        return (nodes, layout)
+    }
+
+    /// Sum, Mean, Max and Min of any number of run-time values, broadcasting size-1 axes.
+    static func variadic(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let values = try node.inputs.indices.map { try builder.dynamicInput(node, $0) }
+        guard !values.isEmpty else { throw node.error("has no inputs") }
+        if values.count == 1 { return try builder.unary(node, IdentityOp(kind: node.opType)) }
+        let (inputs, layout) = try builder.inOneLayout(node, values.map { ($0.node, $0.layout) })
+        let operations: [String: ElementwiseMergeOp.Operation] = ["Mean": .average, "Max": .maximum, "Min": .minimum]
+        let op = operations[node.opType].map { ElementwiseMergeOp($0) } ?? builder.sum(of: inputs)
+        return [.node(try builder.add(op, inputs: inputs), layout)]
     }
 
     // MARK: - Matrix products

@@ -52,7 +52,7 @@ extension ONNXGraphBuilder {
     }
 
     /// Axes are an attribute before opset 13 and an input from it on.
-    private static func axes(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Int]? {
+    static func axes(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Int]? {
         node.opset < 13 ? try node.ints("axes") : try builder.constantInput(node, 1, "axes")?.integers.map { Int(clamping: $0) }
     }
 
@@ -99,6 +99,41 @@ extension ONNXGraphBuilder {
             ?? ConstantTensor(shape: [1], floats: [0])
         guard fill.count == 1 else { throw node.error("has a fill value of \(fill.count) elements, expected one") }
         return [.constant(fill.reshaped([]).broadcast(to: shape))]
+    }
+
+    static func transposeConstant(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        guard case .constant(let data)? = try builder.input(node, 0) else { return try transpose(builder, node) }
+        let rank = data.shape.count
+        let perm = try node.ints("perm") ?? Array((0..<rank).reversed())
+        guard perm.sorted() == Array(0..<rank) else { throw node.error("has perm \(perm) for a rank-\(rank) tensor") }
+        return [.constant(data.transposed(perm))]
+    }
+
+    /// Slice of a constant (what exporters compute pads and shapes with); starts, ends, axes and
+    /// steps are attributes before opset 10 and inputs from it on.
+    static func slice(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        guard case .constant(let data)? = try builder.input(node, 0) else { throw node.unsupported("slices a value computed at run time") }
+        let rank = data.shape.count
+        func list(_ name: String, _ index: Int) throws -> [Int]? {
+            if node.opset < 10 { return try node.ints(name) }
+            return try builder.constantInput(node, index, name)?.integers.map { Int(clamping: $0) }
+        }
+        let starts = try list("starts", 1) ?? [], ends = try list("ends", 2) ?? []
+        let axes = try list("axes", 3)?.map { $0 < 0 ? $0 + rank : $0 } ?? Array(0..<starts.count)
+        let steps = try list("steps", 4) ?? Array(repeating: 1, count: starts.count)
+        guard ends.count == starts.count, axes.count == starts.count, steps.count == starts.count,
+              Set(axes).count == axes.count, axes.allSatisfy({ $0 >= 0 && $0 < rank }), !steps.contains(0) else {
+            throw node.error("has starts \(starts), ends \(ends), axes \(axes) and steps \(steps) for a rank-\(rank) tensor")
+        }
+        var positions = data.shape.map { Array(0..<$0) }
+        for (index, axis) in axes.enumerated() {
+            let size = data.shape[axis], step = steps[index]
+            func resolved(_ bound: Int) -> Int { bound < 0 ? bound + size : bound }
+            let start = step > 0 ? min(max(resolved(starts[index]), 0), size) : min(max(resolved(starts[index]), 0), size - 1)
+            let end = step > 0 ? min(max(resolved(ends[index]), 0), size) : min(max(resolved(ends[index]), -1), size - 1)
+            positions[axis] = Array(stride(from: start, to: end, by: step))
+        }
+        return [.constant(data.picking(positions))]
     }
 
     static func concatenated(_ parts: [ConstantTensor], axis requested: Int, _ node: ONNXNode) throws -> ConstantTensor {

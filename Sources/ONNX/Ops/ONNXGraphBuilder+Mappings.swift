@@ -9,7 +9,9 @@ extension ONNXGraphBuilder {
             "Softmax": softmax, "Identity": passThrough, "Dropout": passThrough,
             "Add": arithmetic, "Sub": arithmetic, "Mul": arithmetic, "Div": arithmetic, "Gemm": gemm, "MatMul": matMul,
             "Flatten": flatten, "Reshape": reshape, "Concat": concat, "ReduceMean": reduce, "ReduceMax": reduce,
-            "Constant": constant, "Shape": shape, "Gather": gather, "Unsqueeze": unsqueeze, "Squeeze": squeeze,
+            "Transpose": transposeConstant, "Slice": slice, "Pad": pad, "Sum": variadic, "Mean": variadic, "Max": variadic, "Min": variadic,
+            "PRelu": prelu, "Selu": selu, "Neg": neg, "LogSoftmax": softmax,
+            "Constant": constant, "Shape": shape, "Gather": gather, "Unsqueeze": unsqueezeOrSqueeze, "Squeeze": unsqueezeOrSqueeze,
             "Cast": cast, "ConstantOfShape": constantOfShape,
         ]
         for name in plainActivations.keys { table[name] = activation }

@@ -86,21 +86,90 @@ extension ONNXGraphBuilder {
         return [.node(try builder.add(op, inputs: inputs), first.layout)]
     }
 
-    /// ReduceMean and ReduceMax over the two spatial axes of an image (global pooling); axes are an
-    /// attribute before opset 18 and an input from it on.
+    /// ReduceMean and ReduceMax over every axis between the batch and the last one as vizrun holds
+    /// the value (an image's two spatial axes); axes are an attribute before opset 18 and an input
+    /// from it on.
     static func reduce(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        let x = try builder.dynamicInput(node)
+        var x = try builder.dynamicInput(node)
         let rank = builder.graph.nodes[x.node].shape.count
         let axesList = node.opset < 18
             ? try node.ints("axes") : try builder.constantInput(node, 1, "axes")?.integers.map { Int(clamping: $0) }
-        let axes = Set((axesList ?? []).map { $0 < 0 ? $0 + rank : $0 })
-        guard rank == 4, axes == [2, 3] else {
+        let axes = (axesList ?? []).map { $0 < 0 ? $0 + rank : $0 }
+        if rank == 4, x.layout == .onnx, Set(axes) == [2, 3] {
+            x = (try builder.channelsLast(x.node, x.layout, for: node), .channelsLast)
+        }
+        guard axes.allSatisfy({ $0 >= 0 && $0 < rank }),
+              rank >= 3, Set(axes.map { builder.engineAxis($0, x.layout) }) == Set(1..<(rank - 1)) else {
             throw node.unsupported("reduces over axes \(axesList.map { "\($0)" } ?? "all") of a rank-\(rank) value "
-                                   + "(vizrun reduces the two spatial axes of an image)")
+                                   + "(vizrun reduces the spatial axes of an image)")
         }
         let keepDims = try node.int("keepdims", default: 1) != 0
         let op = GlobalPoolOp(node.opType == "ReduceMax" ? .max : .average, keepDims: keepDims, kind: node.opType)
+        return [.node(try builder.add(op, inputs: [x.node]), keepDims ? x.layout : .onnx)]
+    }
+
+    /// A permutation of the axes after the batch, in ONNX's order.
+    static func transpose(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let x = try builder.dynamicInput(node)
+        let rank = builder.graph.nodes[x.node].shape.count
+        let perm = try node.ints("perm") ?? Array((0..<rank).reversed())
+        guard perm.sorted() == Array(0..<rank) else { throw node.error("has perm \(perm) for a rank-\(rank) value") }
+        guard perm[0] == 0 else { throw node.unsupported("moves the batch axis (perm \(perm))") }
+        let op = PermuteOp(dims: Array(perm.dropFirst()))
+        return [.node(try builder.add(op, inputs: [try builder.onnxOrdered(x.node, x.layout)]), .onnx)]
+    }
+
+    /// Unsqueeze and Squeeze of a run-time value: a reshape that leaves the batch axis alone (axes are
+    /// an attribute before opset 13 and an input from it on).
+    static func unsqueezeOrSqueeze(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        if case .constant? = try builder.input(node, 0) {
+            return node.opType == "Unsqueeze" ? try unsqueeze(builder, node) : try squeeze(builder, node)
+        }
+        let x = try builder.dynamicInput(node)
+        var shape = builder.onnxShape(x.node, x.layout)
+        let requested = try axes(builder, node)
+        if node.opType == "Unsqueeze" {
+            let rank = shape.count + (requested?.count ?? 0)
+            let axes = Set((requested ?? []).map { $0 < 0 ? $0 + rank : $0 })
+            guard axes.count == requested?.count, axes.allSatisfy({ $0 > 0 && $0 < rank }) else {
+                throw node.unsupported("adds axes \(requested ?? []) to a rank-\(shape.count) value (the batch axis stays first)")
+            }
+            for axis in axes.sorted() { shape.insert(1, at: axis) }
+        } else {
+            let axes = Set(requested?.map { $0 < 0 ? $0 + shape.count : $0 } ?? shape.indices.filter { $0 > 0 && shape[$0] == 1 })
+            guard axes.allSatisfy({ $0 > 0 && $0 < shape.count && shape[$0] == 1 }) else {
+                throw node.unsupported("drops axes \(axes.sorted()) of \(ShapeCheck.describe(shape)) (each of size 1, not the batch)")
+            }
+            shape = shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
+        }
+        guard shape.dropFirst().filter({ $0 < 0 }).count <= 1 else {
+            throw node.unsupported("reshapes a value of more than one unknown size")
+        }
+        let op = ReshapeOp(itemShape: Array(shape.dropFirst()), kind: node.opType)
+        return [.node(try builder.add(op, inputs: [try builder.flatOrdered(x.node, x.layout)]), .onnx)]
+    }
+
+    /// Constant padding with zeros around an image's spatial axes (negative pads crop); pads are an
+    /// attribute before opset 11 and an input from it on.
+    static func pad(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let x = try builder.dynamicInput(node)
+        let mode = try node.string("mode", default: "constant")
+        guard mode == "constant" else { throw node.unsupported("pads in mode '\(mode)'") }
+        let pads: [Int], value: Float
+        if node.opset < 11 {
+            pads = try node.ints("pads") ?? []
+            value = try node.float("value", default: 0)
+        } else {
+            pads = try builder.requiredConstant(node, 1, "pads").integers.map { Int(clamping: $0) }
+            value = try builder.constantInput(node, 2, "constant value")?.floats.first ?? 0
+            guard try builder.input(node, 3) == nil else { throw node.unsupported("pads only some axes (an axes input)") }
+        }
+        guard pads.count == 8, value == 0, [0, 1, 4, 5].allSatisfy({ pads[$0] == 0 }),
+              pads.allSatisfy({ abs($0) <= 1 << 20 }) else {
+            throw node.unsupported("pads \(pads) with \(value) (vizrun pads an image's height and width with zeros)")
+        }
         let input = try builder.channelsLast(x.node, x.layout, for: node)
-        return [.node(try builder.add(op, inputs: [input]), keepDims ? .channelsLast : .onnx)]
+        let op = Pad2DOp(top: pads[2], bottom: pads[6], left: pads[3], right: pads[7], kind: "Pad")
+        return [.node(try builder.add(op, inputs: [input]), .channelsLast)]
     }
 }
