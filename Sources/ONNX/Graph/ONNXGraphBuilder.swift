@@ -166,7 +166,7 @@ final class ONNXGraphBuilder {
             if case .node(let producer, _)? = try input(node, index) { return producer }
             return nil
         }
-        current = (unique(node.proto.name.isEmpty ? node.name : node.proto.name), 0)
+        current = (unique(node.name), 0)
         let results = try mapping(self, node)
         for (name, value) in zip(node.outputs, results) where !name.isEmpty { values[name] = value }
         guard case .node(let output, _)? = results.first, output >= firstNew else {
