@@ -24,8 +24,12 @@ Families (reduced widths and input sizes, the classes' own module structure and 
     mix           grouped/dilated/depthwise Conv, unfolded BatchNorm, Hardswish, Hardsigmoid,
                   LeakyReLU, AvgPool (ceil_mode, pads, count_include_pad=False), MaxPool ceil_mode,
                   x.view(x.size(0), -1), Softmax; dynamic batch, an input named 'pixel values'
-    mix2          PReLU, SELU, maximum, minimum, negation, F.pad, permute, unsqueeze/squeeze, a mean
-                  over the middle axes of an NHWC-ordered value, log_softmax; 16x16
+    mix2          PReLU, SELU, maximum, minimum, negation, F.pad, AvgPool counting padding cells
+                  (ceil_mode), permute, unsqueeze/squeeze, a mean over the middle axes of an
+                  NHWC-ordered value, log_softmax; 16x16
+    autopad       written with onnx.helper, as no PyTorch exporter writes auto_pad: Conv with
+                  SAME_UPPER and SAME_LOWER (odd padding, stride 2), MaxPool VALID, AveragePool
+                  SAME_LOWER; references from onnxruntime only (no gradient)
 Exporters: `ts` (dynamo=False, the TorchScript exporter, its default opset), `dynamo` (dynamo=True,
 external data); `mix_ts11` uses opset 11 (Softmax before opset 13, Clip inputs) and keeps the
 Shape/Gather/Unsqueeze/Concat chain and BatchNormalization unfolded; `mobilenetv2_ts10` uses
@@ -115,8 +119,9 @@ class Mix(nn.Module):
 
 
 class Mix2(nn.Module):
-    """More ops PyTorch code exports: PReLU, SELU, maximum/minimum, negation, F.pad, permute,
-    unsqueeze/squeeze, a mean over the NHWC-ordered middle axes, log_softmax."""
+    """More ops PyTorch code exports: PReLU, SELU, maximum/minimum, negation, F.pad, an average
+    pool that counts padding (ceil_mode), permute, unsqueeze/squeeze, a mean over the NHWC-ordered
+    middle axes, log_softmax."""
 
     def __init__(self):
         super().__init__()
@@ -124,13 +129,14 @@ class Mix2(nn.Module):
         self.prelu = nn.PReLU(6)
         self.conv2 = nn.Conv2d(6, 6, 1)
         self.selu = nn.SELU()
+        self.pool = nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True)  # counts padding cells in
         self.fc = nn.Linear(6, 10)
 
     def forward(self, x):
         a = self.prelu(self.conv1(x))
         b = self.selu(self.conv2(a))
         m = torch.maximum(a, b) + torch.minimum(a, -b)
-        m = nn.functional.pad(m, (1, 2, 0, 1))
+        m = self.pool(nn.functional.pad(m, (1, 2, 0, 1)))
         t = m.permute(0, 2, 3, 1).unsqueeze(1).squeeze(1)
         return nn.functional.log_softmax(self.fc(t.mean(dim=(1, 2))), dim=1)
 
@@ -220,6 +226,44 @@ def write_fixture(name, model, size, dynamo, opset=None, **options):
     print(f"{name}: {len(records)} nodes, opset {reference['opset']}, class {predicted}, {size_kb:.0f} KB")
 
 
+def write_autopad_fixture():
+    from onnx import TensorProto, helper
+    folder = os.path.join(OUT, "autopad")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(os.path.join(folder, "outputs"))
+    generator = np.random.default_rng(SEED)
+    w1 = generator.uniform(-0.5, 0.5, (4, 3, 3, 3)).astype(np.float32)
+    w2 = generator.uniform(-0.5, 0.5, (5, 4, 2, 2)).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["c1"], name="conv_same_upper", auto_pad="SAME_UPPER", strides=[2, 2]),
+        helper.make_node("Conv", ["c1", "w2"], ["c2"], name="conv_same_lower", auto_pad="SAME_LOWER", strides=[2, 1]),
+        helper.make_node("MaxPool", ["c2"], ["p1"], name="pool_valid", auto_pad="VALID", kernel_shape=[2, 2]),
+        helper.make_node("AveragePool", ["c2"], ["p2"], name="average_same_lower", auto_pad="SAME_LOWER",
+                         kernel_shape=[3, 2], strides=[2, 2]),
+    ]
+    graph = helper.make_graph(nodes, "autopad", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 10, 9])],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ["p1", "p2"]],
+                              [helper.make_tensor("w1", TensorProto.FLOAT, w1.shape, w1.ravel()),
+                               helper.make_tensor("w2", TensorProto.FLOAT, w2.shape, w2.ravel())])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="make_onnx_fixtures.py")
+    model.ir_version = 8
+    path = os.path.join(folder, "model.onnx")
+    onnx.save(model, path)
+    x = torch.rand(1, 3, 10, 9, generator=torch.Generator().manual_seed(SEED)) * 2 - 1
+    found, values = node_outputs(path, x)
+    records = []
+    for index, (node, value) in enumerate(zip(found, values)):
+        file = f"outputs/{index:03d}.npy"
+        np.save(os.path.join(folder, file), channels_last(value))
+        records.append({"name": node.name, "op": node.op_type, "output": node.output[0], "file": file})
+    np.save(os.path.join(folder, "input.npy"), channels_last(x.numpy()))
+    reference = {"model": "model.onnx", "input": "input.npy", "gradient": None, "class": 0, "exporter": "onnx.helper",
+                 "opset": 17, "onnxruntime": ort.__version__, "nodes": records}
+    with open(os.path.join(folder, "reference.json"), "w") as handle:
+        json.dump(reference, handle, indent=1)
+    print(f"autopad: {len(records)} nodes")
+
+
 def main():
     torch.manual_seed(SEED)
     families = {
@@ -242,6 +286,7 @@ def main():
     write_fixture("mix_ts11", randomise(Mix()), 32, dynamo=False, opset=11, input_name="pixel values",
                   do_constant_folding=False, dynamic_axes={"pixel values": {0: "batch"}})
     write_fixture("mobilenetv2_ts10", randomise(small_mobilenet_v2()), 32, dynamo=False, opset=10)
+    write_autopad_fixture()
 
 
 if __name__ == "__main__":

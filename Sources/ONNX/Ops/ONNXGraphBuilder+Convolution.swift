@@ -71,17 +71,26 @@ extension ONNXGraphBuilder {
         try pool(.average, builder, node)
     }
 
+    /// A padded average that counts the padding cells (`count_include_pad = 1`) is zero padding
+    /// first, then an average over the cells inside the padded input, which is also how PyTorch
+    /// counts a ceil_mode window that runs past the padding.
     private static func pool(_ reduction: Pool2DOp.Reduction, _ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let x = try builder.dynamicInput(node)
-        let input = try builder.channelsLast(x.node, x.layout, for: node)
+        var input = try builder.channelsLast(x.node, x.layout, for: node)
         guard let kernel = try node.ints("kernel_shape"), kernel.count == 2 else {
             throw node.unsupported("pools over other than two spatial axes (kernel_shape \(try node.ints("kernel_shape") ?? []))")
         }
-        let window = try builder.window(of: node, kernel: (kernel[0], kernel[1]), input: builder.graph.nodes[input].shape,
-                                        ceilMode: try node.int("ceil_mode", default: 0) != 0)
+        let ceilMode = try node.int("ceil_mode", default: 0) != 0
+        var window = try builder.window(of: node, kernel: (kernel[0], kernel[1]), input: builder.graph.nodes[input].shape,
+                                        ceilMode: ceilMode)
         guard window.dilation == (1, 1) else { throw node.unsupported("has dilations \(window.dilation)") }
         if reduction == .average, try node.int("count_include_pad", default: 0) != 0, window.isPadded {
-            throw node.unsupported("averages padding cells in (count_include_pad = 1)")
+            guard case .explicit(let pads) = window.padding else {
+                throw node.unsupported("averages SAME_UPPER padding cells in (count_include_pad = 1)")
+            }
+            input = try builder.add(Pad2DOp(top: pads.top, bottom: pads.bottom, left: pads.left, right: pads.right, kind: "Pad"),
+                                    inputs: [input], suffix: "padded")
+            window.padding = .explicit(ExplicitPadding(top: 0, left: 0, bottom: 0, right: 0, ceilMode: ceilMode))
         }
         let op = Pool2DOp(reduction, poolSize: (kernel[0], kernel[1]), strides: window.strides, padding: window.padding)
         return [.node(try builder.add(op, inputs: [input]), .channelsLast)]
