@@ -8,9 +8,9 @@ of PyTorch's two exporters, with what the references computed for one fixed inpu
     Tests/Fixtures/onnx/<family>_<exporter>/
         model.onnx (+ model.onnx.data: the dynamo exporter's external data)
         input.npy            the input, (1, H, W, C) as vizrun holds it
-        outputs/NNN.npy      onnxruntime's output of every node computed from the input, 4-D
-                             outputs transposed to (1, H, W, C) as images are (a 4-D value that is
-                             not an image, such as a permuted one, too); graph optimisations off
+        outputs/NNN.npy      onnxruntime's output of every node computed from the input, in ONNX's
+                             axis order (the test knows which values vizrun holds as (H, W, C)
+                             images); graph optimisations off
         grad_input.npy       PyTorch autograd's d output[0, class] / d input, (1, H, W, C)
         reference.json       the files above, each node's name, op and output tensor, the class
 
@@ -21,6 +21,9 @@ Families (reduced widths and input sizes, the classes' own module structure and 
     vgg11         the same without BN
     mobilenetv2   torchvision MobileNetV2, width_mult 0.25, a block per stage (two in the second: a
                   residual Add), last conv 64 channels, 32x32
+    convnext      torchvision ConvNeXt, stages of 8 and 16 channels, one block each, 32x32, TorchScript
+                  exporter only: LayerNormalization between Transposes, MatMul on 4-D values, Gelu,
+                  layer scale (the dynamo export reshapes across the batch axis, which vizrun refuses)
     mix           grouped/dilated/depthwise Conv, unfolded BatchNorm, Hardswish, Hardsigmoid,
                   LeakyReLU, AvgPool (ceil_mode, pads, count_include_pad=False), MaxPool ceil_mode,
                   x.view(x.size(0), -1), Softmax; dynamic batch, an input named 'pixel values'
@@ -48,6 +51,7 @@ import onnx
 import onnxruntime as ort
 import torch
 import torch.nn as nn
+from torchvision.models.convnext import CNBlockConfig, ConvNeXt
 from torchvision.models.mobilenetv2 import MobileNetV2
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 from torchvision.models.vgg import VGG, make_layers
@@ -152,6 +156,11 @@ def randomise(model):
                 module.bias.copy_(torch.rand(c, generator=generator) - 0.5)
                 module.running_mean.copy_(torch.rand(c, generator=generator) - 0.5)
                 module.running_var.copy_(torch.rand(c, generator=generator) * 1.7 + 0.3)
+            if isinstance(getattr(module, "layer_scale", None), nn.Parameter):  # ConvNeXt's, 1e-6 at first
+                module.layer_scale.copy_(torch.rand(module.layer_scale.shape, generator=generator) + 0.5)
+            if isinstance(module, nn.LayerNorm):
+                module.weight.copy_(torch.rand(module.weight.shape, generator=generator) + 0.5)
+                module.bias.copy_(torch.rand(module.bias.shape, generator=generator) - 0.5)
             elif isinstance(module, (nn.Conv2d, nn.Linear)):
                 fan_in = module.weight[0].numel()
                 module.weight.copy_((torch.rand(module.weight.shape, generator=generator) * 2 - 1) * (3 / fan_in) ** 0.5)
@@ -206,7 +215,7 @@ def write_fixture(name, model, size, dynamo, opset=None, **options):
     records = []
     for index, (node, value) in enumerate(zip(nodes, values)):
         file = f"outputs/{index:03d}.npy"
-        np.save(os.path.join(folder, file), channels_last(value))
+        np.save(os.path.join(folder, file), value.astype(np.float32))
         records.append({"name": node.name, "op": node.op_type, "output": node.output[0], "file": file})
     xg = x.clone().requires_grad_(True)
     output = model(xg)
@@ -214,7 +223,7 @@ def write_fixture(name, model, size, dynamo, opset=None, **options):
     output[0, predicted].backward()
     np.save(os.path.join(folder, "input.npy"), channels_last(x.numpy()))
     np.save(os.path.join(folder, "grad_input.npy"), channels_last(xg.grad.numpy()))
-    reference_output = channels_last(output.detach().numpy())
+    reference_output = output.detach().numpy()
     assert np.abs(values[-1] - reference_output).max() <= 1e-4 * np.abs(reference_output).max(), name
     opsets = {o.domain: o.version for o in onnx.load(path, load_external_data=False).opset_import}
     reference = {"model": "model.onnx", "input": "input.npy", "gradient": "grad_input.npy", "class": predicted,
@@ -254,7 +263,7 @@ def write_autopad_fixture():
     records = []
     for index, (node, value) in enumerate(zip(found, values)):
         file = f"outputs/{index:03d}.npy"
-        np.save(os.path.join(folder, file), channels_last(value))
+        np.save(os.path.join(folder, file), value.astype(np.float32))
         records.append({"name": node.name, "op": node.op_type, "output": node.output[0], "file": file})
     np.save(os.path.join(folder, "input.npy"), channels_last(x.numpy()))
     reference = {"model": "model.onnx", "input": "input.npy", "gradient": None, "class": 0, "exporter": "onnx.helper",
@@ -278,6 +287,8 @@ def main():
         model = randomise(make())
         write_fixture(f"{family}_ts", model, size, dynamo=False)
         write_fixture(f"{family}_dynamo", model, size, dynamo=True)
+    write_fixture("convnext_ts", randomise(ConvNeXt([CNBlockConfig(8, 16, 1), CNBlockConfig(16, None, 1)], num_classes=10)),
+                  32, dynamo=False)
     model = randomise(Mix2())
     with torch.no_grad():
         model.prelu.weight.copy_(torch.linspace(0.05, 0.6, 6))

@@ -4,6 +4,11 @@ import VizCore
 /// each layer's other names (its output tensor, the PyTorch module whose output it is).
 public enum ONNXModelAssembly {
     public static func model(_ file: ONNXModelFile, loaderName: String) throws -> Model {
+        try assemble(file, loaderName: loaderName).model
+    }
+
+    /// The model, and the builder that made it (which knows how each ONNX tensor is held).
+    static func assemble(_ file: ONNXModelFile, loaderName: String) throws -> (model: Model, builder: ONNXGraphBuilder) {
         let graphProto = file.model.graph
         try checkOperators(graphProto.node, file: file)
         let builder = ONNXGraphBuilder(file)
@@ -29,8 +34,9 @@ public enum ONNXModelAssembly {
         }
         let outputs = builder.outputLayers(graphProto.output.map(\.name))
         guard !outputs.isEmpty else { throw VizError("computes none of its outputs from its input", at: file.path) }
-        return Model(graph: builder.graph, layers: withModuleAliases(builder.layers, chains: chains),
-                     outputLayers: outputs, path: file.path, loaderName: loaderName, metadata: file.metadata)
+        let model = Model(graph: builder.graph, layers: withModuleAliases(builder.layers, chains: chains),
+                          outputLayers: outputs, path: file.path, loaderName: loaderName, metadata: file.metadata)
+        return (model, builder)
     }
 
     /// One error listing every operator the file uses that vizrun lacks, with its count and first node.

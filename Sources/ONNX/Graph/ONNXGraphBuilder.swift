@@ -44,6 +44,12 @@ final class ONNXGraphBuilder {
 
     func define(_ name: String, _ value: Value) { values[name] = value }
 
+    /// How the run-time value of an ONNX tensor is held; nil for constants and unknown names.
+    func layout(ofTensor name: String) -> Layout? {
+        if case .node(_, let layout)? = values[name] { return layout }
+        return nil
+    }
+
     /// Input `index` of `node`, or nil when the node omits it.
     func input(_ node: ONNXNode, _ index: Int) throws -> Value? {
         guard index < node.inputs.count, !node.inputs[index].isEmpty else { return nil }

@@ -4,7 +4,7 @@ extension ONNXGraphBuilder {
         var table: [String: Mapping] = [
             "Conv": conv, "MaxPool": maxPool, "AveragePool": averagePool,
             "GlobalAveragePool": globalAveragePool, "GlobalMaxPool": globalMaxPool,
-            "BatchNormalization": batchNormalization,
+            "BatchNormalization": batchNormalization, "LayerNormalization": layerNormalization,
             "LeakyRelu": leakyRelu, "Elu": elu, "Gelu": gelu, "HardSigmoid": hardSigmoid, "Clip": clip,
             "Softmax": softmax, "Identity": passThrough, "Dropout": passThrough,
             "Add": arithmetic, "Sub": arithmetic, "Mul": arithmetic, "Div": arithmetic, "Gemm": gemm, "MatMul": matMul,
