@@ -201,8 +201,20 @@ def node_outputs(path, x):
     return nodes, values
 
 
-def channels_last(array):
-    return np.ascontiguousarray(array.transpose(0, 2, 3, 1) if array.ndim == 4 else array, dtype=np.float32)
+def save_node_outputs(folder, path, x):
+    """onnxruntime's output of every node into outputs/NNN.npy, in ONNX's order; their records."""
+    nodes, values = node_outputs(path, x)
+    records = []
+    for index, (node, value) in enumerate(zip(nodes, values)):
+        file = f"outputs/{index:03d}.npy"
+        np.save(os.path.join(folder, file), value.astype(np.float32))
+        records.append({"name": node.name, "op": node.op_type, "output": node.output[0], "file": file})
+    np.save(os.path.join(folder, "input.npy"), channels_last(x.numpy()))
+    return records, values[-1]
+
+
+def channels_last(image):
+    return np.ascontiguousarray(image.transpose(0, 2, 3, 1), dtype=np.float32)
 
 
 def write_fixture(name, model, size, dynamo, opset=None, **options):
@@ -211,20 +223,14 @@ def write_fixture(name, model, size, dynamo, opset=None, **options):
     os.makedirs(os.path.join(folder, "outputs"))
     x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(SEED)) * 2 - 1
     path = export(model, x, folder, dynamo, opset, **options)
-    nodes, values = node_outputs(path, x)
-    records = []
-    for index, (node, value) in enumerate(zip(nodes, values)):
-        file = f"outputs/{index:03d}.npy"
-        np.save(os.path.join(folder, file), value.astype(np.float32))
-        records.append({"name": node.name, "op": node.op_type, "output": node.output[0], "file": file})
+    records, last = save_node_outputs(folder, path, x)
     xg = x.clone().requires_grad_(True)
     output = model(xg)
     predicted = int(output[0].argmax())
     output[0, predicted].backward()
-    np.save(os.path.join(folder, "input.npy"), channels_last(x.numpy()))
     np.save(os.path.join(folder, "grad_input.npy"), channels_last(xg.grad.numpy()))
     reference_output = output.detach().numpy()
-    assert np.abs(values[-1] - reference_output).max() <= 1e-4 * np.abs(reference_output).max(), name
+    assert np.abs(last - reference_output).max() <= 1e-4 * np.abs(reference_output).max(), name
     opsets = {o.domain: o.version for o in onnx.load(path, load_external_data=False).opset_import}
     reference = {"model": "model.onnx", "input": "input.npy", "gradient": "grad_input.npy", "class": predicted,
                  "exporter": "dynamo" if dynamo else "torchscript", "opset": opsets.get("", opsets.get("ai.onnx")),
@@ -259,13 +265,7 @@ def write_autopad_fixture():
     path = os.path.join(folder, "model.onnx")
     onnx.save(model, path)
     x = torch.rand(1, 3, 10, 9, generator=torch.Generator().manual_seed(SEED)) * 2 - 1
-    found, values = node_outputs(path, x)
-    records = []
-    for index, (node, value) in enumerate(zip(found, values)):
-        file = f"outputs/{index:03d}.npy"
-        np.save(os.path.join(folder, file), value.astype(np.float32))
-        records.append({"name": node.name, "op": node.op_type, "output": node.output[0], "file": file})
-    np.save(os.path.join(folder, "input.npy"), channels_last(x.numpy()))
+    records, _ = save_node_outputs(folder, path, x)
     reference = {"model": "model.onnx", "input": "input.npy", "gradient": None, "class": 0, "exporter": "onnx.helper",
                  "opset": 17, "onnxruntime": ort.__version__, "nodes": records}
     with open(os.path.join(folder, "reference.json"), "w") as handle:

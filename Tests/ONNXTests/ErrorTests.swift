@@ -5,29 +5,7 @@ import VizTesting
 import XCTest
 
 /// Bad files: each a one-line error that says what and where.
-final class ErrorTests: XCTestCase {
-    private var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-onnx-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
-
-    private func loadError(_ path: String) -> VizError? {
-        do {
-            _ = try ONNXModelAssembly.model(try ONNXModelFile(path: path), loaderName: "onnx")
-            return nil
-        } catch { return error as? VizError }
-    }
-
-    private func write(_ data: Data, _ name: String = "model.onnx") throws -> String {
-        let path = folder.appendingPathComponent(name).path
-        try data.write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
+final class ErrorTests: TemporaryFolderTestCase {
     private var fixture: Data { FileManager.default.contents(atPath: Fixtures.path("onnx/resnet18_ts/model.onnx"))! }
 
     func testZeroLengthFile() throws {

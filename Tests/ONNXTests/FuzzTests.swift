@@ -7,16 +7,7 @@ import XCTest
 /// Mutants of real exports (bytes flipped, runs deleted or repeated, the file cut short, fields of
 /// the decoded model set to extreme values): each either loads or fails with a `VizError`; a crash
 /// would end the test run.
-final class FuzzTests: XCTestCase {
-    private var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-onnx-fuzz-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
-
+final class FuzzTests: TemporaryFolderTestCase {
     /// xorshift64*, so the mutants are the same on every run.
     private struct Random {
         var state: UInt64
@@ -27,18 +18,8 @@ final class FuzzTests: XCTestCase {
     }
 
     /// Loads `bytes` as a model; true when it loaded, false when it was refused with a `VizError`.
-    private func survives(_ bytes: Data, _ name: String) throws -> Bool {
-        let path = folder.appendingPathComponent("model.onnx").path
-        try bytes.write(to: URL(fileURLWithPath: path))
-        do {
-            _ = try ONNXModelAssembly.model(try ONNXModelFile(path: path), loaderName: "onnx")
-            return true
-        } catch is VizError {
-            return false
-        } catch {
-            XCTFail("\(name): not a VizError: \(error)")
-            return false
-        }
+    private func survives(_ bytes: Data) throws -> Bool {
+        loadError(try write(bytes)) == nil
     }
 
     func testByteMutantsLoadOrFailWithAMessage() throws {
@@ -57,7 +38,7 @@ final class FuzzTests: XCTestCase {
                 }
             }
             if mutant % 10 == 0 { bytes = Array(bytes.prefix(random.next(bytes.count))) }
-            if try survives(Data(bytes), "mutant \(mutant)") { loaded += 1 } else { refused += 1 }
+            if try survives(Data(bytes)) { loaded += 1 } else { refused += 1 }
         }
         print("byte mutants: \(loaded) loaded, \(refused) refused with a message, none crashed")
     }
@@ -72,7 +53,7 @@ final class FuzzTests: XCTestCase {
                     var model = original
                     model.graph.node[node].attribute[attribute].i = value
                     model.graph.node[node].attribute[attribute].ints = model.graph.node[node].attribute[attribute].ints.map { _ in value }
-                    _ = try survives(try model.serializedData(), "node \(node) attribute \(attribute) = \(value)")
+                    _ = try survives(try model.serializedData())
                     cases += 1
                 }
             }
@@ -81,7 +62,7 @@ final class FuzzTests: XCTestCase {
             for value in extremes {
                 var model = original
                 model.graph.initializer[tensor].dims = model.graph.initializer[tensor].dims.map { _ in value }
-                _ = try survives(try model.serializedData(), "initializer \(tensor) dims = \(value)")
+                _ = try survives(try model.serializedData())
                 cases += 1
             }
         }
@@ -90,7 +71,7 @@ final class FuzzTests: XCTestCase {
             for dim in model.graph.input[0].type.tensorType.shape.dim.indices {
                 model.graph.input[0].type.tensorType.shape.dim[dim].dimValue = value
             }
-            _ = try survives(try model.serializedData(), "input dims = \(value)")
+            _ = try survives(try model.serializedData())
             cases += 1
         }
         print("field mutants: \(cases), none crashed")

@@ -6,7 +6,7 @@ import XCTest
 
 /// The declared input: NCHW becomes (H, W, C), any batch runs (even through a Reshape exported with
 /// batch 1), and a symbolic height and width accept any size.
-final class InputShapeTests: XCTestCase {
+final class InputShapeTests: TemporaryFolderTestCase {
     func testABatchRunsThroughAGraphExportedForOne() throws {
         let reference = try ONNXReference("resnet18_dynamo")
         let model = try reference.load()
@@ -25,9 +25,7 @@ final class InputShapeTests: XCTestCase {
         let source = Fixtures.path("onnx/resnet18_ts/model.onnx")
         var proto = try Onnx_ModelProto(serializedBytes: Data(contentsOf: URL(fileURLWithPath: source)))
         for axis in [0, 2, 3] { proto.graph.input[0].type.tensorType.shape.dim[axis].dimParam = "size\(axis)" }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-onnx-\(UUID().uuidString).onnx").path
-        try proto.serializedData().write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = try write(try proto.serializedData())
         let model = try ONNXModelAssembly.model(try ONNXModelFile(path: path), loaderName: "onnx")
         XCTAssertEqual(model.inputShape, [-1, -1, 3])
         let layer4 = try model.requireLayer("layer4").outputNode
