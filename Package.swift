@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "vizrun", targets: ["vizrun"]),
         .library(name: "VizCore", type: .dynamic, targets: ["VizCore"]),
-        .library(name: "VizImage", targets: ["VizImage"]),
+        .library(name: "VizImage", type: .dynamic, targets: ["VizImage"]),
         .library(name: "VizTesting", targets: ["VizTesting"]),
     ],
     dependencies: [

@@ -7,6 +7,8 @@ struct ActivationsOptions {
     var layers: [Model.Layer] = []
     /// Channels to also draw alone, from every chosen layer.
     var channels: [Int] = []
+    /// Where the config lists them: a layer whose channel count shows only at run time is checked then.
+    var channelsNode: ConfigNode?
     var imagesPerRow = 16
     var margin = 0
     var colormap = Colormap.named("viridis")!
@@ -14,9 +16,10 @@ struct ActivationsOptions {
     init() {}
 
     init(_ mapping: ConfigMapping, model: Model) throws {
-        layers = try Self.layers(mapping.optional("layers"), model: model)
-        if let node = mapping.optional("channels") {
-            channels = try node.list().map { item in
+        layers = mapping.value("layers", default: Array(model.computedLayers.prefix(8))) { try Self.layers($0, model: model) }
+        channelsNode = mapping.optional("channels")
+        channels = mapping.value("channels", default: []) { node in
+            try node.list().map { item in
                 let channel = try item.int()
                 guard channel >= 0 else { throw item.error("channels are counted from 0") }
                 for layer in layers {
@@ -28,36 +31,22 @@ struct ActivationsOptions {
                 return channel
             }
         }
-        if let node = mapping.optional("images_per_row") {
-            imagesPerRow = try node.int()
-            guard imagesPerRow > 0 else { throw node.error("images_per_row must be at least 1") }
-        }
-        if let node = mapping.optional("margin") {
-            margin = try node.int()
-            guard margin >= 0 else { throw node.error("margin cannot be negative") }
-        }
-        if let node = mapping.optional("colormap") {
-            let name = try node.string()
-            guard let map = Colormap.named(name) else {
-                let hint = Suggestions.didYouMean(name, among: Colormap.allNames)
-                throw node.error("unknown colormap '\(name)' (known: \(Colormap.allNames.joined(separator: ", ")))\(hint)")
-            }
-            colormap = map
-        }
-        try mapping.rejectUnknownKeys()
+        imagesPerRow = mapping.int("images_per_row", default: imagesPerRow, atLeast: 1)
+        margin = mapping.int("margin", default: margin, atLeast: 0)
+        colormap = mapping.value("colormap", default: colormap, Colormap.read)
+        try mapping.finish()
         mapping.offer(.channelMeans(layers: layers.map(\.name)))
     }
 
     /// `{first: N}` (the default is the book's 8), `all`, or a list of layer names.
-    private static func layers(_ node: ConfigNode?, model: Model) throws -> [Model.Layer] {
+    private static func layers(_ node: ConfigNode, model: Model) throws -> [Model.Layer] {
         let computed = model.computedLayers
-        guard let node else { return Array(computed.prefix(8)) }
         if node.isMapping {
             let mapping = try node.mapping()
             let first = try mapping.required("first")
             let count = try first.int()
             guard count > 0 else { throw first.error("first must be at least 1") }
-            try mapping.rejectUnknownKeys()
+            try mapping.finish()
             return Array(computed.prefix(count))
         }
         if node.isScalar, try node.string() == "all" { return computed }

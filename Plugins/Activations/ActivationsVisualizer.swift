@@ -9,6 +9,12 @@ import VizImage
 public final class ActivationsVisualizer: Visualizer {
     public static let name = "activations"
     public static let summary = "per-layer feature-map grids, single channels and raw activations (DLwP 5.4.1)"
+    public static let roles = [grid, activation, channel, ChannelMeansAggregate.role]
+    static let grid = ArtifactRole("grid", title: "activation grid", prominence: .wide)
+    static let activation = ArtifactRole("activation", title: "activation")
+    static let channel = ArtifactRole("channel", title: "single channel")
+
+    public static func makeAggregate() -> RunAggregate? { ChannelMeansAggregate() }
 
     private var options = ActivationsOptions()
 
@@ -27,9 +33,9 @@ public final class ActivationsVisualizer: Visualizer {
             let layers = options.layers.filter { outputs[$0.outputNode] != nil }
             for layer in layers {
                 let shape = outputs[layer.outputNode]!.shape
-                if shape.count == 4, let channel = options.channels.first(where: { $0 >= shape[3] }) {
-                    throw VizError("channel \(channel) is out of range: layer '\(layer.name)' has \(shape[3]) channels",
-                                   at: "runs.channels")
+                if shape.count == 4, let channel = options.channels.first(where: { $0 >= shape[3] }),
+                   let node = options.channelsNode {
+                    throw node.error("channel \(channel) is out of range: layer '\(layer.name)' has \(shape[3]) channels")
                 }
             }
             for (item, input) in batch.enumerated() {
@@ -73,13 +79,13 @@ public final class ActivationsVisualizer: Visualizer {
     private func emit(_ rendering: Rendering, layer: Model.Layer, input: RunInput, sink: ArtifactSink) throws {
         let folder = [input.id, layer.name]
         let stats = rendering.stats
-        try sink.add(Artifact(role: "activation", name: folder, input: input.id, layer: layer.name, stats: stats),
+        try sink.add(Artifact(role: Self.activation.name, name: folder, input: input.id, layer: layer.name, stats: stats),
                      array: rendering.activation)
         guard let grid = rendering.grid else { return }
-        try sink.add(Artifact(role: "grid", name: folder + ["grid"], input: input.id, layer: layer.name, stats: stats),
+        try sink.add(Artifact(role: Self.grid.name, name: folder + ["grid"], input: input.id, layer: layer.name, stats: stats),
                      image: grid)
         for (channel, bitmap) in rendering.channels {
-            try sink.add(Artifact(role: "channel", name: folder + ["channel_\(channel)"], input: input.id,
+            try sink.add(Artifact(role: Self.channel.name, name: folder + ["channel_\(channel)"], input: input.id,
                                   layer: layer.name, channel: channel), image: bitmap)
         }
     }

@@ -13,6 +13,10 @@ public final class FiltersVisualizer: Visualizer {
     public static let name = "filters"
     public static let summary = "filter patterns by gradient ascent in input space (DLwP 5.4.2)"
     public static let readsInputs = false
+    public static let roles = [grid, pattern, animation]
+    static let grid = ArtifactRole("grid", title: "filter pattern grid", prominence: .wide)
+    static let pattern = ArtifactRole("pattern", title: "filter pattern")
+    static let animation = ArtifactRole("animation", title: "optimisation animation")
 
     private var options = FiltersOptions()
 
@@ -67,14 +71,14 @@ public final class FiltersVisualizer: Visualizer {
                 }
                 let image = Deprocess.bitmap(pattern.reshaped(Array(pattern.shape.dropFirst())), bgr: options.bgr)
                 let isClass = options.objective == .unit
-                let artifact = Artifact(role: "pattern", name: [options.layerName, "\(options.unitName)_\(unit)"],
+                let artifact = Artifact(role: Self.pattern.name, name: [options.layerName, "\(options.unitName)_\(unit)"],
                                         layer: options.layerName, filter: isClass ? nil : unit,
                                         classIndex: isClass ? unit : nil)
                 if context.sink.wantsArrays { try context.sink.add(artifact, array: pattern) }
                 try context.sink.add(artifact, image: image)
                 if !frames.isEmpty {
                     var animation = artifact
-                    animation.role = "animation"
+                    animation.role = Self.animation.name
                     try context.sink.add(animation, animation: frames[item], frameDelay: options.gifDelay)
                 }
                 tiles.append(image.width == options.tile && image.height == options.tile
@@ -82,7 +86,7 @@ public final class FiltersVisualizer: Visualizer {
             }
         }
         let grid = Bitmap.grid(tiles: tiles, columns: options.imagesPerRow, margin: options.margin, background: 0)
-        try context.sink.add(Artifact(role: "grid", name: [options.layerName, "grid"], layer: options.layerName), image: grid)
+        try context.sink.add(Artifact(role: Self.grid.name, name: [options.layerName, "grid"], layer: options.layerName), image: grid)
     }
 
     /// Each batch item of `x` deprocessed, as a one-frame list to start an animation with.

@@ -53,24 +53,19 @@ struct ClassScore {
         }
     }
 
-    /// Reads `class` and `score` from a run's options.
-    init(_ mapping: ConfigMapping, model: Model) throws {
-        var score = Score.probability
-        if let node = mapping.optional("score") {
-            let text = try node.string()
-            guard let value = Score(rawValue: text) else {
-                throw node.error(Self.unknown("score", text, among: Score.allCases.map(\.rawValue)))
-            }
-            score = value
-        }
-        do { try self.init(model: model, score: score) } catch let error as VizError {
+    /// Reads `class` and `score` from a run's options; a bad value is recorded in `mapping` and its
+    /// default taken, so the run's other options are still checked.
+    static func reading(_ mapping: ConfigMapping, model: Model) throws -> ClassScore {
+        var target: ClassScore
+        do { target = try ClassScore(model: model, score: mapping.choice("score", default: Score.probability)) } catch let error as VizError {
             throw mapping.owner.error(error.message)
         }
-        if let node = mapping.optional("class") {
+        target.choices = mapping.value("class", default: target.choices) { [target] node in
             let items = try node.list()
             guard !items.isEmpty else { throw node.error("class needs at least one entry") }
-            choices = try items.flatMap { try readChoices($0, in: mapping, model: model) }
+            return try items.flatMap { try target.readChoices($0, in: mapping, model: model) }
         }
+        return target
     }
 
     /// One entry of `class`: one choice, or one per rank of a reference to an earlier run's predictions.
@@ -78,11 +73,11 @@ struct ClassScore {
         guard node.isMapping else { return [try choice(node, model: model)] }
         var count = 1
         let reference = try mapping.runReference(node) { reference in
-            if let top = reference.optional("top") {
-                count = try OptionReading.positiveInt(top, "top")
-                guard count <= classCount else {
-                    throw top.error("top \(count) is more than the model's \(classCount) classes")
-                }
+            count = reference.value("top", default: 1) { top in
+                let count = try top.int()
+                guard count >= 1 else { throw top.error("top must be at least 1") }
+                guard count <= classCount else { throw top.error("top \(count) is more than the model's \(classCount) classes") }
+                return count
             }
             return .predictions(top: count)
         }
@@ -110,13 +105,7 @@ struct ClassScore {
             }
             return .index(index)
         }
-        throw node.error(Self.unknown("class label", text, among: labels))
-    }
-
-    static func unknown(_ what: String, _ name: String, among known: [String]) -> String {
-        let hint = Suggestions.didYouMean(name, among: known)
-        let list = known.count <= 12 ? " (known: \(known.joined(separator: ", ")))" : ""
-        return "unknown \(what) '\(name)'\(list)\(hint)"
+        throw node.error(Suggestions.unknown("class label", text, among: labels))
     }
 
     // MARK: - Per batch

@@ -20,9 +20,11 @@ struct GradCAMOptions {
     }
 
     init(_ mapping: ConfigMapping, model: Model) throws {
-        target = try ClassScore(mapping, model: model)
-        if let node = mapping.optional("layer") {
+        let target = try ClassScore.reading(mapping, model: model)
+        self.target = target
+        layer = try mapping.value("layer") { node in
             let name = try node.string()
+            let layer: Model.Layer
             do { layer = try model.requireLayer(name) } catch let error as VizError { throw node.error(error.message) }
             let shape = model.outputShape(of: layer)
             guard shape.count == 3 else {
@@ -32,26 +34,24 @@ struct GradCAMOptions {
             guard model.node(target.scoreNode, dependsOn: layer.outputNode) else {
                 throw node.error("layer \(name) does not feed the model's output; gradients cannot flow from the score to it")
             }
-        } else {
-            do { layer = try Self.defaultLayer(model: model, scoreNode: target.scoreNode) } catch let error as VizError {
+            return layer
+        } ?? {
+            do { return try Self.defaultLayer(model: model, scoreNode: target.scoreNode) } catch let error as VizError {
                 throw mapping.owner.error(error.message)
             }
-        }
-        if let node = mapping.optional("method") {
+        }()
+        method = mapping.value("method", default: method) { node in
             let name = try node.string()
             guard let value = CAMMethod(rawValue: name) ?? CAMMethod.aliases[name] else {
-                throw node.error(ClassScore.unknown("method", name, among: CAMMethod.allCases.map(\.rawValue)))
+                throw node.error(Suggestions.unknown("method", name, among: CAMMethod.allCases.map(\.rawValue)))
             }
-            method = value
+            return value
         }
-        if let node = mapping.optional("alpha") {
-            alpha = try node.double()
-            guard alpha >= 0 else { throw node.error("alpha cannot be negative") }
-        }
-        if let node = mapping.optional("colormap") { colormap = try OptionReading.colormap(node) }
-        if let node = mapping.optional("top") { top = try OptionReading.positiveInt(node, "top") }
-        if let node = mapping.optional("batch") { batch = try OptionReading.positiveInt(node, "batch") }
-        try mapping.rejectUnknownKeys()
+        alpha = mapping.double("alpha", default: alpha, atLeast: 0)
+        colormap = mapping.value("colormap", default: colormap, Colormap.read)
+        top = mapping.int("top", default: top, atLeast: 1)
+        batch = mapping.int("batch", default: batch, atLeast: 1)
+        try mapping.finish()
         mapping.offer(.predictions(top: min(top, target.classCount)))
     }
 

@@ -10,6 +10,11 @@ import VizImage
 public final class GradCAMVisualizer: Visualizer {
     public static let name = "gradcam"
     public static let summary = "class-activation heatmaps and overlays: Grad-CAM (DLwP 5.4.3), Grad-CAM++, XGrad-CAM, Layer-CAM, HiResCAM"
+    public static let roles = [overlay, heatmap, ContactSheet.role]
+    static let overlay = ArtifactRole("overlay", title: "heatmap overlay", prominence: .leading)
+    static let heatmap = ArtifactRole("heatmap", title: "heatmap", prominence: .leading)
+
+    public static func makeAggregate() -> RunAggregate? { ContactSheet() }
 
     private var options: GradCAMOptions?
 
@@ -54,15 +59,15 @@ public final class GradCAMVisualizer: Visualizer {
                       sink: ArtifactSink) throws {
         let folder = [input.id, "class_\(classIndex)"]
         let layer = options.layer.name
-        try sink.add(Artifact(role: "heatmap", name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex),
+        try sink.add(Artifact(role: Self.heatmap.name, name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex),
                      array: heatmap.reshaped([1] + heatmap.shape))
         let size = input.original.map { (height: $0.height, width: $0.width) }
             ?? (height: input.tensor.shape[1], width: input.tensor.shape[2])
         let colored = Overlay.colored(heatmap, height: size.height, width: size.width, colormap: options.colormap)
-        try sink.add(Artifact(role: "heatmap", name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex),
+        try sink.add(Artifact(role: Self.heatmap.name, name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex),
                      image: colored)
         guard let original = input.original else { return }
-        try sink.add(Artifact(role: "overlay", name: folder + ["overlay"], input: input.id, layer: layer, classIndex: classIndex),
+        try sink.add(Artifact(role: Self.overlay.name, name: folder + ["overlay"], input: input.id, layer: layer, classIndex: classIndex),
                      image: Overlay.rgb(original).overlaid(with: colored, alpha: options.alpha))
     }
 }

@@ -22,37 +22,24 @@ struct SaliencyOptions {
     }
 
     init(_ mapping: ConfigMapping, model: Model) throws {
-        target = try ClassScore(mapping, model: model)
+        target = try ClassScore.reading(mapping, model: model)
         guard model.inputShape.count == 3 else {
             throw mapping.owner.error("saliency needs an image input (batch, height, width, channels); the model's input has shape "
                                       + ShapeCheck.describe([-1] + model.inputShape))
         }
-        if let node = mapping.optional("method") {
-            let name = try node.string()
-            guard let value = Method(rawValue: name) else {
-                throw node.error(ClassScore.unknown("method", name, among: Method.allCases.map(\.rawValue)))
-            }
-            method = value
-        }
-        if let node = mapping.optional("samples") { samples = try OptionReading.positiveInt(node, "samples") }
-        if let node = mapping.optional("noise") {
-            noise = try node.double()
-            guard noise >= 0 else { throw node.error("noise cannot be negative") }
-        }
-        if let node = mapping.optional("seed") {
-            let value = try node.int()
-            guard value >= 0 else { throw node.error("seed cannot be negative") }
-            seed = UInt64(value)
-        }
-        if let node = mapping.optional("colormap") { colormap = try OptionReading.colormap(node) }
-        if let node = mapping.optional("top") { top = try OptionReading.positiveInt(node, "top") }
-        if let node = mapping.optional("batch") { batch = try OptionReading.positiveInt(node, "batch") }
+        method = mapping.choice("method", default: method)
+        samples = mapping.int("samples", default: samples, atLeast: 1)
+        noise = mapping.double("noise", default: noise, atLeast: 0)
+        seed = UInt64(mapping.int("seed", default: Int(seed), atLeast: 0))
+        colormap = mapping.value("colormap", default: colormap, Colormap.read)
+        top = mapping.int("top", default: top, atLeast: 1)
+        batch = mapping.int("batch", default: batch, atLeast: 1)
         if method == .vanilla {
             for key in ["samples", "noise", "seed"] where mapping.keys.contains(key) {
-                throw try mapping.required(key).error("\(key) only applies to `method: smoothgrad`")
+                mapping.record(try mapping.required(key).error("\(key) only applies to `method: smoothgrad`"), at: mapping.owner)
             }
         }
-        try mapping.rejectUnknownKeys()
+        try mapping.finish()
         mapping.offer(.predictions(top: min(top, target.classCount)))
     }
 }
@@ -63,6 +50,8 @@ struct SaliencyOptions {
 public final class SaliencyVisualizer: Visualizer {
     public static let name = "saliency"
     public static let summary = "input-gradient saliency maps: vanilla gradients and SmoothGrad"
+    public static let roles = [saliency]
+    static let saliency = ArtifactRole("saliency", title: "saliency map", prominence: .leading)
 
     private var options: SaliencyOptions?
     /// The noise SmoothGrad adds for sample `sample` of `input` (σ given), shaped like the input's
@@ -125,7 +114,7 @@ public final class SaliencyVisualizer: Visualizer {
     }
 
     private func emit(_ map: Tensor, classIndex: Int, input: RunInput, options: SaliencyOptions, sink: ArtifactSink) throws {
-        let artifact = Artifact(role: "saliency", name: [input.id, "class_\(classIndex)", "saliency"], input: input.id,
+        let artifact = Artifact(role: Self.saliency.name, name: [input.id, "class_\(classIndex)", "saliency"], input: input.id,
                                 classIndex: classIndex)
         try sink.add(artifact, array: map.reshaped([1] + map.shape))
         let largest = map.scalars.max() ?? 0

@@ -40,20 +40,3 @@ struct ScoreGradients {
         Prediction.top(k, of: classScores[item], model: model)
     }
 }
-
-/// Option readers shared by the two visualizers.
-enum OptionReading {
-    static func colormap(_ node: ConfigNode) throws -> Colormap {
-        let name = try node.string()
-        guard let map = Colormap.named(name) else {
-            throw node.error(ClassScore.unknown("colormap", name, among: Colormap.allNames))
-        }
-        return map
-    }
-
-    static func positiveInt(_ node: ConfigNode, _ key: String) throws -> Int {
-        let value = try node.int()
-        guard value > 0 else { throw node.error("\(key) must be at least 1") }
-        return value
-    }
-}

@@ -81,7 +81,7 @@ struct RawArchitecture {
         weightsMap = try mapping.optional("weights_map").map(Self.renames) ?? []
         tensors = try mapping.optional("tensors").map { try $0.sequence().map(Self.listedTensor) }
         layers = try Self.layers(try mapping.required("layers"))
-        try mapping.rejectUnknownKeys()
+        try mapping.finish()
         try checkGraph()
     }
 
@@ -116,7 +116,7 @@ struct RawArchitecture {
                                       guard value >= 0 else { throw size.error("sizes cannot be negative") }
                                       return value
                                   }, node: node)
-        try mapping.rejectUnknownKeys()
+        try mapping.finish()
         return tensor
     }
 

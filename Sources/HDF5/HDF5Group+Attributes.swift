@@ -52,6 +52,9 @@ extension HDF5Group {
         let count = Int(H5Sget_simple_extent_npoints(space))
         if count == 0 { return [] }
         guard count > 0 else { throw failure(HDF5Library.lastError()) }
+        guard HDF5Library.fitsInMemory(count, of: MemoryLayout<UnsafeMutablePointer<CChar>>.size) else {
+            throw failure("it claims \(count) strings, more than this machine's memory holds")
+        }
         guard H5Tget_class(fileType) == H5T_STRING else { throw failure("it does not hold text") }
 
         // Read in the file's character set so UTF-8 text is not refused as invalid ASCII.
@@ -71,6 +74,9 @@ extension HDF5Group {
 
         let width = H5Tget_size(fileType)
         guard width > 0 else { throw failure(HDF5Library.lastError()) }
+        guard HDF5Library.fitsInMemory(count, of: width) else {
+            throw failure("it claims \(count) strings of \(width) bytes, more than this machine's memory holds")
+        }
         H5Tset_size(memoryType, width)
         H5Tset_strpad(memoryType, H5T_STR_NULLPAD)
         var bytes = [UInt8](repeating: 0, count: count * width)

@@ -32,7 +32,9 @@ extension HDF5Group {
         var count = 1
         var overflow = shape.count != rank
         for size in shape where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: size) }
-        guard !overflow else { throw failure("its shape \(dimensions) is too large") }
+        guard !overflow, HDF5Library.fitsInMemory(count, of: MemoryLayout<Float>.size) else {
+            throw failure("its shape \(dimensions) is too large")
+        }
         // An empty ("null") dataspace has rank 0 like a scalar, but no element.
         guard Int(H5Sget_simple_extent_npoints(space)) == count else { throw failure("it has no value") }
 

@@ -1,4 +1,5 @@
 internal import CHDF5
+import Foundation
 
 /// Process-wide libhdf5 set-up and error reporting.
 enum HDF5Library {
@@ -23,5 +24,12 @@ enum HDF5Library {
             }, pointer)
         }
         return "libhdf5: " + (message ?? "unknown error")
+    }
+
+    /// Whether `count` values of `size` bytes could be held at all: a damaged file may claim sizes
+    /// whose allocation would stop the process instead of failing.
+    static func fitsInMemory(_ count: Int, of size: Int) -> Bool {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
+        return !overflow && UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory
     }
 }

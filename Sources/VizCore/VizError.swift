@@ -16,3 +16,26 @@ public struct VizError: Error, CustomStringConvertible, Equatable, Sendable {
         return "\(location): error: \(message)"
     }
 }
+
+/// Several problems found in one pass, each a `VizError` of its own: every mistake in a config at
+/// once, as a compiler reports them. The command prints one after the other.
+public struct VizErrors: Error, CustomStringConvertible, Sendable {
+    public let errors: [VizError]
+
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+
+    /// The `VizError`s behind `error` (itself, or each of a `VizErrors`); nil for any other error.
+    public static func unpack(_ error: Error) -> [VizError]? {
+        switch error {
+        case let one as VizError: [one]
+        case let many as VizErrors: many.errors
+        default: nil
+        }
+    }
+
+    /// Throws nothing for no errors, the error itself for one, all of them for more.
+    public static func throwIfAny(_ errors: [VizError]) throws {
+        guard let first = errors.first else { return }
+        throw errors.count == 1 ? first : VizErrors(errors: errors) as Error
+    }
+}

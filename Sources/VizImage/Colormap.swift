@@ -17,6 +17,11 @@ public struct Colormap: Sendable, Equatable {
 
     public static var allNames: [String] { generatedNames }
 
+    /// The colormap a config names, or an error listing them with the closest as a suggestion.
+    public static func read(_ node: ConfigNode) throws -> Colormap {
+        named(try node.choice(among: allNames, what: "colormap"))!
+    }
+
     private static let decodedTables: [String: [UInt8]] = hexTables.mapValues(decodeHex)
 
     private static func decodeHex(_ text: String) -> [UInt8] {

@@ -1,62 +1,119 @@
+import Foundation
 import VizCore
 
-/// What the output says over every input, gathered in one walk over the entries when a run or a
-/// merge ends: each activations run's channel means, each Grad-CAM run's contact sheet, the class
-/// labels the predictions name, and how many inputs there are. Memory holds sums and a tile per
-/// input, never the records.
-struct Aggregates {
-    private let runs: [(name: String, visualizer: String)]
-    private var channelMeans: [Int: ChannelMeans.Accumulator] = [:]
-    private var tiles: [Int: [ContactSheet.Entry]] = [:]
+/// What the output says over every input, fed each entry once, in input order, as the run goes:
+/// each run's aggregate (its visualizer's, a built-in's or a plugin's alike), the class labels the
+/// predictions name, and how many inputs there are. Later runs read the aggregates so far
+/// (`results(ofRun:)`) instead of folding the records again. It also knows each run's roles, for
+/// the report. Memory holds what the aggregates keep (sums, a tile per input), never the records.
+final class Aggregates {
+    /// One run's visualizer as the registry knows it; a visualizer that is not registered (a plugin
+    /// not loaded) has no roles and no aggregate, and its artifacts are shown by their role names.
+    private struct Run {
+        let name: String
+        let roles: [ArtifactRole]
+        let aggregate: RunAggregate?
+        let output: AggregateFiles
+    }
+
+    private let runs: [Run]
     /// Each class's first label in any input's predictions.
     private(set) var labels: [Int: String] = [:]
     private(set) var inputCount = 0
     private var artifactCounts: [Int]
 
-    init(runs: [Manifest.RunRecord]) {
-        self.runs = runs.map { ($0.name, $0.visualizer) }
+    init(runs: [Manifest.RunRecord], registry: Registry, folder: OutputFolder?) {
+        self.runs = runs.map { record in
+            let visualizer = registry.visualizers.first { $0.name == record.visualizer }?.type
+            return Run(name: record.name, roles: visualizer?.roles ?? [], aggregate: visualizer?.makeAggregate(),
+                       output: AggregateFiles(folder: folder, run: record.name))
+        }
         artifactCounts = Array(repeating: 0, count: runs.count)
     }
 
     /// Counts the entry's artifacts; an input's results also feed the aggregates.
-    mutating func add(_ entry: Journal.Entry) {
+    func add(_ entry: Journal.Entry) {
         for (run, results) in zip(runs.indices, entry.runs) { artifactCounts[run] += results.artifacts.count }
         guard let input = entry.input else { return }
         inputCount += 1
-        for (run, results) in zip(runs.indices, entry.runs) {
-            switch runs[run].visualizer {
-            case "activations": channelMeans[run, default: ChannelMeans.Accumulator()].add(results.artifacts)
-            case "gradcam": if let tile = ContactSheet.entry(input: input.id, results: results) { tiles[run, default: []].append(tile) }
-            default: break
-            }
+        for (run, results) in zip(runs, entry.runs) {
+            run.aggregate?.add(results.of(input.id))
             for prediction in (results.predictions ?? []).flatMap(\.top) where labels[prediction.classIndex] == nil {
                 labels[prediction.classIndex] = prediction.label
             }
         }
     }
 
+    /// What run `run`'s aggregate hands later runs, over the inputs added so far.
+    func results(ofRun run: Int) -> RunResults? {
+        runs[run].aggregate?.results(ofRun: runs[run].name)
+    }
+
     func artifactCount(ofRun run: Int) -> Int {
         artifactCounts[run]
     }
 
-    /// The run's layers averaged over two inputs or more.
-    func channelMeans(ofRun run: Int) -> [ChannelMeans] {
-        (channelMeans[run]?.result ?? []).filter { $0.inputCount > 1 }
+    /// How the run's visualizer shows `name`.
+    func role(_ name: String, ofRun run: Int) -> ArtifactRole {
+        runs[run].roles.first { $0.name == name } ?? .undeclared(name)
     }
 
-    /// The run's contact sheet tiles, best first; none under two inputs.
-    func contactSheet(ofRun run: Int) -> [ContactSheet.Entry] {
-        ContactSheet.sorted(tiles[run] ?? [])
+    /// Where `role` comes among the run's roles, for ordering pictures of equal prominence.
+    func rank(of role: String, inRun run: Int) -> Int {
+        runs[run].roles.firstIndex { $0.name == role } ?? runs[run].roles.count
     }
 
-    /// Writes every aggregate's files; returns the entry listing them, if there are any (which
+    /// The tables the run's aggregate wrote for the report.
+    func tables(ofRun run: Int) -> [ReportTable] {
+        runs[run].output.tables
+    }
+
+    /// Has every aggregate write its files; returns the entry listing them, if there are any (which
     /// `add` should count).
-    func write(folder: OutputFolder) throws -> Journal.Entry? {
+    func write() throws -> Journal.Entry? {
         var entry = Journal.Entry(input: nil, runCount: runs.count)
-        for run in runs.indices {
-            entry.runs[run].artifacts = try ChannelMeans.write(channelMeans(ofRun: run), run: runs[run].name, folder: folder)
-                + ContactSheet.write(contactSheet(ofRun: run), run: runs[run].name, folder: folder)
+        for (index, run) in runs.enumerated() {
+            try run.aggregate?.write(to: run.output)
+            entry.runs[index].artifacts = run.output.records
         }
         return entry.runs.allSatisfy(\.isEmpty) ? nil : entry
+    }
+}
+
+extension Journal.Results {
+    /// These results as an aggregate reads them: one input's artifacts and its first predictions.
+    func of(_ input: String) -> InputResults {
+        InputResults(input: input, artifacts: artifacts, predictions: predictions?.first?.top ?? [])
+    }
+}
+
+/// Where a run's aggregate writes: staged files under `<run>/_aggregate/`, and the report's tables.
+final class AggregateFiles: AggregateOutput {
+    /// Nil when only the report is wanted (`HTMLReport.html(of:)`): nothing is written.
+    private let folder: OutputFolder?
+    private let run: String
+    private(set) var records: [ArtifactRecord] = []
+    private(set) var tables: [ReportTable] = []
+
+    init(folder: OutputFolder?, run: String) {
+        self.folder = folder
+        self.run = run
+    }
+
+    func file(at path: String) -> URL {
+        (folder?.root ?? URL(fileURLWithPath: "/")).appendingPathComponent(path)
+    }
+
+    func newFile(_ artifact: Artifact, kind: String, ext: String, shape: [Int]?) throws -> URL {
+        guard let folder else { throw VizError("an aggregate's files need an output folder", at: run) }
+        let path = folder.reservePath([run, "_aggregate"] + artifact.name, ext: ext)
+        records.append(ArtifactRecord(kind: kind, role: artifact.role, input: nil, layer: artifact.layer,
+                                      channel: artifact.channel, filter: artifact.filter, classIndex: artifact.classIndex,
+                                      shape: shape, path: path))
+        return folder.stagedFile(path)
+    }
+
+    func add(_ table: ReportTable) {
+        tables.append(table)
     }
 }

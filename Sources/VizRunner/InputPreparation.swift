@@ -48,7 +48,8 @@ struct InputPreparation {
             return original.resized(width: width, height: height, filter: config.resize)
         }
         guard channels == 1 || channels == 3 else { return nil }
-        let low = input.tensor.scalars.min() ?? 0, high = input.tensor.scalars.max() ?? 0
+        let finite = input.tensor.scalars.lazy.filter(\.isFinite)
+        let low = finite.min() ?? 0, high = finite.max() ?? 0
         let scale = high > low ? 255 / (high - low) : 0
         return Bitmap(width: width, height: height, channels: channels,
                       pixels: input.tensor.scalars.map { $0.isFinite ? UInt8(min(max(($0 - low) * scale, 0), 255)) : 0 })
@@ -58,6 +59,10 @@ struct InputPreparation {
         let expected = model.inputShape
         if isArray(path) {
             var tensor = try Tensor(npyFileAt: path)
+            if let bad = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
+                throw VizError("the array holds \(tensor.scalars[bad]) at flat index \(bad); inputs must be finite numbers",
+                               at: path)
+            }
             if tensor.rank == 3 { tensor = tensor.reshaped([1] + tensor.shape) }
             guard tensor.rank == 4, tensor.shape[0] == 1 else {
                 throw VizError("an .npy input must be (H, W, C) or (1, H, W, C), got \(tensor.shape)", at: path)

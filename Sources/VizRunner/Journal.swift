@@ -1,6 +1,12 @@
 import Foundation
 import VizCore
 
+/// Walks entries in order, calling the body with each; may be walked many times.
+typealias EntryWalk = ((Journal.Entry) throws -> Void) throws -> Void
+
+/// Walks the files each entry lists, in order.
+typealias PathWalk = (([String]) throws -> Void) throws -> Void
+
 /// `.vizrun-journal.jsonl` in the output folder: the run's records on disk, so memory stays flat
 /// however many inputs there are. The first line is the manifest's header (every field but the
 /// inputs and the runs' artifacts and predictions); each further line is an `Entry`: one input with
@@ -8,9 +14,15 @@ import VizCore
 ///
 /// Each batch's entries are appended once its files are in place, so the journal never lists a
 /// missing file; a rerun resumes from it and `vizrun merge` reads it, a line at a time.
-/// `manifest.json` and `report.html` are streamed from it when the run ends.
+/// `manifest.json` and `report.html` are written from the same records as they are appended.
 enum Journal {
     static let fileName = ".vizrun-journal.jsonl"
+
+    /// An entry as a line of the journal: where it lies and its text, newline included.
+    struct Line {
+        let range: Range<Int>
+        let text: Data
+    }
 
     struct Entry: Codable, Equatable {
         /// Nil for artifacts that belong to no input.
@@ -36,7 +48,7 @@ enum Journal {
 
     /// One run's results in an entry.
     struct Results: Codable, Equatable {
-        var artifacts: [Manifest.ArtifactRecord] = []
+        var artifacts: [ArtifactRecord] = []
         var predictions: [Manifest.PredictionRecord]?
 
         var isEmpty: Bool { artifacts.isEmpty && (predictions ?? []).isEmpty }
@@ -85,21 +97,41 @@ enum Journal {
     /// Calls `body` with every entry in file order and where its line lies. A last line cut short
     /// (a run killed while appending) is not an entry yet and is skipped.
     static func forEachEntry(at url: URL, _ body: (Entry, Range<Int>) throws -> Void) throws {
+        let decoder = JSONDecoder()
+        try forEachLine(at: url) { line, range in try body(try decoder.decode(Entry.self, from: line), range) }
+    }
+
+    /// Every complete line after the header, with where it lies; a line `body` cannot read is not a record.
+    private static func forEachLine(at url: URL, _ body: (Data, Range<Int>) throws -> Void) throws {
         let handle = try open(url)
         defer { try? handle.close() }
-        let decoder = JSONDecoder()
         var isHeader = true
         try LineReader(handle: handle).forEachLine { line, range in
             defer { isHeader = false }
             guard !isHeader else { return true }
             guard line.last == UInt8(ascii: "\n") else { return false }
-            let entry: Entry
-            do { entry = try decoder.decode(Entry.self, from: line) } catch {
+            do { try body(line, range) } catch let error as DecodingError {
                 throw VizError("the journal's line at byte \(range.lowerBound) is not a vizrun record: \(error)", at: url.path)
             }
-            try body(entry, range)
             return true
         }
+    }
+
+    /// Calls `body` with the files each entry lists, reading nothing else of the records.
+    static func forEachListing(at url: URL, _ body: ([String]) throws -> Void) throws {
+        try forEachLine(at: url) { line, _ in
+            let listing = try JSONDecoder().decode(Listing.self, from: line)
+            try body((listing.input?.image.map { [$0] } ?? []) + listing.runs.flatMap { $0.artifacts.map(\.path) })
+        }
+    }
+
+    /// The paths of an entry's line.
+    private struct Listing: Decodable {
+        struct Input: Decodable { let image: String? }
+        struct Artifact: Decodable { let path: String }
+        struct Results: Decodable { let artifacts: [Artifact] }
+        let input: Input?
+        let runs: [Results]
     }
 
     /// The journal at `url`, open for reading.
@@ -111,10 +143,19 @@ enum Journal {
 
     /// The entry whose line lies at `range` (as `forEachEntry` or `Writer.append` gave it).
     static func entry(at range: Range<Int>, in handle: FileHandle, of url: URL) throws -> Entry {
+        let line = try text(at: range, in: handle, of: url)
+        do { return try JSONDecoder().decode(Entry.self, from: line) } catch {
+            throw VizError("cannot read the journal's line at byte \(range.lowerBound): \(error)", at: url.path)
+        }
+    }
+
+    /// The text of the line at `range`.
+    static func text(at range: Range<Int>, in handle: FileHandle, of url: URL) throws -> Data {
         do {
             try handle.seek(toOffset: UInt64(range.lowerBound))
             let line = try handle.read(upToCount: range.count) ?? Data()
-            return try JSONDecoder().decode(Entry.self, from: line)
+            guard line.count == range.count else { throw VizError("the line is cut short") }
+            return line
         } catch {
             throw VizError("cannot read the journal's line at byte \(range.lowerBound): \(error)", at: url.path)
         }
@@ -123,10 +164,8 @@ enum Journal {
     // MARK: - Writing
 
     /// How records are written, in the journal and in `manifest.json`: one to a line, keys sorted.
-    static func recordEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
+    static func recordEncoder() -> RecordEncoder {
+        RecordEncoder()
     }
 
     /// Appends lines to a journal it created; the file may be renamed while it is open.
@@ -148,22 +187,31 @@ enum Journal {
 
         deinit { try? handle.close() }
 
-        /// Appends `entry` as one line; returns where the line lies.
+        /// Appends `entry` as one line; returns the line.
         @discardableResult
-        func append(_ entry: Entry) throws -> Range<Int> {
+        func append(_ entry: Entry) throws -> Line {
             try appendLine(entry)
         }
 
-        private func appendLine(_ value: some Encodable) throws -> Range<Int> {
+        /// Appends a line another journal holds, as it is.
+        @discardableResult
+        func append(line text: Data) throws -> Line {
             do {
-                var line = try encoder.encode(value)
-                line.append(UInt8(ascii: "\n"))
-                try handle.write(contentsOf: line)
-                defer { length += line.count }
-                return length..<(length + line.count)
+                try handle.write(contentsOf: text)
+                defer { length += text.count }
+                return Line(range: length..<(length + text.count), text: text)
             } catch {
                 throw VizError("cannot write the journal: \(error.localizedDescription)", at: url.path)
             }
+        }
+
+        private func appendLine(_ value: some Encodable) throws -> Line {
+            var text: Data
+            do { text = try encoder.encode(value) } catch {
+                throw VizError("cannot write the journal: \(error.localizedDescription)", at: url.path)
+            }
+            text.append(UInt8(ascii: "\n"))
+            return try append(line: text)
         }
 
         /// Renames the file to `target` (atomically replacing what is there) and keeps appending to it.
@@ -177,9 +225,11 @@ enum Journal {
 }
 
 /// A file's lines read in large chunks, each with its terminating newline (none on a last line cut short).
+/// Newlines are found with `memchr` over each chunk's bytes: a journal of many megabytes is split
+/// at the speed of memory, not a byte at a time.
 struct LineReader {
     let handle: FileHandle
-    private let chunkSize = 64 << 10
+    private let chunkSize = 1 << 20
 
     init(handle: FileHandle) {
         self.handle = handle
@@ -187,23 +237,36 @@ struct LineReader {
 
     /// Calls `body` with each line and its byte range until it returns false.
     func forEachLine(_ body: (Data, Range<Int>) throws -> Bool) throws {
-        var buffer = Data()
+        var carried = Data()
         var offset = 0
         while true {
             let chunk = try handle.read(upToCount: chunkSize) ?? Data()
-            buffer.append(chunk)
-            var start = buffer.startIndex
-            while let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = buffer[start...newline]
-                guard try body(Data(line), offset..<(offset + line.count)) else { return }
-                offset += line.count
-                start = newline + 1
-            }
-            buffer = Data(buffer[start...])
-            if chunk.isEmpty {
-                if !buffer.isEmpty { _ = try body(buffer, offset..<(offset + buffer.count)) }
+            guard !chunk.isEmpty else {
+                if !carried.isEmpty { _ = try body(carried, offset..<(offset + carried.count)) }
                 return
             }
+            let buffer = carried.isEmpty ? chunk : carried + chunk
+            let lineEnds = buffer.withUnsafeBytes { bytes in Self.lineEnds(in: bytes) }
+            var start = 0
+            for end in lineEnds {
+                let line = buffer.subdata(in: start..<end)
+                guard try body(line, offset..<(offset + line.count)) else { return }
+                offset += line.count
+                start = end
+            }
+            carried = buffer.subdata(in: start..<buffer.count)
         }
+    }
+
+    /// The offset just past each newline in `bytes`.
+    private static func lineEnds(in bytes: UnsafeRawBufferPointer) -> [Int] {
+        guard let base = bytes.baseAddress else { return [] }
+        var ends: [Int] = []
+        var position = 0
+        while position < bytes.count, let found = memchr(base + position, Int32(UInt8(ascii: "\n")), bytes.count - position) {
+            position = base.distance(to: UnsafeRawPointer(found)) + 1
+            ends.append(position)
+        }
+        return ends
     }
 }

@@ -140,40 +140,4 @@ public struct Manifest: Codable, Equatable, Sendable {
             self.top = top
         }
     }
-
-    public struct ArtifactRecord: Codable, Equatable, Sendable {
-        /// `array` (.npy), `image` (.png) or `animation` (.gif).
-        public var kind: String
-        public var role: String
-        public var input: String?
-        public var layer: String?
-        public var channel: Int?
-        public var filter: Int?
-        public var classIndex: Int?
-        /// Arrays only: the shape without the batch axis.
-        public var shape: [Int]?
-        /// Relative to the output folder.
-        public var path: String
-        /// The layer's output summarised (activations: `activation` and `grid` artifacts).
-        public var stats: LayerStats?
-
-        public init(kind: String, role: String, input: String?, layer: String?, channel: Int?, filter: Int?,
-                    classIndex: Int?, shape: [Int]?, path: String, stats: LayerStats? = nil) {
-            self.kind = kind
-            self.role = role
-            self.input = input
-            self.layer = layer
-            self.channel = channel
-            self.filter = filter
-            self.classIndex = classIndex
-            self.shape = shape
-            self.path = path
-            self.stats = stats
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case kind, role, input, layer, channel, filter, shape, path, stats
-            case classIndex = "class"
-        }
-    }
 }

@@ -2,33 +2,27 @@ import Foundation
 import VizCore
 import VizImage
 
-/// The run's output folder: artifacts are written into a staging folder inside it and moved into
-/// place at each checkpoint (a finished batch), then listed in the journal (`Journal`), so a failure
-/// loses at most the batch in flight and nothing ever lists a missing file. When the run ends,
-/// `commit` writes the aggregates, `report.html` and, last, `manifest.json`, streamed from the journal.
+/// The run's output folder: files are written into a staging folder inside it and renamed into
+/// place when `OutputJournal` checkpoints (a finished batch), which then lists them, so a failure
+/// loses at most the batch in flight and nothing ever lists a missing file.
 ///
 /// vizrun refuses a non-empty folder it did not write (no journal or `manifest.json` of its own)
-/// unless forced, and on a rerun replaces the files its previous run listed, except those it
-/// keeps (reuses).
+/// unless forced; what the folder held before is `previous`, for a rerun to resume from.
 final class OutputFolder {
     let root: URL
-    private let staging: URL
     private let createdRoot: Bool
     /// What the folder held before this run, if vizrun wrote it.
     let previous: Previous?
     /// The hash of every path reserved or kept, so no two results share a file. Hashes keep
     /// memory small over many inputs; two paths sharing one only gives the second a `_2` suffix.
     private var taken: Set<Int> = []
-    /// The previous run's paths this run reuses; the rest are removed at the first checkpoint.
-    private var kept: Set<String> = []
     /// Reserved paths whose files wait in the staging folder, each under a number of its own:
     /// flat (staging creates no folders) and short (a path may be longer than a file name may).
     private var staged: [String: Int] = [:]
     private var stagedCount = 0
-    /// This run's journal: in the staging folder until the first checkpoint puts it in place.
-    private(set) var journal: Journal.Writer?
-    private var header: Manifest?
-    private var checkpointed = false
+    let staging: URL
+    /// Whether the folder holds a journal of this run, which a rerun can resume from.
+    var holdsJournal = false
 
     static let manifestName = "manifest.json"
 
@@ -36,6 +30,8 @@ final class OutputFolder {
     struct Previous {
         let header: Manifest
         let entries: EntryWalk
+        /// Every file an entry lists, without reading the rest of its records.
+        let listedPaths: PathWalk
     }
 
     init(path: String, force: Bool) throws {
@@ -66,12 +62,14 @@ final class OutputFolder {
     static func previousRun(in root: URL) -> Previous? {
         let journal = root.appendingPathComponent(Journal.fileName)
         if let header = Journal.header(at: journal) {
-            return Previous(header: header) { body in try Journal.forEachEntry(at: journal) { entry, _ in try body(entry) } }
+            return Previous(header: header, entries: { body in try Journal.forEachEntry(at: journal) { entry, _ in try body(entry) } },
+                            listedPaths: { body in try Journal.forEachListing(at: journal, body) })
         }
         guard let data = try? Data(contentsOf: root.appendingPathComponent(manifestName)),
               let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else { return nil }
         let (header, entries) = Journal.entries(of: manifest)
-        return Previous(header: header) { body in try entries.forEach(body) }
+        return Previous(header: header, entries: { body in try entries.forEach(body) },
+                        listedPaths: { body in try entries.forEach { try body($0.paths) } })
     }
 
     /// Staging folders of runs that were killed (their process is gone) hold only unlisted files.
@@ -81,14 +79,6 @@ final class OutputFolder {
             guard let pid = pid_t(entry.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
             try? FileManager.default.removeItem(at: root.appendingPathComponent(entry))
         }
-    }
-
-    /// Starts this run's journal, in the staging folder; `header` is also the manifest `manifest.json`
-    /// holds (listing nothing, `complete: false`) from the first checkpoint until the run ends.
-    func startJournal(header: Manifest) throws -> Journal.Writer {
-        let writer = try Journal.Writer(url: staging.appendingPathComponent(".pending" + Journal.fileName), header: header)
-        (journal, self.header) = (writer, header)
-        return writer
     }
 
     /// A fresh, safe relative path under the output folder for `components` + `ext`.
@@ -101,11 +91,9 @@ final class OutputFolder {
         return path
     }
 
-    /// Marks files already in place (reused from the previous run) as taken, so nothing new
-    /// overwrites them and the first checkpoint keeps them.
+    /// Marks files already in place (reused from the previous run) as taken, so nothing new overwrites them.
     func keep(_ paths: [String]) {
         taken.formUnion(paths.map(\.hashValue))
-        kept.formUnion(paths)
     }
 
     /// Whether a file is in place at `relativePath`.
@@ -125,70 +113,18 @@ final class OutputFolder {
         }
     }
 
-    /// Moves the files staged so far into place, then calls `record` to list them in the journal.
-    /// The first checkpoint first replaces `manifest.json` by one that says the run is under way
-    /// and removes the previous run's files this run does not keep, and ends by putting the
-    /// journal in place.
-    func checkpoint(record: () throws -> Void) throws {
-        guard let journal, let header else { preconditionFailure("startJournal comes before the first checkpoint") }
-        if !checkpointed {
-            var underWay = header
-            underWay.complete = false
-            try replaceAtomically(Self.manifestName) { file in try file.write(try Self.encode(underWay, at: root)) }
-            try removePreviousFiles()
+    /// Removes listed files of the previous run, which no journal lists any more; never a file
+    /// outside the folder.
+    func remove(_ relativePaths: [String]) {
+        for path in relativePaths {
+            let url = root.appendingPathComponent(path).standardizedFileURL
+            guard url.path.hasPrefix(root.path + "/") else { continue }
+            try? FileManager.default.removeItem(at: url)
         }
-        try moveStagedFiles()
-        try record()
-        guard !checkpointed else { return }
-        try journal.move(to: root.appendingPathComponent(Journal.fileName))
-        checkpointed = true
-    }
-
-    /// The previous run's files that this run neither keeps nor overwrites: after the first
-    /// checkpoint the journal no longer lists them.
-    private func removePreviousFiles() throws {
-        guard let previous else { return }
-        try previous.entries { entry in
-            for path in entry.paths where !kept.contains(path) {
-                let url = root.appendingPathComponent(path).standardizedFileURL
-                guard url.path.hasPrefix(root.path + "/") else { continue }
-                try? FileManager.default.removeItem(at: url)
-            }
-        }
-        kept = []
-    }
-
-    /// The last checkpoint: rewrites the journal with `header` and `entries` (every input's, in
-    /// order) followed by the aggregates over them, then writes the report and, last, the manifest,
-    /// each streamed from the journal.
-    @discardableResult
-    func commit(header: Manifest, entries: EntryWalk) throws -> WrittenOutput {
-        try checkpoint {}
-        let final = try Journal.Writer(url: staging.appendingPathComponent(".final" + Journal.fileName), header: header)
-        var aggregates = Aggregates(runs: header.runs)
-        try entries { entry in
-            try final.append(entry)
-            aggregates.add(entry)
-        }
-        if let entry = try aggregates.write(folder: self) {
-            try moveStagedFiles()
-            try final.append(entry)
-            aggregates.add(entry)
-        }
-        try final.move(to: root.appendingPathComponent(Journal.fileName))
-        journal = final
-        let written: EntryWalk = { body in try Journal.forEachEntry(at: final.url) { entry, _ in try body(entry) } }
-        try replaceAtomically(HTMLReport.fileName) { file in
-            try HTMLReport(header: header, aggregates: aggregates).write(entries: written, to: file, scratch: staging)
-        }
-        try replaceAtomically(Self.manifestName) { file in try ManifestStream.write(header: header, entries: written, to: file, scratch: staging) }
-        try? FileManager.default.removeItem(at: staging)
-        return WrittenOutput(folder: root, inputs: aggregates.inputCount,
-                             artifacts: header.runs.indices.map(aggregates.artifactCount(ofRun:)).reduce(0, +))
     }
 
     /// Renames each staged file over its place (creating its folder the first time one is missing).
-    private func moveStagedFiles() throws {
+    func placeStagedFiles() throws {
         for relative in staged.keys {
             let (source, target) = (stagedFile(relative).path, root.appendingPathComponent(relative))
             if rename(source, target.path) == 0 { continue }
@@ -201,17 +137,9 @@ final class OutputFolder {
         staged.removeAll()
     }
 
-    static func encode(_ manifest: Manifest, at root: URL) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do { return try encoder.encode(manifest) } catch {
-            throw VizError("cannot encode the manifest: \(error)", at: root.appendingPathComponent(manifestName).path)
-        }
-    }
-
     /// Writes a file beside the staged files, then renames it over `name` in the output folder:
     /// rename(2) is atomic, so readers see the old file or the new one, never half of one.
-    private func replaceAtomically(_ name: String, writing contents: (TextFile) throws -> Void) throws {
+    func replaceAtomically(_ name: String, writing contents: (TextFile) throws -> Void) throws {
         // A leading dot: staged files are named by number, so no clash.
         let temporary = staging.appendingPathComponent(".pending-" + name)
         let target = root.appendingPathComponent(name)
@@ -229,93 +157,16 @@ final class OutputFolder {
         }
     }
 
-    /// Drops everything staged; removes the output folder too if this run created it and listed
-    /// nothing in it yet (otherwise the checkpointed inputs stay, for a rerun to resume from).
-    func discard() {
+    /// Removes the staging folder, once everything in it is in place.
+    func finish() {
         try? FileManager.default.removeItem(at: staging)
-        if createdRoot && !checkpointed { try? FileManager.default.removeItem(at: root) }
-    }
-}
-
-/// The sink one run writes through: encodes arrays and images and records them for the manifest.
-///
-/// Images wait to be encoded together on all cores (PNG compression is most of an activation run's
-/// time after the network's pass), until they hold `pendingLimit` bytes of pixels or the batch ends.
-final class RunSink: ArtifactSink {
-    let folder: OutputFolder
-    let runName: String
-    let wantsArrays: Bool
-    private(set) var records: [Manifest.ArtifactRecord] = []
-    private(set) var predictions: [Manifest.PredictionRecord] = []
-    private var pendingImages: [(path: String, image: Bitmap, artifact: Artifact)] = []
-    private var pendingBytes = 0
-    private let pendingLimit = 64 << 20
-
-    /// The results recorded since the last call, their files written, handed over and forgotten
-    /// (so memory stays flat).
-    func drain() throws -> (artifacts: [Manifest.ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
-        try writePendingImages()
-        defer { (records, predictions) = ([], []) }
-        return (records, predictions)
     }
 
-    init(folder: OutputFolder, runName: String, wantsArrays: Bool) {
-        self.folder = folder
-        self.runName = runName
-        self.wantsArrays = wantsArrays
-    }
-
-    func add(_ artifact: Artifact, array: Tensor) throws {
-        guard wantsArrays else { return }
-        // The manifest contract: arrays are stored without the batch axis.
-        let stored = array.rank > 1 && array.shape[0] == 1 ? array.reshaped(Array(array.shape.dropFirst())) : array
-        guard stored.scalars.allSatisfy({ $0.isFinite }) else {
-            throw VizError("the result holds NaN or infinite values; nothing was written", at: describe(artifact))
-        }
-        let path = folder.reservePath([runName] + artifact.name, ext: ".npy")
-        try folder.write(stored.npyData(), to: path)
-        records.append(record(artifact, kind: "array", shape: stored.shape, path: path))
-    }
-
-    func add(_ artifact: Artifact, image: Bitmap) throws {
-        let path = folder.reservePath([runName] + artifact.name, ext: ".png")
-        pendingImages.append((path, image, artifact))
-        pendingBytes += image.pixels.count
-        records.append(record(artifact, kind: "image", shape: nil, path: path))
-        if pendingBytes >= pendingLimit { try writePendingImages() }
-    }
-
-    private func writePendingImages() throws {
-        defer { (pendingImages, pendingBytes) = ([], 0) }
-        for (pending, encoded) in zip(pendingImages, Bitmap.pngData(of: pendingImages.map(\.image))) {
-            switch encoded {
-            case .success(let data): try folder.write(data, to: pending.path)
-            case .failure(let error): throw VizError(error.message, at: describe(pending.artifact))
-            }
-        }
-    }
-
-    func add(_ artifact: Artifact, animation frames: [Bitmap], frameDelay: Int) throws {
-        let data: Data
-        do { data = try Bitmap.gifData(frames: frames, delay: frameDelay) } catch let error as VizError {
-            throw VizError(error.message, at: describe(artifact))
-        }
-        let path = folder.reservePath([runName] + artifact.name, ext: ".gif")
-        try folder.write(data, to: path)
-        records.append(record(artifact, kind: "animation", shape: nil, path: path))
-    }
-
-    func add(predictions top: [Prediction], for input: String) throws {
-        predictions.append(Manifest.PredictionRecord(input: input, top: top))
-    }
-
-    private func record(_ artifact: Artifact, kind: String, shape: [Int]?, path: String) -> Manifest.ArtifactRecord {
-        Manifest.ArtifactRecord(kind: kind, role: artifact.role, input: artifact.input, layer: artifact.layer,
-                                channel: artifact.channel, filter: artifact.filter, classIndex: artifact.classIndex,
-                                shape: shape, path: path, stats: artifact.stats)
-    }
-
-    private func describe(_ artifact: Artifact) -> String {
-        ([runName] + artifact.name).joined(separator: "/")
+    /// Drops everything staged; removes the output folder too if this run created it and listed
+    /// nothing in it yet, or if nothing can resume from it (a merge starts over): otherwise the
+    /// checkpointed inputs stay, for a rerun to resume from.
+    func discard(resumable: Bool = true) {
+        finish()
+        if createdRoot && (!holdsJournal || !resumable) { try? FileManager.default.removeItem(at: root) }
     }
 }

@@ -56,37 +56,56 @@ extension RunConfig {
     public static let topLevelKeys = ["plugins", "model", "input", "output", "runs"]
 
     /// Reads and checks a config file. Visualizer options are checked later, against the model.
-    public static func load(file: String) throws -> RunConfig {
+    ///
+    /// Returns the config with the problems that still leave it usable (a bad option takes its
+    /// default), so the runs' options can be checked too and every problem reported at once; throws
+    /// them all when a part it cannot do without (model, input images, runs) is wrong.
+    public static func load(file: String) throws -> (config: RunConfig, problems: [VizError]) {
         let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
         return try decode(ConfigNode.load(file: absolute))
     }
 
-    public static func decode(_ document: ConfigNode) throws -> RunConfig {
+    public static func decode(_ document: ConfigNode) throws -> (config: RunConfig, problems: [VizError]) {
         let root = try document.mapping()
-        let plugins = try root.optional("plugins").map { try $0.list().map(existingFile) } ?? []
-        let model = try decodeModel(root.required("model"))
-        let input = try decodeInput(root.required("input"))
-        let output = try decodeOutput(root.optional("output"), file: document.file)
-        let runsNode = try root.required("runs")
-        let runNodes = try runsNode.sequence()
-        guard !runNodes.isEmpty else { throw runsNode.error("list at least one run") }
+        let plugins = root.value("plugins", default: []) { try $0.list().map(existingFile) }
+        let model = root.required("model", decodeModel)
+        let input = root.required("input") { try decodeInput($0, root: root) }
+        let output = root.value("output", default: defaultOutput(file: document.file)) { try decodeOutput($0) }
+        let runs = root.required("runs", decodeRuns)
+        var problems: [VizError] = []
+        do { try root.finish() } catch { problems = VizErrors.unpack(error) ?? [document.error("\(error)")] }
+        guard let model, let input, let runs, !input.images.isEmpty else {
+            try VizErrors.throwIfAny(problems)
+            throw document.error("the config has no model, inputs or runs")
+        }
+        return (RunConfig(file: document.file, model: model, input: input, output: output, runs: runs, plugins: plugins), problems)
+    }
+
+    private static func decodeRuns(_ node: ConfigNode) throws -> [RunSpec] {
+        let runNodes = try node.sequence()
+        guard !runNodes.isEmpty else { throw node.error("list at least one run") }
         var runs: [RunSpec] = []
         var counts: [String: Int] = [:]
+        var problems: [VizError] = []
         for node in runNodes {
-            let mapping = try node.mapping()
-            let visualizer = try mapping.required("visualizer").string()
-            let name: String
-            if let explicit = mapping.optional("name") {
-                name = try explicit.string()
-                if runs.contains(where: { $0.name == name }) { throw explicit.error("two runs are named '\(name)'") }
-            } else {
-                counts[visualizer, default: 0] += 1
-                name = counts[visualizer]! == 1 ? visualizer : "\(visualizer)_\(counts[visualizer]!)"
+            do {
+                let mapping = try node.mapping()
+                let visualizer = try mapping.required("visualizer").string()
+                let name: String
+                if let explicit = mapping.optional("name") {
+                    name = try explicit.string()
+                    if runs.contains(where: { $0.name == name }) { throw explicit.error("two runs are named '\(name)'") }
+                } else {
+                    counts[visualizer, default: 0] += 1
+                    name = counts[visualizer]! == 1 ? visualizer : "\(visualizer)_\(counts[visualizer]!)"
+                }
+                runs.append(RunSpec(visualizer: visualizer, name: name, options: mapping, node: node))
+            } catch {
+                problems += VizErrors.unpack(error) ?? [node.error("\(error)")]
             }
-            runs.append(RunSpec(visualizer: visualizer, name: name, options: mapping, node: node))
         }
-        try root.rejectUnknownKeys()
-        return RunConfig(file: document.file, model: model, input: input, output: output, runs: runs, plugins: plugins)
+        try VizErrors.throwIfAny(problems)
+        return runs
     }
 
     private static func decodeModel(_ node: ConfigNode) throws -> ModelSpec {
@@ -96,7 +115,7 @@ extension RunConfig {
         spec.loader = try mapping.optional("loader")?.string()
         spec.labels = try mapping.optional("labels").map(existingFile)
         spec.architecture = try mapping.optional("architecture").map(existingFile)
-        try mapping.rejectUnknownKeys()
+        try mapping.finish()
         return spec
     }
 
@@ -106,39 +125,40 @@ extension RunConfig {
         return path
     }
 
-    private static func decodeInput(_ node: ConfigNode) throws -> InputConfig {
+    private static func decodeInput(_ node: ConfigNode, root: ConfigMapping) throws -> InputConfig {
         let mapping = try node.mapping()
-        var images: [String] = []
-        for item in try mapping.required("images").list() {
-            let matches = try expandImages(item)
-            guard !matches.isEmpty else { throw item.error("no image files match '\(try item.string())'") }
-            images.append(contentsOf: matches.filter { !images.contains($0) })
+        let images = mapping.required("images") { node in
+            var images: [String] = []
+            for item in try node.list() {
+                let matches = try expandImages(item)
+                guard !matches.isEmpty else { throw item.error("no image files match '\(try item.string())'") }
+                images.append(contentsOf: matches.filter { !images.contains($0) })
+            }
+            return images
         }
-        var config = InputConfig(images: images, size: nil, resize: .nearest)
-        if let size = mapping.optional("size") {
+        var config = InputConfig(images: images ?? [], size: nil, resize: .nearest)
+        config.size = mapping.value("size") { size in
             let values = try size.sequence()
             guard values.count == 2 else { throw size.error("size is [height, width]") }
             let (height, width) = (try values[0].int(), try values[1].int())
             guard height > 0, width > 0 else { throw size.error("size must be positive") }
-            config.size = (height, width)
+            return (height, width)
         }
-        if let node = mapping.optional("resize") { config.resize = try node.choice() }
-        config.color = try mapping.optional("color")?.choice()
-        config.preset = try mapping.optional("preset")?.choice()
-        config.scale = try mapping.optional("scale")?.double()
-        config.offset = try mapping.optional("offset")?.double()
-        if let node = mapping.optional("batch_size") {
-            config.batchSize = try node.int()
-            guard config.batchSize > 0 else { throw node.error("batch_size must be at least 1") }
-        }
-        config.mean = try mapping.optional("mean").map { try $0.list().map { try $0.double() } }
-        config.std = try mapping.optional("std").map { node in
+        config.resize = mapping.choice("resize", default: config.resize)
+        config.color = mapping.value("color") { try $0.choice() }
+        config.preset = mapping.value("preset") { try $0.choice() }
+        config.scale = mapping.value("scale") { try $0.double() }
+        config.offset = mapping.value("offset") { try $0.double() }
+        config.batchSize = mapping.int("batch_size", default: config.batchSize, atLeast: 1)
+        config.mean = mapping.value("mean") { try $0.list().map { try $0.double() } }
+        config.std = mapping.value("std") { node in
             let values = try node.list().map { try $0.double() }
             guard values.allSatisfy({ $0 != 0 }) else { throw node.error("std must not contain 0") }
             return values
         }
-        try mapping.rejectUnknownKeys()
         config.preprocessing = mapping.flowTexts(excluding: ["images", "batch_size"])
+        // A bad preprocessing value is reported with the rest; the config stays usable to check the runs.
+        mapping.finish(into: root)
         return config
     }
 
@@ -156,14 +176,17 @@ extension RunConfig {
         return Glob.match(pattern).filter { InputConfig.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
     }
 
-    private static func decodeOutput(_ node: ConfigNode?, file: String) throws -> OutputConfig {
-        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
-        var output = OutputConfig(dir: folder.appendingPathComponent("out").path, arrays: true)
-        guard let node else { return output }
+    /// `out` beside the config file, with arrays.
+    private static func defaultOutput(file: String) -> OutputConfig {
+        OutputConfig(dir: URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("out").path, arrays: true)
+    }
+
+    private static func decodeOutput(_ node: ConfigNode) throws -> OutputConfig {
         let mapping = try node.mapping()
-        if let dir = mapping.optional("dir") { output.dir = try dir.path() }
-        if let arrays = mapping.optional("arrays") { output.arrays = try arrays.bool() }
-        try mapping.rejectUnknownKeys()
+        var output = defaultOutput(file: node.file)
+        output.dir = mapping.value("dir", default: output.dir) { try $0.path() }
+        output.arrays = mapping.value("arrays", default: output.arrays) { try $0.bool() }
+        try mapping.finish()
         return output
     }
 }

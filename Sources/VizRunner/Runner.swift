@@ -27,9 +27,10 @@ public final class Runner {
     }
 
     /// Everything that can be wrong with a config short of its inputs' contents, found before any
-    /// heavy work starts: `run` begins with it, and `vizrun validate` stops after it.
+    /// heavy work starts: `run` begins with it, and `vizrun validate` stops after it. Every run's
+    /// options are checked, so all their problems are reported at once (`VizErrors`).
     public func plan(configAt path: String, outputDirectory: String? = nil) throws -> Plan {
-        var config = try RunConfig.load(file: path)
+        var (config, problems) = try RunConfig.load(file: path)
         if let outputDirectory { config.output.dir = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path }
         for library in config.plugins { try registry.loadPlugin(at: library) }
         let model = try registry.loadModel(config.model)
@@ -38,13 +39,19 @@ public final class Runner {
         // Every run's options are checked against the model before any heavy work starts.
         var visualizers: [(spec: RunConfig.RunSpec, visualizer: Visualizer)] = []
         for spec in config.runs {
-            let visualizer: Visualizer
-            do { visualizer = try registry.visualizer(named: spec.visualizer) } catch let error as VizError {
-                throw spec.node.error(error.message)
+            do {
+                let visualizer: Visualizer
+                do { visualizer = try registry.visualizer(named: spec.visualizer) } catch let error as VizError {
+                    throw spec.node.error(error.message)
+                }
+                try visualizer.configure(spec.options, model: model)
+                visualizers.append((spec, visualizer))
+            } catch {
+                guard let errors = VizErrors.unpack(error) else { throw error }
+                problems += errors
             }
-            try visualizer.configure(spec.options, model: model)
-            visualizers.append((spec, visualizer))
         }
+        try VizErrors.throwIfAny(problems)
         try Self.checkReferences(of: config.runs)
         return Plan(config: config, model: model, runs: visualizers)
     }
@@ -91,96 +98,79 @@ public final class Runner {
     @discardableResult
     public func run(configAt path: String, force: Bool = false, outputDirectory: String? = nil,
                     shard: Manifest.Shard? = nil) throws -> WrittenOutput {
-        let started = DispatchTime.now()
+        let stopwatch = Stopwatch()
         let plan = try plan(configAt: path, outputDirectory: outputDirectory)
-        let (config, model, visualizers) = (plan.config, plan.model, plan.runs)
-
+        let (config, model) = (plan.config, plan.model)
         let preparation = InputPreparation(config: config.input, model: model)
         let everySource = preparation.sources
         let sources = shard.map { Array(everySource[$0.range(of: everySource.count)]) } ?? everySource
-        // A run after the inputs uses every input's results; each shard would see others.
-        if shard != nil, let dependent = visualizers.first(where: { Self.runsAfterInputs($0.spec, $0.visualizer) }),
-           let reference = dependent.spec.options.references.first {
-            throw reference.node.error("run '\(dependent.spec.name)' needs the results of run '\(reference.run)' over every "
-                                       + "input, which a shard does not have; run this config without --shard")
-        }
+        let timings = try plan.runs.map { try RunTiming($0.spec, $0.visualizer, shard: shard) }
+
         let folder = try OutputFolder(path: config.output.dir, force: force)
         do {
-            let runs = visualizers.map { spec, visualizer in
-                ActiveRun(spec: spec, visualizer: visualizer,
-                          sink: RunSink(folder: folder, runName: SafeName.component(spec.name), wantsArrays: config.output.arrays))
+            let runs = zip(plan.runs, timings).map { run, timing in
+                ActiveRun(spec: run.spec, visualizer: run.visualizer, timing: timing,
+                          sink: RunSink(folder: folder, runName: SafeName.component(run.spec.name), wantsArrays: config.output.arrays))
             }
             let modelRecord = Manifest.ModelRecord(path: model.path, loader: model.loaderName, layers: model.layers.count,
                                                    inputShape: model.inputShape.map { $0 < 0 ? nil : $0 },
                                                    parameters: model.parameterCount)
             /// The manifest without its records, which the journal holds.
             func header(complete: Bool) -> Manifest {
-                Manifest(vizrun: Self.version, model: modelRecord, inputs: [],
-                         runs: runs.map { run in
-                             Manifest.RunRecord(name: run.spec.name, visualizer: run.spec.visualizer,
-                                                seconds: Self.rounded(run.seconds), computeSeconds: Self.rounded(run.computeSeconds),
-                                                artifacts: [], options: run.spec.recordedOptions)
-                         },
+                Manifest(vizrun: Self.version, model: modelRecord, inputs: [], runs: runs.map(\.record),
                          config: config.file, created: ISO8601DateFormatter().string(from: Date()),
-                         seconds: Self.rounded(Self.seconds(since: started)), preprocessing: config.input.preprocessing,
+                         seconds: Self.rounded(stopwatch.seconds), preprocessing: config.input.preprocessing,
                          shard: shard, complete: complete, arrays: config.output.arrays)
             }
-            var results = ResultTable(sources: sources, runs: runs, journal: try folder.startJournal(header: header(complete: false)))
+            let results = ResultStore(sources: sources, runs: runs,
+                                      journal: try OutputJournal(folder: folder, header: header(complete: false), registry: registry))
             if let previous = folder.previous,
                previous.header.model.path == modelRecord.path, previous.header.model.loader == modelRecord.loader,
                previous.header.preprocessing == config.input.preprocessing {
-                folder.keep(try results.reuse(previous, isPresent: folder.holds))
+                try results.reuse(previous, isPresent: folder.holds)
                 if results.reusedCount > 0 {
                     log("reusing the complete results of \(results.reusedCount) input(s) in \(folder.root.path)")
                 }
             }
 
-            // A run that ignores the inputs (filter patterns) runs once, on the first shard, with its own
-            // progress bar: before the inputs, or after them when it uses another run's results.
-            func executeInputlessRuns(afterInputs: Bool) throws {
-                for (index, run) in runs.enumerated() where !type(of: run.visualizer).readsInputs && (shard?.index ?? 0) == 0
-                    && Self.runsAfterInputs(run.spec, run.visualizer) == afterInputs {
-                    log("\(run.spec.name): \(run.spec.visualizer)")
-                    try run.execute(model: model, inputs: [], showsProgress: showsProgress, log: log,
-                                    earlierResults: try results.earlierResults(for: run.spec))
-                    results.add(try run.sink.drain(), run: index)
+            func execute(_ index: Int, inputs: [RunInput]) throws {
+                let run = runs[index]
+                // A run that ignores the inputs draws its own progress bar; the inputs have theirs.
+                results.add(try run.execute(model: model, inputs: inputs, showsProgress: showsProgress && inputs.isEmpty, log: log,
+                                            earlierResults: results.earlierResults(for: run.spec)), run: index)
+            }
+            func executeOnce(_ timing: RunTiming) throws {
+                for index in runs.indices where runs[index].timing == timing {
+                    log("\(runs[index].spec.name): \(runs[index].spec.visualizer)")
+                    try execute(index, inputs: [])
                 }
             }
-            try executeInputlessRuns(afterInputs: false)
-            let streaming = runs.indices.filter { type(of: runs[$0].visualizer).readsInputs }
+
+            try executeOnce(.beforeInputs)
+            let perBatch = runs.indices.filter { runs[$0].timing == .perBatch }
             let pending = results.pendingSources
-            if !streaming.isEmpty && !pending.isEmpty {
+            if !perBatch.isEmpty && !pending.isEmpty {
                 log("\(pending.count) input(s) in batches of \(config.input.batchSize) through "
-                    + streaming.map { "\(runs[$0].spec.name) (\(runs[$0].spec.visualizer))" }.joined(separator: ", "))
+                    + perBatch.map { "\(runs[$0].spec.name) (\(runs[$0].spec.visualizer))" }.joined(separator: ", "))
             }
-            let progress = InputProgress(total: pending.count, showsProgress: showsProgress, log: log)
+            let progress = ProgressBar.inputs(total: pending.count, showsProgress: showsProgress, log: log)
             for start in stride(from: 0, to: pending.count, by: config.input.batchSize) {
                 let inputs = try pending[start..<min(start + config.input.batchSize, pending.count)].map { try preparation.prepare($0) }
                 for input in inputs {
                     results.add(try Self.record(input, picture: preparation.picture(of: input), folder: folder))
                 }
-                for index in streaming {
-                    try runs[index].execute(model: model, inputs: inputs, showsProgress: false, log: log,
-                                            earlierResults: try results.earlierResults(for: runs[index].spec))
-                    results.add(try runs[index].sink.drain(), run: index)
-                }
-                try folder.checkpoint { try results.flush() }
+                for index in perBatch { try execute(index, inputs: inputs) }
+                try results.finishBatch()
                 progress.advance(by: inputs.count)
             }
-            try executeInputlessRuns(afterInputs: true)
-            try folder.checkpoint { try results.flush() }
-            let written = try folder.commit(header: header(complete: true), entries: results.forEachEntry)
+            try executeOnce(.afterInputs)
+            let written = try results.close(header: header(complete: true))
             log("wrote \(written.artifacts) artifacts, manifest.json and \(HTMLReport.fileName) to \(folder.root.path)")
             return written
         } catch {
             folder.discard()
             throw error
         }
-    }
-
-    /// Whether the run ignores the inputs and uses another run's results, so it runs after every batch.
-    static func runsAfterInputs(_ spec: RunConfig.RunSpec, _ visualizer: Visualizer) -> Bool {
-        !type(of: visualizer).readsInputs && !spec.options.references.isEmpty
     }
 
     /// The input's record, with its picture written under `inputs/`.
@@ -192,10 +182,6 @@ public final class Runner {
             image = path
         }
         return Manifest.InputRecord(id: input.id, path: input.path, shape: Array(input.tensor.shape.dropFirst()), image: image)
-    }
-
-    static func seconds(since start: DispatchTime) -> Double {
-        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
     /// Milliseconds are precision enough for a timing, and keep the manifest readable.
@@ -229,36 +215,4 @@ public struct WrittenOutput: Sendable {
             throw VizError("cannot read the manifest: \(error)", at: url.path)
         }
     }
-}
-
-/// One run of the config while inputs stream through it: its sink collects each batch's artifacts,
-/// and its time adds up over the batches.
-final class ActiveRun {
-    let spec: RunConfig.RunSpec
-    let visualizer: Visualizer
-    let sink: RunSink
-    private(set) var seconds = 0.0
-    /// The part of `seconds` spent in the network's passes.
-    private(set) var computeSeconds = 0.0
-
-    init(spec: RunConfig.RunSpec, visualizer: Visualizer, sink: RunSink) {
-        self.spec = spec
-        self.visualizer = visualizer
-        self.sink = sink
-    }
-
-    func execute(model: Model, inputs: [RunInput], showsProgress: Bool, log: @escaping (String) -> Void,
-                 earlierResults: [String: RunResults]) throws {
-        let started = DispatchTime.now()
-        let passSecondsBefore = model.graph.passSeconds
-        try visualizer.run(RunContext(model: model, inputs: inputs, runName: spec.name, sink: sink,
-                                      showsProgress: showsProgress, log: log, earlierResults: earlierResults))
-        seconds += Runner.seconds(since: started)
-        computeSeconds += model.graph.passSeconds - passSecondsBefore
-    }
-}
-
-extension RunConfig.RunSpec {
-    /// The options the manifest records, and a rerun compares before reusing results.
-    var recordedOptions: [String: String] { options.flowTexts(excluding: ["visualizer", "name"]) }
 }

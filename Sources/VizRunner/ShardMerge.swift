@@ -6,9 +6,11 @@ import VizCore
 public enum ShardMerge {
     /// Copies every listed file of `folders` into `output` and writes the combined manifest and
     /// report; returns what it wrote. Reads each folder's journal a line at a time, so memory
-    /// stays flat however many inputs the shards hold.
+    /// stays flat however many inputs the shards hold. The runs' visualizers come from `registry`:
+    /// their aggregates are written anew over every shard's inputs.
     @discardableResult
-    public static func merge(_ folders: [String], into output: String, force: Bool = false) throws -> WrittenOutput {
+    public static func merge(_ folders: [String], into output: String, force: Bool = false,
+                             registry: Registry = .builtins()) throws -> WrittenOutput {
         let outputRoot = URL(fileURLWithPath: output).standardizedFileURL
         let parts = try folders.map { path -> (root: URL, previous: OutputFolder.Previous) in
             let root = URL(fileURLWithPath: path).standardizedFileURL
@@ -24,6 +26,8 @@ public enum ShardMerge {
         }.sorted { ($0.previous.header.shard?.index ?? 0) < ($1.previous.header.shard?.index ?? 0) }
         guard let first = parts.first?.previous.header else { throw VizError("name at least one folder to merge") }
         try check(parts)
+        let summaries = try summarizingRoles(of: first.runs, registry: registry,
+                                             in: parts[0].root.appendingPathComponent(OutputFolder.manifestName).path)
 
         let folder = try OutputFolder(path: outputRoot.path, force: force)
         do {
@@ -37,15 +41,16 @@ public enum ShardMerge {
                 header.runs[run].computeSeconds = nil
             }
             header.complete = false
-            let journal = try folder.startJournal(header: header)
+            let journal = try OutputJournal(folder: folder, header: header, registry: registry)
+            var order: [Range<Int>] = []
             for (root, previous) in parts {
                 try previous.entries { entry in
                     var copied = entry
                     copied.input?.image = try entry.input?.image.map { try copy($0, from: root, into: folder) }
                     for run in copied.runs.indices {
-                        // Aggregates are recomputed over all the shards' inputs when the merge commits.
+                        // Aggregates are recomputed over all the shards' inputs when the merge closes.
                         copied.runs[run].artifacts = try entry.runs[run].artifacts
-                            .filter { ![ChannelMeans.role, ContactSheet.role].contains($0.role) }
+                            .filter { !summaries[run].contains($0.role) }
                             .map { artifact in
                                 var artifact = artifact
                                 artifact.path = try copy(artifact.path, from: root, into: folder)
@@ -53,16 +58,30 @@ public enum ShardMerge {
                             }
                     }
                     guard copied.input != nil || !copied.runs.allSatisfy(\.isEmpty) else { return }
-                    try folder.checkpoint { try journal.append(copied) }
+                    for line in try journal.checkpoint([copied]) {
+                        order.append(line.range)
+                        try journal.summary.add(copied, line: line)
+                    }
                 }
             }
             header.complete = true
-            return try folder.commit(header: header) { body in
-                try Journal.forEachEntry(at: journal.url) { entry, _ in try body(entry) }
-            }
+            return try journal.close(header: header, order: order)
         } catch {
-            folder.discard()
+            folder.discard(resumable: false)
             throw error
+        }
+    }
+
+    /// Per run, the roles of its aggregate's files, which the merge writes anew. A visualizer that
+    /// is not registered cannot be merged: its aggregate would be left over one shard's inputs.
+    private static func summarizingRoles(of runs: [Manifest.RunRecord], registry: Registry,
+                                         in manifest: String) throws -> [Set<String>] {
+        try runs.map { run in
+            guard let visualizer = registry.visualizers.first(where: { $0.name == run.visualizer })?.type else {
+                throw VizError("run '\(run.name)' was made by the visualizer '\(run.visualizer)', which is not loaded; "
+                               + "name its plugin with --plugin", at: manifest)
+            }
+            return Set(visualizer.roles.filter(\.summarizesInputs).map(\.name))
         }
     }
 

@@ -68,21 +68,26 @@ final class TextFile: TextOutput {
 final class Sections {
     let files: [TextFile]
 
-    init(count: Int, in folder: URL) throws {
-        // A leading dot: staged files are named by number, so no clash.
-        files = try (0..<count).map { try TextFile(url: folder.appendingPathComponent(".section-\($0)")) }
+    /// `prefix` tells apart the pieces of files written at the same time; it starts with a dot, as
+    /// staged files are named by number.
+    init(count: Int, in folder: URL, prefix: String) throws {
+        files = try (0..<count).map { try TextFile(url: folder.appendingPathComponent("\(prefix)-section-\($0)")) }
     }
 
     /// Appends piece `index` to `output`, a chunk at a time.
     func copy(_ index: Int, to output: TextOutput) throws {
-        let file = files[index]
+        try copy(files[index], to: output)
+    }
+
+    /// Appends `file`, one of the pieces, to `output`, a chunk at a time.
+    func copy(_ file: TextFile, to output: TextOutput) throws {
         try file.close()
         guard let handle = try? FileHandle(forReadingFrom: file.url) else {
             throw VizError("cannot read back a section", at: file.url.path)
         }
         defer { try? handle.close() }
         do {
-            while let chunk = try handle.read(upToCount: 64 << 10), !chunk.isEmpty {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
                 try output.write(chunk)
             }
         } catch let error as VizError {

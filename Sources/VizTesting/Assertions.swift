@@ -39,4 +39,9 @@ public enum Fixtures {
     public static func tensor(_ relative: String) throws -> Tensor {
         try Tensor(npyFileAt: path(relative))
     }
+
+    /// The Keras file of the golden fixture `models/<name>` (see Scripts/make_fixtures.py), read by `loader`.
+    public static func model(_ name: String, loader: ModelLoader) throws -> Model {
+        try loader.load(ModelSpec(path: path("models/\(name)/model.h5")))
+    }
 }

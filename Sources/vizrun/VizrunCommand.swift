@@ -28,13 +28,15 @@ struct CommonOptions: ParsableArguments {
 }
 
 extension ParsableCommand {
-    /// Runs `body`, turning a `VizError` into one line on stderr and exit status 1.
+    /// Runs `body`, turning a `VizError` (each of `VizErrors`: a config's every problem) into a line on
+    /// stderr, and exit status 1.
     func reportingErrors(_ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let error as VizError {
+        } catch {
+            guard let errors = VizErrors.unpack(error) else { throw error }
             StatusLine.standardError.close()
-            FileHandle.standardError.write(Data("vizrun: \(error)\n".utf8))
+            FileHandle.standardError.write(Data(errors.map { "vizrun: \($0)\n" }.joined().utf8))
             throw ExitCode(1)
         }
     }
@@ -93,9 +95,11 @@ struct Merge: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
+    @OptionGroup var plugins: PluginOptions
+
     func run() throws {
         try reportingErrors {
-            let merged = try ShardMerge.merge(folders, into: output, force: force)
+            let merged = try ShardMerge.merge(folders, into: output, force: force, registry: plugins.registry())
             standardErrorLog(quiet: quiet)("merged \(folders.count) folder(s), \(merged.inputs) input(s), into \(output)")
         }
     }
@@ -116,10 +120,11 @@ struct Plugins: ParsableCommand {
         try reportingErrors {
             let registry = try plugins.registry()
             print("Model loaders:")
-            for entry in registry.loaders {
+            let extensions = registry.loaders.map { $0.type.fileExtensions.joined(separator: " ") }
+            let width = extensions.map(\.count).max() ?? 0
+            for (entry, extensions) in zip(registry.loaders, extensions) {
                 print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) "
-                      + "\(entry.type.fileExtensions.joined(separator: " ").padding(toLength: 14, withPad: " ", startingAt: 0)) "
-                      + "\(entry.summary) [\(entry.origin)]")
+                      + "\(extensions.padding(toLength: width, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]")
             }
             print("Visualizers:")
             for entry in registry.visualizers {

@@ -9,14 +9,7 @@ import XCTest
 final class EndToEndTests: XCTestCase {
     static let repository = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
 
-    private var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vizrun")
-    }
-
     func testConfigWritesPatternsAndGrid() throws {
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            return XCTFail("build the command first (`swift build --build-tests`): \(executable.path) is missing")
-        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("filters-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -45,15 +38,8 @@ final class EndToEndTests: XCTestCase {
                 modifiers: {jitter: 2}
             """.write(to: config, atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = [config.path, "--quiet"]
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        let result = try VizrunCommand.run([config.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
 
         let out = folder.appendingPathComponent("out")
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Filters
+import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
@@ -42,7 +43,7 @@ final class FiltersVisualizerTests: XCTestCase {
 
     /// `gif` keeps the start and evenly spaced steps, the last frame being the final pattern.
     func testAnimationOfTheOptimisation() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let (sink, _) = try run("layer: conv2d_1\nfilters: [0, 3]\nsteps: 8\ngif: {frames: 5, delay: 4}", model: model)
         XCTAssertEqual(sink.animations.map(\.0.role), ["animation", "animation"])
         XCTAssertEqual(sink.animations.map(\.0.filter), [0, 3])
@@ -62,7 +63,7 @@ final class FiltersVisualizerTests: XCTestCase {
     }
 
     func testArtifactsAndGrid() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let (sink, lines) = try run("""
             layer: conv2d_1
             filters: 5
@@ -99,7 +100,7 @@ final class FiltersVisualizerTests: XCTestCase {
     }
 
     func testNeuronAndClassObjectives() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let (neuron, _) = try run("layer: conv2d_1\nfilters: [3]\nsteps: 2\nobjective: {neuron: [7, 7]}", model: model)
         XCTAssertEqual(neuron.arrays.map(\.0.filter), [3])
         let (classes, _) = try run("objective: {class: [1, 4]}\nsteps: 2", model: model)
@@ -143,7 +144,7 @@ final class FiltersVisualizerTests: XCTestCase {
 
 final class FiltersOptionTests: XCTestCase {
     func testFilterIndexBeyondChannels() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let message = TestModels.configureError("layer: conv2d\nfilters: [1, 8]", model: model)
         XCTAssertTrue(message.contains("test.yaml:2:"), message)
         XCTAssertTrue(message.contains("filter 8 is out of range: layer 'conv2d' has 8 channels"), message)
@@ -155,7 +156,7 @@ final class FiltersOptionTests: XCTestCase {
     }
 
     func testLayerErrors() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let flat = TestModels.configureError("layer: dense", model: model)
         XCTAssertTrue(flat.contains("layer 'dense' has output shape (None, 16); filters needs a 4-D"), flat)
         let typo = TestModels.configureError("layer: conv2d_11", model: model)
@@ -174,12 +175,12 @@ final class FiltersOptionTests: XCTestCase {
         XCTAssertTrue(message.contains("the model accepts any input size (None, None, None, 1); set `size: [height, width]`"), message)
         let visualizer = FiltersVisualizer()
         XCTAssertNoThrow(try visualizer.configure(try runOptions("layer: conv\nfilters: 1\nsize: [12, 10]"), model: model))
-        let fixed = try TestModels.load("k2_sequential")
+        let fixed = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         XCTAssertTrue(TestModels.configureError("layer: conv2d\nsize: [64, 64]", model: fixed).contains("only takes (None, 32, 32, 3)"))
     }
 
     func testUnknownOptimizerAndKeys() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let optimizer = TestModels.configureError("layer: conv2d\noptimizer: adamm", model: model)
         XCTAssertTrue(optimizer.contains("test.yaml:2:12: error: unknown optimizer 'adamm' (known: normalized, adam, rmsprop); did you mean 'adam'?"),
                       optimizer)

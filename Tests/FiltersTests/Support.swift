@@ -6,10 +6,6 @@ import VizTesting
 import XCTest
 
 enum TestModels {
-    static func load(_ name: String) throws -> Model {
-        try HDF5ModelLoader().load(ModelSpec(path: Fixtures.path("models/\(name)/model.h5")))
-    }
-
     /// input (1, size, size, 1) → conv `conv` (3×3 same, 2 filters) → relu, as one layer `conv`.
     /// Filter 0 has a zero kernel and a negative bias: after the relu it is 0 everywhere (dead).
     /// `inputShape` replaces the declared input shape (batch included).

@@ -1,4 +1,5 @@
 @testable import GradCAM
+import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
@@ -59,7 +60,7 @@ final class CAMMethodTests: XCTestCase {
     /// Batched and one-by-one runs give the same numbers; artifacts carry roles, classes and the
     /// heatmap at the layer's resolution; an `.npy` input gets no overlay.
     func testVisualizerArtifactsAndBatching() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let batch = try Fixtures.tensor("models/k2_sequential/input.npy")
         let inputs = (0..<batch.shape[0]).map { RunInput(id: "x\($0)", path: "x\($0).npy", tensor: batch.batchItem($0), original: nil) }
         var results: [CollectingSink] = []
@@ -94,7 +95,7 @@ final class CAMMethodTests: XCTestCase {
     /// SmoothGrad with its own seeded noise: several classes in one batched run equal separate
     /// one-class, one-input runs; an input's noise does not depend on the run's other inputs.
     func testSaliencyBatchingAndClassesAgree() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let batch = try Fixtures.tensor("models/k2_sequential/input.npy")
         let inputs = (0..<batch.shape[0]).map { RunInput(id: "x\($0)", path: "x\($0).npy", tensor: batch.batchItem($0), original: nil) }
         func run(_ options: String, _ inputs: [RunInput]) throws -> CollectingSink {
@@ -123,7 +124,7 @@ final class CAMMethodTests: XCTestCase {
     /// Class 0 of a single sigmoid output differentiates 1 − p: its gradient is class 1's negated,
     /// and the two heatmaps differ.
     func testSigmoidClassZeroNegatesTheGradient() throws {
-        let model = try TestModels.load("k2_functional")
+        let model = try Fixtures.model("k2_functional", loader: HDF5ModelLoader())
         let input = try Fixtures.tensor("models/k2_functional/input.npy").batchItem(0)
         for score in ClassScore.Score.allCases {
             let target = try ClassScore(model: model, score: score)

@@ -20,27 +20,6 @@ final class EndToEndTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    private var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vizrun")
-    }
-
-    private func vizrun(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            XCTFail("build the command first (`swift build --build-tests`): \(executable.path) is missing")
-            return (-1, "")
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
-    }
-
     private func config(runs: String) throws -> String {
         let models = Self.repository.appendingPathComponent("Configs/models").path
         let text = """
@@ -90,7 +69,7 @@ final class EndToEndTests: XCTestCase {
             name: cam
             class: [top, coffee]
         """)
-        let result = try vizrun([path, "--quiet"])
+        let result = try VizrunCommand.run([path, "--quiet"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let out = folder.appendingPathComponent("out")
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
@@ -139,7 +118,7 @@ final class EndToEndTests: XCTestCase {
           - visualizer: gradcam
             class: chelsee
         """)
-        let result = try vizrun([path])
+        let result = try VizrunCommand.run([path])
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path):12:12: error: unknown class label 'chelsee'"), result.stderr)
         XCTAssertTrue(result.stderr.contains("did you mean 'chelsea'?"), result.stderr)

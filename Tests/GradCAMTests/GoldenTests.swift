@@ -1,5 +1,6 @@
 import Foundation
 @testable import GradCAM
+import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
@@ -75,7 +76,7 @@ final class GoldenTests: XCTestCase {
         let folder = "gradients/\(name)/"
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(folder + "reference.json")))
         let cam = try JSONDecoder().decode(Reference.self, from: data).cam
-        let model = try TestModels.load(name)
+        let model = try Fixtures.model(name, loader: HDF5ModelLoader())
         let input = try Fixtures.tensor(folder + cam.input)
         let layer = try model.requireLayer(cam.target_layer)
         XCTAssertEqual(try GradCAMOptions(model: model).layer.name, cam.target_layer, "the default layer is the fixture's")

@@ -1,4 +1,5 @@
 @testable import GradCAM
+import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
@@ -6,7 +7,7 @@ import XCTest
 /// Option reading and the errors a user can cause: each is located and says what to do.
 final class OptionTests: XCTestCase {
     func testDefaultsAreTheBooks() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let options = try GradCAMOptions(runOptions("{}"), model: model)
         XCTAssertEqual(options.layer.name, "max_pooling2d_1", "the last 4-D layer before the prediction")
         XCTAssertEqual(options.method, .gradcam)
@@ -25,7 +26,7 @@ final class OptionTests: XCTestCase {
     }
 
     func testClassesByIndexLabelTopAndList() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         model.labels = ["ant", "bee", "cat", "dog", "eel"]
         let options = try GradCAMOptions(runOptions("{class: [top, 3, cat], score: logit, method: gradcam++}"), model: model)
         XCTAssertEqual(options.target.choices, [.top, .index(3), .index(2)])
@@ -35,20 +36,20 @@ final class OptionTests: XCTestCase {
     }
 
     func testClassOutOfRange() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let error = vizError { _ = try GradCAMOptions(runOptions("class: 5"), model: model) }
         XCTAssertEqual(error?.location, "test.yaml:1:8")
         XCTAssertTrue(error?.message.hasPrefix("class 5 is out of range: the model has 5 classes (0…4) (at class)") ?? false,
                       error?.message ?? "")
 
-        let sigmoid = try TestModels.load("k2_functional")
+        let sigmoid = try Fixtures.model("k2_functional", loader: HDF5ModelLoader())
         let binary = vizError { _ = try SaliencyOptions(runOptions("class: [1, 2]"), model: sigmoid) }
         XCTAssertTrue(binary?.message.hasPrefix("class 2 is out of range: the model has one sigmoid output: classes 0 and 1 (at class[1])") ?? false,
                       binary?.message ?? "")
     }
 
     func testUnknownLabelSuggestsTheClosest() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         model.labels = ["ant", "bee", "chelsea", "dog", "eel"]
         let error = vizError { _ = try GradCAMOptions(runOptions("class: chelsee"), model: model) }
         XCTAssertEqual(error?.location, "test.yaml:1:8")
@@ -61,7 +62,7 @@ final class OptionTests: XCTestCase {
     }
 
     func testLayerMustBeFourDimensional() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let error = vizError { _ = try GradCAMOptions(runOptions("layer: dense"), model: model) }
         XCTAssertEqual(error?.location, "test.yaml:1:8")
         XCTAssertTrue(error?.message.hasPrefix("layer 'dense' has output shape (None, 16); Grad-CAM needs a 4-D") ?? false,
@@ -82,7 +83,7 @@ final class OptionTests: XCTestCase {
     }
 
     func testOtherOptionErrors() throws {
-        let model = try TestModels.load("k2_sequential")
+        let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let method = vizError { _ = try GradCAMOptions(runOptions("method: hirescan"), model: model) }
         XCTAssertTrue(method?.message.hasPrefix("unknown method 'hirescan' (known: gradcam, gradcam++, xgradcam, layercam, hirescam)")
                       ?? false, method?.message ?? "")

@@ -6,10 +6,6 @@ import VizTesting
 import XCTest
 
 enum TestModels {
-    static func load(_ name: String) throws -> Model {
-        try HDF5ModelLoader().load(ModelSpec(path: Fixtures.path("models/\(name)/model.h5")))
-    }
-
     /// input (1,4,4,1) → used: conv (2 filters) → flatten → dense (3, softmax); unused: a second
     /// conv of the input that nothing reads.
     static func twoBranch() throws -> Model {
@@ -31,20 +27,5 @@ enum TestModels {
                         inputLayers: ["flatten"], parameterCount: 99),
         ]
         return Model(graph: graph, layers: layers, outputLayers: ["dense"], path: "two_branch.h5", loaderName: "test")
-    }
-}
-
-extension XCTestCase {
-    /// The error `body` throws, as a VizError.
-    func vizError(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) -> VizError? {
-        do {
-            try body()
-            XCTFail("expected an error", file: file, line: line)
-        } catch let error as VizError {
-            return error
-        } catch {
-            XCTFail("expected a VizError, got \(error)", file: file, line: line)
-        }
-        return nil
     }
 }

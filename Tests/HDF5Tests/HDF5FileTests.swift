@@ -58,6 +58,15 @@ final class HDF5FileTests: TemporaryFilesTestCase {
     }
 
     /// A member extracted from an archive is opened from its temporary file but named as the member.
+    /// A shape whose values could never fit in memory is refused before anything is allocated
+    /// (it once stopped the process with "failed to allocate … bytes").
+    func testADatasetClaimingMoreThanMemoryIsRefused() throws {
+        let path = temporaryPath("huge.h5")
+        try HDF5TestWriter(creating: path).declareDataset("huge", shape: [1 << 28, 1 << 28])
+        assertVizError(try HDF5File(path: path).root().floatDataset("huge"), at: path,
+                       "cannot read dataset /huge: its shape [268435456, 268435456] is too large")
+    }
+
     func testErrorsNameTheFileAsReported() throws {
         let reference = try FixtureReference("k2_sequential")
         let file = try HDF5File(path: reference.modelPath, reportedAs: "archive.keras/model.weights.h5")

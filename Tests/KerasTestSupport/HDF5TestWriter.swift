@@ -156,6 +156,19 @@ public final class HDF5TestWriter {
                            vizrun_H5P_DEFAULT(), tensor.scalars), "H5Dwrite \(path)")
     }
 
+    /// A float32 dataset of `shape` with nothing written: libhdf5 allocates contiguous storage only
+    /// on the first write, so a file can claim a shape far beyond any memory, as a damaged one may.
+    public func declareDataset(_ path: String, shape: [Int]) throws {
+        var dimensions = shape.map { hsize_t($0) }
+        let space = H5Screate_simple(Int32(shape.count), &dimensions, nil)
+        defer { H5Sclose(space) }
+        let dataset = try withIntermediateGroups {
+            H5Dcreate2(file, path, vizrun_H5T_IEEE_F32LE(), space, $0, vizrun_H5P_DEFAULT(), vizrun_H5P_DEFAULT())
+        }
+        try check(dataset, "H5Dcreate2 \(path)")
+        H5Dclose(dataset)
+    }
+
     /// Renames a group or dataset, creating the groups on the new path.
     public func move(_ source: String, to destination: String) throws {
         try withIntermediateGroups {

@@ -17,23 +17,6 @@ final class CommandTests: XCTestCase {
 
     private static let repository = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The command `swift build --build-tests` puts beside the test bundle.
-    private func vizrun(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vizrun")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("build the command first (`swift build --build-tests`): \(executable.path) is missing")
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let (out, err) = (Pipe(), Pipe())
-        (process.standardOutput, process.standardError) = (out, err)
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
-
     private func config(model: String, runs: String) throws -> String {
         let text = """
         model: \(model)
@@ -76,7 +59,7 @@ final class CommandTests: XCTestCase {
               - visualizer: activations
                 layers: [layer1, /conv1/Conv, relu]
             """.replacingOccurrences(of: "/conv1/Conv, ", with: fixture.hasSuffix("ts") ? "/conv1/Conv, " : "getitem, "))
-            let result = try vizrun([path, "--quiet", "--force"])
+            let result = try VizrunCommand.run([path, "--quiet", "--force"])
             XCTAssertEqual(result.status, 0, "\(fixture): \(result.stderr)")
             let output = folder.appendingPathComponent("out")
             let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: output.appendingPathComponent("manifest.json")))
@@ -93,7 +76,7 @@ final class CommandTests: XCTestCase {
     }
 
     func testInspectShowsModulePaths() throws {
-        let result = try vizrun(["inspect", Fixtures.path("onnx/resnet18_ts/model.onnx")])
+        let result = try VizrunCommand.run(["inspect", Fixtures.path("onnx/resnet18_ts/model.onnx")])
         XCTAssertEqual(result.status, 0, result.stderr)
         let line = result.stdout.split(separator: "\n").first { $0.hasPrefix("/layer4/layer4.1/relu_1/Relu ") }
         XCTAssertTrue(line?.contains("layer4, layer4.1, layer4.1.relu") ?? false, result.stdout)
@@ -104,7 +87,7 @@ final class CommandTests: XCTestCase {
         let model = folder.appendingPathComponent("broken.onnx").path
         let bytes = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("onnx/mix_ts/model.onnx")))
         try bytes.prefix(1000).write(to: URL(fileURLWithPath: model))
-        let result = try vizrun([try config(model: model, runs: "  - visualizer: gradcam"), "--quiet"])
+        let result = try VizrunCommand.run([try config(model: model, runs: "  - visualizer: gradcam"), "--quiet"])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stderr, "vizrun: \(model): error: is not an ONNX model: its protobuf is truncated (the file ends inside a field)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/manifest.json").path))

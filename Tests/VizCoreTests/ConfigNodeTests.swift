@@ -1,22 +1,11 @@
 import Foundation
 import VizCore
+import VizTesting
 import XCTest
 
 final class ConfigNodeTests: XCTestCase {
     private func parse(_ yaml: String, file: String = "cfg.yaml") throws -> ConfigNode {
         try ConfigNode.parse(yaml: yaml, file: file)
-    }
-
-    private func vizError(_ body: () throws -> Any, file: StaticString = #filePath, line: UInt = #line) -> VizError? {
-        do {
-            let value = try body()
-            XCTFail("expected a VizError, got \(value)", file: file, line: line)
-        } catch let error as VizError {
-            return error
-        } catch {
-            XCTFail("expected a VizError, got \(type(of: error)): \(error)", file: file, line: line)
-        }
-        return nil
     }
 
     // MARK: - Syntax errors
@@ -117,7 +106,7 @@ final class ConfigNodeTests: XCTestCase {
         m.ignore("visualizer")
         _ = m.optional("layer")
         _ = m.optional("alpha")
-        let error = vizError { try m.rejectUnknownKeys() }
+        let error = vizError { try m.finish() }
         XCTAssertEqual(error?.location, "cfg.yaml:2:1", "points at the unknown key")
         XCTAssertTrue(error?.message.contains("unknown key 'layr'") == true, error?.message ?? "")
         XCTAssertTrue(error?.message.contains("did you mean 'layer'?") == true, error?.message ?? "")
@@ -127,7 +116,7 @@ final class ConfigNodeTests: XCTestCase {
         let m = try parse("colormap: jet\nzzzzzz: 1\n").mapping()
         _ = m.optional("colormap")
         _ = m.optional("alpha")
-        let error = vizError { try m.rejectUnknownKeys() }
+        let error = vizError { try m.finish() }
         XCTAssertTrue(error?.message.contains("unknown key 'zzzzzz'") == true, error?.message ?? "")
         XCTAssertTrue(error?.message.contains("known keys: alpha, colormap") == true, error?.message ?? "")
         XCTAssertEqual(error?.location, "cfg.yaml:2:1")
@@ -137,8 +126,8 @@ final class ConfigNodeTests: XCTestCase {
         let m = try parse("a: 1\nb: 2\nc: 3\n").mapping()
         _ = m.optional("a")
         m.ignore("b")
-        XCTAssertNoThrow(try m.rejectUnknownKeys(known: ["c"]))
-        XCTAssertNotNil(vizError { try m.rejectUnknownKeys() }, "c was neither read nor declared")
+        XCTAssertNoThrow(try m.finish(known: ["c"]))
+        XCTAssertNotNil(vizError { try m.finish() }, "c was neither read nor declared")
         XCTAssertEqual(m.keys, ["a", "b", "c"], "in file order")
     }
 

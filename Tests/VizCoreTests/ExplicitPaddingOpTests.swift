@@ -12,7 +12,7 @@ final class ExplicitPaddingOpTests: XCTestCase {
     /// A convolution padded by counts equals zero padding followed by a valid convolution, on oneDNN
     /// and on the reference path, and passes the finite-difference check.
     func testConvolutionWithExplicitPaddingMatchesPaddingFirst() throws {
-        var random = SplitMix64(seed: 15_001)
+        var random = SeededGenerator(seed: 15_001)
         let kernel = random.tensor([3, 2, 3, 4]), bias = random.tensor([4]).scalars
         let x = random.tensor([2, 7, 6, 3])
         let padded = Conv2DOp(kernel: kernel, bias: bias, strides: (2, 1), padding: pads(2, 1, 0, 3))
@@ -43,7 +43,7 @@ final class ExplicitPaddingOpTests: XCTestCase {
     }
 
     func testPoolingWithExplicitPaddingGradients() {
-        var random = SplitMix64(seed: 15_002)
+        var random = SeededGenerator(seed: 15_002)
         for reduction in [Pool2DOp.Reduction.max, .average] {
             let op = Pool2DOp(reduction, poolSize: (3, 2), strides: (2, 2), padding: pads(1, 1, 1, 0, ceil: true))
             checkGradients(op, [random.distinctTensor([2, 7, 6, 3])], "\(reduction)")
@@ -53,14 +53,14 @@ final class ExplicitPaddingOpTests: XCTestCase {
     func testClipForwardAndGradients() {
         let clip = ClipOp(minimum: -0.5, maximum: 6)
         XCTAssertEqual(clip.forward([Tensor(shape: [1, 4], scalars: [-2, -0.25, 3, 7])]).scalars, [-0.5, -0.25, 3, 6])
-        var random = SplitMix64(seed: 15_003)
+        var random = SeededGenerator(seed: 15_003)
         // Values well away from the bounds, where the derivative is defined.
         let x = Tensor(shape: [2, 3, 4, 2], scalars: random.tensor([2, 3, 4, 2], -1.5, 8).scalars.map { abs($0 + 0.5) < 0.05 ? $0 + 0.2 : $0 })
         checkGradients(clip, [x])
     }
 
     func testBroadcastingAddGradients() throws {
-        var random = SplitMix64(seed: 15_004)
+        var random = SeededGenerator(seed: 15_004)
         let add = ElementwiseMergeOp(.add)
         XCTAssertEqual(try add.outputShape(for: [[2, 4, 5, 3], [2, 1, 1, 3]]), [2, 4, 5, 3])
         checkGradients(add, [random.tensor([2, 4, 5, 3]), random.tensor([2, 1, 1, 3])])

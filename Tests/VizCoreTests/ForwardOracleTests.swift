@@ -124,7 +124,7 @@ final class ForwardOracleTests: XCTestCase {
     // MARK: - Convolution
 
     func testConv2DMatchesDirectLoopsOnRandomShapes() throws {
-        var random = SplitMix64(seed: 1_000)
+        var random = SeededGenerator(seed: 1_000)
         var checked = 0, sameAsymmetric = 0
         while checked < 60 {
             let padding: Padding = random.bool() ? .same : .valid
@@ -169,7 +169,7 @@ final class ForwardOracleTests: XCTestCase {
     /// Large enough that the output is split into several chunks (some starting mid-row and
     /// mid-image) and, for the gradient, several bands; compared with direct loops both ways.
     func testConv2DLargeOutputsRunInSeveralChunks() {
-        var random = SplitMix64(seed: 1_100)
+        var random = SeededGenerator(seed: 1_100)
         for (shape, kernel, filters, strides, padding) in [
             ([2, 37, 35, 3], (3, 3), 17, (1, 1), Padding.same),    // 2 590 output pixels: 3 chunks of ≤ 1 024
             ([1, 45, 50, 2], (4, 4), 5, (1, 1), Padding.valid),    // 1 974 output pixels
@@ -193,7 +193,7 @@ final class ForwardOracleTests: XCTestCase {
 
     /// Every chunk's result is independent of the thread count: the same bits on 1 thread or 3.
     func testConv2DResultsDoNotDependOnThreadCount() {
-        var random = SplitMix64(seed: 1_200)
+        var random = SeededGenerator(seed: 1_200)
         let op = Conv2DOp(kernel: random.tensor([3, 3, 8, 7]), bias: random.tensor([7]).scalars, padding: .same)
         let x = random.tensor([2, 40, 33, 8])
         let saved = Parallelism.threads
@@ -212,7 +212,7 @@ final class ForwardOracleTests: XCTestCase {
     // MARK: - Dense (the matrix product)
 
     func testDenseMatchesNaiveMatmul() {
-        var random = SplitMix64(seed: 2_000)
+        var random = SeededGenerator(seed: 2_000)
         // (m, k, n): odd sizes around the 4-row and 16-column blocks, and k past the 256 block.
         for (m, k, n) in [(1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 17, 3), (7, 9, 33), (9, 300, 31),
                           (13, 257, 17), (8, 31, 48), (2, 600, 5)] {
@@ -236,7 +236,7 @@ final class ForwardOracleTests: XCTestCase {
     }
 
     func testDenseAppliesToTheLastAxisOfRank4Inputs() throws {
-        var random = SplitMix64(seed: 2_100)
+        var random = SeededGenerator(seed: 2_100)
         let kernel = random.tensor([6, 5])
         let op = DenseOp(kernel: kernel, bias: nil)
         let x = random.tensor([2, 3, 4, 6])
@@ -249,7 +249,7 @@ final class ForwardOracleTests: XCTestCase {
     // MARK: - Pooling
 
     func testPoolingMatchesDirectLoops() {
-        var random = SplitMix64(seed: 3_000)
+        var random = SeededGenerator(seed: 3_000)
         for number in 0..<40 {
             let padding: Padding = number % 2 == 0 ? .same : .valid
             let isMax = number % 4 < 2

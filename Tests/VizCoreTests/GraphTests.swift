@@ -113,7 +113,7 @@ final class GraphTests: XCTestCase {
         let ops: (conv1: Conv2DOp, tanh: ActivationOp, conv2: Conv2DOp, add: AddOp, flatten: ReshapeOp, dense: DenseOp)
 
         init(seed: UInt64) throws {
-            var random = SplitMix64(seed: seed)
+            var random = SeededGenerator(seed: seed)
             ops = (Conv2DOp(kernel: random.tensor([3, 3, 2, 2]), bias: random.tensor([2]).scalars, padding: .same),
                    ActivationOp(.tanh),
                    Conv2DOp(kernel: random.tensor([1, 1, 2, 2]), bias: nil, padding: .valid),
@@ -131,7 +131,7 @@ final class GraphTests: XCTestCase {
 
     func testGradientThroughBranchesSharingAnInputMatchesFiniteDifferences() throws {
         let net = try Diamond(seed: 4_000)
-        var random = SplitMix64(seed: 4_001)
+        var random = SeededGenerator(seed: 4_001)
         let x = random.tensor([1, 4, 4, 2])
         let w = random.tensor([1, 3])
         let trace = try net.graph.trace([x], upTo: [net.out])
@@ -155,7 +155,7 @@ final class GraphTests: XCTestCase {
     /// d(loss)/d(an intermediate node), checked by finite differences on a graph that starts there.
     func testGradientWithRespectToAnIntermediateNode() throws {
         let net = try Diamond(seed: 4_100)
-        var random = SplitMix64(seed: 4_101)
+        var random = SeededGenerator(seed: 4_101)
         let x = random.tensor([1, 4, 4, 2])
         let w = random.tensor([1, 3])
         let trace = try net.graph.trace([x], upTo: [net.out])

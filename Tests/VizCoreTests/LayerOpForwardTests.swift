@@ -24,7 +24,7 @@ final class LayerOpForwardTests: XCTestCase {
     }
 
     func testDepthwiseConv2DMatchesAnOrdinaryConvolutionWithABlockDiagonalKernel() {
-        var random = SplitMix64(seed: 6_000)
+        var random = SeededGenerator(seed: 6_000)
         for number in 0..<30 {
             let padding: Padding = random.bool() ? .same : .valid
             let kernel = (random.int(1...3), random.int(1...3))
@@ -50,7 +50,7 @@ final class LayerOpForwardTests: XCTestCase {
     }
 
     func testSeparableConv2DIsDepthwiseThenPointwise() {
-        var random = SplitMix64(seed: 6_100)
+        var random = SeededGenerator(seed: 6_100)
         let depthwise = random.tensor([3, 2, 3, 2]), pointwise = random.tensor([1, 1, 6, 5])
         let bias = random.tensor([5]).scalars
         let x = random.tensor([2, 6, 7, 3])
@@ -104,7 +104,7 @@ final class LayerOpForwardTests: XCTestCase {
     }
 
     func testConv2DTransposeMatchesAScatter() throws {
-        var random = SplitMix64(seed: 6_200)
+        var random = SeededGenerator(seed: 6_200)
         for number in 0..<30 {
             let padding: Padding = random.bool() ? .same : .valid
             let kernel = (random.int(1...4), random.int(1...4))
@@ -154,7 +154,7 @@ final class LayerOpForwardTests: XCTestCase {
     }
 
     func testUpSamplingNearestRepeatsPixels() {
-        var random = SplitMix64(seed: 6_300)
+        var random = SeededGenerator(seed: 6_300)
         let x = random.tensor([2, 3, 4, 2])
         let y = Resize2DOp(.factor(2, 3), interpolation: .nearest, kind: "UpSampling2D").forward([x])
         XCTAssertEqual(y.shape, [2, 6, 12, 2])
@@ -166,7 +166,7 @@ final class LayerOpForwardTests: XCTestCase {
     // MARK: - Normalisation
 
     func testBatchNormalizationFormula() {
-        var random = SplitMix64(seed: 6_400)
+        var random = SeededGenerator(seed: 6_400)
         let (mean, variance, gamma, beta) = (random.tensor([1, 1, 3]), random.tensor([1, 1, 3], 0.3, 2),
                                              random.tensor([1, 1, 3]), random.tensor([1, 1, 3]))
         let x = random.tensor([2, 2, 3, 3])
@@ -188,7 +188,7 @@ final class LayerOpForwardTests: XCTestCase {
     }
 
     func testLayerNormMatchesPerGroupStatistics() {
-        var random = SplitMix64(seed: 6_500)
+        var random = SeededGenerator(seed: 6_500)
         let x = random.tensor([2, 3, 4, 2], -2, 2)
         // Axes [1, 3]: for each (n, w) the 6 values over (h, c).
         let gamma = random.tensor([6]).scalars, beta = random.tensor([6]).scalars
@@ -238,7 +238,7 @@ final class LayerOpForwardTests: XCTestCase {
     }
 
     func testPermuteMovesAxes() throws {
-        var random = SplitMix64(seed: 6_600)
+        var random = SeededGenerator(seed: 6_600)
         let x = random.tensor([2, 3, 4, 5])
         let op = PermuteOp(dims: [3, 1, 2])
         XCTAssertEqual(try op.outputShape(for: [[-1, 3, 4, 5]]), [-1, 5, 3, 4])
@@ -259,7 +259,7 @@ final class LayerOpForwardTests: XCTestCase {
     }
 
     func testSoftmaxOverAMiddleAxisSumsToOneAlongIt() throws {
-        var random = SplitMix64(seed: 6_700)
+        var random = SeededGenerator(seed: 6_700)
         let x = random.tensor([2, 3, 4, 2], -3, 3)
         XCTAssertThrowsError(try SoftmaxOp(axis: 0).outputShape(for: [[2, 3]]), "the batch axis")
         XCTAssertThrowsError(try SoftmaxOp(axis: 2).outputShape(for: [[2, 3]]))

@@ -14,7 +14,7 @@ final class LayerOpGradientTests: XCTestCase {
             ([1, 9, 8, 3], (3, 3), 2, (1, 1), (2, 2), .same, true),
         ]
         for (number, c) in cases.enumerated() {
-            var random = SplitMix64(seed: 4_000 + UInt64(number))
+            var random = SeededGenerator(seed: 4_000 + UInt64(number))
             let op = DepthwiseConv2DOp(kernel: random.tensor([c.kernel.0, c.kernel.1, c.input[3], c.multiplier]),
                                        bias: c.bias ? random.tensor([c.input[3] * c.multiplier]).scalars : nil,
                                        strides: c.strides, dilation: c.dilation, padding: c.padding)
@@ -23,7 +23,7 @@ final class LayerOpGradientTests: XCTestCase {
     }
 
     func testSeparableConv2DGradients() {
-        var random = SplitMix64(seed: 4_100)
+        var random = SeededGenerator(seed: 4_100)
         let op = SeparableConv2DOp(depthwiseKernel: random.tensor([3, 3, 3, 2]), pointwiseKernel: random.tensor([1, 1, 6, 4]),
                                    bias: random.tensor([4]).scalars, strides: (2, 2), padding: .same)
         checkGradients(op, [random.tensor([2, 7, 6, 3])])
@@ -41,7 +41,7 @@ final class LayerOpGradientTests: XCTestCase {
             ([1, 4, 3, 2], (3, 2), 2, (1, 1), (2, 2), .same, nil),
         ]
         for (number, c) in cases.enumerated() {
-            var random = SplitMix64(seed: 4_200 + UInt64(number))
+            var random = SeededGenerator(seed: 4_200 + UInt64(number))
             let op = Conv2DTransposeOp(kernel: random.tensor([c.kernel.0, c.kernel.1, c.filters, c.input[3]]),
                                        bias: random.tensor([c.filters]).scalars, strides: c.strides, dilation: c.dilation,
                                        padding: c.padding, outputPadding: c.outputPadding)
@@ -50,7 +50,7 @@ final class LayerOpGradientTests: XCTestCase {
     }
 
     func testOneDimensionalLayersGradients() {
-        var random = SplitMix64(seed: 4_300)
+        var random = SeededGenerator(seed: 4_300)
         let conv = Lift1DOp(Conv2DOp(kernel: random.tensor([1, 3, 2, 4]), bias: random.tensor([4]).scalars,
                                      strides: (1, 2), padding: .same), kind: "Conv1D")
         checkGradients(conv, [random.tensor([2, 9, 2])], "Conv1D")
@@ -63,7 +63,7 @@ final class LayerOpGradientTests: XCTestCase {
     // MARK: - Normalisation
 
     func testAffineGradients() {
-        var random = SplitMix64(seed: 4_400)
+        var random = SeededGenerator(seed: 4_400)
         let batchNorm = AffineOp.batchNormalization(mean: random.tensor([1, 1, 3]), variance: random.tensor([1, 1, 3], 0.3, 2),
                                                     gamma: random.tensor([1, 1, 3]), beta: random.tensor([1, 1, 3]),
                                                     epsilon: 1e-3)
@@ -77,14 +77,14 @@ final class LayerOpGradientTests: XCTestCase {
 
     func testLayerNormGradients() {
         for (number, axes) in [[3], [1, 2, 3], [2], [1, 3]].enumerated() {
-            var random = SplitMix64(seed: 4_500 + UInt64(number))
+            var random = SeededGenerator(seed: 4_500 + UInt64(number))
             let shape = [2, 3, 4, 5]
             let width = axes.map { shape[$0] }.reduce(1, *)
             let op = LayerNormOp(axes: axes, gamma: random.tensor([width]).scalars, beta: random.tensor([width]).scalars,
                                  epsilon: 1e-3)
             checkGradients(op, [random.tensor(shape, -2, 2)], epsilon: 1e-3, "axes \(axes)")
         }
-        var random = SplitMix64(seed: 4_550)
+        var random = SeededGenerator(seed: 4_550)
         checkGradients(LayerNormOp(axes: [2], gamma: nil, beta: nil, epsilon: 0.01), [random.tensor([2, 3, 4])], epsilon: 1e-3,
                        "rank 3 without gamma and beta")
     }
@@ -92,7 +92,7 @@ final class LayerOpGradientTests: XCTestCase {
     // MARK: - Pooling, merging, reshaping
 
     func testGlobalPoolingGradients() {
-        var random = SplitMix64(seed: 4_600)
+        var random = SeededGenerator(seed: 4_600)
         for keepDims in [false, true] {
             checkGradients(GlobalPoolOp(.average, keepDims: keepDims, kind: "GlobalAveragePooling2D"),
                            [random.tensor([2, 3, 4, 3])], "average keepDims \(keepDims)")
@@ -104,7 +104,7 @@ final class LayerOpGradientTests: XCTestCase {
 
     func testElementwiseMergeGradients() {
         for operation in [ElementwiseMergeOp.Operation.subtract, .multiply, .average, .maximum, .minimum] {
-            var random = SplitMix64(seed: 4_700)
+            var random = SeededGenerator(seed: 4_700)
             let count = operation == .subtract ? 2 : 3
             // One ladder of distinct values dealt out to the inputs: no ties between them.
             let values = random.distinctTensor([count * 24]).scalars
@@ -117,7 +117,7 @@ final class LayerOpGradientTests: XCTestCase {
     /// gradient sums over the axes it was repeated along.
     func testBroadcastingMergeGradients() {
         for operation in [ElementwiseMergeOp.Operation.subtract, .multiply, .average, .maximum, .minimum] {
-            var random = SplitMix64(seed: 4_750)
+            var random = SeededGenerator(seed: 4_750)
             let values = random.distinctTensor([2 * 3 * 4 * 2 + 2 * 2 + 3 * 2]).scalars
             let full = Tensor(shape: [2, 3, 4, 2], scalars: Array(values[0..<48]))
             let perChannel = Tensor(shape: [2, 1, 1, 2], scalars: Array(values[48..<52]))
@@ -129,20 +129,20 @@ final class LayerOpGradientTests: XCTestCase {
     }
 
     func testPermuteGradients() {
-        var random = SplitMix64(seed: 4_800)
+        var random = SeededGenerator(seed: 4_800)
         for dims in [[2, 1, 3], [3, 1, 2], [1, 3, 2]] {
             checkGradients(PermuteOp(dims: dims), [random.tensor([2, 3, 4, 2])], "dims \(dims)")
         }
     }
 
     func testPadAndCropGradients() {
-        var random = SplitMix64(seed: 4_900)
+        var random = SeededGenerator(seed: 4_900)
         checkGradients(Pad2DOp(top: 1, bottom: 2, left: 0, right: 3), [random.tensor([2, 3, 4, 2])], "pad")
         checkGradients(Pad2DOp.cropping(top: 1, bottom: 0, left: 2, right: 1), [random.tensor([2, 4, 5, 2])], "crop")
     }
 
     func testResizeGradients() {
-        var random = SplitMix64(seed: 5_000)
+        var random = SeededGenerator(seed: 5_000)
         for interpolation in [Resize2DOp.Interpolation.nearest, .bilinear] {
             for size in [Resize2DOp.Size.factor(2, 3), .fixed(7, 4), .fixed(2, 3)] {
                 checkGradients(Resize2DOp(size, interpolation: interpolation, kind: "Resizing"), [random.tensor([2, 4, 5, 2])],
@@ -152,7 +152,7 @@ final class LayerOpGradientTests: XCTestCase {
     }
 
     func testSoftmaxOverAnyAxisGradients() {
-        var random = SplitMix64(seed: 5_100)
+        var random = SeededGenerator(seed: 5_100)
         for axis in [1, 2, -1] {
             checkGradients(SoftmaxOp(axis: axis), [random.tensor([2, 3, 4, 3], -2, 2)], epsilon: 1e-3, "axis \(axis)")
         }
@@ -163,7 +163,7 @@ final class LayerOpGradientTests: XCTestCase {
     /// Random values moved at least 0.1 away from every kink, so a finite-difference step of 0.01
     /// never crosses one.
     private func awayFromKinks(_ kinks: [Float], seed: UInt64) -> Tensor {
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let x = random.tensor([2, 3, 3, 4], -4, 8)
         return Tensor(shape: x.shape, scalars: x.scalars.map { value in
             kinks.first { abs(value - $0) < 0.1 }.map { $0 + 0.1 } ?? value
@@ -187,7 +187,7 @@ final class LayerOpGradientTests: XCTestCase {
     }
 
     func testPReLUGradients() {
-        var random = SplitMix64(seed: 5_400)
+        var random = SeededGenerator(seed: 5_400)
         for alphaShape in [[3, 4, 2], [1, 1, 2], [3, 1, 1]] {
             let op = PReLUOp(alpha: random.tensor(alphaShape, 0.05, 0.5))
             checkGradients(op, [random.tensorAvoidingZero([2, 3, 4, 2])], "alpha \(alphaShape)")

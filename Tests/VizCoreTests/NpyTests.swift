@@ -35,7 +35,7 @@ final class NpyTests: XCTestCase {
     // MARK: - Writing and reading back
 
     func testRoundTripThroughAFile() throws {
-        var random = SplitMix64(seed: 5_000)
+        var random = SeededGenerator(seed: 5_000)
         for shape in [[2, 3, 4], [5], [1, 3, 3, 2], [], [0, 3]] {
             let tensor = random.tensor(shape, -1e3, 1e3)
             let path = directory.appendingPathComponent("t\(shape.count).npy").path
@@ -125,11 +125,11 @@ final class NpyTests: XCTestCase {
 
     // MARK: - Files it must refuse, with a VizError and no crash
 
-    private func assertRefused(_ data: Data, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try Tensor(npyData: data, source: "bad.npy"), what, file: file, line: line) { error in
-            guard let error = error as? VizError else { return XCTFail("\(what): not a VizError: \(error)", file: file, line: line) }
-            XCTAssertEqual(error.location, "bad.npy", what, file: file, line: line)
-        }
+    /// Fails unless reading `data` throws a VizError at the file saying `not a readable .npy array: <reason>`.
+    private func assertRefused(_ data: Data, because reason: String, file: StaticString = #filePath, line: UInt = #line) {
+        let error = vizError({ try Tensor(npyData: data, source: "bad.npy") }, file: file, line: line)
+        XCTAssertEqual(error?.location, "bad.npy", reason, file: file, line: line)
+        XCTAssertEqual(error?.message, "not a readable .npy array: " + reason, file: file, line: line)
     }
 
     func testRefusesMalformedFiles() {
@@ -137,36 +137,52 @@ final class NpyTests: XCTestCase {
         let goodData = [UInt8](repeating: 0, count: 24)
         XCTAssertNoThrow(try Tensor(npyData: npyFile(good, data: goodData)), "the baseline must be readable")
 
-        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", data: goodData), "Fortran order")
-        assertRefused(npyFile("{'descr': '|O', 'fortran_order': False, 'shape': (3,), }", data: goodData), "object dtype")
-        assertRefused(npyFile("{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }", data: goodData), "complex")
-        assertRefused(npyFile("{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", data: goodData), "unicode strings")
-        assertRefused(npyFile("{'descr': '<f3', 'fortran_order': False, 'shape': (2,), }", data: goodData), "no 3-byte floats")
-        assertRefused(npyFile(good, data: Array(goodData.dropLast(4))), "truncated data")
-        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, }", data: goodData), "no shape")
-        assertRefused(npyFile("{'fortran_order': False, 'shape': (2, 3), }", data: goodData), "no descr")
-        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", data: goodData), "negative size")
-        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", data: goodData), "garbage size")
+        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", data: goodData),
+                      because: "Fortran-ordered arrays are not supported; save with C order")
+        assertRefused(npyFile("{'descr': '|O', 'fortran_order': False, 'shape': (3,), }", data: goodData),
+                      because: "object arrays (pickles) are refused")
+        assertRefused(npyFile("{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }", data: goodData),
+                      because: "dtype '<c8' is not numeric")
+        assertRefused(npyFile("{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", data: goodData),
+                      because: "dtype '<U3' is not numeric")
+        assertRefused(npyFile("{'descr': '<f3', 'fortran_order': False, 'shape': (2,), }", data: goodData),
+                      because: "dtype '<f3' is not numeric")
+        assertRefused(npyFile(good, data: Array(goodData.dropLast(4))), because: "holds 20 data bytes, its header promises 24")
+        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, }", data: goodData), because: "header has no 'shape'")
+        assertRefused(npyFile("{'fortran_order': False, 'shape': (2, 3), }", data: goodData), because: "header has no 'descr'")
+        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", data: goodData),
+                      because: "cannot read shape '(2, -3)'")
+        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", data: goodData),
+                      because: "cannot read shape '(2, x)'")
 
         var badMagic = [UInt8](npyFile(good, data: goodData))
         badMagic[1] = UInt8(ascii: "M")
-        assertRefused(Data(badMagic), "bad magic")
+        assertRefused(Data(badMagic), because: "missing the \\x93NUMPY magic")
         var version4 = [UInt8](npyFile(good, data: goodData))
         version4[6] = 4
-        assertRefused(Data(version4), "version 4")
+        assertRefused(Data(version4), because: "format version 4 is not supported")
         var longHeader = [UInt8](npyFile(good, data: goodData))
         longHeader[9] = 0x7F  // header length 32 KiB, longer than the file
-        assertRefused(Data(longHeader), "header longer than the file")
-        assertRefused(Data(npyFile(good, major: 2, data: []).prefix(11)), "v2 preamble cut short")
-        assertRefused(Data([0x93, 0x4E, 0x55]), "three bytes")
-        assertRefused(Data(), "empty file")
+        assertRefused(Data(longHeader), because: "header is longer than the file")
+        assertRefused(Data(npyFile(good, major: 2, data: []).prefix(11)), because: "truncated preamble")
+        assertRefused(Data([0x93, 0x4E, 0x55]), because: "missing the \\x93NUMPY magic")
+        assertRefused(Data(), because: "missing the \\x93NUMPY magic")
+    }
+
+    /// Sizes whose products overflow an Int are refused before anything is allocated.
+    func testRefusesShapesTooLargeToCount() {
+        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", data: []),
+                      because: "shape [4611686018427387904, 4] is too large")
+        // 2^61 elements fit in an Int; their 2^63 bytes do not.
+        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952,), }", data: [0, 0, 0, 0]),
+                      because: "holds 4 data bytes, its header promises too many")
     }
 
     func testMissingFileIsAVizError() {
         let path = directory.appendingPathComponent("absent.npy").path
-        XCTAssertThrowsError(try Tensor(npyFileAt: path)) { error in
-            XCTAssertEqual((error as? VizError)?.location, path)
-        }
+        let error = vizError { try Tensor(npyFileAt: path) }
+        XCTAssertEqual(error?.location, path)
+        XCTAssertEqual(error?.message, "cannot read the file")
     }
 
     // MARK: - Tensor basics

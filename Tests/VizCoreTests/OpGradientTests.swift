@@ -7,9 +7,9 @@ import XCTest
 final class OpGradientTests: XCTestCase {
     // MARK: - The checker itself
 
-    func testSplitMix64MatchesTheReferenceSequence() {
+    func testSeededGeneratorMatchesTheReferenceSequence() {
         // First outputs of Vigna's splitmix64.c seeded with 0.
-        var random = SplitMix64(seed: 0)
+        var random = SeededGenerator(seed: 0)
         XCTAssertEqual(random.next(), 0xE220_A839_7B1D_CDAF)
         XCTAssertEqual(random.next(), 0x6E78_9E6A_A1B9_65F4)
     }
@@ -30,7 +30,7 @@ final class OpGradientTests: XCTestCase {
     /// The checker must be tight enough to see a small error in a single element, or a wrong sign in
     /// one term, and must pass the untampered op: otherwise every other test here proves nothing.
     func testCheckerRejectsSlightlyWrongGradients() {
-        var random = SplitMix64(seed: 11)
+        var random = SeededGenerator(seed: 11)
         let conv = Conv2DOp(kernel: random.tensor([3, 3, 2, 3]), bias: random.tensor([3]).scalars, padding: .same)
         let x = random.tensor([1, 5, 6, 2])
         let honest = gradientDiscrepancy(conv, [x])
@@ -96,7 +96,7 @@ final class OpGradientTests: XCTestCase {
             ConvCase(input: [2, 5, 5, 6], kernel: (3, 3), filters: 17, strides: (2, 2), padding: .same, bias: false),
         ]
         for (number, c) in cases.enumerated() {
-            var random = SplitMix64(seed: 100 + UInt64(number))
+            var random = SeededGenerator(seed: 100 + UInt64(number))
             let kernel = random.tensor([c.kernel.0, c.kernel.1, c.input[3], c.filters])
             let bias = c.bias ? random.tensor([c.filters]).scalars : nil
             let op = Conv2DOp(kernel: kernel, bias: bias, strides: c.strides, dilation: c.dilation, padding: c.padding)
@@ -107,7 +107,7 @@ final class OpGradientTests: XCTestCase {
     // MARK: - Dense
 
     func testDenseGradients() {
-        var random = SplitMix64(seed: 200)
+        var random = SeededGenerator(seed: 200)
         for (input, units, bias) in [([3, 7], 5, true), ([2, 20], 18, false), ([5, 9], 33, true),
                                      ([2, 2, 3, 6], 4, true), ([1, 3, 2, 17], 16, false)] {
             let op = DenseOp(kernel: random.tensor([input.last!, units]), bias: bias ? random.tensor([units]).scalars : nil)
@@ -131,7 +131,7 @@ final class OpGradientTests: XCTestCase {
             (.average, (3, 3), (2, 1), .valid, [1, 7, 6, 3]),
         ]
         for (number, (reduction, pool, strides, padding, shape)) in cases.enumerated() {
-            var random = SplitMix64(seed: 300 + UInt64(number))
+            var random = SeededGenerator(seed: 300 + UInt64(number))
             let op = Pool2DOp(reduction, poolSize: pool, strides: strides, padding: padding)
             // Distinct values 0.05 apart and a step of 0.01: the maximum of a window never changes.
             let x = reduction == .max ? random.distinctTensor(shape, spacing: 0.05) : random.tensor(shape)
@@ -142,19 +142,19 @@ final class OpGradientTests: XCTestCase {
     // MARK: - Shape and merge ops
 
     func testReshapeGradients() {
-        var random = SplitMix64(seed: 400)
+        var random = SeededGenerator(seed: 400)
         checkGradients(ReshapeOp.flatten(), [random.tensor([2, 3, 4, 2])], "flatten")
         checkGradients(ReshapeOp(itemShape: [4, -1]), [random.tensor([2, 3, 4, 2])], "reshape (4, -1)")
     }
 
     func testAddGradientsWithThreeInputs() {
-        var random = SplitMix64(seed: 500)
+        var random = SeededGenerator(seed: 500)
         let inputs = (0..<3).map { _ in random.tensor([2, 3, 2, 4]) }
         checkGradients(AddOp(), inputs)
     }
 
     func testConcatenateGradients() {
-        var random = SplitMix64(seed: 600)
+        var random = SeededGenerator(seed: 600)
         checkGradients(ConcatenateOp(axis: -1), [random.tensor([2, 3, 3, 2]), random.tensor([2, 3, 3, 4])], "axis -1")
         checkGradients(ConcatenateOp(axis: 1), [random.tensor([2, 2, 3, 2]), random.tensor([2, 4, 3, 2])], "axis 1")
         checkGradients(ConcatenateOp(axis: 2),
@@ -164,7 +164,7 @@ final class OpGradientTests: XCTestCase {
     }
 
     func testIdentityGradients() {
-        var random = SplitMix64(seed: 700)
+        var random = SeededGenerator(seed: 700)
         checkGradients(IdentityOp(kind: "Dropout"), [random.tensor([2, 3, 4])])
     }
 
@@ -173,7 +173,7 @@ final class OpGradientTests: XCTestCase {
     func testActivationGradientsForEveryFunction() {
         XCTAssertFalse(ActivationFunction.allCases.isEmpty)
         for (number, function) in ActivationFunction.allCases.enumerated() {
-            var random = SplitMix64(seed: 800 + UInt64(number))
+            var random = SeededGenerator(seed: 800 + UInt64(number))
             // Magnitudes in [0.1, 2.4]: away from the kinks of relu-like functions at 0 (and of
             // clip-based ones at ±2.5 and 6); the shrinks' kinks at ±0.5 and hard_tanh's and the
             // sparse ones' at ±1 are stepped over.

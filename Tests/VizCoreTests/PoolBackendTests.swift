@@ -18,7 +18,7 @@ final class PoolBackendTests: XCTestCase {
     /// Both reductions and paddings, overlapping and gapped windows, odd sizes (asymmetric SAME
     /// padding, leftover rows) and channel counts that are and are not multiples of the blocks.
     private func cases() -> [Case] {
-        var random = SplitMix64(seed: 21)
+        var random = SeededGenerator(seed: 21)
         var cases: [Case] = []
         for reduction in [Pool2DOp.Reduction.max, .average] {
             for padding in [Padding.valid, .same] {
@@ -36,7 +36,7 @@ final class PoolBackendTests: XCTestCase {
     }
 
     func testPrimitivesMatchTheReferenceInEveryLayout() throws {
-        var random = SplitMix64(seed: 4)
+        var random = SeededGenerator(seed: 4)
         for c in cases() {
             let op = Pool2DOp(c.reduction, poolSize: c.pool, strides: c.strides, padding: c.padding)
             let standard = random.tensor([c.batch, c.height, c.width, c.channels])
@@ -65,7 +65,7 @@ final class PoolBackendTests: XCTestCase {
     /// After a ReLU most windows hold ties (zeros); the gradient must go where the reference (and
     /// TensorFlow) send it, the first maximum in row-major window order, or masks downstream differ.
     func testMaxGradientGoesToTheFirstOfTiedMaxima() {
-        var random = SplitMix64(seed: 9)
+        var random = SeededGenerator(seed: 9)
         for padding in [Padding.valid, .same] {
             let op = Pool2DOp(.max, poolSize: (3, 3), strides: (2, 2), padding: padding)
             let x = Tensor(shape: [2, 9, 11, 8], scalars: (0..<(2 * 9 * 11 * 8)).map { _ in Float(random.int(0...2)) })
@@ -79,7 +79,7 @@ final class PoolBackendTests: XCTestCase {
 
     func testPrimitivesAreBuiltOncePerShape() {
         let op = Pool2DOp(.max, poolSize: (2, 2), strides: (2, 2), padding: .valid)
-        var random = SplitMix64(seed: 2)
+        var random = SeededGenerator(seed: 2)
         let x = random.tensor([1, 8, 8, 8])
         let backend = op.backend(for: x)
         XCTAssertNotNil(backend)

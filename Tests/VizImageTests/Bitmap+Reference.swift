@@ -26,17 +26,10 @@ func assertPixels(_ bitmap: Bitmap, match referenceName: String, within levels: 
     return worst
 }
 
-/// Fails unless `body` throws a one-line `VizError` located at `path`.
-func assertVizError(at path: String, file: StaticString = #filePath, line: UInt = #line,
+/// Fails unless `body` throws a `VizError` located at `path` whose message is `message`.
+func assertVizError(at path: String, message: String, file: StaticString = #filePath, line: UInt = #line,
                     _ body: () throws -> Void) {
-    do {
-        try body()
-        XCTFail("expected an error for \(path)", file: file, line: line)
-    } catch let error as VizError {
-        XCTAssertEqual(error.location, path, file: file, line: line)
-        XCTAssertFalse(error.message.isEmpty, file: file, line: line)
-        XCTAssertFalse(error.message.contains("\n"), "message spans lines: \(error.message)", file: file, line: line)
-    } catch {
-        XCTFail("expected a VizError, got \(error)", file: file, line: line)
-    }
+    let error = vizError(body, file: file, line: line)
+    XCTAssertEqual(error?.location, path, file: file, line: line)
+    XCTAssertEqual(error?.message, message, file: file, line: line)
 }

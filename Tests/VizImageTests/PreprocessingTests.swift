@@ -45,6 +45,6 @@ final class PreprocessingTests: XCTestCase {
 
     func testMeanOfWrongLengthIsAnError() throws {
         let steps = Preprocessing(color: .grayscale, mean: [1, 2, 3])
-        assertVizError(at: path) { _ = try steps.apply(toFileAt: path) }
+        assertVizError(at: path, message: "mean has 3 values, the image has 1 channels") { _ = try steps.apply(toFileAt: path) }
     }
 }

@@ -2,85 +2,81 @@ import Foundation
 import VizCore
 import VizImage
 import VizRunner
+import VizTesting
 import XCTest
 
 /// Folders of images stream through the runs in batches; the result does not depend on the batch size.
 final class BatchTests: RunnerTestCase {
-    /// A folder with the demo image under names that test sorting and case-insensitive extensions.
+    /// Three different photos under names that test sorting and the case of extensions, and a file that is no image.
     private func imageFolder() throws -> URL {
-        let images = folder.appendingPathComponent("images")
-        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        for name in ["b.jpg", "a.JPG", "c.jpeg", "notes.txt"] {
-            try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.demoImage), to: images.appendingPathComponent(name))
-        }
+        let images = try photoFolder(["a.JPG", "b.png", "c.jpeg"])
+        try "not an image".write(to: images.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
         return images
     }
 
     private func run(images: String, batchSize: Int, output: String) throws -> Manifest {
-        let config = try write("""
-        model: \(Self.demoModel)
-        input:
-          images: [\(images)]
-          scale: 1/255
-          batch_size: \(batchSize)
-        output:
-          dir: \(output)
-        runs:
-          - visualizer: activations
-            layers: [conv2d]
-          - visualizer: gradcam
-          - visualizer: filters
-            layer: conv2d
-            filters: 1
-            steps: 1
-        """, to: "\(output).yaml")
-        return try Runner(registry: .builtins()).run(configAt: config).manifest()
+        try Runner(registry: .builtins()).run(configAt: try multiInputConfig(images: images, batchSize: batchSize, output: output)).manifest()
     }
 
-    func testAFolderStreamsInBatchesWithTheSameResultAsOneBatch() throws {
+    private func run(_ manifest: Manifest, of visualizer: String) throws -> Manifest.RunRecord {
+        try XCTUnwrap(manifest.runs.first { $0.visualizer == visualizer }, visualizer)
+    }
+
+    func testAFolderStreamsInBatchesWithEachInputsOwnResults() throws {
         let images = try imageFolder()
         let batched = try run(images: images.path, batchSize: 2, output: "batched")
-        let whole = try run(images: images.path, batchSize: 8, output: "whole")
         XCTAssertEqual(batched.inputs.map(\.id), ["a", "b", "c"], "sorted, images only, any case of extension")
-        XCTAssertEqual(batched.runs.map { $0.artifacts.map(\.path) }, whole.runs.map { $0.artifacts.map(\.path) })
-        XCTAssertEqual(batched.runs[0].artifacts.filter { $0.role == "grid" }.map(\.input), ["a", "b", "c"])
-        XCTAssertEqual(batched.runs[1].predictions?.map(\.input), ["a", "b", "c"])
-        XCTAssertEqual(batched.runs[2].artifacts.filter { $0.role == "grid" }.count, 1, "filter patterns run once")
-        // Equal to float32 rounding: a batched convolution sums in another order than a single one.
-        for (left, right) in zip(batched.runs.flatMap(\.artifacts), whole.runs.flatMap(\.artifacts)) where left.kind == "array" {
-            let a = try Tensor(npyFileAt: folder.appendingPathComponent("batched").appendingPathComponent(left.path).path)
-            let b = try Tensor(npyFileAt: folder.appendingPathComponent("whole").appendingPathComponent(right.path).path)
-            XCTAssertEqual(a.shape, b.shape, left.path)
-            XCTAssertLessThanOrEqual(zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0, 1e-4, left.path)
-        }
+        XCTAssertEqual(batched.inputs.map(\.path), ["a.JPG", "b.png", "c.jpeg"].map { images.appendingPathComponent($0).path })
+        XCTAssertEqual(try run(batched, of: "activations").artifacts.filter { $0.role == "grid" }.map(\.input), ["a", "b", "c"])
+        XCTAssertEqual(try run(batched, of: "gradcam").predictions?.map(\.input), ["a", "b", "c"])
+        XCTAssertEqual(try run(batched, of: "filters").artifacts.filter { $0.role == "grid" }.count, 1, "filter patterns run once")
+        try assertConv2DOfChelseaMatchesKeras("batched/" + XCTUnwrap(try run(batched, of: "activations").artifacts
+            .first { $0.input == "a" && $0.role == "activation" }).path)
+        try assertEachInputMatchesItsOwnRun(batched, output: "batched")
     }
 
-    /// A folder run's activations also give each layer's mean activation per channel over the inputs.
+    /// A folder run's activations also give each layer's mean activation per channel over the
+    /// inputs: here the mean of each input's own channel means, taken from Keras's activations for
+    /// the cat and from the arrays written (each equal to its input's own run) for the others.
     func testAFolderRunAveragesEachChannelOverTheInputs() throws {
         let images = try imageFolder()
         let manifest = try run(images: images.path, batchSize: 2, output: "aggregated")
-        let acts = manifest.runs[0]
+        let output = folder.appendingPathComponent("aggregated")
+        let acts = try run(manifest, of: "activations")
+        let keras = try Fixtures.tensor("models/seed/outputs/01_conv2d.npy")
+        var perInput = [channelMeans(keras)]
+        for input in ["b", "c"] {
+            let record = try XCTUnwrap(acts.artifacts.first { $0.input == input && $0.role == "activation" })
+            perInput.append(channelMeans(try Tensor(npyFileAt: output.appendingPathComponent(record.path).path)))
+        }
+        XCTAssertEqual(perInput.map(\.count), [32, 32, 32])
+        let expected = (0..<32).map { channel in perInput.map { $0[channel] }.reduce(0, +) / 3 }
+
         let array = try XCTUnwrap(acts.artifacts.first { $0.role == "channel_means" && $0.kind == "array" })
         XCTAssertNil(array.input)
         XCTAssertEqual(array.layer, "conv2d")
         XCTAssertEqual(array.shape, [32])
-        let perInput = acts.artifacts.filter { $0.role == "activation" }.compactMap { $0.stats?.channelMeans }
-        XCTAssertEqual(perInput.count, 3)
-        let expected = (0..<32).map { channel in perInput.reduce(Float(0)) { $0 + $1[channel] } / 3 }
-        let written = try Tensor(npyFileAt: folder.appendingPathComponent("aggregated").appendingPathComponent(array.path).path)
+        let written = try Tensor(npyFileAt: output.appendingPathComponent(array.path).path)
         XCTAssertEqual(written.shape, [32])
-        for (actual, wanted) in zip(written.scalars, expected) { XCTAssertEqual(actual, wanted, accuracy: 1e-6) }
+        for (channel, (actual, wanted)) in zip(written.scalars, expected).enumerated() {
+            XCTAssertEqual(Double(actual), wanted, accuracy: 1e-5 * max(1, abs(wanted)), "channel \(channel)")
+        }
         let table = try XCTUnwrap(acts.artifacts.first { $0.role == "channel_means" && $0.kind == "table" })
-        let csv = try String(contentsOf: folder.appendingPathComponent("aggregated").appendingPathComponent(table.path), encoding: .utf8)
-        XCTAssertTrue(csv.hasPrefix("channel,mean\n0,"), csv)
-        XCTAssertEqual(csv.split(separator: "\n").count, 33)
-        let report = try String(contentsOf: folder.appendingPathComponent("aggregated/report.html"), encoding: .utf8)
+        let rows = try String(contentsOf: output.appendingPathComponent(table.path), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.first, "channel,mean")
+        XCTAssertEqual(rows.count, 33)
+        for (channel, row) in rows.dropFirst().enumerated() {
+            let cells = row.split(separator: ",")
+            XCTAssertEqual(cells.first.map(String.init), String(channel), String(row))
+            XCTAssertEqual(cells.last.flatMap { Double($0) } ?? .nan, expected[channel], accuracy: 1e-5 * max(1, abs(expected[channel])), String(row))
+        }
+        let report = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("Mean activation per channel over 3 inputs (32 channels)"))
 
         // Grad-CAM's contact sheet: one 96-pixel tile per input, best score first (ties in input order).
-        let sheet = try XCTUnwrap(manifest.runs[1].artifacts.first { $0.role == "contact_sheet" })
+        let sheet = try XCTUnwrap(try run(manifest, of: "gradcam").artifacts.first { $0.role == "contact_sheet" })
         XCTAssertNil(sheet.input)
-        let picture = try Bitmap(contentsOfFile: folder.appendingPathComponent("aggregated").appendingPathComponent(sheet.path).path)
+        let picture = try Bitmap(contentsOfFile: output.appendingPathComponent(sheet.path).path)
         XCTAssertEqual([picture.width, picture.height], [3 * 96 + 2 * 4, 96])
         XCTAssertTrue(report.contains("Contact sheet order (3 inputs, 12 per row, 120 per page)"))
         XCTAssertEqual(report.components(separatedBy: "src=\"\(sheet.path)\"").count, 2)
@@ -90,6 +86,7 @@ final class BatchTests: RunnerTestCase {
         _ = try imageFolder()
         let manifest = try run(images: folder.appendingPathComponent("images/*").path, batchSize: 1, output: "globbed")
         XCTAssertEqual(manifest.inputs.map(\.id), ["a", "b", "c"])
+        try assertEachInputMatchesItsOwnRun(manifest, output: "globbed")
     }
 
     func testBatchSizeMustBePositive() throws {

@@ -78,5 +78,7 @@ final class CommandTests: RunnerTestCase {
         XCTAssertEqual(result.status, 0)
         XCTAssertTrue(result.stdout.contains("hdf5"))
         XCTAssertTrue(result.stdout.contains("activations"))
+        let raw = result.stdout.split(separator: "\n").first { $0.hasPrefix("  raw ") }.map(String.init) ?? ""
+        XCTAssertTrue(raw.contains(".yaml .yml .json .safetensors .npz .bin "), "every extension, none cut short: \(raw)")
     }
 }

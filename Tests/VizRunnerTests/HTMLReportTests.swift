@@ -90,11 +90,11 @@ final class HTMLReportTests: RunnerTestCase {
 
     func testOddNamesAreEscaped() throws {
         let hostile = "<script>alert(\"x\")</script>"
-        let artifact = Manifest.ArtifactRecord(
+        let artifact = ArtifactRecord(
             kind: "image", role: "grid", input: "a\"b'c&d", layer: hostile, channel: nil, filter: nil, classIndex: nil,
             shape: nil, path: "run/a#b?c.png",
             stats: LayerStats(layerClass: "Conv2D<T>", outputShape: [2, 2, 1], minimum: 0, maximum: 1, deadChannels: 0))
-        let unicode = Manifest.ArtifactRecord(kind: "array", role: "activation", input: "a\"b'c&d", layer: "Schicht_ü_层_🙂",
+        let unicode = ArtifactRecord(kind: "array", role: "activation", input: "a\"b'c&d", layer: "Schicht_ü_层_🙂",
                                               channel: nil, filter: nil, classIndex: nil, shape: [1], path: "run/x.npy")
         let manifest = Manifest(vizrun: Runner.version,
                                 model: .init(path: "/m/<model>.h5", loader: "hdf5", layers: 1, inputShape: [nil, 2, 3]),

@@ -15,8 +15,8 @@ final class JournalTests: RunnerTestCase {
         config: "c.yaml", created: "2026-11-30T00:00:00Z", seconds: 2, preprocessing: ["scale": "1/255"], complete: true,
         arrays: true)
 
-    private static func artifact(_ role: String, input: String?, path: String, classIndex: Int? = nil) -> Manifest.ArtifactRecord {
-        Manifest.ArtifactRecord(kind: "image", role: role, input: input, layer: input == nil ? nil : "c1", channel: nil,
+    private static func artifact(_ role: String, input: String?, path: String, classIndex: Int? = nil) -> ArtifactRecord {
+        ArtifactRecord(kind: "image", role: role, input: input, layer: input == nil ? nil : "c1", channel: nil,
                                 filter: nil, classIndex: classIndex, shape: nil, path: path)
     }
 
@@ -52,7 +52,7 @@ final class JournalTests: RunnerTestCase {
     func testTheStreamedManifestDecodesToTheManifest() throws {
         let url = folder.appendingPathComponent("manifest.json")
         let file = try TextFile(url: url)
-        try ManifestStream.write(header: Self.header, entries: { try Self.entries.forEach($0) }, to: file, scratch: folder)
+        try ManifestWriter.write(header: Self.header, entries: Self.entries, to: file, scratch: folder)
         try file.close()
         let data = try Data(contentsOf: url)
         XCTAssertEqual(try JSONDecoder().decode(Manifest.self, from: data), Self.manifest)
@@ -63,11 +63,11 @@ final class JournalTests: RunnerTestCase {
     }
 
     func testTheStreamedReportIsTheReportOfTheManifest() throws {
-        var aggregates = Aggregates(runs: Self.header.runs)
+        let aggregates = Aggregates(runs: Self.header.runs, registry: .builtins(), folder: nil)
         Self.entries.forEach { aggregates.add($0) }
         let streamed = TextBuffer()
         try HTMLReport(header: Self.header, aggregates: aggregates)
-            .write(entries: { try Self.entries.forEach($0) }, to: streamed, scratch: folder)
+            .write(entries: Self.entries, to: streamed, scratch: folder)
         XCTAssertEqual(streamed.text, try HTMLReport.html(of: Self.manifest))
         XCTAssertTrue(streamed.text.contains("Inputs (2)"))
         XCTAssertTrue(streamed.text.contains("class 2 (cat)"), "captions name classes from the input's predictions")
@@ -77,7 +77,7 @@ final class JournalTests: RunnerTestCase {
         let url = folder.appendingPathComponent(Journal.fileName)
         let writer = try Journal.Writer(url: url, header: Self.header)
         var ranges: [Range<Int>] = []
-        for entry in Self.entries { ranges.append(try writer.append(entry)) }
+        for entry in Self.entries { ranges.append(try writer.append(entry).range) }
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("{\"input\":{\"id\":\"z\"".utf8))

@@ -5,13 +5,14 @@ import XCTest
 
 final class OutputFolderTests: RunnerTestCase {
     /// Lists `artifacts` (of no input) as one run's and commits the folder.
-    private func commit(_ output: OutputFolder, artifacts: [Manifest.ArtifactRecord]) throws {
+    private func commit(_ output: OutputFolder, artifacts: [ArtifactRecord]) throws {
         let header = Manifest(vizrun: Runner.version, model: .init(path: "m.h5", loader: "hdf5", layers: 1, inputShape: [2]),
                               inputs: [], runs: [.init(name: "run", visualizer: "test", seconds: 0, artifacts: [])])
-        _ = try output.startJournal(header: header)
-        try output.commit(header: header) { body in
-            try body(Journal.Entry(input: nil, runs: [Journal.Results(artifacts: artifacts)]))
-        }
+        let journal = try OutputJournal(folder: output, header: header, registry: .builtins())
+        let entry = Journal.Entry(input: nil, runs: [Journal.Results(artifacts: artifacts)])
+        let lines = try journal.checkpoint([entry])
+        try journal.summary.add(entry, line: lines[0])
+        _ = try journal.close(header: header, order: lines.map(\.range))
     }
 
     /// Names from a model (`/`, `:`, `..`) never lead a file out of the output folder.
@@ -38,13 +39,22 @@ final class OutputFolderTests: RunnerTestCase {
         }
     }
 
-    func testNonFiniteResultsAreRefused() throws {
-        let output = try OutputFolder(path: folder.appendingPathComponent("out").path, force: false)
+    func testNonFiniteResultsAreRefusedBeforeAnythingIsWritten() throws {
+        let root = folder.appendingPathComponent("out")
+        let output = try OutputFolder(path: root.path, force: false)
         let sink = RunSink(folder: output, runName: "run", wantsArrays: true)
-        XCTAssertThrowsError(try sink.add(Artifact(role: "activation", name: ["x"]),
-                                          array: Tensor(shape: [2], scalars: [1, .nan])))
+        for value in [Float.nan, .infinity, -.infinity] {
+            XCTAssertThrowsError(try sink.add(Artifact(role: "activation", name: ["layer", "x"]),
+                                              array: Tensor(shape: [2], scalars: [1, value]))) { error in
+                XCTAssertEqual((error as? VizError)?.message, "the result holds NaN or infinite values; nothing was written")
+                XCTAssertEqual((error as? VizError)?.location, "run/layer/x")
+            }
+        }
+        // Looked at before the discard, which would delete the folder whatever it held.
+        XCTAssertEqual(files(under: root), [], "nothing was written")
+        XCTAssertEqual(sink.records, [])
         output.discard()
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.path))
     }
 
     /// Images are encoded together when the batch is drained: each lands at its reserved path with

@@ -6,8 +6,6 @@ import XCTest
 /// Runs that use an earlier run's results (`{from: RUN, …}`): what they compute, and every way a
 /// reference can be wrong, found before any work starts.
 final class PipelineTests: RunnerTestCase {
-    static let secondImage = repository.appendingPathComponent("Configs/images/coffee.png").path
-
     /// The demo model over two images, with the given runs section.
     func pipelineConfig(runs: String) -> String {
         """

@@ -148,8 +148,66 @@ final class PluginLoadingTests: RunnerTestCase {
         let result = try vizrun([config, "--plugin", library])
         XCTAssertEqual(result.status, 1)
         let firstLine = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
-        XCTAssertTrue(firstLine.hasPrefix("vizrun: \(config):9:12: error: chart is one of mean, std, min, max, active, "
-                                          + "not 'maen'; did you mean 'mean'?"), result.stderr)
+        XCTAssertTrue(firstLine.hasPrefix("vizrun: \(config):9:12: error: unknown chart 'maen' (known: mean, std, min, max, "
+                                          + "active); did you mean 'mean'?"), result.stderr)
+    }
+
+    // MARK: - A plugin's roles and aggregate, as a built-in's
+
+    /// The example's own role titles caption its pictures, its aggregate's file and table reach the
+    /// manifest and the report, and `vizrun merge` writes the aggregate anew over both shards' inputs.
+    func testThePluginsRolesAndAggregateReachReportManifestAndMerge() throws {
+        let library = try examplePluginPath()
+        let images = ["Configs/images/chelsea.jpg", "Configs/images/coffee.png"].map { Self.repository.appendingPathComponent($0).path }
+        let config = try write("""
+            plugins: [\(library)]
+            model: \(Self.demoModel)
+            input:
+              images: [\(images.joined(separator: ", "))]
+              scale: 1/255
+            runs:
+              - visualizer: channel_stats
+                name: stats
+                layers: [conv2d]
+            """)
+        func run(_ arguments: [String]) throws {
+            let result = try vizrun(arguments + ["--quiet"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        let whole = folder.appendingPathComponent("whole"), merged = folder.appendingPathComponent("merged")
+        try run([config, "-o", whole.path])
+        try run([config, "--shard", "0/2", "-o", folder.appendingPathComponent("s0").path])
+        try run([config, "--shard", "1/2", "-o", folder.appendingPathComponent("s1").path])
+        try run(["merge", folder.appendingPathComponent("s0").path, folder.appendingPathComponent("s1").path, "-o", merged.path,
+                 "--plugin", library])
+
+        // Each input's table, averaged here, against what the aggregate wrote over both inputs.
+        let tables = try ["chelsea", "coffee"].map { try Tensor(npyFileAt: whole.appendingPathComponent("stats/\($0)/conv2d/stats.npy").path) }
+        let expected = Tensor(shape: tables[0].shape, scalars: zip(tables[0].scalars, tables[1].scalars).map { ($0 + $1) / 2 })
+        XCTAssertNotEqual(tables[0], tables[1], "two distinct inputs")
+        for output in [whole, merged] {
+            let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: output.appendingPathComponent("manifest.json")))
+            let summaries = manifest.runs[0].artifacts.filter { $0.role == "channel_stats_summary" }
+            XCTAssertEqual(summaries.map { $0.path }, ["stats/_aggregate/conv2d/channel_stats.npy"], output.lastPathComponent)
+            assertClose(try Tensor(npyFileAt: output.appendingPathComponent(summaries[0].path).path), expected, tolerance: 1e-6)
+            let report = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
+            XCTAssertTrue(report.contains("Share of positions active per channel, averaged over 2 inputs"), output.lastPathComponent)
+            XCTAssertTrue(report.contains("channel statistics averaged over the inputs"), "the aggregate role's title")
+            XCTAssertTrue(report.contains("<figcaption>channel statistics chart</figcaption>"), "the chart role's title")
+        }
+    }
+
+    func testMergingARunOfAPluginThatIsNotLoadedIsOneLine() throws {
+        let library = try examplePluginPath()
+        let config = try write("plugins: [\(library)]\n" + demoConfig(runs: "  - visualizer: channel_stats\n    layers: [conv2d]"))
+        XCTAssertEqual(try vizrun([config, "--quiet"]).status, 0)
+        let target = folder.appendingPathComponent("merged")
+        let result = try vizrun(["merge", folder.appendingPathComponent("out").path, "-o", target.path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vizrun: \(folder.appendingPathComponent("out/manifest.json").path): error: run "
+                       + "'channel_stats' was made by the visualizer 'channel_stats', which is not loaded; name its plugin "
+                       + "with --plugin\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target.path), "nothing written")
     }
 
     // MARK: - Helpers

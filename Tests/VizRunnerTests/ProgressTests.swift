@@ -8,11 +8,7 @@ import XCTest
 final class ProgressTests: RunnerTestCase {
     /// Three images in batches of one: three progress updates.
     private func threeBatchConfig(brokenLast: Bool = false) throws -> String {
-        let images = folder.appendingPathComponent("images")
-        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        for name in ["a.jpg", "b.jpg", "c.jpg"] {
-            try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.demoImage), to: images.appendingPathComponent(name))
-        }
+        let images = try photoFolder(["a.jpg", "b.png", "c.jpg"])
         if brokenLast {
             try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46]).write(to: images.appendingPathComponent("c.jpg"))
         }
@@ -122,7 +118,7 @@ final class ProgressTests: RunnerTestCase {
     func testALogLineWrittenWhileTheLineIsShownStartsALineOfItsOwn() {
         var written = ""
         let statusLine = StatusLine(isTerminal: true) { written += $0 }
-        let progress = InputProgress(total: 2, showsProgress: true, log: { _ in XCTFail("no plain lines on a terminal") },
+        let progress = ProgressBar.inputs(total: 2, showsProgress: true, log: { _ in XCTFail("no plain lines on a terminal") },
                                      statusLine: statusLine)
         progress.advance(by: 1)
         let first = written
@@ -158,13 +154,13 @@ final class ProgressTests: RunnerTestCase {
     }
 
     func testClockReadsLikeAPersonWouldSayIt() {
-        XCTAssertEqual(InputProgress.clock(0), "0s")
-        XCTAssertEqual(InputProgress.clock(42.4), "42s")
-        XCTAssertEqual(InputProgress.clock(59.6), "1m00s")
-        XCTAssertEqual(InputProgress.clock(185), "3m05s")
-        XCTAssertEqual(InputProgress.clock(3599.4), "59m59s")
-        XCTAssertEqual(InputProgress.clock(3599.6), "1h00m")
-        XCTAssertEqual(InputProgress.clock(3720), "1h02m")
-        XCTAssertEqual(InputProgress.clock(90000), "25h00m")
+        XCTAssertEqual(ProgressBar.clock(0), "0s")
+        XCTAssertEqual(ProgressBar.clock(42.4), "42s")
+        XCTAssertEqual(ProgressBar.clock(59.6), "1m00s")
+        XCTAssertEqual(ProgressBar.clock(185), "3m05s")
+        XCTAssertEqual(ProgressBar.clock(3599.4), "59m59s")
+        XCTAssertEqual(ProgressBar.clock(3599.6), "1h00m")
+        XCTAssertEqual(ProgressBar.clock(3720), "1h02m")
+        XCTAssertEqual(ProgressBar.clock(90000), "25h00m")
     }
 }

@@ -5,34 +5,12 @@ import XCTest
 
 /// Reruns reuse complete results, shards split the inputs, and `merge` puts them back together.
 final class ResumeAndShardTests: RunnerTestCase {
-    private func imageFolder(_ names: [String] = ["a.jpg", "b.jpg", "c.jpg"]) throws -> URL {
-        let images = folder.appendingPathComponent("images")
-        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        for name in names {
-            try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.demoImage), to: images.appendingPathComponent(name))
-        }
-        return images
+    private func imageFolder(_ names: [String] = ["a.jpg", "b.png", "c.jpg"]) throws {
+        try photoFolder(names)
     }
 
     private func config(output: String = "out", arrays: Bool = true) throws -> String {
-        try write("""
-        model: \(Self.demoModel)
-        input:
-          images: [images]
-          scale: 1/255
-          batch_size: 1
-        output:
-          dir: \(output)
-          arrays: \(arrays)
-        runs:
-          - visualizer: filters
-            layer: conv2d
-            filters: 1
-            steps: 1
-          - visualizer: activations
-            layers: [conv2d]
-          - visualizer: gradcam
-        """, to: "\(output).yaml")
+        try multiInputConfig(output: output, arrays: arrays)
     }
 
     private func run(_ config: String, shard: Manifest.Shard? = nil, output: String? = nil) throws -> (Manifest, [String]) {
@@ -43,7 +21,7 @@ final class ResumeAndShardTests: RunnerTestCase {
     }
 
     func testARerunReusesCompleteInputsAndRedoesTheOthers() throws {
-        _ = try imageFolder()
+        try imageFolder()
         let config = try config()
         let (first, _) = try run(config)
         XCTAssertEqual(first.complete, true)
@@ -59,11 +37,12 @@ final class ResumeAndShardTests: RunnerTestCase {
         for artifact in second.runs.flatMap(\.artifacts) {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + artifact.path).path), artifact.path)
         }
+        try assertEachInputMatchesItsOwnRun(second, output: "out")
     }
 
     /// An output an older vizrun wrote has no journal: its manifest says what it holds.
     func testAnOutputWithoutAJournalResumesFromItsManifest() throws {
-        _ = try imageFolder()
+        try imageFolder()
         let config = try config()
         let (first, _) = try run(config)
         try FileManager.default.removeItem(at: folder.appendingPathComponent("out/" + Journal.fileName))
@@ -72,6 +51,7 @@ final class ResumeAndShardTests: RunnerTestCase {
         XCTAssertEqual(second.inputs, first.inputs)
         XCTAssertEqual(second.runs.map { $0.artifacts.map(\.path) }, first.runs.map { $0.artifacts.map(\.path) })
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + Journal.fileName).path))
+        try assertEachInputMatchesItsOwnRun(second, output: "out")
     }
 
     private func arrayPaths(_ manifest: Manifest) -> [String] {
@@ -79,7 +59,7 @@ final class ResumeAndShardTests: RunnerTestCase {
     }
 
     func testARerunThatWantsArraysRecomputesInputsWrittenWithout() throws {
-        _ = try imageFolder()
+        try imageFolder()
         let (first, _) = try run(try config(arrays: false))
         XCTAssertEqual(first.arrays, false)
         XCTAssertEqual(arrayPaths(first), [])
@@ -93,13 +73,11 @@ final class ResumeAndShardTests: RunnerTestCase {
                 XCTAssertTrue(run.artifacts.contains { $0.input == input && $0.kind == "array" }, "\(run.name) \(input)")
             }
         }
-        for path in arrayPaths(second) {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + path).path), path)
-        }
+        try assertEachInputMatchesItsOwnRun(second, output: "out")
     }
 
     func testARerunWithoutArraysReusesTheImagesAndDropsTheArrays() throws {
-        _ = try imageFolder()
+        try imageFolder()
         let (first, _) = try run(try config(arrays: true))
         let arrays = arrayPaths(first)
         XCTAssertFalse(arrays.isEmpty)
@@ -122,8 +100,8 @@ final class ResumeAndShardTests: RunnerTestCase {
     }
 
     func testAnInterruptedRunKeepsItsFinishedBatchesAndResumes() throws {
-        let images = try imageFolder(["a.jpg", "b.jpg"])
-        let broken = images.appendingPathComponent("c.jpg")
+        try imageFolder(["a.jpg", "b.png"])
+        let broken = folder.appendingPathComponent("images/c.jpg")
         try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46]).write(to: broken)
         let config = try config()
         XCTAssertNotNil(runError(config))
@@ -139,15 +117,16 @@ final class ResumeAndShardTests: RunnerTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/report.html").path))
 
         try FileManager.default.removeItem(at: broken)
-        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.demoImage), to: broken)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.distinctPhotos[2]), to: broken)
         let (resumed, lines) = try run(config)
         XCTAssertTrue(lines.contains { $0.contains("reusing the complete results of 2 input(s)") }, "\(lines)")
         XCTAssertEqual(resumed.inputs.map(\.id), ["a", "b", "c"])
         XCTAssertEqual(resumed.complete, true)
+        try assertEachInputMatchesItsOwnRun(resumed, output: "out")
     }
 
     func testShardsMergeIntoWhatOneRunWrites() throws {
-        _ = try imageFolder()
+        try imageFolder()
         let config = try config()
         let (whole, _) = try run(config)
         let (part0, _) = try run(config, shard: Manifest.Shard(index: 0, count: 2), output: "shard0")
@@ -165,6 +144,9 @@ final class ResumeAndShardTests: RunnerTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("merged/" + artifact.path).path))
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("merged/report.html").path))
+        try assertEachInputMatchesItsOwnRun(merged, output: "merged")
+        let chelsea = try XCTUnwrap(merged.runs[1].artifacts.first { $0.input == "a" && $0.role == "activation" })
+        try assertConv2DOfChelseaMatchesKeras("merged/" + chelsea.path)
 
         XCTAssertThrowsError(try ShardMerge.merge([folder.appendingPathComponent("shard0").path],
                                                   into: folder.appendingPathComponent("half").path)) { error in

@@ -11,6 +11,10 @@ class RunnerTestCase: XCTestCase {
     static let repository = URL(fileURLWithPath: Fixtures.root.path).deletingLastPathComponent().deletingLastPathComponent()
     static let demoModel = repository.appendingPathComponent("Configs/models/scenes_convnet.h5").path
     static let demoImage = repository.appendingPathComponent("Configs/images/chelsea.jpg").path
+    static let secondImage = repository.appendingPathComponent("Configs/images/coffee.png").path
+    /// Three different photos (a cat at 451×300, a cup of coffee at 200×133 PNG, a 41×31 crop of the
+    /// cat shrunk fivefold), so that a test over several inputs fails when their results change places.
+    static let distinctPhotos = [demoImage, secondImage, Fixtures.path("images/photo_baseline.jpg")]
 
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-test-\(UUID().uuidString)")
@@ -43,40 +47,108 @@ class RunnerTestCase: XCTestCase {
         """
     }
 
-    /// `swift build --build-tests` puts the command beside the test bundle.
-    var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vizrun")
+    /// Copies the i-th of `distinctPhotos` to `images/<names[i]>` in the test folder and returns the folder.
+    @discardableResult
+    func photoFolder(_ names: [String]) throws -> URL {
+        precondition(names.count <= Self.distinctPhotos.count, "only \(Self.distinctPhotos.count) distinct photos")
+        let images = folder.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for (name, photo) in zip(names, Self.distinctPhotos) {
+            try FileManager.default.copyItem(at: URL(fileURLWithPath: photo), to: images.appendingPathComponent(name))
+        }
+        return images
     }
 
-    func vizrun(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            XCTFail("build the command first (`swift build --build-tests`): \(executable.path) is missing")
-            return (-1, "", "")
+    /// A config over `images` with the runs the multi-input tests share: one filter pattern (a run
+    /// of no input), conv2d's activations and Grad-CAM. Written as `<output>.yaml`.
+    func multiInputConfig(images: String = "images", batchSize: Int = 1, output: String = "out", arrays: Bool = true) throws -> String {
+        try write("""
+        model: \(Self.demoModel)
+        input:
+          images: [\(images)]
+          scale: 1/255
+          batch_size: \(batchSize)
+        output:
+          dir: \(output)
+          arrays: \(arrays)
+        runs:
+          - visualizer: filters
+            layer: conv2d
+            filters: 1
+            steps: 1
+          - visualizer: activations
+            layers: [conv2d]
+          - visualizer: gradcam
+        """, to: "\(output).yaml")
+    }
+
+    /// Fails unless every array of an input that `manifest` (of a `multiInputConfig` run written to
+    /// `output`) lists, and the input's predictions, equal what that input gets when run alone at
+    /// batch size 1. The photos differ, so a batch, resume, shard or merge that hands one input's
+    /// results to another fails here.
+    func assertEachInputMatchesItsOwnRun(_ manifest: Manifest, output: String,
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertFalse(manifest.inputs.isEmpty, "no inputs to compare", file: file, line: line)
+        for input in manifest.inputs {
+            let soloOutput = "solo-\(input.id)"
+            let solo = try Runner(registry: .builtins())
+                .run(configAt: try multiInputConfig(images: input.path, output: soloOutput)).manifest()
+            XCTAssertEqual(solo.inputs.map(\.id), [input.id], file: file, line: line)
+            XCTAssertEqual(manifest.runs.map(\.name), solo.runs.map(\.name), file: file, line: line)
+            for (run, soloRun) in zip(manifest.runs, solo.runs) {
+                let arrays = run.artifacts.filter { $0.input == input.id && $0.kind == "array" }
+                let soloArrays = soloRun.artifacts.filter { $0.input == input.id && $0.kind == "array" }
+                XCTAssertEqual(arrays.map(\.path), soloArrays.map(\.path), "\(run.name) \(input.id)", file: file, line: line)
+                for artifact in arrays {
+                    let written = try Tensor(npyFileAt: folder.appendingPathComponent(output).appendingPathComponent(artifact.path).path)
+                    let alone = try Tensor(npyFileAt: folder.appendingPathComponent(soloOutput).appendingPathComponent(artifact.path).path)
+                    // Equal to float32 rounding: a batched convolution sums in another order than a single one.
+                    assertClose(written, alone, tolerance: 1e-4, artifact.path, file: file, line: line)
+                }
+                let top = run.predictions?.first { $0.input == input.id }?.top ?? []
+                let soloTop = soloRun.predictions?.first { $0.input == input.id }?.top ?? []
+                XCTAssertEqual(top.map(\.classIndex), soloTop.map(\.classIndex), "\(run.name) \(input.id)", file: file, line: line)
+                for (score, soloScore) in zip(top.map(\.score), soloTop.map(\.score)) {
+                    XCTAssertEqual(score, soloScore, accuracy: 1e-5, "\(run.name) \(input.id)", file: file, line: line)
+                }
+            }
         }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Fails unless the array at `path` in the test folder is conv2d's output for chelsea.jpg as Keras computes it.
+    func assertConv2DOfChelseaMatchesKeras(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let keras = try Fixtures.tensor("models/seed/outputs/01_conv2d.npy")
+        let written = try Tensor(npyFileAt: folder.appendingPathComponent(path).path)
+        assertClose(written, keras.reshaped(Array(keras.shape.dropFirst())), tolerance: 1e-4, path, file: file, line: line)
+    }
+
+    /// Each channel's mean over every position of an array whose last axis is the channels, in Double:
+    /// the numbers vizrun's statistics and aggregates are checked against.
+    func channelMeans(_ tensor: Tensor) -> [Double] {
+        let channels = tensor.shape.last ?? 1
+        var sums = [Double](repeating: 0, count: channels)
+        for (index, value) in tensor.scalars.enumerated() { sums[index % channels] += Double(value) }
+        return sums.map { $0 / Double(tensor.count / channels) }
+    }
+
+    /// The regular files under `url` (hidden ones included), as sorted paths relative to it; none when it does not exist.
+    func files(under url: URL) -> [String] {
+        guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        let prefix = url.resolvingSymlinksInPath().path + "/"
+        return walker.compactMap { item -> String? in
+            guard let file = item as? URL, (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { return nil }
+            return String(file.resolvingSymlinksInPath().path.dropFirst(prefix.count))
+        }.sorted()
+    }
+
+    var executable: URL { VizrunCommand.executable }
+
+    func vizrun(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, stdout: String, stderr: String) {
+        try VizrunCommand.run(arguments, file: file, line: line)
     }
 
     /// Runs the config and returns the error it must raise.
     func runError(_ path: String, force: Bool = false, file: StaticString = #filePath, line: UInt = #line) -> VizError? {
-        do {
-            try Runner(registry: .builtins()).run(configAt: path, force: force)
-            XCTFail("expected an error", file: file, line: line)
-            return nil
-        } catch let error as VizError {
-            return error
-        } catch {
-            XCTFail("expected a VizError, got \(error)", file: file, line: line)
-            return nil
-        }
+        vizError({ try Runner(registry: .builtins()).run(configAt: path, force: force) }, file: file, line: line)
     }
 }

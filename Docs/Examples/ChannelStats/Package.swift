@@ -16,7 +16,9 @@ let package = Package(
         .package(name: "vizrun", path: "../../.."),
     ],
     targets: [
-        .target(name: "ChannelStats", dependencies: [.product(name: "VizCore", package: "vizrun")]),
+        .target(name: "ChannelStats", dependencies: [
+            .product(name: "VizCore", package: "vizrun"), .product(name: "VizImage", package: "vizrun"),
+        ]),
         // The layer and its op, which the tests link; the plugin's entry points on top of them.
         .target(name: "ChannelSwish", dependencies: [.product(name: "VizCore", package: "vizrun")]),
         .target(name: "ChannelSwishPlugin", dependencies: ["ChannelSwish"]),

@@ -6,7 +6,7 @@ extension ConfigMapping {
         let mapping = try node.mapping()
         let from = mapping.optional("from")
         let needs = try details(mapping)
-        try mapping.rejectUnknownKeys()
+        try mapping.finish()
         guard let from else { throw node.error("missing the key 'from' (the name of an earlier run)") }
         let reference = RunReference(run: try from.string(), needs: needs, node: from)
         references.append(reference)

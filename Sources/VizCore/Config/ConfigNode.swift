@@ -105,14 +105,20 @@ public struct ConfigNode {
         }
     }
 
-    /// One of `choices`, or an error that lists them and suggests the closest.
-    public func choice(among choices: [String]) throws -> String {
+    /// One of `choices`, or an error that lists them and suggests the closest; `what` names the
+    /// option in it (default: its key).
+    public func choice(among choices: [String], what: String? = nil) throws -> String {
         let value = try string()
         guard choices.contains(value) else {
-            throw error("'\(value)' is not one of \(choices.joined(separator: ", "))"
-                        + Suggestions.didYouMean(value, among: choices))
+            throw error(Suggestions.unknown(what ?? key, value, among: choices))
         }
         return value
+    }
+
+    /// The last key of the key path: `method` for `runs[0].method`.
+    public var key: String {
+        let last = keyPath.split(separator: ".").last.map(String.init) ?? keyPath
+        return last.split(separator: "[").first.map(String.init) ?? last
     }
 
     /// The case of `T` whose raw value is written here, or an error that lists them all.
@@ -186,6 +192,10 @@ public struct ConfigNode {
 }
 
 /// The keys of a YAML mapping, read one by one; keys left unread are reported as unknown.
+///
+/// The typed readers (`value`, `int`, `double`, `choice`, in ConfigMapping+Reading.swift) record a
+/// bad value and carry on with the default, so that `finish()` reports every problem of the mapping
+/// at once, each at its own line and column.
 public final class ConfigMapping {
     public let owner: ConfigNode
     let entries: [(key: String, keyNode: ConfigNode, value: ConfigNode)]
@@ -194,6 +204,8 @@ public final class ConfigMapping {
     public internal(set) var references: [RunReference] = []
     /// What this run hands to the runs after it (`ConfigMapping.offer`).
     public private(set) var offers: [RunResultKind] = []
+    /// What the typed readers found wrong so far, in reading order.
+    public private(set) var problems: [VizError] = []
 
     init(owner: ConfigNode, entries: [(key: String, keyNode: ConfigNode, value: ConfigNode)]) {
         self.owner = owner
@@ -228,13 +240,35 @@ public final class ConfigMapping {
     /// Marks keys as handled elsewhere (so `rejectUnknownKeys` does not report them).
     public func ignore(_ keys: String...) { read.formUnion(keys) }
 
-    /// Throws at the first key nothing has read, suggesting the closest known key.
-    public func rejectUnknownKeys(known extra: [String] = []) throws {
+    /// Records `error` (each error of a `VizErrors`) as a problem of this mapping; any other error
+    /// as a problem at `node`.
+    public func record(_ error: Error, at node: ConfigNode) {
+        problems += VizErrors.unpack(error) ?? [node.error("\(error)")]
+    }
+
+    /// Throws every problem recorded, then every key nothing has read (each suggesting the closest
+    /// known key), at once; nothing when all is well.
+    public func finish(known extra: [String] = []) throws {
+        let recorded = problems
+        recordUnknownKeys(known: extra)
+        defer { problems = recorded }
+        try VizErrors.throwIfAny(problems)
+    }
+
+    /// Hands this mapping's problems and unknown keys to `parent`, to be thrown with its own: for a
+    /// nested mapping that stays usable with its defaults.
+    public func finish(into parent: ConfigMapping) {
+        recordUnknownKeys(known: [])
+        parent.problems += problems
+        problems = []
+    }
+
+    private func recordUnknownKeys(known extra: [String]) {
         let known = Array(read) + extra
         for entry in entries where !known.contains(entry.key) {
             let hint = Suggestions.closest(to: entry.key, among: known).map { "; did you mean '\($0)'?" }
                 ?? "; known keys: \(known.sorted().joined(separator: ", "))"
-            throw entry.keyNode.error("unknown key '\(entry.key)'\(hint)")
+            problems.append(entry.keyNode.error("unknown key '\(entry.key)'\(hint)"))
         }
     }
 }

@@ -29,9 +29,9 @@ public final class Graph {
 
     /// Runs `body`, adding its wall time to `passSeconds`.
     func timingPass<T>(_ body: () throws -> T) rethrows -> T {
-        let started = DispatchTime.now()
+        let stopwatch = Stopwatch()
         defer {
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            let seconds = stopwatch.seconds
             passTimeLock.lock()
             accumulatedPassSeconds += seconds
             passTimeLock.unlock()

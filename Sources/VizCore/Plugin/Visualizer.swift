@@ -13,6 +13,12 @@ public protocol Visualizer: AnyObject {
     /// batch; a run that ignores them (filter patterns) runs once.
     static var readsInputs: Bool { get }
 
+    /// The roles of the artifacts it writes, in the order the report shows its leading pictures.
+    static var roles: [ArtifactRole] { get }
+
+    /// A new aggregate for one run, if the visualizer sums its results up over the inputs.
+    static func makeAggregate() -> RunAggregate?
+
     init()
 
     /// Reads this run's options (every key of the run's mapping except `visualizer` and `name`).
@@ -21,6 +27,10 @@ public protocol Visualizer: AnyObject {
     func run(_ context: RunContext) throws
 }
 
+// MARK: - Default implementations
+
 extension Visualizer {
     public static var readsInputs: Bool { true }
+    public static var roles: [ArtifactRole] { [] }
+    public static func makeAggregate() -> RunAggregate? { nil }
 }

@@ -17,6 +17,13 @@ public enum Suggestions {
         closest(to: name, among: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 
+    /// `unknown method 'hirescan' (known: gradcam, …); did you mean 'hirescam'?`, the list left out
+    /// when it is longer than a dozen names.
+    public static func unknown(_ what: String, _ name: String, among known: [String]) -> String {
+        let list = known.count <= 12 ? " (known: \(known.joined(separator: ", ")))" : ""
+        return "unknown \(what) '\(name)'\(list)" + didYouMean(name, among: known)
+    }
+
     /// Levenshtein distance.
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)

@@ -2,8 +2,9 @@ import Foundation
 import VizCore
 
 /// `report.html`: one self-contained page showing everything the records list, written a piece at
-/// a time in one walk over the entries (each section into a scratch file of its own, joined at the
-/// end), so a report over thousands of inputs needs no more memory than one over a few. No
+/// a time as the entries come (each section into a scratch file of its own, `HTMLReportSections`,
+/// joined at the end), so a report over thousands of inputs needs no more memory than one over a
+/// few. No
 /// scripts, fonts or network: images are linked by their paths relative to the output folder, and
 /// every name passes through `HTML`.
 struct HTMLReport {
@@ -13,22 +14,16 @@ struct HTMLReport {
 
     static let fileName = "report.html"
 
-    /// Writes the page, walking `entries` (every input's and those of no input, in order) once;
-    /// `scratch` holds the sections meanwhile.
-    func write(entries: EntryWalk, to output: TextOutput, scratch: URL) throws {
-        let sections = try Sections(count: 1 + header.runs.count, in: scratch)
-        var ofNoInput = Journal.Entry(input: nil, runCount: header.runs.count)
-        try entries { entry in
-            guard let input = entry.input else {
-                for run in entry.runs.indices { ofNoInput.runs[run].artifacts += entry.runs[run].artifacts }
-                return
-            }
-            try sections.files[0].write(inputArticle(input, entry: entry) + "\n")
-            for run in header.runs.indices where !entry.runs[run].artifacts.isEmpty {
-                try sections.files[1 + run].write(inputGroup(title: "Input \(input.id)", entry: entry, run: run))
-            }
-        }
+    /// Writes the page for `entries` (every input's and those of no input, in order), each
+    /// section through a scratch file in `scratch`.
+    func write(entries: [Journal.Entry], to output: TextOutput, scratch: URL) throws {
+        let sections = try HTMLReportSections(runCount: header.runs.count, scratch: scratch)
+        for entry in entries { try sections.add(entry, of: self) }
+        try sections.write(self, to: output)
+    }
 
+    /// The page around its sections: header, contents, the inputs, then each run's results.
+    func write(inputs: (TextOutput) throws -> Void, run: (Int, TextOutput) throws -> Void, to output: TextOutput) throws {
         let modelName = (header.model.path as NSString).lastPathComponent
         try output.write("""
         <!DOCTYPE html>
@@ -50,15 +45,11 @@ struct HTMLReport {
         <div class="inputs">
 
         """)
-        try sections.copy(0, to: output)
+        try inputs(output)
         try output.write("</div>\n</section>\n")
-        for run in header.runs.indices {
-            try output.write(runHeading(run))
-            try sections.copy(1 + run, to: output)
-            // Results of no input (patterns, aggregates) come last: after the inputs they sum up.
-            if !ofNoInput.runs[run].artifacts.isEmpty {
-                try output.write(inputGroup(title: "All inputs", entry: ofNoInput, run: run))
-            }
+        for index in header.runs.indices {
+            try output.write(runHeading(index))
+            try run(index, output)
             try output.write("</section>\n")
         }
         try output.write("""
@@ -68,20 +59,19 @@ struct HTMLReport {
         </html>
 
         """)
-        try sections.remove()
     }
 
-    /// The page for a manifest held in memory.
-    static func html(of manifest: Manifest) throws -> String {
+    /// The page for a manifest held in memory, without the aggregates' tables (which come from
+    /// writing their files).
+    static func html(of manifest: Manifest, registry: Registry = .builtins()) throws -> String {
         let (header, entries) = Journal.entries(of: manifest)
-        var aggregates = Aggregates(runs: header.runs)
+        let aggregates = Aggregates(runs: header.runs, registry: registry, folder: nil)
         entries.forEach { aggregates.add($0) }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let html = TextBuffer()
-        try HTMLReport(header: header, aggregates: aggregates).write(entries: { try entries.forEach($0) }, to: html,
-                                                                     scratch: scratch)
+        try HTMLReport(header: header, aggregates: aggregates).write(entries: entries, to: html, scratch: scratch)
         return html.text
     }
 
@@ -119,7 +109,7 @@ struct HTMLReport {
 
     // MARK: - Inputs
 
-    private func inputArticle(_ input: Manifest.InputRecord, entry: Journal.Entry) -> String {
+    func inputArticle(_ input: Manifest.InputRecord, entry: Journal.Entry) -> String {
         let picture = input.image.map { image in
             Self.figure(path: image, alt: "Input \(input.id) as the network sees it",
                         caption: "As the network sees it: \(Self.shape(input.shape))", className: "input-image")
@@ -204,6 +194,6 @@ struct HTMLReport {
     }
 
     static func number(_ value: Float) -> String {
-        String(format: "%.4g", value)
+        ReportTable.number(value)
     }
 }

@@ -4,7 +4,7 @@ import VizCore
 struct ChannelStatsOptions {
     /// Which layers, in the order given; default: every layer whose output is a feature map.
     var layers: [Model.Layer] = []
-    /// The statistic the bar chart draws.
+    /// The statistic the chart draws.
     var chart = "mean"
     var barWidth = 4
     var chartHeight = 100
@@ -12,30 +12,16 @@ struct ChannelStatsOptions {
     init() {}
 
     init(_ mapping: ConfigMapping, model: Model) throws {
-        if let node = mapping.optional("layers") {
-            layers = try node.list().map { item in
+        layers = mapping.value("layers", default: model.computedLayers.filter { model.outputShape(of: $0).count == 4 }) { node in
+            try node.list().map { item in
                 do { return try model.requireLayer(try item.string()) } catch let error as VizError {
                     throw item.error(error.message)
                 }
             }
-        } else {
-            layers = model.computedLayers.filter { model.outputShape(of: $0).count == 4 }
         }
-        if let node = mapping.optional("chart") {
-            chart = try node.string()
-            guard ChannelStatistics.columns.contains(chart) else {
-                let hint = Suggestions.closest(to: chart, among: ChannelStatistics.columns).map { "; did you mean '\($0)'?" } ?? ""
-                throw node.error("chart is one of \(ChannelStatistics.columns.joined(separator: ", ")), not '\(chart)'\(hint)")
-            }
-        }
-        if let node = mapping.optional("bar_width") {
-            barWidth = try node.int()
-            guard barWidth > 0 else { throw node.error("bar_width must be at least 1") }
-        }
-        if let node = mapping.optional("chart_height") {
-            chartHeight = try node.int()
-            guard chartHeight >= 8 else { throw node.error("chart_height must be at least 8") }
-        }
-        try mapping.rejectUnknownKeys()
+        chart = mapping.value("chart", default: chart) { try $0.choice(among: ChannelStatistics.columns) }
+        barWidth = mapping.int("bar_width", default: barWidth, atLeast: 1)
+        chartHeight = mapping.int("chart_height", default: chartHeight, atLeast: 8)
+        try mapping.finish()
     }
 }

@@ -1,11 +1,17 @@
 import VizCore
+import VizImage
 
 /// Per-channel statistics of layer outputs, for each input: which channels fire, how strongly, how
-/// often. Each layer gets a table (channels × `ChannelStatistics.columns`) as an array and a bar
-/// chart of one column as an image.
+/// often. Each layer gets a table (channels × `ChannelStatistics.columns`) as an array and a chart
+/// of one column as an image; over many inputs, each layer's tables averaged (`ChannelStatsSummary`).
 public final class ChannelStatsVisualizer: Visualizer {
     public static let name = "channel_stats"
-    public static let summary = "per-channel mean, std, min, max and fraction active of layer outputs (table + bar chart)"
+    public static let summary = "per-channel mean, std, min, max and fraction active of layer outputs (table + chart)"
+    public static let roles = [chart, table, ChannelStatsSummary.role]
+    static let table = ArtifactRole("channel_stats", title: "channel statistics")
+    static let chart = ArtifactRole("chart", title: "channel statistics chart", prominence: .leading)
+
+    public static func makeAggregate() -> RunAggregate? { ChannelStatsSummary() }
 
     private var options = ChannelStatsOptions()
 
@@ -24,13 +30,14 @@ public final class ChannelStatsVisualizer: Visualizer {
                 guard let activation = outputs[layer.outputNode] else { continue }
                 let table = ChannelStatistics.table(activation)
                 let folder = [input.id, layer.name]
-                try context.sink.add(Artifact(role: "channel_stats", name: folder + ["stats"], input: input.id,
+                try context.sink.add(Artifact(role: Self.table.name, name: folder + ["stats"], input: input.id,
                                               layer: layer.name), array: table)
                 let values = stride(from: chartColumn, to: table.count, by: ChannelStatistics.columns.count)
                     .map { table.scalars[$0] }
-                try context.sink.add(Artifact(role: "chart", name: folder + [options.chart], input: input.id,
+                try context.sink.add(Artifact(role: Self.chart.name, name: folder + [options.chart], input: input.id,
                                               layer: layer.name),
-                                     image: BarChart.draw(values, barWidth: options.barWidth, height: options.chartHeight))
+                                     image: ChannelStatistics.strip(values, bandWidth: options.barWidth,
+                                                                    height: options.chartHeight))
             }
         }
     }
@@ -67,5 +74,16 @@ public enum ChannelStatistics {
             }
         }
         return Tensor(shape: [channels, columns.count], scalars: rows)
+    }
+
+    /// One column of the table as a strip of colours, a band `bandWidth` pixels wide per channel,
+    /// the column's smallest value darkest and its largest brightest (viridis), drawn with vizrun's
+    /// own colormaps and resizing.
+    public static func strip(_ values: [Float], bandWidth: Int, height: Int) -> Bitmap {
+        let finite = values.isEmpty ? [0] : values.map { $0.isFinite ? $0 : 0 }
+        let (low, high) = (finite.min()!, finite.max()!)
+        let levels = finite.map { high > low ? UInt8((($0 - low) / (high - low) * 255).rounded()) : 128 }
+        return Colormap.named("viridis")!.apply(to: levels, width: levels.count, height: 1)
+            .resized(width: levels.count * bandWidth, height: height)
     }
 }

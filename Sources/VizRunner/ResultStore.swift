@@ -1,17 +1,23 @@
 import Foundation
 import VizCore
 
-/// Every input's results, whether computed now or reused from the output folder's previous run.
-/// Finished batches are in the journal, and memory holds only where each input's line lies; the
-/// batch in flight is in memory until `flush` appends it.
-struct ResultTable {
+/// Every input's results, whether computed now or reused from the output folder's previous run,
+/// kept in the output's journal (`OutputJournal`), which it owns. Memory holds where each input's
+/// line lies and the batch in flight, which `finishBatch` lists once its files are in place.
+///
+/// Entries reach the summary (aggregates, report, manifest) in input order: an input's goes in
+/// once every input before it is in the journal, straight from memory when it has just been
+/// written, read back once otherwise (an input reused after one still to compute). So the
+/// aggregates are folded once, as one run over every input would fold them, and a later run gets
+/// the aggregate as it stands instead of a fold over the whole journal.
+final class ResultStore {
     private let sources: [InputPreparation.Source]
     private let runs: [RunConfig.RunSpec]
     private let readsInputs: [Bool]
     /// Per run: whether it writes raw arrays (`output.arrays`).
     private let writesArrays: [Bool]
     private let indexByID: [String: Int]
-    private let journal: Journal.Writer
+    private let journal: OutputJournal
     /// Per source: where its entry lies in the journal, once all its results are in.
     private var locations: [Range<Int>?]
     /// Where the entries of artifacts that belong to no input (filter patterns) lie.
@@ -19,9 +25,11 @@ struct ResultTable {
     /// The batch in flight, by source index, and its artifacts of no input.
     private var batch: [Int: Journal.Entry] = [:]
     private var batchUnattached: Journal.Entry
+    /// How many sources, from the first, the summary holds.
+    private var summarized = 0
     private(set) var reusedCount = 0
 
-    init(sources: [InputPreparation.Source], runs: [ActiveRun], journal: Journal.Writer) {
+    init(sources: [InputPreparation.Source], runs: [ActiveRun], journal: OutputJournal) {
         self.sources = sources
         self.runs = runs.map(\.spec)
         self.journal = journal
@@ -38,12 +46,12 @@ struct ResultTable {
     }
 
     /// An input of the batch in flight.
-    mutating func add(_ input: Manifest.InputRecord) {
+    func add(_ input: Manifest.InputRecord) {
         if let index = indexByID[input.id] { batch[index] = Journal.Entry(input: input, runCount: runs.count) }
     }
 
     /// A batch's results of run `run`, sorted to their inputs (artifacts of no input kept apart).
-    mutating func add(_ drained: (artifacts: [Manifest.ArtifactRecord], predictions: [Manifest.PredictionRecord]), run: Int) {
+    func add(_ drained: (artifacts: [ArtifactRecord], predictions: [Manifest.PredictionRecord]), run: Int) {
         for artifact in drained.artifacts {
             if let input = artifact.input, let index = indexByID[input], batch[index] != nil {
                 batch[index]!.runs[run].artifacts.append(artifact)
@@ -57,28 +65,50 @@ struct ResultTable {
         }
     }
 
-    /// Appends the batch in flight to the journal (its files must be in place) and forgets it.
-    mutating func flush() throws {
-        if !batchUnattached.runs.allSatisfy(\.isEmpty) {
-            unattachedLocations.append(try journal.append(batchUnattached))
-            batchUnattached = Journal.Entry(input: nil, runCount: runs.count)
+    /// Puts the batch's files in place, lists the batch in the journal and forgets it.
+    func finishBatch() throws {
+        let unattached = batchUnattached.runs.allSatisfy(\.isEmpty) ? [] : [batchUnattached]
+        let indices = batch.keys.sorted()
+        let lines = try journal.checkpoint(unattached + indices.map { batch[$0]! })
+        for (entry, line) in zip(unattached, lines) {
+            unattachedLocations.append(line.range)
+            try journal.summary.add(entry, line: line, place: .beforeInputs)
         }
-        for index in batch.keys.sorted() { locations[index] = try journal.append(batch[index]!) }
-        batch = [:]
+        var written: [Int: (Journal.Entry, Journal.Line)] = [:]
+        for (index, line) in zip(indices, lines.dropFirst(unattached.count)) {
+            locations[index] = line.range
+            written[index] = (batch[index]!, line)
+        }
+        (batch, batchUnattached) = ([:], Journal.Entry(input: nil, runCount: runs.count))
+        try summarizeListedPrefix(written)
     }
 
-    /// Every entry in the journal: those of no input, then every input's in input order.
-    func forEachEntry(_ body: (Journal.Entry) throws -> Void) throws {
-        let handle = try Journal.open(journal.url)
-        defer { try? handle.close() }
-        for range in unattachedLocations + locations.compactMap({ $0 }) {
-            try body(try Journal.entry(at: range, in: handle, of: journal.url))
+    /// Hands the summary every input listed next in input order: from `written` if there, else
+    /// read back from the journal.
+    private func summarizeListedPrefix(_ written: [Int: (Journal.Entry, Journal.Line)]) throws {
+        while summarized < sources.count, let range = locations[summarized] {
+            if let (entry, line) = written[summarized] {
+                try journal.summary.add(entry, line: line)
+            } else {
+                let line = try journal.line(at: range)
+                try journal.summary.add(try JSONDecoder().decode(Journal.Entry.self, from: line.text), line: line)
+            }
+            summarized += 1
         }
+    }
+
+    /// The journal rewritten in output order (entries of no input, then every input's), with the
+    /// aggregates, the report and the manifest.
+    func close(header: Manifest) throws -> WrittenOutput {
+        try finishBatch()
+        return try journal.close(header: header, order: unattachedLocations + locations.compactMap { $0 })
     }
 
     /// The results of the runs `spec`'s options refer to, by run name: predictions over the batch
-    /// in flight (the inputs a run that reads inputs sees), channel means over every input so far.
-    func earlierResults(for spec: RunConfig.RunSpec) throws -> [String: RunResults] {
+    /// in flight (the inputs a run that reads inputs sees); an aggregate's results (channel means)
+    /// over the inputs the summary holds — every input after the last batch, and before it the
+    /// inputs up to the first one not yet in the journal.
+    func earlierResults(for spec: RunConfig.RunSpec) -> [String: RunResults] {
         var found: [String: RunResults] = [:]
         for reference in spec.options.references {
             guard let run = runs.firstIndex(where: { $0.name == reference.run }) else { continue }
@@ -91,12 +121,9 @@ struct ResultTable {
                 found[name] = RunResults(run: name, predictions: Dictionary(listed, uniquingKeysWith: { _, last in last }),
                                          channelMeans: found[name]?.channelMeans ?? [:])
             case .channelMeans:
-                var accumulator = ChannelMeans.Accumulator()
-                try forEachEntry { if $0.input != nil { accumulator.add($0.runs[run].artifacts) } }
-                for entry in batch.values { accumulator.add(entry.runs[run].artifacts) }
-                let means = accumulator.result.map { ($0.layer, $0.means) }
+                guard let results = journal.summary.aggregates.results(ofRun: run) else { continue }
                 found[name] = RunResults(run: name, predictions: found[name]?.predictions ?? [:],
-                                         channelMeans: Dictionary(means, uniquingKeysWith: { first, _ in first }))
+                                         channelMeans: results.channelMeans)
             }
         }
         return found
@@ -108,15 +135,14 @@ struct ResultTable {
     /// input file under the same id, every input-reading run present with the same visualizer and
     /// options and holding results for it, its arrays written if this run wants them, and every
     /// file it lists present. Arrays this run does not want are left out, so the journal lists
-    /// what was asked and the first checkpoint removes their files. Returns the paths kept.
-    mutating func reuse(_ previous: OutputFolder.Previous, isPresent: (String) -> Bool) throws -> [String] {
+    /// what was asked and the first checkpoint removes their files.
+    func reuse(_ previous: OutputFolder.Previous, isPresent: (String) -> Bool) throws {
         let previousRuns = runs.indices.map { run in
             // Older outputs do not say whether they hold arrays: a run that wants them recomputes.
             writesArrays[run] && previous.header.arrays != true ? nil : previous.header.runs.firstIndex {
                 $0.name == runs[run].name && $0.visualizer == runs[run].visualizer && $0.options == runs[run].recordedOptions
             }
         }
-        var kept: [String] = []
         try previous.entries { entry in
             guard let input = entry.input, let index = indexByID[input.id], sources[index].path == input.path,
                   locations[index] == nil else { return }
@@ -128,12 +154,11 @@ struct ResultTable {
                 guard !results.isEmpty else { return }
                 reused.runs[run] = results
             }
-            let paths = reused.paths
-            guard paths.allSatisfy(isPresent) else { return }
-            locations[index] = try journal.append(reused)
-            kept += paths
+            guard reused.paths.allSatisfy(isPresent) else { return }
+            let line = try journal.appendKept(reused)
+            locations[index] = line.range
             reusedCount += 1
+            try summarizeListedPrefix([index: (reused, line)])
         }
-        return kept
     }
 }

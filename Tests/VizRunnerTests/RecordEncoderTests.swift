@@ -1,0 +1,32 @@
+import Foundation
+import VizCore
+@testable import VizRunner
+import XCTest
+
+/// The journal's encoder writes what Foundation's would: every record decodes to itself, keys sorted.
+final class RecordEncoderTests: XCTestCase {
+    private let entry = Journal.Entry(
+        input: .init(id: "a \"quoted\"\\name\u{1}é", path: "/in/a/b.png", shape: [4, 3, 3], image: nil),
+        runs: [.init(artifacts: [ArtifactRecord(kind: "array", role: "activation", input: "a", layer: "conv/1", channel: 3,
+                                                filter: nil, classIndex: nil, shape: [2, 2], path: "acts/a.npy",
+                                                stats: LayerStats(layerClass: "Conv2D", outputShape: [2, 2, 3], minimum: -1e-30,
+                                                                  maximum: 3, deadChannels: 0.5,
+                                                                  channelMeans: [0, 1, -2.5, 1e-05, 123456.79, .leastNonzeroMagnitude]))],
+                     predictions: [.init(input: "a", top: [Prediction(classIndex: 2, label: nil, score: 0.75)])]),
+               .init()])
+
+    func testARecordDecodesToItself() throws {
+        let encoded = try RecordEncoder().encode(entry)
+        XCTAssertEqual(try JSONDecoder().decode(Journal.Entry.self, from: encoded), entry)
+        let foundation = JSONEncoder()
+        foundation.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let keys = { (data: Data) in try JSONScan.members(of: data).map(\.key) }
+        XCTAssertEqual(try keys(encoded), try keys(foundation.encode(entry)))
+        XCTAssertTrue(String(decoding: encoded, as: UTF8.self).contains("\"path\":\"/in/a/b.png\""), "slashes unescaped")
+    }
+
+    func testNonFiniteNumbersAreRefused() {
+        XCTAssertThrowsError(try RecordEncoder().encode([Float.nan]))
+        XCTAssertThrowsError(try RecordEncoder().encode(["x": Double.infinity]))
+    }
+}
