@@ -4,7 +4,7 @@ SHELL := bash
 APT_PACKAGES := libdnnl-dev libhdf5-dev libturbojpeg0-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps demo test bench
+.PHONY: deps demo test bench proto
 
 # Installs the Debian packages vizrun builds against, if any is missing.
 deps:
@@ -40,3 +40,13 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product vizrun
 	python3 Scripts/benchmark.py
+
+# Regenerates Sources/ONNX/Proto/onnx-subset.pb.swift after an edit of onnx-subset.proto. The generated
+# file is committed, so building vizrun needs neither protoc nor the plugin. protoc comes from Debian's
+# protobuf-compiler; protoc-gen-swift is built from the swift-protobuf release Package.swift resolves,
+# once, into .build-protoc-gen (minutes on 2 cores).
+proto:
+	command -v protoc >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq protobuf-compiler; }
+	$(SWIFT) build -c release --product protoc-gen-swift --scratch-path .build-protoc-gen
+	protoc --plugin=protoc-gen-swift=.build-protoc-gen/release/protoc-gen-swift --swift_opt=Visibility=Internal \
+		--swift_out=Sources/ONNX/Proto -I Sources/ONNX/Proto Sources/ONNX/Proto/onnx-subset.proto

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // MARK: - C libraries from Debian
@@ -30,6 +31,9 @@ let package = Package(
         // MARK: - File formats: what a loader reads, never a visualizer
         .target(name: "HDF5", dependencies: ["VizCore", "CHDF5"]),
         .target(name: "KerasGraph", dependencies: ["VizCore"]),
+        // onnx-subset.proto is the source of the committed onnx-subset.pb.swift (`make proto`).
+        .target(name: "ONNX", dependencies: ["VizCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Proto/onnx-subset.proto"]),
 
         // MARK: - Built-in plugins: loaders (a format plus the Keras graph), visualizers (the plugin kit plus drawing)
         .target(name: "HDF5Loader", dependencies: ["VizCore", "HDF5", "KerasGraph"], path: "Plugins/HDF5Loader"),
@@ -39,6 +43,7 @@ let package = Package(
         .target(name: "RawLoader", dependencies: [
             "VizCore", "KerasGraph", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], path: "Plugins/RawLoader"),
+        .target(name: "ONNXLoader", dependencies: ["VizCore", "ONNX"], path: "Plugins/ONNXLoader"),
         .target(name: "Activations", dependencies: ["VizCore", "VizImage"], path: "Plugins/Activations"),
         .target(name: "Filters", dependencies: ["VizCore", "VizImage"], path: "Plugins/Filters"),
         .target(name: "GradCAM", dependencies: ["VizCore", "VizImage"], path: "Plugins/GradCAM"),
@@ -46,6 +51,7 @@ let package = Package(
         // MARK: - Running a config, and the command
         .target(name: "VizRunner", dependencies: [
             "VizCore", "VizImage", "KerasGraph", "HDF5Loader", "KerasLoader", "RawLoader", "Activations", "Filters", "GradCAM",
+            "ONNXLoader",
         ]),
         // SwiftPM links VizCore into the command statically, and a plugin links libVizCore.so.
         // Exporting the command's symbols makes the plugin's references to VizCore bind to the
@@ -74,6 +80,9 @@ let package = Package(
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "HDF5Loader", "VizRunner", "VizTesting"]),
         .testTarget(name: "GradCAMTests", dependencies: ["GradCAM", "HDF5Loader", "VizTesting"]),
         .testTarget(name: "VizRunnerTests", dependencies: ["VizRunner", "VizTesting"]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "ONNXLoader", "VizTesting"]),
+        // Runs the built command, like GradCAMTests' end-to-end tests.
+        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXLoader", "VizTesting"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -4,6 +4,7 @@ import GradCAM
 import HDF5Loader
 import KerasGraph
 import KerasLoader
+import ONNXLoader
 import RawLoader
 import VizCore
 
@@ -16,6 +17,7 @@ extension Registry {
         try! registry.register(loader: HDF5ModelLoader.self)
         try! registry.register(loader: KerasArchiveLoader.self)
         try! registry.register(loader: RawModelLoader.self)
+        try! registry.register(loader: ONNXModelLoader.self)
         try! registry.register(visualizer: ActivationsVisualizer.self)
         try! registry.register(visualizer: FiltersVisualizer.self)
         try! registry.register(visualizer: GradCAMVisualizer.self)

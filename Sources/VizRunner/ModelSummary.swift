@@ -8,11 +8,13 @@ public struct ModelSummary {
     public init(_ model: Model) { self.model = model }
 
     public var text: String {
-        let header = ["Layer", "Class", "Output shape", "Params", "Inputs"]
+        // Other names a config may use (an ONNX model's PyTorch module paths and output tensors).
+        let showsAliases = model.layers.contains { !$0.aliases.isEmpty }
+        let header = ["Layer", "Class", "Output shape", "Params", "Inputs"] + (showsAliases ? ["Also named"] : [])
         let rows = model.layers.map { layer -> [String] in
             let shape = ShapeCheck.describe([-1] + model.outputShape(of: layer))
             return [layer.name, layer.className, shape, String(layer.parameterCount),
-                    layer.inputLayers.joined(separator: ", ")]
+                    layer.inputLayers.joined(separator: ", ")] + (showsAliases ? [layer.aliases.joined(separator: ", ")] : [])
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
         func line(_ cells: [String]) -> String {

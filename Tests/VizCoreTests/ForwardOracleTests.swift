@@ -15,6 +15,8 @@ enum Naive {
             let out = (n + s - 1) / s  // ceil(n / s)
             let pad = max((out - 1) * s + effective - n, 0)
             return (out, pad / 2)
+        case .explicit:
+            preconditionFailure("the oracle follows TensorFlow's named modes; explicit padding has its own tests")
         }
     }
 

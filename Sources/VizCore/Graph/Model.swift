@@ -16,9 +16,12 @@ public final class Model {
         /// For a nested model (a model used as a layer), the names of the layers inside it, at any
         /// depth, each `outer/inner`; they follow it in `Model.layers`. Empty for other layers.
         public let members: [String]
+        /// Other names a config may use for the layer, as its file knows them (an ONNX node's output
+        /// tensor, the PyTorch module whose output it is), most telling first.
+        public let aliases: [String]
 
         public init(name: String, className: String, outputNode: Int, preActivationNode: Int? = nil,
-                    inputLayers: [String], parameterCount: Int, members: [String] = []) {
+                    inputLayers: [String], parameterCount: Int, members: [String] = [], aliases: [String] = []) {
             self.name = name
             self.className = className
             self.outputNode = outputNode
@@ -26,6 +29,13 @@ public final class Model {
             self.inputLayers = inputLayers
             self.parameterCount = parameterCount
             self.members = members
+            self.aliases = aliases
+        }
+
+        /// The same layer under the name a config used for it, which is what its results are labelled with.
+        func called(_ alias: String) -> Layer {
+            Layer(name: alias, className: className, outputNode: outputNode, preActivationNode: preActivationNode,
+                  inputLayers: inputLayers, parameterCount: parameterCount, members: members, aliases: aliases)
         }
     }
 
@@ -51,12 +61,15 @@ public final class Model {
         self.metadata = metadata
     }
 
-    public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
+    /// The layer with this name, or else the one with this alias (then called by it).
+    public func layer(named name: String) -> Layer? {
+        layers.first { $0.name == name } ?? layers.first { $0.aliases.contains(name) }?.called(name)
+    }
 
     /// The layer, or an error that names the model file and suggests the closest layer names.
     public func requireLayer(_ name: String, at location: String? = nil) throws -> Layer {
         if let layer = layer(named: name) { return layer }
-        let hint = Suggestions.closest(to: name, among: layers.map(\.name)).map { "; did you mean '\($0)'?" }
+        let hint = Suggestions.closest(to: name, among: layers.flatMap { [$0.name] + $0.aliases }).map { "; did you mean '\($0)'?" }
             ?? "; `vizrun inspect \(path)` lists its layers"
         throw VizError("no layer named '\(name)' in \(path)\(hint)", at: location)
     }

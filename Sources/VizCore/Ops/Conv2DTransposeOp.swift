@@ -27,6 +27,7 @@ public final class Conv2DTransposeOp: Op {
         self.bias = bias
         self.strides = strides
         self.dilation = dilation
+        precondition(padding == .valid || padding == .same, "Conv2DTranspose pads as Keras does: 'valid' or 'same'")
         self.padding = padding
         self.outputPadding = outputPadding.map { (h: $0.0, w: $0.1) }
         backends = ConvolutionBackends(window: Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides,

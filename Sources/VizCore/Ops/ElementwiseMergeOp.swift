@@ -1,13 +1,14 @@
 /// The elementwise merge layers besides `Add`: `Subtract` (two inputs), `Multiply`, `Average`,
-/// `Maximum` and `Minimum`. Inputs of equal rank broadcast where one has size 1, as Keras's merge
-/// layers do: a squeeze-and-excite block multiplies (N, H, W, C) by (N, 1, 1, C).
+/// `Maximum` and `Minimum`; and a broadcasting sum (ONNX `Add`; Keras's `Add` is `AddOp`). Inputs of
+/// equal rank broadcast where one has size 1, as Keras's merge layers do: a squeeze-and-excite block
+/// multiplies (N, H, W, C) by (N, 1, 1, C).
 ///
 /// Keras folds `Maximum`/`Minimum` pairwise from the first input with TensorFlow's
 /// `maximum`/`minimum`, whose gradient goes to the first argument on ties: so a tie sends the
 /// gradient to the earliest tied input.
 public final class ElementwiseMergeOp: Op {
     public enum Operation: String, Sendable {
-        case subtract = "Subtract", multiply = "Multiply", average = "Average"
+        case add = "Add", subtract = "Subtract", multiply = "Multiply", average = "Average"
         case maximum = "Maximum", minimum = "Minimum"
     }
 
@@ -45,6 +46,7 @@ public final class ElementwiseMergeOp: Op {
             for i in out.scalars.indices {
                 let a = out.scalars[i], b = input.scalars[i]
                 switch operation {
+                case .add: out.scalars[i] = a + b
                 case .subtract: out.scalars[i] = a - b
                 case .multiply: out.scalars[i] = a * b
                 case .average: out.scalars[i] = a + b
@@ -70,6 +72,8 @@ public final class ElementwiseMergeOp: Op {
     private func broadcastedGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let g = outputGradient
         switch operation {
+        case .add:
+            return Array(repeating: g, count: inputs.count)
         case .subtract:
             return [g, Tensor(shape: g.shape, scalars: g.scalars.map { -$0 })]
         case .average:

@@ -1,10 +1,32 @@
-/// Keras/TensorFlow padding modes and the window geometry they give along one spatial axis.
-public enum Padding: String, Sendable {
+/// How a sliding window meets the edges of its input: Keras/TensorFlow's named modes, or counts of
+/// rows and columns given outright, as ONNX and PyTorch give them.
+public enum Padding: Equatable, Sendable {
     case valid, same
+    case explicit(ExplicitPadding)
 
-    /// Output length and padding before, for an axis of `size` with kernel `kernel`, stride and dilation.
-    /// SAME puts the odd padding element after (bottom/right), as TensorFlow does.
-    func geometry(size: Int, kernel: Int, stride: Int, dilation: Int = 1) -> (output: Int, padBefore: Int) {
+    /// Keras's names, `valid` and `same`.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "valid": self = .valid
+        case "same": self = .same
+        default: return nil
+        }
+    }
+
+    /// The Keras name, or the counts as ONNX lists them (all begins, then all ends).
+    public var rawValue: String {
+        switch self {
+        case .valid: return "valid"
+        case .same: return "same"
+        case .explicit(let pads):
+            return "[\(pads.top), \(pads.left), \(pads.bottom), \(pads.right)]" + (pads.ceilMode ? " with ceil_mode" : "")
+        }
+    }
+
+    /// Output length and padding before, for `axis` (0 rows, 1 columns) of `size` with kernel
+    /// `kernel`, stride and dilation. SAME puts the odd padding element after (bottom/right), as
+    /// TensorFlow does.
+    func geometry(axis: Int, size: Int, kernel: Int, stride: Int, dilation: Int = 1) -> (output: Int, padBefore: Int) {
         let effective = (kernel - 1) * dilation + 1
         switch self {
         case .valid:
@@ -13,7 +35,27 @@ public enum Padding: String, Sendable {
             let output = (size + stride - 1) / stride
             let total = max((output - 1) * stride + effective - size, 0)
             return (output, total / 2)
+        case .explicit(let pads):
+            let (before, after) = axis == 0 ? (pads.top, pads.bottom) : (pads.left, pads.right)
+            let span = size + before + after - effective
+            guard span >= 0 else { return (0, before) }
+            var output = (pads.ceilMode ? (span + stride - 1) / stride : span / stride) + 1
+            // PyTorch's rule, which ONNX adopted: a last window must start inside the input or its
+            // leading padding, never in the trailing padding alone.
+            if pads.ceilMode, (output - 1) * stride >= size + before { output -= 1 }
+            return (output, before)
         }
+    }
+}
+
+/// Rows added at the top and bottom and columns at the left and right of the input; with
+/// `ceilMode` (pooling), a last window may also start inside the input and run past its padding.
+public struct ExplicitPadding: Equatable, Sendable {
+    public var top, left, bottom, right: Int
+    public var ceilMode: Bool
+
+    public init(top: Int, left: Int, bottom: Int, right: Int, ceilMode: Bool = false) {
+        (self.top, self.left, self.bottom, self.right, self.ceilMode) = (top, left, bottom, right, ceilMode)
     }
 }
 
@@ -26,22 +68,22 @@ struct Window2D {
 
     /// The NHWC output shape's spatial part, `-1` staying unknown.
     func outputSize(height: Int, width: Int, kind: String) throws -> (h: Int, w: Int) {
-        func axis(_ size: Int, _ k: Int, _ s: Int, _ d: Int, _ name: String) throws -> Int {
+        func axis(_ index: Int, _ size: Int, _ k: Int, _ s: Int, _ d: Int, _ name: String) throws -> Int {
             if size < 0 { return -1 }
-            let out = padding.geometry(size: size, kernel: k, stride: s, dilation: d).output
+            let out = padding.geometry(axis: index, size: size, kernel: k, stride: s, dilation: d).output
             guard out > 0 else {
                 throw VizError("\(kind) window of \(name) \((k - 1) * d + 1) does not fit an input \(name) of \(size) with padding '\(padding.rawValue)'")
             }
             return out
         }
-        return (try axis(height, kernel.h, strides.h, dilation.h, "height"),
-                try axis(width, kernel.w, strides.w, dilation.w, "width"))
+        return (try axis(0, height, kernel.h, strides.h, dilation.h, "height"),
+                try axis(1, width, kernel.w, strides.w, dilation.w, "width"))
     }
 
     /// Geometry for a concrete input.
     func plan(height: Int, width: Int) -> Plan {
-        let rows = padding.geometry(size: height, kernel: kernel.h, stride: strides.h, dilation: dilation.h)
-        let cols = padding.geometry(size: width, kernel: kernel.w, stride: strides.w, dilation: dilation.w)
+        let rows = padding.geometry(axis: 0, size: height, kernel: kernel.h, stride: strides.h, dilation: dilation.h)
+        let cols = padding.geometry(axis: 1, size: width, kernel: kernel.w, stride: strides.w, dilation: dilation.w)
         return Plan(inHeight: height, inWidth: width, outHeight: rows.output, outWidth: cols.output,
                     padTop: rows.padBefore, padLeft: cols.padBefore, window: self)
     }
