@@ -1,6 +1,7 @@
 import Foundation
 import RawLoader
 import VizCore
+import VizTesting
 import XCTest
 
 /// Writes small raw models into a temporary folder: an architecture file and a `.safetensors`
@@ -56,15 +57,7 @@ final class RawModelFiles {
 
     /// The error loading throws, which must be a VizError.
     func loadError(_ path: String? = nil, file: StaticString = #filePath, line: UInt = #line) -> VizError? {
-        do {
-            _ = try load(path)
-            XCTFail("expected an error", file: file, line: line)
-        } catch let error as VizError {
-            return error
-        } catch {
-            XCTFail("expected a VizError, got \(error)", file: file, line: line)
-        }
-        return nil
+        vizError({ try load(path) }, file: file, line: line)
     }
 
     // MARK: - Encoding
