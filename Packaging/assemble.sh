@@ -3,7 +3,8 @@
 #   bin/vizrun         the command, finding its libraries through RUNPATH $ORIGIN/../lib
 #   lib/               libVizCore.so, libVizImage.so, the Swift runtime and every Debian library
 #                      they load, each under the name its users ask for (RUNPATH $ORIGIN)
-#   sdk/modules/       VizCore and VizImage .swiftmodule files, for building plugins (Docs/install.md)
+#   sdk/modules/       what a plugin compiles against: VizCore, VizImage and Yams .swiftmodule files,
+#                      the C modules they import and their headers (Docs/install.md)
 #   licenses/          one file per bundled library, Swift's, the Swift packages', vizrun's own
 #   README.md, VERSION
 # Usage: Packaging/assemble.sh BUILD_DIR TREE   (BUILD_DIR: swift build's release folder)

@@ -4,7 +4,7 @@
 # no Swift. Runs the demo config with the unpacked tarball's binary and with the wheel's console
 # script and Python module (without NumPy: the command must not need it). Prints the glibc
 # versions the bundled files require. Needs root (chroot, mount) and Debian's mirror; skips,
-# successfully, where debootstrap is absent. The root is kept in .build-dist/ for the next run.
+# successfully, where debootstrap is absent. The root is kept in .build-debian/ for the next run.
 # Usage: check_minimal_debian.sh TARBALL WHEEL
 set -euo pipefail
 tarball=$(realpath "$1") wheel=$(realpath "$2")
@@ -14,7 +14,7 @@ if ! command -v debootstrap >/dev/null || [[ $(id -u) != 0 ]]; then
     exit 0
 fi
 
-root=${VIZRUN_DEBIAN_ROOT:-$repo/.build-dist/bookworm-minbase}
+root=${VIZRUN_DEBIAN_ROOT:-$repo/.build-debian}
 if [[ ! -e $root/.complete ]]; then
     rm -rf "$root"
     debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
