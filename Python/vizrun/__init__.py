@@ -70,10 +70,15 @@ def run(config, *args: str, output=None, log=None) -> "Output":
     # stderr carries the log and any error; stdout is merged so nothing is lost in a notebook.
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           errors="replace", bufsize=1) as process:
-        for line in process.stdout:
-            line = line.rstrip("\n")
-            lines.append(line)
-            emit(line)
+        try:
+            for line in process.stdout:
+                line = line.rstrip("\n")
+                lines.append(line)
+                emit(line)
+        except BaseException:
+            # An interrupted notebook cell (KeyboardInterrupt reaches Python, not vizrun) stops the run too.
+            process.terminate()
+            raise
     if process.returncode != 0:
         raise _error(lines, process.returncode)
     if output is not None:

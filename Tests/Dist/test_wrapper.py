@@ -67,6 +67,19 @@ def test_a_usage_error_carries_the_argument_parsers_message():
     assert raised.value.status != 0 and "--threads" in raised.value.message
 
 
+def test_an_interrupted_run_stops_vizrun(tmp_path):
+    started = []
+
+    def interrupt(line):
+        started.append(line)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        vizrun.run(CONFIGS / "seed.yaml", output=tmp_path / "stopped", log=interrupt)
+    assert len(started) == 1
+    assert not (tmp_path / "stopped" / "report.html").exists()  # vizrun was stopped before it finished
+
+
 def test_arrays_load_lazily_and_by_their_manifest_fields(seed):
     output, _ = seed
     fresh = vizrun.Output(output.folder)
