@@ -35,14 +35,16 @@ __version__ = _bundled_version()
 
 
 class VizrunError(Exception):
-    """vizrun exited with a non-zero status. `message` is its one-line error (`vizrun: …`),
-    `context` the lines it printed under it (the config line, a caret), `status` the exit
-    status, `log` everything it printed."""
+    """vizrun exited with a non-zero status. `message` is its (first) one-line error
+    (`vizrun: …`), `errors` every such line (a config with several mistakes gets one each),
+    `text` what it printed from the first error on (each error's config line and caret),
+    `status` the exit status, `log` everything it printed."""
 
-    def __init__(self, message: str, status: int, log: str, context: str = ""):
-        super().__init__("\n".join(filter(None, [message, context, f"(exit status {status})"])))
+    def __init__(self, message: str, status: int, log: str, errors=(), text: str = ""):
+        super().__init__(f"{text or message}\n(exit status {status})")
         self.message = message
-        self.context = context
+        self.errors = list(errors) or [message]
+        self.text = text or message
         self.status = status
         self.log = log
 
@@ -91,13 +93,15 @@ def run(config, *args: str, output=None, log=None) -> "Output":
 
 
 def _error(lines, status) -> VizrunError:
-    """vizrun's own `vizrun: …` line, else the argument parser's `Error: …`, else the last line."""
+    """vizrun's own `vizrun: …` lines, else the argument parser's `Error: …`, else the last line."""
+    log = "\n".join(lines)
     for prefix in ("vizrun: ", "Error: "):
-        for index in reversed(range(len(lines))):
-            if lines[index].startswith(prefix):
-                return VizrunError(lines[index], status, "\n".join(lines), "\n".join(lines[index + 1:]).rstrip())
+        errors = [line for line in lines if line.startswith(prefix)]
+        if errors:
+            first = lines.index(errors[0])
+            return VizrunError(errors[0], status, log, errors, "\n".join(lines[first:]).rstrip())
     last = next((line for line in reversed(lines) if line.strip()), "vizrun failed without a message")
-    return VizrunError(last, status, "\n".join(lines))
+    return VizrunError(last, status, log)
 
 
 class Output:

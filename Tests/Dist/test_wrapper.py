@@ -46,7 +46,8 @@ def test_without_output_the_folder_comes_from_vizruns_log(tmp_path):
     assert output.manifest["runs"][0]["artifacts"]
 
 
-def test_a_failure_raises_vizruns_one_line_error_and_status(tmp_path):
+def test_a_failure_raises_vizruns_errors_and_status(tmp_path):
+    # Two mistakes: vizrun reports both, each on a line of its own followed by the config line and a caret.
     config = tmp_path / "broken.yaml"
     config.write_text("model:\n  path: no_such_model.h5\ninput:\n  images: [x.jpg]\nruns:\n  - visualizer: activations\n")
     direct = subprocess.run([vizrun.binary(), str(config)], capture_output=True, text=True)
@@ -54,11 +55,11 @@ def test_a_failure_raises_vizruns_one_line_error_and_status(tmp_path):
         vizrun.run(config, log=lambda line: None)
     error = raised.value
     assert error.status == direct.returncode == 1
-    lines = direct.stderr.splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith("vizrun: "))
-    assert error.message == lines[first] and "no_such_model.h5" in error.message
-    assert error.context == "\n".join(lines[first + 1:]).rstrip()  # the quoted config line and caret
-    assert error.message in str(error) and error.context in str(error)
+    printed = [line for line in direct.stderr.splitlines() if line.startswith("vizrun: ")]
+    assert error.errors == printed and error.message == printed[0]
+    assert "no_such_model.h5" in error.message
+    assert error.text == direct.stderr[direct.stderr.index(printed[0]):].rstrip()
+    assert error.text in str(error) and "exit status 1" in str(error)
 
 
 def test_a_usage_error_carries_the_argument_parsers_message():
