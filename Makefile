@@ -4,7 +4,7 @@ SHELL := bash
 APT_PACKAGES := libdnnl-dev libhdf5-dev libturbojpeg0-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps demo test bench proto
+.PHONY: deps demo test bench proto dist dist-test dist-debian
 
 # Installs the Debian packages vizrun builds against, if any is missing.
 deps:
@@ -50,3 +50,33 @@ proto:
 	$(SWIFT) build -c release --product protoc-gen-swift --scratch-path .build-protoc-gen
 	protoc --plugin=protoc-gen-swift=.build-protoc-gen/release/protoc-gen-swift --swift_opt=Visibility=Internal \
 		--swift_out=Sources/ONNX/Proto -I Sources/ONNX/Proto Sources/ONNX/Proto/onnx-subset.proto
+
+# The release tarball and the Python wheel, in dist/ (Docs/install.md): a release build of the
+# command and the plugin SDK's two libraries in their own scratch folder, then Packaging/dist.sh
+# bundles what they load, the SDK's modules and the licences. Needs python3 (for auditwheel).
+DIST_SCRATCH := .build-dist
+DIST_BUILD_FLAGS := -c release
+# CI packages what `make test` built (`make dist-test DIST_FROM_TEST_BUILD=1`): the same code
+# with -enable-testing, which spares it a second five-minute release build.
+ifdef DIST_FROM_TEST_BUILD
+DIST_SCRATCH := .build
+DIST_BUILD_FLAGS := $(TEST_FLAGS)
+endif
+DIST_FLAGS = $(DIST_BUILD_FLAGS) --scratch-path $(DIST_SCRATCH)
+dist: deps
+	$(SWIFT) build $(DIST_FLAGS) --product vizrun
+	$(SWIFT) build $(DIST_FLAGS) --product VizCore
+	$(SWIFT) build $(DIST_FLAGS) --product VizImage
+	Packaging/dist.sh $(DIST_SCRATCH) dist
+
+# Uses what `make dist` built as a user would: the tarball unpacked, the wheel installed in a fresh
+# virtual environment, each running the demo config and a plugin built against its SDK; the
+# Python wrapper's pytest tests against the installed wheel.
+dist-test: dist
+	Tests/Dist/check_tarball.sh dist/vizrun-*-linux-x86_64.tar.gz
+	Tests/Dist/check_wheel.sh dist/vizrun-*.whl
+
+# The same inside a minimal Debian (debootstrap --variant=minbase: no -dev packages, no Swift).
+# Needs root and Debian's mirror, so it is not part of dist-test; skips where debootstrap is absent.
+dist-debian: dist
+	Tests/Dist/check_minimal_debian.sh dist/vizrun-*-linux-x86_64.tar.gz dist/vizrun-*.whl
