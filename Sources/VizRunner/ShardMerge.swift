@@ -109,15 +109,19 @@ public enum ShardMerge {
             }
         }
         let shards = parts.map { $0.previous.header.shard }
-        if let count = shards.first??.count {
-            let indices = shards.compactMap { $0?.count == count ? $0?.index : nil }
-            let missing = Set(0..<count).subtracting(indices).sorted()
-            guard indices.count == parts.count, missing.isEmpty else {
-                throw VizError("merge needs each of the \(count) shards exactly once; "
-                               + (missing.isEmpty ? "one is given twice" : "missing shard(s) \(missing.map(String.init).joined(separator: ", "))"),
-                               at: parts[0].root.path)
-            }
+        guard let count = shards.first??.count else { return }
+        func refuse(_ problem: String) -> VizError {
+            VizError("merge needs each of the \(count) shards exactly once; \(problem)", at: parts[0].root.path)
         }
+        for (part, shard) in zip(parts, shards) where shard?.count != count {
+            throw refuse(shard.map { "\(part.root.path) is shard \($0.index)/\($0.count)" } ?? "\(part.root.path) is no shard")
+        }
+        let indices = shards.compactMap { $0?.index }
+        if let twice = Dictionary(grouping: indices, by: { $0 }).filter({ $0.value.count > 1 }).keys.min() {
+            throw refuse("shard \(twice) is given twice")
+        }
+        let missing = Set(0..<count).subtracting(indices).sorted()
+        guard missing.isEmpty else { throw refuse("missing shard(s) \(missing.map(String.init).joined(separator: ", "))") }
     }
 
     /// Copies one listed file into the merge's output folder; returns its path there.

@@ -144,6 +144,21 @@ final class RefusalTests: RunnerTestCase {
                           "this output comes from another model, preprocessing, runs or `output.arrays` than \(shard0)")
     }
 
+    /// A shard given twice is refused even when it holds no input (of three inputs in four shards,
+    /// shard 0 holds none), and so is a shard of another count, each by its shard numbers.
+    func testMergingAShardTwiceOrOfAnotherCount() throws {
+        let (_, shard1) = try shards()
+        let empty = folder.appendingPathComponent("empty").path
+        try Runner(registry: .builtins(), log: { _ in })
+            .run(configAt: folder.appendingPathComponent("whole.yaml").path, outputDirectory: empty,
+                 shard: Manifest.Shard(index: 0, count: 4))
+        let merged = folder.appendingPathComponent("merged").path
+        try assertRefused(["merge", empty, empty, "-o", merged], at: empty,
+                          "merge needs each of the 4 shards exactly once; shard 0 is given twice")
+        try assertRefused(["merge", empty, shard1, "-o", merged], at: empty,
+                          "merge needs each of the 4 shards exactly once; \(shard1) is shard 1/2")
+    }
+
     /// A refused merge must leave no output folder behind, like a refused run.
     func testMergingAShardWithAMissingFile() throws {
         let (shard0, shard1) = try shards()
