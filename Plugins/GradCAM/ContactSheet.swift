@@ -13,7 +13,7 @@ final class ContactSheet: RunAggregate {
         let label: String?
         /// The class's score in the input's predictions; 0 when the class is not among them.
         let score: Float
-        let overlay: String
+        let overlay: URL
     }
 
     static let role = ArtifactRole("contact_sheet", title: "contact sheet of overlays, best score first",
@@ -32,7 +32,7 @@ final class ContactSheet: RunAggregate {
               let classIndex = overlay.classIndex else { return }
         let prediction = results.predictions.first { $0.classIndex == classIndex }
         tiles.append(Tile(input: results.input, classIndex: classIndex, label: prediction?.label, score: prediction?.score ?? 0,
-                          overlay: overlay.path))
+                          overlay: results.file(of: overlay)))
     }
 
     /// Tiles best score first (ties in input order), for runs with at least two inputs.
@@ -49,7 +49,7 @@ final class ContactSheet: RunAggregate {
         for start in stride(from: 0, to: sorted.count, by: Self.pageSize) {
             let file = try output.newFile(Artifact(role: Self.role.name, name: ["contact_sheet"]), kind: "image", ext: ".png",
                                           shape: nil)
-            try Self.draw(sorted[start..<min(start + Self.pageSize, sorted.count)], from: output, to: file)
+            try Self.draw(sorted[start..<min(start + Self.pageSize, sorted.count)], to: file)
         }
         output.add(ReportTable(
             layer: nil,
@@ -62,7 +62,7 @@ final class ContactSheet: RunAggregate {
 
     /// One page, written a row of tiles at a time: each overlay scaled to fit a `thumbnail`-pixel
     /// square, centred on black. Memory holds one row's band and its overlays, never the page.
-    private static func draw(_ tiles: ArraySlice<Tile>, from output: AggregateOutput, to file: URL) throws {
+    private static func draw(_ tiles: ArraySlice<Tile>, to file: URL) throws {
         let columnCount = min(columns, tiles.count)
         let rowCount = (tiles.count + columnCount - 1) / columnCount
         let pageWidth = columnCount * thumbnail + (columnCount - 1) * margin
@@ -74,7 +74,7 @@ final class ContactSheet: RunAggregate {
             var thumbnails = [Result<Bitmap, VizError>?](repeating: nil, count: slots.count)
             thumbnails.withUnsafeMutableBufferPointer { thumbnails in
                 Parallelism.forEach(slots.count) { index in
-                    thumbnails[index] = Result { try thumbnailOf(tiles[slots.lowerBound + index], from: output) }
+                    thumbnails[index] = Result { try thumbnailOf(tiles[slots.lowerBound + index]) }
                         .mapError { $0 as? VizError ?? VizError("\($0)") }
                 }
             }
@@ -96,8 +96,8 @@ final class ContactSheet: RunAggregate {
     }
 
     /// The overlay scaled to fit a `thumbnail`-pixel square.
-    private static func thumbnailOf(_ tile: Tile, from output: AggregateOutput) throws -> Bitmap {
-        let image = try Bitmap(contentsOfFile: output.file(at: tile.overlay).path, colorMode: .rgb)
+    private static func thumbnailOf(_ tile: Tile) throws -> Bitmap {
+        let image = try Bitmap(contentsOfFile: tile.overlay.path, colorMode: .rgb)
         let scale = Double(thumbnail) / Double(max(image.width, image.height))
         let width = max(1, Int((Double(image.width) * scale).rounded()))
         let height = max(1, Int((Double(image.height) * scale).rounded()))

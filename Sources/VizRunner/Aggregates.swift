@@ -103,10 +103,6 @@ final class AggregateFiles: AggregateOutput {
         self.run = run
     }
 
-    func file(at path: String) -> URL {
-        (folder?.root ?? URL(fileURLWithPath: "/")).appendingPathComponent(path)
-    }
-
     func newFile(_ artifact: Artifact, kind: String, ext: String, shape: [Int]?) throws -> URL {
         guard let folder else { throw VizError("an aggregate's files need an output folder", at: run) }
         let path = folder.reservePath([run, "_aggregate"] + artifact.name, ext: ext)

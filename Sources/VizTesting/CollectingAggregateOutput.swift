@@ -4,7 +4,7 @@ import VizCore
 /// An `AggregateOutput` over a temporary folder, for testing an aggregate without a run: the files
 /// it writes land there (`files`, by artifact), and its report tables are kept in memory.
 public final class CollectingAggregateOutput: AggregateOutput {
-    /// Where the files go, and where `file(at:)` finds the run's own.
+    /// Where the files go; also a folder for a test's `InputResults` to read from.
     public let folder: URL
     public private(set) var files: [(artifact: Artifact, kind: String, url: URL)] = []
     public private(set) var tables: [ReportTable] = []
@@ -15,8 +15,6 @@ public final class CollectingAggregateOutput: AggregateOutput {
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }
-
-    public func file(at path: String) -> URL { folder.appendingPathComponent(path) }
 
     public func newFile(_ artifact: Artifact, kind: String, ext: String, shape: [Int]?) throws -> URL {
         let url = folder.appendingPathComponent("_aggregate-\(files.count)\(ext)")

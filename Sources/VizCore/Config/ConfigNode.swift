@@ -249,26 +249,23 @@ public final class ConfigMapping {
     /// Throws every problem recorded, then every key nothing has read (each suggesting the closest
     /// known key), at once; nothing when all is well.
     public func finish(known extra: [String] = []) throws {
-        let recorded = problems
-        recordUnknownKeys(known: extra)
-        defer { problems = recorded }
-        try VizErrors.throwIfAny(problems)
+        try VizErrors.throwIfAny(problems + unknownKeys(known: extra))
     }
 
     /// Hands this mapping's problems and unknown keys to `parent`, to be thrown with its own: for a
     /// nested mapping that stays usable with its defaults.
     public func finish(into parent: ConfigMapping) {
-        recordUnknownKeys(known: [])
-        parent.problems += problems
+        parent.problems += problems + unknownKeys(known: [])
         problems = []
     }
 
-    private func recordUnknownKeys(known extra: [String]) {
+    /// An error at each key nothing has read, suggesting the closest known key.
+    private func unknownKeys(known extra: [String]) -> [VizError] {
         let known = Array(read) + extra
-        for entry in entries where !known.contains(entry.key) {
+        return entries.filter { !known.contains($0.key) }.map { entry in
             let hint = Suggestions.closest(to: entry.key, among: known).map { "; did you mean '\($0)'?" }
                 ?? "; known keys: \(known.sorted().joined(separator: ", "))"
-            problems.append(entry.keyNode.error("unknown key '\(entry.key)'\(hint)"))
+            return entry.keyNode.error("unknown key '\(entry.key)'\(hint)")
         }
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 /// run and `vizrun merge` get what one run over every input would.
 public protocol RunAggregate: AnyObject {
     /// One input's results in this run, in input order, once their files are in place (an
-    /// aggregate may read them back through the output it writes to).
+    /// aggregate may read them back: `InputResults.file(of:)`).
     func add(_ results: InputResults) throws
 
     /// Writes the aggregate's files and report tables; nothing when it has nothing to say (one input).
@@ -50,9 +50,6 @@ public struct InputResults: Sendable {
 /// Where an aggregate writes: files under the run's `_aggregate/` folder, listed in the manifest
 /// as artifacts of no input, and tables the report shows beside them.
 public protocol AggregateOutput: AnyObject {
-    /// The file an artifact of the run lists (`ArtifactRecord.path`), to read it back.
-    func file(at path: String) -> URL
-
     /// A new file for `artifact` (its `name` under `<run>/_aggregate/`, with `ext`); the aggregate
     /// writes it, and the manifest lists it with `kind` and `shape` once the run ends.
     func newFile(_ artifact: Artifact, kind: String, ext: String, shape: [Int]?) throws -> URL
