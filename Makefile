@@ -4,7 +4,7 @@ SHELL := bash
 APT_PACKAGES := libdnnl-dev libhdf5-dev libturbojpeg0-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps demo test bench proto dist dist-test dist-debian
+.PHONY: deps demo test bench proto format dist dist-test dist-debian
 
 # Installs the Debian packages vizrun builds against, if any is missing.
 deps:
@@ -40,6 +40,12 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product vizrun
 	python3 Scripts/benchmark.py
+
+# Formats the Swift sources with the toolchain's swift-format and .swift-format (the generated
+# protobuf code keeps the generator's layout).
+format:
+	find Package.swift Sources Plugins Tests Docs/Examples -name '*.swift' ! -name '*.pb.swift' -print0 \
+		| xargs -0 $(SWIFT) format format -i --configuration .swift-format
 
 # Regenerates Sources/ONNX/Proto/onnx-subset.pb.swift after an edit of onnx-subset.proto. The generated
 # file is committed, so building vizrun needs neither protoc nor the plugin. protoc comes from Debian's

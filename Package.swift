@@ -32,49 +32,64 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["VizCore", "CHDF5"]),
         .target(name: "KerasGraph", dependencies: ["VizCore"]),
         // onnx-subset.proto is the source of the committed onnx-subset.pb.swift (`make proto`).
-        .target(name: "ONNX", dependencies: ["VizCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-                exclude: ["Proto/onnx-subset.proto"]),
+        .target(
+            name: "ONNX", dependencies: ["VizCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto/onnx-subset.proto"]),
 
         // MARK: - Built-in plugins: loaders (a format plus the Keras graph), visualizers (the plugin kit plus drawing)
         .target(name: "HDF5Loader", dependencies: ["VizCore", "HDF5", "KerasGraph"], path: "Plugins/HDF5Loader"),
-        .target(name: "KerasLoader", dependencies: [
-            "VizCore", "HDF5", "KerasGraph", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ], path: "Plugins/KerasLoader"),
-        .target(name: "RawLoader", dependencies: [
-            "VizCore", "KerasGraph", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ], path: "Plugins/RawLoader"),
+        .target(
+            name: "KerasLoader",
+            dependencies: [
+                "VizCore", "HDF5", "KerasGraph", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ], path: "Plugins/KerasLoader"),
+        .target(
+            name: "RawLoader",
+            dependencies: [
+                "VizCore", "KerasGraph", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ], path: "Plugins/RawLoader"),
         .target(name: "ONNXLoader", dependencies: ["VizCore", "ONNX"], path: "Plugins/ONNXLoader"),
         .target(name: "Activations", dependencies: ["VizCore", "VizImage"], path: "Plugins/Activations"),
         .target(name: "Filters", dependencies: ["VizCore", "VizImage"], path: "Plugins/Filters"),
         .target(name: "GradCAM", dependencies: ["VizCore", "VizImage"], path: "Plugins/GradCAM"),
 
         // MARK: - Running a config, and the command
-        .target(name: "VizRunner", dependencies: [
-            "VizCore", "VizImage", "KerasGraph", "HDF5Loader", "KerasLoader", "RawLoader", "Activations", "Filters", "GradCAM",
-            "ONNXLoader",
-        ]),
+        .target(
+            name: "VizRunner",
+            dependencies: [
+                "VizCore", "VizImage", "KerasGraph", "HDF5Loader", "KerasLoader", "RawLoader", "Activations", "Filters",
+                "GradCAM",
+                "ONNXLoader",
+            ]),
         // SwiftPM links VizCore into the command statically, and a plugin links libVizCore.so.
         // Exporting the command's symbols makes the plugin's references to VizCore bind to the
         // command's copy (the executable comes first in symbol lookup), so both share one set of
         // types: a plugin's `VizError` is the command's, and so are `Registry` and `Tensor`.
-        .executableTarget(name: "vizrun", dependencies: [
-            "VizRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]),
+        .executableTarget(
+            name: "vizrun",
+            dependencies: [
+                "VizRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]),
 
         // MARK: - Tests
         .target(name: "VizTesting", dependencies: ["VizCore"]),
         .testTarget(name: "VizCoreTests", dependencies: ["VizCore", "VizTesting"]),
         .testTarget(name: "VizImageTests", dependencies: ["VizImage", "VizTesting"]),
-        .target(name: "KerasTestSupport", dependencies: ["CHDF5", "HDF5", "VizCore", "VizTesting"],
-                path: "Tests/KerasTestSupport"),
+        .target(
+            name: "KerasTestSupport", dependencies: ["CHDF5", "HDF5", "VizCore", "VizTesting"],
+            path: "Tests/KerasTestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "KerasTestSupport"]),
-        .testTarget(name: "KerasGraphTests", dependencies: [
-            "KerasGraph", "HDF5Loader", "KerasLoader", "KerasTestSupport", "VizTesting",
-        ]),
+        .testTarget(
+            name: "KerasGraphTests",
+            dependencies: [
+                "KerasGraph", "HDF5Loader", "KerasLoader", "KerasTestSupport", "VizTesting",
+            ]),
         .testTarget(name: "HDF5LoaderTests", dependencies: ["HDF5", "HDF5Loader", "KerasTestSupport", "VizTesting"]),
-        .testTarget(name: "KerasLoaderTests", dependencies: [
-            "HDF5Loader", "KerasLoader", "KerasTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ]),
+        .testTarget(
+            name: "KerasLoaderTests",
+            dependencies: [
+                "HDF5Loader", "KerasLoader", "KerasTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
         .testTarget(name: "RawLoaderTests", dependencies: ["RawLoader", "HDF5Loader", "GradCAM", "VizTesting"]),
         .testTarget(name: "ActivationsTests", dependencies: ["Activations", "VizTesting"]),
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "HDF5Loader", "VizRunner", "VizTesting"]),

@@ -34,7 +34,8 @@ public final class ActivationsVisualizer: Visualizer {
             for layer in layers {
                 let shape = outputs[layer.outputNode]!.shape
                 if shape.count == 4, let channel = options.channels.first(where: { $0 >= shape[3] }),
-                   let node = options.channelsNode {
+                    let node = options.channelsNode
+                {
                     throw node.error("channel \(channel) is out of range: layer '\(layer.name)' has \(shape[3]) channels")
                 }
             }
@@ -79,14 +80,18 @@ public final class ActivationsVisualizer: Visualizer {
     private func emit(_ rendering: Rendering, layer: Model.Layer, input: RunInput, sink: ArtifactSink) throws {
         let folder = [input.id, layer.name]
         let stats = rendering.stats
-        try sink.add(Artifact(role: Self.activation.name, name: folder, input: input.id, layer: layer.name, stats: stats),
-                     array: rendering.activation)
+        try sink.add(
+            Artifact(role: Self.activation.name, name: folder, input: input.id, layer: layer.name, stats: stats),
+            array: rendering.activation)
         guard let grid = rendering.grid else { return }
-        try sink.add(Artifact(role: Self.grid.name, name: folder + ["grid"], input: input.id, layer: layer.name, stats: stats),
-                     image: grid)
+        try sink.add(
+            Artifact(role: Self.grid.name, name: folder + ["grid"], input: input.id, layer: layer.name, stats: stats),
+            image: grid)
         for (channel, bitmap) in rendering.channels {
-            try sink.add(Artifact(role: Self.channel.name, name: folder + ["channel_\(channel)"], input: input.id,
-                                  layer: layer.name, channel: channel), image: bitmap)
+            try sink.add(
+                Artifact(
+                    role: Self.channel.name, name: folder + ["channel_\(channel)"], input: input.id,
+                    layer: layer.name, channel: channel), image: bitmap)
         }
     }
 }
@@ -119,7 +124,8 @@ enum FeatureMap {
     /// `matshow`'s rule: the channel's own minimum to maximum over 0…255; a constant channel is 128.
     static func minMaxScaled(_ activation: Tensor, channel: Int) -> [UInt8] {
         let values = extract(activation, channel: channel)
-        let low = values.min() ?? 0, high = values.max() ?? 0
+        let low = values.min() ?? 0
+        let high = values.max() ?? 0
         guard high > low else { return [UInt8](repeating: 128, count: values.count) }
         return values.map { quantize(($0 - low) / (high - low) * 255) }
     }

@@ -5,8 +5,9 @@ import VizCore
 /// (`filters: {from: RUN, top: k}` picks a layer's most active channels). Memory holds one sum per
 /// channel, however many inputs there are.
 final class ChannelMeansAggregate: RunAggregate {
-    static let role = ArtifactRole("channel_means", title: "mean activation per channel over the inputs",
-                                   summarizesInputs: true)
+    static let role = ArtifactRole(
+        "channel_means", title: "mean activation per channel over the inputs",
+        summarizesInputs: true)
 
     private var layers: [String] = []
     /// Per layer: the sums, how many inputs they hold, and whether every input had as many channels.
@@ -16,7 +17,9 @@ final class ChannelMeansAggregate: RunAggregate {
     func add(_ results: InputResults) {
         var seen: Set<String> = []
         for artifact in results.artifacts {
-            guard let layer = artifact.layer, let means = artifact.stats?.channelMeans, seen.insert(layer).inserted else { continue }
+            guard let layer = artifact.layer, let means = artifact.stats?.channelMeans, seen.insert(layer).inserted else {
+                continue
+            }
             guard var current = sums[layer] else {
                 layers.append(layer)
                 sums[layer] = (means.map(Double.init), 1, true)
@@ -41,7 +44,8 @@ final class ChannelMeansAggregate: RunAggregate {
     }
 
     func results(ofRun run: String) -> RunResults {
-        RunResults(run: run, channelMeans: Dictionary(means.map { ($0.layer, $0.means) }, uniquingKeysWith: { first, _ in first }))
+        RunResults(
+            run: run, channelMeans: Dictionary(means.map { ($0.layer, $0.means) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// Each layer averaged over two inputs or more, as `<layer>/channel_means.npy` of shape
@@ -51,10 +55,13 @@ final class ChannelMeansAggregate: RunAggregate {
             let artifact = Artifact(role: Self.role.name, name: [layer, "channel_means"], layer: layer)
             try output.add(artifact, array: Tensor(shape: [means.count], scalars: means))
             try output.add(artifact, csv: [["channel", "mean"]] + means.enumerated().map { ["\($0)", "\($1)"] })
-            output.add(ReportTable(layer: layer, summary: "Mean activation per channel over \(inputCount) inputs "
-                                       + "(\(means.count) channels)",
-                                   columns: ["Channel", "Mean"],
-                                   rows: means.enumerated().map { ["\($0)", ReportTable.number($1)] }, bars: means))
+            output.add(
+                ReportTable(
+                    layer: layer,
+                    summary: "Mean activation per channel over \(inputCount) inputs "
+                        + "(\(means.count) channels)",
+                    columns: ["Channel", "Mean"],
+                    rows: means.enumerated().map { ["\($0)", ReportTable.number($1)] }, bars: means))
         }
     }
 }

@@ -17,21 +17,27 @@ enum Objective: Equatable {
         precondition(units.count == batch)
         switch self {
         case .channel:
-            guard shape.count == 4 else { throw VizError("the channel objective needs a 4-D layer output, got \(ShapeCheck.describe(shape))") }
+            guard shape.count == 4 else {
+                throw VizError("the channel objective needs a 4-D layer output, got \(ShapeCheck.describe(shape))")
+            }
             let (height, width, channels) = (shape[1], shape[2], shape[3])
             let weight = 1 / Float(height * width)
             for b in 0..<batch {
                 for pixel in 0..<(height * width) { seed.scalars[(b * height * width + pixel) * channels + units[b]] = weight }
             }
         case .neuron(let y, let x):
-            guard shape.count == 4 else { throw VizError("the neuron objective needs a 4-D layer output, got \(ShapeCheck.describe(shape))") }
+            guard shape.count == 4 else {
+                throw VizError("the neuron objective needs a 4-D layer output, got \(ShapeCheck.describe(shape))")
+            }
             let (height, width, channels) = (shape[1], shape[2], shape[3])
             guard y >= 0, y < height, x >= 0, x < width else {
                 throw VizError("neuron [\(y), \(x)] is outside the layer's \(height)x\(width) output")
             }
             for b in 0..<batch { seed.scalars[((b * height + y) * width + x) * channels + units[b]] = 1 }
         case .unit:
-            guard shape.count == 2 else { throw VizError("the class objective needs a 2-D output, got \(ShapeCheck.describe(shape))") }
+            guard shape.count == 2 else {
+                throw VizError("the class objective needs a 2-D output, got \(ShapeCheck.describe(shape))")
+            }
             for b in 0..<batch { seed.scalars[b * shape[1] + units[b]] = 1 }
         }
         return seed
@@ -77,8 +83,10 @@ struct Regularizers: Equatable {
     }
 
     /// Adds `scale · d(TV)/dx` of one item to `gradient`.
-    static func addTotalVariationGradient(_ x: UnsafeBufferPointer<Float>, into gradient: UnsafeMutableBufferPointer<Float>,
-                                          scale: Float, height: Int, width: Int, channels: Int) {
+    static func addTotalVariationGradient(
+        _ x: UnsafeBufferPointer<Float>, into gradient: UnsafeMutableBufferPointer<Float>,
+        scale: Float, height: Int, width: Int, channels: Int
+    ) {
         let s = scale / Float(height * width * channels)
         func sign(_ v: Float) -> Float { v > 0 ? 1 : (v < 0 ? -1 : 0) }
         for y in 0..<height {
@@ -110,8 +118,10 @@ struct Regularizers: Equatable {
     }
 
     /// Adds `scale · d(‖x‖_p / N^(1/p))/dx` of one item to `gradient` (zero where the norm is zero).
-    static func addNormGradient(_ x: UnsafeBufferPointer<Float>, into gradient: UnsafeMutableBufferPointer<Float>,
-                                scale: Float, p: Float) {
+    static func addNormGradient(
+        _ x: UnsafeBufferPointer<Float>, into gradient: UnsafeMutableBufferPointer<Float>,
+        scale: Float, p: Float
+    ) {
         let p = Double(p)
         let norm = pow(x.reduce(0.0) { $0 + pow(Double(abs($1)), p) }, 1 / p)
         guard norm > 0 else { return }
@@ -152,8 +162,9 @@ struct Regularizers: Equatable {
                     let item = UnsafeBufferPointer(rebasing: all[range])
                     let target = UnsafeMutableBufferPointer(rebasing: grads[range])
                     if totalVariation != 0 {
-                        Self.addTotalVariationGradient(item, into: target, scale: -totalVariation,
-                                                       height: height, width: width, channels: channels)
+                        Self.addTotalVariationGradient(
+                            item, into: target, scale: -totalVariation,
+                            height: height, width: width, channels: channels)
                     }
                     if normWeight != 0 { Self.addNormGradient(item, into: target, scale: -normWeight, p: normP) }
                 }
@@ -226,7 +237,10 @@ struct Ascent {
     private static func markNonzero(_ gradient: Tensor, in flags: inout [Bool]) {
         let itemSize = gradient.count / flags.count
         for b in flags.indices where flags[b] {
-            for i in (b * itemSize)..<((b + 1) * itemSize) where gradient.scalars[i] != 0 { flags[b] = false; break }
+            for i in (b * itemSize)..<((b + 1) * itemSize) where gradient.scalars[i] != 0 {
+                flags[b] = false
+                break
+            }
         }
     }
 }

@@ -31,7 +31,8 @@ extension FiltersOptions {
                 do { array = try Tensor(npyFileAt: path) } catch let error as VizError { throw node.error(error.message) }
                 if array.rank == 4, array.shape[0] == 1 { array = array.reshaped(Array(array.shape.dropFirst())) }
                 guard array.rank == 3, array.shape[2] == channels else {
-                    throw node.error("the start array must be (height, width, \(channels)), got \(ShapeCheck.describe(array.shape))")
+                    throw node.error(
+                        "the start array must be (height, width, \(channels)), got \(ShapeCheck.describe(array.shape))")
                 }
                 guard array.scalars.allSatisfy(\.isFinite) else { throw node.error("the start array holds NaN or infinity") }
                 if let (h, w) = size, (h, w) != (array.shape[0], array.shape[1]) {
@@ -42,7 +43,9 @@ extension FiltersOptions {
             }
         }
         guard let (h, w) = size else {
-            throw mapping.owner.error("the model accepts any input size \(ShapeCheck.describe([-1] + inputShape)); set `size: [height, width]` for the patterns")
+            throw mapping.owner.error(
+                "the model accepts any input size \(ShapeCheck.describe([-1] + inputShape)); set `size: [height, width]` for the patterns"
+            )
         }
         (height, width) = (h, w)
     }
@@ -56,13 +59,16 @@ extension FiltersOptions {
             name = try nameNode.string()
             guard AscentOptimizer.names.contains(name) else {
                 let hint = Suggestions.didYouMean(name, among: AscentOptimizer.names)
-                throw nameNode.error("unknown optimizer '\(name)' (known: \(AscentOptimizer.names.joined(separator: ", ")))\(hint)")
+                throw nameNode.error(
+                    "unknown optimizer '\(name)' (known: \(AscentOptimizer.names.joined(separator: ", ")))\(hint)")
             }
         }
         let stepNode = mapping.optional("step_size")
         let rateNode = mapping.optional("learning_rate")
         if name == "normalized" {
-            if let rateNode { throw rateNode.error("learning_rate applies to adam and rmsprop; the normalized optimizer takes step_size") }
+            if let rateNode {
+                throw rateNode.error("learning_rate applies to adam and rmsprop; the normalized optimizer takes step_size")
+            }
             let stepSize = try stepNode.map { Float(try $0.double()) } ?? 1
             optimizer = .normalized(stepSize: stepSize)
         } else {
@@ -121,7 +127,8 @@ extension FiltersOptions {
     static func gif(_ node: ConfigNode) throws -> (frames: Int, delay: Int) {
         guard node.isMapping else { return (try node.bool() ? 20 : 0, 10) }
         let gif = try node.mapping()
-        let frames = gif.int("frames", default: 20, atLeast: 1), delay = gif.int("delay", default: 10, atLeast: 1)
+        let frames = gif.int("frames", default: 20, atLeast: 1)
+        let delay = gif.int("delay", default: 10, atLeast: 1)
         try gif.finish()
         return (frames, delay)
     }

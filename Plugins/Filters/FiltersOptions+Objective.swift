@@ -53,7 +53,9 @@ extension FiltersOptions {
             targetNode = node
             let shape = model.graph.nodes[node].shape
             guard shape.count == 2, shape[1] > 0 else {
-                throw classes.error("the class objective needs a model whose output is (batch, classes), this one gives \(ShapeCheck.describe(shape))")
+                throw classes.error(
+                    "the class objective needs a model whose output is (batch, classes), this one gives \(ShapeCheck.describe(shape))"
+                )
             }
             units = try classes.list().map { item in
                 let index: Int
@@ -62,7 +64,8 @@ extension FiltersOptions {
                 } else {
                     let label = try item.string()
                     guard let found = model.labels?.firstIndex(of: label) else {
-                        throw item.error("no class labelled '\(label)'" + (model.labels == nil ? " (the model has no labels file)" : ""))
+                        throw item.error(
+                            "no class labelled '\(label)'" + (model.labels == nil ? " (the model has no labels file)" : ""))
                     }
                     index = found
                 }
@@ -84,13 +87,16 @@ extension FiltersOptions {
         targetNode = layer.outputNode
         let shape = model.outputShape(of: layer)
         guard shape.count == 3 else {
-            throw layerNode.error("layer '\(layer.name)' has output shape \(ShapeCheck.describe([-1] + shape)); filters needs a 4-D (batch, height, width, channels) output")
+            throw layerNode.error(
+                "layer '\(layer.name)' has output shape \(ShapeCheck.describe([-1] + shape)); filters needs a 4-D (batch, height, width, channels) output"
+            )
         }
         guard model.node(targetNode, dependsOn: inputNode) else {
             throw layerNode.error("layer '\(layer.name)' does not depend on the model's input")
         }
         if case .neuron(let y, let x) = objective, shape[0] > 0, shape[1] > 0, y >= shape[0] || x >= shape[1] {
-            throw mapping.optional("objective")!.error("neuron [\(y), \(x)] is outside layer '\(layer.name)''s \(shape[0])x\(shape[1]) output")
+            throw mapping.optional("objective")!.error(
+                "neuron [\(y), \(x)] is outside layer '\(layer.name)''s \(shape[0])x\(shape[1]) output")
         }
         let available = shape[2]
         if let node = mapping.optional("filters") {
@@ -100,7 +106,8 @@ extension FiltersOptions {
                     let countNode = try reference.required("most_active")
                     count = try countNode.int(atLeast: 1)
                     guard available < 0 || count <= available else {
-                        throw countNode.error("most_active \(count) is out of range: layer '\(layer.name)' has \(available) channels")
+                        throw countNode.error(
+                            "most_active \(count) is out of range: layer '\(layer.name)' has \(available) channels")
                     }
                     return .channelMeans(layers: [layer.name])
                 }

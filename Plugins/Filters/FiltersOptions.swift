@@ -51,7 +51,9 @@ struct FiltersOptions {
         inputNode = input
         let inputShape = model.inputShape
         guard inputShape.count == 3 else {
-            throw mapping.owner.error("filters needs an image input (height, width, channels), the model takes \(ShapeCheck.describe([-1] + inputShape))")
+            throw mapping.owner.error(
+                "filters needs an image input (height, width, channels), the model takes \(ShapeCheck.describe([-1] + inputShape))"
+            )
         }
         guard inputShape[2] > 0 else { throw mapping.owner.error("the model's input has an unknown number of channels") }
         channels = inputShape[2]

@@ -29,11 +29,13 @@ public final class FiltersVisualizer: Visualizer {
     public func run(_ context: RunContext) throws {
         var options = self.options
         if let mostActive = options.mostActive {
-            options.units = try context.results(of: mostActive.reference).mostActiveChannels(mostActive.count, of: options.layerName)
+            options.units = try context.results(of: mostActive.reference).mostActiveChannels(
+                mostActive.count, of: options.layerName)
         }
-        let ascent = Ascent(graph: context.model.graph, inputNode: options.inputNode, targetNode: options.targetNode,
-                            objective: options.objective, optimizer: options.optimizer,
-                            regularizers: options.regularizers, modifiers: options.modifiers, steps: options.steps)
+        let ascent = Ascent(
+            graph: context.model.graph, inputNode: options.inputNode, targetNode: options.targetNode,
+            objective: options.objective, optimizer: options.optimizer,
+            regularizers: options.regularizers, modifiers: options.modifiers, steps: options.steps)
         let starts = Self.starts(options)
         let batches = stride(from: 0, to: options.units.count, by: options.batch).map {
             $0..<min($0 + options.batch, options.units.count)
@@ -47,14 +49,15 @@ public final class FiltersVisualizer: Visualizer {
             var frames: [[Bitmap]] = gifSteps.isEmpty ? [] : Self.frames(of: start, options: options)
             let result: Ascent.Result
             do {
-                result = try ascent.run(start: start, units: units, seed: Self.modifierSeed(options.seed, batch: index),
-                                        onStep: { step, x in
-                                            progress.advance()
-                                            guard gifSteps.contains(step) else { return }
-                                            for (item, frame) in Self.frames(of: x, options: options).enumerated() {
-                                                frames[item].append(frame[0])
-                                            }
-                                        })
+                result = try ascent.run(
+                    start: start, units: units, seed: Self.modifierSeed(options.seed, batch: index),
+                    onStep: { step, x in
+                        progress.advance()
+                        guard gifSteps.contains(step) else { return }
+                        for (item, frame) in Self.frames(of: x, options: options).enumerated() {
+                            frames[item].append(frame[0])
+                        }
+                    })
             } catch let error as VizError {
                 throw VizError(error.message, at: error.location ?? options.layerName)
             }
@@ -71,9 +74,10 @@ public final class FiltersVisualizer: Visualizer {
                 }
                 let image = Deprocess.bitmap(pattern.reshaped(Array(pattern.shape.dropFirst())), bgr: options.bgr)
                 let isClass = options.objective == .unit
-                let artifact = Artifact(role: Self.pattern.name, name: [options.layerName, "\(options.unitName)_\(unit)"],
-                                        layer: options.layerName, filter: isClass ? nil : unit,
-                                        classIndex: isClass ? unit : nil)
+                let artifact = Artifact(
+                    role: Self.pattern.name, name: [options.layerName, "\(options.unitName)_\(unit)"],
+                    layer: options.layerName, filter: isClass ? nil : unit,
+                    classIndex: isClass ? unit : nil)
                 if context.sink.wantsArrays { try context.sink.add(artifact, array: pattern) }
                 try context.sink.add(artifact, image: image)
                 if !frames.isEmpty {
@@ -81,12 +85,14 @@ public final class FiltersVisualizer: Visualizer {
                     animation.role = Self.animation.name
                     try context.sink.add(animation, animation: frames[item], frameDelay: options.gifDelay)
                 }
-                tiles.append(image.width == options.tile && image.height == options.tile
-                             ? image : image.resized(width: options.tile, height: options.tile, filter: .bilinear))
+                tiles.append(
+                    image.width == options.tile && image.height == options.tile
+                        ? image : image.resized(width: options.tile, height: options.tile, filter: .bilinear))
             }
         }
         let grid = Bitmap.grid(tiles: tiles, columns: options.imagesPerRow, margin: options.margin, background: 0)
-        try context.sink.add(Artifact(role: Self.grid.name, name: [options.layerName, "grid"], layer: options.layerName), image: grid)
+        try context.sink.add(
+            Artifact(role: Self.grid.name, name: [options.layerName, "grid"], layer: options.layerName), image: grid)
     }
 
     /// Each batch item of `x` deprocessed, as a one-frame list to start an animation with.

@@ -42,7 +42,8 @@ enum CAMMethod: String, CaseIterable, Sendable {
                 for k in 0..<channels {
                     let grad = g[p * channels + k]
                     guard grad != 0 else { continue }
-                    let g2 = grad * grad, g3 = g2 * grad
+                    let g2 = grad * grad
+                    let g3 = g2 * grad
                     let alpha = g2 / (2 * g2 + sumA[k] * g3 + 1e-6)
                     weights[k] += Double(max(grad, 0) * alpha)
                 }
@@ -82,21 +83,25 @@ enum CAMMethod: String, CaseIterable, Sendable {
     /// The heatmap of each batch item: `relu(combination) / max`, shape (H, W) at the layer's
     /// resolution, in [0, 1]. A map with no positive value stays all zero (never NaN).
     func heatmaps(activations: Tensor, gradients: Tensor) -> [Tensor] {
-        precondition(activations.rank == 4 && activations.shape == gradients.shape,
-                     "CAM needs matching (N, H, W, C) activations and gradients, got \(activations.shape) and \(gradients.shape)")
-        let (batch, height, width, channels) = (activations.shape[0], activations.shape[1], activations.shape[2], activations.shape[3])
+        precondition(
+            activations.rank == 4 && activations.shape == gradients.shape,
+            "CAM needs matching (N, H, W, C) activations and gradients, got \(activations.shape) and \(gradients.shape)")
+        let (batch, height, width, channels) = (
+            activations.shape[0], activations.shape[1], activations.shape[2], activations.shape[3]
+        )
         let itemSize = height * width * channels
         return (0..<batch).map { item in
             let range = (item * itemSize)..<((item + 1) * itemSize)
-            let raw = combination(activations: Array(activations.scalars[range]), gradients: Array(gradients.scalars[range]),
-                                  channels: channels)
+            let raw = combination(
+                activations: Array(activations.scalars[range]), gradients: Array(gradients.scalars[range]),
+                channels: channels)
             return Tensor(shape: [height, width], scalars: Self.normalized(raw))
         }
     }
 
     /// `relu` then `/ max`, as the book: all zeros when nothing is positive (or the max is not finite).
     static func normalized(_ values: [Float]) -> [Float] {
-        let rectified = values.map { $0 > 0 ? $0 : 0 }  // NaN → 0
+        let rectified = values.map { $0 > 0 ? $0 : 0 } // NaN → 0
         let largest = rectified.max() ?? 0
         guard largest > 0, largest.isFinite else { return [Float](repeating: 0, count: values.count) }
         return rectified.map { $0 / largest }

@@ -37,8 +37,9 @@ struct ClassScore {
         guard let prediction = model.predictionLayer else { throw VizError("the model has no layers", at: model.path) }
         let shape = model.outputShape(of: prediction)
         guard shape.count == 1, shape[0] > 0 else {
-            throw VizError("the model's output '\(prediction.name)' has shape \(ShapeCheck.describe([-1] + shape)); "
-                           + "class scores need a (batch, classes) output", at: model.path)
+            throw VizError(
+                "the model's output '\(prediction.name)' has shape \(ShapeCheck.describe([-1] + shape)); "
+                    + "class scores need a (batch, classes) output", at: model.path)
         }
         outputNode = prediction.outputNode
         isSingleOutput = shape[0] == 1
@@ -57,7 +58,9 @@ struct ClassScore {
     /// default taken, so the run's other options are still checked.
     static func reading(_ mapping: ConfigMapping, model: Model) throws -> ClassScore {
         var target: ClassScore
-        do { target = try ClassScore(model: model, score: mapping.choice("score", default: Score.probability)) } catch let error as VizError {
+        do { target = try ClassScore(model: model, score: mapping.choice("score", default: Score.probability)) } catch let error
+            as VizError
+        {
             throw mapping.owner.error(error.message)
         }
         target.choices = mapping.value("class", default: target.choices) { [target] node in
@@ -89,19 +92,23 @@ struct ClassScore {
         if text == "top" { return .top }
         if let index = try? node.int() {
             guard index >= 0, index < classCount else {
-                let what = isSingleOutput ? "the model has one sigmoid output: classes 0 and 1"
+                let what =
+                    isSingleOutput
+                    ? "the model has one sigmoid output: classes 0 and 1"
                     : "the model has \(classCount) classes (0…\(classCount - 1))"
                 throw node.error("class \(index) is out of range: \(what)")
             }
             return .index(index)
         }
         guard let labels = model.labels else {
-            throw node.error("class '\(text)' is neither `top` nor a class index, and the model has no labels file "
-                             + "(model: {path: …, labels: labels.txt})")
+            throw node.error(
+                "class '\(text)' is neither `top` nor a class index, and the model has no labels file "
+                    + "(model: {path: …, labels: labels.txt})")
         }
         if let index = labels.firstIndex(of: text) {
             guard index < classCount else {
-                throw node.error("label '\(text)' is line \(index + 1) of the labels file, but the model has \(classCount) classes")
+                throw node.error(
+                    "label '\(text)' is line \(index + 1) of the labels file, but the model has \(classCount) classes")
             }
             return .index(index)
         }

@@ -16,8 +16,9 @@ final class ContactSheet: RunAggregate {
         let overlay: URL
     }
 
-    static let role = ArtifactRole("contact_sheet", title: "contact sheet of overlays, best score first",
-                                   prominence: .wide, summarizesInputs: true)
+    static let role = ArtifactRole(
+        "contact_sheet", title: "contact sheet of overlays, best score first",
+        prominence: .wide, summarizesInputs: true)
     static let thumbnail = 96
     static let columns = 12
     static let margin = 4
@@ -29,10 +30,13 @@ final class ContactSheet: RunAggregate {
     /// The input's first overlay, scored by the predictions for its class.
     func add(_ results: InputResults) {
         guard let overlay = results.artifacts.first(where: { $0.role == GradCAMVisualizer.overlay.name && $0.classIndex != nil }),
-              let classIndex = overlay.classIndex else { return }
+            let classIndex = overlay.classIndex
+        else { return }
         let prediction = results.predictions.first { $0.classIndex == classIndex }
-        tiles.append(Tile(input: results.input, classIndex: classIndex, label: prediction?.label, score: prediction?.score ?? 0,
-                          overlay: results.file(of: overlay)))
+        tiles.append(
+            Tile(
+                input: results.input, classIndex: classIndex, label: prediction?.label, score: prediction?.score ?? 0,
+                overlay: results.file(of: overlay)))
     }
 
     /// Tiles best score first (ties in input order), for runs with at least two inputs.
@@ -47,17 +51,19 @@ final class ContactSheet: RunAggregate {
         let sorted = sorted
         guard !sorted.isEmpty else { return }
         for start in stride(from: 0, to: sorted.count, by: Self.pageSize) {
-            let file = try output.newFile(Artifact(role: Self.role.name, name: ["contact_sheet"]), kind: "image", ext: ".png",
-                                          shape: nil)
+            let file = try output.newFile(
+                Artifact(role: Self.role.name, name: ["contact_sheet"]), kind: "image", ext: ".png",
+                shape: nil)
             try Self.draw(sorted[start..<min(start + Self.pageSize, sorted.count)], to: file)
         }
-        output.add(ReportTable(
-            layer: nil,
-            summary: "Contact sheet order (\(sorted.count) inputs, \(Self.columns) per row, \(Self.pageSize) per page)",
-            columns: ["Tile", "Input", "Class", "Label", "Score"],
-            rows: sorted.enumerated().map { rank, tile in
-                ["\(rank + 1)", tile.input, "\(tile.classIndex)", tile.label ?? "—", String(format: "%.4f", tile.score)]
-            }))
+        output.add(
+            ReportTable(
+                layer: nil,
+                summary: "Contact sheet order (\(sorted.count) inputs, \(Self.columns) per row, \(Self.pageSize) per page)",
+                columns: ["Tile", "Input", "Class", "Label", "Score"],
+                rows: sorted.enumerated().map { rank, tile in
+                    ["\(rank + 1)", tile.input, "\(tile.classIndex)", tile.label ?? "—", String(format: "%.4f", tile.score)]
+                }))
     }
 
     /// One page, written a row of tiles at a time: each overlay scaled to fit a `thumbnail`-pixel
@@ -66,8 +72,9 @@ final class ContactSheet: RunAggregate {
         let columnCount = min(columns, tiles.count)
         let rowCount = (tiles.count + columnCount - 1) / columnCount
         let pageWidth = columnCount * thumbnail + (columnCount - 1) * margin
-        let writer = try PNGFileWriter(path: file.path, width: pageWidth, height: rowCount * thumbnail + (rowCount - 1) * margin,
-                                       channels: 3)
+        let writer = try PNGFileWriter(
+            path: file.path, width: pageWidth, height: rowCount * thumbnail + (rowCount - 1) * margin,
+            channels: 3)
         let tiles = Array(tiles)
         for row in 0..<rowCount {
             let slots = (row * columnCount)..<min((row + 1) * columnCount, tiles.count)
@@ -85,8 +92,9 @@ final class ContactSheet: RunAggregate {
                 let top = (thumbnail - small.height) / 2
                 for line in 0..<small.height {
                     let target = ((top + line) * pageWidth + left) * 3
-                    band.pixels.replaceSubrange(target..<(target + small.width * 3),
-                                                with: small.pixels[(line * small.width * 3)..<((line + 1) * small.width * 3)])
+                    band.pixels.replaceSubrange(
+                        target..<(target + small.width * 3),
+                        with: small.pixels[(line * small.width * 3)..<((line + 1) * small.width * 3)])
                 }
             }
             try writer.append(band)

@@ -22,24 +22,27 @@ struct GradCAMOptions {
     init(_ mapping: ConfigMapping, model: Model) throws {
         let target = try ClassScore.reading(mapping, model: model)
         self.target = target
-        layer = try mapping.value("layer") { node in
-            let name = try node.string()
-            let layer: Model.Layer
-            do { layer = try model.requireLayer(name) } catch let error as VizError { throw node.error(error.message) }
-            let shape = model.outputShape(of: layer)
-            guard shape.count == 3 else {
-                throw node.error("layer '\(name)' has output shape \(ShapeCheck.describe([-1] + shape)); Grad-CAM needs a "
-                                 + "4-D (batch, height, width, channels) output such as a convolution's")
+        layer =
+            try mapping.value("layer") { node in
+                let name = try node.string()
+                let layer: Model.Layer
+                do { layer = try model.requireLayer(name) } catch let error as VizError { throw node.error(error.message) }
+                let shape = model.outputShape(of: layer)
+                guard shape.count == 3 else {
+                    throw node.error(
+                        "layer '\(name)' has output shape \(ShapeCheck.describe([-1] + shape)); Grad-CAM needs a "
+                            + "4-D (batch, height, width, channels) output such as a convolution's")
+                }
+                guard model.node(target.scoreNode, dependsOn: layer.outputNode) else {
+                    throw node.error("layer \(name) does not feed the model's output; gradients cannot flow from the score to it")
+                }
+                return layer
             }
-            guard model.node(target.scoreNode, dependsOn: layer.outputNode) else {
-                throw node.error("layer \(name) does not feed the model's output; gradients cannot flow from the score to it")
-            }
-            return layer
-        } ?? {
-            do { return try Self.defaultLayer(model: model, scoreNode: target.scoreNode) } catch let error as VizError {
-                throw mapping.owner.error(error.message)
-            }
-        }()
+            ?? {
+                do { return try Self.defaultLayer(model: model, scoreNode: target.scoreNode) } catch let error as VizError {
+                    throw mapping.owner.error(error.message)
+                }
+            }()
         method = mapping.value("method", default: method) { node in
             let name = try node.string()
             guard let value = CAMMethod(rawValue: name) ?? CAMMethod.aliases[name] else {
@@ -62,8 +65,9 @@ struct GradCAMOptions {
             model.outputShape(of: $0).count == 3 && feeding.contains($0.outputNode) && $0.outputNode != scoreNode
         }
         guard let layer = candidates.last else {
-            throw VizError("no layer with a 4-D (batch, height, width, channels) output feeds the model's prediction; "
-                           + "Grad-CAM needs a convolutional layer (name one with `layer:`)", at: model.path)
+            throw VizError(
+                "no layer with a 4-D (batch, height, width, channels) output feeds the model's prediction; "
+                    + "Grad-CAM needs a convolutional layer (name one with `layer:`)", at: model.path)
         }
         return layer
     }

@@ -9,7 +9,8 @@ import VizImage
 /// the original image's size, and the book's overlay `0.4 · heat + image` at that size.
 public final class GradCAMVisualizer: Visualizer {
     public static let name = "gradcam"
-    public static let summary = "class-activation heatmaps and overlays: Grad-CAM (DLwP 5.4.3), Grad-CAM++, XGrad-CAM, Layer-CAM, HiResCAM"
+    public static let summary =
+        "class-activation heatmaps and overlays: Grad-CAM (DLwP 5.4.3), Grad-CAM++, XGrad-CAM, Layer-CAM, HiResCAM"
     public static let roles = [overlay, heatmap, ContactSheet.role]
     static let overlay = ArtifactRole("overlay", title: "heatmap overlay", prominence: .leading)
     static let heatmap = ArtifactRole("heatmap", title: "heatmap", prominence: .leading)
@@ -55,20 +56,26 @@ public final class GradCAMVisualizer: Visualizer {
         }
     }
 
-    private func emit(_ heatmap: Tensor, classIndex: Int, input: RunInput, options: GradCAMOptions,
-                      sink: ArtifactSink) throws {
+    private func emit(
+        _ heatmap: Tensor, classIndex: Int, input: RunInput, options: GradCAMOptions,
+        sink: ArtifactSink
+    ) throws {
         let folder = [input.id, "class_\(classIndex)"]
         let layer = options.layer.name
-        try sink.add(Artifact(role: Self.heatmap.name, name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex),
-                     array: heatmap.reshaped([1] + heatmap.shape))
-        let size = input.original.map { (height: $0.height, width: $0.width) }
+        try sink.add(
+            Artifact(role: Self.heatmap.name, name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex),
+            array: heatmap.reshaped([1] + heatmap.shape))
+        let size =
+            input.original.map { (height: $0.height, width: $0.width) }
             ?? (height: input.tensor.shape[1], width: input.tensor.shape[2])
         let colored = Overlay.colored(heatmap, height: size.height, width: size.width, colormap: options.colormap)
-        try sink.add(Artifact(role: Self.heatmap.name, name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex),
-                     image: colored)
+        try sink.add(
+            Artifact(role: Self.heatmap.name, name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex),
+            image: colored)
         guard let original = input.original else { return }
-        try sink.add(Artifact(role: Self.overlay.name, name: folder + ["overlay"], input: input.id, layer: layer, classIndex: classIndex),
-                     image: Overlay.rgb(original).overlaid(with: colored, alpha: options.alpha))
+        try sink.add(
+            Artifact(role: Self.overlay.name, name: folder + ["overlay"], input: input.id, layer: layer, classIndex: classIndex),
+            image: Overlay.rgb(original).overlaid(with: colored, alpha: options.alpha))
     }
 }
 
@@ -83,7 +90,8 @@ enum Overlay {
     static func rgb(_ image: Bitmap) -> Bitmap {
         switch image.channels {
         case 3: return image
-        case 1: return Bitmap(width: image.width, height: image.height, channels: 3, pixels: image.pixels.flatMap { [$0, $0, $0] })
+        case 1:
+            return Bitmap(width: image.width, height: image.height, channels: 3, pixels: image.pixels.flatMap { [$0, $0, $0] })
         default:
             var pixels = [UInt8]()
             pixels.reserveCapacity(image.width * image.height * 3)

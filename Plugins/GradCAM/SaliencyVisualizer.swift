@@ -24,8 +24,9 @@ struct SaliencyOptions {
     init(_ mapping: ConfigMapping, model: Model) throws {
         target = try ClassScore.reading(mapping, model: model)
         guard model.inputShape.count == 3 else {
-            throw mapping.owner.error("saliency needs an image input (batch, height, width, channels); the model's input has shape "
-                                      + ShapeCheck.describe([-1] + model.inputShape))
+            throw mapping.owner.error(
+                "saliency needs an image input (batch, height, width, channels); the model's input has shape "
+                    + ShapeCheck.describe([-1] + model.inputShape))
         }
         method = mapping.choice("method", default: method)
         samples = mapping.int("samples", default: samples, atLeast: 1)
@@ -92,8 +93,9 @@ public final class SaliencyVisualizer: Visualizer {
                 let noises = noise(for: group, options: options)
                 var sums = [Tensor](repeating: Tensor(zeros: batch.shape), count: classLists.count)
                 for sample in 0..<options.samples {
-                    let pass = try ScoreGradients(model: model, target: options.target,
-                                                  batch: Self.addingNoise(noises.map { $0[sample] }, to: batch))
+                    let pass = try ScoreGradients(
+                        model: model, target: options.target,
+                        batch: Self.addingNoise(noises.map { $0[sample] }, to: batch))
                     for (index, classes) in classLists.enumerated() {
                         let gradient = try pass.gradients(classes: classes, wrt: [inputNode])[inputNode]!
                         for i in sums[index].scalars.indices { sums[index].scalars[i] += abs(gradient.scalars[i]) }
@@ -114,8 +116,9 @@ public final class SaliencyVisualizer: Visualizer {
     }
 
     private func emit(_ map: Tensor, classIndex: Int, input: RunInput, options: SaliencyOptions, sink: ArtifactSink) throws {
-        let artifact = Artifact(role: Self.saliency.name, name: [input.id, "class_\(classIndex)", "saliency"], input: input.id,
-                                classIndex: classIndex)
+        let artifact = Artifact(
+            role: Self.saliency.name, name: [input.id, "class_\(classIndex)", "saliency"], input: input.id,
+            classIndex: classIndex)
         try sink.add(artifact, array: map.reshaped([1] + map.shape))
         let largest = map.scalars.max() ?? 0
         let unit = largest > 0 && largest.isFinite ? map.scalars.map { $0 / largest } : [Float](repeating: 0, count: map.count)
@@ -139,7 +142,8 @@ public final class SaliencyVisualizer: Visualizer {
 
     /// SmoothGrad's σ: `noise · (max − min)` of the input.
     static func sigma(_ input: Tensor, _ noise: Double) -> Float {
-        let low = input.scalars.min() ?? 0, high = input.scalars.max() ?? 0
+        let low = input.scalars.min() ?? 0
+        let high = input.scalars.max() ?? 0
         return Float(noise) * (high - low)
     }
 
@@ -162,11 +166,13 @@ public final class SaliencyVisualizer: Visualizer {
         let (batch, height, width, channels) = (tensor.shape[0], tensor.shape[1], tensor.shape[2], tensor.shape[3])
         return (0..<batch).map { item in
             let base = item * height * width * channels
-            return Tensor(shape: [height, width], scalars: (0..<(height * width)).map { pixel in
-                var largest = -Float.infinity
-                for channel in 0..<channels { largest = max(largest, tensor.scalars[base + pixel * channels + channel]) }
-                return largest
-            })
+            return Tensor(
+                shape: [height, width],
+                scalars: (0..<(height * width)).map { pixel in
+                    var largest = -Float.infinity
+                    for channel in 0..<channels { largest = max(largest, tensor.scalars[base + pixel * channels + channel]) }
+                    return largest
+                })
         }
     }
 }

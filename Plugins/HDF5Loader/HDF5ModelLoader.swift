@@ -18,15 +18,17 @@ public final class HDF5ModelLoader: ModelLoader {
         guard let configJSON = try root.stringAttribute("model_config") else { throw missingConfig(root) }
         let weightsGroup = try storedWeights(root)
         // Keras reads the version from the weights group and takes its absence to mean Keras 1.
-        let kerasVersion = try root.stringAttribute("keras_version")
+        let kerasVersion =
+            try root.stringAttribute("keras_version")
             ?? weightsGroup.stringAttribute("keras_version") ?? "1"
         var metadata: [String: String] = [:]
         metadata["backend"] = try root.stringAttribute("backend") ?? weightsGroup.stringAttribute("backend")
-        return try KerasModelAssembly.model(configJSON: configJSON, configSource: "the model_config attribute",
-                                            kerasVersion: kerasVersion,
-                                            weights: { LegacyKerasWeights(group: weightsGroup, kerasVersion: $0.kerasVersion) },
-                                            layerTypes: spec.layerTypes, path: spec.path, loaderName: Self.name,
-                                            metadata: metadata)
+        return try KerasModelAssembly.model(
+            configJSON: configJSON, configSource: "the model_config attribute",
+            kerasVersion: kerasVersion,
+            weights: { LegacyKerasWeights(group: weightsGroup, kerasVersion: $0.kerasVersion) },
+            layerTypes: spec.layerTypes, path: spec.path, loaderName: Self.name,
+            metadata: metadata)
     }
 
     /// `/model_weights` in a whole-model file; tolerates a file that keeps them at the root, as
@@ -41,12 +43,14 @@ public final class HDF5ModelLoader: ModelLoader {
 
     /// Says what the file is, when it is not a whole Keras model.
     private func missingConfig(_ root: HDF5Group) -> VizError {
-        let weightsOnly = root.hasAttribute("layer_names") || root.hasAttribute("layer_names0")
+        let weightsOnly =
+            root.hasAttribute("layer_names") || root.hasAttribute("layer_names0")
             || (root.contains("layers") && root.contains("vars"))
         guard weightsOnly else {
             return VizError("has no model_config attribute, so it is not a Keras model file", at: root.file.path)
         }
-        return VizError("holds weights only (save_weights); vizrun needs a whole-model file, saved with "
-                        + "model.save(\"….h5\")", at: root.file.path)
+        return VizError(
+            "holds weights only (save_weights); vizrun needs a whole-model file, saved with "
+                + "model.save(\"….h5\")", at: root.file.path)
     }
 }

@@ -48,12 +48,14 @@ struct LegacyKerasWeights: KerasWeightSource {
         // A model nested deeper keeps its weights in the same group as the model around it.
         guard pooledNames == nil else { return self }
         guard group.contains(layer.name) else {
-            throw VizError("the weights of nested model '\(layer.path)' are missing: there is no group "
-                           + group.memberPath(layer.name), at: group.file.path)
+            throw VizError(
+                "the weights of nested model '\(layer.path)' are missing: there is no group "
+                    + group.memberPath(layer.name), at: group.file.path)
         }
         let nested = try group.group(layer.name)
-        return LegacyKerasWeights(group: nested, kerasVersion: kerasVersion,
-                                  pooledNames: try nested.stringListAttribute("weight_names") ?? [])
+        return LegacyKerasWeights(
+            group: nested, kerasVersion: kerasVersion,
+            pooledNames: try nested.stringListAttribute("weight_names") ?? [])
     }
 
     private typealias Stored = KerasLayerWeights.Stored

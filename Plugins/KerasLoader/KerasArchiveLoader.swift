@@ -20,16 +20,18 @@ public final class KerasArchiveLoader: ModelLoader {
         let archive = try KerasArchive(path: spec.path)
         let configJSON = try archive.text(of: "config.json", purpose: "the model's architecture")
         guard archive.contains(Self.weightsMember) || !archive.contains("model.weights.npz") else {
-            throw VizError("stores its weights as model.weights.npz, which vizrun cannot read; save the model "
-                           + "with Keras's default .h5 weights", at: spec.path)
+            throw VizError(
+                "stores its weights as model.weights.npz, which vizrun cannot read; save the model "
+                    + "with Keras's default .h5 weights", at: spec.path)
         }
         let kerasVersion = try kerasVersion(in: archive)
         return try archive.withExtractedFile(Self.weightsMember, purpose: "the model's weights") { extracted in
             let weights = try HDF5File(path: extracted, reportedAs: "\(spec.path)/\(Self.weightsMember)")
-            return try KerasModelAssembly.model(configJSON: configJSON, configSource: "config.json in the .keras archive",
-                                                kerasVersion: kerasVersion,
-                                                weights: { KerasArchiveWeights(group: try weights.root(), config: $0) },
-                                                layerTypes: spec.layerTypes, path: spec.path, loaderName: Self.name)
+            return try KerasModelAssembly.model(
+                configJSON: configJSON, configSource: "config.json in the .keras archive",
+                kerasVersion: kerasVersion,
+                weights: { KerasArchiveWeights(group: try weights.root(), config: $0) },
+                layerTypes: spec.layerTypes, path: spec.path, loaderName: Self.name)
         }
     }
 

@@ -22,8 +22,10 @@ struct KerasArchiveWeights: KerasWeightSource {
         var usedCount: [String: Int] = [:]
         // A Sequential model's `layers` leaves out its InputLayer; a functional one's does not. Keras 3
         // operations (`x + 3.0`) are not layers at all.
-        for layer in config.layers where !layer.isOperation
-            && (config.className != "Sequential" || layer.className != "InputLayer") {
+        for layer in config.layers
+        where !layer.isOperation
+            && (config.className != "Sequential" || layer.className != "InputLayer")
+        {
             let base = Self.snakeCase(layer.className)
             let count = usedCount[base, default: 0]
             keys[layer.name] = count == 0 ? base : "\(base)_\(count)"
@@ -42,24 +44,29 @@ struct KerasArchiveWeights: KerasWeightSource {
         let variables = try group.group(variablesPath)
         // Keras ≥3.6 records the layer's name: a check that the computed key is the right one.
         if let owner = try variables.stringAttribute("name"), owner != layer {
-            throw VizError("\(origin) holds the weights of layer '\(owner)', where vizrun expected those of '\(layer)'",
-                           at: group.file.path)
+            throw VizError(
+                "\(origin) holds the weights of layer '\(owner)', where vizrun expected those of '\(layer)'",
+                at: group.file.path)
         }
         var stored: [KerasLayerWeights.Stored] = []
         while variables.contains(String(stored.count)) {
             let name = String(stored.count)
-            stored.append(KerasLayerWeights.Stored(name: variables.memberPath(name),
-                                                   value: try variables.floatDataset(name)))
+            stored.append(
+                KerasLayerWeights.Stored(
+                    name: variables.memberPath(name),
+                    value: try variables.floatDataset(name)))
         }
-        return KerasLayerWeights(layer: layer, origin: origin, location: group.file.path, stored: stored,
-                                 storedByPosition: true)
+        return KerasLayerWeights(
+            layer: layer, origin: origin, location: group.file.path, stored: stored,
+            storedByPosition: true)
     }
 
     func weights(ofNestedModel layer: KerasModelConfig.Layer, config: KerasModelConfig) throws -> KerasWeightSource {
         let path = "layers/\(keyByLayer[layer.name] ?? layer.name)"
         guard group.contains(path + "/layers") else {
-            throw VizError("the weights of nested model '\(layer.path)' are missing: there is no group "
-                           + group.memberPath(path + "/layers"), at: group.file.path)
+            throw VizError(
+                "the weights of nested model '\(layer.path)' are missing: there is no group "
+                    + group.memberPath(path + "/layers"), at: group.file.path)
         }
         return KerasArchiveWeights(group: try group.group(path), config: config)
     }

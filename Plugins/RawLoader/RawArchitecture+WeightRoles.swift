@@ -26,7 +26,9 @@ extension RawArchitecture.Layout {
     /// (C, M, H, W) to become Keras's (H, W, C, M).
     private static let pytorchRoles: [String: [String: KerasRole]] = [
         "Conv2D": ["weight": KerasRole(role: "kernel", axes: [3, 2, 0, 1]), "bias": KerasRole(role: "bias", axes: nil)],
-        "Conv2DTranspose": ["weight": KerasRole(role: "kernel", axes: [3, 2, 0, 1]), "bias": KerasRole(role: "bias", axes: nil)],
+        "Conv2DTranspose": [
+            "weight": KerasRole(role: "kernel", axes: [3, 2, 0, 1]), "bias": KerasRole(role: "bias", axes: nil),
+        ],
         "DepthwiseConv2D": [
             "weight": KerasRole(role: "depthwise_kernel", axes: [2, 3, 0, 1]), "bias": KerasRole(role: "bias", axes: nil),
         ],

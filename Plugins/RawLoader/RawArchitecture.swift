@@ -110,12 +110,13 @@ struct RawArchitecture {
 
     private static func listedTensor(_ node: ConfigNode) throws -> ListedTensor {
         let mapping = try node.mapping()
-        let tensor = ListedTensor(name: try mapping.required("name").string(),
-                                  shape: try mapping.required("shape").sequence().map { size in
-                                      let value = try size.int()
-                                      guard value >= 0 else { throw size.error("sizes cannot be negative") }
-                                      return value
-                                  }, node: node)
+        let tensor = ListedTensor(
+            name: try mapping.required("name").string(),
+            shape: try mapping.required("shape").sequence().map { size in
+                let value = try size.int()
+                guard value >= 0 else { throw size.error("sizes cannot be negative") }
+                return value
+            }, node: node)
         try mapping.finish()
         return tensor
     }
@@ -152,8 +153,9 @@ struct RawArchitecture {
         for layer in layers {
             for input in layer.inputs where !seen.contains(input) {
                 let hint = Suggestions.didYouMean(input, among: Array(seen))
-                throw layer.node.error("layer '\(layer.name)' takes input from '\(input)', which is neither a layer "
-                                       + "nor the input '\(Self.inputName)'\(hint)")
+                throw layer.node.error(
+                    "layer '\(layer.name)' takes input from '\(input)', which is neither a layer "
+                        + "nor the input '\(Self.inputName)'\(hint)")
             }
         }
         let inputsByLayer = Dictionary(uniqueKeysWithValues: layers.map { ($0.name, $0.inputs) })
@@ -165,8 +167,10 @@ struct RawArchitecture {
     }
 
     /// Depth-first search that fails on reaching a layer already on the current path.
-    private func visit(_ name: String, inputsByLayer: [String: [String]], finished: inout Set<String>,
-                       path: inout [String]) throws {
+    private func visit(
+        _ name: String, inputsByLayer: [String: [String]], finished: inout Set<String>,
+        path: inout [String]
+    ) throws {
         guard !finished.contains(name) else { return }
         if let start = path.firstIndex(of: name) {
             let cycle = (path[start...] + [name]).joined(separator: " → ")

@@ -26,9 +26,10 @@ struct RawFloat32File: WeightFile {
                 }
             }
             guard let count, count <= (data.count / 4) - end else {
-                throw VizError("is \(data.count) bytes, too short for tensor '\(tensor.name)' of shape "
-                               + "\(ShapeCheck.describe(tensor.shape)), listed in the architecture after \(end * 4) bytes of others",
-                               at: path)
+                throw VizError(
+                    "is \(data.count) bytes, too short for tensor '\(tensor.name)' of shape "
+                        + "\(ShapeCheck.describe(tensor.shape)), listed in the architecture after \(end * 4) bytes of others",
+                    at: path)
             }
             end += count
         }

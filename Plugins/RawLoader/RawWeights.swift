@@ -34,10 +34,12 @@ struct RawWeights: KerasLayerWeightProvider {
         for fileName in file.tensorNames {
             let name = expectedNames[fileName] ?? fileName
             guard let split = name.range(of: separator, options: .backwards),
-                  case let layer = String(name[..<split.lowerBound]), layerNames.contains(layer) else {
-                throw VizError("tensor '\(fileName)' belongs to no layer of \(architecture.file): a tensor belongs to "
-                               + "the layer named before the last '\(separator)' of its name; rename it with weights_map",
-                               at: file.path)
+                case let layer = String(name[..<split.lowerBound]), layerNames.contains(layer)
+            else {
+                throw VizError(
+                    "tensor '\(fileName)' belongs to no layer of \(architecture.file): a tensor belongs to "
+                        + "the layer named before the last '\(separator)' of its name; rename it with weights_map",
+                    at: file.path)
             }
             storedByLayer[layer, default: []].append(Stored(fileName: fileName, role: String(name[split.upperBound...])))
         }
@@ -45,8 +47,10 @@ struct RawWeights: KerasLayerWeightProvider {
     }
 
     /// The file's tensor names that `weights_map` renames, with the names vizrun looks for.
-    private static func expectedNames(architecture: RawArchitecture, file: WeightFile,
-                                      layerNames: Set<String>) throws -> [String: String] {
+    private static func expectedNames(
+        architecture: RawArchitecture, file: WeightFile,
+        layerNames: Set<String>
+    ) throws -> [String: String] {
         let separator = String(architecture.layout.separator)
         let stored = Set(file.tensorNames)
         var expected: [String: String] = [:]
@@ -60,9 +64,11 @@ struct RawWeights: KerasLayerWeightProvider {
                 for name in matching { expected[name] = rename.expected + separator + name.dropFirst(prefix.count) }
             } else {
                 guard let split = rename.expected.range(of: separator, options: .backwards),
-                      layerNames.contains(String(rename.expected[..<split.lowerBound])) else {
-                    throw rename.node.error("weights_map: '\(rename.expected)' names neither a layer nor a layer's tensor "
-                                            + "('<layer>\(separator)<name>')")
+                    layerNames.contains(String(rename.expected[..<split.lowerBound]))
+                else {
+                    throw rename.node.error(
+                        "weights_map: '\(rename.expected)' names neither a layer nor a layer's tensor "
+                            + "('<layer>\(separator)<name>')")
                 }
                 guard stored.contains(rename.stored) else {
                     throw rename.node.error("weights_map: \(file.path) holds no tensor '\(rename.stored)'")
@@ -85,7 +91,8 @@ struct RawWeights: KerasLayerWeightProvider {
             guard let role = architecture.layout.kerasRole(ofStored: stored.role, layerType: layer.type) else { return nil }
             var value = try file.tensor(named: stored.fileName)
             var fileName = stored.fileName
-            if layer.type == "DepthwiseConv2D", role.axes != nil, let view = depthwiseView(of: value, layer: layer, graph: graph) {
+            if layer.type == "DepthwiseConv2D", role.axes != nil, let view = depthwiseView(of: value, layer: layer, graph: graph)
+            {
                 value = view
                 fileName += " seen as (C, M, H, W)"
             }
@@ -95,12 +102,15 @@ struct RawWeights: KerasLayerWeightProvider {
                 return KerasLayerWeight(name: kerasName, value: value, fileName: fileName)
             }
             if layer.type == "Dense", let flattened = try flattenedInput(of: layer, graph: graph),
-               value.shape[1] == flattened.reduce(1, *) {
-                return KerasLayerWeight(name: kerasName, value: Self.denseKernel(value, afterFlattening: flattened),
-                                        fileName: fileName, fileAxes: axes)
+                value.shape[1] == flattened.reduce(1, *)
+            {
+                return KerasLayerWeight(
+                    name: kerasName, value: Self.denseKernel(value, afterFlattening: flattened),
+                    fileName: fileName, fileAxes: axes)
             }
-            return KerasLayerWeight(name: kerasName, value: value.transposed(movingAxesTo: axes),
-                                    fileName: fileName, fileAxes: axes)
+            return KerasLayerWeight(
+                name: kerasName, value: value.transposed(movingAxesTo: axes),
+                fileName: fileName, fileAxes: axes)
         }
     }
 
@@ -108,8 +118,9 @@ struct RawWeights: KerasLayerWeightProvider {
     /// channels; nil when it does not have that form, for the layer mapping to report as it is.
     private func depthwiseView(of weight: Tensor, layer: RawArchitecture.Layer, graph: Graph) -> Tensor? {
         guard weight.rank == 4, weight.shape[1] == 1, layer.inputs.count == 1,
-              let input = graph.index(of: layer.inputs[0]), let channels = graph.nodes[input].shape.last,
-              channels > 0, weight.shape[0] % channels == 0 else { return nil }
+            let input = graph.index(of: layer.inputs[0]), let channels = graph.nodes[input].shape.last,
+            channels > 0, weight.shape[0] % channels == 0
+        else { return nil }
         return weight.reshaped([channels, weight.shape[0] / channels, weight.shape[2], weight.shape[3]])
     }
 
@@ -122,9 +133,10 @@ struct RawWeights: KerasLayerWeightProvider {
         func shape(_ layer: String) -> [Int]? { graph.index(of: layer).map { graph.nodes[$0].shape } }
         guard dense.inputs.count == 1, let denseInput = shape(dense.inputs[0]) else { return nil }
         guard denseInput.count == 2 else {
-            throw VizError("layer '\(dense.name)' (Dense) reads a \(denseInput.count)-D value; with layout pytorch a Dense "
-                           + "needs a flat (batch, features) input, as nn.Linear on (N, C, H, W) data acts on W",
-                           at: dense.location)
+            throw VizError(
+                "layer '\(dense.name)' (Dense) reads a \(denseInput.count)-D value; with layout pytorch a Dense "
+                    + "needs a flat (batch, features) input, as nn.Linear on (N, C, H, W) data acts on W",
+                at: dense.location)
         }
         var current = dense.inputs[0]
         while let layer = architecture.layer(named: current), layer.inputs.count == 1 {

@@ -51,7 +51,8 @@ struct SafetensorsFile: WeightFile {
         }
         let header = data.subdata(in: (data.startIndex + 8)..<(data.startIndex + 8 + headerLength))
         guard header.first == UInt8(ascii: "{"),
-              let object = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any] else {
+            let object = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any]
+        else {
             throw fail("the header is not a JSON object")
         }
         let dataStart = 8 + headerLength
@@ -63,16 +64,19 @@ struct SafetensorsFile: WeightFile {
         var end = dataStart
         for entry in entries {
             guard entry.bytes.lowerBound == end else {
-                let relation = entry.bytes.lowerBound < end ? "overlaps the tensor before it" : "leaves a gap after the tensor before it"
-                throw fail("tensor '\(entry.name)' starts at data byte \(entry.bytes.lowerBound - dataStart), which "
-                           + relation + " (ending at \(end - dataStart)): the header's offsets are wrong")
+                let relation =
+                    entry.bytes.lowerBound < end ? "overlaps the tensor before it" : "leaves a gap after the tensor before it"
+                throw fail(
+                    "tensor '\(entry.name)' starts at data byte \(entry.bytes.lowerBound - dataStart), which "
+                        + relation + " (ending at \(end - dataStart)): the header's offsets are wrong")
             }
             end = entry.bytes.upperBound
         }
         guard end <= data.count else {
             let last = entries.last!
-            throw fail("its header places tensor '\(last.name)' up to byte \(end), but the file has only \(data.count) "
-                       + "bytes (truncated?)")
+            throw fail(
+                "its header places tensor '\(last.name)' up to byte \(end), but the file has only \(data.count) "
+                    + "bytes (truncated?)")
         }
         guard end == data.count else {
             throw fail("it has \(data.count - end) bytes after the last tensor's data, which its header does not describe")
@@ -89,7 +93,8 @@ struct SafetensorsFile: WeightFile {
             throw fail("tensor '\(name)' has no valid shape (a list of sizes)")
         }
         guard let offsets = integers(fields["data_offsets"]), offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1],
-              offsets[1] <= maximumDataLength else {
+            offsets[1] <= maximumDataLength
+        else {
             throw fail("tensor '\(name)' has no valid data_offsets [begin, end]")
         }
         var elements = 1
@@ -99,8 +104,9 @@ struct SafetensorsFile: WeightFile {
             elements = product
         }
         guard (elements * bits) % 8 == 0, offsets[1] - offsets[0] == elements * bits / 8 else {
-            throw fail("tensor '\(name)' (\(dtype), shape \(ShapeCheck.describe(shape))) needs \(elements * bits / 8) bytes, "
-                       + "but its data_offsets [\(offsets[0]), \(offsets[1])] span \(offsets[1] - offsets[0])")
+            throw fail(
+                "tensor '\(name)' (\(dtype), shape \(ShapeCheck.describe(shape))) needs \(elements * bits / 8) bytes, "
+                    + "but its data_offsets [\(offsets[0]), \(offsets[1])] span \(offsets[1] - offsets[0])")
         }
         return Entry(name: name, dtype: dtype, shape: shape, bytes: (dataStart + offsets[0])..<(dataStart + offsets[1]))
     }
@@ -129,8 +135,9 @@ struct SafetensorsFile: WeightFile {
             throw VizError("holds no tensor named '\(name)'", at: path)
         }
         guard Self.readableDTypes.contains(entry.dtype) else {
-            throw VizError("tensor '\(name)' has dtype \(entry.dtype), which vizrun cannot read as float32 (it reads "
-                           + Self.readableDTypes.joined(separator: ", ") + ")", at: path)
+            throw VizError(
+                "tensor '\(name)' has dtype \(entry.dtype), which vizrun cannot read as float32 (it reads "
+                    + Self.readableDTypes.joined(separator: ", ") + ")", at: path)
         }
         let count = entry.shape.reduce(1, *)
         let start = data.startIndex + entry.bytes.lowerBound

@@ -27,16 +27,18 @@ enum WeightFiles {
         let isBin = !isDirectory.boolValue && lowered.hasSuffix(".bin")
         if isBin != (listed != nil) {
             throw isBin
-                ? VizError("a raw .bin weights file records no tensor names or shapes; list them under `tensors:` "
-                           + "in \(architecture.file)", at: path)
+                ? VizError(
+                    "a raw .bin weights file records no tensor names or shapes; list them under `tensors:` "
+                        + "in \(architecture.file)", at: path)
                 : architecture.root.error("`tensors:` describes a raw .bin weights file, but the weights are \(path)")
         }
         if isDirectory.boolValue { return try NpyFolder(path: path) }
         if lowered.hasSuffix(".safetensors") { return try SafetensorsFile(path: path) }
         if lowered.hasSuffix(".npz") { return try NpzFile(path: path) }
         if let listed { return try RawFloat32File(path: path, tensors: listed) }
-        throw VizError("cannot tell the weights' format from the name; vizrun reads "
-                       + extensions.joined(separator: ", ") + " files and folders of .npy files", at: path)
+        throw VizError(
+            "cannot tell the weights' format from the name; vizrun reads "
+                + extensions.joined(separator: ", ") + " files and folders of .npy files", at: path)
     }
 
     /// Reads a whole file, memory-mapped so that large weights are not copied before decoding.

@@ -31,8 +31,9 @@ public final class HDF5File {
         }
         id = H5Fopen(path, vizrun_H5F_ACC_RDONLY(), vizrun_H5P_DEFAULT())
         guard id >= 0 else {
-            throw VizError("cannot open this HDF5 file; it may be truncated or damaged (\(HDF5Library.lastError()))",
-                           at: self.path)
+            throw VizError(
+                "cannot open this HDF5 file; it may be truncated or damaged (\(HDF5Library.lastError()))",
+                at: self.path)
         }
     }
 

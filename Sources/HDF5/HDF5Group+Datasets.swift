@@ -42,8 +42,9 @@ extension HDF5Group {
         var status: herr_t = 0
         let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 {
-                status = H5Dread(dataset, vizrun_H5T_NATIVE_FLOAT(), vizrun_H5S_ALL(), vizrun_H5S_ALL(),
-                                 vizrun_H5P_DEFAULT(), buffer.baseAddress)
+                status = H5Dread(
+                    dataset, vizrun_H5T_NATIVE_FLOAT(), vizrun_H5S_ALL(), vizrun_H5S_ALL(),
+                    vizrun_H5P_DEFAULT(), buffer.baseAddress)
             }
             // On failure the values are garbage, but Float needs no deinitialisation and they are dropped.
             initialized = count

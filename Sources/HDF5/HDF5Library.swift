@@ -15,13 +15,15 @@ enum HDF5Library {
     static func lastError() -> String {
         var message: String?
         withUnsafeMutablePointer(to: &message) { pointer in
-            _ = H5Ewalk2(hid_t(H5E_DEFAULT), H5E_WALK_UPWARD, { _, error, context in
-                let slot = context!.assumingMemoryBound(to: String?.self)
-                if slot.pointee == nil, let description = error?.pointee.desc {
-                    slot.pointee = String(cString: description)
-                }
-                return 0
-            }, pointer)
+            _ = H5Ewalk2(
+                hid_t(H5E_DEFAULT), H5E_WALK_UPWARD,
+                { _, error, context in
+                    let slot = context!.assumingMemoryBound(to: String?.self)
+                    if slot.pointee == nil, let description = error?.pointee.desc {
+                        slot.pointee = String(cString: description)
+                    }
+                    return 0
+                }, pointer)
         }
         return "libhdf5: " + (message ?? "unknown error")
     }

@@ -59,28 +59,37 @@ extension KerasModelAssembly {
     /// channels, or any shape without the batch axis), its output the last layer. The layers take
     /// Keras 3's meaning of every option; `location` is the architecture file; `layerTypes` run the
     /// classes vizrun does not know.
-    package static func model(inputName: String, inputShape: [Int], layers: [KerasLayerDescription],
-                              weights: KerasLayerWeightProvider, layerTypes: [LayerType.Type], location: String,
-                              path: String, loaderName: String, metadata: [String: String] = [:]) throws -> Model {
+    package static func model(
+        inputName: String, inputShape: [Int], layers: [KerasLayerDescription],
+        weights: KerasLayerWeightProvider, layerTypes: [LayerType.Type], location: String,
+        path: String, loaderName: String, metadata: [String: String] = [:]
+    ) throws -> Model {
         let pluginClasses = Set(layerTypes.map { $0.className })
-        for layer in layers where KerasGraphBuilder.nodeBuilders[layer.className] == nil
-            && !pluginClasses.contains(layer.className) {
+        for layer in layers
+        where KerasGraphBuilder.nodeBuilders[layer.className] == nil
+            && !pluginClasses.contains(layer.className)
+        {
             let known = Array(KerasGraphBuilder.nodeBuilders.keys) + pluginClasses
-            let hint = Suggestions.closest(to: layer.className, among: known)
+            let hint =
+                Suggestions.closest(to: layer.className, among: known)
                 .map { "; did you mean '\($0)'?" } ?? "; a layer plugin can add it (see Docs/plugins.md)"
-            throw VizError("layer '\(layer.name)' has type '\(layer.className)', which is not a Keras layer vizrun runs\(hint)",
-                           at: layer.location)
+            throw VizError(
+                "layer '\(layer.name)' has type '\(layer.className)', which is not a Keras layer vizrun runs\(hint)",
+                at: layer.location)
         }
-        let config = KerasModelConfig(inputName: inputName, inputShape: inputShape, layers: layers,
-                                      location: location)
+        let config = KerasModelConfig(
+            inputName: inputName, inputShape: inputShape, layers: layers,
+            location: location)
         let graph = Graph()
-        let builder = KerasGraphBuilder(config: config, weights: ProvidedKerasWeights(provider: weights, graph: graph),
-                                        location: location, graph: graph, feeds: [:],
-                                        layerTypes: KerasGraphBuilder.byClassName(layerTypes))
+        let builder = KerasGraphBuilder(
+            config: config, weights: ProvidedKerasWeights(provider: weights, graph: graph),
+            location: location, graph: graph, feeds: [:],
+            layerTypes: KerasGraphBuilder.byClassName(layerTypes))
         try builder.build()
         try rejectUnusedOptions(config, pluginClasses: pluginClasses)
-        return Model(graph: graph, layers: builder.layers, outputLayers: config.outputs.map(\.layer),
-                     path: path, loaderName: loaderName, metadata: metadata)
+        return Model(
+            graph: graph, layers: builder.layers, outputLayers: config.outputs.map(\.layer),
+            path: path, loaderName: loaderName, metadata: metadata)
     }
 
     /// Options that Keras configs carry but that do not change inference: accepted unread.
@@ -113,19 +122,26 @@ extension KerasModelConfig {
     /// A functional model whose input layer is followed by `layers`, each called once on its `inputs`.
     fileprivate init(inputName: String, inputShape: [Int], layers: [KerasLayerDescription], location: String) {
         let version = KerasVersion("3")
-        let input = Layer(className: "InputLayer", name: inputName, path: inputName,
-                          options: KerasLayerOptions(layer: inputName, values: ["batch_shape": [NSNull()] + inputShape.map { $0 as Any }],
-                                                     kerasVersion: version, location: location),
-                          calls: [], nestedModel: nil)
+        let input = Layer(
+            className: "InputLayer", name: inputName, path: inputName,
+            options: KerasLayerOptions(
+                layer: inputName, values: ["batch_shape": [NSNull()] + inputShape.map { $0 as Any }],
+                kerasVersion: version, location: location),
+            calls: [], nestedModel: nil)
         let described = layers.map { layer in
             var options = layer.options
             options["name"] = layer.name
-            return Layer(className: layer.className, name: layer.name, path: layer.name,
-                         options: KerasLayerOptions(layer: layer.name, values: options, kerasVersion: version,
-                                                    location: layer.location),
-                         calls: [Call(inputs: layer.inputs.map { KerasTensorReference(layer: $0, nodeIndex: 0, tensorIndex: 0) },
-                                      hasConstantArguments: false)],
-                         nestedModel: nil)
+            return Layer(
+                className: layer.className, name: layer.name, path: layer.name,
+                options: KerasLayerOptions(
+                    layer: layer.name, values: options, kerasVersion: version,
+                    location: layer.location),
+                calls: [
+                    Call(
+                        inputs: layer.inputs.map { KerasTensorReference(layer: $0, nodeIndex: 0, tensorIndex: 0) },
+                        hasConstantArguments: false)
+                ],
+                nestedModel: nil)
         }
         className = "Functional"
         self.layers = [input] + described
@@ -145,15 +161,18 @@ private struct ProvidedKerasWeights: KerasWeightSource {
 
     func weights(ofLayer layer: String) throws -> KerasLayerWeights {
         let stored = try provider.weights(ofLayer: layer, graph: graph).map { weight in
-            KerasLayerWeights.Stored(name: weight.name, value: weight.value,
-                                     original: weight.fileName.map { .init(name: $0, axes: weight.fileAxes) })
+            KerasLayerWeights.Stored(
+                name: weight.name, value: weight.value,
+                original: weight.fileName.map { .init(name: $0, axes: weight.fileAxes) })
         }
-        return KerasLayerWeights(layer: layer, origin: provider.origin(ofLayer: layer), location: provider.location,
-                                 stored: stored)
+        return KerasLayerWeights(
+            layer: layer, origin: provider.origin(ofLayer: layer), location: provider.location,
+            stored: stored)
     }
 
     func weights(ofNestedModel layer: KerasModelConfig.Layer, config: KerasModelConfig) throws -> KerasWeightSource {
-        throw VizError("layer '\(layer.path)' is a nested model, which an architecture file cannot describe",
-                       at: provider.location)
+        throw VizError(
+            "layer '\(layer.path)' is a nested model, which an architecture file cannot describe",
+            at: provider.location)
     }
 }

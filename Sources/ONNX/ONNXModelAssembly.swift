@@ -20,8 +20,9 @@ public enum ONNXModelAssembly {
         // Before IR version 4 initializers are listed among the inputs too; the model's input is the other one.
         let inputs = graphProto.input.filter { !initialized.contains($0.name) }
         guard inputs.count == 1 else {
-            throw VizError("takes \(inputs.count) inputs (\(inputs.map { "'\($0.name)'" }.joined(separator: ", "))); "
-                           + "vizrun runs models with one input image", at: file.path)
+            throw VizError(
+                "takes \(inputs.count) inputs (\(inputs.map { "'\($0.name)'" }.joined(separator: ", "))); "
+                    + "vizrun runs models with one input image", at: file.path)
         }
         let (shape, layout) = try inputShape(inputs[0], file: file)
         try builder.addInput(named: inputs[0].name, shape: shape, layout: layout)
@@ -34,8 +35,9 @@ public enum ONNXModelAssembly {
         }
         let outputs = builder.outputLayers(graphProto.output.map(\.name))
         guard !outputs.isEmpty else { throw VizError("computes none of its outputs from its input", at: file.path) }
-        let model = Model(graph: builder.graph, layers: withModuleAliases(builder.layers, chains: chains),
-                          outputLayers: outputs, path: file.path, loaderName: loaderName, metadata: file.metadata)
+        let model = Model(
+            graph: builder.graph, layers: withModuleAliases(builder.layers, chains: chains),
+            outputLayers: outputs, path: file.path, loaderName: loaderName, metadata: file.metadata)
         return (model, builder)
     }
 
@@ -57,14 +59,17 @@ public enum ONNXModelAssembly {
             let reason = ONNXGraphBuilder.refusals[name].map { ": \($0)" } ?? ""
             return "\(name) ×\(count) (first '\(first)'\(reason))"
         }
-        throw VizError("uses operator\(order.count == 1 ? "" : "s") vizrun cannot run: \(list.joined(separator: ", "))", at: file.path)
+        throw VizError(
+            "uses operator\(order.count == 1 ? "" : "s") vizrun cannot run: \(list.joined(separator: ", "))", at: file.path)
     }
 
     /// The input's declared shape as vizrun holds it: (N, C, H, W) becomes (N, H, W, C); any batch
     /// is accepted, and a size the file leaves symbolic is `-1`.
     private static func inputShape(_ input: Onnx_ValueInfoProto, file: ONNXModelFile) throws -> ([Int], ONNXGraphBuilder.Layout) {
         guard case .tensorType(let type)? = input.type.value, type.elemType == ElementType.float.rawValue else {
-            let kind = input.type.tensorType.hasElemType ? ElementType.name(of: input.type.tensorType.elemType) + " tensor"
+            let kind =
+                input.type.tensorType.hasElemType
+                ? ElementType.name(of: input.type.tensorType.elemType) + " tensor"
                 : "non-tensor value"
             throw VizError("takes input '\(input.name)' as a \(kind); vizrun feeds FLOAT tensors", at: file.path)
         }
@@ -73,8 +78,9 @@ public enum ONNXModelAssembly {
             return -1
         }
         guard dims.count >= 2, dims.count <= 6 else {
-            throw VizError("takes input '\(input.name)' of rank \(dims.count); vizrun feeds a batch of images or vectors",
-                           at: file.path)
+            throw VizError(
+                "takes input '\(input.name)' of rank \(dims.count); vizrun feeds a batch of images or vectors",
+                at: file.path)
         }
         // Bounded, so that no shape arithmetic downstream can overflow.
         guard let values = ConstantTensor.count(of: dims.dropFirst().map { max($0, 1) }), values <= 1 << 32 else {
@@ -96,10 +102,11 @@ public enum ONNXModelAssembly {
         }
         return layers.map { layer in
             guard let modules = modulesOf[layer.name] else { return layer }
-            return Model.Layer(name: layer.name, className: layer.className, outputNode: layer.outputNode,
-                               preActivationNode: layer.preActivationNode, inputLayers: layer.inputLayers,
-                               parameterCount: layer.parameterCount, members: layer.members,
-                               aliases: modules.sorted { $0.count < $1.count } + layer.aliases)
+            return Model.Layer(
+                name: layer.name, className: layer.className, outputNode: layer.outputNode,
+                preActivationNode: layer.preActivationNode, inputLayers: layer.inputLayers,
+                parameterCount: layer.parameterCount, members: layer.members,
+                aliases: modules.sorted { $0.count < $1.count } + layer.aliases)
         }
     }
 }

@@ -17,8 +17,9 @@ extension Bitmap {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw VizError(!exists ? "no such file" : isDirectory.boolValue ? "is a directory, not an image" : "cannot read the file",
-                           at: path)
+            throw VizError(
+                !exists ? "no such file" : isDirectory.boolValue ? "is a directory, not an image" : "cannot read the file",
+                at: path)
         }
         try self.init(encodedImage: data, colorMode: colorMode, source: path)
     }

@@ -18,21 +18,21 @@ extension Bitmap {
         var data = Data("GIF89a".utf8)
         data.appendLittleEndian(UInt16(first.width))
         data.appendLittleEndian(UInt16(first.height))
-        data.append(contentsOf: [0xF7, 0, 0])  // global colour table of 256 entries, 8 bits per primary
+        data.append(contentsOf: [0xF7, 0, 0]) // global colour table of 256 entries, 8 bits per primary
         data.append(contentsOf: palette.colors)
         // NETSCAPE2.0 application extension: loop forever.
         data.append(contentsOf: [0x21, 0xFF, 0x0B] + Array("NETSCAPE2.0".utf8) + [0x03, 0x01, 0x00, 0x00, 0x00])
         for frame in frames {
-            data.append(contentsOf: [0x21, 0xF9, 0x04, 0x00])  // graphic control: no transparency
+            data.append(contentsOf: [0x21, 0xF9, 0x04, 0x00]) // graphic control: no transparency
             data.appendLittleEndian(UInt16(clamping: max(delay, 0)))
             data.append(contentsOf: [0x00, 0x00])
-            data.append(0x2C)  // image descriptor: whole canvas, no local table
+            data.append(0x2C) // image descriptor: whole canvas, no local table
             data.appendLittleEndian(UInt16(0))
             data.appendLittleEndian(UInt16(0))
             data.appendLittleEndian(UInt16(frame.width))
             data.appendLittleEndian(UInt16(frame.height))
             data.append(0x00)
-            data.append(8)  // LZW minimum code size
+            data.append(8) // LZW minimum code size
             let compressed = GIFLZW.compress(palette.indices(frame), minimumCodeSize: 8)
             var offset = 0
             while offset < compressed.count {
@@ -67,7 +67,8 @@ struct GIFPalette {
             let count = bitmap.width * bitmap.height
             return (0..<count).map { pixel in
                 let base = pixel * bitmap.channels
-                let (r, g, b) = bitmap.channels == 1
+                let (r, g, b) =
+                    bitmap.channels == 1
                     ? (bitmap.pixels[base], bitmap.pixels[base], bitmap.pixels[base])
                     : (bitmap.pixels[base], bitmap.pixels[base + 1], bitmap.pixels[base + 2])
                 func level(_ v: UInt8) -> Int { (Int(v) * 5 + 127) / 255 }
@@ -137,8 +138,8 @@ enum GIFLZW {
     }
 }
 
-private extension Data {
-    mutating func appendLittleEndian(_ value: UInt16) {
+extension Data {
+    fileprivate mutating func appendLittleEndian(_ value: UInt16) {
         append(UInt8(value & 0xFF))
         append(UInt8(value >> 8))
     }

@@ -9,8 +9,9 @@ extension Bitmap {
         precondition(!tiles.isEmpty, "a grid needs at least one tile")
         precondition(columns > 0 && margin >= 0, "a grid needs columns > 0 and margin >= 0")
         let first = tiles[0]
-        precondition(tiles.allSatisfy { $0.width == first.width && $0.height == first.height && $0.channels == first.channels },
-                     "grid tiles must share width, height and channels")
+        precondition(
+            tiles.allSatisfy { $0.width == first.width && $0.height == first.height && $0.channels == first.channels },
+            "grid tiles must share width, height and channels")
         let columnCount = min(columns, tiles.count)
         let rowCount = (tiles.count + columnCount - 1) / columnCount
         let channels = first.channels

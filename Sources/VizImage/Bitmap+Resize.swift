@@ -45,7 +45,7 @@ extension Bitmap {
                         let row = Self.pillowCoordinate(sourceY)
                         guard row >= 0 && row < height else { continue }
                         let target = outputBuffer.baseAddress! + y * newRowLength
-                        if row == previousRow {  // upscaling repeats rows: copy the one just built
+                        if row == previousRow { // upscaling repeats rows: copy the one just built
                             target.update(from: target - newRowLength, count: newRowLength)
                             continue
                         }
@@ -64,8 +64,10 @@ extension Bitmap {
     }
 
     @inline(__always)
-    private static func gather(_ channels: Int, _ source: UnsafePointer<UInt8>, _ offsets: UnsafeBufferPointer<Int>,
-                               _ target: UnsafeMutablePointer<UInt8>) {
+    private static func gather(
+        _ channels: Int, _ source: UnsafePointer<UInt8>, _ offsets: UnsafeBufferPointer<Int>,
+        _ target: UnsafeMutablePointer<UInt8>
+    ) {
         for (x, offset) in offsets.enumerated() where offset >= 0 {
             for channel in 0..<channels { target[x * channels + channel] = source[offset + channel] }
         }
@@ -111,9 +113,11 @@ extension Bitmap {
     /// Horizontal convolution of `rows`, the channels of a pixel accumulated side by side so the
     /// source is read once, in order.
     @inline(__always)
-    private static func resampleRows(_ channels: Int, _ input: UnsafeBufferPointer<UInt8>, _ width: Int,
-                                     _ rows: Range<Int>, _ kernel: ResampleKernel,
-                                     _ output: UnsafeMutableBufferPointer<UInt8>) {
+    private static func resampleRows(
+        _ channels: Int, _ input: UnsafeBufferPointer<UInt8>, _ width: Int,
+        _ rows: Range<Int>, _ kernel: ResampleKernel,
+        _ output: UnsafeMutableBufferPointer<UInt8>
+    ) {
         let newWidth = kernel.outputSize
         let taps = kernel.taps
         kernel.weights.withUnsafeBufferPointer { weights in
@@ -125,8 +129,10 @@ extension Bitmap {
                         let span = spans[x]
                         let weight = weights.baseAddress! + x * taps
                         var pixel = source + span.start * channels
-                        var (sum0, sum1, sum2, sum3) = (ResampleKernel.rounding, ResampleKernel.rounding,
-                                                        ResampleKernel.rounding, ResampleKernel.rounding)
+                        var (sum0, sum1, sum2, sum3) = (
+                            ResampleKernel.rounding, ResampleKernel.rounding,
+                            ResampleKernel.rounding, ResampleKernel.rounding
+                        )
                         for tap in 0..<span.count {
                             let factor = weight[tap]
                             sum0 &+= Int32(pixel[0]) &* factor

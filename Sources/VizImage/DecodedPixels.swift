@@ -40,8 +40,9 @@ struct DecodedPixels {
         case (.gray(stride: 1), .grayscale), (.rgb(stride: 3), .rgb):
             return Bitmap(width: width, height: height, channels: colorMode.channels, pixels: samples)
         default:
-            return Bitmap(width: width, height: height, channels: colorMode.channels,
-                          pixels: converted(to: colorMode))
+            return Bitmap(
+                width: width, height: height, channels: colorMode.channels,
+                pixels: converted(to: colorMode))
         }
     }
 
@@ -101,7 +102,7 @@ struct DecodedPixels {
     /// rounded division by 255.
     @inline(__always)
     static func rgb(invertedCMYK pixel: UnsafePointer<UInt8>) -> (UInt8, UInt8, UInt8) {
-        let inkless = Int32(pixel[3])  // 255 - k, since k is stored inverted
+        let inkless = Int32(pixel[3]) // 255 - k, since k is stored inverted
         func channel(_ stored: UInt8) -> UInt8 {
             let product = (255 - Int32(stored)) * inkless + 128
             let value = inkless - (((product >> 8) + product) >> 8)

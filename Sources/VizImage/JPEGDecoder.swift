@@ -22,8 +22,11 @@ enum JPEGDecoder {
         var height: Int32 = 0
         var subsampling: Int32 = 0
         var colorspace: Int32 = 0
-        guard tjDecompressHeader3(decoder, bytes.baseAddress, UInt(bytes.count),
-                                  &width, &height, &subsampling, &colorspace) == 0 else {
+        guard
+            tjDecompressHeader3(
+                decoder, bytes.baseAddress, UInt(bytes.count),
+                &width, &height, &subsampling, &colorspace) == 0
+        else {
             throw VizError("not a readable JPEG image: \(lastError(of: decoder))", at: source)
         }
 
@@ -47,8 +50,9 @@ enum JPEGDecoder {
         let count = Int(width) * Int(height) * layout.stride
         var status: Int32 = 0
         let samples = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            status = tjDecompress2(decoder, bytes.baseAddress, UInt(bytes.count), buffer.baseAddress,
-                                   width, 0, height, Int32(pixelFormat.rawValue), 0)
+            status = tjDecompress2(
+                decoder, bytes.baseAddress, UInt(bytes.count), buffer.baseAddress,
+                width, 0, height, Int32(pixelFormat.rawValue), 0)
             // On failure the buffer may be partly written; it is thrown away below.
             initialized = count
         }

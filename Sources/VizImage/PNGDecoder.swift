@@ -19,8 +19,10 @@ enum PNGDecoder {
         return try decodeAsStored(bytes, colorMode: colorMode, source: source)
     }
 
-    private static func decodeAsStored(_ bytes: UnsafeBufferPointer<UInt8>, colorMode: ColorMode,
-                                       source: String) throws -> Bitmap {
+    private static func decodeAsStored(
+        _ bytes: UnsafeBufferPointer<UInt8>, colorMode: ColorMode,
+        source: String
+    ) throws -> Bitmap {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&image) }
@@ -35,7 +37,8 @@ enum PNGDecoder {
         let hasAlpha = image.format & PNG_FORMAT_FLAG_ALPHA != 0
         let isWide = image.format & PNG_FORMAT_FLAG_LINEAR != 0
         let readsWide = isWide && !hasAlpha
-        image.format = (hasColor ? PNG_FORMAT_FLAG_COLOR : 0) | (hasAlpha ? PNG_FORMAT_FLAG_ALPHA : 0)
+        image.format =
+            (hasColor ? PNG_FORMAT_FLAG_COLOR : 0) | (hasAlpha ? PNG_FORMAT_FLAG_ALPHA : 0)
             | (readsWide ? PNG_FORMAT_FLAG_LINEAR : 0)
         if isWide && hasAlpha {
             // Tells libpng the 16-bit samples are already sRGB, so 8-bit output is not gamma-encoded.

@@ -51,8 +51,10 @@ public struct Preprocessing: Sendable {
     public var std: [Float]
 
     /// Keras's defaults: nearest resize, RGB, no arithmetic.
-    public init(size: (height: Int, width: Int)? = nil, filter: ResampleFilter = .nearest, color: Color = .rgb,
-                scale: Float = 1, offset: Float = 0, mean: [Float] = [], std: [Float] = []) {
+    public init(
+        size: (height: Int, width: Int)? = nil, filter: ResampleFilter = .nearest, color: Color = .rgb,
+        scale: Float = 1, offset: Float = 0, mean: [Float] = [], std: [Float] = []
+    ) {
         self.size = size
         self.filter = filter
         self.color = color
@@ -84,8 +86,9 @@ public struct Preprocessing: Sendable {
     public func apply(to bitmap: Bitmap, source: String? = nil) throws -> Tensor {
         let channels = color.colorMode.channels
         guard bitmap.channels == channels else {
-            throw VizError("the image has \(bitmap.channels) channels, color \(color.rawValue) needs \(channels)",
-                           at: source)
+            throw VizError(
+                "the image has \(bitmap.channels) channels, color \(color.rawValue) needs \(channels)",
+                at: source)
         }
         let means = try perChannel(mean, named: "mean", identity: 0, channels: channels, source: source)
         let deviations = try perChannel(std, named: "std", identity: 1, channels: channels, source: source)
@@ -114,8 +117,10 @@ public struct Preprocessing: Sendable {
         return Tensor(shape: [1, image.height, image.width, channels], scalars: scalars)
     }
 
-    private func perChannel(_ values: [Float], named name: String, identity: Float, channels: Int,
-                            source: String?) throws -> [Float] {
+    private func perChannel(
+        _ values: [Float], named name: String, identity: Float, channels: Int,
+        source: String?
+    ) throws -> [Float] {
         switch values.count {
         case 0: return [Float](repeating: identity, count: channels)
         case 1: return [Float](repeating: values[0], count: channels)

@@ -33,7 +33,8 @@ extension Tensor {
                         let tap = columns.taps[x]
                         for channel in 0..<channels {
                             let left = source[tap.index * channels + channel]
-                            target[x * channels + channel] = tap.edge
+                            target[x * channels + channel] =
+                                tap.edge
                                 ? left
                                 : left * (1 - tap.fraction) + source[(tap.index + 1) * channels + channel] * tap.fraction
                         }

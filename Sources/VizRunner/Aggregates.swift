@@ -27,8 +27,9 @@ final class Aggregates {
     init(runs: [Manifest.RunRecord], registry: Registry, folder: OutputFolder?) {
         self.runs = runs.map { record in
             let visualizer = registry.visualizers.first { $0.name == record.visualizer }?.type
-            return Run(name: record.name, roles: visualizer?.roles ?? [], aggregate: visualizer?.makeAggregate(),
-                       output: AggregateFiles(folder: folder, run: record.name))
+            return Run(
+                name: record.name, roles: visualizer?.roles ?? [], aggregate: visualizer?.makeAggregate(),
+                output: AggregateFiles(folder: folder, run: record.name))
         }
         artifactCounts = Array(repeating: 0, count: runs.count)
         root = folder?.root ?? URL(fileURLWithPath: "/")
@@ -106,9 +107,11 @@ final class AggregateFiles: AggregateOutput {
     func newFile(_ artifact: Artifact, kind: String, ext: String, shape: [Int]?) throws -> URL {
         guard let folder else { throw VizError("an aggregate's files need an output folder", at: run) }
         let path = folder.reservePath([run, "_aggregate"] + artifact.name, ext: ext)
-        records.append(ArtifactRecord(kind: kind, role: artifact.role, input: nil, layer: artifact.layer,
-                                      channel: artifact.channel, filter: artifact.filter, classIndex: artifact.classIndex,
-                                      shape: shape, path: path))
+        records.append(
+            ArtifactRecord(
+                kind: kind, role: artifact.role, input: nil, layer: artifact.layer,
+                channel: artifact.channel, filter: artifact.filter, classIndex: artifact.classIndex,
+                shape: shape, path: path))
         return folder.stagedFile(path)
     }
 

@@ -49,10 +49,12 @@ struct InputPreparation {
         }
         guard channels == 1 || channels == 3 else { return nil }
         let finite = input.tensor.scalars.lazy.filter(\.isFinite)
-        let low = finite.min() ?? 0, high = finite.max() ?? 0
+        let low = finite.min() ?? 0
+        let high = finite.max() ?? 0
         let scale = high > low ? 255 / (high - low) : 0
-        return Bitmap(width: width, height: height, channels: channels,
-                      pixels: input.tensor.scalars.map { $0.isFinite ? UInt8(min(max(($0 - low) * scale, 0), 255)) : 0 })
+        return Bitmap(
+            width: width, height: height, channels: channels,
+            pixels: input.tensor.scalars.map { $0.isFinite ? UInt8(min(max(($0 - low) * scale, 0), 255)) : 0 })
     }
 
     private func prepare(_ path: String, id: String) throws -> RunInput {
@@ -60,8 +62,9 @@ struct InputPreparation {
         if isArray(path) {
             var tensor = try Tensor(npyFileAt: path)
             if let bad = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
-                throw VizError("the array holds \(tensor.scalars[bad]) at flat index \(bad); inputs must be finite numbers",
-                               at: path)
+                throw VizError(
+                    "the array holds \(tensor.scalars[bad]) at flat index \(bad); inputs must be finite numbers",
+                    at: path)
             }
             if tensor.rank == 3 { tensor = tensor.reshaped([1] + tensor.shape) }
             guard tensor.rank == 4, tensor.shape[0] == 1 else {
@@ -109,8 +112,9 @@ struct InputPreparation {
     private func check(_ shape: [Int], against expected: [Int], path: String) throws {
         guard expected.count == shape.count, zip(shape, expected).allSatisfy({ $1 < 0 || $0 == $1 }) else {
             let want = "(" + expected.map { $0 < 0 ? "any" : String($0) }.joined(separator: ", ") + ")"
-            throw VizError("the model takes inputs of shape \(want), this input is \(shape); set input.size or input.color",
-                           at: path)
+            throw VizError(
+                "the model takes inputs of shape \(want), this input is \(shape); set input.size or input.color",
+                at: path)
         }
     }
 }

@@ -95,8 +95,10 @@ enum JSONScan {
     static func members(of json: Data, in range: Range<Int>? = nil) throws -> [(key: String, value: Range<Int>)] {
         try json.withUnsafeBytes { bytes in
             var keys: [String] = []
-            let values = try items(in: bytes, range ?? 0..<bytes.count, open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { keyStart, keyEnd in
-                keys.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(keyStart + 1)..<(keyEnd - 1)]), as: UTF8.self))
+            let values = try items(in: bytes, range ?? 0..<bytes.count, open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+                keyStart, keyEnd in
+                keys.append(
+                    String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(keyStart + 1)..<(keyEnd - 1)]), as: UTF8.self))
             }
             return Array(zip(keys, values))
         }
@@ -109,8 +111,10 @@ enum JSONScan {
         }
     }
 
-    private static func items(in bytes: UnsafeRawBufferPointer, _ range: Range<Int>, open: UInt8, close: UInt8,
-                              key: ((Int, Int) -> Void)?) throws -> [Range<Int>] {
+    private static func items(
+        in bytes: UnsafeRawBufferPointer, _ range: Range<Int>, open: UInt8, close: UInt8,
+        key: ((Int, Int) -> Void)?
+    ) throws -> [Range<Int>] {
         var position = skipSpace(bytes, range.lowerBound)
         guard position < range.upperBound, bytes[position] == open else { throw malformed }
         position = skipSpace(bytes, position + 1)
@@ -158,7 +162,9 @@ enum JSONScan {
                 break
             }
             position += 1
-            if depth == 0, bytes[start] == UInt8(ascii: "\"") || bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[") {
+            if depth == 0,
+                bytes[start] == UInt8(ascii: "\"") || bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[")
+            {
                 return position
             }
         }

@@ -178,7 +178,8 @@ enum Journal {
         init(url: URL, header: Manifest) throws {
             self.url = url
             guard FileManager.default.createFile(atPath: url.path, contents: nil),
-                  let handle = FileHandle(forWritingAtPath: url.path) else {
+                let handle = FileHandle(forWritingAtPath: url.path)
+            else {
                 throw VizError("cannot create the journal", at: url.path)
             }
             self.handle = handle

@@ -21,9 +21,11 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// Whether the run wrote raw arrays (`output.arrays`): a rerun that wants them recomputes inputs without.
     public var arrays: Bool?
 
-    public init(vizrun: String, model: ModelRecord, inputs: [InputRecord], runs: [RunRecord], config: String? = nil,
-                created: String? = nil, seconds: Double? = nil, preprocessing: [String: String]? = nil,
-                shard: Shard? = nil, complete: Bool? = nil, arrays: Bool? = nil) {
+    public init(
+        vizrun: String, model: ModelRecord, inputs: [InputRecord], runs: [RunRecord], config: String? = nil,
+        created: String? = nil, seconds: Double? = nil, preprocessing: [String: String]? = nil,
+        shard: Shard? = nil, complete: Bool? = nil, arrays: Bool? = nil
+    ) {
         self.vizrun = vizrun
         self.model = model
         self.inputs = inputs
@@ -51,7 +53,8 @@ public struct Manifest: Codable, Equatable, Sendable {
         public init?(_ text: String) {
             let parts = text.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count > 0,
-                  (0..<count).contains(index) else { return nil }
+                (0..<count).contains(index)
+            else { return nil }
             self.init(index: index, count: count)
         }
 
@@ -113,9 +116,11 @@ public struct Manifest: Codable, Equatable, Sendable {
         /// The run's options as the config wrote them: key → value in YAML flow style.
         public var options: [String: String]?
 
-        public init(name: String, visualizer: String, seconds: Double, computeSeconds: Double? = nil,
-                    artifacts: [ArtifactRecord], predictions: [PredictionRecord]? = nil,
-                    options: [String: String]? = nil) {
+        public init(
+            name: String, visualizer: String, seconds: Double, computeSeconds: Double? = nil,
+            artifacts: [ArtifactRecord], predictions: [PredictionRecord]? = nil,
+            options: [String: String]? = nil
+        ) {
             self.name = name
             self.visualizer = visualizer
             self.seconds = seconds

@@ -37,7 +37,9 @@ final class ManifestWriter {
         guard let runs = members.first(where: { $0.key == "runs" }) else { return }
         for (run, results) in zip(artifacts.indices, try JSONScan.elements(of: line, in: runs.value)) {
             for (key, value) in try JSONScan.members(of: line, in: results) {
-                let piece = key == "artifacts" ? artifacts[run][place.rawValue] : key == "predictions" && entry.input != nil ? predictions[run] : nil
+                let piece =
+                    key == "artifacts"
+                    ? artifacts[run][place.rawValue] : key == "predictions" && entry.input != nil ? predictions[run] : nil
                 for element in try JSONScan.elements(of: line, in: value) { try piece?.append(line.subdata(in: element)) }
             }
         }

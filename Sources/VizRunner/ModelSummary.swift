@@ -13,8 +13,10 @@ public struct ModelSummary {
         let header = ["Layer", "Class", "Output shape", "Params", "Inputs"] + (showsAliases ? ["Also named"] : [])
         let rows = model.layers.map { layer -> [String] in
             let shape = ShapeCheck.describe([-1] + model.outputShape(of: layer))
-            return [layer.name, layer.className, shape, String(layer.parameterCount),
-                    layer.inputLayers.joined(separator: ", ")] + (showsAliases ? [layer.aliases.joined(separator: ", ")] : [])
+            return [
+                layer.name, layer.className, shape, String(layer.parameterCount),
+                layer.inputLayers.joined(separator: ", "),
+            ] + (showsAliases ? [layer.aliases.joined(separator: ", ")] : [])
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
         func line(_ cells: [String]) -> String {
@@ -31,8 +33,8 @@ public struct ModelSummary {
     }
 }
 
-private extension String {
-    func trimmingTrailingSpaces() -> String {
+extension String {
+    fileprivate func trimmingTrailingSpaces() -> String {
         var copy = self
         while copy.last == " " { copy.removeLast() }
         return copy

@@ -44,8 +44,9 @@ final class OutputFolder {
         if exists, previous == nil, !force {
             let entries = (try? fileManager.contentsOfDirectory(atPath: root.path)) ?? []
             if entries.contains(where: { !$0.hasPrefix(".vizrun-staging") }) {
-                throw VizError("the output folder holds files vizrun did not write; choose another `output.dir` or pass --force",
-                               at: root.path)
+                throw VizError(
+                    "the output folder holds files vizrun did not write; choose another `output.dir` or pass --force",
+                    at: root.path)
             }
         }
         createdRoot = !exists
@@ -62,14 +63,17 @@ final class OutputFolder {
     static func previousRun(in root: URL) -> Previous? {
         let journal = root.appendingPathComponent(Journal.fileName)
         if let header = Journal.header(at: journal) {
-            return Previous(header: header, entries: { body in try Journal.forEachEntry(at: journal) { entry, _ in try body(entry) } },
-                            listedPaths: { body in try Journal.forEachListing(at: journal, body) })
+            return Previous(
+                header: header, entries: { body in try Journal.forEachEntry(at: journal) { entry, _ in try body(entry) } },
+                listedPaths: { body in try Journal.forEachListing(at: journal, body) })
         }
         guard let data = try? Data(contentsOf: root.appendingPathComponent(manifestName)),
-              let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else { return nil }
+            let manifest = try? JSONDecoder().decode(Manifest.self, from: data)
+        else { return nil }
         let (header, entries) = Journal.entries(of: manifest)
-        return Previous(header: header, entries: { body in try entries.forEach(body) },
-                        listedPaths: { body in try entries.forEach { try body($0.paths) } })
+        return Previous(
+            header: header, entries: { body in try entries.forEach(body) },
+            listedPaths: { body in try entries.forEach { try body($0.paths) } })
     }
 
     /// Staging folders of runs that were killed (their process is gone) hold only unlisted files.
@@ -129,7 +133,8 @@ final class OutputFolder {
             let (source, target) = (stagedFile(relative).path, root.appendingPathComponent(relative))
             if rename(source, target.path) == 0 { continue }
             if errno == ENOENT {
-                try? FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try? FileManager.default.createDirectory(
+                    at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
                 if rename(source, target.path) == 0 { continue }
             }
             throw VizError("cannot move the result into place: \(String(cString: strerror(errno)))", at: target.path)

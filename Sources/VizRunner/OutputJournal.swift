@@ -85,7 +85,8 @@ final class OutputJournal {
         try folder.replaceAtomically(OutputFolder.manifestName) { try summary.writeManifest(header: header, to: $0) }
         folder.finish()
         let aggregates = summary.aggregates
-        return WrittenOutput(folder: folder.root, inputs: aggregates.inputCount,
-                             artifacts: header.runs.indices.map(aggregates.artifactCount(ofRun:)).reduce(0, +))
+        return WrittenOutput(
+            folder: folder.root, inputs: aggregates.inputCount,
+            artifacts: header.runs.indices.map(aggregates.artifactCount(ofRun:)).reduce(0, +))
     }
 }

@@ -137,7 +137,10 @@ private struct RecordEncoding: Encoder {
     /// Scalars are written at once; anything else encodes itself.
     func encodeValue<T: Encodable>(_ value: T) throws {
         var isScalar = false
-        try box.setScalarIfPossible { isScalar = try Self.writeScalar(value, to: &$0, path: codingPath); return isScalar }
+        try box.setScalarIfPossible {
+            isScalar = try Self.writeScalar(value, to: &$0, path: codingPath)
+            return isScalar
+        }
         if !isScalar { try value.encode(to: self) }
     }
 
@@ -162,7 +165,8 @@ private struct RecordEncoding: Encoder {
 
     /// As `JSONEncoder` writes it: integral values without a fraction, no non-finite values.
     private static func writeNumber<F: BinaryFloatingPoint & LosslessStringConvertible>(
-        _ value: F, finite: Bool, to output: inout [UInt8], path: [CodingKey]) throws {
+        _ value: F, finite: Bool, to output: inout [UInt8], path: [CodingKey]
+    ) throws {
         guard finite else {
             throw EncodingError.invalidValue(value, .init(codingPath: path, debugDescription: "\(value) is not valid JSON"))
         }
@@ -187,8 +191,10 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         try RecordEncoding(into: member(key), path: codingPath + [key]).encodeValue(value)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
-                                                        forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type,
+        forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
         RecordEncoding(into: member(key), path: codingPath + [key]).container(keyedBy: keyType)
     }
 
@@ -215,7 +221,10 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     }
 
     mutating func encodeNil() throws {
-        _ = box.element { $0.append(contentsOf: "null".utf8); return true }
+        _ = box.element {
+            $0.append(contentsOf: "null".utf8)
+            return true
+        }
     }
 
     mutating func encode<T: Encodable>(_ value: T) throws {

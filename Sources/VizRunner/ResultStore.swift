@@ -139,13 +139,16 @@ final class ResultStore {
     func reuse(_ previous: OutputFolder.Previous, isPresent: (String) -> Bool) throws {
         let previousRuns = runs.indices.map { run in
             // Older outputs do not say whether they hold arrays: a run that wants them recomputes.
-            writesArrays[run] && previous.header.arrays != true ? nil : previous.header.runs.firstIndex {
-                $0.name == runs[run].name && $0.visualizer == runs[run].visualizer && $0.options == runs[run].recordedOptions
-            }
+            writesArrays[run] && previous.header.arrays != true
+                ? nil
+                : previous.header.runs.firstIndex {
+                    $0.name == runs[run].name && $0.visualizer == runs[run].visualizer && $0.options == runs[run].recordedOptions
+                }
         }
         try previous.entries { entry in
             guard let input = entry.input, let index = indexByID[input.id], sources[index].path == input.path,
-                  locations[index] == nil else { return }
+                locations[index] == nil
+            else { return }
             var reused = Journal.Entry(input: input, runCount: runs.count)
             for run in runs.indices where readsInputs[run] {
                 guard let before = previousRuns[run], before < entry.runs.count else { return }

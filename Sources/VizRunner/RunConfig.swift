@@ -78,7 +78,9 @@ extension RunConfig {
             try VizErrors.throwIfAny(problems)
             throw document.error("the config has no model, inputs or runs")
         }
-        return (RunConfig(file: document.file, model: model, input: input, output: output, runs: runs, plugins: plugins), problems)
+        return (
+            RunConfig(file: document.file, model: model, input: input, output: output, runs: runs, plugins: plugins), problems
+        )
     }
 
     private static func decodeRuns(_ node: ConfigNode) throws -> [RunSpec] {

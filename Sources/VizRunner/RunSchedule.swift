@@ -20,8 +20,9 @@ enum RunTiming: Equatable {
         } else if let reference = spec.options.references.first {
             // A run after the inputs uses every input's results; each shard would see others.
             guard shard == nil else {
-                throw reference.node.error("run '\(spec.name)' needs the results of run '\(reference.run)' over every "
-                                           + "input, which a shard does not have; run this config without --shard")
+                throw reference.node.error(
+                    "run '\(spec.name)' needs the results of run '\(reference.run)' over every "
+                        + "input, which a shard does not have; run this config without --shard")
             }
             self = .afterInputs
         } else {
@@ -51,12 +52,16 @@ final class ActiveRun {
     /// Runs over `inputs` (none for a run that ignores them); returns what it wrote and predicted.
     /// The time counted stops before the sink encodes the images still waiting, as it always has,
     /// so that `seconds` compares across versions.
-    func execute(model: Model, inputs: [RunInput], showsProgress: Bool, log: @escaping (String) -> Void,
-                 earlierResults: [String: RunResults]) throws -> (artifacts: [ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
+    func execute(
+        model: Model, inputs: [RunInput], showsProgress: Bool, log: @escaping (String) -> Void,
+        earlierResults: [String: RunResults]
+    ) throws -> (artifacts: [ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
         let stopwatch = Stopwatch()
         let passSecondsBefore = model.graph.passSeconds
-        try visualizer.run(RunContext(model: model, inputs: inputs, runName: spec.name, sink: sink,
-                                      showsProgress: showsProgress, log: log, earlierResults: earlierResults))
+        try visualizer.run(
+            RunContext(
+                model: model, inputs: inputs, runName: spec.name, sink: sink,
+                showsProgress: showsProgress, log: log, earlierResults: earlierResults))
         seconds += stopwatch.seconds
         computeSeconds += model.graph.passSeconds - passSecondsBefore
         return try sink.drain()
@@ -64,8 +69,9 @@ final class ActiveRun {
 
     /// The run as the manifest's header records it.
     var record: Manifest.RunRecord {
-        Manifest.RunRecord(name: spec.name, visualizer: spec.visualizer, seconds: Runner.rounded(seconds),
-                           computeSeconds: Runner.rounded(computeSeconds), artifacts: [], options: spec.recordedOptions)
+        Manifest.RunRecord(
+            name: spec.name, visualizer: spec.visualizer, seconds: Runner.rounded(seconds),
+            computeSeconds: Runner.rounded(computeSeconds), artifacts: [], options: spec.recordedOptions)
     }
 }
 

@@ -75,9 +75,10 @@ final class RunSink: ArtifactSink {
     }
 
     private func record(_ artifact: Artifact, kind: String, shape: [Int]?, path: String) -> ArtifactRecord {
-        ArtifactRecord(kind: kind, role: artifact.role, input: artifact.input, layer: artifact.layer,
-                                channel: artifact.channel, filter: artifact.filter, classIndex: artifact.classIndex,
-                                shape: shape, path: path, stats: artifact.stats)
+        ArtifactRecord(
+            kind: kind, role: artifact.role, input: artifact.input, layer: artifact.layer,
+            channel: artifact.channel, filter: artifact.filter, classIndex: artifact.classIndex,
+            shape: shape, path: path, stats: artifact.stats)
     }
 
     private func describe(_ artifact: Artifact) -> String {

@@ -64,15 +64,20 @@ public final class Runner {
             for reference in spec.options.references {
                 guard let target = runs.firstIndex(where: { $0.name == reference.run }) else {
                     let earlier = runs[..<index].map(\.name)
-                    let listing = earlier.isEmpty ? "; no run comes before this one"
+                    let listing =
+                        earlier.isEmpty
+                        ? "; no run comes before this one"
                         : "; runs before this one: \(earlier.joined(separator: ", "))"
-                    let hint = Suggestions.closest(to: reference.run, among: runs.map(\.name)).map { "; did you mean '\($0)'?" } ?? listing
+                    let hint =
+                        Suggestions.closest(to: reference.run, among: runs.map(\.name)).map { "; did you mean '\($0)'?" }
+                        ?? listing
                     throw reference.node.error("no run named '\(reference.run)'\(hint)")
                 }
                 guard target != index else { throw reference.node.error("run '\(spec.name)' cannot use its own results") }
                 guard target < index else {
-                    throw reference.node.error("run '\(reference.run)' comes after run '\(spec.name)'; a run can only use the "
-                                               + "results of runs listed before it")
+                    throw reference.node.error(
+                        "run '\(reference.run)' comes after run '\(spec.name)'; a run can only use the "
+                            + "results of runs listed before it")
                 }
                 if let shortfall = reference.needs.shortfall(in: runs[target].options.offers) {
                     throw reference.node.error("run '\(reference.run)' (\(runs[target].visualizer)) \(shortfall)")
@@ -96,8 +101,10 @@ public final class Runner {
     /// results are complete there (same model, preprocessing and run options, files present).
     /// Memory holds one batch's results, however many inputs there are.
     @discardableResult
-    public func run(configAt path: String, force: Bool = false, outputDirectory: String? = nil,
-                    shard: Manifest.Shard? = nil) throws -> WrittenOutput {
+    public func run(
+        configAt path: String, force: Bool = false, outputDirectory: String? = nil,
+        shard: Manifest.Shard? = nil
+    ) throws -> WrittenOutput {
         let stopwatch = Stopwatch()
         let plan = try plan(configAt: path, outputDirectory: outputDirectory)
         let (config, model) = (plan.config, plan.model)
@@ -109,24 +116,29 @@ public final class Runner {
         let folder = try OutputFolder(path: config.output.dir, force: force)
         do {
             let runs = zip(plan.runs, timings).map { run, timing in
-                ActiveRun(spec: run.spec, visualizer: run.visualizer, timing: timing,
-                          sink: RunSink(folder: folder, runName: SafeName.component(run.spec.name), wantsArrays: config.output.arrays))
+                ActiveRun(
+                    spec: run.spec, visualizer: run.visualizer, timing: timing,
+                    sink: RunSink(folder: folder, runName: SafeName.component(run.spec.name), wantsArrays: config.output.arrays))
             }
-            let modelRecord = Manifest.ModelRecord(path: model.path, loader: model.loaderName, layers: model.layers.count,
-                                                   inputShape: model.inputShape.map { $0 < 0 ? nil : $0 },
-                                                   parameters: model.parameterCount)
+            let modelRecord = Manifest.ModelRecord(
+                path: model.path, loader: model.loaderName, layers: model.layers.count,
+                inputShape: model.inputShape.map { $0 < 0 ? nil : $0 },
+                parameters: model.parameterCount)
             /// The manifest without its records, which the journal holds.
             func header(complete: Bool) -> Manifest {
-                Manifest(vizrun: Self.version, model: modelRecord, inputs: [], runs: runs.map(\.record),
-                         config: config.file, created: ISO8601DateFormatter().string(from: Date()),
-                         seconds: Self.rounded(stopwatch.seconds), preprocessing: config.input.preprocessing,
-                         shard: shard, complete: complete, arrays: config.output.arrays)
+                Manifest(
+                    vizrun: Self.version, model: modelRecord, inputs: [], runs: runs.map(\.record),
+                    config: config.file, created: ISO8601DateFormatter().string(from: Date()),
+                    seconds: Self.rounded(stopwatch.seconds), preprocessing: config.input.preprocessing,
+                    shard: shard, complete: complete, arrays: config.output.arrays)
             }
-            let results = ResultStore(sources: sources, runs: runs,
-                                      journal: try OutputJournal(folder: folder, header: header(complete: false), registry: registry))
+            let results = ResultStore(
+                sources: sources, runs: runs,
+                journal: try OutputJournal(folder: folder, header: header(complete: false), registry: registry))
             if let previous = folder.previous,
-               previous.header.model.path == modelRecord.path, previous.header.model.loader == modelRecord.loader,
-               previous.header.preprocessing == config.input.preprocessing {
+                previous.header.model.path == modelRecord.path, previous.header.model.loader == modelRecord.loader,
+                previous.header.preprocessing == config.input.preprocessing
+            {
                 try results.reuse(previous, isPresent: folder.holds)
                 if results.reusedCount > 0 {
                     log("reusing the complete results of \(results.reusedCount) input(s) in \(folder.root.path)")
@@ -136,8 +148,10 @@ public final class Runner {
             func execute(_ index: Int, inputs: [RunInput]) throws {
                 let run = runs[index]
                 // A run that ignores the inputs draws its own progress bar; the inputs have theirs.
-                results.add(try run.execute(model: model, inputs: inputs, showsProgress: showsProgress && inputs.isEmpty, log: log,
-                                            earlierResults: results.earlierResults(for: run.spec)), run: index)
+                results.add(
+                    try run.execute(
+                        model: model, inputs: inputs, showsProgress: showsProgress && inputs.isEmpty, log: log,
+                        earlierResults: results.earlierResults(for: run.spec)), run: index)
             }
             func executeOnce(_ timing: RunTiming) throws {
                 for index in runs.indices where runs[index].timing == timing {
@@ -150,12 +164,15 @@ public final class Runner {
             let perBatch = runs.indices.filter { runs[$0].timing == .perBatch }
             let pending = results.pendingSources
             if !perBatch.isEmpty && !pending.isEmpty {
-                log("\(pending.count) input(s) in batches of \(config.input.batchSize) through "
-                    + perBatch.map { "\(runs[$0].spec.name) (\(runs[$0].spec.visualizer))" }.joined(separator: ", "))
+                log(
+                    "\(pending.count) input(s) in batches of \(config.input.batchSize) through "
+                        + perBatch.map { "\(runs[$0].spec.name) (\(runs[$0].spec.visualizer))" }.joined(separator: ", "))
             }
             let progress = ProgressBar.inputs(total: pending.count, showsProgress: showsProgress, log: log)
             for start in stride(from: 0, to: pending.count, by: config.input.batchSize) {
-                let inputs = try pending[start..<min(start + config.input.batchSize, pending.count)].map { try preparation.prepare($0) }
+                let inputs = try pending[start..<min(start + config.input.batchSize, pending.count)].map {
+                    try preparation.prepare($0)
+                }
                 for input in inputs {
                     results.add(try Self.record(input, picture: preparation.picture(of: input), folder: folder))
                 }

@@ -9,12 +9,16 @@ public enum ShardMerge {
     /// stays flat however many inputs the shards hold. The runs' visualizers come from `registry`:
     /// their aggregates are written anew over every shard's inputs.
     @discardableResult
-    public static func merge(_ folders: [String], into output: String, force: Bool = false,
-                             registry: Registry = .builtins()) throws -> WrittenOutput {
+    public static func merge(
+        _ folders: [String], into output: String, force: Bool = false,
+        registry: Registry = .builtins()
+    ) throws -> WrittenOutput {
         let outputRoot = URL(fileURLWithPath: output).standardizedFileURL
         let parts = try folders.map { path -> (root: URL, previous: OutputFolder.Previous) in
             let root = URL(fileURLWithPath: path).standardizedFileURL
-            guard root.path != outputRoot.path else { throw VizError("the merge output cannot be one of the folders merged", at: root.path) }
+            guard root.path != outputRoot.path else {
+                throw VizError("the merge output cannot be one of the folders merged", at: root.path)
+            }
             let manifest = root.appendingPathComponent(OutputFolder.manifestName)
             guard FileManager.default.fileExists(atPath: manifest.path) else {
                 throw VizError("no manifest.json here: not a vizrun output folder", at: root.path)
@@ -26,8 +30,9 @@ public enum ShardMerge {
         }.sorted { ($0.previous.header.shard?.index ?? 0) < ($1.previous.header.shard?.index ?? 0) }
         guard let first = parts.first?.previous.header else { throw VizError("name at least one folder to merge") }
         try check(parts)
-        let summaries = try summarizingRoles(of: first.runs, registry: registry,
-                                             in: parts[0].root.appendingPathComponent(OutputFolder.manifestName).path)
+        let summaries = try summarizingRoles(
+            of: first.runs, registry: registry,
+            in: parts[0].root.appendingPathComponent(OutputFolder.manifestName).path)
 
         let folder = try OutputFolder(path: outputRoot.path, force: force)
         do {
@@ -74,12 +79,15 @@ public enum ShardMerge {
 
     /// Per run, the roles of its aggregate's files, which the merge writes anew. A visualizer that
     /// is not registered cannot be merged: its aggregate would be left over one shard's inputs.
-    private static func summarizingRoles(of runs: [Manifest.RunRecord], registry: Registry,
-                                         in manifest: String) throws -> [Set<String>] {
+    private static func summarizingRoles(
+        of runs: [Manifest.RunRecord], registry: Registry,
+        in manifest: String
+    ) throws -> [Set<String>] {
         try runs.map { run in
             guard let visualizer = registry.visualizers.first(where: { $0.name == run.visualizer })?.type else {
-                throw VizError("run '\(run.name)' was made by the visualizer '\(run.visualizer)', which is not loaded; "
-                               + "name its plugin with --plugin", at: manifest)
+                throw VizError(
+                    "run '\(run.name)' was made by the visualizer '\(run.visualizer)', which is not loaded; "
+                        + "name its plugin with --plugin", at: manifest)
             }
             return Set(visualizer.roles.filter(\.summarizesInputs).map(\.name))
         }
@@ -96,11 +104,13 @@ public enum ShardMerge {
                 throw VizError("this output is incomplete (an interrupted run); rerun its shard first", at: root.path)
             }
             guard header.model == first.model, header.preprocessing == first.preprocessing, header.arrays == first.arrays,
-                  header.runs.map(\.name) == first.runs.map(\.name),
-                  header.runs.map(\.visualizer) == first.runs.map(\.visualizer),
-                  header.runs.map(\.options) == first.runs.map(\.options) else {
-                throw VizError("this output comes from another model, preprocessing, runs or `output.arrays` than \(parts[0].root.path)",
-                               at: root.path)
+                header.runs.map(\.name) == first.runs.map(\.name),
+                header.runs.map(\.visualizer) == first.runs.map(\.visualizer),
+                header.runs.map(\.options) == first.runs.map(\.options)
+            else {
+                throw VizError(
+                    "this output comes from another model, preprocessing, runs or `output.arrays` than \(parts[0].root.path)",
+                    at: root.path)
             }
             try previous.entries { entry in
                 if let input = entry.input, !ids.insert(input.id).inserted {

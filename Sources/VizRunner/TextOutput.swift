@@ -34,7 +34,8 @@ final class TextFile: TextOutput {
     init(url: URL) throws {
         self.url = url
         guard FileManager.default.createFile(atPath: url.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: url.path) else {
+            let handle = FileHandle(forWritingAtPath: url.path)
+        else {
             throw VizError("cannot create the file", at: url.path)
         }
         self.handle = handle

@@ -5,8 +5,10 @@ import XCTest
 /// Fails unless `actual` has `expected`'s shape and every element is within
 /// `tolerance × max|expected|` of it (with a floor of `tolerance` for all-zero references).
 /// Tensors are compared in the standard layout, whatever layout either is stored in.
-public func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float = 1e-4, _ message: String = "",
-                        file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(
+    _ actual: Tensor, _ expected: Tensor, tolerance: Float = 1e-4, _ message: String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
     let (actual, expected) = (actual.standardized(), expected.standardized())
     guard actual.shape == expected.shape else {
         XCTFail("shape \(actual.shape) != expected \(expected.shape) \(message)", file: file, line: line)
@@ -17,12 +19,16 @@ public func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float =
     var worstIndex = 0
     for index in 0..<actual.count {
         let difference = abs(actual.scalars[index] - expected.scalars[index])
-        if !(difference <= worst) { worst = difference; worstIndex = index }
+        if !(difference <= worst) {
+            worst = difference
+            worstIndex = index
+        }
     }
     if !(worst <= tolerance * scale) {
-        XCTFail("largest difference \(worst) at flat index \(worstIndex) (got \(actual.scalars[worstIndex]), "
+        XCTFail(
+            "largest difference \(worst) at flat index \(worstIndex) (got \(actual.scalars[worstIndex]), "
                 + "expected \(expected.scalars[worstIndex])) exceeds \(tolerance) × \(scale) \(message)",
-                file: file, line: line)
+            file: file, line: line)
     }
 }
 

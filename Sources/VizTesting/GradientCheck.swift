@@ -40,7 +40,8 @@ public func numericGradients(_ inputs: [Tensor], epsilon: Float, loss: ([Tensor]
         var gradient = [Double](repeating: 0, count: inputs[input].count)
         for index in 0..<inputs[input].count {
             let original = inputs[input].scalars[index]
-            let plus = original + epsilon, minus = original - epsilon
+            let plus = original + epsilon
+            let minus = original - epsilon
             perturbed[input].scalars[index] = plus
             let up = loss(perturbed)
             perturbed[input].scalars[index] = minus
@@ -65,12 +66,14 @@ public func compareGradients(analytic: [Tensor], numeric: [[Double]], inputs: [T
     guard result.problems.isEmpty else { return result }
     for input in inputs.indices {
         for index in 0..<inputs[input].count {
-            let exact = numeric[input][index], got = Double(analytic[input].scalars[index])
+            let exact = numeric[input][index]
+            let got = Double(analytic[input].scalars[index])
             result.scale = max(result.scale, abs(exact))
             let difference = abs(got - exact)
-            if !(difference <= result.worst) {  // also catches NaN
-                (result.worst, result.input, result.index, result.analytic, result.numeric)
-                    = (difference.isNaN ? .infinity : difference, input, index, got, exact)
+            if !(difference <= result.worst) { // also catches NaN
+                (result.worst, result.input, result.index, result.analytic, result.numeric) = (
+                    difference.isNaN ? .infinity : difference, input, index, got, exact
+                )
             }
         }
     }
@@ -78,7 +81,8 @@ public func compareGradients(analytic: [Tensor], numeric: [[Double]], inputs: [T
 }
 
 /// The discrepancy for `op` at `inputs`, with `w` drawn from `seed`.
-public func gradientDiscrepancy(_ op: Op, _ inputs: [Tensor], epsilon: Float = 1e-2, seed: UInt64 = 0x5EED) -> GradientDiscrepancy {
+public func gradientDiscrepancy(_ op: Op, _ inputs: [Tensor], epsilon: Float = 1e-2, seed: UInt64 = 0x5EED) -> GradientDiscrepancy
+{
     let output = op.forward(inputs)
     var random = SeededGenerator(seed: seed)
     let w = Tensor(shape: output.shape, scalars: (0..<output.count).map { _ in random.uniform(-1, 1) })
@@ -89,16 +93,19 @@ public func gradientDiscrepancy(_ op: Op, _ inputs: [Tensor], epsilon: Float = 1
 
 /// Fails unless `op.inputGradients` agrees with finite differences to `tolerance` × the largest
 /// numeric gradient element.
-public func checkGradients(_ op: Op, _ inputs: [Tensor], epsilon: Float = 1e-2, tolerance: Double = 2e-3,
-                    seed: UInt64 = 0x5EED, _ message: @autoclosure () -> String = "",
-                    file: StaticString = #filePath, line: UInt = #line) {
+public func checkGradients(
+    _ op: Op, _ inputs: [Tensor], epsilon: Float = 1e-2, tolerance: Double = 2e-3,
+    seed: UInt64 = 0x5EED, _ message: @autoclosure () -> String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
     let result = gradientDiscrepancy(op, inputs, epsilon: epsilon, seed: seed)
     guard result.problems.isEmpty else {
         XCTFail("\(op.kind): \(result.problems.joined(separator: "; ")) \(message())", file: file, line: line)
         return
     }
-    XCTAssertGreaterThan(result.scale, 0, "\(op.kind): the loss does not depend on the inputs, nothing was checked \(message())",
-                         file: file, line: line)
+    XCTAssertGreaterThan(
+        result.scale, 0, "\(op.kind): the loss does not depend on the inputs, nothing was checked \(message())",
+        file: file, line: line)
     if !(result.relative <= tolerance) {
         XCTFail("\(op.kind) gradient: \(result.summary) exceeds \(tolerance) \(message())", file: file, line: line)
     }

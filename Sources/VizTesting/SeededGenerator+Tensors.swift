@@ -20,10 +20,12 @@ extension SeededGenerator {
 
     /// Magnitudes in [minimum, maximum] with a random sign: keeps away from kinks at 0.
     public mutating func tensorAvoidingZero(_ shape: [Int], minimum: Double = 0.1, maximum: Double = 2.4) -> Tensor {
-        Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in
-            let magnitude = Float(minimum + (maximum - minimum) * unit())
-            return bool() ? magnitude : -magnitude
-        })
+        Tensor(
+            shape: shape,
+            scalars: (0..<shape.reduce(1, *)).map { _ in
+                let magnitude = Float(minimum + (maximum - minimum) * unit())
+                return bool() ? magnitude : -magnitude
+            })
     }
 
     /// Every element distinct and at least `spacing` from every other (a shuffled ladder): no ties

@@ -10,9 +10,11 @@ public enum VizrunCommand {
     /// Runs the command and returns its exit status and everything it wrote. Both streams go to
     /// files: reading one pipe to its end while the command fills the other one would deadlock.
     public static func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws
-        -> (status: Int32, stdout: String, stderr: String) {
+        -> (status: Int32, stdout: String, stderr: String)
+    {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            XCTFail("build the command first (`swift build --build-tests`): \(executable.path) is missing", file: file, line: line)
+            XCTFail(
+                "build the command first (`swift build --build-tests`): \(executable.path) is missing", file: file, line: line)
             return (-1, "", "")
         }
         let streams = ["stdout", "stderr"].map {

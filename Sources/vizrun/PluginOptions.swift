@@ -4,8 +4,10 @@ import VizRunner
 
 /// `--plugin PATH`, for the subcommands that resolve visualizers and loaders by name.
 struct PluginOptions: ParsableArguments {
-    @Option(name: .customLong("plugin"), help: ArgumentHelp(
-        "A plugin shared library to load (repeatable), besides a config's `plugins:`.", valueName: "path"))
+    @Option(
+        name: .customLong("plugin"),
+        help: ArgumentHelp(
+            "A plugin shared library to load (repeatable), besides a config's `plugins:`.", valueName: "path"))
     var paths: [String] = []
 
     /// The built-ins, then every plugin given on the command line.

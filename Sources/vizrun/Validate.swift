@@ -15,8 +15,9 @@ struct Validate: ParsableCommand {
             let runner = Runner(registry: try plugins.registry())
             let plan = try runner.plan(configAt: config)
             try runner.checkInputs(of: plan)
-            print("\(plan.config.file): ok: \(plan.runs.count) run(s) of \(plan.config.input.images.count) input(s) "
-                  + "on \(plan.model.path)")
+            print(
+                "\(plan.config.file): ok: \(plan.runs.count) run(s) of \(plan.config.input.images.count) input(s) "
+                    + "on \(plan.model.path)")
         }
     }
 }

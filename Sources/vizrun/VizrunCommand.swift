@@ -54,8 +54,10 @@ struct Run: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder, instead of the config's output.dir.")
     var output: String?
 
-    @Option(help: ArgumentHelp("Process only part i (from 0) of n of the inputs; `vizrun merge` combines the parts.",
-                               valueName: "i/n"))
+    @Option(
+        help: ArgumentHelp(
+            "Process only part i (from 0) of n of the inputs; `vizrun merge` combines the parts.",
+            valueName: "i/n"))
     var shard: String?
 
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
@@ -123,8 +125,10 @@ struct Plugins: ParsableCommand {
             let extensions = registry.loaders.map { $0.type.fileExtensions.joined(separator: " ") }
             let width = extensions.map(\.count).max() ?? 0
             for (entry, extensions) in zip(registry.loaders, extensions) {
-                print("  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) "
-                      + "\(extensions.padding(toLength: width, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]")
+                print(
+                    "  \(entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)) "
+                        + "\(extensions.padding(toLength: width, withPad: " ", startingAt: 0)) \(entry.summary) [\(entry.origin)]"
+                )
             }
             print("Visualizers:")
             for entry in registry.visualizers {

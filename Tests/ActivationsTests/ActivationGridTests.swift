@@ -1,13 +1,17 @@
 import Foundation
-@testable import Activations
 import VizCore
 import VizImage
 import VizTesting
 import XCTest
 
+@testable import Activations
+
 final class ActivationGridTests: XCTestCase {
     private struct Reference: Decodable {
-        struct Layer: Decodable { let name: String; let output: String }
+        struct Layer: Decodable {
+            let name: String
+            let output: String
+        }
         let layers: [Layer]
     }
 

@@ -1,15 +1,18 @@
-@testable import Activations
 import VizCore
 import VizTesting
 import XCTest
 
+@testable import Activations
+
 /// The per-channel aggregate of an activations run, from statistics chosen so the means are known by hand.
 final class ChannelMeansAggregateTests: XCTestCase {
     private func record(_ layer: String, input: String, means: [Float]) -> ArtifactRecord {
-        ArtifactRecord(kind: "array", role: "activation", input: input, layer: layer, channel: nil, filter: nil,
-                       classIndex: nil, shape: [means.count], path: "\(input)/\(layer).npy",
-                       stats: LayerStats(layerClass: "Conv2D", outputShape: [1, 1, means.count], minimum: 0, maximum: 0,
-                                         deadChannels: 0, channelMeans: means))
+        ArtifactRecord(
+            kind: "array", role: "activation", input: input, layer: layer, channel: nil, filter: nil,
+            classIndex: nil, shape: [means.count], path: "\(input)/\(layer).npy",
+            stats: LayerStats(
+                layerClass: "Conv2D", outputShape: [1, 1, means.count], minimum: 0, maximum: 0,
+                deadChannels: 0, channelMeans: means))
     }
 
     private func results(_ input: String, _ artifacts: [ArtifactRecord]) -> InputResults {
@@ -18,13 +21,19 @@ final class ChannelMeansAggregateTests: XCTestCase {
 
     func testEachChannelIsAveragedOverTheInputs() throws {
         let aggregate = ChannelMeansAggregate()
-        aggregate.add(results("a", [record("conv", input: "a", means: [1, 2]), record("odd", input: "a", means: [1]),
-                                    record("conv", input: "a", means: [100, 100])]))
+        aggregate.add(
+            results(
+                "a",
+                [
+                    record("conv", input: "a", means: [1, 2]), record("odd", input: "a", means: [1]),
+                    record("conv", input: "a", means: [100, 100]),
+                ]))
         aggregate.add(results("b", [record("conv", input: "b", means: [3, 6]), record("odd", input: "b", means: [1, 2])]))
         aggregate.add(results("c", [record("conv", input: "c", means: [-1, 1])]))
-        XCTAssertEqual(aggregate.results(ofRun: "acts").channelMeans, ["conv": [1, 3]],
-                       "(1 + 3 - 1) / 3 and (2 + 6 + 1) / 3; a layer's second artifact of an input does not count, "
-                       + "and a layer whose inputs differ in channels has no aggregate")
+        XCTAssertEqual(
+            aggregate.results(ofRun: "acts").channelMeans, ["conv": [1, 3]],
+            "(1 + 3 - 1) / 3 and (2 + 6 + 1) / 3; a layer's second artifact of an input does not count, "
+                + "and a layer whose inputs differ in channels has no aggregate")
 
         let output = try CollectingAggregateOutput()
         try aggregate.write(to: output)

@@ -15,34 +15,35 @@ final class EndToEndTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = folder.appendingPathComponent("config.yaml")
         try """
-            model: \(Fixtures.path("models/k2_sequential/model.h5"))
-            input:
-              images: [\(Self.repository.appendingPathComponent("Configs/images/chelsea.jpg").path)]
-              scale: 1/255
-            output:
-              dir: out
-            runs:
-              - visualizer: filters
-                layer: conv2d_1
-                filters: [2, 5, 9]
-                steps: 4
-                batch: 2
-                tile: 16
-              - visualizer: filters
-                name: adam
-                layer: conv2d
-                filters: 2
-                steps: 2
-                optimizer: adam
-                learning_rate: 0.1
-                modifiers: {jitter: 2}
-            """.write(to: config, atomically: true, encoding: .utf8)
+        model: \(Fixtures.path("models/k2_sequential/model.h5"))
+        input:
+          images: [\(Self.repository.appendingPathComponent("Configs/images/chelsea.jpg").path)]
+          scale: 1/255
+        output:
+          dir: out
+        runs:
+          - visualizer: filters
+            layer: conv2d_1
+            filters: [2, 5, 9]
+            steps: 4
+            batch: 2
+            tile: 16
+          - visualizer: filters
+            name: adam
+            layer: conv2d
+            filters: 2
+            steps: 2
+            optimizer: adam
+            learning_rate: 0.1
+            modifiers: {jitter: 2}
+        """.write(to: config, atomically: true, encoding: .utf8)
 
         let result = try VizrunCommand.run([config.path, "--quiet"])
         XCTAssertEqual(result.status, 0, result.stderr)
 
         let out = folder.appendingPathComponent("out")
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
+        let manifest = try JSONDecoder().decode(
+            Manifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
         XCTAssertEqual(manifest.runs.map(\.name), ["filters", "adam"])
         let artifacts = manifest.runs[0].artifacts
         let patterns = artifacts.filter { $0.role == "pattern" }

@@ -1,9 +1,10 @@
 import Foundation
-@testable import Filters
 import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import Filters
 
 final class FiltersVisualizerTests: XCTestCase {
     func run(_ yaml: String, model: Model) throws -> (CollectingSink, [String]) {
@@ -32,13 +33,15 @@ final class FiltersVisualizerTests: XCTestCase {
 
         // Every other optimiser leaves it too, without NaN.
         for optimizer in ["adam", "rmsprop"] {
-            let (sink, lines) = try run("layer: conv\nfilters: [0]\nsteps: 3\noptimizer: \(optimizer)\nstart: {seed: 3}", model: model)
+            let (sink, lines) = try run(
+                "layer: conv\nfilters: [0]\nsteps: 3\noptimizer: \(optimizer)\nstart: {seed: 3}", model: model)
             XCTAssertEqual(lines.count, 1, optimizer)
             XCTAssertEqual(sink.arrays[0].1.scalars, starts[0].scalars, optimizer)
         }
         // With a regulariser the pattern moves, but the filter is still reported.
         let (_, regularized) = try run("layer: conv\nfilters: [0]\nsteps: 2\nregularizers: {total_variation: 1}", model: model)
-        XCTAssertEqual(regularized, ["filters: layer conv filter 0 is dead (zero gradient): pattern shaped by the regularizers only"])
+        XCTAssertEqual(
+            regularized, ["filters: layer conv filter 0 is dead (zero gradient): pattern shaped by the regularizers only"])
     }
 
     /// `gif` keeps the start and evenly spaced steps, the last frame being the final pattern.
@@ -64,7 +67,8 @@ final class FiltersVisualizerTests: XCTestCase {
 
     func testArtifactsAndGrid() throws {
         let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
-        let (sink, lines) = try run("""
+        let (sink, lines) = try run(
+            """
             layer: conv2d_1
             filters: 5
             steps: 3
@@ -89,7 +93,8 @@ final class FiltersVisualizerTests: XCTestCase {
         XCTAssertEqual(grid.1.pixels[10 * 3], 0)
 
         // The same seed gives the same patterns, whatever the batch size.
-        let (again, _) = try run("""
+        let (again, _) = try run(
+            """
             layer: conv2d_1
             filters: 5
             steps: 3
@@ -125,8 +130,9 @@ final class FiltersVisualizerTests: XCTestCase {
         let model = try TestModels.deadFilterModel(size: 8)
         let visualizer = FiltersVisualizer()
         let yaml = "layer: conv\nfilters: [0]\nsteps: 2\nstart: start.npy"
-        try visualizer.configure(try ConfigNode.parse(yaml: yaml, file: folder.appendingPathComponent("c.yaml").path).mapping(),
-                                 model: model)
+        try visualizer.configure(
+            try ConfigNode.parse(yaml: yaml, file: folder.appendingPathComponent("c.yaml").path).mapping(),
+            model: model)
         let sink = CollectingSink()
         try visualizer.run(RunContext(model: model, inputs: [], runName: "f", sink: sink))
         XCTAssertEqual(sink.arrays[0].1.scalars, start.scalars)
@@ -148,8 +154,9 @@ final class FiltersOptionTests: XCTestCase {
         let message = TestModels.configureError("layer: conv2d\nfilters: [1, 8]", model: model)
         XCTAssertTrue(message.contains("test.yaml:2:"), message)
         XCTAssertTrue(message.contains("filter 8 is out of range: layer 'conv2d' has 8 channels"), message)
-        XCTAssertTrue(TestModels.configureError("layer: conv2d\nfilters: 9", model: model)
-            .contains("filters 9 is out of range: layer 'conv2d' has 8 channels"))
+        XCTAssertTrue(
+            TestModels.configureError("layer: conv2d\nfilters: 9", model: model)
+                .contains("filters 9 is out of range: layer 'conv2d' has 8 channels"))
         // The default asks for 64 but takes what the layer has.
         let visualizer = FiltersVisualizer()
         XCTAssertNoThrow(try visualizer.configure(try runOptions("layer: conv2d"), model: model))
@@ -162,32 +169,41 @@ final class FiltersOptionTests: XCTestCase {
         let typo = TestModels.configureError("layer: conv2d_11", model: model)
         XCTAssertTrue(typo.contains("no layer named 'conv2d_11'") && typo.contains("did you mean"), typo)
         XCTAssertTrue(TestModels.configureError("filters: 3", model: model).contains("missing the key 'layer'"))
-        XCTAssertTrue(TestModels.configureError("objective: {class: 1}\nlayer: conv2d", model: model)
-            .contains("`layer` is not used with the class objective"))
+        XCTAssertTrue(
+            TestModels.configureError("objective: {class: 1}\nlayer: conv2d", model: model)
+                .contains("`layer` is not used with the class objective"))
         XCTAssertTrue(TestModels.configureError("objective: {class: 5}", model: model).contains("class 5 is out of range"))
-        XCTAssertTrue(TestModels.configureError("layer: conv2d_1\nobjective: {neuron: [15, 0]}", model: model)
-            .contains("outside layer 'conv2d_1''s 15x15 output"))
+        XCTAssertTrue(
+            TestModels.configureError("layer: conv2d_1\nobjective: {neuron: [15, 0]}", model: model)
+                .contains("outside layer 'conv2d_1''s 15x15 output"))
     }
 
     func testMissingSizeForAModelOfAnySize() throws {
         let model = try TestModels.deadFilterModel(inputShape: [-1, -1, -1, 1])
         let message = TestModels.configureError("layer: conv\nfilters: 1", model: model)
-        XCTAssertTrue(message.contains("the model accepts any input size (None, None, None, 1); set `size: [height, width]`"), message)
+        XCTAssertTrue(
+            message.contains("the model accepts any input size (None, None, None, 1); set `size: [height, width]`"), message)
         let visualizer = FiltersVisualizer()
         XCTAssertNoThrow(try visualizer.configure(try runOptions("layer: conv\nfilters: 1\nsize: [12, 10]"), model: model))
         let fixed = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
-        XCTAssertTrue(TestModels.configureError("layer: conv2d\nsize: [64, 64]", model: fixed).contains("only takes (None, 32, 32, 3)"))
+        XCTAssertTrue(
+            TestModels.configureError("layer: conv2d\nsize: [64, 64]", model: fixed).contains("only takes (None, 32, 32, 3)"))
     }
 
     func testUnknownOptimizerAndKeys() throws {
         let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let optimizer = TestModels.configureError("layer: conv2d\noptimizer: adamm", model: model)
-        XCTAssertTrue(optimizer.contains("test.yaml:2:12: error: unknown optimizer 'adamm' (known: normalized, adam, rmsprop); did you mean 'adam'?"),
-                      optimizer)
+        XCTAssertTrue(
+            optimizer.contains(
+                "test.yaml:2:12: error: unknown optimizer 'adamm' (known: normalized, adam, rmsprop); did you mean 'adam'?"),
+            optimizer)
         XCTAssertTrue(TestModels.configureError("layer: conv2d\nstep: 3", model: model).contains("did you mean 'steps'?"))
-        XCTAssertTrue(TestModels.configureError("layer: conv2d\noptimizer: adam\nstep_size: 2", model: model)
-            .contains("step_size applies to the normalized optimizer"))
-        XCTAssertTrue(TestModels.configureError("layer: conv2d\nobjective: chanel", model: model).contains("did you mean 'channel'?"))
-        XCTAssertTrue(TestModels.configureError("layer: conv2d\nmodifiers: {jiter: 2}", model: model).contains("did you mean 'jitter'?"))
+        XCTAssertTrue(
+            TestModels.configureError("layer: conv2d\noptimizer: adam\nstep_size: 2", model: model)
+                .contains("step_size applies to the normalized optimizer"))
+        XCTAssertTrue(
+            TestModels.configureError("layer: conv2d\nobjective: chanel", model: model).contains("did you mean 'channel'?"))
+        XCTAssertTrue(
+            TestModels.configureError("layer: conv2d\nmodifiers: {jiter: 2}", model: model).contains("did you mean 'jitter'?"))
     }
 }

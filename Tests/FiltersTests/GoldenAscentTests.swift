@@ -1,9 +1,10 @@
 import Foundation
-@testable import Filters
 import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import Filters
 
 /// Gradient ascent against TensorFlow (Tests/Fixtures/gradients, Scripts/make_gradient_fixtures.py).
 final class GoldenAscentTests: XCTestCase {
@@ -60,7 +61,8 @@ final class GoldenAscentTests: XCTestCase {
             oneStep.steps = 1
             let step1 = try oneStep.run(start: reference.start, units: reference.filters).patterns
             let expectedStep1 = try reference.tensor("ascent_step1.npy")
-            let update = difference(step1, reference.start), expectedUpdate = difference(expectedStep1, reference.start)
+            let update = difference(step1, reference.start)
+            let expectedUpdate = difference(expectedStep1, reference.start)
             let (stepRelative, stepCorrelation) = compare(update, expectedUpdate)
             print("filters golden \(name): step 1 update max diff \(stepRelative) of max, correlation \(stepCorrelation)")
             assertClose(update, expectedUpdate, tolerance: 1e-4, name)
@@ -79,27 +81,32 @@ final class GoldenAscentTests: XCTestCase {
             book.steps = 40
             var stepsTaken = 0
             var worstObjective = 0.0
-            let result = try book.run(start: reference.start, units: reference.filters, onStep: { step, x in
-                stepsTaken += 1
-                guard step < losses.count, let values = try? reference.ascent.objectiveValues(x, units: reference.filters) else {
-                    return XCTFail("\(name): no objective after step \(step)")
-                }
-                let expected = losses[step]
-                let scale = expected.map(abs).max() ?? 1
-                for (value, wanted) in zip(values, expected) {
-                    worstObjective = max(worstObjective, abs(Double(value) - wanted) / scale)
-                    XCTAssertEqual(Double(value), wanted, accuracy: 1e-4 * scale, "\(name) step \(step)")
-                }
-            })
+            let result = try book.run(
+                start: reference.start, units: reference.filters,
+                onStep: { step, x in
+                    stepsTaken += 1
+                    guard step < losses.count, let values = try? reference.ascent.objectiveValues(x, units: reference.filters)
+                    else {
+                        return XCTFail("\(name): no objective after step \(step)")
+                    }
+                    let expected = losses[step]
+                    let scale = expected.map(abs).max() ?? 1
+                    for (value, wanted) in zip(values, expected) {
+                        worstObjective = max(worstObjective, abs(Double(value) - wanted) / scale)
+                        XCTAssertEqual(Double(value), wanted, accuracy: 1e-4 * scale, "\(name) step \(step)")
+                    }
+                })
             XCTAssertEqual(stepsTaken, 40)
             XCTAssertEqual(result.dead, [false, false])
             let expected = try reference.tensor("ascent_step40.npy")
             let relative = compare(result.patterns, expected).relative
             let displacement = compare(difference(result.patterns, reference.start), difference(expected, reference.start))
-            print("filters golden \(name): objective worst \(worstObjective) of the largest per step; step 40 max diff \(relative) of max value, "
-                  + "\(displacement.relative) of max displacement (correlation \(displacement.correlation))")
+            print(
+                "filters golden \(name): objective worst \(worstObjective) of the largest per step; step 40 max diff \(relative) of max value, "
+                    + "\(displacement.relative) of max displacement (correlation \(displacement.correlation))")
             assertClose(result.patterns, expected, tolerance: 1e-4, name)
-            assertClose(difference(result.patterns, reference.start), difference(expected, reference.start), tolerance: 1e-4, name)
+            assertClose(
+                difference(result.patterns, reference.start), difference(expected, reference.start), tolerance: 1e-4, name)
 
             let levels = try reference.tensor("ascent_deprocessed40.npy")
             var worst: Float = 0
@@ -117,8 +124,10 @@ final class GoldenAscentTests: XCTestCase {
     func testAdamAndRMSpropTenSteps() throws {
         for name in Self.models {
             let reference = try Reference(name)
-            for (key, optimizer) in [("adam", AscentOptimizer.adam(learningRate: 0.05)),
-                                     ("rmsprop", AscentOptimizer.rmsprop(learningRate: 0.05))] {
+            for (key, optimizer) in [
+                ("adam", AscentOptimizer.adam(learningRate: 0.05)),
+                ("rmsprop", AscentOptimizer.rmsprop(learningRate: 0.05)),
+            ] {
                 let section = try XCTUnwrap(reference.section[key] as? [String: Any])
                 XCTAssertEqual(section["learning_rate"] as? Double, 0.05)
                 XCTAssertEqual(section["steps"] as? Int, 10)
@@ -128,9 +137,12 @@ final class GoldenAscentTests: XCTestCase {
                 let patterns = try ascent.run(start: reference.start, units: reference.filters).patterns
                 let expected = try reference.tensor("ascent_\(key)10.npy")
                 let displacement = compare(difference(patterns, reference.start), difference(expected, reference.start))
-                print("filters golden \(name): \(key) 10 steps max diff \(displacement.relative) of max displacement, "
-                      + "\(compare(patterns, expected).relative) of max value")
-                assertClose(difference(patterns, reference.start), difference(expected, reference.start), tolerance: 1e-3, "\(name) \(key)")
+                print(
+                    "filters golden \(name): \(key) 10 steps max diff \(displacement.relative) of max displacement, "
+                        + "\(compare(patterns, expected).relative) of max value")
+                assertClose(
+                    difference(patterns, reference.start), difference(expected, reference.start), tolerance: 1e-3,
+                    "\(name) \(key)")
             }
         }
     }
@@ -140,9 +152,11 @@ final class GoldenAscentTests: XCTestCase {
             let reference = try Reference(name)
             let section = try XCTUnwrap(reference.section["regularizers"] as? [String: Any])
             let x = reference.start.batchItem(0)
-            for (key, regularizers) in [("tv", Regularizers(totalVariation: 1)),
-                                        ("lp1", Regularizers(normWeight: 1, normP: 1)),
-                                        ("lp2", Regularizers(normWeight: 1, normP: 2))] {
+            for (key, regularizers) in [
+                ("tv", Regularizers(totalVariation: 1)),
+                ("lp1", Regularizers(normWeight: 1, normP: 1)),
+                ("lp2", Regularizers(normWeight: 1, normP: 2)),
+            ] {
                 let entry = try XCTUnwrap(section[key] as? [String: Any])
                 let value = try XCTUnwrap(entry["value"] as? Double)
                 XCTAssertEqual(regularizers.values(x)[0], value, accuracy: 1e-5 * value, "\(name) \(key)")

@@ -1,8 +1,9 @@
 import Foundation
-@testable import Filters
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import Filters
 
 /// Finite-difference checks of the regularisers and the input modifiers' adjoints.
 final class GradientCheckTests: XCTestCase {
@@ -19,10 +20,12 @@ final class GradientCheckTests: XCTestCase {
         let h: Float = 1e-3
         var worst: Double = 0
         for index in 0..<x.count {
-            var plus = x, minus = x
+            var plus = x
+            var minus = x
             plus.scalars[index] += h
             minus.scalars[index] -= h
-            let numeric = (regularizers.values(plus).reduce(0, +) - regularizers.values(minus).reduce(0, +))
+            let numeric =
+                (regularizers.values(plus).reduce(0, +) - regularizers.values(minus).reduce(0, +))
                 / Double(plus.scalars[index] - minus.scalars[index])
             worst = max(worst, abs(numeric - Double(-gradient.scalars[index])))
         }
@@ -48,11 +51,14 @@ final class GradientCheckTests: XCTestCase {
 
     /// ⟨A x, y⟩ = ⟨x, Aᵀ y⟩ for each modifier's forward and adjoint.
     func testModifierAdjoints() {
-        let x = randomTensor([2, 9, 7, 3], seed: 1), y = randomTensor([2, 9, 7, 3], seed: 2)
-        let draws = [Modifiers.Draw(shiftY: 3, shiftX: -2, degrees: 0, factor: 1),
-                     Modifiers.Draw(shiftY: 0, shiftX: 0, degrees: 17, factor: 1),
-                     Modifiers.Draw(shiftY: 0, shiftX: 0, degrees: 0, factor: 1.2),
-                     Modifiers.Draw(shiftY: -1, shiftX: 4, degrees: -8, factor: 0.9)]
+        let x = randomTensor([2, 9, 7, 3], seed: 1)
+        let y = randomTensor([2, 9, 7, 3], seed: 2)
+        let draws = [
+            Modifiers.Draw(shiftY: 3, shiftX: -2, degrees: 0, factor: 1),
+            Modifiers.Draw(shiftY: 0, shiftX: 0, degrees: 17, factor: 1),
+            Modifiers.Draw(shiftY: 0, shiftX: 0, degrees: 0, factor: 1.2),
+            Modifiers.Draw(shiftY: -1, shiftX: 4, degrees: -8, factor: 0.9),
+        ]
         for draw in draws {
             let modifiers = Modifiers()
             let left = zip(modifiers.apply(draw, to: x).scalars, y.scalars).reduce(0.0) { $0 + Double($1.0 * $1.1) }
@@ -84,7 +90,8 @@ final class GradientCheckTests: XCTestCase {
         let h: Float = 1e-2
         var worst: Double = 0
         for index in 0..<x.count {
-            var plus = x, minus = x
+            var plus = x
+            var minus = x
             plus.scalars[index] += h
             minus.scalars[index] -= h
             let numeric = (try objective(plus) - objective(minus)) / Double(2 * h)

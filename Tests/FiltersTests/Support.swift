@@ -1,9 +1,10 @@
 import Foundation
-@testable import Filters
 import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import Filters
 
 enum TestModels {
     /// input (1, size, size, 1) → conv `conv` (3×3 same, 2 filters) → relu, as one layer `conv`.
@@ -17,13 +18,18 @@ enum TestModels {
         let conv = try graph.add("conv_pre", Conv2DOp(kernel: kernel, bias: [-1, 0.05], padding: .same), inputs: [input])
         let relu = try graph.add("conv", ActivationOp(.relu), inputs: [conv])
         let flat = try graph.add("flatten", ReshapeOp.flatten(), inputs: [relu])
-        return Model(graph: graph,
-                     layers: [Model.Layer(name: "input", className: "InputLayer", outputNode: input, inputLayers: [], parameterCount: 0),
-                              Model.Layer(name: "conv", className: "Conv2D", outputNode: relu, preActivationNode: conv,
-                                          inputLayers: ["input"], parameterCount: 20),
-                              Model.Layer(name: "flatten", className: "Flatten", outputNode: flat, inputLayers: ["conv"],
-                                          parameterCount: 0)],
-                     outputLayers: ["flatten"], path: "dead.h5", loaderName: "test")
+        return Model(
+            graph: graph,
+            layers: [
+                Model.Layer(name: "input", className: "InputLayer", outputNode: input, inputLayers: [], parameterCount: 0),
+                Model.Layer(
+                    name: "conv", className: "Conv2D", outputNode: relu, preActivationNode: conv,
+                    inputLayers: ["input"], parameterCount: 20),
+                Model.Layer(
+                    name: "flatten", className: "Flatten", outputNode: flat, inputLayers: ["conv"],
+                    parameterCount: 0),
+            ],
+            outputLayers: ["flatten"], path: "dead.h5", loaderName: "test")
     }
 
     /// The error `configure` raises for these options.
@@ -46,7 +52,11 @@ func compare(_ actual: Tensor, _ expected: Tensor) -> (relative: Float, correlat
     for (a, b) in zip(actual.scalars, expected.scalars) {
         worst = max(worst, abs(a - b))
         let (x, y) = (Double(a), Double(b))
-        sa += x; sb += y; saa += x * x; sbb += y * y; sab += x * y
+        sa += x
+        sb += y
+        saa += x * x
+        sbb += y * y
+        sab += x * y
     }
     let n = Double(actual.count)
     let covariance = sab / n - sa / n * sb / n

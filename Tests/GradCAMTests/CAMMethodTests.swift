@@ -1,8 +1,9 @@
-@testable import GradCAM
 import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import GradCAM
 
 /// The CAM weights on hand-made numbers, the zero-map rule, and the visualizer's artifacts.
 final class CAMMethodTests: XCTestCase {
@@ -18,14 +19,17 @@ final class CAMMethodTests: XCTestCase {
 
     func testElementwiseAndChannelMethods() {
         // HiResCAM: Σ_k g·A = [0.5−2, 0+0, 0+2, 2+0] → relu → [0, 0, 2, 2] / 2.
-        assertClose(CAMMethod.hirescam.heatmaps(activations: a, gradients: g)[0],
-                    Tensor(shape: [2, 2], scalars: [0, 0, 1, 1]), tolerance: 1e-6)
+        assertClose(
+            CAMMethod.hirescam.heatmaps(activations: a, gradients: g)[0],
+            Tensor(shape: [2, 2], scalars: [0, 0, 1, 1]), tolerance: 1e-6)
         // Layer-CAM: Σ_k relu(g)·A = [0.5, 0, 2, 2].
-        assertClose(CAMMethod.layercam.heatmaps(activations: a, gradients: g)[0],
-                    Tensor(shape: [2, 2], scalars: [0.25, 0, 1, 1]), tolerance: 1e-6)
+        assertClose(
+            CAMMethod.layercam.heatmaps(activations: a, gradients: g)[0],
+            Tensor(shape: [2, 2], scalars: [0.25, 0, 1, 1]), tolerance: 1e-6)
         // XGrad-CAM: w = Σ(g·A)/ΣA = [(0.5+0+0+2)/6, (−2+0+2+0)/5] = [5/12, 0]; cam = w0·A0.
-        assertClose(CAMMethod.xgradcam.heatmaps(activations: a, gradients: g)[0],
-                    Tensor(shape: [2, 2], scalars: [1 / 3.0, 1, 0, 2 / 3.0]), tolerance: 1e-6)
+        assertClose(
+            CAMMethod.xgradcam.heatmaps(activations: a, gradients: g)[0],
+            Tensor(shape: [2, 2], scalars: [1 / 3.0, 1, 0, 2 / 3.0]), tolerance: 1e-6)
         // Grad-CAM++ channel 0: g = [0.5, 0, −0.5, 1], ΣA = 6; α = g²/(2g² + 6g³ + 1e-7), 0 where g = 0;
         // w0 = Σ relu(g)α = 0.5·0.25/(0.5+0.75) + 1·1/(2+6) = 0.1 + 0.125.
         let w = CAMMethod.gradcamPlusPlus.weights(activations: a.scalars, gradients: g.scalars, channels: 2)
@@ -37,7 +41,7 @@ final class CAMMethodTests: XCTestCase {
 
     func testAZeroHeatmapStaysZeroNeverNaN() {
         let zeros = Tensor(zeros: [1, 2, 2, 2])
-        let opposite = Tensor(shape: g.shape, scalars: a.scalars.map { -$0 - 1 })  // every product negative
+        let opposite = Tensor(shape: g.shape, scalars: a.scalars.map { -$0 - 1 }) // every product negative
         for method in CAMMethod.allCases {
             for (activations, gradients) in [(zeros, g), (a, zeros), (a, opposite)] {
                 let map = method.heatmaps(activations: activations, gradients: gradients)[0]
@@ -62,7 +66,9 @@ final class CAMMethodTests: XCTestCase {
     func testVisualizerArtifactsAndBatching() throws {
         let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let batch = try Fixtures.tensor("models/k2_sequential/input.npy")
-        let inputs = (0..<batch.shape[0]).map { RunInput(id: "x\($0)", path: "x\($0).npy", tensor: batch.batchItem($0), original: nil) }
+        let inputs = (0..<batch.shape[0]).map {
+            RunInput(id: "x\($0)", path: "x\($0).npy", tensor: batch.batchItem($0), original: nil)
+        }
         var results: [CollectingSink] = []
         for size in [1, 2] {
             let visualizer = GradCAMVisualizer()
@@ -97,7 +103,9 @@ final class CAMMethodTests: XCTestCase {
     func testSaliencyBatchingAndClassesAgree() throws {
         let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let batch = try Fixtures.tensor("models/k2_sequential/input.npy")
-        let inputs = (0..<batch.shape[0]).map { RunInput(id: "x\($0)", path: "x\($0).npy", tensor: batch.batchItem($0), original: nil) }
+        let inputs = (0..<batch.shape[0]).map {
+            RunInput(id: "x\($0)", path: "x\($0).npy", tensor: batch.batchItem($0), original: nil)
+        }
         func run(_ options: String, _ inputs: [RunInput]) throws -> CollectingSink {
             let visualizer = SaliencyVisualizer()
             try visualizer.configure(runOptions(options), model: model)
@@ -139,8 +147,9 @@ final class CAMMethodTests: XCTestCase {
             XCTAssertGreaterThan(one.maxAbs, 0)
             XCTAssertEqual(zero.scalars, one.scalars.map { -$0 })
             let value = pass.value(target.scoreNode)!.scalars[0]
-            XCTAssertEqual(target.scoreValues(classes: [0, 1], scoreValue: Tensor(shape: [2, 1], scalars: [value, value])),
-                           score == .probability ? [1 - value, value] : [-value, value])
+            XCTAssertEqual(
+                target.scoreValues(classes: [0, 1], scoreValue: Tensor(shape: [2, 1], scalars: [value, value])),
+                score == .probability ? [1 - value, value] : [-value, value])
         }
     }
 }

@@ -23,18 +23,18 @@ final class EndToEndTests: XCTestCase {
     private func config(runs: String) throws -> String {
         let models = Self.repository.appendingPathComponent("Configs/models").path
         let text = """
-        model:
-          path: \(models)/scenes_convnet.h5
-          labels: \(models)/scenes_convnet.labels.txt
-        input:
-          images: [\(Self.repository.appendingPathComponent("Configs/images/chelsea.jpg").path)]
-          size: [150, 150]
-          scale: 1/255
-        output:
-          dir: out
-        runs:
-        \(runs)
-        """
+            model:
+              path: \(models)/scenes_convnet.h5
+              labels: \(models)/scenes_convnet.labels.txt
+            input:
+              images: [\(Self.repository.appendingPathComponent("Configs/images/chelsea.jpg").path)]
+              size: [150, 150]
+              scale: 1/255
+            output:
+              dir: out
+            runs:
+            \(runs)
+            """
         let path = folder.appendingPathComponent("config.yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -64,15 +64,17 @@ final class EndToEndTests: XCTestCase {
     }
 
     func testDemoRunWritesHeatmapsOverlaysAndPredictions() throws {
-        let path = try config(runs: """
-          - visualizer: gradcam
-            name: cam
-            class: [top, coffee]
-        """)
+        let path = try config(
+            runs: """
+                  - visualizer: gradcam
+                    name: cam
+                    class: [top, coffee]
+                """)
         let result = try VizrunCommand.run([path, "--quiet"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let out = folder.appendingPathComponent("out")
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
+        let manifest = try JSONDecoder().decode(
+            Manifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
         XCTAssertEqual(manifest.runs.map(\.visualizer), ["gradcam"])
 
         let cam = manifest.runs[0]
@@ -86,8 +88,9 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(predictions.top.allSatisfy { $0.label != nil })
 
         // Per class: heatmap array (layer resolution, [0, 1]), heatmap image, overlay.
-        XCTAssertEqual(cam.artifacts.map { "\($0.kind) \($0.role) \($0.class ?? -1)" },
-                       ["array heatmap 2", "image heatmap 2", "image overlay 2", "array heatmap 3", "image heatmap 3", "image overlay 3"])
+        XCTAssertEqual(
+            cam.artifacts.map { "\($0.kind) \($0.role) \($0.class ?? -1)" },
+            ["array heatmap 2", "image heatmap 2", "image overlay 2", "array heatmap 3", "image heatmap 3", "image overlay 3"])
         for artifact in cam.artifacts {
             XCTAssertEqual(artifact.layer, "max_pooling2d_3", "the last 4-D layer before the prediction")
             XCTAssertEqual(artifact.input, "chelsea")
@@ -109,15 +112,17 @@ final class EndToEndTests: XCTestCase {
         let photo = try Bitmap(contentsOfFile: Self.repository.appendingPathComponent("Configs/images/chelsea.jpg").path)
         let heat = Colormap.named("jet")!.apply(toUnitMap: heatmap.resizedBilinear(height: 300, width: 451))
         XCTAssertEqual(try Bitmap(contentsOfFile: out.appendingPathComponent(cam.artifacts[1].path).path), heat)
-        XCTAssertEqual(try Bitmap(contentsOfFile: out.appendingPathComponent(cam.artifacts[2].path).path),
-                       photo.overlaid(with: heat, alpha: 0.4))
+        XCTAssertEqual(
+            try Bitmap(contentsOfFile: out.appendingPathComponent(cam.artifacts[2].path).path),
+            photo.overlaid(with: heat, alpha: 0.4))
     }
 
     func testConfigErrorsAreLocated() throws {
-        let path = try config(runs: """
-          - visualizer: gradcam
-            class: chelsee
-        """)
+        let path = try config(
+            runs: """
+                  - visualizer: gradcam
+                    class: chelsee
+                """)
         let result = try VizrunCommand.run([path])
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path):12:12: error: unknown class label 'chelsee'"), result.stderr)

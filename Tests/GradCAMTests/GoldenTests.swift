@@ -1,9 +1,10 @@
 import Foundation
-@testable import GradCAM
 import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import GradCAM
 
 /// Against TensorFlow (Tests/Fixtures/gradients, written by Scripts/make_gradient_fixtures.py):
 /// activations, dScore/dA, every CAM method's raw and final map, vanilla saliency and SmoothGrad
@@ -28,12 +29,18 @@ final class GoldenTests: XCTestCase {
             var scores: [String: [String: Entry]]
         }
         enum Entry: Decodable {
-            case file(String), number(Double), flag(Bool)
+            case file(String)
+            case number(Double)
+            case flag(Bool)
             init(from decoder: Decoder) throws {
                 let container = try decoder.singleValueContainer()
-                if let flag = try? container.decode(Bool.self) { self = .flag(flag) }
-                else if let number = try? container.decode(Double.self) { self = .number(number) }
-                else { self = .file(try container.decode(String.self)) }
+                if let flag = try? container.decode(Bool.self) {
+                    self = .flag(flag)
+                } else if let number = try? container.decode(Double.self) {
+                    self = .number(number)
+                } else {
+                    self = .file(try container.decode(String.self))
+                }
             }
             var file: String? { if case .file(let name) = self { return name } else { return nil } }
             var number: Double? { if case .number(let value) = self { return value } else { return nil } }
@@ -53,8 +60,10 @@ final class GoldenTests: XCTestCase {
     /// Largest difference relative to the reference's largest magnitude, per quantity (for the report).
     private var worst: [String: Float] = [:]
 
-    private func compare(_ actual: Tensor, _ expected: Tensor, tolerance: Float, _ what: String, group: String,
-                         file: StaticString = #filePath, line: UInt = #line) {
+    private func compare(
+        _ actual: Tensor, _ expected: Tensor, tolerance: Float, _ what: String, group: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         assertClose(actual, expected, tolerance: tolerance, what, file: file, line: line)
         guard actual.shape == expected.shape else { return }
         let scale = expected.maxAbs > 0 ? expected.maxAbs : 1
@@ -83,9 +92,11 @@ final class GoldenTests: XCTestCase {
 
         // The model's output and logits.
         let outputs = try model.graph.evaluate([input], targets: [model.predictionLayer!.outputNode, model.logitNode!])
-        compare(outputs[model.predictionLayer!.outputNode]!, try Fixtures.tensor(folder + cam.predictions), tolerance: 1e-4,
-                "predictions", group: "predictions")
-        compare(outputs[model.logitNode!]!, try Fixtures.tensor(folder + cam.logits), tolerance: 1e-4, "logits", group: "predictions")
+        compare(
+            outputs[model.predictionLayer!.outputNode]!, try Fixtures.tensor(folder + cam.predictions), tolerance: 1e-4,
+            "predictions", group: "predictions")
+        compare(
+            outputs[model.logitNode!]!, try Fixtures.tensor(folder + cam.logits), tolerance: 1e-4, "logits", group: "predictions")
 
         let noise = try Fixtures.tensor(folder + cam.smoothgrad.noise)
         XCTAssertEqual(noise.shape[0], cam.smoothgrad.n)
@@ -124,18 +135,26 @@ final class GoldenTests: XCTestCase {
                     let method = try XCTUnwrap(Self.methodNames[methodName], methodName)
                     let raw = try Fixtures.tensor(folder + files[methodName + "_raw"]!.file!)
                     let heatmap = try Fixtures.tensor(folder + files[methodName]!.file!)
-                    let formulaRaw = Tensor(shape: [height, width],
-                                            scalars: method.combination(activations: referenceA.scalars, gradients: referenceG.scalars,
-                                                                        channels: channels))
-                    compare(formulaRaw, raw, tolerance: 1e-4, "\(label) \(methodName) raw from TF's A, g", group: "raw maps (TF A, g)")
-                    compare(method.heatmaps(activations: referenceA, gradients: referenceG)[0], heatmap, tolerance: 1e-3,
-                            "\(label) \(methodName) from TF's A, g", group: "heatmaps (TF A, g)")
-                    let ourRaw = Tensor(shape: [height, width],
-                                        scalars: method.combination(activations: activations.scalars, gradients: gradients.scalars,
-                                                                    channels: channels))
+                    let formulaRaw = Tensor(
+                        shape: [height, width],
+                        scalars: method.combination(
+                            activations: referenceA.scalars, gradients: referenceG.scalars,
+                            channels: channels))
+                    compare(
+                        formulaRaw, raw, tolerance: 1e-4, "\(label) \(methodName) raw from TF's A, g", group: "raw maps (TF A, g)"
+                    )
+                    compare(
+                        method.heatmaps(activations: referenceA, gradients: referenceG)[0], heatmap, tolerance: 1e-3,
+                        "\(label) \(methodName) from TF's A, g", group: "heatmaps (TF A, g)")
+                    let ourRaw = Tensor(
+                        shape: [height, width],
+                        scalars: method.combination(
+                            activations: activations.scalars, gradients: gradients.scalars,
+                            channels: channels))
                     compare(ourRaw, raw, tolerance: 1e-3, "\(label) \(methodName) raw", group: "raw maps")
-                    compare(method.heatmaps(activations: activations, gradients: gradients)[0], heatmap, tolerance: 1e-3,
-                            "\(label) \(methodName)", group: "heatmaps")
+                    compare(
+                        method.heatmaps(activations: activations, gradients: gradients)[0], heatmap, tolerance: 1e-3,
+                        "\(label) \(methodName)", group: "heatmaps")
                 }
 
                 // Saliency and SmoothGrad through the visualizer, as a run would call it.
@@ -143,16 +162,19 @@ final class GoldenTests: XCTestCase {
                 let run = RunInput(id: "cam", path: "cam_input.npy", tensor: input, original: nil)
                 for method in ["vanilla", "smoothgrad"] {
                     let visualizer = SaliencyVisualizer()
-                    let extra = method == "smoothgrad" ? ", samples: \(cam.smoothgrad.n), noise: \(cam.smoothgrad.noise_level)" : ""
-                    try visualizer.configure(runOptions("{class: \(classOption), score: \(scoreName), method: \(method)\(extra)}"),
-                                             model: model)
+                    let extra =
+                        method == "smoothgrad" ? ", samples: \(cam.smoothgrad.n), noise: \(cam.smoothgrad.noise_level)" : ""
+                    try visualizer.configure(
+                        runOptions("{class: \(classOption), score: \(scoreName), method: \(method)\(extra)}"),
+                        model: model)
                     visualizer.noiseSource = { _, sample, _ in noise.batchItem(sample) }
                     let sink = CollectingSink()
                     try visualizer.run(RunContext(model: model, inputs: [run], runName: "saliency", sink: sink))
                     let map = try XCTUnwrap(sink.array(role: "saliency", input: "cam", classIndex: classes[0]))
                     let reference = try Fixtures.tensor(folder + files[method == "vanilla" ? "saliency" : "smoothgrad"]!.file!)
-                    compare(map.reshaped(Array(map.shape.dropFirst())), reference, tolerance: 1e-4, "\(label) \(method)",
-                            group: method == "vanilla" ? "saliency" : "smoothgrad")
+                    compare(
+                        map.reshaped(Array(map.shape.dropFirst())), reference, tolerance: 1e-4, "\(label) \(method)",
+                        group: method == "vanilla" ? "saliency" : "smoothgrad")
                 }
             }
         }

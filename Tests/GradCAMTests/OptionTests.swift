@@ -1,8 +1,9 @@
-@testable import GradCAM
 import HDF5Loader
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import GradCAM
 
 /// Option reading and the errors a user can cause: each is located and says what to do.
 final class OptionTests: XCTestCase {
@@ -39,13 +40,16 @@ final class OptionTests: XCTestCase {
         let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let error = vizError { _ = try GradCAMOptions(runOptions("class: 5"), model: model) }
         XCTAssertEqual(error?.location, "test.yaml:1:8")
-        XCTAssertTrue(error?.message.hasPrefix("class 5 is out of range: the model has 5 classes (0…4) (at class)") ?? false,
-                      error?.message ?? "")
+        XCTAssertTrue(
+            error?.message.hasPrefix("class 5 is out of range: the model has 5 classes (0…4) (at class)") ?? false,
+            error?.message ?? "")
 
         let sigmoid = try Fixtures.model("k2_functional", loader: HDF5ModelLoader())
         let binary = vizError { _ = try SaliencyOptions(runOptions("class: [1, 2]"), model: sigmoid) }
-        XCTAssertTrue(binary?.message.hasPrefix("class 2 is out of range: the model has one sigmoid output: classes 0 and 1 (at class[1])") ?? false,
-                      binary?.message ?? "")
+        XCTAssertTrue(
+            binary?.message.hasPrefix("class 2 is out of range: the model has one sigmoid output: classes 0 and 1 (at class[1])")
+                ?? false,
+            binary?.message ?? "")
     }
 
     func testUnknownLabelSuggestsTheClosest() throws {
@@ -53,8 +57,10 @@ final class OptionTests: XCTestCase {
         model.labels = ["ant", "bee", "chelsea", "dog", "eel"]
         let error = vizError { _ = try GradCAMOptions(runOptions("class: chelsee"), model: model) }
         XCTAssertEqual(error?.location, "test.yaml:1:8")
-        XCTAssertTrue(error?.message.hasPrefix("unknown class label 'chelsee' (known: ant, bee, chelsea, dog, eel); did you mean 'chelsea'?") ?? false,
-                      error?.message ?? "")
+        XCTAssertTrue(
+            error?.message.hasPrefix(
+                "unknown class label 'chelsee' (known: ant, bee, chelsea, dog, eel); did you mean 'chelsea'?") ?? false,
+            error?.message ?? "")
 
         model.labels = nil
         let noLabels = vizError { _ = try GradCAMOptions(runOptions("class: chelsea"), model: model) }
@@ -65,8 +71,9 @@ final class OptionTests: XCTestCase {
         let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let error = vizError { _ = try GradCAMOptions(runOptions("layer: dense"), model: model) }
         XCTAssertEqual(error?.location, "test.yaml:1:8")
-        XCTAssertTrue(error?.message.hasPrefix("layer 'dense' has output shape (None, 16); Grad-CAM needs a 4-D") ?? false,
-                      error?.message ?? "")
+        XCTAssertTrue(
+            error?.message.hasPrefix("layer 'dense' has output shape (None, 16); Grad-CAM needs a 4-D") ?? false,
+            error?.message ?? "")
         let typo = vizError { _ = try GradCAMOptions(runOptions("layer: conv2d_5"), model: model) }
         XCTAssertTrue(typo?.message.contains("no layer named 'conv2d_5'") ?? false, typo?.message ?? "")
     }
@@ -75,8 +82,9 @@ final class OptionTests: XCTestCase {
         let model = try TestModels.twoBranch()
         let error = vizError { _ = try GradCAMOptions(runOptions("layer: unused"), model: model) }
         XCTAssertEqual(error?.location, "test.yaml:1:8")
-        XCTAssertTrue(error?.message.hasPrefix("layer unused does not feed the model's output; gradients cannot flow from the score to it")
-                      ?? false, error?.message ?? "")
+        XCTAssertTrue(
+            error?.message.hasPrefix("layer unused does not feed the model's output; gradients cannot flow from the score to it")
+                ?? false, error?.message ?? "")
         // The default skips the unused branch even though it comes later in the layer list.
         XCTAssertEqual(try GradCAMOptions(runOptions("{}"), model: model).layer.name, "used")
         XCTAssertNoThrow(try GradCAMOptions(runOptions("layer: used"), model: model))
@@ -85,8 +93,9 @@ final class OptionTests: XCTestCase {
     func testOtherOptionErrors() throws {
         let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let method = vizError { _ = try GradCAMOptions(runOptions("method: hirescan"), model: model) }
-        XCTAssertTrue(method?.message.hasPrefix("unknown method 'hirescan' (known: gradcam, gradcam++, xgradcam, layercam, hirescam)")
-                      ?? false, method?.message ?? "")
+        XCTAssertTrue(
+            method?.message.hasPrefix("unknown method 'hirescan' (known: gradcam, gradcam++, xgradcam, layercam, hirescam)")
+                ?? false, method?.message ?? "")
         XCTAssertTrue(method?.message.contains("did you mean 'hirescam'?") ?? false, method?.message ?? "")
         XCTAssertEqual(try GradCAMOptions(runOptions("method: gradcampp"), model: model).method, .gradcamPlusPlus)
         let score = vizError { _ = try GradCAMOptions(runOptions("score: logits"), model: model) }

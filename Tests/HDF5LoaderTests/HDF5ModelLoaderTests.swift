@@ -85,14 +85,16 @@ final class HDF5ModelLoaderTests: TemporaryFilesTestCase {
         let lambda = try fixtureModel("k2_functional") { config in
             try config.editLayer("activation") { $0["class_name"] = "Lambda" }
         }
-        assertVizError(try load(lambda), at: lambda,
-                       "layer 'activation' has class 'Lambda', which vizrun cannot run; a layer plugin can add it (see Docs/plugins.md)")
+        assertVizError(
+            try load(lambda), at: lambda,
+            "layer 'activation' has class 'Lambda', which vizrun cannot run; a layer plugin can add it (see Docs/plugins.md)")
 
         let notAModel = try fixtureModel("k3_functional") { config in
             try config.editLayer("dense") { $0["class_name"] = "Functional" }
         }
-        assertVizError(try load(notAModel), at: notAModel,
-                       "malformed model_config: nested model 'dense': config.layers should be a list")
+        assertVizError(
+            try load(notAModel), at: notAModel,
+            "malformed model_config: nested model 'dense': config.layers should be a list")
 
         let unknownMerge = try copyOfFixtureModel(try FixtureReference("keras1_functional_th", in: "formats"))
         var keras1 = try EditableModelConfig(of: unknownMerge)
@@ -105,14 +107,17 @@ final class HDF5ModelLoaderTests: TemporaryFilesTestCase {
         let activation = try fixtureModel("k2_sequential") { config in
             try config.editLayerOptions("dense_1") { $0["activation"] = "my_custom_activation" }
         }
-        assertVizError(try load(activation), at: activation,
-                       "layer 'dense_1' uses activation 'my_custom_activation', which vizrun cannot run (known: ")
+        assertVizError(
+            try load(activation), at: activation,
+            "layer 'dense_1' uses activation 'my_custom_activation', which vizrun cannot run (known: ")
 
         let channelsFirst = try fixtureModel("k2_sequential") { config in
             try config.editLayerOptions("conv2d_1") { $0["data_format"] = "channels_first" }
         }
-        assertVizError(try load(channelsFirst), at: channelsFirst, "layer 'conv2d' uses data_format 'channels_last' on "
-                       + "the channels_first output of", "vizrun cannot run a model that mixes data formats")
+        assertVizError(
+            try load(channelsFirst), at: channelsFirst,
+            "layer 'conv2d' uses data_format 'channels_last' on "
+                + "the channels_first output of", "vizrun cannot run a model that mixes data formats")
 
         let grouped = try fixtureModel("k3_sequential") { config in
             try config.editLayerOptions("conv2d_1") { $0["groups"] = 2 }
@@ -144,8 +149,9 @@ final class HDF5ModelLoaderTests: TemporaryFilesTestCase {
         let input = try FixtureReference("k3_functional").inputTensor()
         let values = try model.graph.evaluate([input], targets: [operation.outputNode, operand.outputNode])
         let x = try XCTUnwrap(values[operand.outputNode])
-        assertClose(try XCTUnwrap(values[operation.outputNode]), Tensor(shape: x.shape, scalars: x.scalars.map { 3 - $0 }),
-                    tolerance: 1e-6)
+        assertClose(
+            try XCTUnwrap(values[operation.outputNode]), Tensor(shape: x.shape, scalars: x.scalars.map { 3 - $0 }),
+            tolerance: 1e-6)
     }
 
     /// A TFOpLambda vizrun has no arithmetic for fails naming the layer and the TensorFlow function.
@@ -158,8 +164,10 @@ final class HDF5ModelLoaderTests: TemporaryFilesTestCase {
                 entry["config"] = options
             }
         }
-        assertVizError(try load(path), at: path, "layer 'flatten' is a TFOpLambda calling math.reduce_logsumexp on 1 "
-                       + "tensor(s), which vizrun cannot run")
+        assertVizError(
+            try load(path), at: path,
+            "layer 'flatten' is a TFOpLambda calling math.reduce_logsumexp on 1 "
+                + "tensor(s), which vizrun cannot run")
     }
 
     func testCallsVizrunCannotRepresent() throws {
@@ -193,14 +201,16 @@ final class HDF5ModelLoaderTests: TemporaryFilesTestCase {
         let widened = try fixtureModel("k2_sequential") { config in
             try config.editLayerOptions("dense") { $0["units"] = 17 }
         }
-        assertVizError(try load(widened), at: widened,
-                       "layer 'dense': weight 'dense/kernel:0' has shape (32, 16), but the layer's config implies (32, 17)")
+        assertVizError(
+            try load(widened), at: widened,
+            "layer 'dense': weight 'dense/kernel:0' has shape (32, 16), but the layer's config implies (32, 17)")
 
         let unbiased = try fixtureModel("k2_sequential") { config in
             try config.editLayerOptions("conv2d") { $0["use_bias"] = false }
         }
-        assertVizError(try load(unbiased), at: unbiased,
-                       "layer 'conv2d' stores weights its config does not call for: conv2d/bias:0")
+        assertVizError(
+            try load(unbiased), at: unbiased,
+            "layer 'conv2d' stores weights its config does not call for: conv2d/bias:0")
 
         let reference = try FixtureReference("k2_sequential")
         let missing = try copyOfFixtureModel(reference)
@@ -236,8 +246,9 @@ final class HDF5ModelLoaderTests: TemporaryFilesTestCase {
         let zeroStride = try fixtureModel("k3_sequential") { config in
             try config.editLayerOptions("conv2d") { $0["strides"] = [0, 1] }
         }
-        assertVizError(try load(zeroStride), at: zeroStride, "layer 'conv2d' has option 'strides' = ",
-                       "expected a positive integer or a list of two")
+        assertVizError(
+            try load(zeroStride), at: zeroStride, "layer 'conv2d' has option 'strides' = ",
+            "expected a positive integer or a list of two")
 
         let outputless = try fixtureModel("k2_functional") { config in
             var options = try XCTUnwrap(config.json["config"] as? [String: Any])
@@ -247,8 +258,9 @@ final class HDF5ModelLoaderTests: TemporaryFilesTestCase {
         assertVizError(try load(outputless), at: outputless, "the model declares no outputs")
 
         let subclassed = try copyOfFixtureModel(reference)
-        try HDF5TestWriter(editing: subclassed).setString("{\"class_name\": \"MyModel\", \"config\": {}}",
-                                                          attribute: "model_config")
+        try HDF5TestWriter(editing: subclassed).setString(
+            "{\"class_name\": \"MyModel\", \"config\": {}}",
+            attribute: "model_config")
         assertVizError(try load(subclassed), at: subclassed, "the model has class 'MyModel'")
     }
 }

@@ -41,8 +41,10 @@ final class KerasFormatVariantTests: TemporaryFilesTestCase {
         return layers
     }
 
-    private func assertMatchesReferenceWithSynthesisedInput(_ path: String, _ reference: FixtureReference,
-                                                            file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertMatchesReferenceWithSynthesisedInput(
+        _ path: String, _ reference: FixtureReference,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let model = try HDF5ModelLoader().load(ModelSpec(path: path))
         let firstLayer = reference.layers[0].name
         XCTAssertEqual(model.layers.first?.name, "\(firstLayer)_input", file: file, line: line)
@@ -76,8 +78,10 @@ final class KerasFormatVariantTests: TemporaryFilesTestCase {
             let name = try XCTUnwrap((layer["config"] as? [String: Any])?["name"] as? String)
             try config.editLayerOptions(name) { options in
                 guard let activation = options["activation"] as? String else { return }
-                options["activation"] = ["module": "builtins", "class_name": "function", "config": activation,
-                                         "registered_name": "function"]
+                options["activation"] = [
+                    "module": "builtins", "class_name": "function", "config": activation,
+                    "registered_name": "function",
+                ]
                 rewritten += 1
             }
         }
@@ -121,8 +125,9 @@ final class KerasFormatVariantTests: TemporaryFilesTestCase {
     func testWeightsAtTheRoot() throws {
         let reference = try FixtureReference("k2_sequential")
         let path = try copyOfFixtureModel(reference)
-        let layerNames = try XCTUnwrap(try HDF5File(path: path).root().group("model_weights")
-            .stringListAttribute("layer_names"))
+        let layerNames = try XCTUnwrap(
+            try HDF5File(path: path).root().group("model_weights")
+                .stringListAttribute("layer_names"))
         do {
             let writer = try HDF5TestWriter(editing: path)
             for layer in layerNames { try writer.move("/model_weights/\(layer)", to: "/\(layer)") }

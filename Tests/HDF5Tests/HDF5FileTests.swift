@@ -63,8 +63,9 @@ final class HDF5FileTests: TemporaryFilesTestCase {
     func testADatasetClaimingMoreThanMemoryIsRefused() throws {
         let path = temporaryPath("huge.h5")
         try HDF5TestWriter(creating: path).declareDataset("huge", shape: [1 << 28, 1 << 28])
-        assertVizError(try HDF5File(path: path).root().floatDataset("huge"), at: path,
-                       "cannot read dataset /huge: its shape [268435456, 268435456] is too large")
+        assertVizError(
+            try HDF5File(path: path).root().floatDataset("huge"), at: path,
+            "cannot read dataset /huge: its shape [268435456, 268435456] is too large")
     }
 
     func testErrorsNameTheFileAsReported() throws {
@@ -74,8 +75,9 @@ final class HDF5FileTests: TemporaryFilesTestCase {
         assertVizError(try file.root().group("nowhere"), at: "archive.keras/model.weights.h5", "no group /nowhere")
         let foreign = temporaryPath("foreign.h5")
         try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: foreign))
-        assertVizError(try HDF5File(path: foreign, reportedAs: "archive.keras/model.weights.h5"),
-                       at: "archive.keras/model.weights.h5", "not an HDF5 file")
+        assertVizError(
+            try HDF5File(path: foreign, reportedAs: "archive.keras/model.weights.h5"),
+            at: "archive.keras/model.weights.h5", "not an HDF5 file")
     }
 
     func testRefusesMissingForeignAndTruncatedFiles() throws {

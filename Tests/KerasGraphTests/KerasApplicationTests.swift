@@ -64,8 +64,9 @@ final class KerasApplicationTests: XCTestCase {
         let reference = try FixtureReference(fixture, in: "applications")
         guard FileManager.default.fileExists(atPath: reference.modelPath) else {
             let architecture = fixture.prefix { $0 != "_" }
-            throw XCTSkip("\(reference.modelPath) is too large to commit; "
-                          + "python3 Scripts/make_application_fixtures.py --keep-large \(architecture) rebuilds it")
+            throw XCTSkip(
+                "\(reference.modelPath) is too large to commit; "
+                    + "python3 Scripts/make_application_fixtures.py --keep-large \(architecture) rebuilds it")
         }
         let model = try KerasFormatFixtureTests.load(reference)
         XCTAssertEqual(model.metadata["keras_version"], reference.keras_version, file: file, line: line)
@@ -73,7 +74,8 @@ final class KerasApplicationTests: XCTestCase {
         let outputs = try reference.assertOutputsMatch(model, file: file, line: line)
         let gradient = try reference.assertInputGradientMatches(model, file: file, line: line)
         // The measured agreement, for the record (Docs and the issue report quote it).
-        print("\(fixture): worst relative difference \(outputs) over \(reference.layers.count) layers, "
-              + "\(gradient) for the input gradient")
+        print(
+            "\(fixture): worst relative difference \(outputs) over \(reference.layers.count) layers, "
+                + "\(gradient) for the input gradient")
     }
 }

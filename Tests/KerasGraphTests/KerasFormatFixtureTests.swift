@@ -1,9 +1,10 @@
-@testable import HDF5Loader
-@testable import KerasGraph
 import KerasLoader
 import KerasTestSupport
 import VizCore
 import XCTest
+
+@testable import HDF5Loader
+@testable import KerasGraph
 
 /// Golden tests over the file formats and Keras versions (Scripts/make_format_fixtures.py): every
 /// layer, nested ones included, and the input gradient, against what Keras computed.
@@ -47,24 +48,36 @@ final class KerasFormatFixtureTests: XCTestCase {
             let model = try Self.load(try FixtureReference(fixture, in: "formats"))
             let base = try XCTUnwrap(model.layer(named: "conv_base"))
             XCTAssertEqual(base.className, "Functional")
-            XCTAssertEqual(base.members, ["conv_base/block1_conv1", "conv_base/block1_conv2", "conv_base/block1_pool",
-                                          "conv_base/block2_conv1", "conv_base/block2_conv2", "conv_base/block2_pool"])
-            XCTAssertEqual(model.layers.map(\.name), ["image", "conv_base"] + base.members
-                           + ["flatten", "dense", "dropout", "predictions"])
-            XCTAssertEqual(model.layer(named: "conv_base/block1_conv1")?.inputLayers, ["image"],
-                           "a nested input layer stands for what feeds the nested model")
+            XCTAssertEqual(
+                base.members,
+                [
+                    "conv_base/block1_conv1", "conv_base/block1_conv2", "conv_base/block1_pool",
+                    "conv_base/block2_conv1", "conv_base/block2_conv2", "conv_base/block2_pool",
+                ])
+            XCTAssertEqual(
+                model.layers.map(\.name),
+                ["image", "conv_base"] + base.members
+                    + ["flatten", "dense", "dropout", "predictions"])
+            XCTAssertEqual(
+                model.layer(named: "conv_base/block1_conv1")?.inputLayers, ["image"],
+                "a nested input layer stands for what feeds the nested model")
             XCTAssertEqual(model.layer(named: "flatten")?.inputLayers, ["conv_base"])
             XCTAssertEqual(base.outputNode, model.layer(named: "conv_base/block2_pool")?.outputNode)
-            XCTAssertEqual(model.graph.nodes[try XCTUnwrap(model.layer(named: "conv_base/block2_conv2")?.preActivationNode)]
-                .name, "conv_base/block2_conv2~linear")
+            XCTAssertEqual(
+                model.graph.nodes[try XCTUnwrap(model.layer(named: "conv_base/block2_conv2")?.preActivationNode)]
+                    .name, "conv_base/block2_conv2~linear")
             // As Keras's count_params(): the base's parameters are counted once.
             XCTAssertEqual(base.parameterCount, 168 + 330 + 440 + 584)
             XCTAssertEqual(model.parameterCount, 168 + 330 + 440 + 584 + (200 * 16 + 16) + (16 * 3 + 3))
             XCTAssertEqual(model.graph.inputNodes.count, 1, "a nested model's inputs add no graph inputs")
         }
         let deep = try Self.load(try FixtureReference("nested_functional_k3_keras", in: "formats"))
-        XCTAssertEqual(deep.layer(named: "mid")?.members, ["mid/inner", "mid/inner/inner_conv", "mid/inner/inner_add",
-                                                           "mid/mid_conv"])
+        XCTAssertEqual(
+            deep.layer(named: "mid")?.members,
+            [
+                "mid/inner", "mid/inner/inner_conv", "mid/inner/inner_add",
+                "mid/mid_conv",
+            ])
         XCTAssertEqual(deep.layer(named: "mid/inner/inner_add")?.inputLayers, ["stem", "mid/inner/inner_conv"])
     }
 
@@ -75,10 +88,11 @@ final class KerasFormatFixtureTests: XCTestCase {
         XCTAssertEqual([version.major, version.minor], [2, 2])
         XCTAssertEqual(KerasVersion("3.15.1").major, 3)
         XCTAssertEqual(KerasVersion("1").major, 1)
-        let config = try KerasModelConfig(json: """
-            {"class_name": "Sequential", "config": [{"class_name": "Dense",
-             "config": {"name": "d", "output_dim": 3, "batch_input_shape": [null, 4]}}]}
-            """, source: "the model_config attribute", kerasVersion: KerasVersion("1.2.2"), location: "m.h5")
+        let config = try KerasModelConfig(
+            json: """
+                {"class_name": "Sequential", "config": [{"class_name": "Dense",
+                 "config": {"name": "d", "output_dim": 3, "batch_input_shape": [null, 4]}}]}
+                """, source: "the model_config attribute", kerasVersion: KerasVersion("1.2.2"), location: "m.h5")
         let dense = try XCTUnwrap(config.layers.last)
         XCTAssertEqual(dense.options.kerasVersion.text, "1.2.2")
         XCTAssertEqual(try dense.options.int("units"), 3, "Keras 1 option names are renamed before layer mapping")

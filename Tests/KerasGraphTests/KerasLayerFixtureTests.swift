@@ -49,8 +49,10 @@ final class KerasLayerFixtureTests: TemporaryFilesTestCase {
         let expected = try XCTUnwrap(reference.layers.first { $0.name == "act_hard_sigmoid" })
         let keras3 = try Fixtures.tensor("\(reference.folder)/\(expected.output)")
         let input = try XCTUnwrap(reference.layers.first { $0.class == "Rescaling" })
-        let keras2 = Tensor(shape: keras3.shape, scalars: try Fixtures.tensor("\(reference.folder)/\(input.output)").scalars
-            .map { min(max(0.2 * $0 + 0.5, 0), 1) })
+        let keras2 = Tensor(
+            shape: keras3.shape,
+            scalars: try Fixtures.tensor("\(reference.folder)/\(input.output)").scalars
+                .map { min(max(0.2 * $0 + 0.5, 0), 1) })
         assertClose(output, keras2, tolerance: 1e-6)
         XCTAssertGreaterThan(zip(output.scalars, keras3.scalars).map { abs($0 - $1) }.max()!, 0.01)
     }
@@ -61,8 +63,9 @@ final class KerasLayerFixtureTests: TemporaryFilesTestCase {
         var config = try EditableModelConfig(of: path)
         try config.editLayer("permute") { $0["class_name"] = "MyCustomLayer" }
         try config.write()
-        assertVizError(try HDF5ModelLoader().load(ModelSpec(path: path)), at: path,
-                       "layer 'permute' has class 'MyCustomLayer', which vizrun cannot run; a layer plugin can add it")
+        assertVizError(
+            try HDF5ModelLoader().load(ModelSpec(path: path)), at: path,
+            "layer 'permute' has class 'MyCustomLayer', which vizrun cannot run; a layer plugin can add it")
     }
 
     /// Options of the new layers that vizrun cannot honour fail naming the layer and the option,

@@ -63,25 +63,29 @@ final class KerasArchiveLoaderTests: TemporaryFilesTestCase {
         try extract("model.weights.h5", of: try fixturePath(archiveFixture), to: weights)
         try HDF5TestWriter(editing: weights).deleteLink("/layers/functional")
         let archive = try rebuiltArchive("no-base.keras", replacing: "model.weights.h5", with: weights)
-        assertVizError(try load(archive), at: "\(archive)/model.weights.h5",
-                       "the weights of nested model 'conv_base' are missing: there is no group /layers/functional/layers")
+        assertVizError(
+            try load(archive), at: "\(archive)/model.weights.h5",
+            "the weights of nested model 'conv_base' are missing: there is no group /layers/functional/layers")
 
         // In a legacy .h5: the base's group under /model_weights is gone.
         let legacy = try copyOfFixtureModel(try FixtureReference("nested_sequential_k2", in: "formats"))
         try HDF5TestWriter(editing: legacy).deleteLink("/model_weights/conv_base")
-        assertVizError(try load(legacy), at: legacy,
-                       "the weights of nested model 'conv_base' are missing: there is no group /model_weights/conv_base")
+        assertVizError(
+            try load(legacy), at: legacy,
+            "the weights of nested model 'conv_base' are missing: there is no group /model_weights/conv_base")
 
         // One inner layer's weights gone from the base's group.
         let partial = try copyOfFixtureModel(try FixtureReference("nested_sequential_k3", in: "formats"))
         do {
             let writer = try HDF5TestWriter(editing: partial)
             try writer.deleteAttribute("weight_names", on: "/model_weights/conv_base")
-            try writer.setStrings(["block1_conv1/kernel", "block1_conv1/bias"], attribute: "weight_names",
-                                  on: "/model_weights/conv_base", storage: .variableLength)
+            try writer.setStrings(
+                ["block1_conv1/kernel", "block1_conv1/bias"], attribute: "weight_names",
+                on: "/model_weights/conv_base", storage: .variableLength)
         }
-        assertVizError(try load(partial), at: partial,
-                       "layer 'conv_base/block1_conv2' needs a weight 'kernel', but /model_weights/conv_base holds none")
+        assertVizError(
+            try load(partial), at: partial,
+            "layer 'conv_base/block1_conv2' needs a weight 'kernel', but /model_weights/conv_base holds none")
     }
 
     // MARK: - Helpers
@@ -101,8 +105,10 @@ final class KerasArchiveLoaderTests: TemporaryFilesTestCase {
     }
 
     /// A copy of the fixture archive without `leftOut`, or with `replaced` taken from the file at `replacement`.
-    private func rebuiltArchive(_ name: String, leavingOut leftOut: String? = nil, replacing replaced: String? = nil,
-                                with replacement: String? = nil) throws -> String {
+    private func rebuiltArchive(
+        _ name: String, leavingOut leftOut: String? = nil, replacing replaced: String? = nil,
+        with replacement: String? = nil
+    ) throws -> String {
         let source = try Archive(url: URL(fileURLWithPath: try fixturePath(archiveFixture)), accessMode: .read)
         let path = temporaryPath(name)
         let target = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)

@@ -31,8 +31,9 @@ public struct EditableModelConfig {
     /// Changes the entry of one layer (`class_name`, `config`, `inbound_nodes`).
     public mutating func editLayer(_ name: String, _ edit: (inout [String: Any]) throws -> Void) throws {
         var all = layers
-        let index = try XCTUnwrap(all.firstIndex { ($0["config"] as? [String: Any])?["name"] as? String == name },
-                                  "no layer \(name) in \(path)")
+        let index = try XCTUnwrap(
+            all.firstIndex { ($0["config"] as? [String: Any])?["name"] as? String == name },
+            "no layer \(name) in \(path)")
         try edit(&all[index])
         layers = all
     }

@@ -56,8 +56,10 @@ public struct FixtureReference: Decodable {
     /// name it has in `model` when a test renamed it. Returns the largest difference relative to
     /// the reference's largest magnitude, over all the layers compared.
     @discardableResult
-    public func assertOutputsMatch(_ model: Model, renamed: [String: String] = [:],
-                            file: StaticString = #filePath, line: UInt = #line) throws -> Float {
+    public func assertOutputsMatch(
+        _ model: Model, renamed: [String: String] = [:],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> Float {
         let names = layers.map { renamed[$0.name] ?? $0.name }
         let computed = model.computedLayers.map(\.name)
         if sampled ?? false {
@@ -74,8 +76,9 @@ public struct FixtureReference: Decodable {
         for (expected, layer) in zip(layers, modelLayers) {
             XCTAssertEqual(layer.className, expected.class, file: file, line: line)
             let reference = try Fixtures.tensor("\(folder)/\(expected.output)")
-            assertClose(outputs[layer.outputNode]!, reference, tolerance: 1e-4, "\(folder): layer \(layer.name)",
-                        file: file, line: line)
+            assertClose(
+                outputs[layer.outputNode]!, reference, tolerance: 1e-4, "\(folder): layer \(layer.name)",
+                file: file, line: line)
             worst = max(worst, Self.relativeDifference(outputs[layer.outputNode]!, reference))
         }
         return worst

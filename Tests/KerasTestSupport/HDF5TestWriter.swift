@@ -52,14 +52,18 @@ public final class HDF5TestWriter {
     // MARK: - Attributes
 
     /// A scalar string attribute.
-    public func setString(_ value: String, attribute name: String, on object: String = "/",
-                   storage: StringStorage = .variableLength, utf8: Bool = false) throws {
+    public func setString(
+        _ value: String, attribute name: String, on object: String = "/",
+        storage: StringStorage = .variableLength, utf8: Bool = false
+    ) throws {
         try writeStrings([value], attribute: name, on: object, storage: storage, utf8: utf8, scalar: true)
     }
 
     /// A 1-D string attribute.
-    public func setStrings(_ values: [String], attribute name: String, on object: String = "/",
-                    storage: StringStorage) throws {
+    public func setStrings(
+        _ values: [String], attribute name: String, on object: String = "/",
+        storage: StringStorage
+    ) throws {
         try writeStrings(values, attribute: name, on: object, storage: storage, utf8: false, scalar: false)
     }
 
@@ -88,8 +92,10 @@ public final class HDF5TestWriter {
         try check(H5Adelete(handle, name), "H5Adelete \(name)")
     }
 
-    private func writeStrings(_ values: [String], attribute name: String, on object: String,
-                              storage: StringStorage, utf8: Bool, scalar: Bool) throws {
+    private func writeStrings(
+        _ values: [String], attribute name: String, on object: String,
+        storage: StringStorage, utf8: Bool, scalar: Bool
+    ) throws {
         let type = H5Tcopy(vizrun_H5T_C_S1())
         defer { H5Tclose(type) }
         try check(H5Tset_cset(type, utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII), "H5Tset_cset")
@@ -120,8 +126,10 @@ public final class HDF5TestWriter {
     }
 
     /// Replaces any attribute of that name, then lets `write` fill the new one.
-    private func createAttribute(_ name: String, on object: String, type: hid_t, space: hid_t,
-                                 write: (hid_t) throws -> Void) throws {
+    private func createAttribute(
+        _ name: String, on object: String, type: hid_t, space: hid_t,
+        write: (hid_t) throws -> Void
+    ) throws {
         let handle = H5Oopen(file, object, vizrun_H5P_DEFAULT())
         try check(handle, "H5Oopen \(object)")
         defer { H5Oclose(handle) }
@@ -152,8 +160,10 @@ public final class HDF5TestWriter {
         }
         try check(dataset, "H5Dcreate2 \(path)")
         defer { H5Dclose(dataset) }
-        try check(H5Dwrite(dataset, vizrun_H5T_NATIVE_FLOAT(), vizrun_H5S_ALL(), vizrun_H5S_ALL(),
-                           vizrun_H5P_DEFAULT(), tensor.scalars), "H5Dwrite \(path)")
+        try check(
+            H5Dwrite(
+                dataset, vizrun_H5T_NATIVE_FLOAT(), vizrun_H5S_ALL(), vizrun_H5S_ALL(),
+                vizrun_H5P_DEFAULT(), tensor.scalars), "H5Dwrite \(path)")
     }
 
     /// A float32 dataset of `shape` with nothing written: libhdf5 allocates contiguous storage only

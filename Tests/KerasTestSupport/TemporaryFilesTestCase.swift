@@ -31,8 +31,10 @@ open class TemporaryFilesTestCase: XCTestCase {
 
     /// Fails unless `expression` throws a one-line `VizError` located at `location` whose message
     /// contains every fragment.
-    public func assertVizError<T>(_ expression: @autoclosure () throws -> T, at location: String, _ fragments: String...,
-                           file: StaticString = #filePath, line: UInt = #line) {
+    public func assertVizError<T>(
+        _ expression: @autoclosure () throws -> T, at location: String, _ fragments: String...,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         do {
             _ = try expression()
             XCTFail("expected an error containing \(fragments)", file: file, line: line)

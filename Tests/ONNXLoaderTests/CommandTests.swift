@@ -19,16 +19,16 @@ final class CommandTests: XCTestCase {
 
     private func config(model: String, runs: String) throws -> String {
         let text = """
-        model: \(model)
-        input:
-          images: [\(Self.repository.appendingPathComponent("Configs/images/chelsea.jpg").path)]
-          size: [32, 32]
-          preset: torch
-        output:
-          dir: out
-        runs:
-        \(runs)
-        """
+            model: \(model)
+            input:
+              images: [\(Self.repository.appendingPathComponent("Configs/images/chelsea.jpg").path)]
+              size: [32, 32]
+              preset: torch
+            output:
+              dir: out
+            runs:
+            \(runs)
+            """
         let path = folder.appendingPathComponent("config.yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -53,16 +53,19 @@ final class CommandTests: XCTestCase {
     func testGradCAMAtAModulePath() throws {
         for fixture in ["resnet18_ts", "resnet18_dynamo"] {
             let model = Fixtures.path("onnx/\(fixture)/model.onnx")
-            let path = try config(model: model, runs: """
-              - visualizer: gradcam
-                layer: layer4
-              - visualizer: activations
-                layers: [layer1, /conv1/Conv, relu]
-            """.replacingOccurrences(of: "/conv1/Conv, ", with: fixture.hasSuffix("ts") ? "/conv1/Conv, " : "getitem, "))
+            let path = try config(
+                model: model,
+                runs: """
+                      - visualizer: gradcam
+                        layer: layer4
+                      - visualizer: activations
+                        layers: [layer1, /conv1/Conv, relu]
+                    """.replacingOccurrences(of: "/conv1/Conv, ", with: fixture.hasSuffix("ts") ? "/conv1/Conv, " : "getitem, "))
             let result = try VizrunCommand.run([path, "--quiet", "--force"])
             XCTAssertEqual(result.status, 0, "\(fixture): \(result.stderr)")
             let output = folder.appendingPathComponent("out")
-            let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: output.appendingPathComponent("manifest.json")))
+            let manifest = try JSONDecoder().decode(
+                Manifest.self, from: Data(contentsOf: output.appendingPathComponent("manifest.json")))
             let heatmaps = manifest.runs[0].artifacts.filter { $0.role == "heatmap" && $0.path.hasSuffix(".npy") }
             XCTAssertEqual(heatmaps.map(\.layer), ["layer4"], fixture)
             XCTAssertEqual(heatmaps.first?.shape, [1, 1], fixture)
@@ -70,7 +73,8 @@ final class CommandTests: XCTestCase {
             XCTAssertEqual(Set(activations.compactMap(\.layer)).count, 3, fixture)
             XCTAssertEqual(activations.first { $0.layer == "layer1" }?.shape, [8, 8, 4], fixture)
             for artifact in manifest.runs.flatMap(\.artifacts) {
-                XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent(artifact.path).path), artifact.path)
+                XCTAssertTrue(
+                    FileManager.default.fileExists(atPath: output.appendingPathComponent(artifact.path).path), artifact.path)
             }
         }
     }
@@ -89,7 +93,9 @@ final class CommandTests: XCTestCase {
         try bytes.prefix(1000).write(to: URL(fileURLWithPath: model))
         let result = try VizrunCommand.run([try config(model: model, runs: "  - visualizer: gradcam"), "--quiet"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "vizrun: \(model): error: is not an ONNX model: its protobuf is truncated (the file ends inside a field)\n")
+        XCTAssertEqual(
+            result.stderr,
+            "vizrun: \(model): error: is not an ONNX model: its protobuf is truncated (the file ends inside a field)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/manifest.json").path))
     }
 }

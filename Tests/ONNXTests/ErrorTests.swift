@@ -1,8 +1,9 @@
 import Foundation
-@testable import ONNX
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import ONNX
 
 /// Bad files: each a one-line error that says what and where.
 final class ErrorTests: TemporaryFolderTestCase {
@@ -15,8 +16,11 @@ final class ErrorTests: TemporaryFolderTestCase {
 
     func testTruncatedFile() throws {
         let path = try write(fixture.prefix(fixture.count / 2))
-        XCTAssertEqual(loadError(path), VizError("is not an ONNX model: its protobuf is truncated (the file ends inside a field)",
-                                                 at: path))
+        XCTAssertEqual(
+            loadError(path),
+            VizError(
+                "is not an ONNX model: its protobuf is truncated (the file ends inside a field)",
+                at: path))
     }
 
     func testRawDataShorterThanItsDims() throws {
@@ -25,16 +29,21 @@ final class ErrorTests: TemporaryFolderTestCase {
         model.graph.initializer[index].rawData.removeLast(4)
         let tensor = model.graph.initializer[index]
         let path = try write(try model.serializedData())
-        XCTAssertEqual(loadError(path), VizError("initializer '\(tensor.name)' has \(tensor.rawData.count) bytes of raw data; "
-                                                 + "its dims \(tensor.dims) of FLOAT need \(tensor.rawData.count + 4)", at: path))
+        XCTAssertEqual(
+            loadError(path),
+            VizError(
+                "initializer '\(tensor.name)' has \(tensor.rawData.count) bytes of raw data; "
+                    + "its dims \(tensor.dims) of FLOAT need \(tensor.rawData.count + 4)", at: path))
     }
 
     func testDimsWhoseProductOverflows() throws {
         var model = try Onnx_ModelProto(serializedBytes: fixture)
         model.graph.initializer[0].dims = [1 << 40, 1 << 40]
         let path = try write(try model.serializedData())
-        XCTAssertEqual(loadError(path)?.message,
-                       "initializer '\(model.graph.initializer[0].name)' has dims [1099511627776, 1099511627776], too many values for one tensor")
+        XCTAssertEqual(
+            loadError(path)?.message,
+            "initializer '\(model.graph.initializer[0].name)' has dims [1099511627776, 1099511627776], too many values for one tensor"
+        )
     }
 
     func testEveryUnsupportedOperatorIsListedWithItsCountAndFirstNode() throws {
@@ -43,18 +52,24 @@ final class ErrorTests: TemporaryFolderTestCase {
         for index in reluIndices { model.graph.node[index].opType = "Mish" }
         model.graph.node[model.graph.node.firstIndex { $0.opType == "MaxPool" }!].opType = "QLinearConv"
         let path = try write(try model.serializedData())
-        XCTAssertEqual(loadError(path), VizError("uses operators vizrun cannot run: Mish ×\(reluIndices.count) (first '/relu/Relu'), "
-                                                 + "QLinearConv ×1 (first '/maxpool/MaxPool': quantized graphs are not supported; "
-                                                 + "export the float model)", at: path))
+        XCTAssertEqual(
+            loadError(path),
+            VizError(
+                "uses operators vizrun cannot run: Mish ×\(reluIndices.count) (first '/relu/Relu'), "
+                    + "QLinearConv ×1 (first '/maxpool/MaxPool': quantized graphs are not supported; "
+                    + "export the float model)", at: path))
     }
 
     func testUndefinedInput() throws {
         var model = try Onnx_ModelProto(serializedBytes: fixture)
         model.graph.node[model.graph.node.firstIndex { $0.opType == "MaxPool" }!].input[0] = "nowhere"
         let path = try write(try model.serializedData())
-        XCTAssertEqual(loadError(path), VizError("node '/maxpool/MaxPool' (MaxPool) reads tensor 'nowhere', which no earlier node, "
-                                                 + "initializer or graph input defines (the graph has a cycle, or is not in "
-                                                 + "topological order)", at: path))
+        XCTAssertEqual(
+            loadError(path),
+            VizError(
+                "node '/maxpool/MaxPool' (MaxPool) reads tensor 'nowhere', which no earlier node, "
+                    + "initializer or graph input defines (the graph has a cycle, or is not in "
+                    + "topological order)", at: path))
     }
 
     // MARK: - External data
@@ -88,21 +103,28 @@ final class ErrorTests: TemporaryFolderTestCase {
         let outside = folder.deletingLastPathComponent().appendingPathComponent("vizrun-outside-\(UUID().uuidString)")
         try FileManager.default.copyItem(atPath: folder.appendingPathComponent("model.onnx.data").path, toPath: outside.path)
         defer { try? FileManager.default.removeItem(at: outside) }
-        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link.data").path,
-                                                   withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.appendingPathComponent("link.data").path,
+            withDestinationPath: outside.path)
         for location in ["../\(outside.lastPathComponent)", outside.path, "link.data"] {
             let (path, tensor) = try relocating(proto, to: location)
-            XCTAssertEqual(loadError(path), VizError("initializer '\(tensor)' keeps its data in '\(location)', outside the model's "
-                                                     + "folder; vizrun reads external data only from files inside the folder "
-                                                     + "of the model", at: path))
+            XCTAssertEqual(
+                loadError(path),
+                VizError(
+                    "initializer '\(tensor)' keeps its data in '\(location)', outside the model's "
+                        + "folder; vizrun reads external data only from files inside the folder "
+                        + "of the model", at: path))
         }
     }
 
     func testMissingAndShortExternalData() throws {
         let (_, proto) = try externalDataModel()
         var (path, tensor) = try relocating(proto, to: "absent.data")
-        XCTAssertEqual(loadError(path), VizError("initializer '\(tensor)' keeps its data in 'absent.data', which is missing from "
-                                                 + "the model's folder (copy it beside the model)", at: path))
+        XCTAssertEqual(
+            loadError(path),
+            VizError(
+                "initializer '\(tensor)' keeps its data in 'absent.data', which is missing from "
+                    + "the model's folder (copy it beside the model)", at: path))
         _ = try write(Data(count: 16), "short.data")
         (path, tensor) = try relocating(proto, to: "short.data")
         XCTAssertTrue(loadError(path)?.message.hasPrefix("initializer '\(tensor)' needs bytes 0..<") ?? false)

@@ -1,8 +1,9 @@
 import Foundation
-@testable import ONNX
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import ONNX
 
 /// Mutants of real exports (bytes flipped, runs deleted or repeated, the file cut short, fields of
 /// the decoded model set to extreme values): each either loads or fails with a `VizError`; a crash
@@ -12,7 +13,9 @@ final class FuzzTests: TemporaryFolderTestCase {
     private struct Random {
         var state: UInt64
         mutating func next(_ bound: Int) -> Int {
-            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+            state ^= state >> 12
+            state ^= state << 25
+            state ^= state >> 27
             return Int((state &* 0x2545_F491_4F6C_DD1D) % UInt64(max(bound, 1)))
         }
     }
@@ -44,7 +47,8 @@ final class FuzzTests: TemporaryFolderTestCase {
     }
 
     func testExtremeFieldValuesFailWithAMessage() throws {
-        let original = try Onnx_ModelProto(serializedBytes: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("onnx/mix_ts11/model.onnx"))))
+        let original = try Onnx_ModelProto(
+            serializedBytes: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("onnx/mix_ts11/model.onnx"))))
         let extremes: [Int64] = [0, -1, 1 << 31, 1 << 40, .max, .min]
         var cases = 0
         for node in original.graph.node.indices {
@@ -52,7 +56,9 @@ final class FuzzTests: TemporaryFolderTestCase {
                 for value in extremes {
                     var model = original
                     model.graph.node[node].attribute[attribute].i = value
-                    model.graph.node[node].attribute[attribute].ints = model.graph.node[node].attribute[attribute].ints.map { _ in value }
+                    model.graph.node[node].attribute[attribute].ints = model.graph.node[node].attribute[attribute].ints.map { _ in
+                        value
+                    }
                     _ = try survives(try model.serializedData())
                     cases += 1
                 }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import ONNX
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import ONNX
 
 /// The declared input: NCHW becomes (H, W, C), any batch runs (even through a Reshape exported with
 /// batch 1), and a symbolic height and width accept any size.
@@ -36,7 +37,8 @@ final class InputShapeTests: TemporaryFolderTestCase {
         let reference = try ONNXReference("resnet18_ts")
         let original = try reference.load()
         let input = try Fixtures.tensor("onnx/resnet18_ts/input.npy")
-        assertClose(try model.graph.evaluate([input], targets: [output])[output]!,
-                    try original.graph.evaluate([input], targets: [output])[output]!, tolerance: 1e-6)
+        assertClose(
+            try model.graph.evaluate([input], targets: [output])[output]!,
+            try original.graph.evaluate([input], targets: [output])[output]!, tolerance: 1e-6)
     }
 }

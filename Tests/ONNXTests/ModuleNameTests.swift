@@ -14,14 +14,17 @@ final class ModuleNameTests: XCTestCase {
             }
             XCTAssertEqual(try model.requireLayer("layer4").name, "layer4", "results carry the name the config used")
             XCTAssertEqual(model.layer(named: "fc")?.outputNode, model.layer(named: model.outputLayers.last!)?.outputNode)
-            XCTAssertEqual(try node(model, "layer3"), try node(model, fixture.hasSuffix("ts") ? "/layer3/layer3.1/relu_1/Relu" : "node_relu_12"))
+            XCTAssertEqual(
+                try node(model, "layer3"),
+                try node(model, fixture.hasSuffix("ts") ? "/layer3/layer3.1/relu_1/Relu" : "node_relu_12"))
         }
     }
 
     func testModulePathsOfNestedSequentials() throws {
         let legacy = try ONNXReference("mobilenetv2_ts").load()
         XCTAssertEqual(try node(legacy, "features.8"), try node(legacy, "/features/features.8/features.8.2/Clip"))
-        XCTAssertEqual(try node(legacy, "features.1.conv.0.0"), try node(legacy, "/features/features.1/conv/conv.0/conv.0.0/Conv"))
+        XCTAssertEqual(
+            try node(legacy, "features.1.conv.0.0"), try node(legacy, "/features/features.1/conv/conv.0/conv.0.0/Conv"))
         let dynamo = try ONNXReference("mobilenetv2_dynamo").load()
         XCTAssertEqual(try node(dynamo, "features.8"), try node(dynamo, "n4_15"))
         XCTAssertEqual(try node(dynamo, "classifier"), try node(dynamo, "node_linear"))

@@ -1,5 +1,6 @@
-@testable import ONNX
 import XCTest
+
+@testable import ONNX
 
 /// PyTorch module paths from both exporters' node names and metadata.
 final class ModuleScopeTests: XCTestCase {
@@ -17,8 +18,9 @@ final class ModuleScopeTests: XCTestCase {
 
     func testLegacyNamesAbbreviateTheScopeChain() {
         var scopes = ModuleScopes()
-        XCTAssertEqual(scopes.chain(of: node("/features/features.1/block/block.0/block.0.0/Conv")),
-                       ["features", "features.1", "features.1.block", "features.1.block.0", "features.1.block.0.0"])
+        XCTAssertEqual(
+            scopes.chain(of: node("/features/features.1/block/block.0/block.0.0/Conv")),
+            ["features", "features.1", "features.1.block", "features.1.block.0", "features.1.block.0.0"])
         XCTAssertEqual(scopes.chain(of: node("/Flatten")), [])
         XCTAssertEqual(scopes.chain(of: node("Identity_3")), [])
     }
@@ -32,8 +34,9 @@ final class ModuleScopeTests: XCTestCase {
 
     func testDynamoMetadataListsTheModules() {
         var scopes = ModuleScopes()
-        XCTAssertEqual(scopes.chain(of: node("node_relu_16", scopes: "['', 'layer4', 'layer4.1', 'layer4.1.relu', 'relu_16']")),
-                       ["layer4", "layer4.1", "layer4.1.relu"])
+        XCTAssertEqual(
+            scopes.chain(of: node("node_relu_16", scopes: "['', 'layer4', 'layer4.1', 'layer4.1.relu', 'relu_16']")),
+            ["layer4", "layer4.1", "layer4.1.relu"])
         XCTAssertEqual(scopes.chain(of: node("node_view", scopes: "['', 'view']")), [])
         XCTAssertEqual(ModuleScopes.pythonStrings(#"['a', "it's", 'b\'c']"#), ["a", "it's", "b'c"])
     }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import ONNX
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import ONNX
 
 /// A fixture of Scripts/make_onnx_fixtures.py: an exported model, an input, onnxruntime's output of
 /// every node and PyTorch's input gradient (`Tests/Fixtures/onnx/<name>/reference.json`).
@@ -53,13 +54,16 @@ struct ONNXReference: Decodable {
     /// Checks every node's output against onnxruntime's (stored in ONNX's order: an image held
     /// channels-last is compared as such); returns the worst relative difference.
     @discardableResult
-    func assertNodeOutputsMatch(_ model: Model, builder: ONNXGraphBuilder, file: StaticString = #filePath,
-                                line: UInt = #line) throws -> Float {
+    func assertNodeOutputsMatch(
+        _ model: Model, builder: ONNXGraphBuilder, file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws -> Float {
         let layers = try nodes.map { try model.requireLayer($0.name) }
         for (node, layer) in zip(nodes, layers) {
             XCTAssertEqual(layer.className, node.op, "\(folder): \(node.name)", file: file, line: line)
-            XCTAssertEqual(model.layer(named: node.output)?.outputNode, layer.outputNode,
-                           "\(folder): output tensor '\(node.output)' names node '\(node.name)'", file: file, line: line)
+            XCTAssertEqual(
+                model.layer(named: node.output)?.outputNode, layer.outputNode,
+                "\(folder): output tensor '\(node.output)' names node '\(node.name)'", file: file, line: line)
         }
         let outputs = try model.graph.evaluate([try Fixtures.tensor("\(folder)/\(input)")], targets: layers.map(\.outputNode))
         var worst: Float = 0

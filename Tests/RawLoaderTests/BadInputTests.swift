@@ -1,7 +1,8 @@
 import Foundation
-@testable import RawLoader
 import VizCore
 import XCTest
+
+@testable import RawLoader
 
 /// Every kind of broken model gives one VizError that names the tensor or layer and the file.
 final class BadInputTests: XCTestCase {
@@ -12,8 +13,10 @@ final class BadInputTests: XCTestCase {
 
     private typealias Stored = RawModelFiles.StoredTensor
 
-    private func assertError(_ error: VizError?, mentions parts: [String], at location: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
+    private func assertError(
+        _ error: VizError?, mentions parts: [String], at location: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         guard let error else { return }
         for part in parts {
             XCTAssertTrue(error.message.contains(part), "'\(part)' not in: \(error)", file: file, line: line)
@@ -49,8 +52,9 @@ final class BadInputTests: XCTestCase {
         var tensors = RawModelFiles.tensors
         tensors[0].shape = [3, 2, 5, 5]
         try files.write(tensors: tensors)
-        assertError(files.loadError(), mentions: ["conv1.weight", "(3, 2, 5, 5)", "(3, 2, 3, 3)"],
-                    at: files.path("model.safetensors"))
+        assertError(
+            files.loadError(), mentions: ["conv1.weight", "(3, 2, 5, 5)", "(3, 2, 3, 3)"],
+            at: files.path("model.safetensors"))
         tensors = RawModelFiles.tensors
         tensors[2].shape = [2, 40]
         try files.write(tensors: tensors)
@@ -58,24 +62,31 @@ final class BadInputTests: XCTestCase {
     }
 
     func testDenseOnAFourDValueIsRefusedInThePyTorchLayout() throws {
-        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(of: "  - {name: flat, type: Flatten}\n",
-                                                                                     with: ""),
-                        tensors: [RawModelFiles.tensors[0], RawModelFiles.tensors[1],
-                                  Stored(name: "fc.weight", shape: [2, 3]), Stored(name: "fc.bias", shape: [2])])
+        try files.write(
+            architecture: RawModelFiles.architecture.replacingOccurrences(
+                of: "  - {name: flat, type: Flatten}\n",
+                with: ""),
+            tensors: [
+                RawModelFiles.tensors[0], RawModelFiles.tensors[1],
+                Stored(name: "fc.weight", shape: [2, 3]), Stored(name: "fc.bias", shape: [2]),
+            ])
         assertError(files.loadError(), mentions: ["layer 'fc'", "4-D"], at: files.path("model.yaml") + ":6:")
     }
 
     func testDepthwiseWeightOfTheWrongSizeIsNamedInItsView() throws {
-        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(
-            of: "  - {name: flat", with: "  - {name: dw, type: DepthwiseConv2D, kernel_size: 3, depth_multiplier: 2, "
-                + "padding: same}\n  - {name: flat"),
-                        tensors: RawModelFiles.tensors.map { tensor in
-                            var tensor = tensor
-                            if tensor.name == "fc.weight" { tensor.shape = [2, 96] }
-                            return tensor
-                        } + [Stored(name: "dw.weight", shape: [6, 1, 2, 2]), Stored(name: "dw.bias", shape: [6])])
-        assertError(files.loadError(), mentions: ["dw.weight seen as (C, M, H, W)", "(3, 2, 2, 2)", "(3, 2, 3, 3)"],
-                    at: files.path("model.safetensors"))
+        try files.write(
+            architecture: RawModelFiles.architecture.replacingOccurrences(
+                of: "  - {name: flat",
+                with: "  - {name: dw, type: DepthwiseConv2D, kernel_size: 3, depth_multiplier: 2, "
+                    + "padding: same}\n  - {name: flat"),
+            tensors: RawModelFiles.tensors.map { tensor in
+                var tensor = tensor
+                if tensor.name == "fc.weight" { tensor.shape = [2, 96] }
+                return tensor
+            } + [Stored(name: "dw.weight", shape: [6, 1, 2, 2]), Stored(name: "dw.bias", shape: [6])])
+        assertError(
+            files.loadError(), mentions: ["dw.weight seen as (C, M, H, W)", "(3, 2, 2, 2)", "(3, 2, 3, 3)"],
+            at: files.path("model.safetensors"))
     }
 
     func testUnreadableDTypeIsNamed() throws {
@@ -87,7 +98,8 @@ final class BadInputTests: XCTestCase {
 
     func testHeaderWithOverlappingOffsetsIsRefused() throws {
         try files.write()
-        let header = #"{"conv1.weight":{"dtype":"F32","shape":[3],"data_offsets":[0,12]},"#
+        let header =
+            #"{"conv1.weight":{"dtype":"F32","shape":[3],"data_offsets":[0,12]},"#
             + #""conv1.bias":{"dtype":"F32","shape":[3],"data_offsets":[8,20]}}"#
         try RawModelFiles.safetensors(header: header, payload: [UInt8](repeating: 0, count: 20))
             .write(to: URL(fileURLWithPath: files.path("model.safetensors")))
@@ -99,8 +111,9 @@ final class BadInputTests: XCTestCase {
         let header = #"{"conv1.bias":{"dtype":"F32","shape":[4],"data_offsets":[0,12]}}"#
         try RawModelFiles.safetensors(header: header, payload: [UInt8](repeating: 0, count: 12))
             .write(to: URL(fileURLWithPath: files.path("model.safetensors")))
-        assertError(files.loadError(), mentions: ["conv1.bias", "needs 16 bytes", "span 12"],
-                    at: files.path("model.safetensors"))
+        assertError(
+            files.loadError(), mentions: ["conv1.bias", "needs 16 bytes", "span 12"],
+            at: files.path("model.safetensors"))
     }
 
     func testTruncatedFileIsRefused() throws {
@@ -119,8 +132,9 @@ final class BadInputTests: XCTestCase {
     }
 
     func testRawFloat32FileShorterThanItsListIsRefused() throws {
-        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(of: "model.safetensors", with: "w.bin")
-            + "\ntensors:\n  - {name: conv1.weight, shape: [3, 2, 3, 3]}\n  - {name: conv1.bias, shape: [3]}\n")
+        try files.write(
+            architecture: RawModelFiles.architecture.replacingOccurrences(of: "model.safetensors", with: "w.bin")
+                + "\ntensors:\n  - {name: conv1.weight, shape: [3, 2, 3, 3]}\n  - {name: conv1.bias, shape: [3]}\n")
         try Data(count: 54 * 4).write(to: URL(fileURLWithPath: files.path("w.bin")))
         assertError(files.loadError(), mentions: ["conv1.bias", "too short"], at: files.path("w.bin"))
     }
@@ -143,9 +157,11 @@ final class BadInputTests: XCTestCase {
         for tensor in RawModelFiles.tensors {
             let shape = "(" + tensor.shape.map(String.init).joined(separator: ", ") + (tensor.shape.count == 1 ? ",)" : ")")
             let fortran = tensor.name == "conv1.weight" ? "True" : "False"
-            try npy(header: "{'descr': '<f4', 'fortran_order': \(fortran), 'shape': \(shape), }",
-                    payload: RawModelFiles.float32Bytes([Float](repeating: 0.5, count: tensor.shape.reduce(1, *))))
-                .write(to: URL(fileURLWithPath: folder + "/\(tensor.name).npy"))
+            try npy(
+                header: "{'descr': '<f4', 'fortran_order': \(fortran), 'shape': \(shape), }",
+                payload: RawModelFiles.float32Bytes([Float](repeating: 0.5, count: tensor.shape.reduce(1, *)))
+            )
+            .write(to: URL(fileURLWithPath: folder + "/\(tensor.name).npy"))
         }
         let spec = ModelSpec(path: folder, architecture: files.path("model.yaml"))
         XCTAssertThrowsError(try RawModelLoader().load(spec)) { error in
@@ -161,17 +177,21 @@ final class BadInputTests: XCTestCase {
     // MARK: - Architecture
 
     func testCycleIsNamedWithLineAndColumn() throws {
-        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(
-            of: "padding: same}", with: "padding: same, inputs: [fc]}"))
-        assertError(files.loadError(), mentions: ["depends on itself", "conv1 → fc → flat → conv1"],
-                    at: files.path("model.yaml") + ":5:")
+        try files.write(
+            architecture: RawModelFiles.architecture.replacingOccurrences(
+                of: "padding: same}", with: "padding: same, inputs: [fc]}"))
+        assertError(
+            files.loadError(), mentions: ["depends on itself", "conv1 → fc → flat → conv1"],
+            at: files.path("model.yaml") + ":5:")
     }
 
     func testUnknownInputIsNamedWithLineAndColumn() throws {
-        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(
-            of: "type: Flatten}", with: "type: Flatten, inputs: [conv2]}"))
-        assertError(files.loadError(), mentions: ["layer 'flat'", "'conv2'", "did you mean 'conv1'?"],
-                    at: files.path("model.yaml") + ":6:")
+        try files.write(
+            architecture: RawModelFiles.architecture.replacingOccurrences(
+                of: "type: Flatten}", with: "type: Flatten, inputs: [conv2]}"))
+        assertError(
+            files.loadError(), mentions: ["layer 'flat'", "'conv2'", "did you mean 'conv1'?"],
+            at: files.path("model.yaml") + ":6:")
     }
 
     func testBadLayerOptionPointsAtTheLayer() throws {
@@ -181,8 +201,9 @@ final class BadInputTests: XCTestCase {
 
     func testWeightsNeedAnArchitecture() throws {
         try files.write()
-        assertError(files.loadError(files.path("model.safetensors")), mentions: ["architecture"],
-                    at: files.path("model.safetensors"))
+        assertError(
+            files.loadError(files.path("model.safetensors")), mentions: ["architecture"],
+            at: files.path("model.safetensors"))
     }
 
     // MARK: - What loads
@@ -194,14 +215,17 @@ final class BadInputTests: XCTestCase {
                 .replacingOccurrences(of: "fc.weight", with: "head")
             return tensor
         }
-        try files.write(architecture: RawModelFiles.architecture + "\nweights_map: {conv1: features.0, fc.weight: head}\n",
-                        tensors: renamed)
+        try files.write(
+            architecture: RawModelFiles.architecture + "\nweights_map: {conv1: features.0, fc.weight: head}\n",
+            tensors: renamed)
         XCTAssertEqual(try files.load().parameterCount, 3 * 2 * 9 + 3 + 48 * 2 + 2)
     }
 
     func testWeightsBesideTheArchitectureAreFound() throws {
-        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(of: "weights: model.safetensors\n",
-                                                                                     with: ""))
+        try files.write(
+            architecture: RawModelFiles.architecture.replacingOccurrences(
+                of: "weights: model.safetensors\n",
+                with: ""))
         XCTAssertEqual(try files.load().computedLayers.count, 3)
     }
 
@@ -210,8 +234,9 @@ final class BadInputTests: XCTestCase {
         let data = RawModelFiles.safetensors([
             Stored(name: "half", dtype: "F16", shape: [2], bytes: [0x00, 0x3E, 0x00, 0xBC]),
             Stored(name: "bfloat", dtype: "BF16", shape: [1], bytes: [0xC0, 0x3F]),
-            Stored(name: "double", dtype: "F64", shape: [1],
-                   bytes: withUnsafeBytes(of: Double(one5).bitPattern.littleEndian) { Array($0) }),
+            Stored(
+                name: "double", dtype: "F64", shape: [1],
+                bytes: withUnsafeBytes(of: Double(one5).bitPattern.littleEndian) { Array($0) }),
         ])
         let file = try SafetensorsFile(data: data, path: "test.safetensors")
         XCTAssertEqual(try file.tensor(named: "half").scalars, [1.5, -1])
@@ -260,8 +285,9 @@ final class ArchitectureFormTests: XCTestCase {
         let fromYAML = try files.load()
         let input = Tensor(shape: [1, 4, 4, 2], scalars: (0..<32).map { Float($0) * 0.1 - 1 })
         let fc = try fromJSON.requireLayer("fc").outputNode
-        XCTAssertEqual(try fromJSON.graph.evaluate([input], targets: [fc])[fc],
-                       try fromYAML.graph.evaluate([input], targets: [fc])[fc])
+        XCTAssertEqual(
+            try fromJSON.graph.evaluate([input], targets: [fc])[fc],
+            try fromYAML.graph.evaluate([input], targets: [fc])[fc])
         try Data(json.replacingOccurrences(of: "\"Flatten\"", with: "\"Flaten\"").utf8)
             .write(to: URL(fileURLWithPath: files.path("model.json")))
         let error = files.loadError(files.path("model.json"))
@@ -271,8 +297,10 @@ final class ArchitectureFormTests: XCTestCase {
 
     func testWeightsPathWithArchitectureAsTheDesignSketchesIt() throws {
         let files = try RawModelFiles()
-        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(of: "weights: model.safetensors\n",
-                                                                                     with: ""))
+        try files.write(
+            architecture: RawModelFiles.architecture.replacingOccurrences(
+                of: "weights: model.safetensors\n",
+                with: ""))
         let spec = ModelSpec(path: files.path("model.safetensors"), loader: "raw", architecture: files.path("model.yaml"))
         XCTAssertEqual(try RawModelLoader().load(spec).computedLayers.count, 3)
     }
@@ -288,18 +316,23 @@ final class ArchitectureFormTests: XCTestCase {
 final class UnusedOptionTests: XCTestCase {
     func testMisspeltOptionIsRefusedWithASuggestion() throws {
         let files = try RawModelFiles()
-        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(of: "padding: same}",
-                                                                                     with: "padding: same, stride: 2}"))
+        try files.write(
+            architecture: RawModelFiles.architecture.replacingOccurrences(
+                of: "padding: same}",
+                with: "padding: same, stride: 2}"))
         let error = files.loadError()
         XCTAssertEqual(error?.location, files.path("model.yaml") + ":5:5")
-        XCTAssertEqual(error?.message, "layer 'conv1' has option 'stride', which a Conv2D layer does not use; "
-                       + "did you mean 'strides'?")
+        XCTAssertEqual(
+            error?.message,
+            "layer 'conv1' has option 'stride', which a Conv2D layer does not use; "
+                + "did you mean 'strides'?")
     }
 
     func testOptionsKerasCarriesForTrainingAreAccepted() throws {
         let files = try RawModelFiles()
-        try files.write(architecture: RawModelFiles.architecture.replacingOccurrences(
-            of: "padding: same}", with: "padding: same, kernel_initializer: glorot_uniform, trainable: false}"))
+        try files.write(
+            architecture: RawModelFiles.architecture.replacingOccurrences(
+                of: "padding: same}", with: "padding: same, kernel_initializer: glorot_uniform, trainable: false}"))
         XCTAssertEqual(try files.load().computedLayers.count, 3)
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import RawLoader
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import RawLoader
 
 /// Fuzzes the safetensors and `.npy` header parsers: seeded mutations of a seed corpus (the
 /// committed fixtures plus a few hand-made files) must each load or throw a VizError, never crash.
@@ -13,12 +14,13 @@ final class HeaderFuzzTests: XCTestCase {
     func testSafetensorsParserNeverCrashes() throws {
         var seeds = [try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("raw/pytorch/model.safetensors")))]
         seeds.append(RawModelFiles.safetensors(RawModelFiles.tensors))
-        seeds.append(RawModelFiles.safetensors([
-            RawModelFiles.StoredTensor(name: "h", dtype: "F16", shape: [2, 1], bytes: [0, 0x3C, 0, 0xBC]),
-            RawModelFiles.StoredTensor(name: "b", dtype: "BF16", shape: [], bytes: [0x80, 0x3F]),
-            RawModelFiles.StoredTensor(name: "d", dtype: "F64", shape: [0]),
-            RawModelFiles.StoredTensor(name: "i", dtype: "I64", shape: [1], bytes: [UInt8](repeating: 1, count: 8)),
-        ]))
+        seeds.append(
+            RawModelFiles.safetensors([
+                RawModelFiles.StoredTensor(name: "h", dtype: "F16", shape: [2, 1], bytes: [0, 0x3C, 0, 0xBC]),
+                RawModelFiles.StoredTensor(name: "b", dtype: "BF16", shape: [], bytes: [0x80, 0x3F]),
+                RawModelFiles.StoredTensor(name: "d", dtype: "F64", shape: [0]),
+                RawModelFiles.StoredTensor(name: "i", dtype: "I64", shape: [1], bytes: [UInt8](repeating: 1, count: 8)),
+            ]))
         let outcome = fuzz(seeds, seed: 0x5AFE) { data in
             let file = try SafetensorsFile(data: data, path: "fuzz.safetensors")
             for name in file.tensorNames { _ = try? file.tensor(named: name) }
@@ -89,8 +91,10 @@ final class HeaderFuzzTests: XCTestCase {
         case 5 where data.count >= 12:
             // A length field: the safetensors header length, or the .npy header length.
             let field = random.next() % 2 == 0 ? 0 : 8
-            let values: [UInt64] = [0, 1, 7, UInt64(data.count), UInt64(data.count - 8), 0xFFFF, 100_000_001,
-                                    UInt64.max, random.next()]
+            let values: [UInt64] = [
+                0, 1, 7, UInt64(data.count), UInt64(data.count - 8), 0xFFFF, 100_000_001,
+                UInt64.max, random.next(),
+            ]
             let value = values[position(values.count)]
             for byte in 0..<4 { data[start + field + byte] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(byte))) }
         default:

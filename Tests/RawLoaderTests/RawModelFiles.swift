@@ -73,8 +73,9 @@ final class RawModelFiles {
         for tensor in tensors {
             let bytes = tensor.bytes ?? float32Bytes((0..<tensor.shape.reduce(1, *)).map { Float($0) * 0.01 })
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\"\(tensor.name)\":{\"dtype\":\"\(tensor.dtype)\",\"shape\":[\(shape)],"
-                           + "\"data_offsets\":[\(payload.count),\(payload.count + bytes.count)]}")
+            entries.append(
+                "\"\(tensor.name)\":{\"dtype\":\"\(tensor.dtype)\",\"shape\":[\(shape)],"
+                    + "\"data_offsets\":[\(payload.count),\(payload.count + bytes.count)]}")
             payload += bytes
         }
         return safetensors(header: "{" + entries.joined(separator: ",") + "}", payload: payload)

@@ -32,8 +32,10 @@ final class ReferenceTests: XCTestCase {
     }
 
     private func load(_ path: String, architecture: String? = nil) throws -> Model {
-        try RawModelLoader().load(ModelSpec(path: Fixtures.path(Self.folder + path),
-                                            architecture: architecture.map { Fixtures.path(Self.folder + $0) }))
+        try RawModelLoader().load(
+            ModelSpec(
+                path: Fixtures.path(Self.folder + path),
+                architecture: architecture.map { Fixtures.path(Self.folder + $0) }))
     }
 
     // MARK: - PyTorch
@@ -54,13 +56,16 @@ final class ReferenceTests: XCTestCase {
         try assertMatchesPyTorch(try load("model_bin.yaml"), "bin")
     }
 
-    private func assertMatchesPyTorch(_ model: Model, _ format: String,
-                                      file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertMatchesPyTorch(
+        _ model: Model, _ format: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let reference = try reference()
         XCTAssertEqual(model.computedLayers.map(\.name), reference.layers.map(\.name), file: file, line: line)
         let layers = try reference.layers.map { try model.requireLayer($0.name) }
-        let outputs = try model.graph.evaluate([try Fixtures.tensor(Self.folder + reference.input)],
-                                               targets: layers.map(\.outputNode))
+        let outputs = try model.graph.evaluate(
+            [try Fixtures.tensor(Self.folder + reference.input)],
+            targets: layers.map(\.outputNode))
         var worst: Float = 0
         for (expected, layer) in zip(reference.layers, layers) {
             let actual = outputs[layer.outputNode]!
@@ -75,11 +80,13 @@ final class ReferenceTests: XCTestCase {
         let reference = try reference()
         let model = try load("model.yaml")
         let visualizer = GradCAMVisualizer()
-        try visualizer.configure(runOptions("{layer: \(reference.gradcam.layer), class: \(reference.gradcam.class)}"),
-                                 model: model)
+        try visualizer.configure(
+            runOptions("{layer: \(reference.gradcam.layer), class: \(reference.gradcam.class)}"),
+            model: model)
         let sink = CollectingSink()
-        let input = RunInput(id: "x", path: "input.npy", tensor: try Fixtures.tensor(Self.folder + reference.input),
-                             original: nil)
+        let input = RunInput(
+            id: "x", path: "input.npy", tensor: try Fixtures.tensor(Self.folder + reference.input),
+            original: nil)
         try visualizer.run(RunContext(model: model, inputs: [input], runName: "gradcam", sink: sink))
         let heatmap = try XCTUnwrap(sink.array(role: "heatmap", input: "x", classIndex: reference.gradcam.class))
         let expected = try Fixtures.tensor(Self.folder + reference.gradcam.heatmap)
@@ -100,8 +107,9 @@ final class ReferenceTests: XCTestCase {
             let rawOutputs = try raw.graph.evaluate([input], targets: raw.computedLayers.map(\.outputNode))
             let kerasOutputs = try keras.graph.evaluate([input], targets: keras.computedLayers.map(\.outputNode))
             for (rawLayer, kerasLayer) in zip(raw.computedLayers, keras.computedLayers) {
-                XCTAssertEqual(rawOutputs[rawLayer.outputNode]!.standardized(), kerasOutputs[kerasLayer.outputNode]!.standardized(),
-                               "\(fixture): layer \(rawLayer.name)")
+                XCTAssertEqual(
+                    rawOutputs[rawLayer.outputNode]!.standardized(), kerasOutputs[kerasLayer.outputNode]!.standardized(),
+                    "\(fixture): layer \(rawLayer.name)")
             }
         }
     }

@@ -1,6 +1,7 @@
-@testable import VizCore
 import VizTesting
 import XCTest
+
+@testable import VizCore
 
 /// Channel-blocked activations (`TensorLayout.channelBlocks`): the reorders, the convolution
 /// primitives reading and writing them, and a graph keeping them between ops.
@@ -43,8 +44,9 @@ final class ChannelBlockTests: XCTestCase {
             (16, 5, (1, 1), (1, 1), .same), (16, 16, (1, 1), (2, 2), .same), (32, 8, (2, 1), (1, 1), .same),
         ]
         for c in cases {
-            let op = Conv2DOp(kernel: random.tensor([3, 3, c.input, c.filters]), bias: random.tensor([c.filters]).scalars,
-                              strides: c.strides, dilation: c.dilation, padding: c.padding)
+            let op = Conv2DOp(
+                kernel: random.tensor([3, 3, c.input, c.filters]), bias: random.tensor([c.filters]).scalars,
+                strides: c.strides, dilation: c.dilation, padding: c.padding)
             let x = random.tensor([2, 9, 11, c.input])
             let inputs = c.input % 8 == 0 ? [x, x.relaidOut(.channelBlocks(8))] : [x]
             let expected = op.forwardReference([x])
@@ -107,12 +109,17 @@ final class ChannelBlockTests: XCTestCase {
         }
         func blocking(_ conv: Conv2DOp) -> Op { blocks ? BlockedOutput(conv) : conv }
         let x = try graph.add("x", InputOp(shape: [-1, 8, 8, 3]))
-        let conv1 = try add("conv1", blocking(Conv2DOp(kernel: random.tensor([3, 3, 3, 16]),
-                                                       bias: random.tensor([16]).scalars, padding: .same)), [x])
+        let conv1 = try add(
+            "conv1",
+            blocking(
+                Conv2DOp(
+                    kernel: random.tensor([3, 3, 3, 16]),
+                    bias: random.tensor([16]).scalars, padding: .same)), [x])
         let relu1 = try add("relu1", ActivationOp(.relu), [conv1])
         let pool = try add("pool", Pool2DOp(.max, poolSize: (2, 2), strides: (2, 2), padding: .valid), [relu1])
-        let conv2 = try add("conv2", blocking(Conv2DOp(kernel: random.tensor([3, 3, 16, 16]), bias: nil, padding: .same)),
-                            [pool])
+        let conv2 = try add(
+            "conv2", blocking(Conv2DOp(kernel: random.tensor([3, 3, 16, 16]), bias: nil, padding: .same)),
+            [pool])
         let relu2 = try add("relu2", ActivationOp(.relu), [conv2])
         let conv3 = try add("conv3", Conv2DOp(kernel: random.tensor([1, 1, 16, 8]), bias: nil, padding: .valid), [relu2])
         let softmax = try add("softmax", ActivationOp(.softmax), [conv3])
@@ -124,7 +131,8 @@ final class ChannelBlockTests: XCTestCase {
     }
 
     func testGraphKeepsBlocksBetweenOpsThatTakeThemAndAgreesWithStandardOps() throws {
-        let fast = try network(blocks: true), plain = try network(blocks: false)
+        let fast = try network(blocks: true)
+        let plain = try network(blocks: false)
         var random = SeededGenerator(seed: 24)
         let input = random.tensor([2, 8, 8, 3], 0, 2)
         let fastTrace = try fast.graph.trace([input], upTo: [fast.out])
@@ -154,11 +162,13 @@ final class ChannelBlockTests: XCTestCase {
         var random = SeededGenerator(seed: 25)
         let shape = [2, 5, 3, 16]
         let (a, b) = (random.tensor(shape), random.tensor(shape))
-        let batchNorm = AffineOp.batchNormalization(mean: random.tensor([1, 1, 16]), variance: random.tensor([1, 1, 16], 0.5, 2),
-                                                    gamma: random.tensor([1, 1, 16]), beta: random.tensor([1, 1, 16]),
-                                                    epsilon: 1e-3)
-        let rescaling = AffineOp(scale: Tensor(shape: [1, 1, 1], scalars: [0.5]), offset: Tensor(shape: [1, 1, 1], scalars: [-1]),
-                                 kind: "Rescaling")
+        let batchNorm = AffineOp.batchNormalization(
+            mean: random.tensor([1, 1, 16]), variance: random.tensor([1, 1, 16], 0.5, 2),
+            gamma: random.tensor([1, 1, 16]), beta: random.tensor([1, 1, 16]),
+            epsilon: 1e-3)
+        let rescaling = AffineOp(
+            scale: Tensor(shape: [1, 1, 1], scalars: [0.5]), offset: Tensor(shape: [1, 1, 1], scalars: [-1]),
+            kind: "Rescaling")
         let perRow = AffineOp(scale: random.tensor([5, 1, 1]), offset: random.tensor([5, 1, 1]), kind: "Normalization")
         XCTAssertFalse(perRow.acceptsChannelBlocks, "parameters along another axis than channels")
 

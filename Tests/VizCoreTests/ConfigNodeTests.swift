@@ -15,11 +15,13 @@ final class ConfigNodeTests: XCTestCase {
         let error = vizError { try self.parse("model: m.h5\nb: c: d\n") }
         XCTAssertEqual(error?.location, "cfg.yaml:2:5")
         XCTAssertTrue(error?.message.contains("invalid YAML") == true, error?.description ?? "")
-        XCTAssertTrue(error?.message.hasSuffix("\nb: c: d\n    ^") == true, "quotes the line with a caret: \(error?.message ?? "")")
+        XCTAssertTrue(
+            error?.message.hasSuffix("\nb: c: d\n    ^") == true, "quotes the line with a caret: \(error?.message ?? "")")
 
         let unclosed = vizError { try self.parse("a: 1\nruns:\n  - [1, 2\n  - x\n") }
-        XCTAssertNotNil(unclosed?.location?.range(of: #"^cfg\.yaml:\d+:\d+$"#, options: .regularExpression),
-                        unclosed?.location ?? "no location")
+        XCTAssertNotNil(
+            unclosed?.location?.range(of: #"^cfg\.yaml:\d+:\d+$"#, options: .regularExpression),
+            unclosed?.location ?? "no location")
     }
 
     func testEmptyConfigIsAnError() {
@@ -44,8 +46,9 @@ final class ConfigNodeTests: XCTestCase {
     func testDuplicateKeyErrorIsLocatedAndShort() {
         let yaml = "model: m.h5\noutput:\n  dir: out\n  arrays: true\n  dir: other\n"
         let error = vizError { try self.parse(yaml).mapping() }
-        XCTAssertNotNil(error?.location?.range(of: #"^cfg\.yaml:\d+:\d+$"#, options: .regularExpression),
-                        "location: \(error?.location ?? "nil")")
+        XCTAssertNotNil(
+            error?.location?.range(of: #"^cfg\.yaml:\d+:\d+$"#, options: .regularExpression),
+            "location: \(error?.location ?? "nil")")
         XCTAssertTrue(error?.message.contains("'dir'") == true, error?.message ?? "")
         XCTAssertFalse(error?.message.contains("arrays: true") == true, "does not dump the document: \(error?.message ?? "")")
     }
@@ -134,7 +137,8 @@ final class ConfigNodeTests: XCTestCase {
     // MARK: - Numbers
 
     func testDoubleAcceptsFractions() throws {
-        let m = try parse("""
+        let m = try parse(
+            """
             scale: 1/255
             quoted: "1/255"
             spaced: 3 / 4
@@ -145,7 +149,8 @@ final class ConfigNodeTests: XCTestCase {
             text: half
             three: 1/2/3
             infinite: .inf
-            """).mapping()
+            """
+        ).mapping()
         XCTAssertEqual(try m.required("scale").double(), 1.0 / 255, accuracy: 1e-15)
         XCTAssertEqual(try m.required("quoted").double(), 1.0 / 255, accuracy: 1e-15)
         XCTAssertEqual(try m.required("spaced").double(), 0.75)
@@ -161,8 +166,10 @@ final class ConfigNodeTests: XCTestCase {
     // MARK: - Paths
 
     func testPathResolvesAgainstTheConfigFolder() throws {
-        let m = try parse("model: models/m.h5\nup: ../data/x.npy\nabsolute: /srv/m.h5\nhere: ./a.png\n",
-                          file: "/work/project/configs/run.yaml").mapping()
+        let m = try parse(
+            "model: models/m.h5\nup: ../data/x.npy\nabsolute: /srv/m.h5\nhere: ./a.png\n",
+            file: "/work/project/configs/run.yaml"
+        ).mapping()
         XCTAssertEqual(try m.required("model").path(), "/work/project/configs/models/m.h5")
         XCTAssertEqual(try m.required("up").path(), "/work/project/data/x.npy")
         XCTAssertEqual(try m.required("absolute").path(), "/srv/m.h5")
@@ -172,8 +179,9 @@ final class ConfigNodeTests: XCTestCase {
     func testPathOfARelativeConfigFileIsAbsolute() throws {
         let m = try parse("model: m.h5\n", file: "configs/run.yaml").mapping()
         let cwd = FileManager.default.currentDirectoryPath
-        XCTAssertEqual(try m.required("model").path(),
-                       URL(fileURLWithPath: cwd).appendingPathComponent("configs/m.h5").standardizedFileURL.path)
+        XCTAssertEqual(
+            try m.required("model").path(),
+            URL(fileURLWithPath: cwd).appendingPathComponent("configs/m.h5").standardizedFileURL.path)
         XCTAssertTrue(try m.required("model").path().hasPrefix("/"))
     }
 }

@@ -1,6 +1,7 @@
-@testable import VizCore
 import VizTesting
 import XCTest
+
+@testable import VizCore
 
 /// Conv2D's oneDNN convolution primitives (the fast path) against the im2col + matrix-product reference.
 final class ConvBackendTests: XCTestCase {
@@ -27,25 +28,35 @@ final class ConvBackendTests: XCTestCase {
                     for kernel in [(1, 1), (3, 3), (5, 5), (2, 2), (4, 3)] {
                         for batch in [1, 3] {
                             let odd = { (range: ClosedRange<Int>) in random.int(range) | 1 }
-                            cases.append(Case(batch: batch, height: odd(9...15), width: odd(9...17),
-                                              inChannels: [1, 3, 5, 7, 12, 13, 19][random.int(0...6)],
-                                              filters: [1, 2, 5, 9, 17, 24, 33][random.int(0...6)],
-                                              kernel: kernel, strides: strides, dilation: dilation,
-                                              padding: padding, bias: random.bool()))
+                            cases.append(
+                                Case(
+                                    batch: batch, height: odd(9...15), width: odd(9...17),
+                                    inChannels: [1, 3, 5, 7, 12, 13, 19][random.int(0...6)],
+                                    filters: [1, 2, 5, 9, 17, 24, 33][random.int(0...6)],
+                                    kernel: kernel, strides: strides, dilation: dilation,
+                                    padding: padding, bias: random.bool()))
                         }
                     }
                 }
             }
         }
         // Layers the size of real networks' first blocks, and a wide pointwise one.
-        cases.append(Case(batch: 2, height: 37, width: 37, inChannels: 3, filters: 64, kernel: (3, 3), strides: (1, 1),
-                          dilation: (1, 1), padding: .same, bias: true))
-        cases.append(Case(batch: 1, height: 31, width: 29, inChannels: 64, filters: 96, kernel: (3, 3), strides: (2, 2),
-                          dilation: (1, 1), padding: .valid, bias: true))
-        cases.append(Case(batch: 3, height: 15, width: 15, inChannels: 130, filters: 70, kernel: (1, 1),
-                          strides: (1, 1), dilation: (1, 1), padding: .valid, bias: false))
-        cases.append(Case(batch: 1, height: 24, width: 20, inChannels: 32, filters: 48, kernel: (7, 7), strides: (2, 2),
-                          dilation: (1, 1), padding: .same, bias: true))
+        cases.append(
+            Case(
+                batch: 2, height: 37, width: 37, inChannels: 3, filters: 64, kernel: (3, 3), strides: (1, 1),
+                dilation: (1, 1), padding: .same, bias: true))
+        cases.append(
+            Case(
+                batch: 1, height: 31, width: 29, inChannels: 64, filters: 96, kernel: (3, 3), strides: (2, 2),
+                dilation: (1, 1), padding: .valid, bias: true))
+        cases.append(
+            Case(
+                batch: 3, height: 15, width: 15, inChannels: 130, filters: 70, kernel: (1, 1),
+                strides: (1, 1), dilation: (1, 1), padding: .valid, bias: false))
+        cases.append(
+            Case(
+                batch: 1, height: 24, width: 20, inChannels: 32, filters: 48, kernel: (7, 7), strides: (2, 2),
+                dilation: (1, 1), padding: .same, bias: true))
         return cases
     }
 
@@ -80,8 +91,9 @@ final class ConvBackendTests: XCTestCase {
 
     func testRepeatedCallsReuseThePrimitivesAndGiveTheSameResult() {
         var random = SeededGenerator(seed: 8)
-        let c = Case(batch: 2, height: 11, width: 9, inChannels: 6, filters: 10, kernel: (3, 3), strides: (2, 2),
-                     dilation: (1, 1), padding: .same, bias: true)
+        let c = Case(
+            batch: 2, height: 11, width: 9, inChannels: 6, filters: 10, kernel: (3, 3), strides: (2, 2),
+            dilation: (1, 1), padding: .same, bias: true)
         let (op, x) = make(c, &random)
         let first = op.forward([x])
         let backend = op.backend(for: x.shape)
@@ -98,8 +110,9 @@ final class ConvBackendTests: XCTestCase {
         let saved = Parallelism.threads
         defer { Parallelism.threads = saved }
         var random = SeededGenerator(seed: 3)
-        let c = Case(batch: 3, height: 19, width: 17, inChannels: 13, filters: 20, kernel: (3, 3), strides: (1, 1),
-                     dilation: (1, 1), padding: .same, bias: false)
+        let c = Case(
+            batch: 3, height: 19, width: 17, inChannels: 13, filters: 20, kernel: (3, 3), strides: (1, 1),
+            dilation: (1, 1), padding: .same, bias: false)
         let (op, x) = make(c, &random)
         let dy = random.tensor([3, 19, 17, 20])
         var results: [(Tensor, Tensor)] = []
@@ -129,9 +142,10 @@ final class ConvBackendTests: XCTestCase {
             for (strides, dilation) in [((1, 1), (1, 1)), ((2, 2), (1, 1)), ((1, 2), (1, 1)), ((1, 1), (2, 2))] {
                 for (channels, multiplier) in [(8, 1), (16, 2), (5, 1), (3, 3), (32, 1)] {
                     let label = "padding \(padding) strides \(strides) dilation \(dilation) channels \(channels)×\(multiplier)"
-                    let op = DepthwiseConv2DOp(kernel: random.tensor([3, 3, channels, multiplier]),
-                                               bias: random.bool() ? random.tensor([channels * multiplier]).scalars : nil,
-                                               strides: strides, dilation: dilation, padding: padding)
+                    let op = DepthwiseConv2DOp(
+                        kernel: random.tensor([3, 3, channels, multiplier]),
+                        bias: random.bool() ? random.tensor([channels * multiplier]).scalars : nil,
+                        strides: strides, dilation: dilation, padding: padding)
                     let x = random.tensor([2, 11, 9, channels])
                     let expected = op.forwardReference([x])
                     let dy = random.tensor(expected.shape)
@@ -163,19 +177,22 @@ final class ConvBackendTests: XCTestCase {
             let dilation = number % 8 == 3 && strides == (1, 1) ? (2, 2) : (1, 1)
             let outputPadding = number % 3 == 1 ? (random.int(0...strides.0 - 1), random.int(0...strides.1 - 1)) : nil
             let (inChannels, filters) = ([1, 3, 8, 16, 13][random.int(0...4)], [1, 4, 8, 24][random.int(0...3)])
-            let op = Conv2DTransposeOp(kernel: random.tensor([kernel.0, kernel.1, filters, inChannels]),
-                                       bias: random.bool() ? random.tensor([filters]).scalars : nil, strides: strides,
-                                       dilation: dilation, padding: padding, outputPadding: outputPadding)
+            let op = Conv2DTransposeOp(
+                kernel: random.tensor([kernel.0, kernel.1, filters, inChannels]),
+                bias: random.bool() ? random.tensor([filters]).scalars : nil, strides: strides,
+                dilation: dilation, padding: padding, outputPadding: outputPadding)
             let x = random.tensor([random.int(1...3), random.int(3...9), random.int(3...9), inChannels])
-            let label = "x \(x.shape) kernel \(kernel) filters \(filters) strides \(strides) dilation \(dilation) "
+            let label =
+                "x \(x.shape) kernel \(kernel) filters \(filters) strides \(strides) dilation \(dilation) "
                 + "\(padding) output padding \(String(describing: outputPadding))"
             let expected = op.forwardReference([x])
             let y = op.forward([x])
             assertClose(y, expected, tolerance: 1e-5, "forward, \(label)")
             let dy = random.tensor(expected.shape)
-            assertClose(op.inputGradients([x], output: y, outputGradient: dy)[0],
-                        op.inputGradientsReference([x], output: expected, outputGradient: dy)[0], tolerance: 1e-5,
-                        "input gradient, \(label)")
+            assertClose(
+                op.inputGradients([x], output: y, outputGradient: dy)[0],
+                op.inputGradientsReference([x], output: expected, outputGradient: dy)[0], tolerance: 1e-5,
+                "input gradient, \(label)")
             if let names = op.backend(for: x.shape)?.implementations, names.forward != nil, names.backward != nil {
                 primitiveRuns += 1
             }

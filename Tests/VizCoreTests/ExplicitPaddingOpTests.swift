@@ -13,7 +13,8 @@ final class ExplicitPaddingOpTests: XCTestCase {
     /// and on the reference path, and passes the finite-difference check.
     func testConvolutionWithExplicitPaddingMatchesPaddingFirst() throws {
         var random = SeededGenerator(seed: 15_001)
-        let kernel = random.tensor([3, 2, 3, 4]), bias = random.tensor([4]).scalars
+        let kernel = random.tensor([3, 2, 3, 4])
+        let bias = random.tensor([4]).scalars
         let x = random.tensor([2, 7, 6, 3])
         let padded = Conv2DOp(kernel: kernel, bias: bias, strides: (2, 1), padding: pads(2, 1, 0, 3))
         let padFirst = Pad2DOp(top: 2, bottom: 0, left: 1, right: 3).forward([x])
@@ -21,7 +22,8 @@ final class ExplicitPaddingOpTests: XCTestCase {
         XCTAssertEqual(try padded.outputShape(for: [x.shape]), expected.shape)
         assertClose(padded.forward([x]), expected, tolerance: 1e-5)
         checkGradients(padded, [x])
-        let depthwise = DepthwiseConv2DOp(kernel: random.tensor([3, 3, 3, 2]), bias: nil, dilation: (2, 1), padding: pads(1, 0, 3, 2))
+        let depthwise = DepthwiseConv2DOp(
+            kernel: random.tensor([3, 3, 3, 2]), bias: nil, dilation: (2, 1), padding: pads(1, 0, 3, 2))
         checkGradients(depthwise, [random.tensor([1, 6, 5, 3])])
     }
 
@@ -35,7 +37,7 @@ final class ExplicitPaddingOpTests: XCTestCase {
         XCTAssertEqual(try size(5, 2, 2, 0, 0, ceil: false), 2)
         XCTAssertEqual(try size(5, 2, 2, 0, 0, ceil: true), 3)
         XCTAssertEqual(try size(16, 3, 2, 1, 1, ceil: true), 9)
-        XCTAssertEqual(try size(4, 2, 2, 1, 1, ceil: true), 3)  // a 4th window would start in the padding
+        XCTAssertEqual(try size(4, 2, 2, 1, 1, ceil: true), 3) // a 4th window would start in the padding
         // The average of a window that runs past the input counts only the cells inside it.
         let x = Tensor(shape: [1, 1, 5, 1], scalars: [1, 2, 3, 4, 5])
         let average = Pool2DOp(.average, poolSize: (1, 2), strides: (1, 2), padding: pads(0, 0, 0, 0, ceil: true))
@@ -55,7 +57,9 @@ final class ExplicitPaddingOpTests: XCTestCase {
         XCTAssertEqual(clip.forward([Tensor(shape: [1, 4], scalars: [-2, -0.25, 3, 7])]).scalars, [-0.5, -0.25, 3, 6])
         var random = SeededGenerator(seed: 15_003)
         // Values well away from the bounds, where the derivative is defined.
-        let x = Tensor(shape: [2, 3, 4, 2], scalars: random.tensor([2, 3, 4, 2], -1.5, 8).scalars.map { abs($0 + 0.5) < 0.05 ? $0 + 0.2 : $0 })
+        let x = Tensor(
+            shape: [2, 3, 4, 2],
+            scalars: random.tensor([2, 3, 4, 2], -1.5, 8).scalars.map { abs($0 + 0.5) < 0.05 ? $0 + 0.2 : $0 })
         checkGradients(clip, [x])
     }
 
@@ -70,11 +74,14 @@ final class ExplicitPaddingOpTests: XCTestCase {
         let graph = Graph()
         let input = try graph.add("input", InputOp(shape: [-1, 4]))
         let relu = try graph.add("/layer4/layer4.1/relu_1/Relu", ActivationOp(.relu), inputs: [input])
-        let model = Model(graph: graph, layers: [
-            Model.Layer(name: "input", className: "Input", outputNode: input, inputLayers: [], parameterCount: 0),
-            Model.Layer(name: "/layer4/layer4.1/relu_1/Relu", className: "Relu", outputNode: relu, inputLayers: ["input"],
-                        parameterCount: 0, aliases: ["layer4", "layer4.1"]),
-        ], outputLayers: ["/layer4/layer4.1/relu_1/Relu"], path: "m.onnx", loaderName: "onnx")
+        let model = Model(
+            graph: graph,
+            layers: [
+                Model.Layer(name: "input", className: "Input", outputNode: input, inputLayers: [], parameterCount: 0),
+                Model.Layer(
+                    name: "/layer4/layer4.1/relu_1/Relu", className: "Relu", outputNode: relu, inputLayers: ["input"],
+                    parameterCount: 0, aliases: ["layer4", "layer4.1"]),
+            ], outputLayers: ["/layer4/layer4.1/relu_1/Relu"], path: "m.onnx", loaderName: "onnx")
         let layer = try model.requireLayer("layer4.1")
         XCTAssertEqual(layer.name, "layer4.1")
         XCTAssertEqual(layer.outputNode, relu)

@@ -12,7 +12,7 @@ enum Naive {
         case .valid:
             return (n >= effective ? (n - effective) / s + 1 : 0, 0)
         case .same:
-            let out = (n + s - 1) / s  // ceil(n / s)
+            let out = (n + s - 1) / s // ceil(n / s)
             let pad = max((out - 1) * s + effective - n, 0)
             return (out, pad / 2)
         case .explicit:
@@ -20,8 +20,10 @@ enum Naive {
         }
     }
 
-    static func conv2D(_ x: Tensor, kernel w: Tensor, bias: [Float]?, strides: (Int, Int), dilation: (Int, Int),
-                       padding: Padding) -> Tensor {
+    static func conv2D(
+        _ x: Tensor, kernel w: Tensor, bias: [Float]?, strides: (Int, Int), dilation: (Int, Int),
+        padding: Padding
+    ) -> Tensor {
         let (batch, h, wd, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (kh, kw, filters) = (w.shape[0], w.shape[1], w.shape[3])
         let rows = geometry(h, kernel: kh, stride: strides.0, dilation: dilation.0, padding)
@@ -39,7 +41,8 @@ enum Naive {
                                 let ix = ox * strides.1 - cols.before + kx * dilation.1
                                 if ix < 0 || ix >= wd { continue }
                                 for c in 0..<cin {
-                                    sum += Double(x.scalars[((n * h + iy) * wd + ix) * cin + c])
+                                    sum +=
+                                        Double(x.scalars[((n * h + iy) * wd + ix) * cin + c])
                                         * Double(w.scalars[((ky * kw + kx) * cin + c) * filters + f])
                                 }
                             }
@@ -53,8 +56,10 @@ enum Naive {
     }
 
     /// The adjoint of `conv2D` (without bias): scatters each output gradient back through the window.
-    static func conv2DInputGradient(_ dy: Tensor, inputShape: [Int], kernel w: Tensor, strides: (Int, Int),
-                                    dilation: (Int, Int), padding: Padding) -> Tensor {
+    static func conv2DInputGradient(
+        _ dy: Tensor, inputShape: [Int], kernel w: Tensor, strides: (Int, Int),
+        dilation: (Int, Int), padding: Padding
+    ) -> Tensor {
         let (batch, h, wd, cin) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         let (kh, kw, filters) = (w.shape[0], w.shape[1], w.shape[3])
         let rows = geometry(h, kernel: kh, stride: strides.0, dilation: dilation.0, padding)
@@ -72,7 +77,8 @@ enum Naive {
                                 let ix = ox * strides.1 - cols.before + kx * dilation.1
                                 if ix < 0 || ix >= wd { continue }
                                 for c in 0..<cin {
-                                    dx[((n * h + iy) * wd + ix) * cin + c] += g * Double(w.scalars[((ky * kw + kx) * cin + c) * filters + f])
+                                    dx[((n * h + iy) * wd + ix) * cin + c] +=
+                                        g * Double(w.scalars[((ky * kw + kx) * cin + c) * filters + f])
                                 }
                             }
                         }
@@ -106,8 +112,10 @@ enum Naive {
                 for ox in 0..<cols.out {
                     for c in 0..<channels {
                         var values: [Float] = []
-                        for iy in (oy * strides.0 - rows.before)..<(oy * strides.0 - rows.before + pool.0) where iy >= 0 && iy < h {
-                            for ix in (ox * strides.1 - cols.before)..<(ox * strides.1 - cols.before + pool.1) where ix >= 0 && ix < wd {
+                        for iy in (oy * strides.0 - rows.before)..<(oy * strides.0 - rows.before + pool.0) where iy >= 0 && iy < h
+                        {
+                            for ix in (ox * strides.1 - cols.before)..<(ox * strides.1 - cols.before + pool.1)
+                            where ix >= 0 && ix < wd {
                                 values.append(x.scalars[((n * h + iy) * wd + ix) * channels + c])
                             }
                         }
@@ -125,7 +133,8 @@ final class ForwardOracleTests: XCTestCase {
 
     func testConv2DMatchesDirectLoopsOnRandomShapes() throws {
         var random = SeededGenerator(seed: 1_000)
-        var checked = 0, sameAsymmetric = 0
+        var checked = 0
+        var sameAsymmetric = 0
         while checked < 60 {
             let padding: Padding = random.bool() ? .same : .valid
             let kernel = (random.int(1...4), random.int(1...4))
@@ -144,7 +153,8 @@ final class ForwardOracleTests: XCTestCase {
                 continue
             }
             let x = random.tensor(shape)
-            let description = "x \(shape) kernel \(kernel) × \(filters) strides \(strides) dilation \(dilation) \(padding) bias \(bias != nil)"
+            let description =
+                "x \(shape) kernel \(kernel) × \(filters) strides \(strides) dilation \(dilation) \(padding) bias \(bias != nil)"
             let expected = Naive.conv2D(x, kernel: w, bias: bias, strides: strides, dilation: dilation, padding: padding)
             XCTAssertEqual(try op.outputShape(for: [shape]), expected.shape, description)
             assertClose(op.forward([x]), expected, tolerance: 1e-5, description)
@@ -171,23 +181,27 @@ final class ForwardOracleTests: XCTestCase {
     func testConv2DLargeOutputsRunInSeveralChunks() {
         var random = SeededGenerator(seed: 1_100)
         for (shape, kernel, filters, strides, padding) in [
-            ([2, 37, 35, 3], (3, 3), 17, (1, 1), Padding.same),    // 2 590 output pixels: 3 chunks of ≤ 1 024
-            ([1, 45, 50, 2], (4, 4), 5, (1, 1), Padding.valid),    // 1 974 output pixels
-            ([2, 67, 64, 2], (3, 3), 3, (2, 2), Padding.same),     // 2 176 output pixels, stride 2
+            ([2, 37, 35, 3], (3, 3), 17, (1, 1), Padding.same), // 2 590 output pixels: 3 chunks of ≤ 1 024
+            ([1, 45, 50, 2], (4, 4), 5, (1, 1), Padding.valid), // 1 974 output pixels
+            ([2, 67, 64, 2], (3, 3), 3, (2, 2), Padding.same), // 2 176 output pixels, stride 2
         ] {
             let w = random.tensor([kernel.0, kernel.1, shape[3], filters])
             let bias = random.tensor([filters]).scalars
             let x = random.tensor(shape)
             let op = Conv2DOp(kernel: w, bias: bias, strides: strides, padding: padding)
             let y = op.forward([x])
-            assertClose(y, Naive.conv2D(x, kernel: w, bias: bias, strides: strides, dilation: (1, 1), padding: padding),
-                        tolerance: 1e-5, "forward \(shape)")
+            assertClose(
+                y, Naive.conv2D(x, kernel: w, bias: bias, strides: strides, dilation: (1, 1), padding: padding),
+                tolerance: 1e-5, "forward \(shape)")
             let dy = random.tensor(y.shape)
             let dx = op.inputGradients([x], output: y, outputGradient: dy)
             XCTAssertEqual(dx.count, 1)
-            assertClose(dx[0], Naive.conv2DInputGradient(dy, inputShape: shape, kernel: w, strides: strides,
-                                                         dilation: (1, 1), padding: padding),
-                        tolerance: 1e-5, "gradient \(shape)")
+            assertClose(
+                dx[0],
+                Naive.conv2DInputGradient(
+                    dy, inputShape: shape, kernel: w, strides: strides,
+                    dilation: (1, 1), padding: padding),
+                tolerance: 1e-5, "gradient \(shape)")
         }
     }
 
@@ -214,24 +228,28 @@ final class ForwardOracleTests: XCTestCase {
     func testDenseMatchesNaiveMatmul() {
         var random = SeededGenerator(seed: 2_000)
         // (m, k, n): odd sizes around the 4-row and 16-column blocks, and k past the 256 block.
-        for (m, k, n) in [(1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 17, 3), (7, 9, 33), (9, 300, 31),
-                          (13, 257, 17), (8, 31, 48), (2, 600, 5)] {
+        for (m, k, n) in [
+            (1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 17, 3), (7, 9, 33), (9, 300, 31),
+            (13, 257, 17), (8, 31, 48), (2, 600, 5),
+        ] {
             let kernel = random.tensor([k, n])
             let bias = random.tensor([n]).scalars
             let x = random.tensor([m, k])
             var expected = Naive.matmul(x.scalars, kernel.scalars, m: m, k: k, n: n)
             for i in 0..<m { for j in 0..<n { expected[i * n + j] += bias[j] } }
-            assertClose(DenseOp(kernel: kernel, bias: bias).forward([x]), Tensor(shape: [m, n], scalars: expected),
-                        tolerance: 1e-5, "forward m \(m) k \(k) n \(n)")
+            assertClose(
+                DenseOp(kernel: kernel, bias: bias).forward([x]), Tensor(shape: [m, n], scalars: expected),
+                tolerance: 1e-5, "forward m \(m) k \(k) n \(n)")
             // Input gradient: dy · kernelᵀ.
             let dy = random.tensor([m, n])
             var kernelT = [Float](repeating: 0, count: k * n)
             for p in 0..<k { for j in 0..<n { kernelT[j * k + p] = kernel.scalars[p * n + j] } }
             let op = DenseOp(kernel: kernel, bias: bias)
             let y = op.forward([x])
-            assertClose(op.inputGradients([x], output: y, outputGradient: dy)[0],
-                        Tensor(shape: [m, k], scalars: Naive.matmul(dy.scalars, kernelT, m: m, k: n, n: k)),
-                        tolerance: 1e-5, "gradient m \(m) k \(k) n \(n)")
+            assertClose(
+                op.inputGradients([x], output: y, outputGradient: dy)[0],
+                Tensor(shape: [m, k], scalars: Naive.matmul(dy.scalars, kernelT, m: m, k: n, n: k)),
+                tolerance: 1e-5, "gradient m \(m) k \(k) n \(n)")
         }
     }
 
@@ -258,8 +276,9 @@ final class ForwardOracleTests: XCTestCase {
             let shape = [random.int(1...2), random.int(3...9), random.int(3...9), random.int(1...3)]
             let x = random.tensor(shape, -2, 2)
             let op = Pool2DOp(isMax ? .max : .average, poolSize: pool, strides: strides, padding: padding)
-            assertClose(op.forward([x]), Naive.pool(x, max: isMax, pool: pool, strides: strides, padding: padding),
-                        tolerance: 1e-6, "\(isMax ? "max" : "average") pool \(pool) strides \(strides) \(padding) x \(shape)")
+            assertClose(
+                op.forward([x]), Naive.pool(x, max: isMax, pool: pool, strides: strides, padding: padding),
+                tolerance: 1e-6, "\(isMax ? "max" : "average") pool \(pool) strides \(strides) \(padding) x \(shape)")
         }
     }
 
@@ -273,7 +292,8 @@ final class ForwardOracleTests: XCTestCase {
         let op3 = Pool2DOp(.average, poolSize: (3, 3), strides: (1, 1), padding: .same)
         XCTAssertEqual(op3.forward([x]), Tensor(shape: [1, 3, 3, 1], scalars: [3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7]))
         // The gradient spreads each output's gradient over the same in-bounds count.
-        let g = op.inputGradients([x], output: op.forward([x]), outputGradient: Tensor(shape: [1, 2, 2, 1], scalars: [4, 2, 2, 1]))
+        let g = op.inputGradients(
+            [x], output: op.forward([x]), outputGradient: Tensor(shape: [1, 2, 2, 1], scalars: [4, 2, 2, 1]))
         XCTAssertEqual(g[0], Tensor(shape: [1, 3, 3, 1], scalars: [1, 1, 1, 1, 1, 1, 1, 1, 1]))
     }
 
@@ -302,7 +322,8 @@ final class ForwardOracleTests: XCTestCase {
         // 1×4 row [1, 5, 5, 2], pool (1,2) stride 1: windows {1,5}→5 at 1, {5,5}→ first at 1, {5,2}→5 at 2.
         let x = Tensor(shape: [1, 1, 4, 1], scalars: [1, 5, 5, 2])
         let op = Pool2DOp(.max, poolSize: (1, 2), strides: (1, 1), padding: .valid)
-        let g = op.inputGradients([x], output: op.forward([x]), outputGradient: Tensor(shape: [1, 1, 3, 1], scalars: [1, 10, 100]))
+        let g = op.inputGradients(
+            [x], output: op.forward([x]), outputGradient: Tensor(shape: [1, 1, 3, 1], scalars: [1, 10, 100]))
         XCTAssertEqual(g[0].scalars, [0, 11, 100, 0])
     }
 }

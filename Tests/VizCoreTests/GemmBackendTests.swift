@@ -1,6 +1,7 @@
-@testable import VizCore
 import VizTesting
 import XCTest
+
+@testable import VizCore
 
 /// oneDNN's sgemm (the fast path) against the plain-Swift reference kernel.
 final class GemmBackendTests: XCTestCase {
@@ -12,15 +13,19 @@ final class GemmBackendTests: XCTestCase {
                 let b = (0..<(k * n)).map { _ in generator.uniform(-1, 1) }
                 let initial = (0..<(m * n)).map { _ in generator.uniform(-1, 1) }
                 for accumulate in [false, true] {
-                    var fast = initial, reference = initial
+                    var fast = initial
+                    var reference = initial
                     // The reference takes b as k×n; a transposed b is stored n×k.
                     let bAsKByN = transposeB ? transpose(b, rows: n, columns: k) : b
-                    Gemm.multiply(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: transposeB ? k : n, transposeB: transposeB,
-                                  c: &fast, ldc: n, accumulate: accumulate)
-                    Gemm.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: bAsKByN, ldb: n,
-                                           c: &reference, ldc: n, accumulate: accumulate)
-                    assertClose(Tensor(shape: [m, n], scalars: fast), Tensor(shape: [m, n], scalars: reference),
-                                tolerance: 1e-5, "m=\(m) n=\(n) k=\(k) transposeB=\(transposeB) accumulate=\(accumulate)")
+                    Gemm.multiply(
+                        m: m, n: n, k: k, a: a, lda: k, b: b, ldb: transposeB ? k : n, transposeB: transposeB,
+                        c: &fast, ldc: n, accumulate: accumulate)
+                    Gemm.multiplyReference(
+                        m: m, n: n, k: k, a: a, lda: k, b: bAsKByN, ldb: n,
+                        c: &reference, ldc: n, accumulate: accumulate)
+                    assertClose(
+                        Tensor(shape: [m, n], scalars: fast), Tensor(shape: [m, n], scalars: reference),
+                        tolerance: 1e-5, "m=\(m) n=\(n) k=\(k) transposeB=\(transposeB) accumulate=\(accumulate)")
                 }
             }
         }
@@ -39,8 +44,9 @@ final class GemmBackendTests: XCTestCase {
             Gemm.multiply(m: 200, n: 100, k: 300, a: a, lda: 300, b: b, ldb: 100, c: &c, ldc: 100, accumulate: false)
             results.append(c)
         }
-        assertClose(Tensor(shape: [200, 100], scalars: results[1]), Tensor(shape: [200, 100], scalars: results[0]),
-                    tolerance: 1e-5)
+        assertClose(
+            Tensor(shape: [200, 100], scalars: results[1]), Tensor(shape: [200, 100], scalars: results[0]),
+            tolerance: 1e-5)
     }
 
     /// The transpose of a row-major `rows×columns` matrix.

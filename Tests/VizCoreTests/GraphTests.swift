@@ -32,7 +32,8 @@ final class GraphTests: XCTestCase {
         try graph.add("dense", DenseOp(kernel: Tensor(zeros: [4, 3]), bias: nil), inputs: [input])
         XCTAssertThrowsError(try graph.add("dense", IdentityOp(), inputs: [input])) { XCTAssertTrue($0 is VizError) }
         XCTAssertThrowsError(try graph.add("later", IdentityOp(), inputs: [5])) { XCTAssertTrue($0 is VizError) }
-        XCTAssertThrowsError(try graph.add("wrong", DenseOp(kernel: Tensor(zeros: [5, 3]), bias: nil), inputs: [input])) { error in
+        XCTAssertThrowsError(try graph.add("wrong", DenseOp(kernel: Tensor(zeros: [5, 3]), bias: nil), inputs: [input])) {
+            error in
             XCTAssertEqual((error as? VizError)?.location, "wrong", "a shape error names the node")
         }
         XCTAssertEqual(graph.nodes.map(\.name), ["input", "dense"])
@@ -94,8 +95,9 @@ final class GraphTests: XCTestCase {
         // Spatial size unknown when built: a 3×3 VALID window can only be found too large when a tensor arrives.
         let graph = Graph()
         let input = try graph.add("input", InputOp(shape: [-1, -1, -1, 1]))
-        let conv = try graph.add("conv", Conv2DOp(kernel: Tensor(zeros: [3, 3, 1, 2]), bias: nil, padding: .valid),
-                                 inputs: [input])
+        let conv = try graph.add(
+            "conv", Conv2DOp(kernel: Tensor(zeros: [3, 3, 1, 2]), bias: nil, padding: .valid),
+            inputs: [input])
         XCTAssertEqual(graph.nodes[conv].shape, [1, -1, -1, 2])
         XCTAssertEqual(try graph.evaluate([Tensor(zeros: [1, 3, 4, 1])], targets: [conv])[conv]?.shape, [1, 1, 2, 2])
         XCTAssertThrowsError(try graph.evaluate([Tensor(zeros: [1, 2, 4, 1])], targets: [conv])) { error in
@@ -114,11 +116,13 @@ final class GraphTests: XCTestCase {
 
         init(seed: UInt64) throws {
             var random = SeededGenerator(seed: seed)
-            ops = (Conv2DOp(kernel: random.tensor([3, 3, 2, 2]), bias: random.tensor([2]).scalars, padding: .same),
-                   ActivationOp(.tanh),
-                   Conv2DOp(kernel: random.tensor([1, 1, 2, 2]), bias: nil, padding: .valid),
-                   AddOp(), ReshapeOp.flatten(),
-                   DenseOp(kernel: random.tensor([32, 3]), bias: random.tensor([3]).scalars))
+            ops = (
+                Conv2DOp(kernel: random.tensor([3, 3, 2, 2]), bias: random.tensor([2]).scalars, padding: .same),
+                ActivationOp(.tanh),
+                Conv2DOp(kernel: random.tensor([1, 1, 2, 2]), bias: nil, padding: .valid),
+                AddOp(), ReshapeOp.flatten(),
+                DenseOp(kernel: random.tensor([32, 3]), bias: random.tensor([3]).scalars)
+            )
             x = try graph.add("x", InputOp(shape: [-1, 4, 4, 2]))
             conv1 = try graph.add("conv1", ops.conv1, inputs: [x])
             tanh = try graph.add("tanh", ops.tanh, inputs: [conv1])
@@ -146,10 +150,12 @@ final class GraphTests: XCTestCase {
 
         // All three paths matter: dropping any one of them changes the gradient.
         let direct = try trace.gradients(seeds: [net.add: Tensor(shape: [1, 4, 4, 2], repeating: 1)], wrt: [net.x])[net.x]!
-        let viaConv2 = net.ops.conv2.inputGradients([x], output: trace.value(net.conv2)!,
-                                                    outputGradient: Tensor(shape: [1, 4, 4, 2], repeating: 1))[0]
-        XCTAssertGreaterThan(zip(direct.scalars, viaConv2.scalars).map { abs($0 - $1 - 1) }.max()!, 1e-3,
-                             "the conv1 branch contributes")
+        let viaConv2 = net.ops.conv2.inputGradients(
+            [x], output: trace.value(net.conv2)!,
+            outputGradient: Tensor(shape: [1, 4, 4, 2], repeating: 1))[0]
+        XCTAssertGreaterThan(
+            zip(direct.scalars, viaConv2.scalars).map { abs($0 - $1 - 1) }.max()!, 1e-3,
+            "the conv1 branch contributes")
     }
 
     /// d(loss)/d(an intermediate node), checked by finite differences on a graph that starts there.
@@ -171,7 +177,8 @@ final class GraphTests: XCTestCase {
         let a = try tail.add("add", net.ops.add, inputs: [t, conv2In, xIn])
         let f = try tail.add("flatten", net.ops.flatten, inputs: [a])
         let out = try tail.add("out", net.ops.dense, inputs: [f])
-        let conv1 = trace.value(net.conv1)!, conv2 = trace.value(net.conv2)!
+        let conv1 = trace.value(net.conv1)!
+        let conv2 = trace.value(net.conv2)!
         let numeric = numericGradients([conv1], epsilon: 1e-3) { inputs in
             weightedSum(try! tail.evaluate([inputs[0], conv2, x], targets: [out])[out]!, w)
         }
@@ -196,9 +203,12 @@ final class GraphTests: XCTestCase {
         let (graph, ops, nodes) = try chain()
         let x = Tensor(shape: [1, 3], scalars: [1, 2, 3])
         let trace = try graph.trace([x], upTo: [nodes[4], nodes[1]])
-        let g = try trace.gradients(seeds: [nodes[4]: Tensor(shape: [1, 3], repeating: 1),
-                                            nodes[2]: Tensor(shape: [1, 3], scalars: [1, 2, 3])],
-                                    wrt: [nodes[0], nodes[1]])
+        let g = try trace.gradients(
+            seeds: [
+                nodes[4]: Tensor(shape: [1, 3], repeating: 1),
+                nodes[2]: Tensor(shape: [1, 3], scalars: [1, 2, 3]),
+            ],
+            wrt: [nodes[0], nodes[1]])
         // d/dx of (sum 30x) + (1,2,3)·2x = 30 + (2, 4, 6).
         XCTAssertEqual(g[nodes[0]]?.scalars, [32, 34, 36])
         XCTAssertEqual(g[nodes[1]], Tensor(zeros: [1, 3]), "side is not upstream of any seed")
@@ -227,8 +237,9 @@ final class GraphTests: XCTestCase {
             let layers = [
                 Model.Layer(name: "x", className: "InputLayer", outputNode: x, inputLayers: [], parameterCount: 0),
                 Model.Layer(name: "dense", className: "Dense", outputNode: dense, inputLayers: ["x"], parameterCount: 12),
-                Model.Layer(name: "softmax", className: trailing.kind, outputNode: softmax, inputLayers: ["dense"],
-                            parameterCount: 0),
+                Model.Layer(
+                    name: "softmax", className: trailing.kind, outputNode: softmax, inputLayers: ["dense"],
+                    parameterCount: 0),
             ]
             let model = Model(graph: graph, layers: layers, outputLayers: ["softmax"], path: "m", loaderName: "test")
             XCTAssertEqual(model.logitNode, dense, trailing.kind)

@@ -16,7 +16,8 @@ final class LayerOpForwardTests: XCTestCase {
         for tap in 0..<(kh * kw) {
             for c in 0..<channels {
                 for j in 0..<multiplier {
-                    full.scalars[(tap * channels + c) * outChannels + c * multiplier + j] = w.scalars[(tap * channels + c) * multiplier + j]
+                    full.scalars[(tap * channels + c) * outChannels + c * multiplier + j] =
+                        w.scalars[(tap * channels + c) * multiplier + j]
                 }
             }
         }
@@ -36,36 +37,44 @@ final class LayerOpForwardTests: XCTestCase {
             let bias = random.bool() ? random.tensor([shape[3] * multiplier]).scalars : nil
             let x = random.tensor(shape)
             let op = DepthwiseConv2DOp(kernel: w, bias: bias, strides: strides, dilation: dilation, padding: padding)
-            let expected = Naive.conv2D(x, kernel: fullKernel(ofDepthwise: w), bias: bias, strides: strides,
-                                        dilation: dilation, padding: padding)
+            let expected = Naive.conv2D(
+                x, kernel: fullKernel(ofDepthwise: w), bias: bias, strides: strides,
+                dilation: dilation, padding: padding)
             let description = "x \(shape) kernel \(kernel) × \(multiplier) strides \(strides) dilation \(dilation) \(padding)"
             XCTAssertEqual(try op.outputShape(for: [shape]), expected.shape, description)
             assertClose(op.forward([x]), expected, tolerance: 1e-5, description)
             let dy = random.tensor(expected.shape)
-            assertClose(op.inputGradients([x], output: expected, outputGradient: dy)[0],
-                        Naive.conv2DInputGradient(dy, inputShape: shape, kernel: fullKernel(ofDepthwise: w), strides: strides,
-                                                  dilation: dilation, padding: padding),
-                        tolerance: 1e-5, "gradient " + description)
+            assertClose(
+                op.inputGradients([x], output: expected, outputGradient: dy)[0],
+                Naive.conv2DInputGradient(
+                    dy, inputShape: shape, kernel: fullKernel(ofDepthwise: w), strides: strides,
+                    dilation: dilation, padding: padding),
+                tolerance: 1e-5, "gradient " + description)
         }
     }
 
     func testSeparableConv2DIsDepthwiseThenPointwise() {
         var random = SeededGenerator(seed: 6_100)
-        let depthwise = random.tensor([3, 2, 3, 2]), pointwise = random.tensor([1, 1, 6, 5])
+        let depthwise = random.tensor([3, 2, 3, 2])
+        let pointwise = random.tensor([1, 1, 6, 5])
         let bias = random.tensor([5]).scalars
         let x = random.tensor([2, 6, 7, 3])
-        let op = SeparableConv2DOp(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias, strides: (2, 2),
-                                   padding: .same)
-        let middle = Naive.conv2D(x, kernel: fullKernel(ofDepthwise: depthwise), bias: nil, strides: (2, 2),
-                                  dilation: (1, 1), padding: .same)
+        let op = SeparableConv2DOp(
+            depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias, strides: (2, 2),
+            padding: .same)
+        let middle = Naive.conv2D(
+            x, kernel: fullKernel(ofDepthwise: depthwise), bias: nil, strides: (2, 2),
+            dilation: (1, 1), padding: .same)
         let expected = Naive.conv2D(middle, kernel: pointwise, bias: bias, strides: (1, 1), dilation: (1, 1), padding: .valid)
         assertClose(op.forward([x]), expected, tolerance: 1e-5)
     }
 
     /// Keras's output length (conv_utils.deconv_output_length) and TensorFlow's crop, then a scatter
     /// into the uncropped buffer: the definition, not the op's gather.
-    private func naiveTranspose(_ x: Tensor, kernel w: Tensor, bias: [Float], strides: (Int, Int), dilation: (Int, Int),
-                                padding: Padding, outputPadding: (Int, Int)?) -> Tensor {
+    private func naiveTranspose(
+        _ x: Tensor, kernel w: Tensor, bias: [Float], strides: (Int, Int), dilation: (Int, Int),
+        padding: Padding, outputPadding: (Int, Int)?
+    ) -> Tensor {
         let (batch, h, wd, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (kh, kw, filters) = (w.shape[0], w.shape[1], w.shape[2])
         func axis(_ n: Int, _ k: Int, _ s: Int, _ d: Int, _ op: Int?) -> (out: Int, crop: Int) {
@@ -86,12 +95,14 @@ final class LayerOpForwardTests: XCTestCase {
                 for j in 0..<wd {
                     for ky in 0..<kh {
                         for kx in 0..<kw {
-                            let oy = i * strides.0 + ky * dilation.0 - rows.crop, ox = j * strides.1 + kx * dilation.1 - cols.crop
+                            let oy = i * strides.0 + ky * dilation.0 - rows.crop
+                            let ox = j * strides.1 + kx * dilation.1 - cols.crop
                             guard oy >= 0, oy < rows.out, ox >= 0, ox < cols.out else { continue }
                             for f in 0..<filters {
                                 for c in 0..<cin {
                                     out[((n * rows.out + oy) * cols.out + ox) * filters + f] +=
-                                        Double(x.scalars[((n * h + i) * wd + j) * cin + c]) * Double(w.scalars[((ky * kw + kx) * filters + f) * cin + c])
+                                        Double(x.scalars[((n * h + i) * wd + j) * cin + c])
+                                        * Double(w.scalars[((ky * kw + kx) * filters + f) * cin + c])
                                 }
                             }
                         }
@@ -116,11 +127,14 @@ final class LayerOpForwardTests: XCTestCase {
             let w = random.tensor([kernel.0, kernel.1, filters, shape[3]])
             let bias = random.tensor([filters]).scalars
             let x = random.tensor(shape)
-            let op = Conv2DTransposeOp(kernel: w, bias: bias, strides: strides, dilation: dilation, padding: padding,
-                                       outputPadding: outputPadding)
-            let expected = naiveTranspose(x, kernel: w, bias: bias, strides: strides, dilation: dilation, padding: padding,
-                                          outputPadding: outputPadding)
-            let description = "x \(shape) kernel \(kernel) strides \(strides) dilation \(dilation) \(padding) output padding \(String(describing: outputPadding))"
+            let op = Conv2DTransposeOp(
+                kernel: w, bias: bias, strides: strides, dilation: dilation, padding: padding,
+                outputPadding: outputPadding)
+            let expected = naiveTranspose(
+                x, kernel: w, bias: bias, strides: strides, dilation: dilation, padding: padding,
+                outputPadding: outputPadding)
+            let description =
+                "x \(shape) kernel \(kernel) strides \(strides) dilation \(dilation) \(padding) output padding \(String(describing: outputPadding))"
             XCTAssertEqual(try op.outputShape(for: [shape]), expected.shape, description)
             assertClose(op.forward([x]), expected, tolerance: 1e-5, description)
         }
@@ -133,7 +147,8 @@ final class LayerOpForwardTests: XCTestCase {
         let op = Conv2DTransposeOp(kernel: Tensor(shape: [1, 3, 1, 1], repeating: 1), bias: nil, strides: (1, 2), padding: .same)
         XCTAssertEqual(op.forward([Tensor(shape: [1, 1, 2, 1], scalars: [1, 10])]).scalars, [1, 1, 11, 10])
         // Kernel 1×4, stride 2: buffer of width 6 [a, a, a+b, a+b, b, b], crop 1: [a, a+b, a+b, b].
-        let wide = Conv2DTransposeOp(kernel: Tensor(shape: [1, 4, 1, 1], repeating: 1), bias: nil, strides: (1, 2), padding: .same)
+        let wide = Conv2DTransposeOp(
+            kernel: Tensor(shape: [1, 4, 1, 1], repeating: 1), bias: nil, strides: (1, 2), padding: .same)
         XCTAssertEqual(wide.forward([Tensor(shape: [1, 1, 2, 1], scalars: [1, 10])]).scalars, [1, 11, 11, 10])
     }
 
@@ -142,14 +157,17 @@ final class LayerOpForwardTests: XCTestCase {
     /// tf.image.resize with half-pixel centres: 2 → 4 samples at −0.25, 0.25, 0.75, 1.25.
     func testResizeMatchesTensorFlowHalfPixelSampling() {
         let x = Tensor(shape: [1, 1, 2, 1], scalars: [0, 1])
-        XCTAssertEqual(Resize2DOp(.factor(1, 2), interpolation: .bilinear, kind: "UpSampling2D").forward([x]).scalars,
-                       [0, 0.25, 0.75, 1])
-        XCTAssertEqual(Resize2DOp(.factor(1, 2), interpolation: .nearest, kind: "UpSampling2D").forward([x]).scalars,
-                       [0, 0, 1, 1])
+        XCTAssertEqual(
+            Resize2DOp(.factor(1, 2), interpolation: .bilinear, kind: "UpSampling2D").forward([x]).scalars,
+            [0, 0.25, 0.75, 1])
+        XCTAssertEqual(
+            Resize2DOp(.factor(1, 2), interpolation: .nearest, kind: "UpSampling2D").forward([x]).scalars,
+            [0, 0, 1, 1])
         // 4 → 3, scale 4/3: bilinear samples at 1/6, 3/2, 17/6; nearest reads ⌊(i + ½)·4/3⌋ = 0, 2, 3.
         let row = Tensor(shape: [1, 1, 4, 1], scalars: [0, 3, 6, 12])
-        assertClose(Resize2DOp(.fixed(1, 3), interpolation: .bilinear, kind: "Resizing").forward([row]),
-                    Tensor(shape: [1, 1, 3, 1], scalars: [0.5, 4.5, 6 + 6 * 5 / 6]), tolerance: 1e-6)
+        assertClose(
+            Resize2DOp(.fixed(1, 3), interpolation: .bilinear, kind: "Resizing").forward([row]),
+            Tensor(shape: [1, 1, 3, 1], scalars: [0.5, 4.5, 6 + 6 * 5 / 6]), tolerance: 1e-6)
         XCTAssertEqual(Resize2DOp(.fixed(1, 3), interpolation: .nearest, kind: "Resizing").forward([row]).scalars, [0, 6, 12])
     }
 
@@ -158,27 +176,40 @@ final class LayerOpForwardTests: XCTestCase {
         let x = random.tensor([2, 3, 4, 2])
         let y = Resize2DOp(.factor(2, 3), interpolation: .nearest, kind: "UpSampling2D").forward([x])
         XCTAssertEqual(y.shape, [2, 6, 12, 2])
-        for n in 0..<2 { for i in 0..<6 { for j in 0..<12 { for c in 0..<2 {
-            XCTAssertEqual(y.scalars[((n * 6 + i) * 12 + j) * 2 + c], x.scalars[((n * 3 + i / 2) * 4 + j / 3) * 2 + c])
-        } } } }
+        for n in 0..<2 {
+            for i in 0..<6 {
+                for j in 0..<12 {
+                    for c in 0..<2 {
+                        XCTAssertEqual(
+                            y.scalars[((n * 6 + i) * 12 + j) * 2 + c], x.scalars[((n * 3 + i / 2) * 4 + j / 3) * 2 + c])
+                    }
+                }
+            }
+        }
     }
 
     // MARK: - Normalisation
 
     func testBatchNormalizationFormula() {
         var random = SeededGenerator(seed: 6_400)
-        let (mean, variance, gamma, beta) = (random.tensor([1, 1, 3]), random.tensor([1, 1, 3], 0.3, 2),
-                                             random.tensor([1, 1, 3]), random.tensor([1, 1, 3]))
+        let (mean, variance, gamma, beta) = (
+            random.tensor([1, 1, 3]), random.tensor([1, 1, 3], 0.3, 2),
+            random.tensor([1, 1, 3]), random.tensor([1, 1, 3])
+        )
         let x = random.tensor([2, 2, 3, 3])
         let epsilon: Float = 0.01
-        let y = AffineOp.batchNormalization(mean: mean, variance: variance, gamma: gamma, beta: beta, epsilon: epsilon).forward([x])
+        let y = AffineOp.batchNormalization(mean: mean, variance: variance, gamma: gamma, beta: beta, epsilon: epsilon).forward([
+            x
+        ])
         let expected = x.scalars.indices.map { i -> Float in
             let c = i % 3
-            return (x.scalars[i] - mean.scalars[c]) / (variance.scalars[c] + epsilon).squareRoot() * gamma.scalars[c] + beta.scalars[c]
+            return (x.scalars[i] - mean.scalars[c]) / (variance.scalars[c] + epsilon).squareRoot() * gamma.scalars[c]
+                + beta.scalars[c]
         }
         assertClose(y, Tensor(shape: x.shape, scalars: expected), tolerance: 1e-6)
         // Without gamma and beta, and with statistics along the rows (axis 1).
-        let rowMean = random.tensor([2, 1, 1]), rowVariance = random.tensor([2, 1, 1], 0.3, 2)
+        let rowMean = random.tensor([2, 1, 1])
+        let rowVariance = random.tensor([2, 1, 1], 0.3, 2)
         let plain = AffineOp.batchNormalization(mean: rowMean, variance: rowVariance, gamma: nil, beta: nil, epsilon: 0.1)
         let rows = x.scalars.indices.map { i -> Float in
             let r = (i / 9) % 2
@@ -191,7 +222,8 @@ final class LayerOpForwardTests: XCTestCase {
         var random = SeededGenerator(seed: 6_500)
         let x = random.tensor([2, 3, 4, 2], -2, 2)
         // Axes [1, 3]: for each (n, w) the 6 values over (h, c).
-        let gamma = random.tensor([6]).scalars, beta = random.tensor([6]).scalars
+        let gamma = random.tensor([6]).scalars
+        let beta = random.tensor([6]).scalars
         let y = LayerNormOp(axes: [1, 3], gamma: gamma, beta: beta, epsilon: 1e-3).forward([x])
         for n in 0..<2 {
             for w in 0..<4 {
@@ -222,7 +254,8 @@ final class LayerOpForwardTests: XCTestCase {
     }
 
     func testElementwiseMergesAndTheirTies() {
-        let a = Tensor(shape: [1, 3], scalars: [1, 2, 3]), b = Tensor(shape: [1, 3], scalars: [2, 2, -1])
+        let a = Tensor(shape: [1, 3], scalars: [1, 2, 3])
+        let b = Tensor(shape: [1, 3], scalars: [2, 2, -1])
         let c = Tensor(shape: [1, 3], scalars: [0, 2, 3])
         XCTAssertEqual(ElementwiseMergeOp(.subtract).forward([a, b]).scalars, [-1, 0, 4])
         XCTAssertEqual(ElementwiseMergeOp(.multiply).forward([a, b, c]).scalars, [0, 8, -9])
@@ -244,9 +277,15 @@ final class LayerOpForwardTests: XCTestCase {
         XCTAssertEqual(try op.outputShape(for: [[-1, 3, 4, 5]]), [-1, 5, 3, 4])
         XCTAssertThrowsError(try op.outputShape(for: [[-1, 3, 4]]))
         let y = op.forward([x])
-        for n in 0..<2 { for i in 0..<3 { for j in 0..<4 { for k in 0..<5 {
-            XCTAssertEqual(y.scalars[((n * 5 + k) * 3 + i) * 4 + j], x.scalars[((n * 3 + i) * 4 + j) * 5 + k])
-        } } } }
+        for n in 0..<2 {
+            for i in 0..<3 {
+                for j in 0..<4 {
+                    for k in 0..<5 {
+                        XCTAssertEqual(y.scalars[((n * 5 + k) * 3 + i) * 4 + j], x.scalars[((n * 3 + i) * 4 + j) * 5 + k])
+                    }
+                }
+            }
+        }
     }
 
     func testPaddingAndCropping() throws {
@@ -265,11 +304,17 @@ final class LayerOpForwardTests: XCTestCase {
         XCTAssertThrowsError(try SoftmaxOp(axis: 2).outputShape(for: [[2, 3]]))
         XCTAssertEqual(try SoftmaxOp(axis: -3).outputShape(for: [[2, 3, 4, 2]]), [2, 3, 4, 2])
         let y = SoftmaxOp(axis: 1).forward([x])
-        for n in 0..<2 { for j in 0..<4 { for c in 0..<2 {
-            let line = (0..<3).map { ((n * 3 + $0) * 4 + j) * 2 + c }
-            let denominator = line.map { exp(Double(x.scalars[$0])) }.reduce(0, +)
-            for index in line { XCTAssertEqual(Double(y.scalars[index]), exp(Double(x.scalars[index])) / denominator, accuracy: 1e-6) }
-        } } }
+        for n in 0..<2 {
+            for j in 0..<4 {
+                for c in 0..<2 {
+                    let line = (0..<3).map { ((n * 3 + $0) * 4 + j) * 2 + c }
+                    let denominator = line.map { exp(Double(x.scalars[$0])) }.reduce(0, +)
+                    for index in line {
+                        XCTAssertEqual(Double(y.scalars[index]), exp(Double(x.scalars[index])) / denominator, accuracy: 1e-6)
+                    }
+                }
+            }
+        }
     }
 
     // MARK: - Activations
@@ -296,16 +341,21 @@ final class LayerOpForwardTests: XCTestCase {
             .sparseSigmoid: { $0 <= -1 ? 0 : $0 >= 1 ? 1 : 0.5 * ($0 + 1) },
         ]
         for function in ActivationFunction.allCases where function != .softmax && function != .logSoftmax {
-            guard let formula = formulas[function] else { XCTFail("no formula for \(function)"); continue }
+            guard let formula = formulas[function] else {
+                XCTFail("no formula for \(function)")
+                continue
+            }
             let y = ActivationOp(function).forward([Tensor(shape: [1, points.count], scalars: points)])
             for (x, value) in zip(points, y.scalars) {
-                XCTAssertEqual(Double(value), formula(Double(x)), accuracy: 1e-5 * max(1, abs(formula(Double(x)))), "\(function)(\(x))")
+                XCTAssertEqual(
+                    Double(value), formula(Double(x)), accuracy: 1e-5 * max(1, abs(formula(Double(x)))), "\(function)(\(x))")
             }
         }
         let logits = Tensor(shape: [1, 3], scalars: [1, 2, 4])
         let total = log(exp(1.0) + exp(2.0) + exp(4.0))
-        assertClose(ActivationOp(.logSoftmax).forward([logits]),
-                    Tensor(shape: [1, 3], scalars: [1, 2, 4].map { Float($0 - total) }), tolerance: 1e-6)
+        assertClose(
+            ActivationOp(.logSoftmax).forward([logits]),
+            Tensor(shape: [1, 3], scalars: [1, 2, 4].map { Float($0 - total) }), tolerance: 1e-6)
     }
 
     /// TensorFlow's gradients at the kinks (FORMATS.md §3).
@@ -313,7 +363,8 @@ final class LayerOpForwardTests: XCTestCase {
         func derivative(_ function: ActivationFunction, at points: [Float]) -> [Float] {
             let op = ActivationOp(function)
             let x = Tensor(shape: [1, points.count], scalars: points)
-            return op.inputGradients([x], output: op.forward([x]), outputGradient: Tensor(shape: x.shape, repeating: 1))[0].scalars
+            return op.inputGradients([x], output: op.forward([x]), outputGradient: Tensor(shape: x.shape, repeating: 1))[0]
+                .scalars
         }
         XCTAssertEqual(derivative(.relu6, at: [0, 6, 3]), [0, 0, 1])
         XCTAssertEqual(derivative(.leakyRelu, at: [0, -1, 1]), [0.2, 0.2, 1])
@@ -327,8 +378,10 @@ final class LayerOpForwardTests: XCTestCase {
     }
 
     func testHardSigmoidFormFollowsTheKerasVersion() {
-        XCTAssertEqual(ActivationFunction(kerasName: "hard_sigmoid", hardSigmoid: .init(kerasVersion: "2.15.0")), .hardSigmoidKeras2)
-        XCTAssertEqual(ActivationFunction(kerasName: "hard_sigmoid", hardSigmoid: .init(kerasVersion: "2.2.4-tf")), .hardSigmoidKeras2)
+        XCTAssertEqual(
+            ActivationFunction(kerasName: "hard_sigmoid", hardSigmoid: .init(kerasVersion: "2.15.0")), .hardSigmoidKeras2)
+        XCTAssertEqual(
+            ActivationFunction(kerasName: "hard_sigmoid", hardSigmoid: .init(kerasVersion: "2.2.4-tf")), .hardSigmoidKeras2)
         XCTAssertEqual(ActivationFunction(kerasName: "hard_sigmoid", hardSigmoid: .init(kerasVersion: "3.15.1")), .hardSigmoid)
         XCTAssertEqual(ActivationFunction(kerasName: "swish", hardSigmoid: .keras3), .silu)
         XCTAssertEqual(ActivationFunction(kerasName: "hard_swish", hardSigmoid: .keras3), .hardSilu)
@@ -337,11 +390,13 @@ final class LayerOpForwardTests: XCTestCase {
 
     func testReLULayerValues() {
         let x = Tensor(shape: [1, 6], scalars: [-2, 0, 0.2, 0.5, 3, 8])
-        assertAll(ReLUOp(maxValue: 2.5, negativeSlope: 0.1, threshold: 0.3).forward([x]).scalars,
-                       [-0.23, -0.03, -0.01, 0.5, 2.5, 2.5].map { Float($0) }, accuracy: 1e-6)
+        assertAll(
+            ReLUOp(maxValue: 2.5, negativeSlope: 0.1, threshold: 0.3).forward([x]).scalars,
+            [-0.23, -0.03, -0.01, 0.5, 2.5, 2.5].map { Float($0) }, accuracy: 1e-6)
         XCTAssertEqual(ReLUOp(threshold: 0.2, kind: "ThresholdedReLU").forward([x]).scalars, [0, 0, 0, 0.5, 3, 8])
-        assertAll(ReLUOp(negativeSlope: 0.3, kind: "LeakyReLU").forward([x]).scalars, [-0.6, 0, 0.2, 0.5, 3, 8].map { Float($0) },
-                       accuracy: 1e-6)
+        assertAll(
+            ReLUOp(negativeSlope: 0.3, kind: "LeakyReLU").forward([x]).scalars, [-0.6, 0, 0.2, 0.5, 3, 8].map { Float($0) },
+            accuracy: 1e-6)
         XCTAssertEqual(ELUOp(alpha: 0.5).forward([x]).scalars[0], 0.5 * (exp(-2) - 1), accuracy: 1e-6)
         let prelu = PReLUOp(alpha: Tensor(shape: [1, 2], scalars: [0.1, 0.5]))
         XCTAssertEqual(prelu.forward([Tensor(shape: [2, 1, 2], scalars: [-1, -1, 2, -4])]).scalars, [-0.1, -0.5, 2, -2])

@@ -7,52 +7,66 @@ final class LayerOpGradientTests: XCTestCase {
     // MARK: - Convolutions
 
     func testDepthwiseConv2DGradients() {
-        let cases: [(input: [Int], kernel: (Int, Int), multiplier: Int, strides: (Int, Int), dilation: (Int, Int), padding: Padding, bias: Bool)] = [
-            ([1, 6, 7, 3], (3, 3), 1, (1, 1), (1, 1), .same, true),
-            ([2, 7, 6, 2], (3, 2), 3, (2, 2), (1, 1), .same, false),
-            ([1, 8, 9, 2], (2, 3), 2, (1, 2), (1, 1), .valid, true),
-            ([1, 9, 8, 3], (3, 3), 2, (1, 1), (2, 2), .same, true),
-        ]
+        let cases:
+            [(
+                input: [Int], kernel: (Int, Int), multiplier: Int, strides: (Int, Int), dilation: (Int, Int), padding: Padding,
+                bias: Bool
+            )] = [
+                ([1, 6, 7, 3], (3, 3), 1, (1, 1), (1, 1), .same, true),
+                ([2, 7, 6, 2], (3, 2), 3, (2, 2), (1, 1), .same, false),
+                ([1, 8, 9, 2], (2, 3), 2, (1, 2), (1, 1), .valid, true),
+                ([1, 9, 8, 3], (3, 3), 2, (1, 1), (2, 2), .same, true),
+            ]
         for (number, c) in cases.enumerated() {
             var random = SeededGenerator(seed: 4_000 + UInt64(number))
-            let op = DepthwiseConv2DOp(kernel: random.tensor([c.kernel.0, c.kernel.1, c.input[3], c.multiplier]),
-                                       bias: c.bias ? random.tensor([c.input[3] * c.multiplier]).scalars : nil,
-                                       strides: c.strides, dilation: c.dilation, padding: c.padding)
+            let op = DepthwiseConv2DOp(
+                kernel: random.tensor([c.kernel.0, c.kernel.1, c.input[3], c.multiplier]),
+                bias: c.bias ? random.tensor([c.input[3] * c.multiplier]).scalars : nil,
+                strides: c.strides, dilation: c.dilation, padding: c.padding)
             checkGradients(op, [random.tensor(c.input)], "case \(number)")
         }
     }
 
     func testSeparableConv2DGradients() {
         var random = SeededGenerator(seed: 4_100)
-        let op = SeparableConv2DOp(depthwiseKernel: random.tensor([3, 3, 3, 2]), pointwiseKernel: random.tensor([1, 1, 6, 4]),
-                                   bias: random.tensor([4]).scalars, strides: (2, 2), padding: .same)
+        let op = SeparableConv2DOp(
+            depthwiseKernel: random.tensor([3, 3, 3, 2]), pointwiseKernel: random.tensor([1, 1, 6, 4]),
+            bias: random.tensor([4]).scalars, strides: (2, 2), padding: .same)
         checkGradients(op, [random.tensor([2, 7, 6, 3])])
-        let dilated = SeparableConv2DOp(depthwiseKernel: random.tensor([2, 3, 2, 1]), pointwiseKernel: random.tensor([1, 1, 2, 3]),
-                                        bias: nil, dilation: (2, 1), padding: .valid)
+        let dilated = SeparableConv2DOp(
+            depthwiseKernel: random.tensor([2, 3, 2, 1]), pointwiseKernel: random.tensor([1, 1, 2, 3]),
+            bias: nil, dilation: (2, 1), padding: .valid)
         checkGradients(dilated, [random.tensor([1, 6, 6, 2])], "dilated")
     }
 
     func testConv2DTransposeGradients() {
-        let cases: [(input: [Int], kernel: (Int, Int), filters: Int, strides: (Int, Int), dilation: (Int, Int), padding: Padding, outputPadding: (Int, Int)?)] = [
-            ([1, 3, 4, 2], (3, 3), 3, (2, 2), (1, 1), .same, nil),
-            ([2, 3, 3, 2], (3, 2), 2, (2, 1), (1, 1), .valid, nil),
-            ([1, 3, 2, 3], (2, 2), 2, (3, 3), (1, 1), .valid, nil),     // kernel smaller than stride
-            ([1, 3, 3, 2], (3, 3), 2, (2, 2), (1, 1), .same, (1, 0)),
-            ([1, 4, 3, 2], (3, 2), 2, (1, 1), (2, 2), .same, nil),
-        ]
+        let cases:
+            [(
+                input: [Int], kernel: (Int, Int), filters: Int, strides: (Int, Int), dilation: (Int, Int), padding: Padding,
+                outputPadding: (Int, Int)?
+            )] = [
+                ([1, 3, 4, 2], (3, 3), 3, (2, 2), (1, 1), .same, nil),
+                ([2, 3, 3, 2], (3, 2), 2, (2, 1), (1, 1), .valid, nil),
+                ([1, 3, 2, 3], (2, 2), 2, (3, 3), (1, 1), .valid, nil), // kernel smaller than stride
+                ([1, 3, 3, 2], (3, 3), 2, (2, 2), (1, 1), .same, (1, 0)),
+                ([1, 4, 3, 2], (3, 2), 2, (1, 1), (2, 2), .same, nil),
+            ]
         for (number, c) in cases.enumerated() {
             var random = SeededGenerator(seed: 4_200 + UInt64(number))
-            let op = Conv2DTransposeOp(kernel: random.tensor([c.kernel.0, c.kernel.1, c.filters, c.input[3]]),
-                                       bias: random.tensor([c.filters]).scalars, strides: c.strides, dilation: c.dilation,
-                                       padding: c.padding, outputPadding: c.outputPadding)
+            let op = Conv2DTransposeOp(
+                kernel: random.tensor([c.kernel.0, c.kernel.1, c.filters, c.input[3]]),
+                bias: random.tensor([c.filters]).scalars, strides: c.strides, dilation: c.dilation,
+                padding: c.padding, outputPadding: c.outputPadding)
             checkGradients(op, [random.tensor(c.input)], "case \(number)")
         }
     }
 
     func testOneDimensionalLayersGradients() {
         var random = SeededGenerator(seed: 4_300)
-        let conv = Lift1DOp(Conv2DOp(kernel: random.tensor([1, 3, 2, 4]), bias: random.tensor([4]).scalars,
-                                     strides: (1, 2), padding: .same), kind: "Conv1D")
+        let conv = Lift1DOp(
+            Conv2DOp(
+                kernel: random.tensor([1, 3, 2, 4]), bias: random.tensor([4]).scalars,
+                strides: (1, 2), padding: .same), kind: "Conv1D")
         checkGradients(conv, [random.tensor([2, 9, 2])], "Conv1D")
         let pool = Lift1DOp(Pool2DOp(.max, poolSize: (1, 2), strides: (1, 2), padding: .same), kind: "MaxPooling1D")
         checkGradients(pool, [random.distinctTensor([2, 7, 3])], "MaxPooling1D")
@@ -64,14 +78,16 @@ final class LayerOpGradientTests: XCTestCase {
 
     func testAffineGradients() {
         var random = SeededGenerator(seed: 4_400)
-        let batchNorm = AffineOp.batchNormalization(mean: random.tensor([1, 1, 3]), variance: random.tensor([1, 1, 3], 0.3, 2),
-                                                    gamma: random.tensor([1, 1, 3]), beta: random.tensor([1, 1, 3]),
-                                                    epsilon: 1e-3)
+        let batchNorm = AffineOp.batchNormalization(
+            mean: random.tensor([1, 1, 3]), variance: random.tensor([1, 1, 3], 0.3, 2),
+            gamma: random.tensor([1, 1, 3]), beta: random.tensor([1, 1, 3]),
+            epsilon: 1e-3)
         checkGradients(batchNorm, [random.tensor([2, 3, 4, 3])], "channels")
         let rows = AffineOp(scale: random.tensor([4, 1, 1]), offset: random.tensor([4, 1, 1]), kind: "BatchNormalization")
         checkGradients(rows, [random.tensor([2, 4, 3, 2])], "rows")
-        let scalar = AffineOp(scale: Tensor(shape: [1, 1, 1], scalars: [0.5]), offset: Tensor(shape: [1, 1, 1], scalars: [-1]),
-                              kind: "Rescaling")
+        let scalar = AffineOp(
+            scale: Tensor(shape: [1, 1, 1], scalars: [0.5]), offset: Tensor(shape: [1, 1, 1], scalars: [-1]),
+            kind: "Rescaling")
         checkGradients(scalar, [random.tensor([1, 3, 2, 2])], "scalar")
     }
 
@@ -80,13 +96,15 @@ final class LayerOpGradientTests: XCTestCase {
             var random = SeededGenerator(seed: 4_500 + UInt64(number))
             let shape = [2, 3, 4, 5]
             let width = axes.map { shape[$0] }.reduce(1, *)
-            let op = LayerNormOp(axes: axes, gamma: random.tensor([width]).scalars, beta: random.tensor([width]).scalars,
-                                 epsilon: 1e-3)
+            let op = LayerNormOp(
+                axes: axes, gamma: random.tensor([width]).scalars, beta: random.tensor([width]).scalars,
+                epsilon: 1e-3)
             checkGradients(op, [random.tensor(shape, -2, 2)], epsilon: 1e-3, "axes \(axes)")
         }
         var random = SeededGenerator(seed: 4_550)
-        checkGradients(LayerNormOp(axes: [2], gamma: nil, beta: nil, epsilon: 0.01), [random.tensor([2, 3, 4])], epsilon: 1e-3,
-                       "rank 3 without gamma and beta")
+        checkGradients(
+            LayerNormOp(axes: [2], gamma: nil, beta: nil, epsilon: 0.01), [random.tensor([2, 3, 4])], epsilon: 1e-3,
+            "rank 3 without gamma and beta")
     }
 
     // MARK: - Pooling, merging, reshaping
@@ -94,12 +112,15 @@ final class LayerOpGradientTests: XCTestCase {
     func testGlobalPoolingGradients() {
         var random = SeededGenerator(seed: 4_600)
         for keepDims in [false, true] {
-            checkGradients(GlobalPoolOp(.average, keepDims: keepDims, kind: "GlobalAveragePooling2D"),
-                           [random.tensor([2, 3, 4, 3])], "average keepDims \(keepDims)")
-            checkGradients(GlobalPoolOp(.max, keepDims: keepDims, kind: "GlobalMaxPooling2D"),
-                           [random.distinctTensor([2, 3, 4, 3])], "max keepDims \(keepDims)")
+            checkGradients(
+                GlobalPoolOp(.average, keepDims: keepDims, kind: "GlobalAveragePooling2D"),
+                [random.tensor([2, 3, 4, 3])], "average keepDims \(keepDims)")
+            checkGradients(
+                GlobalPoolOp(.max, keepDims: keepDims, kind: "GlobalMaxPooling2D"),
+                [random.distinctTensor([2, 3, 4, 3])], "max keepDims \(keepDims)")
         }
-        checkGradients(GlobalPoolOp(.average, keepDims: false, kind: "GlobalAveragePooling1D"), [random.tensor([2, 5, 3])], "1-D")
+        checkGradients(
+            GlobalPoolOp(.average, keepDims: false, kind: "GlobalAveragePooling1D"), [random.tensor([2, 5, 3])], "1-D")
     }
 
     func testElementwiseMergeGradients() {
@@ -145,8 +166,9 @@ final class LayerOpGradientTests: XCTestCase {
         var random = SeededGenerator(seed: 5_000)
         for interpolation in [Resize2DOp.Interpolation.nearest, .bilinear] {
             for size in [Resize2DOp.Size.factor(2, 3), .fixed(7, 4), .fixed(2, 3)] {
-                checkGradients(Resize2DOp(size, interpolation: interpolation, kind: "Resizing"), [random.tensor([2, 4, 5, 2])],
-                               "\(interpolation) \(size)")
+                checkGradients(
+                    Resize2DOp(size, interpolation: interpolation, kind: "Resizing"), [random.tensor([2, 4, 5, 2])],
+                    "\(interpolation) \(size)")
             }
         }
     }
@@ -165,9 +187,11 @@ final class LayerOpGradientTests: XCTestCase {
     private func awayFromKinks(_ kinks: [Float], seed: UInt64) -> Tensor {
         var random = SeededGenerator(seed: seed)
         let x = random.tensor([2, 3, 3, 4], -4, 8)
-        return Tensor(shape: x.shape, scalars: x.scalars.map { value in
-            kinks.first { abs(value - $0) < 0.1 }.map { $0 + 0.1 } ?? value
-        })
+        return Tensor(
+            shape: x.shape,
+            scalars: x.scalars.map { value in
+                kinks.first { abs(value - $0) < 0.1 }.map { $0 + 0.1 } ?? value
+            })
     }
 
     func testReLULayerGradients() {
@@ -180,8 +204,9 @@ final class LayerOpGradientTests: XCTestCase {
             (ReLUOp(maxValue: 3, threshold: -1), [-1, 0, 3]),
         ]
         for (number, (op, kinks)) in cases.enumerated() {
-            checkGradients(op, [awayFromKinks(kinks, seed: 5_200 + UInt64(number))],
-                           "max \(String(describing: op.maxValue)) slope \(op.negativeSlope) threshold \(op.threshold)")
+            checkGradients(
+                op, [awayFromKinks(kinks, seed: 5_200 + UInt64(number))],
+                "max \(String(describing: op.maxValue)) slope \(op.negativeSlope) threshold \(op.threshold)")
         }
         checkGradients(ELUOp(alpha: 0.7), [awayFromKinks([0], seed: 5_300)], epsilon: 1e-3, "ELU")
     }

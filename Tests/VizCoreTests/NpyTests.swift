@@ -66,22 +66,25 @@ final class NpyTests: XCTestCase {
 
     func testReadsLittleEndianFloat64() throws {
         let values: [Double] = [0.1, -2.5, 1e-3, 3e38, 0, -7]
-        let data = npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }",
-                           data: values.flatMap { littleEndianBytes($0.bitPattern) })
+        let data = npyFile(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }",
+            data: values.flatMap { littleEndianBytes($0.bitPattern) })
         XCTAssertEqual(try Tensor(npyData: data), Tensor(shape: [2, 3], scalars: values.map(Float.init)))
     }
 
     func testReadsBigEndianFloat32() throws {
         // 1.5 = 0x3FC00000, -0.25 = 0xBE800000, 3 = 0x40400000, big-endian byte order.
-        let data = npyFile("{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }",
-                           data: [0x3F, 0xC0, 0, 0, 0xBE, 0x80, 0, 0, 0x40, 0x40, 0, 0])
+        let data = npyFile(
+            "{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }",
+            data: [0x3F, 0xC0, 0, 0, 0xBE, 0x80, 0, 0, 0x40, 0x40, 0, 0])
         XCTAssertEqual(try Tensor(npyData: data), Tensor(shape: [3], scalars: [1.5, -0.25, 3]))
     }
 
     func testReadsLittleEndianInt64() throws {
         let values: [Int64] = [-3, 0, 1 << 40, 255, -(1 << 20)]
-        let data = npyFile("{'descr': '<i8', 'fortran_order': False, 'shape': (5, 1), }",
-                           data: values.flatMap { littleEndianBytes($0) })
+        let data = npyFile(
+            "{'descr': '<i8', 'fortran_order': False, 'shape': (5, 1), }",
+            data: values.flatMap { littleEndianBytes($0) })
         XCTAssertEqual(try Tensor(npyData: data), Tensor(shape: [5, 1], scalars: [-3, 0, 1_099_511_627_776, 255, -1_048_576]))
     }
 
@@ -97,15 +100,17 @@ final class NpyTests: XCTestCase {
     func testReadsFloat16() throws {
         // 1, -2, 0.5, 65504 (largest half), 2⁻²⁴ (smallest subnormal half).
         let patterns: [UInt16] = [0x3C00, 0xC000, 0x3800, 0x7BFF, 0x0001]
-        let data = npyFile("{'descr': '<f2', 'fortran_order': False, 'shape': (5,), }",
-                           data: patterns.flatMap { littleEndianBytes($0) })
+        let data = npyFile(
+            "{'descr': '<f2', 'fortran_order': False, 'shape': (5,), }",
+            data: patterns.flatMap { littleEndianBytes($0) })
         XCTAssertEqual(try Tensor(npyData: data), Tensor(shape: [5], scalars: [1, -2, 0.5, 65504, 0x1p-24]))
     }
 
     func testReadsVersion2And3Headers() throws {
         for major: UInt8 in [2, 3] {
-            let data = npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }", major: major,
-                               data: [0, 0, 0x80, 0x3F, 0, 0, 0, 0xC0])
+            let data = npyFile(
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }", major: major,
+                data: [0, 0, 0x80, 0x3F, 0, 0, 0, 0xC0])
             XCTAssertEqual(try Tensor(npyData: data), Tensor(shape: [1, 2], scalars: [1, -2]), "version \(major)")
         }
     }
@@ -137,23 +142,30 @@ final class NpyTests: XCTestCase {
         let goodData = [UInt8](repeating: 0, count: 24)
         XCTAssertNoThrow(try Tensor(npyData: npyFile(good, data: goodData)), "the baseline must be readable")
 
-        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", data: goodData),
-                      because: "Fortran-ordered arrays are not supported; save with C order")
-        assertRefused(npyFile("{'descr': '|O', 'fortran_order': False, 'shape': (3,), }", data: goodData),
-                      because: "object arrays (pickles) are refused")
-        assertRefused(npyFile("{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }", data: goodData),
-                      because: "dtype '<c8' is not numeric")
-        assertRefused(npyFile("{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", data: goodData),
-                      because: "dtype '<U3' is not numeric")
-        assertRefused(npyFile("{'descr': '<f3', 'fortran_order': False, 'shape': (2,), }", data: goodData),
-                      because: "dtype '<f3' is not numeric")
+        assertRefused(
+            npyFile("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", data: goodData),
+            because: "Fortran-ordered arrays are not supported; save with C order")
+        assertRefused(
+            npyFile("{'descr': '|O', 'fortran_order': False, 'shape': (3,), }", data: goodData),
+            because: "object arrays (pickles) are refused")
+        assertRefused(
+            npyFile("{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }", data: goodData),
+            because: "dtype '<c8' is not numeric")
+        assertRefused(
+            npyFile("{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", data: goodData),
+            because: "dtype '<U3' is not numeric")
+        assertRefused(
+            npyFile("{'descr': '<f3', 'fortran_order': False, 'shape': (2,), }", data: goodData),
+            because: "dtype '<f3' is not numeric")
         assertRefused(npyFile(good, data: Array(goodData.dropLast(4))), because: "holds 20 data bytes, its header promises 24")
         assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, }", data: goodData), because: "header has no 'shape'")
         assertRefused(npyFile("{'fortran_order': False, 'shape': (2, 3), }", data: goodData), because: "header has no 'descr'")
-        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", data: goodData),
-                      because: "cannot read shape '(2, -3)'")
-        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", data: goodData),
-                      because: "cannot read shape '(2, x)'")
+        assertRefused(
+            npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", data: goodData),
+            because: "cannot read shape '(2, -3)'")
+        assertRefused(
+            npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", data: goodData),
+            because: "cannot read shape '(2, x)'")
 
         var badMagic = [UInt8](npyFile(good, data: goodData))
         badMagic[1] = UInt8(ascii: "M")
@@ -162,7 +174,7 @@ final class NpyTests: XCTestCase {
         version4[6] = 4
         assertRefused(Data(version4), because: "format version 4 is not supported")
         var longHeader = [UInt8](npyFile(good, data: goodData))
-        longHeader[9] = 0x7F  // header length 32 KiB, longer than the file
+        longHeader[9] = 0x7F // header length 32 KiB, longer than the file
         assertRefused(Data(longHeader), because: "header is longer than the file")
         assertRefused(Data(npyFile(good, major: 2, data: []).prefix(11)), because: "truncated preamble")
         assertRefused(Data([0x93, 0x4E, 0x55]), because: "missing the \\x93NUMPY magic")
@@ -171,11 +183,13 @@ final class NpyTests: XCTestCase {
 
     /// Sizes whose products overflow an Int are refused before anything is allocated.
     func testRefusesShapesTooLargeToCount() {
-        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", data: []),
-                      because: "shape [4611686018427387904, 4] is too large")
+        assertRefused(
+            npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", data: []),
+            because: "shape [4611686018427387904, 4] is too large")
         // 2^61 elements fit in an Int; their 2^63 bytes do not.
-        assertRefused(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952,), }", data: [0, 0, 0, 0]),
-                      because: "holds 4 data bytes, its header promises too many")
+        assertRefused(
+            npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952,), }", data: [0, 0, 0, 0]),
+            because: "holds 4 data bytes, its header promises too many")
     }
 
     func testMissingFileIsAVizError() {

@@ -18,7 +18,10 @@ final class OpGradientTests: XCTestCase {
     final class TamperedOp: Op {
         let base: Op
         let tamper: ([Tensor]) -> [Tensor]
-        init(_ base: Op, tamper: @escaping ([Tensor]) -> [Tensor]) { self.base = base; self.tamper = tamper }
+        init(_ base: Op, tamper: @escaping ([Tensor]) -> [Tensor]) {
+            self.base = base
+            self.tamper = tamper
+        }
         var kind: String { "Tampered" + base.kind }
         func outputShape(for inputShapes: [[Int]]) throws -> [Int] { try base.outputShape(for: inputShapes) }
         func forward(_ inputs: [Tensor]) -> Tensor { base.forward(inputs) }
@@ -108,8 +111,10 @@ final class OpGradientTests: XCTestCase {
 
     func testDenseGradients() {
         var random = SeededGenerator(seed: 200)
-        for (input, units, bias) in [([3, 7], 5, true), ([2, 20], 18, false), ([5, 9], 33, true),
-                                     ([2, 2, 3, 6], 4, true), ([1, 3, 2, 17], 16, false)] {
+        for (input, units, bias) in [
+            ([3, 7], 5, true), ([2, 20], 18, false), ([5, 9], 33, true),
+            ([2, 2, 3, 6], 4, true), ([1, 3, 2, 17], 16, false),
+        ] {
             let op = DenseOp(kernel: random.tensor([input.last!, units]), bias: bias ? random.tensor([units]).scalars : nil)
             checkGradients(op, [random.tensor(input)], "input \(input), \(units) units")
         }
@@ -122,11 +127,11 @@ final class OpGradientTests: XCTestCase {
             (.max, (2, 2), (2, 2), .valid, [1, 6, 6, 2]),
             (.max, (3, 3), (2, 2), .valid, [1, 7, 8, 2]),
             (.max, (3, 3), (2, 2), .same, [1, 6, 7, 2]),
-            (.max, (2, 2), (3, 3), .same, [2, 7, 5, 1]),   // stride > pool: some inputs get no gradient
+            (.max, (2, 2), (3, 3), .same, [2, 7, 5, 1]), // stride > pool: some inputs get no gradient
             (.max, (3, 2), (1, 2), .same, [1, 5, 6, 3]),
             (.average, (2, 2), (2, 2), .valid, [1, 6, 6, 2]),
             (.average, (3, 3), (2, 2), .same, [1, 6, 7, 2]),
-            (.average, (3, 3), (1, 1), .same, [1, 4, 5, 2]),  // every edge window is partial
+            (.average, (3, 3), (1, 1), .same, [1, 4, 5, 2]), // every edge window is partial
             (.average, (2, 3), (3, 1), .same, [2, 7, 5, 1]),
             (.average, (3, 3), (2, 1), .valid, [1, 7, 6, 3]),
         ]
@@ -157,9 +162,10 @@ final class OpGradientTests: XCTestCase {
         var random = SeededGenerator(seed: 600)
         checkGradients(ConcatenateOp(axis: -1), [random.tensor([2, 3, 3, 2]), random.tensor([2, 3, 3, 4])], "axis -1")
         checkGradients(ConcatenateOp(axis: 1), [random.tensor([2, 2, 3, 2]), random.tensor([2, 4, 3, 2])], "axis 1")
-        checkGradients(ConcatenateOp(axis: 2),
-                       [random.tensor([2, 2, 1, 3]), random.tensor([2, 2, 3, 3]), random.tensor([2, 2, 2, 3])],
-                       "axis 2, three inputs")
+        checkGradients(
+            ConcatenateOp(axis: 2),
+            [random.tensor([2, 2, 1, 3]), random.tensor([2, 2, 3, 3]), random.tensor([2, 2, 2, 3])],
+            "axis 2, three inputs")
         checkGradients(ConcatenateOp(axis: -1), [random.tensor([3, 4]), random.tensor([3, 1])], "rank 2")
     }
 
@@ -198,16 +204,24 @@ final class OpGradientTests: XCTestCase {
         let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 1000, 1000, 1000])
         let y = ActivationOp(.softmax).forward([x])
         let e1 = 1 / (1 + exp(-1.0) + exp(-2.0))
-        assertClose(y, Tensor(shape: [2, 3], scalars: [Float(e1 * exp(-2.0)), Float(e1 * exp(-1.0)), Float(e1),
-                                                       1 / 3, 1 / 3, 1 / 3]), tolerance: 1e-6)
+        assertClose(
+            y,
+            Tensor(
+                shape: [2, 3],
+                scalars: [
+                    Float(e1 * exp(-2.0)), Float(e1 * exp(-1.0)), Float(e1),
+                    1 / 3, 1 / 3, 1 / 3,
+                ]), tolerance: 1e-6)
     }
 }
 
-private extension Tensor {
+extension Tensor {
     /// Values within `distance` of a kink moved to `2 × distance` past it.
-    func nudged(awayFrom kinks: [Float], by distance: Float) -> Tensor {
-        Tensor(shape: shape, scalars: scalars.map { value in
-            kinks.first { abs(value - $0) < distance }.map { $0 + 2 * distance } ?? value
-        })
+    fileprivate func nudged(awayFrom kinks: [Float], by distance: Float) -> Tensor {
+        Tensor(
+            shape: shape,
+            scalars: scalars.map { value in
+                kinks.first { abs(value - $0) < distance }.map { $0 + 2 * distance } ?? value
+            })
     }
 }

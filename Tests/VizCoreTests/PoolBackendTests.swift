@@ -1,6 +1,7 @@
-@testable import VizCore
 import VizTesting
 import XCTest
+
+@testable import VizCore
 
 /// Pooling's oneDNN primitives (the fast path) against the plain-Swift reference passes.
 final class PoolBackendTests: XCTestCase {
@@ -22,12 +23,16 @@ final class PoolBackendTests: XCTestCase {
         var cases: [Case] = []
         for reduction in [Pool2DOp.Reduction.max, .average] {
             for padding in [Padding.valid, .same] {
-                for (pool, strides) in [((2, 2), (2, 2)), ((3, 3), (2, 2)), ((3, 3), (1, 1)), ((2, 3), (3, 1)),
-                                        ((1, 2), (1, 2))] {
+                for (pool, strides) in [
+                    ((2, 2), (2, 2)), ((3, 3), (2, 2)), ((3, 3), (1, 1)), ((2, 3), (3, 1)),
+                    ((1, 2), (1, 2)),
+                ] {
                     for channels in [1, 5, 8, 16, 24] {
-                        cases.append(Case(reduction: reduction, batch: random.int(1...3), height: random.int(5...14),
-                                          width: random.int(5...15), channels: channels, pool: pool, strides: strides,
-                                          padding: padding))
+                        cases.append(
+                            Case(
+                                reduction: reduction, batch: random.int(1...3), height: random.int(5...14),
+                                width: random.int(5...15), channels: channels, pool: pool, strides: strides,
+                                padding: padding))
                     }
                 }
             }
@@ -40,9 +45,11 @@ final class PoolBackendTests: XCTestCase {
         for c in cases() {
             let op = Pool2DOp(c.reduction, poolSize: c.pool, strides: c.strides, padding: c.padding)
             let standard = random.tensor([c.batch, c.height, c.width, c.channels])
-            let layouts = [TensorLayout.standard] + [8, 16].map { .channelBlocks($0) }.filter {
-                Tensor.canHold(standard.shape, in: $0)
-            }
+            let layouts =
+                [TensorLayout.standard]
+                + [8, 16].map { .channelBlocks($0) }.filter {
+                    Tensor.canHold(standard.shape, in: $0)
+                }
             for layout in layouts {
                 let x = standard.relaidOut(layout)
                 let label = "\(c) layout=\(layout)"
@@ -72,8 +79,9 @@ final class PoolBackendTests: XCTestCase {
             let y = op.forward([x])
             let dy = random.tensor(y.shape)
             // Overlapping windows add up in another order: rounding differs, a misrouted gradient by ~1.
-            assertClose(op.inputGradients([x], output: y, outputGradient: dy)[0],
-                        op.inputGradientsReference([x], output: y, outputGradient: dy)[0], tolerance: 1e-6, "\(padding)")
+            assertClose(
+                op.inputGradients([x], output: y, outputGradient: dy)[0],
+                op.inputGradientsReference([x], output: y, outputGradient: dy)[0], tolerance: 1e-6, "\(padding)")
         }
     }
 

@@ -1,5 +1,6 @@
-@testable import VizCore
 import XCTest
+
+@testable import VizCore
 
 final class SuggestionsTests: XCTestCase {
     func testEditDistance() {
@@ -16,7 +17,8 @@ final class SuggestionsTests: XCTestCase {
         XCTAssertEqual(Suggestions.closest(to: "layr", among: keys), "layer")
         XCTAssertEqual(Suggestions.closest(to: "filtres", among: keys), "filters")
         XCTAssertEqual(Suggestions.closest(to: "colourmap", among: keys), "colormap")
-        XCTAssertEqual(Suggestions.closest(to: "Alpha", among: keys), "alpha", "case-insensitive, returns the candidate's spelling")
+        XCTAssertEqual(
+            Suggestions.closest(to: "Alpha", among: keys), "alpha", "case-insensitive, returns the candidate's spelling")
     }
 
     func testClosestRefusesDistantNames() {
@@ -26,10 +28,10 @@ final class SuggestionsTests: XCTestCase {
 
     /// The threshold grows with the name: a third of its length, at least 2.
     func testClosestThresholdScalesWithLength() {
-        XCTAssertEqual(Suggestions.closest(to: "block5_conv3", among: ["block4_conv1"]), "block4_conv1")  // 2 edits
-        XCTAssertEqual(Suggestions.closest(to: "abcdefghijkl", among: ["abcdefghWXYZ"]), "abcdefghWXYZ")  // 4 ≤ 12/3
-        XCTAssertNil(Suggestions.closest(to: "abcdefghijkl", among: ["abcdefgVWXYZ"]))  // 5 > 12/3
-        XCTAssertNil(Suggestions.closest(to: "conv", among: ["dense"]))  // 4 > 2
+        XCTAssertEqual(Suggestions.closest(to: "block5_conv3", among: ["block4_conv1"]), "block4_conv1") // 2 edits
+        XCTAssertEqual(Suggestions.closest(to: "abcdefghijkl", among: ["abcdefghWXYZ"]), "abcdefghWXYZ") // 4 ≤ 12/3
+        XCTAssertNil(Suggestions.closest(to: "abcdefghijkl", among: ["abcdefgVWXYZ"])) // 5 > 12/3
+        XCTAssertNil(Suggestions.closest(to: "conv", among: ["dense"])) // 4 > 2
     }
 
     func testClosestPrefersTheSmallestDistanceThenTheFirstCandidate() {

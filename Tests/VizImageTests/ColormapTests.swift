@@ -57,8 +57,8 @@ final class ColormapTests: XCTestCase {
     }
 }
 
-private extension Bitmap {
-    func crop(top: Int, left: Int, height: Int, width cropWidth: Int) -> Bitmap {
+extension Bitmap {
+    fileprivate func crop(top: Int, left: Int, height: Int, width cropWidth: Int) -> Bitmap {
         var pixels = [UInt8]()
         for row in top..<(top + height) {
             let start = (row * width + left) * channels

@@ -10,8 +10,10 @@ final class DecodingTests: XCTestCase {
     /// integer IDCT and fancy upsampling, which libjpeg-turbo keeps bit-exact across versions.
     private static let jpegTolerance: Float = 0
 
-    private func assertDecodes(_ name: String, within levels: Float = 0,
-                               file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertDecodes(
+        _ name: String, within levels: Float = 0,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let stem = name.replacingOccurrences(of: ".", with: "_")
         for mode in ColorMode.allCases {
             let bitmap = try Bitmap(contentsOfFile: Fixtures.path("images/\(name)"), colorMode: mode)
@@ -76,17 +78,23 @@ final class DecodingTests: XCTestCase {
 
     func testTruncatedJPEG() {
         let path = Fixtures.path("images/truncated.jpg")
-        assertVizError(at: path, message: "truncated JPEG image: the data ends before the image does") { _ = try Bitmap(contentsOfFile: path) }
+        assertVizError(at: path, message: "truncated JPEG image: the data ends before the image does") {
+            _ = try Bitmap(contentsOfFile: path)
+        }
     }
 
     func testTruncatedPNG() {
         let path = Fixtures.path("images/truncated.png")
-        assertVizError(at: path, message: "cannot decode the PNG image: read beyond end of data") { _ = try Bitmap(contentsOfFile: path) }
+        assertVizError(at: path, message: "cannot decode the PNG image: read beyond end of data") {
+            _ = try Bitmap(contentsOfFile: path)
+        }
     }
 
     func testGarbageBytes() {
         let path = Fixtures.path("images/garbage.jpg")
-        assertVizError(at: path, message: "not a JPEG or PNG image (its first bytes match neither)") { _ = try Bitmap(contentsOfFile: path) }
+        assertVizError(at: path, message: "not a JPEG or PNG image (its first bytes match neither)") {
+            _ = try Bitmap(contentsOfFile: path)
+        }
     }
 
     func testDirectoryIsNotAnImage() {
@@ -98,11 +106,15 @@ final class DecodingTests: XCTestCase {
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path("images/photo_baseline.jpg"))))
         // Overwrite the Huffman tables' region and beyond with junk, keeping SOI.
         for index in 20..<min(400, bytes.count) { bytes[index] = UInt8(truncatingIfNeeded: index &* 37) }
-        assertVizError(at: "corrupt.jpg", message: "not a readable JPEG image: Unsupported marker type 0x24") { _ = try Bitmap(encodedImage: Data(bytes), source: "corrupt.jpg") }
+        assertVizError(at: "corrupt.jpg", message: "not a readable JPEG image: Unsupported marker type 0x24") {
+            _ = try Bitmap(encodedImage: Data(bytes), source: "corrupt.jpg")
+        }
     }
 
     func testJPEGWithOnlyAMarker() {
-        assertVizError(at: "tiny.jpg", message: "not a readable JPEG image: it ends before its frame header") { _ = try Bitmap(encodedImage: Data([0xFF, 0xD8, 0xFF]), source: "tiny.jpg") }
+        assertVizError(at: "tiny.jpg", message: "not a readable JPEG image: it ends before its frame header") {
+            _ = try Bitmap(encodedImage: Data([0xFF, 0xD8, 0xFF]), source: "tiny.jpg")
+        }
     }
 
     // MARK: - Decompression bombs
@@ -113,23 +125,25 @@ final class DecodingTests: XCTestCase {
 
     func testAJPEGDeclaringTooManyPixelsIsRefused() throws {
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path("images/photo_baseline.jpg"))))
-        let frame = try XCTUnwrap(bytes.indices.dropLast().first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 }, "no baseline frame header")
+        let frame = try XCTUnwrap(
+            bytes.indices.dropLast().first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 }, "no baseline frame header")
         // SOF0: marker, length (2), precision (1), height (2), width (2).
-        bytes.replaceSubrange((frame + 5)...(frame + 8), with: [0x27, 0x10, 0x4E, 0x20])  // 10,000 high, 20,000 wide
+        bytes.replaceSubrange((frame + 5)...(frame + 8), with: [0x27, 0x10, 0x4E, 0x20]) // 10,000 high, 20,000 wide
         assertVizError(at: "bomb.jpg", message: "the image has 20000x10000 pixels, " + Self.bombMessage) {
             _ = try Bitmap(encodedImage: Data(bytes), source: "bomb.jpg")
         }
     }
 
     func testAPNGDeclaringTooManyPixelsIsRefused() {
-        let side: UInt32 = 13_378  // 13,378² = 178,970,884, just over the limit
+        let side: UInt32 = 13_378 // 13,378² = 178,970,884, just over the limit
         func bigEndian(_ value: UInt32) -> [UInt8] { (0..<4).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
         func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
             let body = Array(type.utf8) + data
             return bigEndian(UInt32(data.count)) + body + bigEndian(crc32(body))
         }
-        let header = bigEndian(side) + bigEndian(side) + [8, 2, 0, 0, 0]  // 8-bit RGB, not interlaced
-        let png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header)
+        let header = bigEndian(side) + bigEndian(side) + [8, 2, 0, 0, 0] // 8-bit RGB, not interlaced
+        let png =
+            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header)
             + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + chunk("IEND", [])
         assertVizError(at: "bomb.png", message: "the image has 13378x13378 pixels, " + Self.bombMessage) {
             _ = try Bitmap(encodedImage: Data(png), source: "bomb.png")

@@ -1,7 +1,8 @@
 import Foundation
-@testable import VizImage
 import VizCore
 import XCTest
+
+@testable import VizImage
 
 /// The GIF writer against an independent LZW decoder written from the GIF89a specification.
 final class GIFEncodingTests: XCTestCase {
@@ -44,8 +45,11 @@ final class GIFEncodingTests: XCTestCase {
 
     func testMismatchedFramesAreRefused() {
         XCTAssertThrowsError(try Bitmap.gifData(frames: []))
-        XCTAssertThrowsError(try Bitmap.gifData(frames: [Bitmap(width: 2, height: 2, channels: 1),
-                                                         Bitmap(width: 3, height: 2, channels: 1)]))
+        XCTAssertThrowsError(
+            try Bitmap.gifData(frames: [
+                Bitmap(width: 2, height: 2, channels: 1),
+                Bitmap(width: 3, height: 2, channels: 1),
+            ]))
     }
 }
 
@@ -54,7 +58,8 @@ private enum LZWReader {
     struct Malformed: Error {}
 
     static func decode(_ bytes: [UInt8], minimumCodeSize: Int) throws -> [UInt8] {
-        let clear = 1 << minimumCodeSize, end = clear + 1
+        let clear = 1 << minimumCodeSize
+        let end = clear + 1
         var codeSize = minimumCodeSize + 1
         var table: [[UInt8]] = []
         func reset() {
@@ -72,7 +77,11 @@ private enum LZWReader {
                 code |= 1 << bit
             }
             bitPosition += codeSize
-            if code == clear { reset(); previous = nil; continue }
+            if code == clear {
+                reset()
+                previous = nil
+                continue
+            }
             if code == end { return output }
             let entry: [UInt8]
             if code < table.count {

@@ -22,8 +22,9 @@ final class PNGEncodingTests: XCTestCase {
 
     func testIncompressibleDataFitsInOnePass() throws {
         var generator = SeededGenerator(seed: 1)
-        let noise = Bitmap(width: 97, height: 61, channels: 3,
-                           pixels: (0..<(97 * 61 * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let noise = Bitmap(
+            width: 97, height: 61, channels: 3,
+            pixels: (0..<(97 * 61 * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) })
         XCTAssertEqual(try Bitmap(encodedImage: noise.pngData()), noise)
     }
 
@@ -31,8 +32,9 @@ final class PNGEncodingTests: XCTestCase {
         var generator = SeededGenerator(seed: 2)
         let bitmaps = (0..<9).map { index in
             let (width, height, channels) = (5 + index, 3 + index % 4, [1, 3, 4][index % 3])
-            return Bitmap(width: width, height: height, channels: channels,
-                          pixels: (0..<(width * height * channels)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            return Bitmap(
+                width: width, height: height, channels: channels,
+                pixels: (0..<(width * height * channels)).map { _ in UInt8.random(in: 0...255, using: &generator) })
         }
         for (bitmap, result) in zip(bitmaps, Bitmap.pngData(of: bitmaps)) {
             let data = try result.get()
@@ -57,7 +59,9 @@ final class PNGEncodingTests: XCTestCase {
 
     func testUnwritablePathIsAnError() {
         let path = "/no-such-directory/out.png"
-        assertVizError(at: path, message: "cannot write the PNG file: The operation could not be completed. The file doesn’t exist.") { try Bitmap(width: 1, height: 1, channels: 3).writePNG(toFile: path) }
+        assertVizError(
+            at: path, message: "cannot write the PNG file: The operation could not be completed. The file doesn’t exist."
+        ) { try Bitmap(width: 1, height: 1, channels: 3).writePNG(toFile: path) }
     }
 
     /// A picture written in bands decodes to the picture, for every channel count and band height.
@@ -66,13 +70,16 @@ final class PNGEncodingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         for (channels, bandHeight) in [(1, 1), (3, 4), (4, 7), (3, 23)] {
             let (width, height) = (29, 23)
-            let bitmap = Bitmap(width: width, height: height, channels: channels,
-                                pixels: (0..<(width * height * channels)).map { UInt8(($0 * 7 + $0 / 13) % 256) })
+            let bitmap = Bitmap(
+                width: width, height: height, channels: channels,
+                pixels: (0..<(width * height * channels)).map { UInt8(($0 * 7 + $0 / 13) % 256) })
             let writer = try PNGFileWriter(path: path, width: width, height: height, channels: channels)
             for top in stride(from: 0, to: height, by: bandHeight) {
                 let rows = min(bandHeight, height - top)
-                try writer.append(Bitmap(width: width, height: rows, channels: channels,
-                                         pixels: Array(bitmap.pixels[(top * width * channels)..<((top + rows) * width * channels)])))
+                try writer.append(
+                    Bitmap(
+                        width: width, height: rows, channels: channels,
+                        pixels: Array(bitmap.pixels[(top * width * channels)..<((top + rows) * width * channels)])))
             }
             try writer.finish()
             let mode: ColorMode = channels == 1 ? .grayscale : .rgb
@@ -84,8 +91,9 @@ final class PNGEncodingTests: XCTestCase {
     /// libpng's own error (the device is full) reaches the caller as a message, not a crash.
     func testABandWriterOnAFullDeviceIsAnError() throws {
         var generator = SeededGenerator(seed: 3)
-        let band = Bitmap(width: 256, height: 256, channels: 3,
-                          pixels: (0..<(256 * 256 * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let band = Bitmap(
+            width: 256, height: 256, channels: 3,
+            pixels: (0..<(256 * 256 * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let writer = try PNGFileWriter(path: "/dev/full", width: 256, height: 256, channels: 3)
         XCTAssertThrowsError(try writer.append(band)) { error in
             XCTAssertTrue((error as? VizError)?.message.contains("Write Error") ?? false, "\(error)")
@@ -94,6 +102,8 @@ final class PNGEncodingTests: XCTestCase {
 
     func testABandWriterToAnUnwritablePathIsAnError() {
         let path = "/no-such-directory/sheet.png"
-        assertVizError(at: path, message: "cannot write the PNG file: No such file or directory") { _ = try PNGFileWriter(path: path, width: 2, height: 2, channels: 3) }
+        assertVizError(at: path, message: "cannot write the PNG file: No such file or directory") {
+            _ = try PNGFileWriter(path: path, width: 2, height: 2, channels: 3)
+        }
     }
 }

@@ -25,8 +25,9 @@ final class PreprocessingTests: XCTestCase {
     }
 
     func testTorch() throws {
-        assertClose(try steps(.torch).apply(toFileAt: path), try Fixtures.tensor("images/preprocess_torch.npy"),
-                    tolerance: 1e-6)
+        assertClose(
+            try steps(.torch).apply(toFileAt: path), try Fixtures.tensor("images/preprocess_torch.npy"),
+            tolerance: 1e-6)
     }
 
     /// Deep Learning with Python 5.4.1: `load_img(path, target_size=...)`, `img_to_array`, `/ 255.`

@@ -8,14 +8,17 @@ import XCTest
 final class ResizeTests: XCTestCase {
     private static let sizes = [(20, 27), (15, 20), (62, 82), (45, 61), (40, 20), (3, 5)]
 
-    private func assertResizes(_ filter: ResampleFilter, within levels: Float,
-                               file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertResizes(
+        _ filter: ResampleFilter, within levels: Float,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         for mode in ColorMode.allCases {
             let source = try Bitmap(contentsOfFile: Fixtures.path("images/photo_rgb.png"), colorMode: mode)
             for (height, width) in Self.sizes {
                 let resized = source.resized(width: width, height: height, filter: filter)
-                try assertPixels(resized, match: "resize_\(filter.rawValue)_\(mode.rawValue)_\(height)x\(width).npy",
-                                 within: levels, file: file, line: line)
+                try assertPixels(
+                    resized, match: "resize_\(filter.rawValue)_\(mode.rawValue)_\(height)x\(width).npy",
+                    within: levels, file: file, line: line)
             }
         }
     }
@@ -49,19 +52,22 @@ final class MapResizeTests: XCTestCase {
 
     func testUpscalesLikeOpenCV() throws {
         let map = try Fixtures.tensor("images/map_7x9.npy")
-        assertClose(map.resizedBilinear(height: 31, width: 41), try Fixtures.tensor("images/map_7x9_to_31x41.npy"),
-                    tolerance: 1e-6)
+        assertClose(
+            map.resizedBilinear(height: 31, width: 41), try Fixtures.tensor("images/map_7x9_to_31x41.npy"),
+            tolerance: 1e-6)
     }
 
     func testDownscalesLikeOpenCV() throws {
         let map = try Fixtures.tensor("images/map_7x9.npy")
-        assertClose(map.resizedBilinear(height: 4, width: 5), try Fixtures.tensor("images/map_7x9_to_4x5.npy"),
-                    tolerance: 1e-6)
+        assertClose(
+            map.resizedBilinear(height: 4, width: 5), try Fixtures.tensor("images/map_7x9_to_4x5.npy"),
+            tolerance: 1e-6)
     }
 
     func testResizesChannelsIndependently() throws {
         let map = try Fixtures.tensor("images/map_5x4x3.npy")
-        assertClose(map.resizedBilinear(height: 12, width: 10), try Fixtures.tensor("images/map_5x4x3_to_12x10.npy"),
-                    tolerance: 1e-6)
+        assertClose(
+            map.resizedBilinear(height: 12, width: 10), try Fixtures.tensor("images/map_5x4x3_to_12x10.npy"),
+            tolerance: 1e-6)
     }
 }

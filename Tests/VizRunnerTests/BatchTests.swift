@@ -15,7 +15,9 @@ final class BatchTests: RunnerTestCase {
     }
 
     private func run(images: String, batchSize: Int, output: String) throws -> Manifest {
-        try Runner(registry: .builtins()).run(configAt: try multiInputConfig(images: images, batchSize: batchSize, output: output)).manifest()
+        try Runner(registry: .builtins()).run(
+            configAt: try multiInputConfig(images: images, batchSize: batchSize, output: output)
+        ).manifest()
     }
 
     private func run(_ manifest: Manifest, of visualizer: String) throws -> Manifest.RunRecord {
@@ -29,9 +31,14 @@ final class BatchTests: RunnerTestCase {
         XCTAssertEqual(batched.inputs.map(\.path), ["a.JPG", "b.png", "c.jpeg"].map { images.appendingPathComponent($0).path })
         XCTAssertEqual(try run(batched, of: "activations").artifacts.filter { $0.role == "grid" }.map(\.input), ["a", "b", "c"])
         XCTAssertEqual(try run(batched, of: "gradcam").predictions?.map(\.input), ["a", "b", "c"])
-        XCTAssertEqual(try run(batched, of: "filters").artifacts.filter { $0.role == "grid" }.count, 1, "filter patterns run once")
-        try assertConv2DOfChelseaMatchesKeras("batched/" + XCTUnwrap(try run(batched, of: "activations").artifacts
-            .first { $0.input == "a" && $0.role == "activation" }).path)
+        XCTAssertEqual(
+            try run(batched, of: "filters").artifacts.filter { $0.role == "grid" }.count, 1, "filter patterns run once")
+        try assertConv2DOfChelseaMatchesKeras(
+            "batched/"
+                + XCTUnwrap(
+                    try run(batched, of: "activations").artifacts
+                        .first { $0.input == "a" && $0.role == "activation" }
+                ).path)
         try assertEachInputMatchesItsOwnRun(batched, output: "batched")
     }
 
@@ -68,7 +75,9 @@ final class BatchTests: RunnerTestCase {
         for (channel, row) in rows.dropFirst().enumerated() {
             let cells = row.split(separator: ",")
             XCTAssertEqual(cells.first.map(String.init), String(channel), String(row))
-            XCTAssertEqual(cells.last.flatMap { Double($0) } ?? .nan, expected[channel], accuracy: 1e-5 * max(1, abs(expected[channel])), String(row))
+            XCTAssertEqual(
+                cells.last.flatMap { Double($0) } ?? .nan, expected[channel], accuracy: 1e-5 * max(1, abs(expected[channel])),
+                String(row))
         }
         let report = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("Mean activation per channel over 3 inputs (32 channels)"))

@@ -22,8 +22,10 @@ final class CommandTests: RunnerTestCase {
         XCTAssertTrue(second.stderr.contains("inputs 1/1, "), second.stderr)
         XCTAssertTrue(second.stderr.contains(" images/s, ETA "), second.stderr)
         XCTAssertFalse(second.stderr.contains("\r"), "no redrawn line when stderr is not a terminal")
-        let merged = try vizrun(["merge", folder.appendingPathComponent("s0").path, folder.appendingPathComponent("s1").path,
-                                 "-o", folder.appendingPathComponent("all").path, "--quiet"])
+        let merged = try vizrun([
+            "merge", folder.appendingPathComponent("s0").path, folder.appendingPathComponent("s1").path,
+            "-o", folder.appendingPathComponent("all").path, "--quiet",
+        ])
         XCTAssertEqual(merged.status, 0, merged.stderr)
         XCTAssertEqual(merged.stderr, "")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("all/report.html").path))
@@ -62,8 +64,10 @@ final class CommandTests: RunnerTestCase {
         let path = try write("not a zip archive", to: "broken.keras")
         let result = try vizrun(["inspect", path])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "vizrun: \(path): error: is not a readable .keras file: not a ZIP archive, or a "
-                       + "damaged one\n")
+        XCTAssertEqual(
+            result.stderr,
+            "vizrun: \(path): error: is not a readable .keras file: not a ZIP archive, or a "
+                + "damaged one\n")
     }
 
     func testInspectOfANonModelFails() throws {

@@ -19,8 +19,10 @@ final class ConfigReferenceTests: RunnerTestCase {
         func runs(_ text: String) -> String { demoConfig(runs: text) }
         return [
             "top level": [runs("  - visualizer: activations") + "\n\(Self.stray)"],
-            "model": [runs("  - visualizer: activations")
-                .replacingOccurrences(of: "model: \(demo)", with: "model: {path: \(demo), \(Self.stray)}")],
+            "model": [
+                runs("  - visualizer: activations")
+                    .replacingOccurrences(of: "model: \(demo)", with: "model: {path: \(demo), \(Self.stray)}")
+            ],
             "input": [demoConfig(runs: "  - visualizer: activations", extraInput: "\n  \(Self.stray)")],
             "output": [demoConfig(runs: "  - visualizer: activations", output: "out\n  \(Self.stray)")],
             "run": [],
@@ -32,16 +34,22 @@ final class ConfigReferenceTests: RunnerTestCase {
             "filters.start": [runs("  - visualizer: filters\n    layer: conv2d\n    start: {\(Self.stray)}")],
             "filters.objective": [
                 runs("  - visualizer: filters\n    layer: conv2d\n    objective: {neuron: [0, 0], \(Self.stray)}"),
-                runs("  - visualizer: filters\n    objective: {class: 0, \(Self.stray)}")],
+                runs("  - visualizer: filters\n    objective: {class: 0, \(Self.stray)}"),
+            ],
             "filters.regularizers": [runs("  - visualizer: filters\n    layer: conv2d\n    regularizers: {\(Self.stray)}")],
             "filters.regularizers.norm": [
-                runs("  - visualizer: filters\n    layer: conv2d\n    regularizers: {norm: {weight: 1, \(Self.stray)}}")],
+                runs("  - visualizer: filters\n    layer: conv2d\n    regularizers: {norm: {weight: 1, \(Self.stray)}}")
+            ],
             "filters.modifiers": [runs("  - visualizer: filters\n    layer: conv2d\n    modifiers: {\(Self.stray)}")],
             "filters.gif": [runs("  - visualizer: filters\n    layer: conv2d\n    gif: {\(Self.stray)}")],
             "class reference": [
-                runs("  - visualizer: gradcam\n    name: p\n  - visualizer: gradcam\n    class: {from: p, \(Self.stray)}")],
-            "filters reference": [runs("  - visualizer: activations\n    name: a\n  - visualizer: filters\n    layer: conv2d\n"
-                                       + "    filters: {from: a, most_active: 1, \(Self.stray)}")],
+                runs("  - visualizer: gradcam\n    name: p\n  - visualizer: gradcam\n    class: {from: p, \(Self.stray)}")
+            ],
+            "filters reference": [
+                runs(
+                    "  - visualizer: activations\n    name: a\n  - visualizer: filters\n    layer: conv2d\n"
+                        + "    filters: {from: a, most_active: 1, \(Self.stray)}")
+            ],
         ]
     }
 
@@ -64,8 +72,12 @@ final class ConfigReferenceTests: RunnerTestCase {
 
     func testTheTableParserFindsEveryRow() throws {
         let documented = try Self.documentedKeys()
-        XCTAssertEqual(documented["input"], ["images", "size", "resize", "color", "scale", "offset", "mean", "std", "preset",
-                                             "batch_size"])
+        XCTAssertEqual(
+            documented["input"],
+            [
+                "images", "size", "resize", "color", "scale", "offset", "mean", "std", "preset",
+                "batch_size",
+            ])
         XCTAssertEqual(documented["filters.start"], ["low", "high", "seed"])
     }
 

@@ -15,8 +15,9 @@ final class ExampleConfigTests: RunnerTestCase {
                 .run(configAt: configs.appendingPathComponent(name).path, outputDirectory: output.path).manifest()
             XCTAssertFalse(manifest.runs.flatMap(\.artifacts).isEmpty, name)
             for artifact in manifest.runs.flatMap(\.artifacts) {
-                XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent(artifact.path).path),
-                              "\(name): \(artifact.path)")
+                XCTAssertTrue(
+                    FileManager.default.fileExists(atPath: output.appendingPathComponent(artifact.path).path),
+                    "\(name): \(artifact.path)")
             }
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import VizCore
 import VizImage
-@testable import VizRunner
 import XCTest
+
+@testable import VizRunner
 
 /// `report.html`: every artifact shown once, every link inside the output folder, nothing from
 /// the network, and names from the model shown as text.
@@ -10,30 +11,31 @@ final class HTMLReportTests: RunnerTestCase {
     /// Every visualizer over the demo model, with labels (predictions) and a gif.
     private func runEverything() throws -> (manifest: Manifest, html: String, root: URL) {
         let labels = Self.demoModel.replacingOccurrences(of: ".h5", with: ".labels.txt")
-        let config = try write("""
-        model: {path: \(Self.demoModel), labels: \(labels)}
-        input:
-          images: [\(Self.demoImage)]
-          size: [150, 150]
-          scale: 1/255
-        output:
-          dir: out
-        runs:
-          - visualizer: activations
-            name: acts
-            layers: {first: 2}
-            channels: [1]
-          - visualizer: filters
-            layer: conv2d
-            filters: 2
-            steps: 2
-            step_size: 0.02
-            gif: {frames: 2}
-          - visualizer: gradcam
-            name: cam
-            class: [top, 1]
-          - visualizer: saliency
-        """)
+        let config = try write(
+            """
+            model: {path: \(Self.demoModel), labels: \(labels)}
+            input:
+              images: [\(Self.demoImage)]
+              size: [150, 150]
+              scale: 1/255
+            output:
+              dir: out
+            runs:
+              - visualizer: activations
+                name: acts
+                layers: {first: 2}
+                channels: [1]
+              - visualizer: filters
+                layer: conv2d
+                filters: 2
+                steps: 2
+                step_size: 0.02
+                gif: {frames: 2}
+              - visualizer: gradcam
+                name: cam
+                class: [top, 1]
+              - visualizer: saliency
+            """)
         let manifest = try Runner(registry: .builtins()).run(configAt: config).manifest()
         let root = folder.appendingPathComponent("out")
         let html = try String(contentsOf: root.appendingPathComponent("report.html"), encoding: .utf8)
@@ -80,8 +82,10 @@ final class HTMLReportTests: RunnerTestCase {
         XCTAssertTrue((0...1).contains(stats.deadChannels))
         XCTAssertEqual(manifest.runs[0].options?["layers"], "{first: 2}")
         XCTAssertEqual(manifest.runs[0].options?["channels"], "[1]")
-        for text in ["Parameters", "Total time", "Dead channels", "Value range", "Top 5 predictions", "chelsea",
-                     "<html lang=\"en\">", "<main", "<nav", "prefers-color-scheme: dark", "name=\"viewport\""] {
+        for text in [
+            "Parameters", "Total time", "Dead channels", "Value range", "Top 5 predictions", "chelsea",
+            "<html lang=\"en\">", "<main", "<nav", "prefers-color-scheme: dark", "name=\"viewport\"",
+        ] {
             XCTAssertTrue(html.contains(text), text)
         }
         // Every image has alt text.
@@ -94,13 +98,18 @@ final class HTMLReportTests: RunnerTestCase {
             kind: "image", role: "grid", input: "a\"b'c&d", layer: hostile, channel: nil, filter: nil, classIndex: nil,
             shape: nil, path: "run/a#b?c.png",
             stats: LayerStats(layerClass: "Conv2D<T>", outputShape: [2, 2, 1], minimum: 0, maximum: 1, deadChannels: 0))
-        let unicode = ArtifactRecord(kind: "array", role: "activation", input: "a\"b'c&d", layer: "Schicht_ü_层_🙂",
-                                              channel: nil, filter: nil, classIndex: nil, shape: [1], path: "run/x.npy")
-        let manifest = Manifest(vizrun: Runner.version,
-                                model: .init(path: "/m/<model>.h5", loader: "hdf5", layers: 1, inputShape: [nil, 2, 3]),
-                                inputs: [.init(id: "a\"b'c&d", path: "/in/a\"b'c&d.png", shape: [2, 2, 3])],
-                                runs: [.init(name: "<b>run</b>", visualizer: "activations", seconds: 0.5,
-                                             artifacts: [artifact, unicode], options: ["layers": "[\"<i>\"]"])])
+        let unicode = ArtifactRecord(
+            kind: "array", role: "activation", input: "a\"b'c&d", layer: "Schicht_ü_层_🙂",
+            channel: nil, filter: nil, classIndex: nil, shape: [1], path: "run/x.npy")
+        let manifest = Manifest(
+            vizrun: Runner.version,
+            model: .init(path: "/m/<model>.h5", loader: "hdf5", layers: 1, inputShape: [nil, 2, 3]),
+            inputs: [.init(id: "a\"b'c&d", path: "/in/a\"b'c&d.png", shape: [2, 2, 3])],
+            runs: [
+                .init(
+                    name: "<b>run</b>", visualizer: "activations", seconds: 0.5,
+                    artifacts: [artifact, unicode], options: ["layers": "[\"<i>\"]"])
+            ])
         let html = try HTMLReport.html(of: manifest)
         XCTAssertFalse(html.contains(hostile))
         XCTAssertFalse(html.contains("<script"))
@@ -121,24 +130,33 @@ final class HTMLReportTests: RunnerTestCase {
     /// when it is installed: the page's right margin shows the scheme's background from top to
     /// bottom, so the page follows the reader's setting and nothing runs off a phone's screen.
     func testTheDemoReportRendersInChromium() throws {
-        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }) else {
+        guard
+            let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
             print("HTMLReportTests: Chromium is not installed (apt-get install chromium); skipping the rendering check")
             throw XCTSkip("Chromium is not installed")
         }
         let output = folder.appendingPathComponent("seed")
-        try Runner(registry: .builtins()).run(configAt: Self.repository.appendingPathComponent("Configs/seed.yaml").path,
-                                              outputDirectory: output.path)
-        let light: [UInt8] = [0xFF, 0xFF, 0xFF], dark: [UInt8] = [0x12, 0x12, 0x16]   // --bg in HTMLReport.style
-        for (name, width, background) in [("phone", 390, light), ("phone-dark", 390, dark), ("desktop", 1280, light),
-                                          ("desktop-dark", 1280, dark)] {
+        try Runner(registry: .builtins()).run(
+            configAt: Self.repository.appendingPathComponent("Configs/seed.yaml").path,
+            outputDirectory: output.path)
+        let light: [UInt8] = [0xFF, 0xFF, 0xFF]
+        let dark: [UInt8] = [0x12, 0x12, 0x16] // --bg in HTMLReport.style
+        for (name, width, background) in [
+            ("phone", 390, light), ("phone-dark", 390, dark), ("desktop", 1280, light),
+            ("desktop-dark", 1280, dark),
+        ] {
             let screenshot = folder.appendingPathComponent("report-\(name).png")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: chromium)
-            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                                 "--user-data-dir=\(folder.appendingPathComponent("chromium-profile").path)",
-                                 "--screenshot=\(screenshot.path)", "--window-size=\(width),1600"]
+            process.arguments =
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--user-data-dir=\(folder.appendingPathComponent("chromium-profile").path)",
+                    "--screenshot=\(screenshot.path)", "--window-size=\(width),1600",
+                ]
                 + (background == dark ? ["--force-dark-mode"] : [])
                 + [output.appendingPathComponent("report.html").absoluteString]
             process.standardOutput = FileHandle.nullDevice

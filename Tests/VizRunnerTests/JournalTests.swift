@@ -1,7 +1,8 @@
 import Foundation
 import VizCore
-@testable import VizRunner
 import XCTest
+
+@testable import VizRunner
 
 /// The journal and what is streamed from it: `manifest.json` says what `Manifest`'s own encoding
 /// says, the report shows what the in-memory manifest's report shows, and a line cut short by a
@@ -9,30 +10,41 @@ import XCTest
 final class JournalTests: RunnerTestCase {
     private static let header = Manifest(
         vizrun: Runner.version, model: .init(path: "m.h5", loader: "hdf5", layers: 3, inputShape: [nil, 4, 3]), inputs: [],
-        runs: [.init(name: "acts", visualizer: "activations", seconds: 0.25, artifacts: [], options: ["layers": "[c1]"]),
-               .init(name: "cam", visualizer: "gradcam", seconds: 1.5, computeSeconds: 1, artifacts: []),
-               .init(name: "empty", visualizer: "saliency", seconds: 0, artifacts: [])],
+        runs: [
+            .init(name: "acts", visualizer: "activations", seconds: 0.25, artifacts: [], options: ["layers": "[c1]"]),
+            .init(name: "cam", visualizer: "gradcam", seconds: 1.5, computeSeconds: 1, artifacts: []),
+            .init(name: "empty", visualizer: "saliency", seconds: 0, artifacts: []),
+        ],
         config: "c.yaml", created: "2026-11-30T00:00:00Z", seconds: 2, preprocessing: ["scale": "1/255"], complete: true,
         arrays: true)
 
     private static func artifact(_ role: String, input: String?, path: String, classIndex: Int? = nil) -> ArtifactRecord {
-        ArtifactRecord(kind: "image", role: role, input: input, layer: input == nil ? nil : "c1", channel: nil,
-                                filter: nil, classIndex: classIndex, shape: nil, path: path)
+        ArtifactRecord(
+            kind: "image", role: role, input: input, layer: input == nil ? nil : "c1", channel: nil,
+            filter: nil, classIndex: classIndex, shape: nil, path: path)
     }
 
     /// Two inputs with results in the first two runs, predictions for one, then artifacts of no input.
     private static var entries: [Journal.Entry] {
         let prediction = Manifest.PredictionRecord(input: "x", top: [Prediction(classIndex: 2, label: "cat", score: 0.75)])
         return [
-            Journal.Entry(input: .init(id: "x", path: "/in/x.png", shape: [4, 3, 3], image: "inputs/x.png"), runs: [
-                .init(artifacts: [artifact("grid", input: "x", path: "acts/x/c1.png")]),
-                .init(artifacts: [artifact("overlay", input: "x", path: "cam/x/overlay.png", classIndex: 2)], predictions: [prediction]),
-                .init(),
-            ]),
-            Journal.Entry(input: .init(id: "y \"quoted\"", path: "/in/y.npy", shape: [4, 3, 3]), runs: [
-                .init(artifacts: [artifact("grid", input: "y \"quoted\"", path: "acts/y/c1.png")]), .init(), .init(),
-            ]),
-            Journal.Entry(input: nil, runs: [.init(artifacts: [artifact("grid", input: nil, path: "acts/_aggregate/x.png")]), .init(), .init()]),
+            Journal.Entry(
+                input: .init(id: "x", path: "/in/x.png", shape: [4, 3, 3], image: "inputs/x.png"),
+                runs: [
+                    .init(artifacts: [artifact("grid", input: "x", path: "acts/x/c1.png")]),
+                    .init(
+                        artifacts: [artifact("overlay", input: "x", path: "cam/x/overlay.png", classIndex: 2)],
+                        predictions: [prediction]),
+                    .init(),
+                ]),
+            Journal.Entry(
+                input: .init(id: "y \"quoted\"", path: "/in/y.npy", shape: [4, 3, 3]),
+                runs: [
+                    .init(artifacts: [artifact("grid", input: "y \"quoted\"", path: "acts/y/c1.png")]), .init(), .init(),
+                ]),
+            Journal.Entry(
+                input: nil,
+                runs: [.init(artifacts: [artifact("grid", input: nil, path: "acts/_aggregate/x.png")]), .init(), .init()]),
         ]
     }
 

@@ -37,7 +37,8 @@ final class LayerPluginTests: RunnerTestCase {
     func testTheCustomLayerModelGivesKerasOutputAndInputGradient() throws {
         let library = try layerPlugin()
         for model in ["model.h5", "model.keras", "model.yaml"] {
-            let config = try write("""
+            let config = try write(
+                """
                 plugins: [\(library)]
                 model: \(Fixtures.path("\(Self.fixtures)/\(model)"))
                 input:
@@ -54,15 +55,19 @@ final class LayerPluginTests: RunnerTestCase {
             let result = try vizrun([config, "--quiet"])
             XCTAssertEqual(result.status, 0, result.stderr)
             let arrays = try artifactArrays(in: folder.appendingPathComponent("out-\(model)"))
-            assertClose(try XCTUnwrap(arrays["activations/swish_1"]),
-                        try Fixtures.tensor("\(Self.fixtures)/swish_1.npy").reshaped([10, 10, 8]), tolerance: 1e-5, model)
-            assertClose(try XCTUnwrap(arrays["activations/predictions"]),
-                        try Fixtures.tensor("\(Self.fixtures)/output.npy").reshaped([4]), tolerance: 1e-5, model)
+            assertClose(
+                try XCTUnwrap(arrays["activations/swish_1"]),
+                try Fixtures.tensor("\(Self.fixtures)/swish_1.npy").reshaped([10, 10, 8]), tolerance: 1e-5, model)
+            assertClose(
+                try XCTUnwrap(arrays["activations/predictions"]),
+                try Fixtures.tensor("\(Self.fixtures)/output.npy").reshaped([4]), tolerance: 1e-5, model)
             // Saliency is max over channels of |dScore/dInput|; Keras's gradient is stored whole.
             let gradient = try Fixtures.tensor("\(Self.fixtures)/grad_input.npy")
-            let saliency = Tensor(shape: [12, 12], scalars: (0..<144).map { pixel in
-                (0..<3).map { abs(gradient.scalars[pixel * 3 + $0]) }.max()!
-            })
+            let saliency = Tensor(
+                shape: [12, 12],
+                scalars: (0..<144).map { pixel in
+                    (0..<3).map { abs(gradient.scalars[pixel * 3 + $0]) }.max()!
+                })
             assertClose(try XCTUnwrap(arrays["saliency/saliency"]), saliency, tolerance: 1e-5, model)
         }
     }
@@ -82,16 +87,20 @@ final class LayerPluginTests: RunnerTestCase {
         let model = Fixtures.path("\(Self.fixtures)/model.h5")
         let result = try vizrun(["inspect", model])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "vizrun: \(model): error: layer 'swish_1' has class 'vizrun_examples>ChannelSwish', "
-                       + "which vizrun cannot run; a layer plugin can add it (see Docs/plugins.md)\n")
+        XCTAssertEqual(
+            result.stderr,
+            "vizrun: \(model): error: layer 'swish_1' has class 'vizrun_examples>ChannelSwish', "
+                + "which vizrun cannot run; a layer plugin can add it (see Docs/plugins.md)\n")
     }
 
     func testTheCustomTypeInARawArchitectureWithoutThePluginIsOneLine() throws {
         let architecture = Fixtures.path("\(Self.fixtures)/model.yaml")
         let result = try vizrun(["inspect", architecture])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "vizrun: \(architecture):7:5: error: layer 'swish_1' has type 'ChannelSwish', which is "
-                       + "not a Keras layer vizrun runs; a layer plugin can add it (see Docs/plugins.md)\n")
+        XCTAssertEqual(
+            result.stderr,
+            "vizrun: \(architecture):7:5: error: layer 'swish_1' has type 'ChannelSwish', which is "
+                + "not a Keras layer vizrun runs; a layer plugin can add it (see Docs/plugins.md)\n")
     }
 
     /// The op sees vizrun's channels-last values, which a channels_first model's layer does not expect.
@@ -99,8 +108,10 @@ final class LayerPluginTests: RunnerTestCase {
         let model = Fixtures.path("\(Self.fixtures)/channels_first.h5")
         let result = try vizrun(["inspect", model, "--plugin", try layerPlugin()])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "vizrun: \(model): error: layer 'swish' (vizrun_examples>ChannelSwish, from a plugin) "
-                       + "reads the channels_first data of 'conv'; vizrun runs plugin layers on channels_last data only\n")
+        XCTAssertEqual(
+            result.stderr,
+            "vizrun: \(model): error: layer 'swish' (vizrun_examples>ChannelSwish, from a plugin) "
+                + "reads the channels_first data of 'conv'; vizrun runs plugin layers on channels_last data only\n")
     }
 
     func testTwoCopiesOfTheLayerPluginClashNamingBothLibraries() throws {
@@ -109,8 +120,10 @@ final class LayerPluginTests: RunnerTestCase {
         try FileManager.default.copyItem(atPath: library, toPath: copy)
         let result = try vizrun(["plugins", "--plugin", library, "--plugin", copy])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "vizrun: error: two layer types run the Keras class 'ChannelSwish': from \(library) "
-                       + "and from \(copy)\n")
+        XCTAssertEqual(
+            result.stderr,
+            "vizrun: error: two layer types run the Keras class 'ChannelSwish': from \(library) "
+                + "and from \(copy)\n")
     }
 
     // MARK: - Helpers
@@ -125,7 +138,8 @@ final class LayerPluginTests: RunnerTestCase {
             let name = try XCTUnwrap(run["name"] as? String)
             for artifact in run["artifacts"] as? [[String: Any]] ?? [] {
                 guard let path = artifact["path"] as? String, path.hasSuffix(".npy"),
-                      let part = artifact["layer"] as? String ?? artifact["role"] as? String else { continue }
+                    let part = artifact["layer"] as? String ?? artifact["role"] as? String
+                else { continue }
                 arrays["\(name)/\(part)"] = try Tensor(npyFileAt: output.appendingPathComponent(path).path)
             }
         }

@@ -24,16 +24,19 @@ final class NestedModelRunTests: RunnerTestCase {
 
     /// Grad-CAM at a layer inside the base equals the book's Grad-CAM computed by TensorFlow.
     func testGradCAMThroughANestedBaseMatchesKeras() throws {
-        let path = try write(config(runs: """
-          - visualizer: gradcam
-            layer: conv_base/block2_conv2
-        """))
+        let path = try write(
+            config(
+                runs: """
+                      - visualizer: gradcam
+                        layer: conv_base/block2_conv2
+                    """))
         let manifest = try Runner(registry: .builtins()).run(configAt: path).manifest()
         XCTAssertEqual(manifest.model.loader, "keras")
         let heatmap = try XCTUnwrap(manifest.runs.first?.artifacts.first { $0.role == "heatmap" && $0.kind == "array" })
         XCTAssertEqual(heatmap.layer, "conv_base/block2_conv2")
-        let reference = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("\(fixture)/reference.json")))) as! [String: Any]
+        let reference =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("\(fixture)/reference.json")))) as! [String: Any]
         let gradcam = try XCTUnwrap(reference["gradcam"] as? [String: Any])
         XCTAssertEqual(heatmap.classIndex, gradcam["class"] as? Int, "the top class")
         let actual = try Tensor(npyFileAt: folder.appendingPathComponent("out").appendingPathComponent(heatmap.path).path)
@@ -43,10 +46,12 @@ final class NestedModelRunTests: RunnerTestCase {
 
     /// Activations of every layer, nested ones included, under their `outer/inner` names.
     func testActivationsOfNestedLayers() throws {
-        let path = try write(config(runs: """
-          - visualizer: activations
-            layers: [conv_base/block1_conv1, conv_base, dense]
-        """))
+        let path = try write(
+            config(
+                runs: """
+                      - visualizer: activations
+                        layers: [conv_base/block1_conv1, conv_base, dense]
+                    """))
         let manifest = try Runner(registry: .builtins()).run(configAt: path).manifest()
         let arrays = try XCTUnwrap(manifest.runs.first?.artifacts.filter { $0.role == "activation" })
         XCTAssertEqual(arrays.map(\.layer), ["conv_base/block1_conv1", "conv_base", "dense"])
@@ -56,13 +61,15 @@ final class NestedModelRunTests: RunnerTestCase {
 
     /// Gradient ascent on a filter inside the base: the graph runs from the outer input to it.
     func testFilterPatternsOfANestedLayer() throws {
-        let path = try write(config(runs: """
-          - visualizer: filters
-            layer: conv_base/block1_conv2
-            filters: 2
-            steps: 3
-            start: {low: 0, high: 1, seed: 0}
-        """))
+        let path = try write(
+            config(
+                runs: """
+                      - visualizer: filters
+                        layer: conv_base/block1_conv2
+                        filters: 2
+                        steps: 3
+                        start: {low: 0, high: 1, seed: 0}
+                    """))
         let manifest = try Runner(registry: .builtins()).run(configAt: path).manifest()
         let patterns = try XCTUnwrap(manifest.runs.first?.artifacts.filter { $0.role == "pattern" && $0.kind == "array" })
         XCTAssertEqual(patterns.map(\.filter), [0, 1])
@@ -71,10 +78,12 @@ final class NestedModelRunTests: RunnerTestCase {
     }
 
     func testAMisspelledNestedLayerIsLocatedWithASuggestion() throws {
-        let path = try write(config(runs: """
-          - visualizer: gradcam
-            layer: conv_base/blok2_conv2
-        """))
+        let path = try write(
+            config(
+                runs: """
+                      - visualizer: gradcam
+                        layer: conv_base/blok2_conv2
+                    """))
         let error = runError(path)
         XCTAssertTrue(error?.message.contains("did you mean 'conv_base/block2_conv2'?") ?? false, "\(String(describing: error))")
     }

@@ -1,13 +1,15 @@
 import Foundation
 import VizCore
-@testable import VizRunner
 import XCTest
+
+@testable import VizRunner
 
 final class OutputFolderTests: RunnerTestCase {
     /// Lists `artifacts` (of no input) as one run's and commits the folder.
     private func commit(_ output: OutputFolder, artifacts: [ArtifactRecord]) throws {
-        let header = Manifest(vizrun: Runner.version, model: .init(path: "m.h5", loader: "hdf5", layers: 1, inputShape: [2]),
-                              inputs: [], runs: [.init(name: "run", visualizer: "test", seconds: 0, artifacts: [])])
+        let header = Manifest(
+            vizrun: Runner.version, model: .init(path: "m.h5", loader: "hdf5", layers: 1, inputShape: [2]),
+            inputs: [], runs: [.init(name: "run", visualizer: "test", seconds: 0, artifacts: [])])
         let journal = try OutputJournal(folder: output, header: header, registry: .builtins())
         let entry = Journal.Entry(input: nil, runs: [Journal.Results(artifacts: artifacts)])
         let lines = try journal.checkpoint([entry])
@@ -21,8 +23,10 @@ final class OutputFolderTests: RunnerTestCase {
         let output = try OutputFolder(path: root.path, force: false)
         let sink = RunSink(folder: output, runName: SafeName.component("../run"), wantsArrays: true)
         // The last path is longer than a file name may be, though each component is not.
-        let names: [[String]] = [["..", "..", "escape"], ["/etc/passwd"], ["a:b", "c/d"], [".hidden"], ["a_b", "c_d"],
-                                 [String(repeating: "a", count: 200), String(repeating: "b", count: 200)]]
+        let names: [[String]] = [
+            ["..", "..", "escape"], ["/etc/passwd"], ["a:b", "c/d"], [".hidden"], ["a_b", "c_d"],
+            [String(repeating: "a", count: 200), String(repeating: "b", count: 200)],
+        ]
         for name in names {
             try sink.add(Artifact(role: "activation", name: name), array: Tensor(shape: [1, 2], scalars: [1, 2]))
         }
@@ -44,8 +48,11 @@ final class OutputFolderTests: RunnerTestCase {
         let output = try OutputFolder(path: root.path, force: false)
         let sink = RunSink(folder: output, runName: "run", wantsArrays: true)
         for value in [Float.nan, .infinity, -.infinity] {
-            XCTAssertThrowsError(try sink.add(Artifact(role: "activation", name: ["layer", "x"]),
-                                              array: Tensor(shape: [2], scalars: [1, value]))) { error in
+            XCTAssertThrowsError(
+                try sink.add(
+                    Artifact(role: "activation", name: ["layer", "x"]),
+                    array: Tensor(shape: [2], scalars: [1, value]))
+            ) { error in
                 XCTAssertEqual((error as? VizError)?.message, "the result holds NaN or infinite values; nothing was written")
                 XCTAssertEqual((error as? VizError)?.location, "run/layer/x")
             }

@@ -22,13 +22,15 @@ final class PipelineTests: RunnerTestCase {
     }
 
     func testGradCAMExplainsTheTopThreeClassesOfAnEarlierRun() throws {
-        let path = try write(pipelineConfig(runs: """
-          - visualizer: gradcam
-            name: preds
-          - visualizer: gradcam
-            name: cam3
-            class: {from: preds, top: 3}
-        """))
+        let path = try write(
+            pipelineConfig(
+                runs: """
+                      - visualizer: gradcam
+                        name: preds
+                      - visualizer: gradcam
+                        name: cam3
+                        class: {from: preds, top: 3}
+                    """))
         let manifest = try Runner(registry: .builtins()).run(configAt: path).manifest()
         let preds = try XCTUnwrap(manifest.runs.first { $0.name == "preds" })
         let cam = try XCTUnwrap(manifest.runs.first { $0.name == "cam3" })
@@ -46,22 +48,24 @@ final class PipelineTests: RunnerTestCase {
     }
 
     func testFilterPatternsOfTheMostActiveChannelsOfAnActivationsRun() throws {
-        let path = try write(pipelineConfig(runs: """
-          - visualizer: filters
-            name: first
-            layer: conv2d
-            filters: 1
-            steps: 1
-          - visualizer: activations
-            name: acts
-            layers: [conv2d, conv2d_1]
-          - visualizer: filters
-            name: active
-            layer: conv2d_1
-            filters: {from: acts, most_active: 5}
-            steps: 2
-            start: {low: 0, high: 1}
-        """))
+        let path = try write(
+            pipelineConfig(
+                runs: """
+                      - visualizer: filters
+                        name: first
+                        layer: conv2d
+                        filters: 1
+                        steps: 1
+                      - visualizer: activations
+                        name: acts
+                        layers: [conv2d, conv2d_1]
+                      - visualizer: filters
+                        name: active
+                        layer: conv2d_1
+                        filters: {from: acts, most_active: 5}
+                        steps: 2
+                        start: {low: 0, high: 1}
+                    """))
         let manifest = try Runner(registry: .builtins()).run(configAt: path).manifest()
         let expected = try mostActiveChannels(5, of: "conv2d_1", in: manifest, inputs: 2)
         let active = try XCTUnwrap(manifest.runs.first { $0.name == "active" })
@@ -73,14 +77,14 @@ final class PipelineTests: RunnerTestCase {
 
     func testARerunPicksTheMostActiveChannelsOverReusedAndNewInputs() throws {
         let runs = """
-          - visualizer: activations
-            name: acts
-            layers: [conv2d_1]
-          - visualizer: filters
-            layer: conv2d_1
-            filters: {from: acts, most_active: 5}
-            steps: 1
-        """
+              - visualizer: activations
+                name: acts
+                layers: [conv2d_1]
+              - visualizer: filters
+                layer: conv2d_1
+                filters: {from: acts, most_active: 5}
+                steps: 1
+            """
         let both = pipelineConfig(runs: runs)
         let path = try write(both.replacingOccurrences(of: "\(Self.demoImage), \(Self.secondImage)", with: Self.demoImage))
         try Runner(registry: .builtins()).run(configAt: path)
@@ -102,7 +106,8 @@ final class PipelineTests: RunnerTestCase {
         let arrays = acts.artifacts.filter { $0.role == "activation" && $0.layer == layer && $0.kind == "array" }
         XCTAssertEqual(arrays.count, inputs)
         for artifact in arrays {
-            let activation = try Tensor(npyFileAt: folder.appendingPathComponent("out").appendingPathComponent(artifact.path).path)
+            let activation = try Tensor(
+                npyFileAt: folder.appendingPathComponent("out").appendingPathComponent(artifact.path).path)
             let channels = activation.shape.last!
             let positions = activation.count / channels
             if sums.isEmpty { sums = Array(repeating: 0, count: channels) }
@@ -112,14 +117,16 @@ final class PipelineTests: RunnerTestCase {
     }
 
     func testAShardRefusesARunThatNeedsEveryInput() throws {
-        let path = try write(pipelineConfig(runs: """
-          - visualizer: activations
-            name: acts
-            layers: [conv2d]
-          - visualizer: filters
-            layer: conv2d
-            filters: {from: acts, most_active: 2}
-        """))
+        let path = try write(
+            pipelineConfig(
+                runs: """
+                      - visualizer: activations
+                        name: acts
+                        layers: [conv2d]
+                      - visualizer: filters
+                        layer: conv2d
+                        filters: {from: acts, most_active: 2}
+                    """))
         do {
             try Runner(registry: .builtins()).run(configAt: path, shard: Manifest.Shard(index: 0, count: 2))
             XCTFail("expected an error")
@@ -133,97 +140,107 @@ final class PipelineTests: RunnerTestCase {
     // MARK: - Errors
 
     func testAnUnknownRunSuggestsTheClosest() throws {
-        try assertError(runs: """
-          - visualizer: gradcam
-            name: preds
-          - visualizer: gradcam
-            class: {from: pred, top: 3}
-        """, at: "pred, top", contains: "no run named 'pred'; did you mean 'preds'?")
+        try assertError(
+            runs: """
+                  - visualizer: gradcam
+                    name: preds
+                  - visualizer: gradcam
+                    class: {from: pred, top: 3}
+                """, at: "pred, top", contains: "no run named 'pred'; did you mean 'preds'?")
     }
 
     func testALaterRunCannotBeUsed() throws {
-        try assertError(runs: """
-          - visualizer: gradcam
-            class: {from: preds, top: 3}
-          - visualizer: gradcam
-            name: preds
-        """, at: "preds, top", contains: "run 'preds' comes after run 'gradcam'")
+        try assertError(
+            runs: """
+                  - visualizer: gradcam
+                    class: {from: preds, top: 3}
+                  - visualizer: gradcam
+                    name: preds
+                """, at: "preds, top", contains: "run 'preds' comes after run 'gradcam'")
     }
 
     func testARunCannotUseItsOwnResults() throws {
-        try assertError(runs: """
-          - visualizer: gradcam
-            name: cam
-            class: {from: cam}
-        """, at: "cam}", contains: "run 'cam' cannot use its own results")
+        try assertError(
+            runs: """
+                  - visualizer: gradcam
+                    name: cam
+                    class: {from: cam}
+                """, at: "cam}", contains: "run 'cam' cannot use its own results")
     }
 
     func testAnActivationsRunDoesNotPredictClasses() throws {
-        try assertError(runs: """
-          - visualizer: activations
-            name: acts
-          - visualizer: saliency
-            class: {from: acts, top: 2}
-        """, at: "acts, top", contains: "run 'acts' (activations) does not predict classes")
+        try assertError(
+            runs: """
+                  - visualizer: activations
+                    name: acts
+                  - visualizer: saliency
+                    class: {from: acts, top: 2}
+                """, at: "acts, top", contains: "run 'acts' (activations) does not predict classes")
     }
 
     func testTooFewPredictionsListed() throws {
-        try assertError(runs: """
-          - visualizer: gradcam
-            name: preds
-            top: 2
-          - visualizer: gradcam
-            class: {from: preds, top: 3}
-        """, at: "preds, top", contains: "lists 2 prediction(s) per input, fewer than the 3 needed")
+        try assertError(
+            runs: """
+                  - visualizer: gradcam
+                    name: preds
+                    top: 2
+                  - visualizer: gradcam
+                    class: {from: preds, top: 3}
+                """, at: "preds, top", contains: "lists 2 prediction(s) per input, fewer than the 3 needed")
     }
 
     func testALayerTheActivationsRunDoesNotCover() throws {
-        try assertError(runs: """
-          - visualizer: activations
-            name: acts
-            layers: [conv2d]
-          - visualizer: filters
-            layer: conv2d_1
-            filters: {from: acts, most_active: 4}
-        """, at: "acts, most", contains: "does not cover layer 'conv2d_1' (its layers: conv2d)")
+        try assertError(
+            runs: """
+                  - visualizer: activations
+                    name: acts
+                    layers: [conv2d]
+                  - visualizer: filters
+                    layer: conv2d_1
+                    filters: {from: acts, most_active: 4}
+                """, at: "acts, most", contains: "does not cover layer 'conv2d_1' (its layers: conv2d)")
     }
 
     func testAGradCAMRunDoesNotRecordChannelMeans() throws {
-        try assertError(runs: """
-          - visualizer: gradcam
-            name: preds
-          - visualizer: filters
-            layer: conv2d
-            filters: {from: preds, most_active: 4}
-        """, at: "preds, most", contains: "run 'preds' (gradcam) does not record channel means")
+        try assertError(
+            runs: """
+                  - visualizer: gradcam
+                    name: preds
+                  - visualizer: filters
+                    layer: conv2d
+                    filters: {from: preds, most_active: 4}
+                """, at: "preds, most", contains: "run 'preds' (gradcam) does not record channel means")
     }
 
     func testAReferenceWithoutFrom() throws {
-        try assertError(runs: """
-          - visualizer: gradcam
-            name: preds
-          - visualizer: gradcam
-            class: {frm: preds}
-        """, at: "frm", contains: "unknown key 'frm'; did you mean 'from'?")
+        try assertError(
+            runs: """
+                  - visualizer: gradcam
+                    name: preds
+                  - visualizer: gradcam
+                    class: {frm: preds}
+                """, at: "frm", contains: "unknown key 'frm'; did you mean 'from'?")
     }
 
     func testAReferenceWithAnUnknownKey() throws {
-        try assertError(runs: """
-          - visualizer: gradcam
-            name: preds
-          - visualizer: gradcam
-            class: {from: preds, tpo: 3}
-        """, at: "tpo", contains: "unknown key 'tpo'; did you mean 'top'?")
+        try assertError(
+            runs: """
+                  - visualizer: gradcam
+                    name: preds
+                  - visualizer: gradcam
+                    class: {from: preds, tpo: 3}
+                """, at: "tpo", contains: "unknown key 'tpo'; did you mean 'top'?")
     }
 
     func testMoreMostActiveChannelsThanTheLayerHas() throws {
-        try assertError(runs: """
-          - visualizer: activations
-            name: acts
-          - visualizer: filters
-            layer: conv2d
-            filters: {from: acts, most_active: 33}
-        """, at: "33", contains: "most_active 33 is out of range: layer 'conv2d' has 32 channels")
+        try assertError(
+            runs: """
+                  - visualizer: activations
+                    name: acts
+                  - visualizer: filters
+                    layer: conv2d
+                    filters: {from: acts, most_active: 33}
+                """, at: "33", contains: "most_active 33 is out of range: layer 'conv2d' has 32 channels")
     }
 
     /// `file:line:column` of the first occurrence of `marker` in the file at `path`.
@@ -235,8 +252,10 @@ final class PipelineTests: RunnerTestCase {
     }
 
     /// The config fails in `vizrun validate` and in a run, at `marker`, with `message`, writing nothing.
-    func assertError(runs: String, at marker: String, contains message: String,
-                     file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertError(
+        runs: String, at marker: String, contains message: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let path = try write(pipelineConfig(runs: runs))
         let error = runError(path, file: file, line: line)
         XCTAssertEqual(error?.location, try location(of: marker, in: path), file: file, line: line)

@@ -54,15 +54,18 @@ final class PluginLoadingTests: RunnerTestCase {
     }
 
     func testALibraryBuiltForAnotherAPIVersionIsRefusedBeforeItRegisters() throws {
-        let path = try sharedLibrary("""
+        let path = try sharedLibrary(
+            """
             #include <stdlib.h>
             int vizrun_plugin_api_version(void) { return 999; }
             void vizrun_register_plugins(void *handle) { abort(); }
             """)
         let result = try vizrun(["plugins", "--plugin", path])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "vizrun: \(path): error: the plugin was built for vizrun plugin API 999, but this "
-                       + "vizrun has API \(PluginAPI.version); rebuild it against this vizrun\n")
+        XCTAssertEqual(
+            result.stderr,
+            "vizrun: \(path): error: the plugin was built for vizrun plugin API 999, but this "
+                + "vizrun has API \(PluginAPI.version); rebuild it against this vizrun\n")
     }
 
     func testAPluginVisualizerNamedAsABuiltinIsAClashNamingBothOrigins() {
@@ -74,8 +77,9 @@ final class PluginLoadingTests: RunnerTestCase {
         }
         let registrar = PluginRegistrar(registry: .builtins(), origin: "/plugins/libImpostor.so")
         registrar.register(visualizer: Impostor.self)
-        XCTAssertEqual(registrar.failure?.message,
-                       "two visualizers are named 'activations': from built-in and from /plugins/libImpostor.so")
+        XCTAssertEqual(
+            registrar.failure?.message,
+            "two visualizers are named 'activations': from built-in and from /plugins/libImpostor.so")
     }
 
     func testAPluginLayerTypeForABuiltinKerasClassIsAClashNamingBothOrigins() {
@@ -86,8 +90,9 @@ final class PluginLoadingTests: RunnerTestCase {
         }
         let registrar = PluginRegistrar(registry: .builtins(), origin: "/plugins/libImpostor.so")
         registrar.register(layer: Impostor.self)
-        XCTAssertEqual(registrar.failure?.message,
-                       "two layer types run the Keras class 'Conv2D': from built-in and from /plugins/libImpostor.so")
+        XCTAssertEqual(
+            registrar.failure?.message,
+            "two layer types run the Keras class 'Conv2D': from built-in and from /plugins/libImpostor.so")
     }
 
     // MARK: - The example plugin
@@ -107,29 +112,36 @@ final class PluginLoadingTests: RunnerTestCase {
         try FileManager.default.copyItem(atPath: library, toPath: copy)
         let result = try vizrun(["plugins", "--plugin", library, "--plugin", copy])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "vizrun: error: two visualizers are named 'channel_stats': from \(library) and from "
-                       + "\(copy)\n")
+        XCTAssertEqual(
+            result.stderr,
+            "vizrun: error: two visualizers are named 'channel_stats': from \(library) and from "
+                + "\(copy)\n")
     }
 
     /// `plugins:` resolves against the config's folder; the plugin's run sits between built-in runs.
     func testAConfigRunsThePluginBesideBuiltins() throws {
         let library = try examplePluginPath()
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("lib"), withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("lib/libChannelStats.so").path,
-                                                   withDestinationPath: library)
-        let config = try write("plugins: [lib/libChannelStats.so]\n" + demoConfig(runs: """
-              - visualizer: activations
-                layers: {first: 1}
-              - visualizer: channel_stats
-                name: stats
-                layers: [conv2d]
-                chart: active
-              - visualizer: gradcam
-            """))
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.appendingPathComponent("lib/libChannelStats.so").path,
+            withDestinationPath: library)
+        let config = try write(
+            "plugins: [lib/libChannelStats.so]\n"
+                + demoConfig(
+                    runs: """
+                          - visualizer: activations
+                            layers: {first: 1}
+                          - visualizer: channel_stats
+                            name: stats
+                            layers: [conv2d]
+                            chart: active
+                          - visualizer: gradcam
+                        """))
         let result = try vizrun([config, "--quiet"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let manifest = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: folder.appendingPathComponent("out/manifest.json"))) as? [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent("out/manifest.json"))) as? [String: Any]
         let runs = try XCTUnwrap(manifest?["runs"] as? [[String: Any]])
         XCTAssertEqual(runs.map { $0["visualizer"] as? String }, ["activations", "channel_stats", "gradcam"])
         let artifacts = try XCTUnwrap(runs[1]["artifacts"] as? [[String: Any]])
@@ -148,8 +160,10 @@ final class PluginLoadingTests: RunnerTestCase {
         let result = try vizrun([config, "--plugin", library])
         XCTAssertEqual(result.status, 1)
         let firstLine = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
-        XCTAssertTrue(firstLine.hasPrefix("vizrun: \(config):9:12: error: unknown chart 'maen' (known: mean, std, min, max, "
-                                          + "active); did you mean 'mean'?"), result.stderr)
+        XCTAssertTrue(
+            firstLine.hasPrefix(
+                "vizrun: \(config):9:12: error: unknown chart 'maen' (known: mean, std, min, max, "
+                    + "active); did you mean 'mean'?"), result.stderr)
     }
 
     // MARK: - A plugin's roles and aggregate, as a built-in's
@@ -158,8 +172,11 @@ final class PluginLoadingTests: RunnerTestCase {
     /// manifest and the report, and `vizrun merge` writes the aggregate anew over both shards' inputs.
     func testThePluginsRolesAndAggregateReachReportManifestAndMerge() throws {
         let library = try examplePluginPath()
-        let images = ["Configs/images/chelsea.jpg", "Configs/images/coffee.png"].map { Self.repository.appendingPathComponent($0).path }
-        let config = try write("""
+        let images = ["Configs/images/chelsea.jpg", "Configs/images/coffee.png"].map {
+            Self.repository.appendingPathComponent($0).path
+        }
+        let config = try write(
+            """
             plugins: [\(library)]
             model: \(Self.demoModel)
             input:
@@ -174,24 +191,31 @@ final class PluginLoadingTests: RunnerTestCase {
             let result = try vizrun(arguments + ["--quiet"])
             XCTAssertEqual(result.status, 0, result.stderr)
         }
-        let whole = folder.appendingPathComponent("whole"), merged = folder.appendingPathComponent("merged")
+        let whole = folder.appendingPathComponent("whole")
+        let merged = folder.appendingPathComponent("merged")
         try run([config, "-o", whole.path])
         try run([config, "--shard", "0/2", "-o", folder.appendingPathComponent("s0").path])
         try run([config, "--shard", "1/2", "-o", folder.appendingPathComponent("s1").path])
-        try run(["merge", folder.appendingPathComponent("s0").path, folder.appendingPathComponent("s1").path, "-o", merged.path,
-                 "--plugin", library])
+        try run([
+            "merge", folder.appendingPathComponent("s0").path, folder.appendingPathComponent("s1").path, "-o", merged.path,
+            "--plugin", library,
+        ])
 
         // Each input's table, averaged here, against what the aggregate wrote over both inputs.
-        let tables = try ["chelsea", "coffee"].map { try Tensor(npyFileAt: whole.appendingPathComponent("stats/\($0)/conv2d/stats.npy").path) }
+        let tables = try ["chelsea", "coffee"].map {
+            try Tensor(npyFileAt: whole.appendingPathComponent("stats/\($0)/conv2d/stats.npy").path)
+        }
         let expected = Tensor(shape: tables[0].shape, scalars: zip(tables[0].scalars, tables[1].scalars).map { ($0 + $1) / 2 })
         XCTAssertNotEqual(tables[0], tables[1], "two distinct inputs")
         for output in [whole, merged] {
-            let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: output.appendingPathComponent("manifest.json")))
+            let manifest = try JSONDecoder().decode(
+                Manifest.self, from: Data(contentsOf: output.appendingPathComponent("manifest.json")))
             let summaries = manifest.runs[0].artifacts.filter { $0.role == "channel_stats_summary" }
             XCTAssertEqual(summaries.map { $0.path }, ["stats/_aggregate/conv2d/channel_stats.npy"], output.lastPathComponent)
             assertClose(try Tensor(npyFileAt: output.appendingPathComponent(summaries[0].path).path), expected, tolerance: 1e-6)
             let report = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
-            XCTAssertTrue(report.contains("Share of positions active per channel, averaged over 2 inputs"), output.lastPathComponent)
+            XCTAssertTrue(
+                report.contains("Share of positions active per channel, averaged over 2 inputs"), output.lastPathComponent)
             XCTAssertTrue(report.contains("channel statistics averaged over the inputs"), "the aggregate role's title")
             XCTAssertTrue(report.contains("<figcaption>channel statistics chart</figcaption>"), "the chart role's title")
         }
@@ -199,14 +223,17 @@ final class PluginLoadingTests: RunnerTestCase {
 
     func testMergingARunOfAPluginThatIsNotLoadedIsOneLine() throws {
         let library = try examplePluginPath()
-        let config = try write("plugins: [\(library)]\n" + demoConfig(runs: "  - visualizer: channel_stats\n    layers: [conv2d]"))
+        let config = try write(
+            "plugins: [\(library)]\n" + demoConfig(runs: "  - visualizer: channel_stats\n    layers: [conv2d]"))
         XCTAssertEqual(try vizrun([config, "--quiet"]).status, 0)
         let target = folder.appendingPathComponent("merged")
         let result = try vizrun(["merge", folder.appendingPathComponent("out").path, "-o", target.path])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "vizrun: \(folder.appendingPathComponent("out/manifest.json").path): error: run "
-                       + "'channel_stats' was made by the visualizer 'channel_stats', which is not loaded; name its plugin "
-                       + "with --plugin\n")
+        XCTAssertEqual(
+            result.stderr,
+            "vizrun: \(folder.appendingPathComponent("out/manifest.json").path): error: run "
+                + "'channel_stats' was made by the visualizer 'channel_stats', which is not loaded; name its plugin "
+                + "with --plugin\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: target.path), "nothing written")
     }
 

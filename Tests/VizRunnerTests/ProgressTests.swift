@@ -1,7 +1,8 @@
 import Foundation
 import VizCore
-@testable import VizRunner
 import XCTest
+
+@testable import VizRunner
 
 /// The progress of a folder run as the user sees it: the real command with stderr on a
 /// pseudo-terminal, on a pipe, and quiet; and the status line it shares with log lines.
@@ -12,25 +13,27 @@ final class ProgressTests: RunnerTestCase {
         if brokenLast {
             try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46]).write(to: images.appendingPathComponent("c.jpg"))
         }
-        return try write("""
-        model: \(Self.demoModel)
-        input:
-          images: [images]
-          scale: 1/255
-          batch_size: 1
-        output:
-          dir: out
-          arrays: false
-        runs:
-          - visualizer: activations
-            layers: [conv2d]
-        """)
+        return try write(
+            """
+            model: \(Self.demoModel)
+            input:
+              images: [images]
+              scale: 1/255
+              batch_size: 1
+            output:
+              dir: out
+              arrays: false
+            runs:
+              - visualizer: activations
+                layers: [conv2d]
+            """)
     }
 
     /// Runs the command with stderr on a pseudo-terminal (stdout discarded) and returns every byte
     /// the terminal received.
     private func vizrunOnTerminal(_ arguments: [String]) throws -> (status: Int32, terminal: String) {
-        var master: Int32 = -1, terminal: Int32 = -1
+        var master: Int32 = -1
+        var terminal: Int32 = -1
         guard openpty(&master, &terminal, nil, nil, nil) == 0 else {
             throw XCTSkip("no pseudo-terminal: \(String(cString: strerror(errno)))")
         }
@@ -78,12 +81,14 @@ final class ProgressTests: RunnerTestCase {
         for count in 1...3 {
             XCTAssertTrue(terminal.contains("\rinputs \(count)/3, "), "redraw \(count) in \(terminal.debugDescription)")
         }
-        XCTAssertEqual(Self.finalLine.numberOfMatches(in: terminal, range: NSRange(terminal.startIndex..., in: terminal)), 1,
-                       terminal.debugDescription)
+        XCTAssertEqual(
+            Self.finalLine.numberOfMatches(in: terminal, range: NSRange(terminal.startIndex..., in: terminal)), 1,
+            terminal.debugDescription)
         let lines = terminal.split(separator: "\n")
         XCTAssertFalse(lines.contains { $0.hasPrefix("inputs ") }, "no plain per-batch lines: \(terminal.debugDescription)")
         XCTAssertTrue(lines.contains { $0.hasPrefix("3 input(s) in batches of 1") }, terminal.debugDescription)
-        XCTAssertTrue(lines.last?.hasPrefix("wrote ") ?? false, "the last log line starts a line of its own: \(terminal.debugDescription)")
+        XCTAssertTrue(
+            lines.last?.hasPrefix("wrote ") ?? false, "the last log line starts a line of its own: \(terminal.debugDescription)")
         XCTAssertTrue(terminal.hasSuffix("\n"))
     }
 
@@ -118,8 +123,9 @@ final class ProgressTests: RunnerTestCase {
     func testALogLineWrittenWhileTheLineIsShownStartsALineOfItsOwn() {
         var written = ""
         let statusLine = StatusLine(isTerminal: true) { written += $0 }
-        let progress = ProgressBar.inputs(total: 2, showsProgress: true, log: { _ in XCTFail("no plain lines on a terminal") },
-                                     statusLine: statusLine)
+        let progress = ProgressBar.inputs(
+            total: 2, showsProgress: true, log: { _ in XCTFail("no plain lines on a terminal") },
+            statusLine: statusLine)
         progress.advance(by: 1)
         let first = written
         XCTAssertTrue(first.hasPrefix("\rinputs 1/2, ") && !first.contains("\n"), first.debugDescription)

@@ -1,19 +1,27 @@
 import Foundation
 import VizCore
-@testable import VizRunner
 import XCTest
+
+@testable import VizRunner
 
 /// The journal's encoder writes what Foundation's would: every record decodes to itself, keys sorted.
 final class RecordEncoderTests: XCTestCase {
     private let entry = Journal.Entry(
         input: .init(id: "a \"quoted\"\\name\u{1}é", path: "/in/a/b.png", shape: [4, 3, 3], image: nil),
-        runs: [.init(artifacts: [ArtifactRecord(kind: "array", role: "activation", input: "a", layer: "conv/1", channel: 3,
-                                                filter: nil, classIndex: nil, shape: [2, 2], path: "acts/a.npy",
-                                                stats: LayerStats(layerClass: "Conv2D", outputShape: [2, 2, 3], minimum: -1e-30,
-                                                                  maximum: 3, deadChannels: 0.5,
-                                                                  channelMeans: [0, 1, -2.5, 1e-05, 123456.79, .leastNonzeroMagnitude]))],
-                     predictions: [.init(input: "a", top: [Prediction(classIndex: 2, label: nil, score: 0.75)])]),
-               .init()])
+        runs: [
+            .init(
+                artifacts: [
+                    ArtifactRecord(
+                        kind: "array", role: "activation", input: "a", layer: "conv/1", channel: 3,
+                        filter: nil, classIndex: nil, shape: [2, 2], path: "acts/a.npy",
+                        stats: LayerStats(
+                            layerClass: "Conv2D", outputShape: [2, 2, 3], minimum: -1e-30,
+                            maximum: 3, deadChannels: 0.5,
+                            channelMeans: [0, 1, -2.5, 1e-05, 123456.79, .leastNonzeroMagnitude]))
+                ],
+                predictions: [.init(input: "a", top: [Prediction(classIndex: 2, label: nil, score: 0.75)])]),
+            .init(),
+        ])
 
     func testARecordDecodesToItself() throws {
         let encoded = try RecordEncoder().encode(entry)

@@ -15,8 +15,10 @@ final class RefusalTests: RunnerTestCase {
     }
 
     /// `quoting` is the config line the command prints under the message, with a caret under the column.
-    private func assertRefused(_ arguments: [String], at location: String?, _ message: String, quoting configLine: String? = nil,
-                               file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertRefused(
+        _ arguments: [String], at location: String?, _ message: String, quoting configLine: String? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let before = try snapshot()
         let result = try vizrun(arguments + ["--quiet"], file: file, line: line)
         XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
@@ -24,7 +26,9 @@ final class RefusalTests: RunnerTestCase {
         if let configLine, let column = location?.split(separator: ":").last.flatMap({ Int($0) }) {
             excerpt = configLine + "\n" + String(repeating: " ", count: column - 1) + "^\n"
         }
-        XCTAssertEqual(result.stderr, "vizrun: " + (location.map { "\($0): " } ?? "") + "error: \(message)\n" + excerpt, file: file, line: line)
+        XCTAssertEqual(
+            result.stderr, "vizrun: " + (location.map { "\($0): " } ?? "") + "error: \(message)\n" + excerpt, file: file,
+            line: line)
         XCTAssertEqual(result.stdout, "", file: file, line: line)
         let after = try snapshot()
         XCTAssertEqual(after.keys.sorted(), before.keys.sorted(), "files were added or removed", file: file, line: line)
@@ -34,22 +38,27 @@ final class RefusalTests: RunnerTestCase {
     }
 
     func testTwoRunsWithOneName() throws {
-        let config = try write(demoConfig(runs: """
-          - visualizer: activations
-            name: acts
-          - visualizer: gradcam
-            name: acts
-        """))
-        try assertRefused([config], at: config + ":11:11", "two runs are named 'acts' (at runs[1].name)",
-                          quoting: "    name: acts")
+        let config = try write(
+            demoConfig(
+                runs: """
+                      - visualizer: activations
+                        name: acts
+                      - visualizer: gradcam
+                        name: acts
+                    """))
+        try assertRefused(
+            [config], at: config + ":11:11", "two runs are named 'acts' (at runs[1].name)",
+            quoting: "    name: acts")
     }
 
     func testAGlobThatMatchesNothing() throws {
         try photoFolder(["a.jpg"])
-        let config = try write(demoConfig(runs: "  - visualizer: activations")
-            .replacingOccurrences(of: "images: [\(Self.demoImage)]", with: "images: [images/*.png]"))
-        try assertRefused([config], at: config + ":3:12", "no image files match 'images/*.png' (at input.images[0])",
-                          quoting: "  images: [images/*.png]")
+        let config = try write(
+            demoConfig(runs: "  - visualizer: activations")
+                .replacingOccurrences(of: "images: [\(Self.demoImage)]", with: "images: [images/*.png]"))
+        try assertRefused(
+            [config], at: config + ":3:12", "no image files match 'images/*.png' (at input.images[0])",
+            quoting: "  images: [images/*.png]")
     }
 
     func testAStdHoldingZero() throws {
@@ -60,8 +69,10 @@ final class RefusalTests: RunnerTestCase {
     private func configWithLabels(_ bytes: [UInt8]) throws -> (config: String, labels: String) {
         let labels = folder.appendingPathComponent("labels.txt")
         try Data(bytes).write(to: labels)
-        let config = try write(demoConfig(runs: "  - visualizer: gradcam")
-            .replacingOccurrences(of: "model: \(Self.demoModel)", with: "model:\n  path: \(Self.demoModel)\n  labels: labels.txt"))
+        let config = try write(
+            demoConfig(runs: "  - visualizer: gradcam")
+                .replacingOccurrences(
+                    of: "model: \(Self.demoModel)", with: "model:\n  path: \(Self.demoModel)\n  labels: labels.txt"))
         return (config, labels.path)
     }
 
@@ -85,13 +96,16 @@ final class RefusalTests: RunnerTestCase {
         var start = Tensor(zeros: [4, 4, 3])
         start.scalars[17] = .nan
         try start.writeNpy(to: folder.appendingPathComponent("start.npy").path)
-        let config = try write(demoConfig(runs: """
-          - visualizer: filters
-            layer: conv2d
-            start: start.npy
-        """))
-        try assertRefused([config], at: config + ":10:12", "the start array holds NaN or infinity (at runs[0].start)",
-                          quoting: "    start: start.npy")
+        let config = try write(
+            demoConfig(
+                runs: """
+                      - visualizer: filters
+                        layer: conv2d
+                        start: start.npy
+                    """))
+        try assertRefused(
+            [config], at: config + ":10:12", "the start array holds NaN or infinity (at runs[0].start)",
+            quoting: "    start: start.npy")
     }
 
     /// An input array holding infinity is refused before it reaches the network or a picture.
@@ -100,8 +114,9 @@ final class RefusalTests: RunnerTestCase {
         input.scalars[5] = -.infinity
         let path = folder.appendingPathComponent("input.npy").path
         try input.writeNpy(to: path)
-        let config = try write(demoConfig(runs: "  - visualizer: activations")
-            .replacingOccurrences(of: "images: [\(Self.demoImage)]", with: "images: [input.npy]"))
+        let config = try write(
+            demoConfig(runs: "  - visualizer: activations")
+                .replacingOccurrences(of: "images: [\(Self.demoImage)]", with: "images: [input.npy]"))
         try assertRefused([config], at: path, "the array holds -inf at flat index 5; inputs must be finite numbers")
     }
 
@@ -122,26 +137,34 @@ final class RefusalTests: RunnerTestCase {
     func testMergeRefusals() throws {
         let (shard0, shard1) = try shards()
         let merged = folder.appendingPathComponent("merged").path
-        try assertRefused(["merge", shard0, shard1, "-o", shard1], at: shard1, "the merge output cannot be one of the folders merged")
-        try assertRefused(["merge", shard0, "-o", merged], at: shard0, "merge needs each of the 2 shards exactly once; missing shard(s) 1")
+        try assertRefused(
+            ["merge", shard0, shard1, "-o", shard1], at: shard1, "the merge output cannot be one of the folders merged")
+        try assertRefused(
+            ["merge", shard0, "-o", merged], at: shard0, "merge needs each of the 2 shards exactly once; missing shard(s) 1")
 
         let notOutput = folder.appendingPathComponent("notes")
         try FileManager.default.createDirectory(at: notOutput, withIntermediateDirectories: true)
-        try assertRefused(["merge", shard0, notOutput.path, "-o", merged], at: notOutput.path,
-                          "no manifest.json here: not a vizrun output folder")
+        try assertRefused(
+            ["merge", shard0, notOutput.path, "-o", merged], at: notOutput.path,
+            "no manifest.json here: not a vizrun output folder")
         try "{}".write(to: notOutput.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
-        try assertRefused(["merge", shard0, notOutput.path, "-o", merged], at: notOutput.appendingPathComponent("manifest.json").path,
-                          "manifest.json is not a vizrun manifest")
+        try assertRefused(
+            ["merge", shard0, notOutput.path, "-o", merged], at: notOutput.appendingPathComponent("manifest.json").path,
+            "manifest.json is not a vizrun manifest")
 
         let copy = folder.appendingPathComponent("copy").path
         try FileManager.default.copyItem(atPath: shard1, toPath: copy)
-        try assertRefused(["merge", shard0, shard1, copy, "-o", merged], at: copy, "input 'b' appears in two of the folders merged")
+        try assertRefused(
+            ["merge", shard0, shard1, copy, "-o", merged], at: copy, "input 'b' appears in two of the folders merged")
 
         let other = folder.appendingPathComponent("other").path
         try Runner(registry: .builtins(), log: { _ in })
-            .run(configAt: try multiInputConfig(output: "other", arrays: false), outputDirectory: other, shard: Manifest.Shard(index: 1, count: 2))
-        try assertRefused(["merge", shard0, other, "-o", merged], at: other,
-                          "this output comes from another model, preprocessing, runs or `output.arrays` than \(shard0)")
+            .run(
+                configAt: try multiInputConfig(output: "other", arrays: false), outputDirectory: other,
+                shard: Manifest.Shard(index: 1, count: 2))
+        try assertRefused(
+            ["merge", shard0, other, "-o", merged], at: other,
+            "this output comes from another model, preprocessing, runs or `output.arrays` than \(shard0)")
     }
 
     /// A shard given twice is refused even when it holds no input (of three inputs in four shards,
@@ -150,23 +173,28 @@ final class RefusalTests: RunnerTestCase {
         let (_, shard1) = try shards()
         let empty = folder.appendingPathComponent("empty").path
         try Runner(registry: .builtins(), log: { _ in })
-            .run(configAt: folder.appendingPathComponent("whole.yaml").path, outputDirectory: empty,
-                 shard: Manifest.Shard(index: 0, count: 4))
+            .run(
+                configAt: folder.appendingPathComponent("whole.yaml").path, outputDirectory: empty,
+                shard: Manifest.Shard(index: 0, count: 4))
         let merged = folder.appendingPathComponent("merged").path
-        try assertRefused(["merge", empty, empty, "-o", merged], at: empty,
-                          "merge needs each of the 4 shards exactly once; shard 0 is given twice")
-        try assertRefused(["merge", empty, shard1, "-o", merged], at: empty,
-                          "merge needs each of the 4 shards exactly once; \(shard1) is shard 1/2")
+        try assertRefused(
+            ["merge", empty, empty, "-o", merged], at: empty,
+            "merge needs each of the 4 shards exactly once; shard 0 is given twice")
+        try assertRefused(
+            ["merge", empty, shard1, "-o", merged], at: empty,
+            "merge needs each of the 4 shards exactly once; \(shard1) is shard 1/2")
     }
 
     /// A refused merge must leave no output folder behind, like a refused run.
     func testMergingAShardWithAMissingFile() throws {
         let (shard0, shard1) = try shards()
         let merged = folder.appendingPathComponent("merged").path
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: shard1 + "/manifest.json")))
+        let manifest = try JSONDecoder().decode(
+            Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: shard1 + "/manifest.json")))
         let listed = try XCTUnwrap(manifest.runs[1].artifacts.first { $0.input == "b" && $0.kind == "array" })
         try FileManager.default.removeItem(atPath: shard1 + "/" + listed.path)
-        try assertRefused(["merge", shard0, shard1, "-o", merged], at: shard1 + "/" + listed.path, "a file the manifest lists is missing")
+        try assertRefused(
+            ["merge", shard0, shard1, "-o", merged], at: shard1 + "/" + listed.path, "a file the manifest lists is missing")
     }
 
     /// The command asks for at least one folder itself; a caller of the library gets this.
@@ -183,7 +211,8 @@ final class RefusalTests: RunnerTestCase {
         let config = try multiInputConfig()
         XCTAssertNotNil(runError(config))
         let interrupted = folder.appendingPathComponent("out").path
-        try assertRefused(["merge", interrupted, "-o", folder.appendingPathComponent("merged").path], at: interrupted,
-                          "this output is incomplete (an interrupted run); rerun its shard first")
+        try assertRefused(
+            ["merge", interrupted, "-o", folder.appendingPathComponent("merged").path], at: interrupted,
+            "this output is incomplete (an interrupted run); rerun its shard first")
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import VizCore
-@testable import VizRunner
 import XCTest
+
+@testable import VizRunner
 
 /// Reruns reuse complete results, shards split the inputs, and `merge` puts them back together.
 final class ResumeAndShardTests: RunnerTestCase {
@@ -16,7 +17,8 @@ final class ResumeAndShardTests: RunnerTestCase {
     private func run(_ config: String, shard: Manifest.Shard? = nil, output: String? = nil) throws -> (Manifest, [String]) {
         var lines: [String] = []
         let manifest = try Runner(registry: .builtins(), log: { lines.append($0) })
-            .run(configAt: config, outputDirectory: output.map { folder.appendingPathComponent($0).path }, shard: shard).manifest()
+            .run(configAt: config, outputDirectory: output.map { folder.appendingPathComponent($0).path }, shard: shard)
+            .manifest()
         return (manifest, lines)
     }
 
@@ -35,7 +37,8 @@ final class ResumeAndShardTests: RunnerTestCase {
         XCTAssertEqual(second.runs.map { $0.artifacts.map(\.path) }, first.runs.map { $0.artifacts.map(\.path) })
         XCTAssertEqual(second.runs[2].predictions?.map(\.input), ["a", "b", "c"])
         for artifact in second.runs.flatMap(\.artifacts) {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + artifact.path).path), artifact.path)
+            XCTAssertTrue(
+                FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + artifact.path).path), artifact.path)
         }
         try assertEachInputMatchesItsOwnRun(second, output: "out")
     }
@@ -95,7 +98,8 @@ final class ResumeAndShardTests: RunnerTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + path).path), path)
         }
         for artifact in second.runs.flatMap(\.artifacts) {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + artifact.path).path), artifact.path)
+            XCTAssertTrue(
+                FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/" + artifact.path).path), artifact.path)
         }
     }
 
@@ -135,8 +139,10 @@ final class ResumeAndShardTests: RunnerTestCase {
         XCTAssertEqual(part1.inputs.map(\.id), ["b", "c"])
         XCTAssertTrue(part1.runs[0].artifacts.isEmpty, "input-free runs run on shard 0 only")
 
-        let merged = try ShardMerge.merge([folder.appendingPathComponent("shard1").path, folder.appendingPathComponent("shard0").path],
-                                          into: folder.appendingPathComponent("merged").path).manifest()
+        let merged = try ShardMerge.merge(
+            [folder.appendingPathComponent("shard1").path, folder.appendingPathComponent("shard0").path],
+            into: folder.appendingPathComponent("merged").path
+        ).manifest()
         XCTAssertEqual(merged.inputs.map(\.id), whole.inputs.map(\.id))
         XCTAssertEqual(merged.runs.map { $0.artifacts.map(\.path) }, whole.runs.map { $0.artifacts.map(\.path) })
         XCTAssertEqual(merged.runs[2].predictions, whole.runs[2].predictions)
@@ -148,8 +154,11 @@ final class ResumeAndShardTests: RunnerTestCase {
         let chelsea = try XCTUnwrap(merged.runs[1].artifacts.first { $0.input == "a" && $0.role == "activation" })
         try assertConv2DOfChelseaMatchesKeras("merged/" + chelsea.path)
 
-        XCTAssertThrowsError(try ShardMerge.merge([folder.appendingPathComponent("shard0").path],
-                                                  into: folder.appendingPathComponent("half").path)) { error in
+        XCTAssertThrowsError(
+            try ShardMerge.merge(
+                [folder.appendingPathComponent("shard0").path],
+                into: folder.appendingPathComponent("half").path)
+        ) { error in
             XCTAssertTrue((error as? VizError)?.message.contains("missing shard(s) 1") ?? false, "\(error)")
         }
     }

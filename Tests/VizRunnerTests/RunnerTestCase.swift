@@ -61,33 +61,38 @@ class RunnerTestCase: XCTestCase {
 
     /// A config over `images` with the runs the multi-input tests share: one filter pattern (a run
     /// of no input), conv2d's activations and Grad-CAM. Written as `<output>.yaml`.
-    func multiInputConfig(images: String = "images", batchSize: Int = 1, output: String = "out", arrays: Bool = true) throws -> String {
-        try write("""
-        model: \(Self.demoModel)
-        input:
-          images: [\(images)]
-          scale: 1/255
-          batch_size: \(batchSize)
-        output:
-          dir: \(output)
-          arrays: \(arrays)
-        runs:
-          - visualizer: filters
-            layer: conv2d
-            filters: 1
-            steps: 1
-          - visualizer: activations
-            layers: [conv2d]
-          - visualizer: gradcam
-        """, to: "\(output).yaml")
+    func multiInputConfig(images: String = "images", batchSize: Int = 1, output: String = "out", arrays: Bool = true) throws
+        -> String
+    {
+        try write(
+            """
+            model: \(Self.demoModel)
+            input:
+              images: [\(images)]
+              scale: 1/255
+              batch_size: \(batchSize)
+            output:
+              dir: \(output)
+              arrays: \(arrays)
+            runs:
+              - visualizer: filters
+                layer: conv2d
+                filters: 1
+                steps: 1
+              - visualizer: activations
+                layers: [conv2d]
+              - visualizer: gradcam
+            """, to: "\(output).yaml")
     }
 
     /// Fails unless every array of an input that `manifest` (of a `multiInputConfig` run written to
     /// `output`) lists, and the input's predictions, equal what that input gets when run alone at
     /// batch size 1. The photos differ, so a batch, resume, shard or merge that hands one input's
     /// results to another fails here.
-    func assertEachInputMatchesItsOwnRun(_ manifest: Manifest, output: String,
-                                         file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertEachInputMatchesItsOwnRun(
+        _ manifest: Manifest, output: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         XCTAssertFalse(manifest.inputs.isEmpty, "no inputs to compare", file: file, line: line)
         for input in manifest.inputs {
             let soloOutput = "solo-\(input.id)"
@@ -100,14 +105,17 @@ class RunnerTestCase: XCTestCase {
                 let soloArrays = soloRun.artifacts.filter { $0.input == input.id && $0.kind == "array" }
                 XCTAssertEqual(arrays.map(\.path), soloArrays.map(\.path), "\(run.name) \(input.id)", file: file, line: line)
                 for artifact in arrays {
-                    let written = try Tensor(npyFileAt: folder.appendingPathComponent(output).appendingPathComponent(artifact.path).path)
-                    let alone = try Tensor(npyFileAt: folder.appendingPathComponent(soloOutput).appendingPathComponent(artifact.path).path)
+                    let written = try Tensor(
+                        npyFileAt: folder.appendingPathComponent(output).appendingPathComponent(artifact.path).path)
+                    let alone = try Tensor(
+                        npyFileAt: folder.appendingPathComponent(soloOutput).appendingPathComponent(artifact.path).path)
                     // Equal to float32 rounding: a batched convolution sums in another order than a single one.
                     assertClose(written, alone, tolerance: 1e-4, artifact.path, file: file, line: line)
                 }
                 let top = run.predictions?.first { $0.input == input.id }?.top ?? []
                 let soloTop = soloRun.predictions?.first { $0.input == input.id }?.top ?? []
-                XCTAssertEqual(top.map(\.classIndex), soloTop.map(\.classIndex), "\(run.name) \(input.id)", file: file, line: line)
+                XCTAssertEqual(
+                    top.map(\.classIndex), soloTop.map(\.classIndex), "\(run.name) \(input.id)", file: file, line: line)
                 for (score, soloScore) in zip(top.map(\.score), soloTop.map(\.score)) {
                     XCTAssertEqual(score, soloScore, accuracy: 1e-5, "\(run.name) \(input.id)", file: file, line: line)
                 }
@@ -133,17 +141,23 @@ class RunnerTestCase: XCTestCase {
 
     /// The regular files under `url` (hidden ones included), as sorted paths relative to it; none when it does not exist.
     func files(under url: URL) -> [String] {
-        guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey]) else {
+            return []
+        }
         let prefix = url.resolvingSymlinksInPath().path + "/"
         return walker.compactMap { item -> String? in
-            guard let file = item as? URL, (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { return nil }
+            guard let file = item as? URL, (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else {
+                return nil
+            }
             return String(file.resolvingSymlinksInPath().path.dropFirst(prefix.count))
         }.sorted()
     }
 
     var executable: URL { VizrunCommand.executable }
 
-    func vizrun(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, stdout: String, stderr: String) {
+    func vizrun(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
         try VizrunCommand.run(arguments, file: file, line: line)
     }
 

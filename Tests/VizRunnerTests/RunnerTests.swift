@@ -8,15 +8,18 @@ final class RunnerTests: RunnerTestCase {
     /// The seed procedure end to end: JPEG decoding, nearest resize, /255, the first 8 layers, and the
     /// raw activations, their shapes and their statistics equal to Keras's for the same file and image.
     func testSeedRunMatchesKerasThroughTheWholePipeline() throws {
-        let config = try write(demoConfig(runs: """
-          - visualizer: activations
-            name: acts
-            layers: {first: 8}
-            channels: [4, 7]
-        """))
+        let config = try write(
+            demoConfig(
+                runs: """
+                      - visualizer: activations
+                        name: acts
+                        layers: {first: 8}
+                        channels: [4, 7]
+                    """))
         let manifest = try Runner(registry: .builtins()).run(configAt: config).manifest()
-        let reference = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("models/seed/reference.json")))) as! [String: Any]
+        let reference =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("models/seed/reference.json")))) as! [String: Any]
         let kerasLayers = reference["layers"] as! [[String: Any]]
         let layers = kerasLayers.prefix(8)
         XCTAssertEqual(manifest.model.path, Self.demoModel)
@@ -31,11 +34,13 @@ final class RunnerTests: RunnerTestCase {
         let arrays = artifacts.filter { $0.role == "activation" }
         XCTAssertEqual(arrays.map(\.layer), layers.map { $0["name"] as? String })
         XCTAssertEqual(artifacts.filter { $0.role == "grid" }.map(\.layer), layers.map { $0["name"] as? String })
-        XCTAssertEqual(artifacts.filter { $0.role == "channel" }.map(\.channel), Array(repeating: [4, 7], count: 8).flatMap { $0 })
+        XCTAssertEqual(
+            artifacts.filter { $0.role == "channel" }.map(\.channel), Array(repeating: [4, 7], count: 8).flatMap { $0 })
         for artifact in artifacts {
             var isFolder: ObjCBool = true
             let path = folder.appendingPathComponent("out").appendingPathComponent(artifact.path).path
-            XCTAssertTrue(FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue, artifact.path)
+            XCTAssertTrue(
+                FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue, artifact.path)
         }
 
         for (record, expected) in zip(arrays, layers) {
@@ -87,15 +92,16 @@ final class RunnerTests: RunnerTestCase {
     func testAFailedRunLeavesNoOutputFolder() throws {
         let broken = folder.appendingPathComponent("broken.jpg")
         try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46]).write(to: broken)
-        let config = try write("""
-        model: \(Self.demoModel)
-        input:
-          images: [broken.jpg]
-        output:
-          dir: out
-        runs:
-          - visualizer: activations
-        """)
+        let config = try write(
+            """
+            model: \(Self.demoModel)
+            input:
+              images: [broken.jpg]
+            output:
+              dir: out
+            runs:
+              - visualizer: activations
+            """)
         let error = runError(config)
         XCTAssertEqual(error?.location?.hasPrefix(broken.path), true, "\(String(describing: error))")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))

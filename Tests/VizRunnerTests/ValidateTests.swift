@@ -21,10 +21,12 @@ final class ValidateTests: RunnerTestCase {
     }
 
     func testAReferenceToALaterRunIsFound() throws {
-        let config = try write(demoConfig(runs: "  - visualizer: gradcam\n    class: {from: preds}\n  - visualizer: gradcam\n    name: preds"))
+        let config = try write(
+            demoConfig(runs: "  - visualizer: gradcam\n    class: {from: preds}\n  - visualizer: gradcam\n    name: preds"))
         let result = try vizrun(["validate", config])
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(config):9:19: error: run 'preds' comes after run 'gradcam'"), result.stderr)
+        XCTAssertTrue(
+            result.stderr.hasPrefix("vizrun: \(config):9:19: error: run 'preds' comes after run 'gradcam'"), result.stderr)
     }
 
     func testAPluginRunIsValidatedWithThePlugin() throws {
@@ -43,8 +45,9 @@ final class ValidateTests: RunnerTestCase {
 final class ValidateInputTests: RunnerTestCase {
     /// Validates the demo config over `image` and returns stderr, which must be one error line naming it.
     func validateError(_ image: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let config = try write(demoConfig(runs: "  - visualizer: activations")
-            .replacingOccurrences(of: "images: [\(Self.demoImage)]", with: "images: [\(Self.demoImage), \(image)]"))
+        let config = try write(
+            demoConfig(runs: "  - visualizer: activations")
+                .replacingOccurrences(of: "images: [\(Self.demoImage)]", with: "images: [\(Self.demoImage), \(image)]"))
         let result = try vizrun(["validate", config])
         XCTAssertEqual(result.status, 1, result.stdout, file: file, line: line)
         XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(image): error: "), result.stderr, file: file, line: line)
@@ -83,7 +86,8 @@ final class ValidateInputTests: RunnerTestCase {
         let config = try write(demoConfig(runs: "  - visualizer: activations", extraInput: "\n  color: grayscale"))
         let result = try vizrun(["validate", config])
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(Self.demoImage): error: the model takes inputs of shape (150, 150, 3)"),
-                      result.stderr)
+        XCTAssertTrue(
+            result.stderr.hasPrefix("vizrun: \(Self.demoImage): error: the model takes inputs of shape (150, 150, 3)"),
+            result.stderr)
     }
 }

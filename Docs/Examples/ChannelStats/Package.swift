@@ -13,21 +13,27 @@ let package = Package(
     ],
     dependencies: [
         // The vizrun checkout this example lives in; elsewhere, `.package(url: …, from: "0.1.0")`.
-        .package(name: "vizrun", path: "../../.."),
+        .package(name: "vizrun", path: "../../..")
     ],
     targets: [
-        .target(name: "ChannelStats", dependencies: [
-            .product(name: "VizCore", package: "vizrun"), .product(name: "VizImage", package: "vizrun"),
-        ]),
+        .target(
+            name: "ChannelStats",
+            dependencies: [
+                .product(name: "VizCore", package: "vizrun"), .product(name: "VizImage", package: "vizrun"),
+            ]),
         // The layer and its op, which the tests link; the plugin's entry points on top of them.
         .target(name: "ChannelSwish", dependencies: [.product(name: "VizCore", package: "vizrun")]),
         .target(name: "ChannelSwishPlugin", dependencies: ["ChannelSwish"]),
-        .testTarget(name: "ChannelStatsTests", dependencies: [
-            "ChannelStats", .product(name: "VizTesting", package: "vizrun"),
-        ]),
-        .testTarget(name: "ChannelSwishTests", dependencies: [
-            "ChannelSwish", .product(name: "VizTesting", package: "vizrun"),
-        ]),
+        .testTarget(
+            name: "ChannelStatsTests",
+            dependencies: [
+                "ChannelStats", .product(name: "VizTesting", package: "vizrun"),
+            ]),
+        .testTarget(
+            name: "ChannelSwishTests",
+            dependencies: [
+                "ChannelSwish", .product(name: "VizTesting", package: "vizrun"),
+            ]),
     ],
     swiftLanguageModes: [.v5]
 )

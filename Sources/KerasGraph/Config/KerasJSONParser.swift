@@ -31,7 +31,8 @@ struct KerasJSONParser {
     /// `[name, node_index, tensor_index]`, with an optional fourth element (call kwargs) in Keras 2.
     private func tripleReference(_ value: Any) -> KerasTensorReference? {
         guard let list = value as? [Any], list.count == 3 || list.count == 4, let layer = list[0] as? String,
-              let node = list[1] as? Int, let tensor = list[2] as? Int else { return nil }
+            let node = list[1] as? Int, let tensor = list[2] as? Int
+        else { return nil }
         return KerasTensorReference(layer: layer, nodeIndex: node, tensorIndex: tensor)
     }
 
@@ -56,7 +57,8 @@ struct KerasJSONParser {
             var arguments = keras3["args"] as? [Any] ?? []
             var scalarOperand: KerasModelConfig.ScalarOperand?
             if arguments.count == 2, let position = arguments.firstIndex(where: { $0 is NSNumber }),
-               let number = arguments[position] as? NSNumber {
+                let number = arguments[position] as? NSNumber
+            {
                 scalarOperand = KerasModelConfig.ScalarOperand(value: number.floatValue, position: position)
                 arguments.remove(at: position)
             }
@@ -89,13 +91,16 @@ struct KerasJSONParser {
                 hasConstants = true
             }
         }
-        return KerasModelConfig.Call(inputs: operands.filter { $0.layer != constant },
-                                     hasConstantArguments: hasConstants, scalarOperand: scalarOperand)
+        return KerasModelConfig.Call(
+            inputs: operands.filter { $0.layer != constant },
+            hasConstantArguments: hasConstants, scalarOperand: scalarOperand)
     }
 
     /// Walks Keras 3 call arguments, keeping the tensors in order and noting any other value.
-    private func collectTensors(_ value: Any, into inputs: inout [KerasTensorReference], hasConstants: inout Bool,
-                                _ what: String) throws {
+    private func collectTensors(
+        _ value: Any, into inputs: inout [KerasTensorReference], hasConstants: inout Bool,
+        _ what: String
+    ) throws {
         if let list = value as? [Any] {
             for item in list { try collectTensors(item, into: &inputs, hasConstants: &hasConstants, what) }
             return

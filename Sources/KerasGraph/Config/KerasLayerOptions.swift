@@ -119,7 +119,8 @@ struct KerasLayerOptions: KerasOptionReading {
             return ints.count == list.count ? ints : nil
         }
         guard let rows = pairs[0], let columns = pairs[1], rows.count == 2, columns.count == 2,
-              (rows + columns).allSatisfy({ $0 >= 0 }) else { throw invalidOption(key, expected: expected) }
+            (rows + columns).allSatisfy({ $0 >= 0 })
+        else { throw invalidOption(key, expected: expected) }
         return (rows[0], rows[1], columns[0], columns[1])
     }
 
@@ -138,8 +139,9 @@ struct KerasLayerOptions: KerasOptionReading {
             throw error("uses an activation of class '\(className)', which vizrun cannot run")
         }
         guard let function = ActivationFunction(kerasName: name, hardSigmoid: .init(kerasVersion: kerasVersion.text)) else {
-            throw error("uses activation '\(name)', which vizrun cannot run "
-                        + "(known: \(ActivationFunction.kerasNames.joined(separator: ", ")))")
+            throw error(
+                "uses activation '\(name)', which vizrun cannot run "
+                    + "(known: \(ActivationFunction.kerasNames.joined(separator: ", ")))")
         }
         return function
     }

@@ -62,8 +62,10 @@ package struct KerasModelConfig {
 
     /// Parses the JSON of a `model_config` (or a `.keras` archive's `config.json`, which `source`
     /// then names); errors are located at `location` (the model file).
-    init(json: String, source: String, kerasVersion: KerasVersion,
-         location: String) throws {
+    init(
+        json: String, source: String, kerasVersion: KerasVersion,
+        location: String
+    ) throws {
         let parser = KerasJSONParser(location: location)
         let root: Any
         do {
@@ -72,27 +74,33 @@ package struct KerasModelConfig {
             throw VizError("\(source) is not valid JSON (\(error.localizedDescription))", at: location)
         }
         let top = try parser.object(root, "model_config")
-        try self.init(className: try parser.string(top["class_name"], "model_config.class_name"), config: top["config"],
-                      kerasVersion: kerasVersion, pathPrefix: "", parser: parser)
+        try self.init(
+            className: try parser.string(top["class_name"], "model_config.class_name"), config: top["config"],
+            kerasVersion: kerasVersion, pathPrefix: "", parser: parser)
     }
 
     /// A model's config; `pathPrefix` is `outer/` for a model nested in `outer`.
-    private init(className: String, config: Any?, kerasVersion: KerasVersion, pathPrefix: String,
-                 parser: KerasJSONParser) throws {
+    private init(
+        className: String, config: Any?, kerasVersion: KerasVersion, pathPrefix: String,
+        parser: KerasJSONParser
+    ) throws {
         self.className = className
         self.kerasVersion = kerasVersion
         self.pathPrefix = pathPrefix
-        let context = Context(kerasVersion: kerasVersion, pathPrefix: pathPrefix, parser: parser,
-                              configName: pathPrefix.isEmpty ? "model_config.config"
-                                  : "nested model '\(pathPrefix.dropLast())': config")
+        let context = Context(
+            kerasVersion: kerasVersion, pathPrefix: pathPrefix, parser: parser,
+            configName: pathPrefix.isEmpty
+                ? "model_config.config"
+                : "nested model '\(pathPrefix.dropLast())': config")
         switch className {
         case "Sequential":
             (layers, inputs, outputs) = try Self.sequential(config, context)
         case "Model", "Functional":
             (layers, inputs, outputs) = try Self.functional(config, context)
         default:
-            throw VizError("the model has class '\(className)'; vizrun reads Sequential and functional models "
-                           + "(a subclassed model saves no layer graph)", at: parser.location)
+            throw VizError(
+                "the model has class '\(className)'; vizrun reads Sequential and functional models "
+                    + "(a subclassed model saves no layer graph)", at: parser.location)
         }
     }
 
@@ -115,19 +123,24 @@ package struct KerasModelConfig {
 
         /// A layer entry, upgraded from Keras 1 names and with its nested model parsed.
         func layer(className: String, options: [String: Any], calls: [Call]) throws -> Layer {
-            let (className, options) = kerasVersion.major == 1
+            let (className, options) =
+                kerasVersion.major == 1
                 ? KerasModelConfig.upgradedFromKeras1(className: className, options: options)
                 : (className, options)
             let name = try parser.string(options["name"], "layer of class \(className): config.name")
             let path = pathPrefix + name
-            let nested = try KerasModelConfig.modelClassNames.contains(className)
-                ? KerasModelConfig(className: className, config: options, kerasVersion: kerasVersion,
-                                   pathPrefix: path + "/", parser: parser)
+            let nested =
+                try KerasModelConfig.modelClassNames.contains(className)
+                ? KerasModelConfig(
+                    className: className, config: options, kerasVersion: kerasVersion,
+                    pathPrefix: path + "/", parser: parser)
                 : nil
-            return Layer(className: className, name: name, path: path,
-                         options: KerasLayerOptions(layer: path, values: options, kerasVersion: kerasVersion,
-                                                    location: parser.location),
-                         calls: calls, nestedModel: nested)
+            return Layer(
+                className: className, name: name, path: path,
+                options: KerasLayerOptions(
+                    layer: path, values: options, kerasVersion: kerasVersion,
+                    location: parser.location),
+                calls: calls, nestedModel: nested)
         }
     }
 
@@ -136,7 +149,8 @@ package struct KerasModelConfig {
     /// Keras ≤2.2.2 writes the layers as a bare list; 2.2.3–2.3 as `{name, layers}` with the input
     /// shape on the first layer; TF ≥2.3 and Keras 3 start the list with an InputLayer.
     private static func sequential(_ value: Any?, _ context: Context)
-        throws -> ([Layer], [KerasTensorReference], [KerasTensorReference]) {
+        throws -> ([Layer], [KerasTensorReference], [KerasTensorReference])
+    {
         let parser = context.parser
         let entries: [Any]
         var buildInputShape: Any?
@@ -148,7 +162,8 @@ package struct KerasModelConfig {
             buildInputShape = config["build_input_shape"]
         }
         var chain = try entries.enumerated().map { index, entry in
-            let what = "layer \(index) of the Sequential model\(context.pathPrefix.isEmpty ? "" : " '\(context.pathPrefix.dropLast())'")"
+            let what =
+                "layer \(index) of the Sequential model\(context.pathPrefix.isEmpty ? "" : " '\(context.pathPrefix.dropLast())'")"
             let object = try parser.object(entry, what)
             let className = try parser.string(object["class_name"], "\(what): class_name")
             var options = try context.options(of: object, what)
@@ -163,8 +178,11 @@ package struct KerasModelConfig {
             // Keras adds this input itself when the model is built, naming it after the first layer.
             let shape = first.options["batch_input_shape"] ?? first.options["batch_shape"] ?? buildInputShape
             let name = first.name + "_input"
-            chain.insert((className: "InputLayer", name: name,
-                          options: ["name": name, "batch_input_shape": shape ?? NSNull()]), at: 0)
+            chain.insert(
+                (
+                    className: "InputLayer", name: name,
+                    options: ["name": name, "batch_input_shape": shape ?? NSNull()]
+                ), at: 0)
         }
         var layers: [Layer] = []
         for (className, _, options) in chain {
@@ -181,7 +199,8 @@ package struct KerasModelConfig {
     // MARK: - Functional
 
     private static func functional(_ value: Any?, _ context: Context)
-        throws -> ([Layer], [KerasTensorReference], [KerasTensorReference]) {
+        throws -> ([Layer], [KerasTensorReference], [KerasTensorReference])
+    {
         let parser = context.parser
         let config = try parser.object(value, context.configName)
         let entries = try parser.array(config["layers"], "\(context.configName).layers")
@@ -194,8 +213,9 @@ package struct KerasModelConfig {
             options["name"] = name
             let what = "layer '\(context.pathPrefix)\(name)'"
             let nodes = try object["inbound_nodes"].map { try parser.array($0, "\(what): inbound_nodes") } ?? []
-            var layer = try context.layer(className: try parser.string(object["class_name"], "\(what): class_name"),
-                                          options: options, calls: try nodes.map { try parser.call($0, what) })
+            var layer = try context.layer(
+                className: try parser.string(object["class_name"], "\(what): class_name"),
+                options: options, calls: try nodes.map { try parser.call($0, what) })
             layer.isOperation = (object["module"] as? String)?.hasPrefix("keras.src.ops.") ?? false
             return layer
         }
@@ -207,15 +227,20 @@ package struct KerasModelConfig {
         let skipped = Set(layers.filter { $0.nestedModel?.hasConstructionCall ?? false }.map(\.name))
         func renumbered(_ reference: KerasTensorReference) -> KerasTensorReference {
             guard skipped.contains(reference.layer) else { return reference }
-            return KerasTensorReference(layer: reference.layer, nodeIndex: reference.nodeIndex - 1,
-                                        tensorIndex: reference.tensorIndex)
+            return KerasTensorReference(
+                layer: reference.layer, nodeIndex: reference.nodeIndex - 1,
+                tensorIndex: reference.tensorIndex)
         }
         let renumberedLayers = layers.map { layer in
-            Layer(className: layer.className, name: layer.name, path: layer.path, options: layer.options,
-                  calls: layer.calls.map { Call(inputs: $0.inputs.map(renumbered),
-                                                hasConstantArguments: $0.hasConstantArguments,
-                                                scalarOperand: $0.scalarOperand) },
-                  nestedModel: layer.nestedModel, isOperation: layer.isOperation)
+            Layer(
+                className: layer.className, name: layer.name, path: layer.path, options: layer.options,
+                calls: layer.calls.map {
+                    Call(
+                        inputs: $0.inputs.map(renumbered),
+                        hasConstantArguments: $0.hasConstantArguments,
+                        scalarOperand: $0.scalarOperand)
+                },
+                nestedModel: layer.nestedModel, isOperation: layer.isOperation)
         }
         return (renumberedLayers, inputs, outputs.map(renumbered))
     }

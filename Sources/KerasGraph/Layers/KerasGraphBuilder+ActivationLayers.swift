@@ -5,8 +5,9 @@ extension KerasGraphBuilder {
     func addReLU(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
         let options = layer.options
         let maxValue = options.isSet("max_value") ? try options.float("max_value") : nil
-        let op = ReLUOp(maxValue: maxValue, negativeSlope: try options.float("negative_slope", default: 0),
-                        threshold: try options.float("threshold", default: 0))
+        let op = ReLUOp(
+            maxValue: maxValue, negativeSlope: try options.float("negative_slope", default: 0),
+            threshold: try options.float("threshold", default: 0))
         return try addWeightless(op, layer, inputs: [try single(inputs, layer)])
     }
 
@@ -24,8 +25,9 @@ extension KerasGraphBuilder {
     }
 
     func addELU(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
-        try addWeightless(ELUOp(alpha: try layer.options.float("alpha", default: 1)), layer,
-                          inputs: [try single(inputs, layer)])
+        try addWeightless(
+            ELUOp(alpha: try layer.options.float("alpha", default: 1)), layer,
+            inputs: [try single(inputs, layer)])
     }
 
     /// α has the item's shape with size 1 along `shared_axes`.
@@ -36,14 +38,17 @@ extension KerasGraphBuilder {
         var stored = try weights.weights(ofLayer: layer.name)
         let alpha = try stored.take("alpha", shape: alphaShape)
         try stored.requireAllTaken()
-        return try addNodes(PReLUOp(alpha: alpha), activation: .linear, inputs: inputs, layer: layer,
-                            parameterCount: stored.parameterCount)
+        return try addNodes(
+            PReLUOp(alpha: alpha), activation: .linear, inputs: inputs, layer: layer,
+            parameterCount: stored.parameterCount)
     }
 
     func addSoftmax(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
         let input = graph.nodes[try single(inputs, layer)].shape
         let axes = try layer.options.axes("axis", rank: input.count)
-        guard axes.count == 1 else { throw layer.options.error("normalises over several axes \(axes), which vizrun cannot run yet") }
+        guard axes.count == 1 else {
+            throw layer.options.error("normalises over several axes \(axes), which vizrun cannot run yet")
+        }
         return try addWeightless(SoftmaxOp(axis: axes[0]), layer, inputs: inputs)
     }
 }

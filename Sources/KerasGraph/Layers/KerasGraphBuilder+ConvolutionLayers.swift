@@ -11,16 +11,20 @@ extension KerasGraphBuilder {
         let kernelSize = try options.pair("kernel_size")
         let multiplier = try options.int("depth_multiplier", default: 1)
         var stored = try weights.weights(ofLayer: layer.name)
-        let kernel = try stored.take(anyOf: ["depthwise_kernel", "kernel"],
-                                     shape: [kernelSize.0, kernelSize.1, input[3], multiplier])
-        let bias = try options.bool("use_bias", default: true)
+        let kernel = try stored.take(
+            anyOf: ["depthwise_kernel", "kernel"],
+            shape: [kernelSize.0, kernelSize.1, input[3], multiplier])
+        let bias =
+            try options.bool("use_bias", default: true)
             ? try stored.take("bias", shape: [input[3] * multiplier]).scalars : nil
         try stored.requireAllTaken()
-        let op = DepthwiseConv2DOp(kernel: kernel, bias: bias, strides: try options.pair("strides", default: (1, 1)),
-                                   dilation: try options.pair("dilation_rate", default: (1, 1)),
-                                   padding: try options.padding())
-        return try addNodes(op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
-                            parameterCount: stored.parameterCount)
+        let op = DepthwiseConv2DOp(
+            kernel: kernel, bias: bias, strides: try options.pair("strides", default: (1, 1)),
+            dilation: try options.pair("dilation_rate", default: (1, 1)),
+            padding: try options.padding())
+        return try addNodes(
+            op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
+            parameterCount: stored.parameterCount)
     }
 
     func addSeparableConv2D(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
@@ -35,12 +39,14 @@ extension KerasGraphBuilder {
         let pointwise = try stored.take("pointwise_kernel", shape: [1, 1, input[3] * multiplier, filters])
         let bias = try options.bool("use_bias", default: true) ? try stored.take("bias", shape: [filters]).scalars : nil
         try stored.requireAllTaken()
-        let op = SeparableConv2DOp(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias,
-                                   strides: try options.pair("strides", default: (1, 1)),
-                                   dilation: try options.pair("dilation_rate", default: (1, 1)),
-                                   padding: try options.padding())
-        return try addNodes(op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
-                            parameterCount: stored.parameterCount)
+        let op = SeparableConv2DOp(
+            depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias,
+            strides: try options.pair("strides", default: (1, 1)),
+            dilation: try options.pair("dilation_rate", default: (1, 1)),
+            padding: try options.padding())
+        return try addNodes(
+            op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
+            parameterCount: stored.parameterCount)
     }
 
     func addConv2DTranspose(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
@@ -54,11 +60,13 @@ extension KerasGraphBuilder {
         let bias = try options.bool("use_bias", default: true) ? try stored.take("bias", shape: [filters]).scalars : nil
         try stored.requireAllTaken()
         let outputPadding = options.isSet("output_padding") ? try options.pair("output_padding") : nil
-        let op = Conv2DTransposeOp(kernel: kernel, bias: bias, strides: try options.pair("strides", default: (1, 1)),
-                                   dilation: try options.pair("dilation_rate", default: (1, 1)),
-                                   padding: try options.padding(), outputPadding: outputPadding)
-        return try addNodes(op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
-                            parameterCount: stored.parameterCount)
+        let op = Conv2DTransposeOp(
+            kernel: kernel, bias: bias, strides: try options.pair("strides", default: (1, 1)),
+            dilation: try options.pair("dilation_rate", default: (1, 1)),
+            padding: try options.padding(), outputPadding: outputPadding)
+        return try addNodes(
+            op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
+            parameterCount: stored.parameterCount)
     }
 
     // MARK: - 1-D layers, run as 2-D ones on images one row high
@@ -77,11 +85,13 @@ extension KerasGraphBuilder {
         let kernel = try stored.take("kernel", shape: [kernelSize, input[2], filters])
         let bias = try options.bool("use_bias", default: true) ? try stored.take("bias", shape: [filters]).scalars : nil
         try stored.requireAllTaken()
-        let conv = Conv2DOp(kernel: kernel.reshaped([1] + kernel.shape), bias: bias,
-                            strides: (1, try options.size("strides", default: 1)),
-                            dilation: (1, try options.size("dilation_rate", default: 1)), padding: try options.padding())
-        return try addNodes(Lift1DOp(conv, kind: "Conv1D"), activation: try layer.options.activation(), inputs: inputs,
-                            layer: layer, parameterCount: stored.parameterCount)
+        let conv = Conv2DOp(
+            kernel: kernel.reshaped([1] + kernel.shape), bias: bias,
+            strides: (1, try options.size("strides", default: 1)),
+            dilation: (1, try options.size("dilation_rate", default: 1)), padding: try options.padding())
+        return try addNodes(
+            Lift1DOp(conv, kind: "Conv1D"), activation: try layer.options.activation(), inputs: inputs,
+            layer: layer, parameterCount: stored.parameterCount)
     }
 
     func addPooling1D(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
@@ -89,8 +99,9 @@ extension KerasGraphBuilder {
         try options.requireChannelsLast()
         _ = try shape(of: single(inputs, layer), rank: 3, layer: layer, expecting: "(batch, steps, channels)")
         let poolSize = try options.size("pool_size", default: 2)
-        let pool = Pool2DOp(layer.className == "MaxPooling1D" ? .max : .average, poolSize: (1, poolSize),
-                            strides: (1, try options.size("strides", default: poolSize)), padding: try options.padding())
+        let pool = Pool2DOp(
+            layer.className == "MaxPooling1D" ? .max : .average, poolSize: (1, poolSize),
+            strides: (1, try options.size("strides", default: poolSize)), padding: try options.padding())
         return try addWeightless(Lift1DOp(pool, kind: layer.className), layer, inputs: inputs)
     }
 
@@ -100,8 +111,9 @@ extension KerasGraphBuilder {
         let options = layer.options
         try options.requireChannelsLast()
         let isMax = layer.className.hasPrefix("GlobalMax")
-        let op = GlobalPoolOp(isMax ? .max : .average, keepDims: try options.bool("keepdims", default: false),
-                              kind: layer.className)
+        let op = GlobalPoolOp(
+            isMax ? .max : .average, keepDims: try options.bool("keepdims", default: false),
+            kind: layer.className)
         return try addWeightless(op, layer, inputs: [try single(inputs, layer)])
     }
 }

@@ -61,22 +61,26 @@ extension KerasGraphBuilder {
                 throw mixedFormats(layer, format: "channels_last", input: input)
             }
             if layer.className == "Dense" {
-                throw layer.options.error("applies Dense to the 4-D channels_first output of '\(input.layerPath)', "
-                                          + "which vizrun cannot run yet")
+                throw layer.options.error(
+                    "applies Dense to the 4-D channels_first output of '\(input.layerPath)', "
+                        + "which vizrun cannot run yet")
             }
             if let axis = values["axis"] {
                 rewrite("axis", try channelsLastAxis(axis, layer))
             }
         } else if let flattened = layouts.first(where: { $0 != .same }),
-                  case let .flattenedChannelsFirst(height, width, channels) = flattened, layer.className == "Dense" {
-            weightAdjustments[layer.name] = .denseRowsFromChannelsFirst(height: height, width: width,
-                                                                       channels: channels)
+            case .flattenedChannelsFirst(let height, let width, let channels) = flattened, layer.className == "Dense"
+        {
+            weightAdjustments[layer.name] = .denseRowsFromChannelsFirst(
+                height: height, width: width,
+                channels: channels)
         }
         guard rewritten else { return layer }
         return KerasModelConfig.Layer(
             className: layer.className, name: layer.name, path: layer.path,
-            options: KerasLayerOptions(layer: layer.options.layer, values: values,
-                                       kerasVersion: layer.options.kerasVersion, location: layer.options.location),
+            options: KerasLayerOptions(
+                layer: layer.options.layer, values: values,
+                kerasVersion: layer.options.kerasVersion, location: layer.options.location),
             calls: layer.calls, nestedModel: nil)
     }
 
@@ -97,15 +101,17 @@ extension KerasGraphBuilder {
 
     private func mixedFormats(_ layer: KerasModelConfig.Layer, format: String, input: LayerOutput) -> VizError {
         let inputFormat = input.layout == .channelsFirst ? "channels_first" : "channels_last"
-        return layer.options.error("uses data_format '\(format)' on the \(inputFormat) output of '\(input.layerPath)'; "
-                                   + "vizrun cannot run a model that mixes data formats")
+        return layer.options.error(
+            "uses data_format '\(format)' on the \(inputFormat) output of '\(input.layerPath)'; "
+                + "vizrun cannot run a model that mixes data formats")
     }
 
     // MARK: - After the layer is mapped
 
     /// How Keras lays out what the layer produced; `layer` as the config has it, before adapting.
     func outputLayout(of layer: KerasModelConfig.Layer, inputs: [LayerOutput], outputShape: [Int]) throws
-        -> KerasTensorLayout {
+        -> KerasTensorLayout
+    {
         if layer.className == "InputLayer" {
             return config.declaresChannelsFirst && outputShape.count == 4 ? .channelsFirst : .same
         }
@@ -131,8 +137,9 @@ extension KerasGraphBuilder {
 
     private func unfollowable(_ layer: KerasModelConfig.Layer, _ inputs: [LayerOutput]) -> VizError {
         let source = inputs.first { $0.layout != .same }!.layerPath
-        return layer.options.error("(\(layer.className)) reshapes the channels_first data of '\(source)' in a way "
-                                   + "vizrun cannot convert to channels_last")
+        return layer.options.error(
+            "(\(layer.className)) reshapes the channels_first data of '\(source)' in a way "
+                + "vizrun cannot convert to channels_last")
     }
 }
 
@@ -151,7 +158,7 @@ enum KerasWeightAdjustment {
     /// the layer mapping's shape check then reports.
     func apply(to value: Tensor) -> Tensor {
         switch self {
-        case let .denseRowsFromChannelsFirst(height, width, channels):
+        case .denseRowsFromChannelsFirst(let height, let width, let channels):
             guard value.rank == 2, value.shape[0] == height * width * channels else { return value }
             let units = value.shape[1]
             var scalars = [Float](repeating: 0, count: value.count)
@@ -197,8 +204,9 @@ struct AdjustedKerasWeights: KerasWeightSource {
         let values = original.unclaimed.map { weight in
             adjustment.map { KerasLayerWeights.Stored(name: weight.name, value: $0.apply(to: weight.value)) } ?? weight
         }
-        return KerasLayerWeights(layer: pathPrefix + layer, origin: original.origin, location: original.location,
-                                 stored: values, storedByPosition: original.storedByPosition)
+        return KerasLayerWeights(
+            layer: pathPrefix + layer, origin: original.origin, location: original.location,
+            stored: values, storedByPosition: original.storedByPosition)
     }
 
     func weights(ofNestedModel layer: KerasModelConfig.Layer, config: KerasModelConfig) throws -> KerasWeightSource {

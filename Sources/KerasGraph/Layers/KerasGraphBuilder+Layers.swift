@@ -68,8 +68,9 @@ extension KerasGraphBuilder {
     ]
 
     func unsupported(_ layer: KerasModelConfig.Layer) -> VizError {
-        VizError("layer '\(layer.path)' has class '\(layer.className)', which vizrun cannot run; "
-                 + "a layer plugin can add it (see Docs/plugins.md)", at: location)
+        VizError(
+            "layer '\(layer.path)' has class '\(layer.className)', which vizrun cannot run; "
+                + "a layer plugin can add it (see Docs/plugins.md)", at: location)
     }
 
     // MARK: - Layers
@@ -77,9 +78,11 @@ extension KerasGraphBuilder {
     private func addInput(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
         // Keras 1/2 write `batch_input_shape`; Keras 3 writes `batch_shape`.
         guard let shape = try layer.options.shape("batch_input_shape") ?? layer.options.shape("batch_shape"),
-              !shape.isEmpty else {
-            throw layer.options.error("declares no input shape (batch_input_shape or batch_shape); "
-                                      + "was the model saved before it was built?")
+            !shape.isEmpty
+        else {
+            throw layer.options.error(
+                "declares no input shape (batch_input_shape or batch_shape); "
+                    + "was the model saved before it was built?")
         }
         return try addNodes(InputOp(shape: shape), activation: .linear, inputs: [], layer: layer, parameterCount: 0)
     }
@@ -87,8 +90,9 @@ extension KerasGraphBuilder {
     private func addConv2D(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
         let options = layer.options
         try options.requireChannelsLast()
-        let input = try shape(of: single(inputs, layer), rank: 4, layer: layer,
-                              expecting: "(batch, height, width, channels)")
+        let input = try shape(
+            of: single(inputs, layer), rank: 4, layer: layer,
+            expecting: "(batch, height, width, channels)")
         let groups = try options.int("groups", default: 1)
         // One group per input channel is a depthwise convolution (ConvNeXt writes its depthwise
         // convolutions this way); other groupings vizrun cannot run.
@@ -113,11 +117,13 @@ extension KerasGraphBuilder {
             // Filter f of group c is output channel c·M + m, the depthwise order: the (kh, kw, 1, C·M)
             // kernel is the depthwise (kh, kw, C, M) one.
             let depthwise = kernel.reshaped([kernelSize.0, kernelSize.1, groups, filters / groups])
-            op = DepthwiseConv2DOp(kernel: depthwise, bias: bias, strides: strides, dilation: dilation,
-                                   padding: try options.padding())
+            op = DepthwiseConv2DOp(
+                kernel: depthwise, bias: bias, strides: strides, dilation: dilation,
+                padding: try options.padding())
         }
-        return try addNodes(op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
-                            parameterCount: stored.parameterCount)
+        return try addNodes(
+            op, activation: try layer.options.activation(), inputs: inputs, layer: layer,
+            parameterCount: stored.parameterCount)
     }
 
     private func addDense(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
@@ -128,16 +134,18 @@ extension KerasGraphBuilder {
         let kernel = try stored.take("kernel", shape: [input.last ?? -1, units])
         let bias = try options.bool("use_bias", default: true) ? try stored.take("bias", shape: [units]).scalars : nil
         try stored.requireAllTaken()
-        return try addNodes(DenseOp(kernel: kernel, bias: bias), activation: try layer.options.activation(), inputs: inputs,
-                            layer: layer, parameterCount: stored.parameterCount)
+        return try addNodes(
+            DenseOp(kernel: kernel, bias: bias), activation: try layer.options.activation(), inputs: inputs,
+            layer: layer, parameterCount: stored.parameterCount)
     }
 
     private func addPooling(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
         let options = layer.options
         try options.requireChannelsLast()
         let poolSize = try options.pair("pool_size", default: (2, 2))
-        let op = Pool2DOp(layer.className == "MaxPooling2D" ? .max : .average, poolSize: poolSize,
-                          strides: try options.pair("strides", default: poolSize), padding: try options.padding())
+        let op = Pool2DOp(
+            layer.className == "MaxPooling2D" ? .max : .average, poolSize: poolSize,
+            strides: try options.pair("strides", default: poolSize), padding: try options.padding())
         return try addWeightless(op, layer, inputs: [try single(inputs, layer)])
     }
 
@@ -155,8 +163,9 @@ extension KerasGraphBuilder {
     }
 
     private func addElementwiseMerge(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
-        try addWeightless(ElementwiseMergeOp(ElementwiseMergeOp.Operation(rawValue: layer.className)!), layer,
-                          inputs: inputs)
+        try addWeightless(
+            ElementwiseMergeOp(ElementwiseMergeOp.Operation(rawValue: layer.className)!), layer,
+            inputs: inputs)
     }
 
     private func addConcatenate(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
@@ -183,12 +192,15 @@ extension KerasGraphBuilder {
     }
 
     /// The inferred shape of a node (batch axis included), after checking its rank.
-    func shape(of node: Int, rank: Int, layer: KerasModelConfig.Layer,
-                       expecting meaning: String) throws -> [Int] {
+    func shape(
+        of node: Int, rank: Int, layer: KerasModelConfig.Layer,
+        expecting meaning: String
+    ) throws -> [Int] {
         let shape = graph.nodes[node].shape
         guard shape.count == rank else {
-            throw VizError("layer '\(layer.name)' (\(layer.className)) needs a \(rank)-D input \(meaning), "
-                           + "got one of rank \(shape.count)", at: location)
+            throw VizError(
+                "layer '\(layer.name)' (\(layer.className)) needs a \(rank)-D input \(meaning), "
+                    + "got one of rank \(shape.count)", at: location)
         }
         return shape
     }

@@ -25,9 +25,10 @@ extension KerasGraphBuilder {
         let variance = try stored.take("moving_variance", shape: statisticsShape)
         try stored.requireAllTaken()
         let itemShape = parameterShape(input, axes: axes)
-        let op = AffineOp.batchNormalization(mean: mean.reshaped(itemShape), variance: variance.reshaped(itemShape),
-                                             gamma: gamma?.reshaped(itemShape), beta: beta?.reshaped(itemShape),
-                                             epsilon: try options.float("epsilon", default: 1e-3))
+        let op = AffineOp.batchNormalization(
+            mean: mean.reshaped(itemShape), variance: variance.reshaped(itemShape),
+            gamma: gamma?.reshaped(itemShape), beta: beta?.reshaped(itemShape),
+            epsilon: try options.float("epsilon", default: 1e-3))
         return try addNodes(op, activation: .linear, inputs: inputs, layer: layer, parameterCount: stored.parameterCount)
     }
 
@@ -45,8 +46,9 @@ extension KerasGraphBuilder {
         let gamma = try options.bool("scale", default: true) ? try stored.take("gamma", shape: parameterShape) : nil
         let beta = try options.bool("center", default: true) ? try stored.take("beta", shape: parameterShape) : nil
         try stored.requireAllTaken()
-        let op = LayerNormOp(axes: axes, gamma: gamma?.scalars, beta: beta?.scalars,
-                             epsilon: try options.float("epsilon", default: 1e-3))
+        let op = LayerNormOp(
+            axes: axes, gamma: gamma?.scalars, beta: beta?.scalars,
+            epsilon: try options.float("epsilon", default: 1e-3))
         return try addNodes(op, activation: .linear, inputs: inputs, layer: layer, parameterCount: stored.parameterCount)
     }
 
@@ -61,7 +63,8 @@ extension KerasGraphBuilder {
         let axes = options.values["axis"] is NSNull ? [] : try options.axes("axis", rank: input.count)
         let statisticsShape = axes.map { input[$0] }
         var stored = try weights.weights(ofLayer: layer.name)
-        let mean: [Float], variance: [Float]
+        let mean: [Float]
+        let variance: [Float]
         if let inlineMean = try options.floats("mean"), let inlineVariance = try options.floats("variance") {
             (mean, variance) = (inlineMean, inlineVariance)
         } else {
@@ -72,16 +75,18 @@ extension KerasGraphBuilder {
         try stored.requireAllTaken()
         let size = statisticsShape.reduce(1, *)
         guard mean.count == variance.count, mean.count == 1 || mean.count == size else {
-            throw options.error("has \(mean.count) means and \(variance.count) variances for axes of sizes "
-                                + "\(statisticsShape)")
+            throw options.error(
+                "has \(mean.count) means and \(variance.count) variances for axes of sizes "
+                    + "\(statisticsShape)")
         }
         let itemShape = mean.count == 1 ? Array(repeating: 1, count: input.count - 1) : parameterShape(input, axes: axes)
         let invert = try options.bool("invert", default: false)
         let deviation = variance.map { max($0.squareRoot(), 1e-7) }
         let scale = invert ? deviation : deviation.map { 1 / $0 }
         let offset = invert ? mean : zip(mean, scale).map { -$0 * $1 }
-        let op = AffineOp(scale: Tensor(shape: itemShape, scalars: scale), offset: Tensor(shape: itemShape, scalars: offset),
-                          kind: "Normalization")
+        let op = AffineOp(
+            scale: Tensor(shape: itemShape, scalars: scale), offset: Tensor(shape: itemShape, scalars: offset),
+            kind: "Normalization")
         return try addNodes(op, activation: .linear, inputs: inputs, layer: layer, parameterCount: stored.parameterCount)
     }
 
@@ -89,7 +94,8 @@ extension KerasGraphBuilder {
     func addRescaling(_ layer: KerasModelConfig.Layer, inputs: [Int]) throws -> BuiltLayer {
         let options = layer.options
         let input = graph.nodes[try single(inputs, layer)].shape
-        let scale = try options.floats("scale") ?? [1], offset = try options.floats("offset") ?? [0]
+        let scale = try options.floats("scale") ?? [1]
+        let offset = try options.floats("offset") ?? [0]
         func parameter(_ values: [Float]) throws -> Tensor {
             guard values.count == 1 || values.count == input.last! else {
                 throw options.error("has \(values.count) scale or offset values for \(input.last!) channels")

@@ -9,7 +9,9 @@ extension KerasGraphBuilder {
 
         /// By Keras 3 operation class, or by the TensorFlow function a TFOpLambda names.
         init?(_ layer: KerasModelConfig.Layer) {
-            let name = layer.className == "TFOpLambda" ? (layer.options.values["function"] as? String ?? "")
+            let name =
+                layer.className == "TFOpLambda"
+                ? (layer.options.values["function"] as? String ?? "")
                 : layer.className
             switch name {
             case "Add", "__operators__.add", "math.add": self = .add
@@ -32,8 +34,9 @@ extension KerasGraphBuilder {
         if layer.calls.first?.scalarOperand != nil { return try addScalarOperation(layer, inputs: inputs) }
         guard inputs.count == 2, let operation = ArithmeticOperation(layer) else {
             let function = layer.options.values["function"] as? String ?? "an unnamed function"
-            throw VizError("layer '\(layer.path)' is a TFOpLambda calling \(function) on \(inputs.count) tensor(s), which "
-                           + "vizrun cannot run; a layer plugin can add it (see Docs/plugins.md)", at: location)
+            throw VizError(
+                "layer '\(layer.path)' is a TFOpLambda calling \(function) on \(inputs.count) tensor(s), which "
+                    + "vizrun cannot run; a layer plugin can add it (see Docs/plugins.md)", at: location)
         }
         switch operation {
         case .add: return try addWeightless(AddOp(), layer, inputs: inputs)
@@ -49,7 +52,8 @@ extension KerasGraphBuilder {
             throw unsupported(layer)
         }
         let input = graph.nodes[try single(inputs, layer)].shape
-        let c = operand.value, numberFirst = operand.position == 0
+        let c = operand.value
+        let numberFirst = operand.position == 0
         let (scale, offset): (Float, Float)
         switch operation {
         case .add: (scale, offset) = (1, c)
@@ -62,8 +66,9 @@ extension KerasGraphBuilder {
             (scale, offset) = (1 / c, 0)
         }
         let itemShape = Array(repeating: 1, count: input.count - 1)
-        let op = AffineOp(scale: Tensor(shape: itemShape, scalars: [scale]),
-                          offset: Tensor(shape: itemShape, scalars: [offset]), kind: layer.className)
+        let op = AffineOp(
+            scale: Tensor(shape: itemShape, scalars: [scale]),
+            offset: Tensor(shape: itemShape, scalars: [offset]), kind: layer.className)
         return try addWeightless(op, layer, inputs: inputs)
     }
 }

@@ -28,22 +28,27 @@ extension KerasGraphBuilder {
 
     /// The op the layer type builds from the layer's options and every weight the file stores for it.
     func addPluginLayer(_ layerType: LayerType.Type, _ layer: KerasModelConfig.Layer, inputs: [LayerOutput]) throws
-        -> BuiltLayer {
+        -> BuiltLayer
+    {
         // A plugin's op sees its inputs as vizrun holds them; rewriting its options for transposed
         // data would need knowledge of what they mean, which only the plugin has.
         if let input = inputs.first(where: { $0.layout != .same }) {
-            throw layer.options.error("(\(layer.className), from a plugin) reads the channels_first data of "
-                                      + "'\(input.layerPath)'; vizrun runs plugin layers on channels_last data only")
+            throw layer.options.error(
+                "(\(layer.className), from a plugin) reads the channels_first data of "
+                    + "'\(input.layerPath)'; vizrun runs plugin layers on channels_last data only")
         }
         if try layer.options.string("data_format", default: "channels_last") == "channels_first" {
-            throw layer.options.error("(\(layer.className), from a plugin) uses data_format 'channels_first'; vizrun "
-                                      + "runs plugin layers on channels_last data only")
+            throw layer.options.error(
+                "(\(layer.className), from a plugin) uses data_format 'channels_first'; vizrun "
+                    + "runs plugin layers on channels_last data only")
         }
         let stored = try weights.weights(ofLayer: layer.name).unclaimed.map(\.value)
-        let description = KerasLayer(name: layer.path, className: layer.className, options: layer.options.values,
-                                     inputShapes: inputs.map { graph.nodes[$0.node].shape }, weights: stored,
-                                     location: location)
-        return try addNodes(try layerType.init().op(for: description), activation: .linear, inputs: inputs.map(\.node),
-                            layer: layer, parameterCount: stored.reduce(0) { $0 + $1.count })
+        let description = KerasLayer(
+            name: layer.path, className: layer.className, options: layer.options.values,
+            inputShapes: inputs.map { graph.nodes[$0.node].shape }, weights: stored,
+            location: location)
+        return try addNodes(
+            try layerType.init().op(for: description), activation: .linear, inputs: inputs.map(\.node),
+            layer: layer, parameterCount: stored.reduce(0) { $0 + $1.count })
     }
 }

@@ -38,8 +38,9 @@ extension KerasGraphBuilder {
         let options = layer.options
         try options.requireChannelsLast()
         let factor = try options.pair("size", default: (2, 2))
-        let op = Resize2DOp(.factor(factor.0, factor.1), interpolation: try interpolation(options, default: "nearest"),
-                            kind: "UpSampling2D")
+        let op = Resize2DOp(
+            .factor(factor.0, factor.1), interpolation: try interpolation(options, default: "nearest"),
+            kind: "UpSampling2D")
         return try addWeightless(op, layer, inputs: [try single(inputs, layer)])
     }
 
@@ -49,8 +50,9 @@ extension KerasGraphBuilder {
         for flag in ["crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias"] where try options.bool(flag, default: false) {
             throw options.error("sets \(flag), which vizrun cannot run yet")
         }
-        let op = Resize2DOp(.fixed(try options.int("height"), try options.int("width")),
-                            interpolation: try interpolation(options, default: "bilinear"), kind: "Resizing")
+        let op = Resize2DOp(
+            .fixed(try options.int("height"), try options.int("width")),
+            interpolation: try interpolation(options, default: "bilinear"), kind: "Resizing")
         return try addWeightless(op, layer, inputs: [try single(inputs, layer)])
     }
 

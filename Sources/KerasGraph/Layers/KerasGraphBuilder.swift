@@ -33,15 +33,20 @@ final class KerasGraphBuilder {
         let layout: KerasTensorLayout
     }
 
-    convenience init(config: KerasModelConfig, weights: KerasWeightSource, location: String,
-                     layerTypes: [LayerType.Type]) {
-        self.init(config: config, weights: weights, location: location, graph: Graph(), feeds: [:],
-                  layerTypes: Self.byClassName(layerTypes))
+    convenience init(
+        config: KerasModelConfig, weights: KerasWeightSource, location: String,
+        layerTypes: [LayerType.Type]
+    ) {
+        self.init(
+            config: config, weights: weights, location: location, graph: Graph(), feeds: [:],
+            layerTypes: Self.byClassName(layerTypes))
     }
 
     /// A builder that adds a nested model's layers to `graph`, its inputs bound to `feeds`.
-    init(config: KerasModelConfig, weights: KerasWeightSource, location: String, graph: Graph,
-         feeds: [String: LayerOutput], layerTypes: [String: LayerType.Type]) {
+    init(
+        config: KerasModelConfig, weights: KerasWeightSource, location: String, graph: Graph,
+        feeds: [String: LayerOutput], layerTypes: [String: LayerType.Type]
+    ) {
         self.config = config
         self.storedWeights = weights
         self.location = location
@@ -63,8 +68,9 @@ final class KerasGraphBuilder {
         // Refuse what vizrun cannot run before building anything, so the first error names the real obstacle.
         try checkSupported(config)
         guard !config.inputs.isEmpty, !config.outputs.isEmpty else {
-            throw VizError("the model\(modelPhrase) declares no \(config.inputs.isEmpty ? "inputs" : "outputs")",
-                           at: location)
+            throw VizError(
+                "the model\(modelPhrase) declares no \(config.inputs.isEmpty ? "inputs" : "outputs")",
+                at: location)
         }
         var pending = config.layers
         for input in config.inputs {
@@ -72,8 +78,9 @@ final class KerasGraphBuilder {
                 throw VizError("the model\(modelPhrase)'s input '\(input.layer)' is not one of its layers", at: location)
             }
             guard pending[index].className == "InputLayer" else {
-                throw VizError("the model\(modelPhrase)'s input '\(input.layer)' is a \(pending[index].className), "
-                               + "not an InputLayer", at: location)
+                throw VizError(
+                    "the model\(modelPhrase)'s input '\(input.layer)' is a \(pending[index].className), "
+                        + "not an InputLayer", at: location)
             }
             let layer = pending.remove(at: index)
             if let feed = feeds[layer.name] {
@@ -83,9 +90,11 @@ final class KerasGraphBuilder {
             }
         }
         while !pending.isEmpty {
-            guard let ready = pending.firstIndex(where: { layer in
-                layer.calls.allSatisfy { $0.inputs.allSatisfy { outputs[$0.layer] != nil } }
-            }) else { throw unresolvable(pending) }
+            guard
+                let ready = pending.firstIndex(where: { layer in
+                    layer.calls.allSatisfy { $0.inputs.allSatisfy { outputs[$0.layer] != nil } }
+                })
+            else { throw unresolvable(pending) }
             try add(pending.remove(at: ready))
         }
         for output in config.outputs where outputs[output.layer] == nil {
@@ -104,12 +113,14 @@ final class KerasGraphBuilder {
             if let nested = layer.nestedModel {
                 try checkSupported(nested)
             } else if Self.nodeBuilders[layer.className] == nil && !Self.isScalarOperation(layer)
-                        && pluginLayerType(of: layer) == nil {
+                && pluginLayerType(of: layer) == nil
+            {
                 throw unsupported(layer)
             }
             guard layer.calls.count <= 1 else {
-                throw VizError("layer '\(layer.path)' is applied \(layer.calls.count) times (a shared layer), which "
-                               + "vizrun cannot run yet", at: location)
+                throw VizError(
+                    "layer '\(layer.path)' is applied \(layer.calls.count) times (a shared layer), which "
+                        + "vizrun cannot run yet", at: location)
             }
         }
     }
@@ -120,13 +131,15 @@ final class KerasGraphBuilder {
         for layer in pending {
             for call in layer.calls {
                 for input in call.inputs where !known.contains(input.layer) {
-                    return VizError("layer '\(layer.path)' takes input from '\(input.layer)', which is not a layer "
-                                    + "of the model\(modelPhrase)", at: location)
+                    return VizError(
+                        "layer '\(layer.path)' takes input from '\(input.layer)', which is not a layer "
+                            + "of the model\(modelPhrase)", at: location)
                 }
             }
         }
-        return VizError("layers " + pending.map { "'\($0.path)'" }.joined(separator: ", ")
-                        + " feed each other in a cycle", at: location)
+        return VizError(
+            "layers " + pending.map { "'\($0.path)'" }.joined(separator: ", ")
+                + " feed each other in a cycle", at: location)
     }
 
     private func add(_ layer: KerasModelConfig.Layer) throws {
@@ -140,14 +153,18 @@ final class KerasGraphBuilder {
             built = try addPluginLayer(layerType, layer, inputs: inputs)
         } else {
             let adapted = try adaptedToChannelsLast(layer, inputs: inputs)
-            built = Self.isScalarOperation(layer) ? try addScalarOperation(adapted, inputs: inputs.map(\.node))
+            built =
+                Self.isScalarOperation(layer)
+                ? try addScalarOperation(adapted, inputs: inputs.map(\.node))
                 : try Self.nodeBuilders[layer.className]!(self)(adapted, inputs.map(\.node))
         }
         let layout = try outputLayout(of: layer, inputs: inputs, outputShape: graph.nodes[built.outputNode].shape)
         outputs[layer.name] = LayerOutput(node: built.outputNode, layerPath: layer.path, layout: layout)
-        appendLayer(Model.Layer(name: layer.path, className: layer.className, outputNode: built.outputNode,
-                                preActivationNode: built.preActivationNode, inputLayers: inputs.map(\.layerPath),
-                                parameterCount: built.parameterCount))
+        appendLayer(
+            Model.Layer(
+                name: layer.path, className: layer.className, outputNode: built.outputNode,
+                preActivationNode: built.preActivationNode, inputLayers: inputs.map(\.layerPath),
+                parameterCount: built.parameterCount))
     }
 
     func appendLayer(_ layer: Model.Layer) {
@@ -158,13 +175,15 @@ final class KerasGraphBuilder {
     private func inputs(of layer: KerasModelConfig.Layer) throws -> [LayerOutput] {
         guard let call = layer.calls.first else { return [] }
         guard !call.hasConstantArguments else {
-            throw VizError("layer '\(layer.path)' (\(layer.className)) is called with constant arguments, as Keras "
-                           + "records an operation such as `x + 3.0`; vizrun cannot run it", at: location)
+            throw VizError(
+                "layer '\(layer.path)' (\(layer.className)) is called with constant arguments, as Keras "
+                    + "records an operation such as `x + 3.0`; vizrun cannot run it", at: location)
         }
         return try call.inputs.map { input in
             guard input.nodeIndex == 0, input.tensorIndex == 0 else {
-                throw VizError("layer '\(layer.path)' takes output \(input.tensorIndex) of call \(input.nodeIndex) of "
-                               + "'\(input.layer)'; vizrun runs layers with one call and one output only", at: location)
+                throw VizError(
+                    "layer '\(layer.path)' takes output \(input.tensorIndex) of call \(input.nodeIndex) of "
+                        + "'\(input.layer)'; vizrun runs layers with one call and one output only", at: location)
             }
             // Only a model input can get here before its inputs are built, and inputs take none.
             guard let output = outputs[input.layer] else {
@@ -194,11 +213,14 @@ final class KerasGraphBuilder {
 
     /// A layer with a fused activation becomes its op (node `<layer>~linear`) followed by the
     /// activation (node `<layer>`), so that the value before the activation stays reachable.
-    func addNodes(_ op: Op, activation: ActivationFunction, inputs: [Int], layer: KerasModelConfig.Layer,
-                  parameterCount: Int) throws -> BuiltLayer {
+    func addNodes(
+        _ op: Op, activation: ActivationFunction, inputs: [Int], layer: KerasModelConfig.Layer,
+        parameterCount: Int
+    ) throws -> BuiltLayer {
         guard activation != .linear else {
-            return BuiltLayer(outputNode: try addNode(layer.path, op, inputs: inputs, layer: layer.path),
-                              preActivationNode: nil, parameterCount: parameterCount)
+            return BuiltLayer(
+                outputNode: try addNode(layer.path, op, inputs: inputs, layer: layer.path),
+                preActivationNode: nil, parameterCount: parameterCount)
         }
         let linear = try addNode("\(layer.path)~linear", op, inputs: inputs, layer: layer.path)
         let output = try addNode(layer.path, ActivationOp(activation), inputs: [linear], layer: layer.path)

@@ -69,8 +69,11 @@ package struct KerasLayerWeights {
     /// The weight called `role` (`kernel`, `bias`, …), matched on the last component of its stored
     /// name without the TensorFlow `:0` suffix. `-1` in `shape` accepts any size.
     mutating func take(_ role: String, shape expected: [Int]) throws -> Tensor {
-        try take(role, at: storedByPosition ? unclaimed.indices.first
-                     : unclaimed.firstIndex(where: { Self.role(of: $0.name) == role }), shape: expected)
+        try take(
+            role,
+            at: storedByPosition
+                ? unclaimed.indices.first
+                : unclaimed.firstIndex(where: { Self.role(of: $0.name) == role }), shape: expected)
     }
 
     /// The layer's one weight, whatever the file calls it: for a layer that creates a single unnamed
@@ -88,8 +91,9 @@ package struct KerasLayerWeights {
         let shape = weight.value.shape
         guard shape.count == expected.count, zip(shape, expected).allSatisfy({ $1 < 0 || $0 == $1 }) else {
             let fileOrder = weight.original.map { $0.fileOrder } ?? { $0 }
-            throw VizError("layer '\(layer)': weight '\(weight.shownName)' has shape \(ShapeCheck.describe(fileOrder(shape))), "
-                           + "but the layer's config implies \(ShapeCheck.describe(fileOrder(expected)))", at: location)
+            throw VizError(
+                "layer '\(layer)': weight '\(weight.shownName)' has shape \(ShapeCheck.describe(fileOrder(shape))), "
+                    + "but the layer's config implies \(ShapeCheck.describe(fileOrder(expected)))", at: location)
         }
         parameterCount += weight.value.count
         return weight.value
@@ -106,8 +110,9 @@ package struct KerasLayerWeights {
     /// says the layer does not have), which means config and weights disagree.
     func requireAllTaken() throws {
         guard unclaimed.isEmpty else {
-            throw VizError("layer '\(layer)' stores weights its config does not call for: "
-                           + unclaimed.map(\.shownName).joined(separator: ", "), at: location)
+            throw VizError(
+                "layer '\(layer)' stores weights its config does not call for: "
+                    + unclaimed.map(\.shownName).joined(separator: ", "), at: location)
         }
     }
 

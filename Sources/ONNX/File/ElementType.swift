@@ -1,7 +1,18 @@
 /// `TensorProto.DataType`: the element types vizrun reads, and how many bytes each takes raw.
 enum ElementType: Int32 {
-    case float = 1, uint8 = 2, int8 = 3, uint16 = 4, int16 = 5, int32 = 6, int64 = 7, bool = 9
-    case float16 = 10, double = 11, uint32 = 12, uint64 = 13, bfloat16 = 16
+    case float = 1
+    case uint8 = 2
+    case int8 = 3
+    case uint16 = 4
+    case int16 = 5
+    case int32 = 6
+    case int64 = 7
+    case bool = 9
+    case float16 = 10
+    case double = 11
+    case uint32 = 12
+    case uint64 = 13
+    case bfloat16 = 16
 
     var byteCount: Int {
         switch self {
@@ -16,9 +27,11 @@ enum ElementType: Int32 {
 
     /// ONNX's names, for messages about types vizrun does not read.
     static func name(of code: Int32) -> String {
-        let names: [Int32: String] = [0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32",
-                                      7: "INT64", 8: "STRING", 9: "BOOL", 10: "FLOAT16", 11: "DOUBLE", 12: "UINT32",
-                                      13: "UINT64", 14: "COMPLEX64", 15: "COMPLEX128", 16: "BFLOAT16"]
+        let names: [Int32: String] = [
+            0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32",
+            7: "INT64", 8: "STRING", 9: "BOOL", 10: "FLOAT16", 11: "DOUBLE", 12: "UINT32",
+            13: "UINT64", 14: "COMPLEX64", 15: "COMPLEX128", 16: "BFLOAT16",
+        ]
         return names[code] ?? "type \(code)"
     }
 
@@ -26,16 +39,20 @@ enum ElementType: Int32 {
     func float(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Float {
         switch self {
         case .float: return Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-        case .double: return Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+        case .double:
+            return Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
         case .float16: return Self.half(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
         case .bfloat16:
-            return Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))) << 16)
+            return Float(
+                bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))) << 16)
         default: return Float(integer(bytes, at: offset))
         }
     }
 
     func integer(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int64 {
-        func load<T: FixedWidthInteger>(_ type: T.Type) -> T { T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+        func load<T: FixedWidthInteger>(_ type: T.Type) -> T {
+            T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
+        }
         switch self {
         case .uint8, .bool: return Int64(load(UInt8.self))
         case .int8: return Int64(load(Int8.self))
@@ -56,7 +73,7 @@ enum ElementType: Int32 {
         let exponent = Int((bits >> 10) & 0x1F)
         let mantissa = UInt32(bits & 0x3FF)
         switch exponent {
-        case 0:  // zero or subnormal: mantissa · 2⁻²⁴
+        case 0: // zero or subnormal: mantissa · 2⁻²⁴
             let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
             return sign == 0 ? magnitude : -magnitude
         case 0x1F:

@@ -42,8 +42,9 @@ public struct ONNXModelFile {
             throw VizError("imports no opset of the default ONNX domain, so its operators have no definite meaning", at: path)
         }
         guard version >= 7 else {
-            throw VizError("imports ONNX opset \(version); vizrun reads opset 7 and later (re-export with a newer exporter)",
-                           at: path)
+            throw VizError(
+                "imports ONNX opset \(version); vizrun reads opset 7 and later (re-export with a newer exporter)",
+                at: path)
         }
         self.opsets = opsets
     }

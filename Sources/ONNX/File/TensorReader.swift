@@ -40,8 +40,9 @@ final class TensorReader {
         }
         if proto.hasRawData {
             guard proto.rawData.count == byteCount else {
-                throw error("\(name) has \(proto.rawData.count) bytes of raw data; its dims \(proto.dims) of "
-                            + "\(ElementType.name(of: proto.dataType)) need \(byteCount)")
+                throw error(
+                    "\(name) has \(proto.rawData.count) bytes of raw data; its dims \(proto.dims) of "
+                        + "\(ElementType.name(of: proto.dataType)) need \(byteCount)")
             }
             return proto.rawData.withUnsafeBytes { decode($0, type: type, shape: shape, count: count) }
         }
@@ -57,8 +58,10 @@ final class TensorReader {
     }
 
     /// Values kept in the typed repeated fields, where ONNX puts each type.
-    private func typedFields(_ proto: Onnx_TensorProto, type: ElementType, shape: [Int], count: Int,
-                             name: String) throws -> ConstantTensor {
+    private func typedFields(
+        _ proto: Onnx_TensorProto, type: ElementType, shape: [Int], count: Int,
+        name: String
+    ) throws -> ConstantTensor {
         let stored: Int
         let tensor: ConstantTensor
         switch type {
@@ -70,9 +73,13 @@ final class TensorReader {
             tensor = ConstantTensor(shape: shape, floats: proto.doubleData.map { Float($0) })
         case .float16, .bfloat16:
             stored = proto.int32Data.count
-            tensor = ConstantTensor(shape: shape, floats: proto.int32Data.map {
-                type == .float16 ? ElementType.half(UInt16(truncatingIfNeeded: $0)) : Float(bitPattern: UInt32(truncatingIfNeeded: $0) << 16)
-            })
+            tensor = ConstantTensor(
+                shape: shape,
+                floats: proto.int32Data.map {
+                    type == .float16
+                        ? ElementType.half(UInt16(truncatingIfNeeded: $0))
+                        : Float(bitPattern: UInt32(truncatingIfNeeded: $0) << 16)
+                })
         case .int64:
             stored = proto.int64Data.count
             tensor = ConstantTensor(shape: shape, integers: proto.int64Data)
@@ -99,14 +106,17 @@ final class TensorReader {
         }
         func number(_ key: String) throws -> Int? {
             guard let text = entries[key] else { return nil }
-            guard let value = Int(text), value >= 0 else { throw error("\(name) has external data \(key) '\(text)', not a byte count") }
+            guard let value = Int(text), value >= 0 else {
+                throw error("\(name) has external data \(key) '\(text)', not a byte count")
+            }
             return value
         }
         let offset = try number("offset") ?? 0
         let length = try number("length") ?? byteCount
         guard length == byteCount else {
-            throw error("\(name) has \(length) bytes of external data; its dims \(proto.dims) of "
-                        + "\(ElementType.name(of: proto.dataType)) need \(byteCount)")
+            throw error(
+                "\(name) has \(length) bytes of external data; its dims \(proto.dims) of "
+                    + "\(ElementType.name(of: proto.dataType)) need \(byteCount)")
         }
         let file = try externalFile(location, tensor: name)
         guard offset <= file.size, length <= file.size - offset else {
@@ -122,17 +132,20 @@ final class TensorReader {
     private func externalFile(_ location: String, tensor: String) throws -> ExternalDataFile {
         if let open = externalFiles[location] { return open }
         let components = location.split(whereSeparator: { $0 == "/" || $0 == "\\" })
-        let escapes = location.hasPrefix("/") || location.hasPrefix("\\") || location.contains(":")
+        let escapes =
+            location.hasPrefix("/") || location.hasPrefix("\\") || location.contains(":")
             || components.contains("..")
         let root = folder.resolvingSymlinksInPath().path
         let resolved = folder.appendingPathComponent(location).resolvingSymlinksInPath().path
         guard !escapes, resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
-            throw error("\(tensor) keeps its data in '\(location)', outside the model's folder; vizrun reads external "
-                        + "data only from files inside the folder of the model")
+            throw error(
+                "\(tensor) keeps its data in '\(location)', outside the model's folder; vizrun reads external "
+                    + "data only from files inside the folder of the model")
         }
         guard let file = ExternalDataFile(path: resolved) else {
-            throw error("\(tensor) keeps its data in '\(location)', which is missing from the model's folder "
-                        + "(copy it beside the model)")
+            throw error(
+                "\(tensor) keeps its data in '\(location)', which is missing from the model's folder "
+                    + "(copy it beside the model)")
         }
         externalFiles[location] = file
         return file
@@ -147,8 +160,9 @@ private final class ExternalDataFile {
     init?(path: String) {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
-              let handle = FileHandle(forReadingAtPath: path),
-              let end = try? handle.seekToEnd(), let size = Int(exactly: end) else { return nil }
+            let handle = FileHandle(forReadingAtPath: path),
+            let end = try? handle.seekToEnd(), let size = Int(exactly: end)
+        else { return nil }
         self.handle = handle
         self.size = size
     }

@@ -4,7 +4,8 @@ extension ConstantTensor {
     /// The shape two shapes broadcast to, or nil when they do not.
     static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
         let rank = max(a.count, b.count)
-        let a = Array(repeating: 1, count: rank - a.count) + a, b = Array(repeating: 1, count: rank - b.count) + b
+        let a = Array(repeating: 1, count: rank - a.count) + a
+        let b = Array(repeating: 1, count: rank - b.count) + b
         var shape: [Int] = []
         for (x, y) in zip(a, b) {
             guard x == y || x == 1 || y == 1 else { return nil }
@@ -24,7 +25,8 @@ extension ConstantTensor {
             stride *= padded[axis]
         }
         let indices = (0..<shape.reduce(1, *)).map { flat -> Int in
-            var rest = flat, source = 0
+            var rest = flat
+            var source = 0
             for axis in shape.indices.reversed() {
                 source += (rest % shape[axis]) * strides[axis]
                 rest /= shape[axis]
@@ -34,7 +36,12 @@ extension ConstantTensor {
         return gathered(indices, shape: shape)
     }
 
-    enum Arithmetic: String { case add = "Add", subtract = "Sub", multiply = "Mul", divide = "Div" }
+    enum Arithmetic: String {
+        case add = "Add"
+        case subtract = "Sub"
+        case multiply = "Mul"
+        case divide = "Div"
+    }
 
     /// The most values a constant computed at load time may have (64 M), so a file cannot make
     /// vizrun allocate without bound.
@@ -43,27 +50,33 @@ extension ConstantTensor {
     /// `a ∘ b` elementwise with broadcasting; integers stay integers (division truncates, as ONNX's
     /// does). Nil when the shapes do not broadcast, the result is too large or integers divide by 0.
     static func combine(_ a: ConstantTensor, _ b: ConstantTensor, _ operation: Arithmetic) -> ConstantTensor? {
-        guard let shape = broadcastShape(a.shape, b.shape), let count = count(of: shape), count <= largestComputed else { return nil }
+        guard let shape = broadcastShape(a.shape, b.shape), let count = count(of: shape), count <= largestComputed else {
+            return nil
+        }
         let (x, y) = (a.broadcast(to: shape), b.broadcast(to: shape))
         if a.isInteger, b.isInteger {
             let (p, q) = (x.integers, y.integers)
             guard operation != .divide || !q.contains(0) else { return nil }
-            return ConstantTensor(shape: shape, integers: zip(p, q).map { l, r in
+            return ConstantTensor(
+                shape: shape,
+                integers: zip(p, q).map { l, r in
+                    switch operation {
+                    case .add: return l &+ r
+                    case .subtract: return l &- r
+                    case .multiply: return l &* r
+                    case .divide: return l.dividedReportingOverflow(by: r).partialValue
+                    }
+                })
+        }
+        return ConstantTensor(
+            shape: shape,
+            floats: zip(x.floats, y.floats).map { l, r in
                 switch operation {
-                case .add: return l &+ r
-                case .subtract: return l &- r
-                case .multiply: return l &* r
-                case .divide: return l.dividedReportingOverflow(by: r).partialValue
+                case .add: return l + r
+                case .subtract: return l - r
+                case .multiply: return l * r
+                case .divide: return l / r
                 }
             })
-        }
-        return ConstantTensor(shape: shape, floats: zip(x.floats, y.floats).map { l, r in
-            switch operation {
-            case .add: return l + r
-            case .subtract: return l - r
-            case .multiply: return l * r
-            case .divide: return l / r
-            }
-        })
     }
 }

@@ -52,7 +52,8 @@ struct ConstantTensor: Equatable {
     var integers: [Int64] {
         switch values {
         case .integers(let values): return values
-        case .floats(let values): return values.map { $0.isNaN ? 0 : Int64(exactly: $0.rounded(.towardZero)) ?? ($0 < 0 ? .min : .max) }
+        case .floats(let values):
+            return values.map { $0.isNaN ? 0 : Int64(exactly: $0.rounded(.towardZero)) ?? ($0 < 0 ? .min : .max) }
         }
     }
 

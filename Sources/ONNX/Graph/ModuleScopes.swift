@@ -36,7 +36,8 @@ struct ModuleScopes {
             let parent = chain.last.map { $0 + "." } ?? ""
             var path = parent + atom
             if let underscore = atom.lastIndex(of: "_"), atom[atom.index(after: underscore)...].allSatisfy(\.isNumber),
-               atom.index(after: underscore) < atom.endIndex, seen.contains(parent + atom[..<underscore]) {
+                atom.index(after: underscore) < atom.endIndex, seen.contains(parent + atom[..<underscore])
+            {
                 path = parent + atom[..<underscore]
             }
             chain.append(path)

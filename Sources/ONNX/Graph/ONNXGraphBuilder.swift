@@ -54,8 +54,9 @@ final class ONNXGraphBuilder {
     func input(_ node: ONNXNode, _ index: Int) throws -> Value? {
         guard index < node.inputs.count, !node.inputs[index].isEmpty else { return nil }
         guard let value = values[node.inputs[index]] else {
-            throw node.error("reads tensor '\(node.inputs[index])', which no earlier node, initializer or graph input "
-                             + "defines (the graph has a cycle, or is not in topological order)")
+            throw node.error(
+                "reads tensor '\(node.inputs[index])', which no earlier node, initializer or graph input "
+                    + "defines (the graph has a cycle, or is not in topological order)")
         }
         return value
     }
@@ -79,7 +80,9 @@ final class ONNXGraphBuilder {
     }
 
     func requiredConstant(_ node: ONNXNode, _ index: Int, _ role: String) throws -> ConstantTensor {
-        guard let constant = try constantInput(node, index, role) else { throw node.error("lacks its \(role) (input \(index + 1))") }
+        guard let constant = try constantInput(node, index, role) else {
+            throw node.error("lacks its \(role) (input \(index + 1))")
+        }
         return constant
     }
 
@@ -145,7 +148,8 @@ final class ONNXGraphBuilder {
     }
 
     func unique(_ name: String) -> String {
-        var candidate = name, copy = 1
+        var candidate = name
+        var copy = 1
         while usedNames.contains(candidate) {
             copy += 1
             candidate = "\(name)#\(copy)"
@@ -180,9 +184,11 @@ final class ONNXGraphBuilder {
             return nil
         }
         let inputLayers = producers.compactMap { layerOfNode[$0] }
-        layers.append(Model.Layer(name: current.name, className: node.opType, outputNode: output,
-                                  inputLayers: inputLayers, parameterCount: current.parameters,
-                                  aliases: node.outputs[0] == current.name ? [] : [node.outputs[0]]))
+        layers.append(
+            Model.Layer(
+                name: current.name, className: node.opType, outputNode: output,
+                inputLayers: inputLayers, parameterCount: current.parameters,
+                aliases: node.outputs[0] == current.name ? [] : [node.outputs[0]]))
         layerOfNode[output] = current.name
         return current.name
     }

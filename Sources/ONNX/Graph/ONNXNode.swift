@@ -30,7 +30,14 @@ struct ONNXNode {
     func has(_ name: String) -> Bool { attribute(name) != nil }
 
     /// ONNX's attribute type codes (AttributeProto.AttributeType).
-    private enum Kind: Int32 { case float = 1, int = 2, string = 3, tensor = 4, floats = 6, ints = 7 }
+    private enum Kind: Int32 {
+        case float = 1
+        case int = 2
+        case string = 3
+        case tensor = 4
+        case floats = 6
+        case ints = 7
+    }
 
     private func typed(_ name: String, _ kind: Kind, _ expected: String) throws -> Onnx_AttributeProto? {
         guard let value = attribute(name) else { return nil }

@@ -37,16 +37,22 @@ extension ONNXGraphBuilder {
     /// `clip(α·x + β, 0, 1)`: an affine step, then a clip.
     static func hardSigmoid(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let x = try builder.dynamicInput(node)
-        let scaled = try builder.add(builder.scalarAffine(x.node, scale: try node.float("alpha", default: 0.2),
-                                                          offset: try node.float("beta", default: 0.5), kind: "HardSigmoid"),
-                                     inputs: [x.node], suffix: "affine")
+        let scaled = try builder.add(
+            builder.scalarAffine(
+                x.node, scale: try node.float("alpha", default: 0.2),
+                offset: try node.float("beta", default: 0.5), kind: "HardSigmoid"),
+            inputs: [x.node], suffix: "affine")
         return [.node(try builder.add(ClipOp(minimum: 0, maximum: 1), inputs: [scaled]), x.layout)]
     }
 
     static func neg(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         if case .constant(let constant)? = try builder.input(node, 0) {
-            return [.constant(constant.isInteger ? ConstantTensor(shape: constant.shape, integers: constant.integers.map { 0 &- $0 })
-                              : ConstantTensor(shape: constant.shape, floats: constant.floats.map { -$0 }))]
+            return [
+                .constant(
+                    constant.isInteger
+                        ? ConstantTensor(shape: constant.shape, integers: constant.integers.map { 0 &- $0 })
+                        : ConstantTensor(shape: constant.shape, floats: constant.floats.map { -$0 }))
+            ]
         }
         let x = try builder.dynamicInput(node)
         return try builder.unary(node, builder.scalarAffine(x.node, scale: -1, offset: 0, kind: "Neg"))

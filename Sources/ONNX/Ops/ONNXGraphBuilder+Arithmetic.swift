@@ -8,17 +8,18 @@ extension ONNXGraphBuilder {
         guard node.inputs.count == 2 else { throw node.error("needs two inputs, got \(node.inputs.count)") }
         let (a, b) = (try builder.input(node, 0), try builder.input(node, 1))
         switch (a, b) {
-        case let (.constant(x)?, .constant(y)?):
+        case (.constant(let x)?, .constant(let y)?):
             guard let result = ConstantTensor.combine(x, y, operation) else {
-                throw node.error("combines constants of shapes \(x.shape) and \(y.shape), which do not broadcast, "
-                                 + "make too many values, or divide integers by zero")
+                throw node.error(
+                    "combines constants of shapes \(x.shape) and \(y.shape), which do not broadcast, "
+                        + "make too many values, or divide integers by zero")
             }
             return [.constant(result)]
-        case let (.node(x, layout)?, .constant(y)?):
+        case (.node(let x, let layout)?, .constant(let y)?):
             return try builder.affine(node, x, layout, y, operation, constantFirst: false)
-        case let (.constant(x)?, .node(y, layout)?):
+        case (.constant(let x)?, .node(let y, let layout)?):
             return try builder.affine(node, y, layout, x, operation, constantFirst: true)
-        case let (.node(x, xLayout)?, .node(y, yLayout)?):
+        case (.node(let x, let xLayout)?, .node(let y, let yLayout)?):
             return try builder.merge(node, (x, xLayout), (y, yLayout), operation)
         default:
             throw node.error("lacks an input")
@@ -26,10 +27,13 @@ extension ONNXGraphBuilder {
     }
 
     /// `x ∘ c` or `c ∘ x` as `x · scale + offset`, with the constant broadcast to the item.
-    private func affine(_ node: ONNXNode, _ x: Int, _ layout: Layout, _ constant: ConstantTensor,
-                        _ operation: ConstantTensor.Arithmetic, constantFirst: Bool) throws -> [Value] {
+    private func affine(
+        _ node: ONNXNode, _ x: Int, _ layout: Layout, _ constant: ConstantTensor,
+        _ operation: ConstantTensor.Arithmetic, constantFirst: Bool
+    ) throws -> [Value] {
         let parameter = try itemParameter(constant, for: x, layout, node)
-        let ones = Tensor(shape: parameter.shape, repeating: 1), zeros = Tensor(zeros: parameter.shape)
+        let ones = Tensor(shape: parameter.shape, repeating: 1)
+        let zeros = Tensor(zeros: parameter.shape)
         let negated = Tensor(shape: parameter.shape, scalars: parameter.scalars.map { -$0 })
         let (scale, offset): (Tensor, Tensor)
         switch (operation, constantFirst) {
@@ -37,7 +41,8 @@ extension ONNXGraphBuilder {
         case (.multiply, _): (scale, offset) = (parameter, zeros)
         case (.subtract, false): (scale, offset) = (ones, negated)
         case (.subtract, true): (scale, offset) = (Tensor(shape: parameter.shape, repeating: -1), parameter)
-        case (.divide, false): (scale, offset) = (Tensor(shape: parameter.shape, scalars: parameter.scalars.map { 1 / $0 }), zeros)
+        case (.divide, false):
+            (scale, offset) = (Tensor(shape: parameter.shape, scalars: parameter.scalars.map { 1 / $0 }), zeros)
         case (.divide, true): throw node.unsupported("divides a constant by a value computed at run time")
         }
         return [.node(try add(AffineOp(scale: scale, offset: offset, kind: node.opType), inputs: [x]), layout)]
@@ -48,7 +53,8 @@ extension ONNXGraphBuilder {
     func itemParameter(_ constant: ConstantTensor, for x: Int, _ layout: Layout, _ node: ONNXNode) throws -> Tensor {
         let shape = onnxShape(x, layout)
         guard constant.shape.count <= shape.count else {
-            throw node.unsupported("broadcasts a constant of shape \(constant.shape) to a lower-rank value \(ShapeCheck.describe(shape))")
+            throw node.unsupported(
+                "broadcasts a constant of shape \(constant.shape) to a lower-rank value \(ShapeCheck.describe(shape))")
         }
         let padded = Array(repeating: 1, count: shape.count - constant.shape.count) + constant.shape
         guard padded[0] == 1, zip(padded, shape).allSatisfy({ $0 == 1 || $0 == $1 || $1 < 0 }) else {
@@ -60,8 +66,10 @@ extension ONNXGraphBuilder {
     }
 
     /// Two run-time values: Add of equal shapes, Sub and Mul also broadcasting size-1 axes.
-    private func merge(_ node: ONNXNode, _ x: (Int, Layout), _ y: (Int, Layout),
-                       _ operation: ConstantTensor.Arithmetic) throws -> [Value] {
+    private func merge(
+        _ node: ONNXNode, _ x: (Int, Layout), _ y: (Int, Layout),
+        _ operation: ConstantTensor.Arithmetic
+    ) throws -> [Value] {
         let (inputs, layout) = try inOneLayout(node, [x, y])
         let op: Op
         switch operation {
@@ -109,7 +117,8 @@ extension ONNXGraphBuilder {
         if try node.int("transB", default: 0) != 0 {
             weight = ConstantTensor(shape: weight.shape.reversed(), floats: weight.tensor.permuted([1, 0]).scalars)
         }
-        let alpha = try node.float("alpha", default: 1), beta = try node.float("beta", default: 1)
+        let alpha = try node.float("alpha", default: 1)
+        let beta = try node.float("beta", default: 1)
         var bias: [Float]?
         if let c = try builder.constantInput(node, 2, "bias") {
             guard let row = ConstantTensor.broadcastShape(c.shape, [1, weight.shape[1]]), row == [1, weight.shape[1]] else {
@@ -117,7 +126,8 @@ extension ONNXGraphBuilder {
             }
             bias = c.broadcast(to: [1, weight.shape[1]]).floats.map { $0 * beta }
         }
-        return try builder.dense(node, a, kernel: Tensor(shape: weight.shape, scalars: weight.floats.map { $0 * alpha }), bias: bias)
+        return try builder.dense(
+            node, a, kernel: Tensor(shape: weight.shape, scalars: weight.floats.map { $0 * alpha }), bias: bias)
     }
 
     /// A product with a constant matrix over the last axis (a Linear layer without its bias).
@@ -133,8 +143,9 @@ extension ONNXGraphBuilder {
     private func dense(_ node: ONNXNode, _ a: (node: Int, layout: Layout), kernel: Tensor, bias: [Float]?) throws -> [Value] {
         let input = try onnxOrdered(a.node, a.layout)
         guard graph.nodes[input].shape.last == kernel.shape[0] else {
-            throw node.error("multiplies a value of shape \(ShapeCheck.describe(onnxShape(a.node, a.layout))) by a "
-                             + "\(kernel.shape[0])×\(kernel.shape[1]) matrix")
+            throw node.error(
+                "multiplies a value of shape \(ShapeCheck.describe(onnxShape(a.node, a.layout))) by a "
+                    + "\(kernel.shape[0])×\(kernel.shape[1]) matrix")
         }
         return [.node(try add(DenseOp(kernel: kernel, bias: bias), inputs: [input]), .onnx)]
     }

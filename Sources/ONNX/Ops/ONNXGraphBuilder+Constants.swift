@@ -5,12 +5,18 @@ import VizCore
 extension ONNXGraphBuilder {
     static func constant(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         if let tensor = try node.tensor("value") { return [.constant(try builder.reader.constant(tensor, role: "constant"))] }
-        if node.has("value_float") { return [.constant(ConstantTensor(shape: [], floats: [try node.float("value_float", default: 0)]))] }
-        if let floats = try node.floats("value_floats") { return [.constant(ConstantTensor(shape: [floats.count], floats: floats))] }
+        if node.has("value_float") {
+            return [.constant(ConstantTensor(shape: [], floats: [try node.float("value_float", default: 0)]))]
+        }
+        if let floats = try node.floats("value_floats") {
+            return [.constant(ConstantTensor(shape: [floats.count], floats: floats))]
+        }
         if node.has("value_int") {
             return [.constant(ConstantTensor(shape: [], integers: [Int64(try node.int("value_int", default: 0))]))]
         }
-        if let ints = try node.ints("value_ints") { return [.constant(ConstantTensor(shape: [ints.count], integers: ints.map(Int64.init)))] }
+        if let ints = try node.ints("value_ints") {
+            return [.constant(ConstantTensor(shape: [ints.count], integers: ints.map(Int64.init)))]
+        }
         throw node.unsupported("holds a kind of value other than a tensor or numbers")
     }
 
@@ -24,13 +30,15 @@ extension ONNXGraphBuilder {
         }
         let rank = shape.count
         func clamped(_ bound: Int) -> Int { min(max(bound < 0 ? bound + rank : bound, 0), rank) }
-        let start = clamped(try node.int("start", default: 0)), end = clamped(try node.int("end", default: rank))
+        let start = clamped(try node.int("start", default: 0))
+        let end = clamped(try node.int("end", default: rank))
         let part = start < end ? Array(shape[start..<end]) : []
         return [.constant(ConstantTensor(shape: [part.count], integers: part.map(Int64.init)))]
     }
 
     static func gather(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        guard let inputs = try builder.constantInputs(node), inputs.count == 2, let data = inputs[0], let indices = inputs[1] else {
+        guard let inputs = try builder.constantInputs(node), inputs.count == 2, let data = inputs[0], let indices = inputs[1]
+        else {
             throw node.unsupported("gathers from a value computed at run time")
         }
         let rank = data.shape.count
@@ -43,12 +51,15 @@ extension ONNXGraphBuilder {
             guard resolved >= 0, resolved < size else { throw node.error("gathers index \(index) from an axis of \(size)") }
             return resolved
         }
-        let outer = data.shape[..<axis].reduce(1, *), inner = data.shape[(axis + 1)...].reduce(1, *)
+        let outer = data.shape[..<axis].reduce(1, *)
+        let inner = data.shape[(axis + 1)...].reduce(1, *)
         var flat: [Int] = []
         for block in 0..<outer {
             for index in picked { flat += (0..<inner).map { (block * size + index) * inner + $0 } }
         }
-        return [.constant(data.gathered(flat, shape: Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])))]
+        return [
+            .constant(data.gathered(flat, shape: Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])))
+        ]
     }
 
     /// Axes are an attribute before opset 13 and an input from it on.
@@ -57,7 +68,9 @@ extension ONNXGraphBuilder {
     }
 
     static func unsqueeze(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        guard case .constant(let data)? = try builder.input(node, 0) else { throw node.unsupported("adds axes to a value computed at run time") }
+        guard case .constant(let data)? = try builder.input(node, 0) else {
+            throw node.unsupported("adds axes to a value computed at run time")
+        }
         let requested = try axes(builder, node) ?? []
         let rank = data.shape.count + requested.count
         let axes = Set(requested.map { $0 < 0 ? $0 + rank : $0 })
@@ -69,9 +82,12 @@ extension ONNXGraphBuilder {
     }
 
     static func squeeze(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        guard case .constant(let data)? = try builder.input(node, 0) else { throw node.unsupported("drops axes of a value computed at run time") }
+        guard case .constant(let data)? = try builder.input(node, 0) else {
+            throw node.unsupported("drops axes of a value computed at run time")
+        }
         let rank = data.shape.count
-        let axes = Set(try axes(builder, node)?.map { $0 < 0 ? $0 + rank : $0 } ?? data.shape.indices.filter { data.shape[$0] == 1 })
+        let axes = Set(
+            try axes(builder, node)?.map { $0 < 0 ? $0 + rank : $0 } ?? data.shape.indices.filter { data.shape[$0] == 1 })
         guard axes.allSatisfy({ $0 >= 0 && $0 < rank && data.shape[$0] == 1 }) else {
             throw node.error("drops axes \(axes.sorted()) of shape \(data.shape); each must have size 1")
         }
@@ -82,11 +98,19 @@ extension ONNXGraphBuilder {
         let code = Int32(clamping: try node.int("to", default: 0))
         guard let type = ElementType(rawValue: code) else { throw node.unsupported("casts to \(ElementType.name(of: code))") }
         if case .constant(let data)? = try builder.input(node, 0) {
-            if type == .bool { return [.constant(ConstantTensor(shape: data.shape, integers: data.floats.map { $0 != 0 ? 1 : 0 }))] }
-            return [.constant(type.isFloatingPoint ? ConstantTensor(shape: data.shape, floats: data.floats)
-                              : ConstantTensor(shape: data.shape, integers: data.integers))]
+            if type == .bool {
+                return [.constant(ConstantTensor(shape: data.shape, integers: data.floats.map { $0 != 0 ? 1 : 0 }))]
+            }
+            return [
+                .constant(
+                    type.isFloatingPoint
+                        ? ConstantTensor(shape: data.shape, floats: data.floats)
+                        : ConstantTensor(shape: data.shape, integers: data.integers))
+            ]
         }
-        guard type.isFloatingPoint else { throw node.unsupported("casts a value computed at run time to \(ElementType.name(of: code))") }
+        guard type.isFloatingPoint else {
+            throw node.unsupported("casts a value computed at run time to \(ElementType.name(of: code))")
+        }
         return try builder.unary(node, IdentityOp(kind: "Cast"))
     }
 
@@ -95,7 +119,8 @@ extension ONNXGraphBuilder {
         guard let count = ConstantTensor.count(of: shape), count <= ConstantTensor.largestComputed else {
             throw node.error("asks for a constant of shape \(shape)")
         }
-        let fill = try node.tensor("value").map { try builder.reader.constant($0, role: "fill value") }
+        let fill =
+            try node.tensor("value").map { try builder.reader.constant($0, role: "fill value") }
             ?? ConstantTensor(shape: [1], floats: [0])
         guard fill.count == 1 else { throw node.error("has a fill value of \(fill.count) elements, expected one") }
         return [.constant(fill.reshaped([]).broadcast(to: shape))]
@@ -112,22 +137,27 @@ extension ONNXGraphBuilder {
     /// Slice of a constant (what exporters compute pads and shapes with); starts, ends, axes and
     /// steps are attributes before opset 10 and inputs from it on.
     static func slice(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        guard case .constant(let data)? = try builder.input(node, 0) else { throw node.unsupported("slices a value computed at run time") }
+        guard case .constant(let data)? = try builder.input(node, 0) else {
+            throw node.unsupported("slices a value computed at run time")
+        }
         let rank = data.shape.count
         func list(_ name: String, _ index: Int) throws -> [Int]? {
             if node.opset < 10 { return try node.ints(name) }
             return try builder.constantInput(node, index, name)?.integers.map { Int(clamping: $0) }
         }
-        let starts = try list("starts", 1) ?? [], ends = try list("ends", 2) ?? []
+        let starts = try list("starts", 1) ?? []
+        let ends = try list("ends", 2) ?? []
         let axes = try list("axes", 3)?.map { $0 < 0 ? $0 + rank : $0 } ?? Array(0..<starts.count)
         let steps = try list("steps", 4) ?? Array(repeating: 1, count: starts.count)
         guard ends.count == starts.count, axes.count == starts.count, steps.count == starts.count,
-              Set(axes).count == axes.count, axes.allSatisfy({ $0 >= 0 && $0 < rank }), !steps.contains(0) else {
+            Set(axes).count == axes.count, axes.allSatisfy({ $0 >= 0 && $0 < rank }), !steps.contains(0)
+        else {
             throw node.error("has starts \(starts), ends \(ends), axes \(axes) and steps \(steps) for a rank-\(rank) tensor")
         }
         var positions = data.shape.map { Array(0..<$0) }
         for (index, axis) in axes.enumerated() {
-            let size = data.shape[axis], step = steps[index]
+            let size = data.shape[axis]
+            let step = steps[index]
             func resolved(_ bound: Int) -> Int { bound < 0 ? bound + size : bound }
             let start = step > 0 ? min(max(resolved(starts[index]), 0), size) : min(max(resolved(starts[index]), 0), size - 1)
             let end = step > 0 ? min(max(resolved(ends[index]), 0), size) : min(max(resolved(ends[index]), -1), size - 1)
@@ -140,8 +170,12 @@ extension ONNXGraphBuilder {
         guard let first = parts.first else { throw node.error("joins no inputs") }
         let rank = first.shape.count
         let axis = requested < 0 ? requested + rank : requested
-        guard axis >= 0, axis < rank, parts.allSatisfy({ $0.shape.count == rank
-            && $0.shape.enumerated().allSatisfy { $0.offset == axis || $0.element == first.shape[$0.offset] } }) else {
+        guard axis >= 0, axis < rank,
+            parts.allSatisfy({
+                $0.shape.count == rank
+                    && $0.shape.enumerated().allSatisfy { $0.offset == axis || $0.element == first.shape[$0.offset] }
+            })
+        else {
             throw node.error("joins constants of shapes \(parts.map(\.shape)) along axis \(requested)")
         }
         let outer = first.shape[..<axis].reduce(1, *)
@@ -155,7 +189,8 @@ extension ONNXGraphBuilder {
         var shape = first.shape
         shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
         let useIntegers = parts.allSatisfy(\.isInteger)
-        return useIntegers ? ConstantTensor(shape: shape, integers: pieces.flatMap(\.integers))
+        return useIntegers
+            ? ConstantTensor(shape: shape, integers: pieces.flatMap(\.integers))
             : ConstantTensor(shape: shape, floats: pieces.flatMap(\.floats))
     }
 }

@@ -15,8 +15,9 @@ extension ONNXGraphBuilder {
         let (filters, perGroup, kernelHeight, kernelWidth) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
         let groups = try node.int("group", default: 1)
         guard groups >= 1, groups <= channels, perGroup * groups == channels, filters % groups == 0 else {
-            throw node.error("has a weight of shape \(weight.shape) in \(groups) group(s), which does not fit an input of "
-                             + "\(channels) channels")
+            throw node.error(
+                "has a weight of shape \(weight.shape) in \(groups) group(s), which does not fit an input of "
+                    + "\(channels) channels")
         }
         let bias = try builder.constantInput(node, 2, "bias")?.floats
         guard bias == nil || bias!.count == filters else {
@@ -25,16 +26,19 @@ extension ONNXGraphBuilder {
         let window = try builder.window(of: node, kernel: (kernelHeight, kernelWidth), input: builder.graph.nodes[input].shape)
         let op: Op
         if groups == 1 {
-            op = Conv2DOp(kernel: weight.tensor.permuted([2, 3, 1, 0]), bias: bias, strides: window.strides,
-                          dilation: window.dilation, padding: window.padding)
+            op = Conv2DOp(
+                kernel: weight.tensor.permuted([2, 3, 1, 0]), bias: bias, strides: window.strides,
+                dilation: window.dilation, padding: window.padding)
         } else if perGroup == 1 {
             // Output channel c · multiplier + m filters input channel c alone: a depthwise convolution.
             let kernel = weight.tensor.reshaped([channels, filters / channels, kernelHeight, kernelWidth]).permuted([2, 3, 0, 1])
-            op = DepthwiseConv2DOp(kernel: kernel, bias: bias, strides: window.strides, dilation: window.dilation,
-                                   padding: window.padding)
+            op = DepthwiseConv2DOp(
+                kernel: kernel, bias: bias, strides: window.strides, dilation: window.dilation,
+                padding: window.padding)
         } else {
-            op = Conv2DOp(kernel: blockDiagonalKernel(weight, groups: groups), bias: bias, strides: window.strides,
-                          dilation: window.dilation, padding: window.padding)
+            op = Conv2DOp(
+                kernel: blockDiagonalKernel(weight, groups: groups), bias: bias, strides: window.strides,
+                dilation: window.dilation, padding: window.padding)
         }
         return [.node(try builder.add(op, inputs: [input]), .channelsLast)]
     }
@@ -43,7 +47,8 @@ extension ONNXGraphBuilder {
     /// input channels, zero between groups: exact, at the cost of a dense convolution's work.
     private static func blockDiagonalKernel(_ weight: ConstantTensor, groups: Int) -> Tensor {
         let (filters, perGroup, height, width) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-        let channels = perGroup * groups, filtersPerGroup = filters / groups
+        let channels = perGroup * groups
+        let filtersPerGroup = filters / groups
         let values = weight.floats
         var kernel = Tensor(zeros: [height, width, channels, filters])
         for filter in 0..<filters {
@@ -52,7 +57,8 @@ extension ONNXGraphBuilder {
                 for y in 0..<height {
                     for x in 0..<width {
                         let source = ((filter * perGroup + channel) * height + y) * width + x
-                        kernel.scalars[((y * width + x) * channels + group * perGroup + channel) * filters + filter] = values[source]
+                        kernel.scalars[((y * width + x) * channels + group * perGroup + channel) * filters + filter] =
+                            values[source]
                     }
                 }
             }
@@ -81,15 +87,17 @@ extension ONNXGraphBuilder {
             throw node.unsupported("pools over other than two spatial axes (kernel_shape \(try node.ints("kernel_shape") ?? []))")
         }
         let ceilMode = try node.int("ceil_mode", default: 0) != 0
-        var window = try builder.window(of: node, kernel: (kernel[0], kernel[1]), input: builder.graph.nodes[input].shape,
-                                        ceilMode: ceilMode)
+        var window = try builder.window(
+            of: node, kernel: (kernel[0], kernel[1]), input: builder.graph.nodes[input].shape,
+            ceilMode: ceilMode)
         guard window.dilation == (1, 1) else { throw node.unsupported("has dilations \(window.dilation)") }
         if reduction == .average, try node.int("count_include_pad", default: 0) != 0, window.isPadded {
             guard case .explicit(let pads) = window.padding else {
                 throw node.unsupported("averages SAME_UPPER padding cells in (count_include_pad = 1)")
             }
-            input = try builder.add(Pad2DOp(top: pads.top, bottom: pads.bottom, left: pads.left, right: pads.right, kind: "Pad"),
-                                    inputs: [input], suffix: "padded")
+            input = try builder.add(
+                Pad2DOp(top: pads.top, bottom: pads.bottom, left: pads.left, right: pads.right, kind: "Pad"),
+                inputs: [input], suffix: "padded")
             window.padding = .explicit(ExplicitPadding(top: 0, left: 0, bottom: 0, right: 0, ceilMode: ceilMode))
         }
         let op = Pool2DOp(reduction, poolSize: (kernel[0], kernel[1]), strides: window.strides, padding: window.padding)
@@ -104,7 +112,9 @@ extension ONNXGraphBuilder {
         try globalPool(.max, builder, node)
     }
 
-    private static func globalPool(_ reduction: Pool2DOp.Reduction, _ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+    private static func globalPool(_ reduction: Pool2DOp.Reduction, _ builder: ONNXGraphBuilder, _ node: ONNXNode) throws
+        -> [Value]
+    {
         let x = try builder.dynamicInput(node)
         let input = try builder.channelsLast(x.node, x.layout, for: node)
         let op = GlobalPoolOp(reduction, keepDims: true, kind: node.opType)
@@ -128,9 +138,11 @@ extension ONNXGraphBuilder {
         // Bounded, so that no window arithmetic can overflow.
         let limit = 1 << 20
         guard kernel.0 > 0, kernel.1 > 0, kernel.0 <= limit, kernel.1 <= limit,
-              (strides + dilations).allSatisfy({ $0 > 0 && $0 <= limit }) else {
-            throw node.error("has a window of \(kernel), strides \(strides) and dilations \(dilations); "
-                             + "each must be positive and at most \(limit)")
+            (strides + dilations).allSatisfy({ $0 > 0 && $0 <= limit })
+        else {
+            throw node.error(
+                "has a window of \(kernel), strides \(strides) and dilations \(dilations); "
+                    + "each must be positive and at most \(limit)")
         }
         let autoPad = try node.string("auto_pad", default: "NOTSET")
         var pads: [Int]
@@ -143,8 +155,9 @@ extension ONNXGraphBuilder {
             pads = [0, 0, 0, 0]
         case "SAME_UPPER":
             // TensorFlow's SAME: the odd padding cell goes last, whatever the input size.
-            return Window(strides: (strides[0], strides[1]), dilation: (dilations[0], dilations[1]), padding: .same,
-                          isPadded: true)
+            return Window(
+                strides: (strides[0], strides[1]), dilation: (dilations[0], dilations[1]), padding: .same,
+                isPadded: true)
         case "SAME_LOWER":
             // The odd padding cell goes first: the input size decides where the windows fall.
             guard input[1] > 0, input[2] > 0 else {
@@ -152,7 +165,8 @@ extension ONNXGraphBuilder {
             }
             pads = [0, 0, 0, 0]
             for axis in 0..<2 {
-                let size = input[axis + 1], stride = strides[axis]
+                let size = input[axis + 1]
+                let stride = strides[axis]
                 let effective = ((axis == 0 ? kernel.0 : kernel.1) - 1) * dilations[axis] + 1
                 let total = max(((size + stride - 1) / stride - 1) * stride + effective - size, 0)
                 (pads[axis], pads[axis + 2]) = (total - total / 2, total / 2)
@@ -160,9 +174,12 @@ extension ONNXGraphBuilder {
         default:
             throw node.error("has auto_pad '\(autoPad)'; ONNX defines NOTSET, SAME_UPPER, SAME_LOWER and VALID")
         }
-        let padding: Padding = pads == [0, 0, 0, 0] && !ceilMode
-            ? .valid : .explicit(ExplicitPadding(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3], ceilMode: ceilMode))
-        return Window(strides: (strides[0], strides[1]), dilation: (dilations[0], dilations[1]), padding: padding,
-                      isPadded: pads != [0, 0, 0, 0])
+        let padding: Padding =
+            pads == [0, 0, 0, 0] && !ceilMode
+            ? .valid
+            : .explicit(ExplicitPadding(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3], ceilMode: ceilMode))
+        return Window(
+            strides: (strides[0], strides[1]), dilation: (dilations[0], dilations[1]), padding: padding,
+            isPadded: pads != [0, 0, 0, 0])
     }
 }

@@ -20,11 +20,14 @@ extension ONNXGraphBuilder {
             guard value.count == channels else {
                 throw node.error("has a \(role) of \(value.count) values for \(channels) channels")
             }
-            parameters.append(Tensor(shape: builder.channelParameterShape(channels, rank: shape.count, x.layout),
-                                     scalars: value.floats))
+            parameters.append(
+                Tensor(
+                    shape: builder.channelParameterShape(channels, rank: shape.count, x.layout),
+                    scalars: value.floats))
         }
-        let op = AffineOp.batchNormalization(mean: parameters[2], variance: parameters[3], gamma: parameters[0],
-                                             beta: parameters[1], epsilon: try node.float("epsilon", default: 1e-5))
+        let op = AffineOp.batchNormalization(
+            mean: parameters[2], variance: parameters[3], gamma: parameters[0],
+            beta: parameters[1], epsilon: try node.float("epsilon", default: 1e-5))
         return [.node(try builder.add(op, inputs: [x.node]), x.layout)]
     }
 
@@ -41,15 +44,20 @@ extension ONNXGraphBuilder {
         let width = ConstantTensor.count(of: shape[axis...].map { max($0, 1) }) ?? 0
         var parameters: [[Float]?] = []
         for (index, role) in [(1, "scale"), (2, "bias")] {
-            let value = index == 1 ? try builder.requiredConstant(node, index, role) : try builder.constantInput(node, index, role)
-            guard let value else { parameters.append(nil); continue }
+            let value =
+                index == 1 ? try builder.requiredConstant(node, index, role) : try builder.constantInput(node, index, role)
+            guard let value else {
+                parameters.append(nil)
+                continue
+            }
             guard let row = ConstantTensor.broadcastShape(value.shape, Array(shape[axis...])), row == Array(shape[axis...]) else {
                 throw node.unsupported("has a \(role) of shape \(value.shape) for normalised axes \(Array(shape[axis...]))")
             }
             parameters.append(value.count == width ? value.floats : value.broadcast(to: Array(shape[axis...])).floats)
         }
-        let op = LayerNormOp(axes: Array(axis..<shape.count), gamma: parameters[0], beta: parameters[1],
-                             epsilon: try node.float("epsilon", default: 1e-5))
+        let op = LayerNormOp(
+            axes: Array(axis..<shape.count), gamma: parameters[0], beta: parameters[1],
+            epsilon: try node.float("epsilon", default: 1e-5))
         return [.node(try builder.add(op, inputs: [try builder.onnxOrdered(x.node, x.layout)]), .onnx)]
     }
 

@@ -36,14 +36,17 @@ extension ONNXGraphBuilder {
             requested = try builder.requiredConstant(node, 1, "shape").integers.map { Int(clamping: $0) }
         }
         guard requested.allSatisfy({ $0 >= -1 }), requested.filter({ $0 == -1 }).count <= 1,
-              ConstantTensor.count(of: requested.map { max($0, 0) }) != nil else {
+            ConstantTensor.count(of: requested.map { max($0, 0) }) != nil
+        else {
             throw node.error("reshapes to \(requested), which is not a shape (sizes are −1, 0 or positive, one −1 at most)")
         }
         let allowZero = try node.int("allowzero", default: 0) != 0
         func resolved(_ shape: [Int]) throws -> [Int] {
             try requested.enumerated().map { index, size in
                 guard size == 0, !allowZero else { return size }
-                guard index < shape.count else { throw node.error("copies axis \(index) (a 0 in \(requested)) of a rank-\(shape.count) input") }
+                guard index < shape.count else {
+                    throw node.error("copies axis \(index) (a 0 in \(requested)) of a rank-\(shape.count) input")
+                }
                 return shape[index]
             }
         }
@@ -79,8 +82,9 @@ extension ONNXGraphBuilder {
         var inputs: [Int] = []
         for index in node.inputs.indices {
             let x = try builder.dynamicInput(node, index)
-            inputs.append(first.layout == .channelsLast
-                          ? try builder.channelsLast(x.node, x.layout, for: node) : try builder.onnxOrdered(x.node, x.layout))
+            inputs.append(
+                first.layout == .channelsLast
+                    ? try builder.channelsLast(x.node, x.layout, for: node) : try builder.onnxOrdered(x.node, x.layout))
         }
         let op = ConcatenateOp(axis: builder.engineAxis(axis, first.layout))
         return [.node(try builder.add(op, inputs: inputs), first.layout)]
@@ -92,16 +96,19 @@ extension ONNXGraphBuilder {
     static func reduce(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         var x = try builder.dynamicInput(node)
         let rank = builder.graph.nodes[x.node].shape.count
-        let axesList = node.opset < 18
+        let axesList =
+            node.opset < 18
             ? try node.ints("axes") : try builder.constantInput(node, 1, "axes")?.integers.map { Int(clamping: $0) }
         let axes = (axesList ?? []).map { $0 < 0 ? $0 + rank : $0 }
         if rank == 4, x.layout == .onnx, Set(axes) == [2, 3] {
             x = (try builder.channelsLast(x.node, x.layout, for: node), .channelsLast)
         }
         guard axes.allSatisfy({ $0 >= 0 && $0 < rank }),
-              rank >= 3, Set(axes.map { builder.engineAxis($0, x.layout) }) == Set(1..<(rank - 1)) else {
-            throw node.unsupported("reduces over axes \(axesList.map { "\($0)" } ?? "all") of a rank-\(rank) value "
-                                   + "(vizrun reduces the spatial axes of an image)")
+            rank >= 3, Set(axes.map { builder.engineAxis($0, x.layout) }) == Set(1..<(rank - 1))
+        else {
+            throw node.unsupported(
+                "reduces over axes \(axesList.map { "\($0)" } ?? "all") of a rank-\(rank) value "
+                    + "(vizrun reduces the spatial axes of an image)")
         }
         let keepDims = try node.int("keepdims", default: 1) != 0
         let op = GlobalPoolOp(node.opType == "ReduceMax" ? .max : .average, keepDims: keepDims, kind: node.opType)
@@ -138,7 +145,8 @@ extension ONNXGraphBuilder {
         } else {
             let axes = Set(requested?.map { $0 < 0 ? $0 + shape.count : $0 } ?? shape.indices.filter { $0 > 0 && shape[$0] == 1 })
             guard axes.allSatisfy({ $0 > 0 && $0 < shape.count && shape[$0] == 1 }) else {
-                throw node.unsupported("drops axes \(axes.sorted()) of \(ShapeCheck.describe(shape)) (each of size 1, not the batch)")
+                throw node.unsupported(
+                    "drops axes \(axes.sorted()) of \(ShapeCheck.describe(shape)) (each of size 1, not the batch)")
             }
             shape = shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
         }
@@ -155,7 +163,8 @@ extension ONNXGraphBuilder {
         let x = try builder.dynamicInput(node)
         let mode = try node.string("mode", default: "constant")
         guard mode == "constant" else { throw node.unsupported("pads in mode '\(mode)'") }
-        let pads: [Int], value: Float
+        let pads: [Int]
+        let value: Float
         if node.opset < 11 {
             pads = try node.ints("pads") ?? []
             value = try node.float("value", default: 0)
@@ -165,7 +174,8 @@ extension ONNXGraphBuilder {
             guard try builder.input(node, 3) == nil else { throw node.unsupported("pads only some axes (an axes input)") }
         }
         guard pads.count == 8, value == 0, [0, 1, 4, 5].allSatisfy({ pads[$0] == 0 }),
-              pads.allSatisfy({ abs($0) <= 1 << 20 }) else {
+            pads.allSatisfy({ abs($0) <= 1 << 20 })
+        else {
             throw node.unsupported("pads \(pads) with \(value) (vizrun pads an image's height and width with zeros)")
         }
         let input = try builder.channelsLast(x.node, x.layout, for: node)

@@ -12,8 +12,8 @@ public enum Allocator {
     /// heap just does not shrink between steps.
     public static func reuseFreedBuffers() {
         #if os(Linux)
-        mallopt(M_MMAP_MAX, 0)
-        mallopt(M_TRIM_THRESHOLD, Int32.max)
+            mallopt(M_MMAP_MAX, 0)
+            mallopt(M_TRIM_THRESHOLD, Int32.max)
         #endif
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 internal import CDNNL
+import Foundation
 
 /// The process-wide oneDNN CPU engine and stream, and thin owners of oneDNN handles.
 ///
@@ -62,16 +62,20 @@ enum DNNL {
     }
 
     /// Copies `count` bytes' worth of data from `source` laid out as `from` to `target` laid out as `to`.
-    static func reorder(_ source: UnsafeRawPointer, _ from: dnnl_memory_desc_t,
-                        into target: UnsafeMutableRawPointer, _ to: dnnl_memory_desc_t) {
-        DNNLPrimitive(reorderFrom: from, to: to).execute([
-            (DNNL_ARG_FROM, DNNLMemory(from, UnsafeMutableRawPointer(mutating: source))),
-            (DNNL_ARG_TO, DNNLMemory(to, target)),
-        ], "reorder")
+    static func reorder(
+        _ source: UnsafeRawPointer, _ from: dnnl_memory_desc_t,
+        into target: UnsafeMutableRawPointer, _ to: dnnl_memory_desc_t
+    ) {
+        DNNLPrimitive(reorderFrom: from, to: to).execute(
+            [
+                (DNNL_ARG_FROM, DNNLMemory(from, UnsafeMutableRawPointer(mutating: source))),
+                (DNNL_ARG_TO, DNNLMemory(to, target)),
+            ], "reorder")
     }
 
     static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
-        var a = a, b = b
+        var a = a
+        var b = b
         return dnnl_memory_desc_equal(&a, &b) != 0
     }
 
@@ -113,7 +117,8 @@ final class DNNLPrimitive {
     init?(operation: UnsafeRawPointer, hint: DNNLPrimitive? = nil) {
         var pd: dnnl_primitive_desc_t?
         guard dnnl_primitive_desc_create(&pd, operation, nil, DNNL.context.engine, hint?.descriptor) == dnnl_success,
-              let pd else { return nil }
+            let pd
+        else { return nil }
         var primitive: dnnl_primitive_t?
         guard dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else {
             dnnl_primitive_desc_destroy(pd)
@@ -125,7 +130,8 @@ final class DNNLPrimitive {
 
     /// A reorder from `source` to `target` layout.
     init(reorderFrom source: dnnl_memory_desc_t, to target: dnnl_memory_desc_t) {
-        var source = source, target = target
+        var source = source
+        var target = target
         var pd: dnnl_primitive_desc_t?
         let engine = DNNL.context.engine
         DNNL.check(dnnl_reorder_primitive_desc_create(&pd, &source, engine, &target, engine, nil), "reorder creation")
@@ -147,7 +153,8 @@ final class DNNLPrimitive {
     var implementation: String {
         var name: UnsafePointer<CChar>?
         guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success,
-              let name else { return "?" }
+            let name
+        else { return "?" }
         return String(cString: name)
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 internal import CDNNL
+import Foundation
 
 /// oneDNN convolution primitives (forward inference and backward data) for one NHWC input shape
 /// and an HWIO kernel, with no im2col.
@@ -28,7 +28,8 @@ final class DNNLConvolution {
         var inputShape: [Int] { [batch, height, width, inChannels] }
         /// oneDNN's logical weight dimensions: (O, I, kh, kw), or (G, O/G, I/G, kh, kw) when grouped.
         var weightDimensions: [Int] {
-            groups == 1 ? [filters, inChannels, kernelHeight, kernelWidth]
+            groups == 1
+                ? [filters, inChannels, kernelHeight, kernelWidth]
                 : [groups, filters / groups, inChannels / groups, kernelHeight, kernelWidth]
         }
         var outputShape: [Int] { [batch, outHeight, outWidth, filters] }
@@ -59,7 +60,8 @@ final class DNNLConvolution {
     init(_ geometry: Geometry) {
         self.geometry = geometry
         let g = geometry
-        weightsDescriptor = g.groups == 1
+        weightsDescriptor =
+            g.groups == 1
             ? DNNL.descriptor(g.weightDimensions, dnnl_hwio)
             // Keras's depthwise kernel (kh, kw, in, multiplier) is oneDNN's hwigo with one input per group.
             : DNNL.descriptor(g.weightDimensions, dnnl_hwigo)
@@ -100,18 +102,21 @@ final class DNNLConvolution {
     func backwardData(_ outputGradient: Tensor, weights: UnsafePointer<Float>) -> Tensor? {
         guard let pass = backwardPass(weights: weights) else { return nil }
         return run(pass, reading: outputGradient, writing: geometry.inputShape) { read, written in
-            pass.primitive.execute([
-                (DNNL_ARG_DIFF_DST, read),
-                (DNNL_ARG_WEIGHTS, pass.weights ?? DNNLMemory(weightsDescriptor, weights)),
-                (DNNL_ARG_DIFF_SRC, written),
-            ], "convolution backward data")
+            pass.primitive.execute(
+                [
+                    (DNNL_ARG_DIFF_DST, read),
+                    (DNNL_ARG_WEIGHTS, pass.weights ?? DNNLMemory(weightsDescriptor, weights)),
+                    (DNNL_ARG_DIFF_SRC, written),
+                ], "convolution backward data")
         }
     }
 
     /// Runs `execute` with `input` in the layout the pass reads, and returns what it writes as a
     /// tensor of `shape`: in the pass's layout when vizrun has one for it, otherwise reordered to standard.
-    private func run(_ pass: Pass, reading input: Tensor, writing shape: [Int],
-                     _ execute: (_ read: DNNLMemory, _ written: DNNLMemory) -> Void) -> Tensor {
+    private func run(
+        _ pass: Pass, reading input: Tensor, writing shape: [Int],
+        _ execute: (_ read: DNNLMemory, _ written: DNNLMemory) -> Void
+    ) -> Tensor {
         func withWritten(_ read: DNNLMemory) -> Tensor {
             if let layout = DNNL.layout(of: pass.written, shape) {
                 return Tensor(shape: shape, layout: layout) { out in
@@ -122,8 +127,9 @@ final class DNNLConvolution {
             return scratch.withUnsafeMutableBytes { buffer in
                 execute(read, DNNLMemory(pass.written, buffer.baseAddress!))
                 return Tensor(shape: shape) { out in
-                    DNNL.reorder(buffer.baseAddress!, pass.written, into: out.baseAddress!,
-                                 DNNL.descriptor(shape, .standard))
+                    DNNL.reorder(
+                        buffer.baseAddress!, pass.written, into: out.baseAddress!,
+                        DNNL.descriptor(shape, .standard))
                 }
             }
         }
@@ -167,8 +173,11 @@ final class DNNLConvolution {
         case .failed: return nil
         case .untried:
             let pass = convolutionDescriptor(kind: dnnl_forward_inference, bias: geometry.hasBias)
-                .flatMap { makePass(operation: $0, hint: nil, weights: weights,
-                                    read: dnnl_query_src_md, written: dnnl_query_dst_md) }
+                .flatMap {
+                    makePass(
+                        operation: $0, hint: nil, weights: weights,
+                        read: dnnl_query_src_md, written: dnnl_query_dst_md)
+                }
             forwardState = pass.map { .ready($0) } ?? .failed
             return pass
         }
@@ -183,11 +192,13 @@ final class DNNLConvolution {
         case .untried:
             var pass: Pass?
             if let hintOperation = convolutionDescriptor(kind: dnnl_forward_training, bias: false),
-               let hint = withUnsafeBytes(of: hintOperation, { DNNLPrimitive(operation: $0.baseAddress!) }),
-               let operation = backwardDataDescriptor() {
+                let hint = withUnsafeBytes(of: hintOperation, { DNNLPrimitive(operation: $0.baseAddress!) }),
+                let operation = backwardDataDescriptor()
+            {
                 trainingHint = hint
-                pass = makePass(operation: operation, hint: hint, weights: weights,
-                                read: dnnl_query_diff_dst_md, written: dnnl_query_diff_src_md)
+                pass = makePass(
+                    operation: operation, hint: hint, weights: weights,
+                    read: dnnl_query_diff_dst_md, written: dnnl_query_diff_src_md)
             }
             backwardState = pass.map { .ready($0) } ?? .failed
             return pass
@@ -195,38 +206,50 @@ final class DNNLConvolution {
     }
 
     /// The primitive for `operation`, with the kernel reordered into the layout it chose.
-    private func makePass(operation: dnnl_convolution_desc_t, hint: DNNLPrimitive?, weights: UnsafePointer<Float>,
-                          read: dnnl_query_t, written: dnnl_query_t) -> Pass? {
-        guard let primitive = withUnsafeBytes(of: operation, {
-            DNNLPrimitive(operation: $0.baseAddress!, hint: hint)
-        }) else { return nil }
+    private func makePass(
+        operation: dnnl_convolution_desc_t, hint: DNNLPrimitive?, weights: UnsafePointer<Float>,
+        read: dnnl_query_t, written: dnnl_query_t
+    ) -> Pass? {
+        guard
+            let primitive = withUnsafeBytes(
+                of: operation,
+                {
+                    DNNLPrimitive(operation: $0.baseAddress!, hint: hint)
+                })
+        else { return nil }
         let chosen = primitive.memoryDescriptor(dnnl_query_weights_md)
         var reordered: DNNLMemory?
         if !DNNL.equal(chosen, weightsDescriptor) {
             reordered = DNNLMemory(chosen, DNNL.allocate)
-            DNNLPrimitive(reorderFrom: weightsDescriptor, to: chosen).execute([
-                (DNNL_ARG_FROM, DNNLMemory(weightsDescriptor, weights)), (DNNL_ARG_TO, reordered!),
-            ], "weights reorder")
+            DNNLPrimitive(reorderFrom: weightsDescriptor, to: chosen).execute(
+                [
+                    (DNNL_ARG_FROM, DNNLMemory(weightsDescriptor, weights)), (DNNL_ARG_TO, reordered!),
+                ], "weights reorder")
         }
-        return Pass(primitive: primitive, weights: reordered, read: primitive.memoryDescriptor(read),
-                    written: primitive.memoryDescriptor(written))
+        return Pass(
+            primitive: primitive, weights: reordered, read: primitive.memoryDescriptor(read),
+            written: primitive.memoryDescriptor(written))
     }
 
     /// Every layout left to oneDNN.
     private var anyLayout: (source: dnnl_memory_desc_t, destination: dnnl_memory_desc_t, weights: dnnl_memory_desc_t) {
         let g = geometry
-        return (DNNL.descriptor([g.batch, g.inChannels, g.height, g.width], dnnl_format_tag_any),
-                DNNL.descriptor([g.batch, g.filters, g.outHeight, g.outWidth], dnnl_format_tag_any),
-                DNNL.descriptor(g.weightDimensions, dnnl_format_tag_any))
+        return (
+            DNNL.descriptor([g.batch, g.inChannels, g.height, g.width], dnnl_format_tag_any),
+            DNNL.descriptor([g.batch, g.filters, g.outHeight, g.outWidth], dnnl_format_tag_any),
+            DNNL.descriptor(g.weightDimensions, dnnl_format_tag_any)
+        )
     }
 
     private var spatial: (strides: [dnnl_dim_t], dilates: [dnnl_dim_t], left: [dnnl_dim_t], right: [dnnl_dim_t]) {
         let g = geometry
         // oneDNN counts dilation from 0 (no gaps); Keras from 1.
-        return ([g.strideHeight, g.strideWidth].map { dnnl_dim_t($0) },
-                [g.dilationHeight - 1, g.dilationWidth - 1].map { dnnl_dim_t($0) },
-                [g.padTop, g.padLeft].map { dnnl_dim_t($0) },
-                [g.padBottom, g.padRight].map { dnnl_dim_t($0) })
+        return (
+            [g.strideHeight, g.strideWidth].map { dnnl_dim_t($0) },
+            [g.dilationHeight - 1, g.dilationWidth - 1].map { dnnl_dim_t($0) },
+            [g.padTop, g.padLeft].map { dnnl_dim_t($0) },
+            [g.padBottom, g.padRight].map { dnnl_dim_t($0) }
+        )
     }
 
     private func convolutionDescriptor(kind: dnnl_prop_kind_t, bias: Bool) -> dnnl_convolution_desc_t? {
@@ -235,9 +258,10 @@ final class DNNLConvolution {
         var biasDescriptor = self.biasDescriptor
         let s = spatial
         let status = withUnsafePointer(to: &biasDescriptor) { biasPointer in
-            dnnl_dilated_convolution_forward_desc_init(&operation, kind, dnnl_convolution_direct, &source, &weights,
-                                                       bias ? biasPointer : nil, &destination,
-                                                       s.strides, s.dilates, s.left, s.right)
+            dnnl_dilated_convolution_forward_desc_init(
+                &operation, kind, dnnl_convolution_direct, &source, &weights,
+                bias ? biasPointer : nil, &destination,
+                s.strides, s.dilates, s.left, s.right)
         }
         return status == dnnl_success ? operation : nil
     }
@@ -246,9 +270,10 @@ final class DNNLConvolution {
         var operation = dnnl_convolution_desc_t()
         var (source, destination, weights) = anyLayout
         let s = spatial
-        let status = dnnl_dilated_convolution_backward_data_desc_init(&operation, dnnl_convolution_direct, &source,
-                                                                      &weights, &destination, s.strides, s.dilates,
-                                                                      s.left, s.right)
+        let status = dnnl_dilated_convolution_backward_data_desc_init(
+            &operation, dnnl_convolution_direct, &source,
+            &weights, &destination, s.strides, s.dilates,
+            s.left, s.right)
         return status == dnnl_success ? operation : nil
     }
 }

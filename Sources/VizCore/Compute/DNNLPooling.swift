@@ -1,5 +1,5 @@
-import Foundation
 internal import CDNNL
+import Foundation
 
 /// oneDNN pooling primitives (forward inference and backward data) for one input shape, run on
 /// the input's own layout: pooling treats channels independently, so blocked activations stay blocked.
@@ -38,8 +38,9 @@ final class DNNLPooling {
         self.geometry = geometry
         source = DNNL.descriptor(geometry.inputShape, geometry.layout)
         destination = DNNL.descriptor(geometry.outputShape, geometry.layout)
-        guard let inference = Self.forwardDescriptor(geometry, dnnl_forward_inference, source, destination)
-            .flatMap({ operation in withUnsafeBytes(of: operation) { DNNLPrimitive(operation: $0.baseAddress!) } })
+        guard
+            let inference = Self.forwardDescriptor(geometry, dnnl_forward_inference, source, destination)
+                .flatMap({ operation in withUnsafeBytes(of: operation) { DNNLPrimitive(operation: $0.baseAddress!) } })
         else { return nil }
         self.inference = inference
     }
@@ -52,10 +53,11 @@ final class DNNLPooling {
     func forward(_ input: Tensor) -> Tensor {
         Tensor(shape: geometry.outputShape, layout: geometry.layout) { out in
             input.scalars.withUnsafeBufferPointer { x in
-                inference.execute([
-                    (DNNL_ARG_SRC, DNNLMemory(source, x.baseAddress!)),
-                    (DNNL_ARG_DST, DNNLMemory(destination, UnsafeMutableRawPointer(out.baseAddress!))),
-                ], "pooling forward")
+                inference.execute(
+                    [
+                        (DNNL_ARG_SRC, DNNLMemory(source, x.baseAddress!)),
+                        (DNNL_ARG_DST, DNNLMemory(destination, UnsafeMutableRawPointer(out.baseAddress!))),
+                    ], "pooling forward")
             }
         }
     }
@@ -73,11 +75,12 @@ final class DNNLPooling {
                 if let training = backward.training {
                     let workspace = DNNLMemory(training.workspace, DNNL.allocate)
                     input.scalars.withUnsafeBufferPointer { x in
-                        training.primitive.execute([
-                            (DNNL_ARG_SRC, DNNLMemory(source, x.baseAddress!)),
-                            (DNNL_ARG_DST, DNNLMemory(destination, DNNL.allocate)),
-                            (DNNL_ARG_WORKSPACE, workspace),
-                        ], "pooling forward training")
+                        training.primitive.execute(
+                            [
+                                (DNNL_ARG_SRC, DNNLMemory(source, x.baseAddress!)),
+                                (DNNL_ARG_DST, DNNLMemory(destination, DNNL.allocate)),
+                                (DNNL_ARG_WORKSPACE, workspace),
+                            ], "pooling forward training")
                     }
                     arguments.append((DNNL_ARG_WORKSPACE, workspace))
                 }
@@ -99,36 +102,46 @@ final class DNNLPooling {
 
     private func makeBackward() -> Backward? {
         guard let trainingOperation = Self.forwardDescriptor(geometry, dnnl_forward_training, source, destination),
-              let training = withUnsafeBytes(of: trainingOperation, { DNNLPrimitive(operation: $0.baseAddress!) })
+            let training = withUnsafeBytes(of: trainingOperation, { DNNLPrimitive(operation: $0.baseAddress!) })
         else { return nil }
         var operation = dnnl_pooling_desc_t()
         var (diffSource, diffDestination) = (source, destination)
         let s = Self.spatial(geometry)
-        guard dnnl_pooling_backward_desc_init(&operation, Self.algorithm(geometry), &diffSource, &diffDestination,
-                                              s.strides, s.kernel, s.left, s.right) == dnnl_success,
-              let primitive = withUnsafeBytes(of: operation, { DNNLPrimitive(operation: $0.baseAddress!, hint: training) })
+        guard
+            dnnl_pooling_backward_desc_init(
+                &operation, Self.algorithm(geometry), &diffSource, &diffDestination,
+                s.strides, s.kernel, s.left, s.right) == dnnl_success,
+            let primitive = withUnsafeBytes(of: operation, { DNNLPrimitive(operation: $0.baseAddress!, hint: training) })
         else { return nil }
-        return Backward(primitive: primitive,
-                        training: geometry.isMax ? (training, training.memoryDescriptor(dnnl_query_workspace_md)) : nil)
+        return Backward(
+            primitive: primitive,
+            training: geometry.isMax ? (training, training.memoryDescriptor(dnnl_query_workspace_md)) : nil)
     }
 
     private static func algorithm(_ g: Geometry) -> dnnl_alg_kind_t {
         g.isMax ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding
     }
 
-    private static func spatial(_ g: Geometry) -> (strides: [dnnl_dim_t], kernel: [dnnl_dim_t], left: [dnnl_dim_t],
-                                                    right: [dnnl_dim_t]) {
-        ([g.strideHeight, g.strideWidth].map { dnnl_dim_t($0) }, [g.kernelHeight, g.kernelWidth].map { dnnl_dim_t($0) },
-         [g.padTop, g.padLeft].map { dnnl_dim_t($0) }, [g.padBottom, g.padRight].map { dnnl_dim_t($0) })
+    private static func spatial(_ g: Geometry) -> (
+        strides: [dnnl_dim_t], kernel: [dnnl_dim_t], left: [dnnl_dim_t],
+        right: [dnnl_dim_t]
+    ) {
+        (
+            [g.strideHeight, g.strideWidth].map { dnnl_dim_t($0) }, [g.kernelHeight, g.kernelWidth].map { dnnl_dim_t($0) },
+            [g.padTop, g.padLeft].map { dnnl_dim_t($0) }, [g.padBottom, g.padRight].map { dnnl_dim_t($0) }
+        )
     }
 
-    private static func forwardDescriptor(_ g: Geometry, _ kind: dnnl_prop_kind_t, _ source: dnnl_memory_desc_t,
-                                          _ destination: dnnl_memory_desc_t) -> dnnl_pooling_desc_t? {
+    private static func forwardDescriptor(
+        _ g: Geometry, _ kind: dnnl_prop_kind_t, _ source: dnnl_memory_desc_t,
+        _ destination: dnnl_memory_desc_t
+    ) -> dnnl_pooling_desc_t? {
         var operation = dnnl_pooling_desc_t()
         var (source, destination) = (source, destination)
         let s = spatial(g)
-        let status = dnnl_pooling_forward_desc_init(&operation, kind, algorithm(g), &source, &destination,
-                                                    s.strides, s.kernel, s.left, s.right)
+        let status = dnnl_pooling_forward_desc_init(
+            &operation, kind, algorithm(g), &source, &destination,
+            s.strides, s.kernel, s.left, s.right)
         return status == dnnl_success ? operation : nil
     }
 }

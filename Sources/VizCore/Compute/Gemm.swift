@@ -9,25 +9,30 @@ internal import CDNNL
 enum Gemm {
     /// `c[m×n] (+)= a[m×k] · op(b)`, with row strides `lda`, `ldb`, `ldc`; op(b) is `b[k×n]`, or
     /// with `transposeB` the transpose of `b[n×k]`.
-    static func multiply(m: Int, n: Int, k: Int,
-                         a: UnsafePointer<Float>, lda: Int,
-                         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         guard m > 0, n > 0 else { return }
         Parallelism.applyToBackend()
-        let status = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: transposeB ? "T" : "N")),
-                                dnnl_dim_t(m), dnnl_dim_t(n),
-                                dnnl_dim_t(k), 1, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), accumulate ? 1 : 0,
-                                c, dnnl_dim_t(ldc))
+        let status = dnnl_sgemm(
+            CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: transposeB ? "T" : "N")),
+            dnnl_dim_t(m), dnnl_dim_t(n),
+            dnnl_dim_t(k), 1, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), accumulate ? 1 : 0,
+            c, dnnl_dim_t(ldc))
         // sgemm only fails on invalid arguments, which the ops' shape checks rule out.
         precondition(status == dnnl_success, "dnnl_sgemm failed with status \(status.rawValue)")
     }
 
     /// The same product in plain Swift, single-threaded.
-    static func multiplyReference(m: Int, n: Int, k: Int,
-                                  a: UnsafePointer<Float>, lda: Int,
-                                  b: UnsafePointer<Float>, ldb: Int,
-                                  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    static func multiplyReference(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         if !accumulate {
             for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) }
         }
@@ -37,8 +42,9 @@ enum Gemm {
             let kc = min(kBlock, k - k0)
             var row = 0
             while row + 4 <= m {
-                block4(n: n, k: kc, a: a + row * lda + k0, lda: lda, b: b + k0 * ldb, ldb: ldb,
-                       c: c + row * ldc, ldc: ldc)
+                block4(
+                    n: n, k: kc, a: a + row * lda + k0, lda: lda, b: b + k0 * ldb, ldb: ldb,
+                    c: c + row * ldc, ldc: ldc)
                 row += 4
             }
             while row < m {
@@ -50,13 +56,24 @@ enum Gemm {
     }
 
     @inline(__always)
-    private static func block4(n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                               b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
-        let c0 = c, c1 = c + ldc, c2 = c + 2 * ldc, c3 = c + 3 * ldc
+    private static func block4(
+        n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let a0 = a
+        let a1 = a + lda
+        let a2 = a + 2 * lda
+        let a3 = a + 3 * lda
+        let c0 = c
+        let c1 = c + ldc
+        let c2 = c + 2 * ldc
+        let c3 = c + 3 * ldc
         var column = 0
         while column + 16 <= n {
-            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+            var s0 = SIMD16<Float>()
+            var s1 = SIMD16<Float>()
+            var s2 = SIMD16<Float>()
+            var s3 = SIMD16<Float>()
             var bp = b + column
             for step in 0..<k {
                 let bv = UnsafeRawPointer(bp).loadUnaligned(as: SIMD16<Float>.self)
@@ -66,23 +83,37 @@ enum Gemm {
                 s3 += a3[step] * bv
                 bp += ldb
             }
-            add(s0, to: c0 + column); add(s1, to: c1 + column); add(s2, to: c2 + column); add(s3, to: c3 + column)
+            add(s0, to: c0 + column)
+            add(s1, to: c1 + column)
+            add(s2, to: c2 + column)
+            add(s3, to: c3 + column)
             column += 16
         }
         while column < n {
-            var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+            var s0: Float = 0
+            var s1: Float = 0
+            var s2: Float = 0
+            var s3: Float = 0
             for step in 0..<k {
                 let bv = b[step * ldb + column]
-                s0 += a0[step] * bv; s1 += a1[step] * bv; s2 += a2[step] * bv; s3 += a3[step] * bv
+                s0 += a0[step] * bv
+                s1 += a1[step] * bv
+                s2 += a2[step] * bv
+                s3 += a3[step] * bv
             }
-            c0[column] += s0; c1[column] += s1; c2[column] += s2; c3[column] += s3
+            c0[column] += s0
+            c1[column] += s1
+            c2[column] += s2
+            c3[column] += s3
             column += 1
         }
     }
 
     @inline(__always)
-    private static func block1(n: Int, k: Int, a: UnsafePointer<Float>,
-                               b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>) {
+    private static func block1(
+        n: Int, k: Int, a: UnsafePointer<Float>,
+        b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>
+    ) {
         var column = 0
         while column + 16 <= n {
             var s = SIMD16<Float>()

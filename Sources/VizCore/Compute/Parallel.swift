@@ -1,5 +1,5 @@
-import Foundation
 internal import CDNNL
+import Foundation
 
 /// How many threads the heavy ops may use: `--threads`, `VIZRUN_THREADS`, or every core.
 public enum Parallelism {
@@ -8,7 +8,8 @@ public enum Parallelism {
             return value
         }
         return ProcessInfo.processInfo.activeProcessorCount
-    }() {
+    }()
+    {
         didSet { appliedThreads = 0 }
     }
 
@@ -34,13 +35,14 @@ public enum Parallelism {
         withoutActuallyEscaping(body) { body in
             var share = Share(count: count, body: body)
             withUnsafeMutablePointer(to: &share) { context in
-                GOMP_parallel({ context in
-                    let share = context!.assumingMemoryBound(to: Share.self).pointee
-                    let (member, members) = (Int(omp_get_thread_num()), Int(omp_get_num_threads()))
-                    for index in (member * share.count / members)..<((member + 1) * share.count / members) {
-                        share.body(index)
-                    }
-                }, context, UInt32(min(threads, count)), 0)
+                GOMP_parallel(
+                    { context in
+                        let share = context!.assumingMemoryBound(to: Share.self).pointee
+                        let (member, members) = (Int(omp_get_thread_num()), Int(omp_get_num_threads()))
+                        for index in (member * share.count / members)..<((member + 1) * share.count / members) {
+                            share.body(index)
+                        }
+                    }, context, UInt32(min(threads, count)), 0)
             }
         }
     }

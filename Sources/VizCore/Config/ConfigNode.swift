@@ -56,7 +56,9 @@ public struct ConfigNode {
     // MARK: - Typed reads
 
     public var isNull: Bool {
-        if case .scalar(let scalar) = node { return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string) }
+        if case .scalar(let scalar) = node {
+            return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+        }
         return false
     }
 
@@ -90,8 +92,9 @@ public struct ConfigNode {
         if let value = Double(text), value.isFinite { return value }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         if parts.count == 2,
-           let numerator = Double(parts[0].trimmingCharacters(in: .whitespaces)),
-           let denominator = Double(parts[1].trimmingCharacters(in: .whitespaces)), denominator != 0 {
+            let numerator = Double(parts[0].trimmingCharacters(in: .whitespaces)),
+            let denominator = Double(parts[1].trimmingCharacters(in: .whitespaces)), denominator != 0
+        {
             return numerator / denominator
         }
         throw error("expected a number (e.g. 0.5 or 1/255), found \(describeValue)")
@@ -161,12 +164,14 @@ public struct ConfigNode {
         switch node {
         case .scalar(let scalar): return scalar.string
         case .sequence(let sequence):
-            return "[" + sequence.map { ConfigNode(node: $0, file: file, keyPath: keyPath, source: source).flowText }
+            return "["
+                + sequence.map { ConfigNode(node: $0, file: file, keyPath: keyPath, source: source).flowText }
                 .joined(separator: ", ") + "]"
         case .mapping(let mapping):
-            return "{" + mapping.map { key, value in
-                "\(key.string ?? "?"): \(ConfigNode(node: value, file: file, keyPath: keyPath, source: source).flowText)"
-            }.joined(separator: ", ") + "}"
+            return "{"
+                + mapping.map { key, value in
+                    "\(key.string ?? "?"): \(ConfigNode(node: value, file: file, keyPath: keyPath, source: source).flowText)"
+                }.joined(separator: ", ") + "}"
         case .alias: return "*alias"
         }
     }
@@ -216,8 +221,9 @@ public final class ConfigMapping {
 
     /// Every key with its value in YAML flow style, except `excluding`.
     public func flowTexts(excluding excluded: [String] = []) -> [String: String] {
-        Dictionary(entries.filter { !excluded.contains($0.key) }.map { ($0.key, $0.value.flowText) },
-                   uniquingKeysWith: { first, _ in first })
+        Dictionary(
+            entries.filter { !excluded.contains($0.key) }.map { ($0.key, $0.value.flowText) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// The value of `key`, or nil when it is absent or null.
@@ -263,7 +269,8 @@ public final class ConfigMapping {
     private func unknownKeys(known extra: [String]) -> [VizError] {
         let known = Array(read) + extra
         return entries.filter { !known.contains($0.key) }.map { entry in
-            let hint = Suggestions.closest(to: entry.key, among: known).map { "; did you mean '\($0)'?" }
+            let hint =
+                Suggestions.closest(to: entry.key, among: known).map { "; did you mean '\($0)'?" }
                 ?? "; known keys: \(known.sorted().joined(separator: ", "))"
             return entry.keyNode.error("unknown key '\(entry.key)'\(hint)")
         }
@@ -288,15 +295,17 @@ extension ConfigNode {
     static func describe(_ error: YamlError, file: String, source: ConfigSource) -> VizError {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
-            return VizError("invalid YAML: \(what)" + source.excerpt(line: mark.line, column: mark.column),
-                            at: "\(file):\(mark.line):\(mark.column)")
+            return VizError(
+                "invalid YAML: \(what)" + source.excerpt(line: mark.line, column: mark.column),
+                at: "\(file):\(mark.line):\(mark.column)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             let mark = context.mark
-            return VizError("the key \(keys) appears more than once in a mapping" + source.excerpt(line: mark.line, column: mark.column),
-                            at: "\(file):\(mark.line):\(mark.column)")
+            return VizError(
+                "the key \(keys) appears more than once in a mapping" + source.excerpt(line: mark.line, column: mark.column),
+                at: "\(file):\(mark.line):\(mark.column)")
         default:
             return VizError("invalid YAML: \(error)", at: file)
         }

@@ -100,8 +100,9 @@ public final class Graph {
             if let input = node.op as? InputOp {
                 let feed = feeds[inputs.firstIndex(of: index)!]
                 guard input.accepts(feed.shape) else {
-                    throw VizError("the model expects input shape \(ShapeCheck.describe(input.shape)), got \(ShapeCheck.describe(feed.shape))",
-                                   at: node.name)
+                    throw VizError(
+                        "the model expects input shape \(ShapeCheck.describe(input.shape)), got \(ShapeCheck.describe(feed.shape))",
+                        at: node.name)
                 }
                 values[index] = feed
                 shapes[index] = feed.shape
@@ -167,12 +168,14 @@ public struct Trace {
             throw VizError("node \(node) is not in the graph (it has \(graph.nodes.count) nodes)")
         }
         for (node, seed) in seeds where values[node].map({ $0.shape != seed.shape }) ?? false {
-            throw VizError("the gradient seed has shape \(seed.shape), the layer's output \(values[node]!.shape)",
-                           at: graph.nodes[node].name)
+            throw VizError(
+                "the gradient seed has shape \(seed.shape), the layer's output \(values[node]!.shape)",
+                at: graph.nodes[node].name)
         }
-        var gradients = Dictionary(uniqueKeysWithValues: seeds.map { node, seed in
-            (node, seed.relaidOut(values[node]?.layout ?? .standard))
-        })
+        var gradients = Dictionary(
+            uniqueKeysWithValues: seeds.map { node, seed in
+                (node, seed.relaidOut(values[node]?.layout ?? .standard))
+            })
         let deepest = seeds.keys.max() ?? -1
         let shallowest = wrt.min() ?? 0
         // Only nodes on a path from `wrt` to the seeds need their inputs' gradients.
@@ -189,8 +192,9 @@ public struct Trace {
             if let op = node.op as? ChannelBlocksOp, op.acceptsChannelBlocks {
                 inputGradients = op.inputGradientsKeepingLayout(arguments, output: output, outputGradient: outputGradient)
             } else {
-                inputGradients = node.op.inputGradients(arguments, output: output.standardized(),
-                                                        outputGradient: outputGradient.standardized())
+                inputGradients = node.op.inputGradients(
+                    arguments, output: output.standardized(),
+                    outputGradient: outputGradient.standardized())
             }
             for (input, gradient) in zip(node.inputs, inputGradients) where input >= shallowest {
                 let gradient = gradient.relaidOut(values[input]!.layout)

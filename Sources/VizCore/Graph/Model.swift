@@ -20,8 +20,10 @@ public final class Model {
         /// tensor, the PyTorch module whose output it is), most telling first.
         public let aliases: [String]
 
-        public init(name: String, className: String, outputNode: Int, preActivationNode: Int? = nil,
-                    inputLayers: [String], parameterCount: Int, members: [String] = [], aliases: [String] = []) {
+        public init(
+            name: String, className: String, outputNode: Int, preActivationNode: Int? = nil,
+            inputLayers: [String], parameterCount: Int, members: [String] = [], aliases: [String] = []
+        ) {
             self.name = name
             self.className = className
             self.outputNode = outputNode
@@ -34,8 +36,9 @@ public final class Model {
 
         /// The same layer under the name a config used for it, which is what its results are labelled with.
         func called(_ alias: String) -> Layer {
-            Layer(name: alias, className: className, outputNode: outputNode, preActivationNode: preActivationNode,
-                  inputLayers: inputLayers, parameterCount: parameterCount, members: members, aliases: aliases)
+            Layer(
+                name: alias, className: className, outputNode: outputNode, preActivationNode: preActivationNode,
+                inputLayers: inputLayers, parameterCount: parameterCount, members: members, aliases: aliases)
         }
     }
 
@@ -51,8 +54,10 @@ public final class Model {
     /// Class names, one per output index, from the config's `labels` file.
     public var labels: [String]?
 
-    public init(graph: Graph, layers: [Layer], outputLayers: [String], path: String, loaderName: String,
-                metadata: [String: String] = [:]) {
+    public init(
+        graph: Graph, layers: [Layer], outputLayers: [String], path: String, loaderName: String,
+        metadata: [String: String] = [:]
+    ) {
         self.graph = graph
         self.layers = layers
         self.outputLayers = outputLayers
@@ -69,7 +74,8 @@ public final class Model {
     /// The layer, or an error that names the model file and suggests the closest layer names.
     public func requireLayer(_ name: String, at location: String? = nil) throws -> Layer {
         if let layer = layer(named: name) { return layer }
-        let hint = Suggestions.closest(to: name, among: layers.flatMap { [$0.name] + $0.aliases }).map { "; did you mean '\($0)'?" }
+        let hint =
+            Suggestions.closest(to: name, among: layers.flatMap { [$0.name] + $0.aliases }).map { "; did you mean '\($0)'?" }
             ?? "; `vizrun inspect \(path)` lists its layers"
         throw VizError("no layer named '\(name)' in \(path)\(hint)", at: location)
     }

@@ -7,8 +7,13 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
     case linear, relu, relu6, sigmoid, tanh, elu, selu, softplus, softsign, silu, mish, exponential
     /// Keras 3 additions, with their default parameters (celu α = 1, shrink thresholds 0.5, squareplus b = 4).
     case celu, squareplus
-    case hardShrink = "hard_shrink", softShrink = "soft_shrink", hardTanh = "hard_tanh", tanhShrink = "tanh_shrink"
-    case logSigmoid = "log_sigmoid", sparsePlus = "sparse_plus", sparseSigmoid = "sparse_sigmoid"
+    case hardShrink = "hard_shrink"
+    case softShrink = "soft_shrink"
+    case hardTanh = "hard_tanh"
+    case tanhShrink = "tanh_shrink"
+    case logSigmoid = "log_sigmoid"
+    case sparsePlus = "sparse_plus"
+    case sparseSigmoid = "sparse_sigmoid"
     case softmax
     case logSoftmax = "log_softmax"
     /// The activation string's slope, 0.2 (the `LeakyReLU` layer has its own default).
@@ -99,8 +104,11 @@ public final class ActivationOp: Op {
         let function = self.function
         if function == .linear { return [outputGradient] }
         if actsOnRows {
-            return [SoftmaxKernel.inputGradient(output: output, outputGradient: outputGradient,
-                                                axis: output.rank - 1, log: function == .logSoftmax)]
+            return [
+                SoftmaxKernel.inputGradient(
+                    output: output, outputGradient: outputGradient,
+                    axis: output.rank - 1, log: function == .logSoftmax)
+            ]
         }
         let dx = Tensor(shape: outputGradient.shape, layout: outputGradient.layout) { dx in
             inputs[0].scalars.withUnsafeBufferPointer { x in

@@ -16,9 +16,12 @@ public final class AffineOp: Op {
 
     /// Inference batch normalisation, `(x − mean) / √(variance + ε) · γ + β`, along the axes where
     /// the statistics (shaped like `scale`) are not 1; `gamma`/`beta` nil when `scale`/`center` is off.
-    public static func batchNormalization(mean: Tensor, variance: Tensor, gamma: Tensor?, beta: Tensor?,
-                                          epsilon: Float) -> AffineOp {
-        var scale = variance, offset = mean
+    public static func batchNormalization(
+        mean: Tensor, variance: Tensor, gamma: Tensor?, beta: Tensor?,
+        epsilon: Float
+    ) -> AffineOp {
+        var scale = variance
+        var offset = mean
         for i in scale.scalars.indices {
             let a = (gamma?.scalars[i] ?? 1) / (variance.scalars[i] + epsilon).squareRoot()
             scale.scalars[i] = a
@@ -33,8 +36,9 @@ public final class AffineOp: Op {
         let shape = try ShapeCheck.single(inputShapes, kind)
         let item = Array(shape.dropFirst())
         guard Broadcast.fits(scale.shape, item: item), Broadcast.fits(offset.shape, item: item) else {
-            throw VizError("\(kind) parameters of shape \(ShapeCheck.describe(scale.shape)) do not fit input "
-                           + ShapeCheck.describe(shape))
+            throw VizError(
+                "\(kind) parameters of shape \(ShapeCheck.describe(scale.shape)) do not fit input "
+                    + ShapeCheck.describe(shape))
         }
         return shape
     }
@@ -42,7 +46,8 @@ public final class AffineOp: Op {
     public func forward(_ inputs: [Tensor]) -> Tensor {
         var out = inputs[0]
         let item = Array(out.shape.dropFirst())
-        let scale = Broadcast.expand(self.scale, toItem: item), offset = Broadcast.expand(self.offset, toItem: item)
+        let scale = Broadcast.expand(self.scale, toItem: item)
+        let offset = Broadcast.expand(self.offset, toItem: item)
         let size = scale.count
         out.scalars.withUnsafeMutableBufferPointer { y in
             Elementwise.forEachChunk(y.count) { range in

@@ -20,7 +20,8 @@ enum Broadcast {
         }
         var expanded = [Float](repeating: 0, count: count)
         for index in 0..<count {
-            var rest = index, source = 0
+            var rest = index
+            var source = 0
             for axis in itemShape.indices.reversed() {
                 source += (rest % itemShape[axis]) * strides[axis]
                 rest /= itemShape[axis]
@@ -41,7 +42,8 @@ enum Broadcast {
         }
         var summed = Tensor(zeros: itemShape)
         for index in values.scalars.indices {
-            var rest = index, target = 0
+            var rest = index
+            var target = 0
             for axis in itemShape.indices.reversed() {
                 target += (rest % values.shape[axis]) * strides[axis]
                 rest /= values.shape[axis]

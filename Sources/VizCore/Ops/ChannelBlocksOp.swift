@@ -70,13 +70,15 @@ extension AffineOp: ChannelBlocksOp {
             return inputGradients(inputs, output: output, outputGradient: outputGradient)
         }
         let scale = perChannel(self.scale, outputGradient.shape)
-        return [Tensor(shape: outputGradient.shape, layout: outputGradient.layout) { dx in
-            outputGradient.scalars.withUnsafeBufferPointer { g in
-                Self.forEachPlane(g.count, shape: outputGradient.shape, block: block) { range, firstChannel in
-                    for i in range { dx[i] = g[i] * scale[firstChannel + i % block] }
+        return [
+            Tensor(shape: outputGradient.shape, layout: outputGradient.layout) { dx in
+                outputGradient.scalars.withUnsafeBufferPointer { g in
+                    Self.forEachPlane(g.count, shape: outputGradient.shape, block: block) { range, firstChannel in
+                        for i in range { dx[i] = g[i] * scale[firstChannel + i % block] }
+                    }
                 }
             }
-        }]
+        ]
     }
 
     /// One value per channel of an NHWC `shape` (the parameter has the item's rank, 3).
@@ -86,7 +88,8 @@ extension AffineOp: ChannelBlocksOp {
 
     /// Calls `body(storageRange, firstChannel)` for each (image, channel block) plane, in parallel.
     private static func forEachPlane(_ count: Int, shape: [Int], block: Int, _ body: (Range<Int>, Int) -> Void) {
-        let planeSize = shape[1] * shape[2] * block, blocks = shape[3] / block
+        let planeSize = shape[1] * shape[2] * block
+        let blocks = shape[3] / block
         Parallelism.forEach(count / max(planeSize, 1)) { plane in
             body((plane * planeSize)..<((plane + 1) * planeSize), (plane % blocks) * block)
         }

@@ -17,16 +17,20 @@ public final class Conv2DOp: Op, PrimitiveConvolution {
     public let bias: [Float]?
     let window: Window2D
 
-    public init(kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
-                padding: Padding) {
+    public init(
+        kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
+        padding: Padding
+    ) {
         precondition(kernel.rank == 4, "Conv2D kernel must be (kh, kw, in, out)")
         precondition(bias == nil || bias!.count == kernel.shape[3], "Conv2D bias must have one value per filter")
         self.kernel = kernel
         self.bias = bias
-        window = Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation,
-                          padding: padding)
-        backends = ConvolutionBackends(window: window, inChannels: kernel.shape[2], filters: kernel.shape[3],
-                                       groups: 1, hasBias: bias != nil)
+        window = Window2D(
+            kernel: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation,
+            padding: padding)
+        backends = ConvolutionBackends(
+            window: window, inChannels: kernel.shape[2], filters: kernel.shape[3],
+            groups: 1, hasBias: bias != nil)
     }
 
     public var kind: String { "Conv2D" }
@@ -82,9 +86,10 @@ public final class Conv2DOp: Op, PrimitiveConvolution {
             kernel.scalars.withUnsafeBufferPointer { weights in
                 out.scalars.withUnsafeMutableBufferPointer { output in
                     if isPointwise {
-                        Gemm.multiply(m: rows, n: filters, k: patch, a: input.baseAddress!, lda: patch,
-                                      b: weights.baseAddress!, ldb: filters, c: output.baseAddress!, ldc: filters,
-                                      accumulate: false)
+                        Gemm.multiply(
+                            m: rows, n: filters, k: patch, a: input.baseAddress!, lda: patch,
+                            b: weights.baseAddress!, ldb: filters, c: output.baseAddress!, ldc: filters,
+                            accumulate: false)
                         return
                     }
                     var columns = [Float](repeating: 0, count: min(bandRows, rows) * patch)
@@ -93,12 +98,14 @@ public final class Conv2DOp: Op, PrimitiveConvolution {
                             let cols = cols
                             Parallelism.forEach((bandCount + chunkRows - 1) / chunkRows) { chunk in
                                 let first = chunk * chunkRows
-                                im2col(input.baseAddress!, plan: plan, firstRow: bandStart + first,
-                                       rowCount: min(chunkRows, bandCount - first), into: cols.baseAddress! + first * patch)
+                                im2col(
+                                    input.baseAddress!, plan: plan, firstRow: bandStart + first,
+                                    rowCount: min(chunkRows, bandCount - first), into: cols.baseAddress! + first * patch)
                             }
-                            Gemm.multiply(m: bandCount, n: filters, k: patch, a: cols.baseAddress!, lda: patch,
-                                          b: weights.baseAddress!, ldb: filters,
-                                          c: output.baseAddress! + bandStart * filters, ldc: filters, accumulate: false)
+                            Gemm.multiply(
+                                m: bandCount, n: filters, k: patch, a: cols.baseAddress!, lda: patch,
+                                b: weights.baseAddress!, ldb: filters,
+                                c: output.baseAddress! + bandStart * filters, ldc: filters, accumulate: false)
                         }
                     }
                 }
@@ -118,9 +125,10 @@ public final class Conv2DOp: Op, PrimitiveConvolution {
             kernel.scalars.withUnsafeBufferPointer { weights in
                 dx.scalars.withUnsafeMutableBufferPointer { dxBuffer in
                     if isPointwise {
-                        Gemm.multiply(m: rows, n: patch, k: filters, a: dy.baseAddress!, lda: filters,
-                                      b: weights.baseAddress!, ldb: filters, transposeB: true,
-                                      c: dxBuffer.baseAddress!, ldc: patch, accumulate: false)
+                        Gemm.multiply(
+                            m: rows, n: patch, k: filters, a: dy.baseAddress!, lda: filters,
+                            b: weights.baseAddress!, ldb: filters, transposeB: true,
+                            c: dxBuffer.baseAddress!, ldc: patch, accumulate: false)
                         return
                     }
                     // Column gradients come from one product per band; scattering them back is serial,
@@ -128,12 +136,14 @@ public final class Conv2DOp: Op, PrimitiveConvolution {
                     var columns = [Float](repeating: 0, count: min(bandRows, rows) * patch)
                     columns.withUnsafeMutableBufferPointer { cols in
                         forEachBand(rows) { bandStart, bandCount in
-                            Gemm.multiply(m: bandCount, n: patch, k: filters,
-                                          a: dy.baseAddress! + bandStart * filters, lda: filters,
-                                          b: weights.baseAddress!, ldb: filters, transposeB: true,
-                                          c: cols.baseAddress!, ldc: patch, accumulate: false)
-                            col2im(cols.baseAddress!, plan: plan, firstRow: bandStart, rowCount: bandCount,
-                                   into: dxBuffer.baseAddress!)
+                            Gemm.multiply(
+                                m: bandCount, n: patch, k: filters,
+                                a: dy.baseAddress! + bandStart * filters, lda: filters,
+                                b: weights.baseAddress!, ldb: filters, transposeB: true,
+                                c: cols.baseAddress!, ldc: patch, accumulate: false)
+                            col2im(
+                                cols.baseAddress!, plan: plan, firstRow: bandStart, rowCount: bandCount,
+                                into: dxBuffer.baseAddress!)
                         }
                     }
                 }
@@ -153,8 +163,10 @@ public final class Conv2DOp: Op, PrimitiveConvolution {
 
     /// Copies the receptive field of output pixels `firstRow ..< firstRow+rowCount` (flattened N·OH·OW)
     /// into rows of `patchSize` values, zeros where the window hangs over the padding.
-    private func im2col(_ x: UnsafePointer<Float>, plan: Window2D.Plan, firstRow: Int, rowCount: Int,
-                        into cols: UnsafeMutablePointer<Float>) {
+    private func im2col(
+        _ x: UnsafePointer<Float>, plan: Window2D.Plan, firstRow: Int, rowCount: Int,
+        into cols: UnsafeMutablePointer<Float>
+    ) {
         let channels = inChannels
         forEachTap(plan, firstRow: firstRow, rowCount: rowCount) { column, pixel in
             if let pixel {
@@ -166,12 +178,15 @@ public final class Conv2DOp: Op, PrimitiveConvolution {
     }
 
     /// The adjoint of `im2col`: adds each column value back onto the input pixel it came from.
-    private func col2im(_ cols: UnsafePointer<Float>, plan: Window2D.Plan, firstRow: Int, rowCount: Int,
-                        into dx: UnsafeMutablePointer<Float>) {
+    private func col2im(
+        _ cols: UnsafePointer<Float>, plan: Window2D.Plan, firstRow: Int, rowCount: Int,
+        into dx: UnsafeMutablePointer<Float>
+    ) {
         let channels = inChannels
         forEachTap(plan, firstRow: firstRow, rowCount: rowCount) { column, pixel in
             guard let pixel else { return }
-            let target = dx + pixel * channels, source = cols + column
+            let target = dx + pixel * channels
+            let source = cols + column
             for c in 0..<channels { target[c] += source[c] }
         }
     }

@@ -19,8 +19,10 @@ public final class Conv2DTransposeOp: Op {
     /// The primitives of the convolution this op transposes.
     private let backends: ConvolutionBackends
 
-    public init(kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
-                padding: Padding, outputPadding: (Int, Int)? = nil) {
+    public init(
+        kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
+        padding: Padding, outputPadding: (Int, Int)? = nil
+    ) {
         precondition(kernel.rank == 4, "Conv2DTranspose kernel must be (kh, kw, filters, in)")
         precondition(bias == nil || bias!.count == kernel.shape[2], "Conv2DTranspose bias must have one value per filter")
         self.kernel = kernel
@@ -30,9 +32,11 @@ public final class Conv2DTransposeOp: Op {
         precondition(padding == .valid || padding == .same, "Conv2DTranspose pads as Keras does: 'valid' or 'same'")
         self.padding = padding
         self.outputPadding = outputPadding.map { (h: $0.0, w: $0.1) }
-        backends = ConvolutionBackends(window: Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides,
-                                                        dilation: dilation, padding: padding),
-                                       inChannels: kernel.shape[2], filters: kernel.shape[3], groups: 1, hasBias: false)
+        backends = ConvolutionBackends(
+            window: Window2D(
+                kernel: (kernel.shape[0], kernel.shape[1]), strides: strides,
+                dilation: dilation, padding: padding),
+            inChannels: kernel.shape[2], filters: kernel.shape[3], groups: 1, hasBias: false)
     }
 
     public var kind: String { "Conv2DTranspose" }
@@ -41,7 +45,9 @@ public final class Conv2DTransposeOp: Op {
     var inChannels: Int { kernel.shape[3] }
 
     /// Output length and rows cropped before, along one axis of input length `size`.
-    private func geometry(size: Int, kernel: Int, stride: Int, dilation: Int, outputPadding: Int?) -> (output: Int, cropBefore: Int) {
+    private func geometry(size: Int, kernel: Int, stride: Int, dilation: Int, outputPadding: Int?) -> (
+        output: Int, cropBefore: Int
+    ) {
         let effective = (kernel - 1) * dilation + 1
         let output: Int
         if let outputPadding {
@@ -58,12 +64,15 @@ public final class Conv2DTransposeOp: Op {
     }
 
     private func plan(height: Int, width: Int) -> Plan {
-        let rows = geometry(size: height, kernel: kernel.shape[0], stride: strides.h, dilation: dilation.h,
-                            outputPadding: outputPadding?.h)
-        let columns = geometry(size: width, kernel: kernel.shape[1], stride: strides.w, dilation: dilation.w,
-                               outputPadding: outputPadding?.w)
-        return Plan(inHeight: height, inWidth: width, outHeight: rows.output, outWidth: columns.output,
-                    cropTop: rows.cropBefore, cropLeft: columns.cropBefore)
+        let rows = geometry(
+            size: height, kernel: kernel.shape[0], stride: strides.h, dilation: dilation.h,
+            outputPadding: outputPadding?.h)
+        let columns = geometry(
+            size: width, kernel: kernel.shape[1], stride: strides.w, dilation: dilation.w,
+            outputPadding: outputPadding?.w)
+        return Plan(
+            inHeight: height, inWidth: width, outHeight: rows.output, outWidth: columns.output,
+            cropTop: rows.cropBefore, cropLeft: columns.cropBefore)
     }
 
     public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
@@ -80,16 +89,18 @@ public final class Conv2DTransposeOp: Op {
         guard shape.allSatisfy({ $0 > 0 }) else { return nil }
         let plan = plan(height: shape[1], width: shape[2])
         // The convolution runs from this op's output (its input) to this op's input (its output).
-        return backends.backend(batch: shape[0], plan: Window2D.Plan(
-            inHeight: plan.outHeight, inWidth: plan.outWidth, outHeight: plan.inHeight, outWidth: plan.inWidth,
-            padTop: plan.cropTop, padLeft: plan.cropLeft, window: backends.window))
+        return backends.backend(
+            batch: shape[0],
+            plan: Window2D.Plan(
+                inHeight: plan.outHeight, inWidth: plan.outWidth, outHeight: plan.inHeight, outWidth: plan.inWidth,
+                padTop: plan.cropTop, padLeft: plan.cropLeft, window: backends.window))
     }
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
         Parallelism.applyToBackend()
         guard let backend = backend(for: x.shape),
-              var out = kernel.scalars.withUnsafeBufferPointer({ backend.backwardData(x, weights: $0.baseAddress!) })?
+            var out = kernel.scalars.withUnsafeBufferPointer({ backend.backwardData(x, weights: $0.baseAddress!) })?
                 .standardized()
         else { return forwardReference(inputs) }
         if let bias { BiasAdd.add(bias, to: &out) }
@@ -131,11 +142,17 @@ public final class Conv2DTransposeOp: Op {
                             let target = output.baseAddress! + (outRow * plan.outWidth + ox) * filters
                             if let bias { target.update(from: bias, count: filters) }
                             for ky in 0..<kh {
-                                guard let iy = Self.source(oy, ky, crop: plan.cropTop, stride: strides.h,
-                                                           dilation: dilation.h, size: plan.inHeight) else { continue }
+                                guard
+                                    let iy = Self.source(
+                                        oy, ky, crop: plan.cropTop, stride: strides.h,
+                                        dilation: dilation.h, size: plan.inHeight)
+                                else { continue }
                                 for kx in 0..<kw {
-                                    guard let ix = Self.source(ox, kx, crop: plan.cropLeft, stride: strides.w,
-                                                               dilation: dilation.w, size: plan.inWidth) else { continue }
+                                    guard
+                                        let ix = Self.source(
+                                            ox, kx, crop: plan.cropLeft, stride: strides.w,
+                                            dilation: dilation.w, size: plan.inWidth)
+                                    else { continue }
                                     let pixel = input.baseAddress! + ((n * plan.inHeight + iy) * plan.inWidth + ix) * channels
                                     let tap = weights.baseAddress! + (ky * kw + kx) * filters * channels
                                     for o in 0..<filters {

@@ -19,8 +19,9 @@ public final class DenseOp: Op {
     public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         let input = try ShapeCheck.single(inputShapes, kind)
         guard input.count >= 2, input.last! == inputs else {
-            throw VizError("Dense expects \(inputs) input features, got shape \(ShapeCheck.describe(input))"
-                           + (input.last.map { $0 < 0 } == true ? " (set the input size so Flatten's length is known)" : ""))
+            throw VizError(
+                "Dense expects \(inputs) input features, got shape \(ShapeCheck.describe(input))"
+                    + (input.last.map { $0 < 0 } == true ? " (set the input size so Flatten's length is known)" : ""))
         }
         return Array(input.dropLast()) + [units]
     }
@@ -32,8 +33,9 @@ public final class DenseOp: Op {
         x.scalars.withUnsafeBufferPointer { a in
             kernel.scalars.withUnsafeBufferPointer { b in
                 out.scalars.withUnsafeMutableBufferPointer { c in
-                    Gemm.multiply(m: rows, n: units, k: self.inputs, a: a.baseAddress!, lda: self.inputs,
-                                  b: b.baseAddress!, ldb: units, c: c.baseAddress!, ldc: units, accumulate: false)
+                    Gemm.multiply(
+                        m: rows, n: units, k: self.inputs, a: a.baseAddress!, lda: self.inputs,
+                        b: b.baseAddress!, ldb: units, c: c.baseAddress!, ldc: units, accumulate: false)
                 }
             }
         }
@@ -47,9 +49,10 @@ public final class DenseOp: Op {
         outputGradient.scalars.withUnsafeBufferPointer { a in
             kernel.scalars.withUnsafeBufferPointer { b in
                 dx.scalars.withUnsafeMutableBufferPointer { c in
-                    Gemm.multiply(m: rows, n: self.inputs, k: units, a: a.baseAddress!, lda: units,
-                                  b: b.baseAddress!, ldb: units, transposeB: true, c: c.baseAddress!, ldc: self.inputs,
-                                  accumulate: false)
+                    Gemm.multiply(
+                        m: rows, n: self.inputs, k: units, a: a.baseAddress!, lda: units,
+                        b: b.baseAddress!, ldb: units, transposeB: true, c: c.baseAddress!, ldc: self.inputs,
+                        accumulate: false)
                 }
             }
         }

@@ -13,18 +13,23 @@ public final class DepthwiseConv2DOp: Op, PrimitiveConvolution {
     let window: Window2D
     let backends: ConvolutionBackends
 
-    public init(kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
-                padding: Padding) {
+    public init(
+        kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1),
+        padding: Padding
+    ) {
         precondition(kernel.rank == 4, "DepthwiseConv2D kernel must be (kh, kw, in, multiplier)")
-        precondition(bias == nil || bias!.count == kernel.shape[2] * kernel.shape[3],
-                     "DepthwiseConv2D bias must have one value per output channel")
+        precondition(
+            bias == nil || bias!.count == kernel.shape[2] * kernel.shape[3],
+            "DepthwiseConv2D bias must have one value per output channel")
         self.kernel = kernel
         self.bias = bias
-        window = Window2D(kernel: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation,
-                          padding: padding)
-        backends = ConvolutionBackends(window: window, inChannels: kernel.shape[2],
-                                       filters: kernel.shape[2] * kernel.shape[3], groups: kernel.shape[2],
-                                       hasBias: bias != nil)
+        window = Window2D(
+            kernel: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation,
+            padding: padding)
+        backends = ConvolutionBackends(
+            window: window, inChannels: kernel.shape[2],
+            filters: kernel.shape[2] * kernel.shape[3], groups: kernel.shape[2],
+            hasBias: bias != nil)
     }
 
     public var kind: String { "DepthwiseConv2D" }
@@ -101,7 +106,8 @@ public final class DepthwiseConv2DOp: Op, PrimitiveConvolution {
                         for n in 0..<batch {
                             for oy in 0..<plan.outHeight {
                                 for ox in 0..<plan.outWidth {
-                                    let gradient = dy.baseAddress! + ((n * plan.outHeight + oy) * plan.outWidth + ox) * outChannels
+                                    let gradient =
+                                        dy.baseAddress! + ((n * plan.outHeight + oy) * plan.outWidth + ox) * outChannels
                                         + c * multiplier
                                     for ky in 0..<kh {
                                         let iy = plan.inputRow(oy, ky)

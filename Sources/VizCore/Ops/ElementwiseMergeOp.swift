@@ -8,8 +8,12 @@
 /// gradient to the earliest tied input.
 public final class ElementwiseMergeOp: Op {
     public enum Operation: String, Sendable {
-        case add = "Add", subtract = "Subtract", multiply = "Multiply", average = "Average"
-        case maximum = "Maximum", minimum = "Minimum"
+        case add = "Add"
+        case subtract = "Subtract"
+        case multiply = "Multiply"
+        case average = "Average"
+        case maximum = "Maximum"
+        case minimum = "Minimum"
     }
 
     public let operation: Operation
@@ -44,7 +48,8 @@ public final class ElementwiseMergeOp: Op {
         var out = inputs[0]
         for input in inputs.dropFirst() {
             for i in out.scalars.indices {
-                let a = out.scalars[i], b = input.scalars[i]
+                let a = out.scalars[i]
+                let b = input.scalars[i]
                 switch operation {
                 case .add: out.scalars[i] = a + b
                 case .subtract: out.scalars[i] = a - b

@@ -60,37 +60,39 @@ public final class GlobalPoolOp: Op {
         let x = inputs[0]
         let (batch, positions, channels) = layout(x.shape)
         let reduction = self.reduction
-        return [Tensor(shape: x.shape) { dx in
-            x.scalars.withUnsafeBufferPointer { input in
-                output.scalars.withUnsafeBufferPointer { best in
-                    outputGradient.scalars.withUnsafeBufferPointer { dy in
-                        Parallelism.forEach(batch) { n in
-                            let gradient = dy.baseAddress! + n * channels
-                            switch reduction {
-                            case .average:
-                                let scale = 1 / Float(positions)
-                                for p in 0..<positions {
-                                    let target = dx.baseAddress! + (n * positions + p) * channels
-                                    for c in 0..<channels { target[c] = gradient[c] * scale }
-                                }
-                            case .max:
-                                // Count each channel's ties in one pass, then share the gradient among them.
-                                let maxima = best.baseAddress! + n * channels
-                                var ties = [Float](repeating: 0, count: channels)
-                                for p in 0..<positions {
-                                    let source = input.baseAddress! + (n * positions + p) * channels
-                                    for c in 0..<channels where source[c] == maxima[c] { ties[c] += 1 }
-                                }
-                                for p in 0..<positions {
-                                    let source = input.baseAddress! + (n * positions + p) * channels
-                                    let target = dx.baseAddress! + (n * positions + p) * channels
-                                    for c in 0..<channels { target[c] = source[c] == maxima[c] ? gradient[c] / ties[c] : 0 }
+        return [
+            Tensor(shape: x.shape) { dx in
+                x.scalars.withUnsafeBufferPointer { input in
+                    output.scalars.withUnsafeBufferPointer { best in
+                        outputGradient.scalars.withUnsafeBufferPointer { dy in
+                            Parallelism.forEach(batch) { n in
+                                let gradient = dy.baseAddress! + n * channels
+                                switch reduction {
+                                case .average:
+                                    let scale = 1 / Float(positions)
+                                    for p in 0..<positions {
+                                        let target = dx.baseAddress! + (n * positions + p) * channels
+                                        for c in 0..<channels { target[c] = gradient[c] * scale }
+                                    }
+                                case .max:
+                                    // Count each channel's ties in one pass, then share the gradient among them.
+                                    let maxima = best.baseAddress! + n * channels
+                                    var ties = [Float](repeating: 0, count: channels)
+                                    for p in 0..<positions {
+                                        let source = input.baseAddress! + (n * positions + p) * channels
+                                        for c in 0..<channels where source[c] == maxima[c] { ties[c] += 1 }
+                                    }
+                                    for p in 0..<positions {
+                                        let source = input.baseAddress! + (n * positions + p) * channels
+                                        let target = dx.baseAddress! + (n * positions + p) * channels
+                                        for c in 0..<channels { target[c] = source[c] == maxima[c] ? gradient[c] / ties[c] : 0 }
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
-        }]
+        ]
     }
 }

@@ -85,7 +85,8 @@ public final class LayerNormOp: Op {
                 forEachRow(count: xValues.count, width: width) { start in
                     let (xRow, gRow) = (xValues.baseAddress! + start, gValues.baseAddress! + start)
                     let (mean, inverse) = statistics(UnsafeBufferPointer(start: xRow, count: width))
-                    var meanG: Float = 0, meanGX: Float = 0
+                    var meanG: Float = 0
+                    var meanGX: Float = 0
                     for j in 0..<width {
                         let scaled = gRow[j] * gamma[j]
                         meanG += scaled

@@ -45,12 +45,15 @@ public final class ConcatenateOp: Op {
         guard axis >= 1, axis < first.count else { throw VizError("Concatenate axis \(self.axis) is out of range") }
         var out = first
         for shape in inputShapes.dropFirst() {
-            var a = shape, b = first
+            var a = shape
+            var b = first
             guard a.count == b.count else { throw VizError("Concatenate inputs differ in rank") }
-            a[axis] = 0; b[axis] = 0
+            a[axis] = 0
+            b[axis] = 0
             guard MergeShapes.compatible(a, b) else {
-                throw VizError("Concatenate inputs differ outside axis \(self.axis): "
-                               + "\(ShapeCheck.describe(first)) and \(ShapeCheck.describe(shape))")
+                throw VizError(
+                    "Concatenate inputs differ outside axis \(self.axis): "
+                        + "\(ShapeCheck.describe(first)) and \(ShapeCheck.describe(shape))")
             }
             out[axis] = (out[axis] < 0 || shape[axis] < 0) ? -1 : out[axis] + shape[axis]
         }
@@ -86,8 +89,9 @@ public final class ConcatenateOp: Op {
         for block in 0..<outer {
             for (index, input) in inputs.enumerated() {
                 let width = input.shape[axis] * inner
-                grads[index].replaceSubrange((block * width)..<((block + 1) * width),
-                                             with: outputGradient.scalars[offset..<(offset + width)])
+                grads[index].replaceSubrange(
+                    (block * width)..<((block + 1) * width),
+                    with: outputGradient.scalars[offset..<(offset + width)])
                 offset += width
             }
         }

@@ -29,7 +29,8 @@ public final class Pad2DOp: Op {
     private static func copyOverlap(_ source: Tensor, into target: inout Tensor, rowShift: Int, columnShift: Int) {
         let (batch, channels) = (source.shape[0], source.shape[3])
         let (sh, sw, th, tw) = (source.shape[1], source.shape[2], target.shape[1], target.shape[2])
-        let firstColumn = max(0, -columnShift), lastColumn = min(sw, tw - columnShift)
+        let firstColumn = max(0, -columnShift)
+        let lastColumn = min(sw, tw - columnShift)
         guard lastColumn > firstColumn else { return }
         let length = (lastColumn - firstColumn) * channels
         for n in 0..<batch {

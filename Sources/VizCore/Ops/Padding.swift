@@ -72,20 +72,25 @@ struct Window2D {
             if size < 0 { return -1 }
             let out = padding.geometry(axis: index, size: size, kernel: k, stride: s, dilation: d).output
             guard out > 0 else {
-                throw VizError("\(kind) window of \(name) \((k - 1) * d + 1) does not fit an input \(name) of \(size) with padding '\(padding.rawValue)'")
+                throw VizError(
+                    "\(kind) window of \(name) \((k - 1) * d + 1) does not fit an input \(name) of \(size) with padding '\(padding.rawValue)'"
+                )
             }
             return out
         }
-        return (try axis(0, height, kernel.h, strides.h, dilation.h, "height"),
-                try axis(1, width, kernel.w, strides.w, dilation.w, "width"))
+        return (
+            try axis(0, height, kernel.h, strides.h, dilation.h, "height"),
+            try axis(1, width, kernel.w, strides.w, dilation.w, "width")
+        )
     }
 
     /// Geometry for a concrete input.
     func plan(height: Int, width: Int) -> Plan {
         let rows = padding.geometry(axis: 0, size: height, kernel: kernel.h, stride: strides.h, dilation: dilation.h)
         let cols = padding.geometry(axis: 1, size: width, kernel: kernel.w, stride: strides.w, dilation: dilation.w)
-        return Plan(inHeight: height, inWidth: width, outHeight: rows.output, outWidth: cols.output,
-                    padTop: rows.padBefore, padLeft: cols.padBefore, window: self)
+        return Plan(
+            inHeight: height, inWidth: width, outHeight: rows.output, outWidth: cols.output,
+            padTop: rows.padBefore, padLeft: cols.padBefore, window: self)
     }
 
     struct Plan {

@@ -122,8 +122,9 @@ public final class PReLUOp: Op {
     public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         let shape = try ShapeCheck.single(inputShapes, kind)
         guard Broadcast.fits(alpha.shape, item: Array(shape.dropFirst())) else {
-            throw VizError("PReLU alpha of shape \(ShapeCheck.describe(alpha.shape)) does not fit input "
-                           + ShapeCheck.describe(shape))
+            throw VizError(
+                "PReLU alpha of shape \(ShapeCheck.describe(alpha.shape)) does not fit input "
+                    + ShapeCheck.describe(shape))
         }
         return shape
     }

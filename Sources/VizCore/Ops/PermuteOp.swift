@@ -13,8 +13,9 @@ public final class PermuteOp: Op {
     public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         let shape = try ShapeCheck.single(inputShapes, kind)
         guard dims.sorted() == Array(1..<shape.count) else {
-            throw VizError("Permute dims \(dims) are not a permutation of the item axes 1…\(shape.count - 1) "
-                           + "of \(ShapeCheck.describe(shape))")
+            throw VizError(
+                "Permute dims \(dims) are not a permutation of the item axes 1…\(shape.count - 1) "
+                    + "of \(ShapeCheck.describe(shape))")
         }
         return axes.map { shape[$0] }
     }
@@ -33,7 +34,9 @@ enum Transpose {
         if axes == Array(axes.indices) { return x }
         let shape = axes.map { x.shape[$0] }
         var inputStrides = [Int](repeating: 1, count: x.rank)
-        for axis in stride(from: x.rank - 2, through: 0, by: -1) { inputStrides[axis] = inputStrides[axis + 1] * x.shape[axis + 1] }
+        for axis in stride(from: x.rank - 2, through: 0, by: -1) {
+            inputStrides[axis] = inputStrides[axis + 1] * x.shape[axis + 1]
+        }
         let strides = axes.map { inputStrides[$0] }
         var out = [Float](repeating: 0, count: x.count)
         var index = [Int](repeating: 0, count: shape.count)

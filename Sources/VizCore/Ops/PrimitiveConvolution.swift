@@ -33,8 +33,10 @@ extension PrimitiveConvolution {
         let dx = backends.backend(for: x.shape).flatMap { backend in
             kernel.scalars.withUnsafeBufferPointer { backend.backwardData(outputGradient, weights: $0.baseAddress!) }
         }
-        return dx.map { [$0] } ?? inputGradientsReference([x.standardized()], output: output.standardized(),
-                                                          outputGradient: outputGradient.standardized())
+        return dx.map { [$0] }
+            ?? inputGradientsReference(
+                [x.standardized()], output: output.standardized(),
+                outputGradient: outputGradient.standardized())
     }
 
     private func withBiasPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {

@@ -23,7 +23,8 @@ public final class ReshapeOp: Op {
     private func resolved(itemSize: Int) throws -> [Int] {
         let known = itemShape.filter { $0 >= 0 }.reduce(1, *)
         guard itemShape.filter({ $0 < 0 }).count <= 1,
-              itemShape.contains(-1) ? (known > 0 && itemSize % known == 0) : known == itemSize else {
+            itemShape.contains(-1) ? (known > 0 && itemSize % known == 0) : known == itemSize
+        else {
             throw VizError("\(kind) cannot reshape \(itemSize) values per item to \(ShapeCheck.describe(itemShape))")
         }
         return itemShape.map { $0 < 0 ? itemSize / known : $0 }

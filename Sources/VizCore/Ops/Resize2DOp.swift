@@ -26,8 +26,8 @@ public final class Resize2DOp: Op {
 
     private func outputSize(height: Int, width: Int) -> (Int, Int) {
         switch size {
-        case let .factor(h, w): return (height < 0 ? -1 : height * h, width < 0 ? -1 : width * w)
-        case let .fixed(h, w): return (h, w)
+        case .factor(let h, let w): return (height < 0 ? -1 : height * h, width < 0 ? -1 : width * w)
+        case .fixed(let h, let w): return (h, w)
         }
     }
 
@@ -50,8 +50,9 @@ public final class Resize2DOp: Op {
             case .bilinear:
                 let position = (Float(i) + 0.5) * scale - 0.5
                 let floor = Foundation.floor(position)
-                return Tap(lower: max(Int(floor), 0), upper: min(Int(Foundation.ceil(position)), input - 1),
-                           weight: position - floor)
+                return Tap(
+                    lower: max(Int(floor), 0), upper: min(Int(Foundation.ceil(position)), input - 1),
+                    weight: position - floor)
             }
         }
     }
@@ -62,7 +63,8 @@ public final class Resize2DOp: Op {
         let x = inputs[0]
         let (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (outHeight, outWidth) = outputSize(height: height, width: width)
-        let rows = taps(input: height, output: outHeight), columns = taps(input: width, output: outWidth)
+        let rows = taps(input: height, output: outHeight)
+        let columns = taps(input: width, output: outWidth)
         return Tensor(shape: [batch, outHeight, outWidth, channels]) { out in
             x.scalars.withUnsafeBufferPointer { input in
                 Parallelism.forEach(batch * outHeight) { outRow in
@@ -94,7 +96,8 @@ public final class Resize2DOp: Op {
         let x = inputs[0]
         let (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (outHeight, outWidth) = outputSize(height: height, width: width)
-        let rows = taps(input: height, output: outHeight), columns = taps(input: width, output: outWidth)
+        let rows = taps(input: height, output: outHeight)
+        let columns = taps(input: width, output: outWidth)
         let slices = min(channels, Parallelism.threads)
         var dx = Tensor(zeros: x.shape)
         outputGradient.scalars.withUnsafeBufferPointer { dy in
@@ -104,7 +107,8 @@ public final class Resize2DOp: Op {
                     let sliceChannels = (slice * channels / slices)..<((slice + 1) * channels / slices)
                     for n in 0..<batch {
                         for (oy, row) in rows.enumerated() {
-                            let top = (n * height + row.lower) * width, bottom = (n * height + row.upper) * width
+                            let top = (n * height + row.lower) * width
+                            let bottom = (n * height + row.upper) * width
                             for (ox, column) in columns.enumerated() {
                                 let gradient = dy.baseAddress! + ((n * outHeight + oy) * outWidth + ox) * channels
                                 func add(_ pixel: Int, _ weight: Float) {

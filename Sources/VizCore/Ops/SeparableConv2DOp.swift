@@ -6,10 +6,13 @@ public final class SeparableConv2DOp: Op, ChannelBlocksOp {
     public let pointwise: Conv2DOp
 
     /// `depthwiseKernel` (kh, kw, in, multiplier), `pointwiseKernel` (1, 1, in · multiplier, filters).
-    public init(depthwiseKernel: Tensor, pointwiseKernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1),
-                dilation: (Int, Int) = (1, 1), padding: Padding) {
-        depthwise = DepthwiseConv2DOp(kernel: depthwiseKernel, bias: nil, strides: strides, dilation: dilation,
-                                      padding: padding)
+    public init(
+        depthwiseKernel: Tensor, pointwiseKernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1),
+        dilation: (Int, Int) = (1, 1), padding: Padding
+    ) {
+        depthwise = DepthwiseConv2DOp(
+            kernel: depthwiseKernel, bias: nil, strides: strides, dilation: dilation,
+            padding: padding)
         pointwise = Conv2DOp(kernel: pointwiseKernel, bias: bias, padding: .valid)
     }
 
@@ -34,9 +37,11 @@ public final class SeparableConv2DOp: Op, ChannelBlocksOp {
 
     func inputGradientsKeepingLayout(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let middle = depthwise.forwardKeepingLayout(inputs)
-        let middleGradient = pointwise.inputGradientsKeepingLayout([middle], output: output,
-                                                                   outputGradient: outputGradient)
-        return depthwise.inputGradientsKeepingLayout(inputs, output: middle,
-                                                     outputGradient: middleGradient[0].relaidOut(middle.layout))
+        let middleGradient = pointwise.inputGradientsKeepingLayout(
+            [middle], output: output,
+            outputGradient: outputGradient)
+        return depthwise.inputGradientsKeepingLayout(
+            inputs, output: middle,
+            outputGradient: middleGradient[0].relaidOut(middle.layout))
     }
 }

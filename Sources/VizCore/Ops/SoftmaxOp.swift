@@ -23,8 +23,11 @@ public final class SoftmaxOp: Op {
     }
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
-        [SoftmaxKernel.inputGradient(output: output, outputGradient: outputGradient, axis: resolved(output.rank),
-                                     log: false)]
+        [
+            SoftmaxKernel.inputGradient(
+                output: output, outputGradient: outputGradient, axis: resolved(output.rank),
+                log: false)
+        ]
     }
 }
 

@@ -14,8 +14,10 @@ public struct Artifact: Sendable {
     /// (model-derived names may hold `/`, `:` or `..`).
     public var name: [String]
 
-    public init(role: String, name: [String], input: String? = nil, layer: String? = nil, channel: Int? = nil,
-                filter: Int? = nil, classIndex: Int? = nil, stats: LayerStats? = nil) {
+    public init(
+        role: String, name: [String], input: String? = nil, layer: String? = nil, channel: Int? = nil,
+        filter: Int? = nil, classIndex: Int? = nil, stats: LayerStats? = nil
+    ) {
         self.role = role
         self.name = name
         self.input = input

@@ -16,8 +16,10 @@ public struct ArtifactRecord: Codable, Equatable, Sendable {
     /// The layer's output summarised (activations: `activation` and `grid` artifacts).
     public var stats: LayerStats?
 
-    public init(kind: String, role: String, input: String?, layer: String?, channel: Int?, filter: Int?,
-                classIndex: Int?, shape: [Int]?, path: String, stats: LayerStats? = nil) {
+    public init(
+        kind: String, role: String, input: String?, layer: String?, channel: Int?, filter: Int?,
+        classIndex: Int?, shape: [Int]?, path: String, stats: LayerStats? = nil
+    ) {
         self.kind = kind
         self.role = role
         self.input = input

@@ -15,7 +15,8 @@ public struct Bitmap: Equatable, Sendable {
     }
 
     public init(width: Int, height: Int, channels: Int, filledWith value: UInt8 = 0) {
-        self.init(width: width, height: height, channels: channels,
-                  pixels: [UInt8](repeating: value, count: width * height * channels))
+        self.init(
+            width: width, height: height, channels: channels,
+            pixels: [UInt8](repeating: value, count: width * height * channels))
     }
 }

@@ -13,8 +13,10 @@ public struct LayerStats: Codable, Equatable, Sendable {
     /// over their inputs. Optional for manifests written before it.
     public var channelMeans: [Float]?
 
-    public init(layerClass: String, outputShape: [Int], minimum: Float, maximum: Float, deadChannels: Double,
-                channelMeans: [Float]? = nil) {
+    public init(
+        layerClass: String, outputShape: [Int], minimum: Float, maximum: Float, deadChannels: Double,
+        channelMeans: [Float]? = nil
+    ) {
         self.layerClass = layerClass
         self.outputShape = outputShape
         self.minimum = minimum
@@ -27,7 +29,8 @@ public struct LayerStats: Codable, Equatable, Sendable {
     public init(layerClass: String, output: Tensor) {
         let shape = Array(output.shape.dropFirst())
         let channels = max(shape.last ?? 1, 1)
-        var minimum = Float.infinity, maximum = -Float.infinity
+        var minimum = Float.infinity
+        var maximum = -Float.infinity
         var alive = [Bool](repeating: false, count: channels)
         var sums = [Double](repeating: 0, count: channels)
         var counts = [Int](repeating: 0, count: channels)
@@ -45,9 +48,10 @@ public struct LayerStats: Codable, Equatable, Sendable {
             }
         }
         if minimum > maximum { (minimum, maximum) = (0, 0) }
-        self.init(layerClass: layerClass, outputShape: shape, minimum: minimum, maximum: maximum,
-                  deadChannels: Double(alive.filter { !$0 }.count) / Double(channels),
-                  channelMeans: zip(sums, counts).map { $1 > 0 ? Float($0 / Double($1)) : 0 })
+        self.init(
+            layerClass: layerClass, outputShape: shape, minimum: minimum, maximum: maximum,
+            deadChannels: Double(alive.filter { !$0 }.count) / Double(channels),
+            channelMeans: zip(sums, counts).map { $1 > 0 ? Float($0 / Double($1)) : 0 })
     }
 
     enum CodingKeys: String, CodingKey {

@@ -19,8 +19,10 @@ public struct KerasLayer {
     /// The model file, where errors about the layer are located.
     public let location: String
 
-    public init(name: String, className: String, options: [String: Any], inputShapes: [[Int]], weights: [Tensor],
-                location: String) {
+    public init(
+        name: String, className: String, options: [String: Any], inputShapes: [[Int]], weights: [Tensor],
+        location: String
+    ) {
         self.name = name
         self.className = className
         self.options = options
@@ -42,8 +44,9 @@ public struct KerasLayer {
         }
         for (index, (weight, shape)) in zip(weights, expected).enumerated() {
             guard weight.shape.count == shape.count, zip(weight.shape, shape).allSatisfy({ $1 < 0 || $0 == $1 }) else {
-                throw error("(\(className)): weight \(index) has shape \(ShapeCheck.describe(weight.shape)), but the "
-                            + "layer's config implies \(ShapeCheck.describe(shape))")
+                throw error(
+                    "(\(className)): weight \(index) has shape \(ShapeCheck.describe(weight.shape)), but the "
+                        + "layer's config implies \(ShapeCheck.describe(shape))")
             }
         }
         return weights

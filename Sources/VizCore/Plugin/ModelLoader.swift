@@ -12,8 +12,10 @@ public struct ModelSpec: Sendable {
     /// itself; `Registry.loadModel` fills it in.
     public var layerTypes: [LayerType.Type]
 
-    public init(path: String, loader: String? = nil, architecture: String? = nil, labels: String? = nil,
-                layerTypes: [LayerType.Type] = []) {
+    public init(
+        path: String, loader: String? = nil, architecture: String? = nil, labels: String? = nil,
+        layerTypes: [LayerType.Type] = []
+    ) {
         self.path = path
         self.loader = loader
         self.architecture = architecture

@@ -63,8 +63,9 @@ public final class Registry {
         let lowered = spec.path.lowercased()
         guard let entry = loaders.first(where: { $0.type.fileExtensions.contains { lowered.hasSuffix($0) } }) else {
             let known = loaders.flatMap { $0.type.fileExtensions }.joined(separator: ", ")
-            throw VizError("no model loader reads this kind of file (known extensions: \(known)); name one with `loader:`",
-                           at: spec.path)
+            throw VizError(
+                "no model loader reads this kind of file (known extensions: \(known)); name one with `loader:`",
+                at: spec.path)
         }
         return entry.type.init()
     }

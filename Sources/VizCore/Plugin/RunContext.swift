@@ -53,8 +53,10 @@ public final class RunContext {
     /// The results of the earlier runs this run's options refer to, by run name.
     public let earlierResults: [String: RunResults]
 
-    public init(model: Model, inputs: [RunInput], runName: String, sink: ArtifactSink, showsProgress: Bool = false,
-                log: @escaping (String) -> Void = { _ in }, earlierResults: [String: RunResults] = [:]) {
+    public init(
+        model: Model, inputs: [RunInput], runName: String, sink: ArtifactSink, showsProgress: Bool = false,
+        log: @escaping (String) -> Void = { _ in }, earlierResults: [String: RunResults] = [:]
+    ) {
         self.model = model
         self.inputs = inputs
         self.runName = runName
@@ -73,6 +75,7 @@ public final class RunContext {
     }
 
     public func progressBar(_ label: String, total: Int, unit: String = "steps") -> ProgressBar {
-        showsProgress ? ProgressBar(label, total: total, unit: unit) : ProgressBar(label, total: total, unit: unit, enabled: false)
+        showsProgress
+            ? ProgressBar(label, total: total, unit: unit) : ProgressBar(label, total: total, unit: unit, enabled: false)
     }
 }

@@ -18,7 +18,8 @@ public enum RunResultKind: Equatable, Sendable {
         case .predictions(let needed):
             let listed = offers.compactMap { offer -> Int? in if case .predictions(let top) = offer { top } else { nil } }.max()
             guard let listed else { return "does not predict classes (gradcam and saliency runs do)" }
-            return listed >= needed ? nil
+            return listed >= needed
+                ? nil
                 : "lists \(listed) prediction(s) per input, fewer than the \(needed) needed (raise its `top`)"
         case .channelMeans(let needed):
             let covered = offers.flatMap { offer -> [String] in if case .channelMeans(let layers) = offer { layers } else { [] } }
@@ -67,8 +68,10 @@ public struct RunResults: Sendable {
     /// Per kind an aggregate names (`RunResultKind.named`), per item: what it found.
     public let named: [String: [String: Tensor]]
 
-    public init(run: String, predictions: [String: [Prediction]] = [:], channelMeans: [String: [Float]] = [:],
-                named: [String: [String: Tensor]] = [:]) {
+    public init(
+        run: String, predictions: [String: [Prediction]] = [:], channelMeans: [String: [Float]] = [:],
+        named: [String: [String: Tensor]] = [:]
+    ) {
         self.run = run
         self.predictions = predictions
         self.channelMeans = channelMeans
@@ -77,9 +80,10 @@ public struct RunResults: Sendable {
 
     /// The same results with `other`'s kinds added (predictions from the batch, the rest from the aggregate).
     public func merging(_ other: RunResults) -> RunResults {
-        RunResults(run: run, predictions: predictions.merging(other.predictions) { _, new in new },
-                   channelMeans: channelMeans.merging(other.channelMeans) { _, new in new },
-                   named: named.merging(other.named) { mine, theirs in mine.merging(theirs) { _, new in new } })
+        RunResults(
+            run: run, predictions: predictions.merging(other.predictions) { _, new in new },
+            channelMeans: channelMeans.merging(other.channelMeans) { _, new in new },
+            named: named.merging(other.named) { mine, theirs in mine.merging(theirs) { _, new in new } })
     }
 
     /// What the run's aggregate found as `kind` for `item`; an error if it found nothing (no inputs?).
@@ -94,7 +98,8 @@ public struct RunResults: Sendable {
     public func topPredictions(_ count: Int, of input: String) throws -> [Prediction] {
         let listed = predictions[input] ?? []
         guard listed.count >= count else {
-            throw VizError("run '\(run)' lists \(listed.count) prediction(s) for input '\(input)', \(count) are needed", at: input)
+            throw VizError(
+                "run '\(run)' lists \(listed.count) prediction(s) for input '\(input)', \(count) are needed", at: input)
         }
         return Array(listed.prefix(count))
     }

@@ -31,16 +31,21 @@ public final class ProgressBar {
     }
 
     /// A bar on stderr with a rate, drawn only when `enabled` and stderr is a terminal.
-    public convenience init(_ label: String, total: Int, unit: String = "steps", enabled: Bool = StatusLine.standardError.isTerminal) {
+    public convenience init(
+        _ label: String, total: Int, unit: String = "steps", enabled: Bool = StatusLine.standardError.isTerminal
+    ) {
         self.init(style: .bar(label: label), total: total, unit: unit, statusLine: .standardError, redraws: enabled, log: nil)
     }
 
     /// The inputs streaming through the runs: redrawn on a terminal when `showsProgress`, else
     /// logged a line per batch (nothing when `log` drops its lines).
-    package static func inputs(total: Int, showsProgress: Bool, log: @escaping (String) -> Void,
-                       statusLine: StatusLine = .standardError) -> ProgressBar {
-        ProgressBar(style: .countdown(label: "inputs"), total: total, unit: "images", statusLine: statusLine,
-                    redraws: showsProgress, log: log)
+    package static func inputs(
+        total: Int, showsProgress: Bool, log: @escaping (String) -> Void,
+        statusLine: StatusLine = .standardError
+    ) -> ProgressBar {
+        ProgressBar(
+            style: .countdown(label: "inputs"), total: total, unit: "images", statusLine: statusLine,
+            redraws: showsProgress, log: log)
     }
 
     public func advance(by count: Int = 1) {

@@ -63,13 +63,16 @@ extension Tensor {
 
     /// One (image, channel block) plane per task: its H·W runs of `block` scalars move between their
     /// places in the NHWC rows (`channels` apart) and their places in the plane (`block` apart).
-    private static func copyPlanes(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>,
-                                   shape: [Int], block: Int, intoBlocks: Bool) {
+    private static func copyPlanes(
+        _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>,
+        shape: [Int], block: Int, intoBlocks: Bool
+    ) {
         let (batch, pixels, channels) = (shape[0], shape[1] * shape[2], shape[3])
         let blocks = channels / block
         Parallelism.forEach(batch * blocks) { plane in
             let (n, b) = (plane / blocks, plane % blocks)
-            let rowsStart = n * pixels * channels + b * block, planeStart = plane * pixels * block
+            let rowsStart = n * pixels * channels + b * block
+            let planeStart = plane * pixels * block
             var from = source + (intoBlocks ? rowsStart : planeStart)
             var to = target + (intoBlocks ? planeStart : rowsStart)
             let (fromStep, toStep) = intoBlocks ? (channels, block) : (block, channels)

@@ -30,7 +30,7 @@ extension Tensor {
             throw fail("format version \(major) is not supported")
         }
         guard headerStart + headerLength <= bytes.count,
-              let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .utf8)
+            let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .utf8)
         else { throw fail("header is longer than the file") }
         let fields = try NpyHeader(parsing: header, fail: fail)
         var elementCount = 1
@@ -63,8 +63,10 @@ extension Tensor {
         data.append(contentsOf: Array(header.utf8))
         scalars.withUnsafeBufferPointer { buffer in
             // Every platform vizrun builds for is little-endian, as is '<f4'.
-            data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!)
-                .assumingMemoryBound(to: UInt8.self), count: buffer.count * 4))
+            data.append(
+                UnsafeBufferPointer(
+                    start: UnsafeRawPointer(buffer.baseAddress!)
+                        .assumingMemoryBound(to: UInt8.self), count: buffer.count * 4))
         }
         return data
     }
@@ -95,7 +97,8 @@ private struct NpyHeader {
         let descr = descrRest.dropFirst().prefix { $0 != quote }
         if descr.dropFirst().first == "O" { throw fail("object arrays (pickles) are refused") }
         guard descr.count >= 3, let order = descr.first, let kind = descr.dropFirst().first,
-              let size = Int(descr.dropFirst(2)) else { throw fail("cannot read dtype '\(descr)'") }
+            let size = Int(descr.dropFirst(2))
+        else { throw fail("cannot read dtype '\(descr)'") }
         guard "<>|=".contains(order) else { throw fail("cannot read dtype '\(descr)'") }
         let supported: [Character: [Int]] = ["f": [2, 4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8], "b": [1]]
         guard supported[kind]?.contains(size) == true else { throw fail("dtype '\(descr)' is not numeric") }

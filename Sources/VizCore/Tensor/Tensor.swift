@@ -9,8 +9,9 @@ public struct Tensor: Equatable, Sendable {
 
     public init(shape: [Int], scalars: [Float]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
-        precondition(shape.reduce(1, *) == scalars.count,
-                     "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
+        precondition(
+            shape.reduce(1, *) == scalars.count,
+            "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
         self.shape = shape
         self.scalars = scalars
     }
@@ -24,8 +25,10 @@ public struct Tensor: Equatable, Sendable {
     }
 
     /// A tensor whose every scalar `initialize` writes, without a zero-fill pass first.
-    init(shape: [Int], layout: TensorLayout = .standard,
-         initializingWith initialize: (UnsafeMutableBufferPointer<Float>) -> Void) {
+    init(
+        shape: [Int], layout: TensorLayout = .standard,
+        initializingWith initialize: (UnsafeMutableBufferPointer<Float>) -> Void
+    ) {
         precondition(Self.canHold(shape, in: layout), "layout \(layout) cannot hold shape \(shape)")
         let count = shape.reduce(1, *)
         self.shape = shape

@@ -1,9 +1,10 @@
 import Foundation
 import VizCore
+
 #if canImport(Glibc)
-internal import Glibc
+    internal import Glibc
 #elseif canImport(Darwin)
-internal import Darwin
+    internal import Darwin
 #endif
 
 /// Loads plugin shared libraries (`plugins:` in a config, `--plugin` on the command line) and
@@ -25,21 +26,26 @@ extension Registry {
         guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             throw VizError("cannot load the plugin library: \(Self.lastLoaderError())", at: path)
         }
-        let apiVersion = try Self.symbol(PluginAPI.versionSymbol, in: library, path: path,
-                                         as: (@convention(c) () -> Int32).self)()
+        let apiVersion = try Self.symbol(
+            PluginAPI.versionSymbol, in: library, path: path,
+            as: (@convention(c) () -> Int32).self)()
         guard apiVersion == PluginAPI.version else {
-            throw VizError("the plugin was built for vizrun plugin API \(apiVersion), but this vizrun has API "
-                           + "\(PluginAPI.version); rebuild it against this vizrun", at: path)
+            throw VizError(
+                "the plugin was built for vizrun plugin API \(apiVersion), but this vizrun has API "
+                    + "\(PluginAPI.version); rebuild it against this vizrun", at: path)
         }
-        let register = try Self.symbol(PluginAPI.registerSymbol, in: library, path: path,
-                                       as: (@convention(c) (UnsafeMutableRawPointer) -> Void).self)
+        let register = try Self.symbol(
+            PluginAPI.registerSymbol, in: library, path: path,
+            as: (@convention(c) (UnsafeMutableRawPointer) -> Void).self)
         let registrar = PluginRegistrar(registry: self, origin: path)
         withExtendedLifetime(registrar) { register(registrar.handle) }
         if let failure = registrar.failure { throw failure }
     }
 
-    private static func symbol<Function>(_ name: String, in library: UnsafeMutableRawPointer, path: String,
-                                         as type: Function.Type) throws -> Function {
+    private static func symbol<Function>(
+        _ name: String, in library: UnsafeMutableRawPointer, path: String,
+        as type: Function.Type
+    ) throws -> Function {
         _ = dlerror()
         guard let address = dlsym(library, name) else {
             throw VizError("is not a vizrun plugin: \(lastLoaderError())", at: path)

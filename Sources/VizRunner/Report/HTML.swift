@@ -21,7 +21,8 @@ enum HTML {
     }
 
     /// RFC 3986's unreserved characters, built once: a report links thousands of paths.
-    private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+    private static let unreserved = CharacterSet(
+        charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
     /// A relative path inside the output folder as an attribute value: each component
     /// percent-encoded (so `#`, `?` or `:` never turn it into a fragment, a query or a scheme), then escaped.

@@ -11,16 +11,18 @@ extension HTMLReport {
     func runHeading(_ index: Int) -> String {
         let run = header.runs[index]
         let id = "run-\(index + 1)"
-        let facts = [("Visualizer", run.visualizer), ("Time", Self.duration(run.seconds)),
-                     ("Artifacts", String(aggregates.artifactCount(ofRun: index)))]
+        let facts = [
+            ("Visualizer", run.visualizer), ("Time", Self.duration(run.seconds)),
+            ("Artifacts", String(aggregates.artifactCount(ofRun: index))),
+        ]
         let options = (run.options ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         return """
-        <section id="\(id)" class="run" aria-labelledby="\(id)-title">
-        <h2 id="\(id)-title">Run \(HTML.escape(run.name)) <span class="kind">\(HTML.escape(run.visualizer))</span></h2>
-        \(Self.definitionList(facts, label: "Run \(run.name)"))
-        \(options.isEmpty ? "" : "<h3 class=\"options-title\">Options</h3>" + Self.definitionList(options, label: "Options of run \(run.name)", code: true))
+            <section id="\(id)" class="run" aria-labelledby="\(id)-title">
+            <h2 id="\(id)-title">Run \(HTML.escape(run.name)) <span class="kind">\(HTML.escape(run.visualizer))</span></h2>
+            \(Self.definitionList(facts, label: "Run \(run.name)"))
+            \(options.isEmpty ? "" : "<h3 class=\"options-title\">Options</h3>" + Self.definitionList(options, label: "Options of run \(run.name)", code: true))
 
-        """
+            """
     }
 
     func inputGroup(title: String, entry: Journal.Entry, run: Int) -> String {
@@ -59,32 +61,39 @@ extension HTMLReport {
         var parts: [String] = []
         if let layer = group.layer { parts.append("<h4>Layer \(HTML.escape(layer))</h4>") }
         if let stats = group.artifacts.lazy.compactMap(\.stats).first {
-            parts.append(Self.definitionList([
-                ("Class", stats.layerClass),
-                ("Output shape", Self.shape(stats.outputShape)),
-                ("Value range", "\(Self.number(stats.minimum)) … \(Self.number(stats.maximum))"),
-                ("Dead channels", String(format: "%.1f %%", stats.deadChannels * 100)),
-            ], label: "Statistics of layer \(group.layer ?? "")"))
+            parts.append(
+                Self.definitionList(
+                    [
+                        ("Class", stats.layerClass),
+                        ("Output shape", Self.shape(stats.outputShape)),
+                        ("Value range", "\(Self.number(stats.minimum)) … \(Self.number(stats.maximum))"),
+                        ("Dead channels", String(format: "%.1f %%", stats.deadChannels * 100)),
+                    ], label: "Statistics of layer \(group.layer ?? "")"))
         }
         parts += tables.map(Self.table)
         let pictures = group.artifacts.filter { Self.pictureKinds.contains($0.kind) }
             .map { (artifact: $0, role: aggregates.role($0.role, ofRun: run)) }
         let leading = pictures.filter { $0.role.prominence < .small }
-            .sorted { ($0.role.prominence, aggregates.rank(of: $0.role.name, inRun: run))
-                < ($1.role.prominence, aggregates.rank(of: $1.role.name, inRun: run)) }
+            .sorted {
+                ($0.role.prominence, aggregates.rank(of: $0.role.name, inRun: run))
+                    < ($1.role.prominence, aggregates.rank(of: $1.role.name, inRun: run))
+            }
         let small = pictures.filter { $0.role.prominence == .small }
         if !leading.isEmpty {
             let wide = leading.contains { $0.role.prominence == .wide }
-            parts.append("<div class=\"gallery\(wide ? " wide" : "")\">\(leading.map { figure($0.artifact, $0.role, entry) }.joined())</div>")
+            parts.append(
+                "<div class=\"gallery\(wide ? " wide" : "")\">\(leading.map { figure($0.artifact, $0.role, entry) }.joined())</div>"
+            )
         }
         if !small.isEmpty {
             let gallery = "<div class=\"gallery small\">\(small.map { figure($0.artifact, $0.role, entry) }.joined())</div>"
             // Many small pictures (a layer's 64 patterns) fold away, so the page stays scannable.
             let counts = small.map(\.role).reduce(into: [ArtifactRole]()) { if !$0.contains($1) { $0.append($1) } }
                 .map { role in "\(small.filter { $0.role == role }.count) \(Self.plural(role.title))" }
-            parts.append(small.count > Self.unfoldedPictures
-                         ? "<details><summary>\(HTML.escape(counts.joined(separator: ", ")))</summary>\(gallery)</details>"
-                         : gallery)
+            parts.append(
+                small.count > Self.unfoldedPictures
+                    ? "<details><summary>\(HTML.escape(counts.joined(separator: ", ")))</summary>\(gallery)</details>"
+                    : gallery)
         }
         let files = group.artifacts.filter { !Self.pictureKinds.contains($0.kind) }
         if !files.isEmpty {
@@ -95,8 +104,9 @@ extension HTMLReport {
                     + "<span class=\"note\"> \(HTML.escape(words))\(HTML.escape(shape))</span></li>"
             }
             let extensions = Set(files.map { "." + ($0.path as NSString).pathExtension }).sorted().joined(separator: ", ")
-            parts.append("<details class=\"arrays\"><summary>Data files (\(files.count), \(HTML.escape(extensions)))</summary>"
-                         + "<ul>\(items.joined())</ul></details>")
+            parts.append(
+                "<details class=\"arrays\"><summary>Data files (\(files.count), \(HTML.escape(extensions)))</summary>"
+                    + "<ul>\(items.joined())</ul></details>")
         }
         return "<section class=\"layer\">\(parts.joined(separator: "\n"))</section>"
     }
@@ -117,20 +127,21 @@ extension HTMLReport {
         let barHeading = table.bars == nil ? "" : "<th scope=\"col\"><span class=\"visually-hidden\">Bar</span></th>"
         let headings = table.columns.map { "<th scope=\"col\">\(HTML.escape($0))</th>" }.joined() + barHeading
         return """
-        <details class="aggregate"><summary>\(HTML.escape(table.summary))</summary>
-        <div class="table-scroll"><table>
-        <thead><tr>\(headings)</tr></thead>
-        <tbody>\(rows.joined())</tbody>
-        </table></div></details>
-        """
+            <details class="aggregate"><summary>\(HTML.escape(table.summary))</summary>
+            <div class="table-scroll"><table>
+            <thead><tr>\(headings)</tr></thead>
+            <tbody>\(rows.joined())</tbody>
+            </table></div></details>
+            """
     }
 
     static let unfoldedPictures = 8
 
     private func figure(_ artifact: ArtifactRecord, _ role: ArtifactRole, _ entry: Journal.Entry) -> String {
         let caption = describe(artifact, role, entry)
-        return Self.figure(path: artifact.path, alt: caption + altContext(artifact), caption: caption,
-                           className: role.prominence == .wide ? "grid-image" : "map")
+        return Self.figure(
+            path: artifact.path, alt: caption + altContext(artifact), caption: caption,
+            className: role.prominence == .wide ? "grid-image" : "map")
     }
 
     // MARK: - Words

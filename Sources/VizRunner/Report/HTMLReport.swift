@@ -25,26 +25,27 @@ struct HTMLReport {
     /// The page around its sections: header, contents, the inputs, then each run's results.
     func write(inputs: (TextOutput) throws -> Void, run: (Int, TextOutput) throws -> Void, to output: TextOutput) throws {
         let modelName = (header.model.path as NSString).lastPathComponent
-        try output.write("""
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="color-scheme" content="light dark">
-        <title>vizrun report: \(HTML.escape(modelName))</title>
-        <style>\(Self.style)</style>
-        </head>
-        <body>
-        <a class="skip" href="#main">Skip to the results</a>
-        \(headerSection)
-        \(contents)
-        <main id="main" tabindex="-1">
-        <section id="inputs" aria-labelledby="inputs-title">
-        <h2 id="inputs-title">Inputs</h2>
-        <div class="inputs">
+        try output.write(
+            """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="color-scheme" content="light dark">
+            <title>vizrun report: \(HTML.escape(modelName))</title>
+            <style>\(Self.style)</style>
+            </head>
+            <body>
+            <a class="skip" href="#main">Skip to the results</a>
+            \(headerSection)
+            \(contents)
+            <main id="main" tabindex="-1">
+            <section id="inputs" aria-labelledby="inputs-title">
+            <h2 id="inputs-title">Inputs</h2>
+            <div class="inputs">
 
-        """)
+            """)
         try inputs(output)
         try output.write("</div>\n</section>\n")
         for index in header.runs.indices {
@@ -52,13 +53,14 @@ struct HTMLReport {
             try run(index, output)
             try output.write("</section>\n")
         }
-        try output.write("""
-        </main>
-        <footer><p>Written by vizrun \(HTML.escape(header.vizrun)) from <a href="manifest.json">manifest.json</a>.</p></footer>
-        </body>
-        </html>
+        try output.write(
+            """
+            </main>
+            <footer><p>Written by vizrun \(HTML.escape(header.vizrun)) from <a href="manifest.json">manifest.json</a>.</p></footer>
+            </body>
+            </html>
 
-        """)
+            """)
     }
 
     /// The page for a manifest held in memory, without the aggregates' tables (which come from
@@ -92,11 +94,11 @@ struct HTMLReport {
         if let created = header.created { facts.append(("Date", created)) }
         if let seconds = header.seconds { facts.append(("Total time", Self.duration(seconds))) }
         return """
-        <header>
-        <h1>vizrun report: \(HTML.escape((model.path as NSString).lastPathComponent))</h1>
-        \(Self.definitionList(facts, label: "Run facts"))
-        </header>
-        """
+            <header>
+            <h1>vizrun report: \(HTML.escape((model.path as NSString).lastPathComponent))</h1>
+            \(Self.definitionList(facts, label: "Run facts"))
+            </header>
+            """
     }
 
     private var contents: String {
@@ -110,34 +112,37 @@ struct HTMLReport {
     // MARK: - Inputs
 
     func inputArticle(_ input: Manifest.InputRecord, entry: Journal.Entry) -> String {
-        let picture = input.image.map { image in
-            Self.figure(path: image, alt: "Input \(input.id) as the network sees it",
-                        caption: "As the network sees it: \(Self.shape(input.shape))", className: "input-image")
-        } ?? "<p>An array input, \(HTML.escape(Self.shape(input.shape))): no picture.</p>"
+        let picture =
+            input.image.map { image in
+                Self.figure(
+                    path: image, alt: "Input \(input.id) as the network sees it",
+                    caption: "As the network sees it: \(Self.shape(input.shape))", className: "input-image")
+            } ?? "<p>An array input, \(HTML.escape(Self.shape(input.shape))): no picture.</p>"
         return """
-        <article class="input" aria-labelledby="input-\(HTML.escape(anchor(input.id)))">
-        <h3 id="input-\(HTML.escape(anchor(input.id)))">\(HTML.escape(input.id))</h3>
-        <p class="path">\(HTML.escape(input.path))</p>
-        <div class="input-body">\(picture)\(predictionsTable(entry))</div>
-        </article>
-        """
+            <article class="input" aria-labelledby="input-\(HTML.escape(anchor(input.id)))">
+            <h3 id="input-\(HTML.escape(anchor(input.id)))">\(HTML.escape(input.id))</h3>
+            <p class="path">\(HTML.escape(input.path))</p>
+            <div class="input-body">\(picture)\(predictionsTable(entry))</div>
+            </article>
+            """
     }
 
     /// The first run's top predictions for the input, when a run computed them.
     private func predictionsTable(_ entry: Journal.Entry) -> String {
         guard let run = entry.runs.firstIndex(where: { !($0.predictions ?? []).isEmpty }),
-              let record = entry.runs[run].predictions?.first else { return "" }
+            let record = entry.runs[run].predictions?.first
+        else { return "" }
         let rows = record.top.enumerated().map { rank, prediction in
             "<tr><td>\(rank + 1)</td><td>\(prediction.classIndex)</td><td>\(HTML.escape(prediction.label ?? "—"))</td>"
                 + "<td>\(String(format: "%.4f", prediction.score))</td></tr>"
         }
         return """
-        <div class="table-scroll"><table>
-        <caption>Top \(record.top.count) predictions (run \(HTML.escape(header.runs[run].name)))</caption>
-        <thead><tr><th scope="col">Rank</th><th scope="col">Class</th><th scope="col">Label</th><th scope="col">Score</th></tr></thead>
-        <tbody>\(rows.joined())</tbody>
-        </table></div>
-        """
+            <div class="table-scroll"><table>
+            <caption>Top \(record.top.count) predictions (run \(HTML.escape(header.runs[run].name)))</caption>
+            <thead><tr><th scope="col">Rank</th><th scope="col">Class</th><th scope="col">Label</th><th scope="col">Score</th></tr></thead>
+            <tbody>\(rows.joined())</tbody>
+            </table></div>
+            """
     }
 
     /// A class's label, to name classes in captions: from the input's own predictions (any run's,
@@ -155,7 +160,10 @@ struct HTMLReport {
     /// An id-safe form of a name, for fragment links; distinct names may share one, which only
     /// makes two headings share an anchor target, never breaks the page.
     func anchor(_ name: String) -> String {
-        String(name.unicodeScalars.map { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) ? Character($0) : "-" })
+        String(
+            name.unicodeScalars.map {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) ? Character($0) : "-"
+            })
     }
 
     // MARK: - Building blocks
@@ -182,15 +190,19 @@ struct HTMLReport {
     }
 
     static func duration(_ seconds: Double) -> String {
-        seconds < 60 ? String(format: "%.2f s", seconds) : String(format: "%ld min %04.1f s", Int(seconds) / 60,
-                                                                 seconds.truncatingRemainder(dividingBy: 60))
+        seconds < 60
+            ? String(format: "%.2f s", seconds)
+            : String(
+                format: "%ld min %04.1f s", Int(seconds) / 60,
+                seconds.truncatingRemainder(dividingBy: 60))
     }
 
     static func grouped(_ number: Int) -> String {
         let digits = Array(String(number))
-        return String(digits.enumerated().flatMap { index, digit in
-            (index > 0 && (digits.count - index) % 3 == 0 ? [","] : []) + [digit]
-        })
+        return String(
+            digits.enumerated().flatMap { index, digit in
+                (index > 0 && (digits.count - index) % 3 == 0 ? [","] : []) + [digit]
+            })
     }
 
     static func number(_ value: Float) -> String {

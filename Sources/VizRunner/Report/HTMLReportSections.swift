@@ -27,12 +27,14 @@ final class HTMLReportSections {
 
     /// The whole page, with `report`'s final header.
     func write(_ report: HTMLReport, to output: TextOutput) throws {
-        try report.write(inputs: { try sections.copy(0, to: $0) }, run: { run, output in
-            try sections.copy(1 + run, to: output)
-            if !ofNoInput.runs[run].artifacts.isEmpty {
-                try output.write(report.inputGroup(title: "All inputs", entry: ofNoInput, run: run))
-            }
-        }, to: output)
+        try report.write(
+            inputs: { try sections.copy(0, to: $0) },
+            run: { run, output in
+                try sections.copy(1 + run, to: output)
+                if !ofNoInput.runs[run].artifacts.isEmpty {
+                    try output.write(report.inputGroup(title: "All inputs", entry: ofNoInput, run: run))
+                }
+            }, to: output)
         try sections.remove()
     }
 }

@@ -6,8 +6,9 @@ import VizCore
 /// as `<layer>/channel_stats.npy`, shown in the report as the share of inputs each channel fires in,
 /// and offered to later runs as the `channel_stats` results of each layer.
 final class ChannelStatsSummary: RunAggregate {
-    static let role = ArtifactRole("channel_stats_summary", title: "channel statistics averaged over the inputs",
-                                   summarizesInputs: true)
+    static let role = ArtifactRole(
+        "channel_stats_summary", title: "channel statistics averaged over the inputs",
+        summarizesInputs: true)
     /// The kind of result later runs ask for: `{from: RUN}` needing `.named(kind, items: layers)`.
     static let kind = "channel_stats"
 
@@ -27,20 +28,28 @@ final class ChannelStatsSummary: RunAggregate {
             guard current.sum.shape == values.shape else {
                 throw VizError("the tables of layer '\(layer)' differ in shape between inputs", at: table.path)
             }
-            sums[layer] = (Tensor(shape: values.shape, scalars: zip(current.sum.scalars, values.scalars).map(+)),
-                           current.count + 1)
+            sums[layer] = (
+                Tensor(shape: values.shape, scalars: zip(current.sum.scalars, values.scalars).map(+)),
+                current.count + 1
+            )
         }
     }
 
     /// Each layer's table averaged over the inputs so far.
     private var means: [(layer: String, table: Tensor, count: Int)] {
         layers.compactMap { layer in
-            sums[layer].map { (layer, Tensor(shape: $0.sum.shape, scalars: $0.sum.scalars.map { [count = $0.count] in $0 / Float(count) }), $0.count) }
+            sums[layer].map {
+                (
+                    layer, Tensor(shape: $0.sum.shape, scalars: $0.sum.scalars.map { [count = $0.count] in $0 / Float(count) }),
+                    $0.count
+                )
+            }
         }
     }
 
     func results(ofRun run: String) -> RunResults {
-        RunResults(run: run, named: [Self.kind: Dictionary(means.map { ($0.layer, $0.table) }, uniquingKeysWith: { first, _ in first })])
+        RunResults(
+            run: run, named: [Self.kind: Dictionary(means.map { ($0.layer, $0.table) }, uniquingKeysWith: { first, _ in first })])
     }
 
     func write(to output: AggregateOutput) throws {
@@ -49,9 +58,11 @@ final class ChannelStatsSummary: RunAggregate {
             let columns = ChannelStatistics.columns.count
             let active = stride(from: ChannelStatistics.columns.firstIndex(of: "active")!, to: mean.count, by: columns)
                 .map { mean.scalars[$0] }
-            output.add(ReportTable(layer: layer, summary: "Share of positions active per channel, averaged over \(count) inputs",
-                                   columns: ["Channel", "Active"],
-                                   rows: active.enumerated().map { ["\($0)", ReportTable.number($1)] }, bars: active))
+            output.add(
+                ReportTable(
+                    layer: layer, summary: "Share of positions active per channel, averaged over \(count) inputs",
+                    columns: ["Channel", "Active"],
+                    rows: active.enumerated().map { ["\($0)", ReportTable.number($1)] }, bars: active))
         }
     }
 }

@@ -30,14 +30,19 @@ public final class ChannelStatsVisualizer: Visualizer {
                 guard let activation = outputs[layer.outputNode] else { continue }
                 let table = ChannelStatistics.table(activation)
                 let folder = [input.id, layer.name]
-                try context.sink.add(Artifact(role: Self.table.name, name: folder + ["stats"], input: input.id,
-                                              layer: layer.name), array: table)
+                try context.sink.add(
+                    Artifact(
+                        role: Self.table.name, name: folder + ["stats"], input: input.id,
+                        layer: layer.name), array: table)
                 let values = stride(from: chartColumn, to: table.count, by: ChannelStatistics.columns.count)
                     .map { table.scalars[$0] }
-                try context.sink.add(Artifact(role: Self.chart.name, name: folder + [options.chart], input: input.id,
-                                              layer: layer.name),
-                                     image: ChannelStatistics.strip(values, bandWidth: options.barWidth,
-                                                                    height: options.chartHeight))
+                try context.sink.add(
+                    Artifact(
+                        role: Self.chart.name, name: folder + [options.chart], input: input.id,
+                        layer: layer.name),
+                    image: ChannelStatistics.strip(
+                        values, bandWidth: options.barWidth,
+                        height: options.chartHeight))
             }
         }
     }
@@ -58,8 +63,11 @@ public enum ChannelStatistics {
         rows.reserveCapacity(channels * columns.count)
         activation.scalars.withUnsafeBufferPointer { values in
             for channel in 0..<channels {
-                var sum: Double = 0, squares: Double = 0, active = 0
-                var low = Float.infinity, high = -Float.infinity
+                var sum: Double = 0
+                var squares: Double = 0
+                var active = 0
+                var low = Float.infinity
+                var high = -Float.infinity
                 for position in 0..<positions {
                     let value = values[position * channels + channel]
                     sum += Double(value)

@@ -1,7 +1,8 @@
-@testable import ChannelStats
 import VizCore
 import VizTesting
 import XCTest
+
+@testable import ChannelStats
 
 final class ChannelStatsTests: XCTestCase {
     /// Input (2×2×2) → ReLU: small enough to check every number by hand.
@@ -9,12 +10,17 @@ final class ChannelStatsTests: XCTestCase {
         let graph = Graph()
         let input = try graph.add("input", InputOp(shape: [-1, 2, 2, 2]))
         let relu = try graph.add("relu", ActivationOp(.relu), inputs: [input])
-        return Model(graph: graph,
-                     layers: [Model.Layer(name: "input", className: "InputLayer", outputNode: input,
-                                          inputLayers: [], parameterCount: 0),
-                              Model.Layer(name: "relu", className: "ReLU", outputNode: relu,
-                                          inputLayers: ["input"], parameterCount: 0)],
-                     outputLayers: ["relu"], path: "relu.test", loaderName: "test")
+        return Model(
+            graph: graph,
+            layers: [
+                Model.Layer(
+                    name: "input", className: "InputLayer", outputNode: input,
+                    inputLayers: [], parameterCount: 0),
+                Model.Layer(
+                    name: "relu", className: "ReLU", outputNode: relu,
+                    inputLayers: ["input"], parameterCount: 0),
+            ],
+            outputLayers: ["relu"], path: "relu.test", loaderName: "test")
     }
 
     /// Channel 0 holds 1, -1, 3, -3; channel 1 holds 2 everywhere.
@@ -22,8 +28,14 @@ final class ChannelStatsTests: XCTestCase {
 
     func testTableHoldsEachChannelsStatistics() {
         let table = ChannelStatistics.table(image)
-        assertClose(table, Tensor(shape: [2, 5], scalars: [0, Float(5).squareRoot(), -3, 3, 0.5,
-                                                           2, 0, 2, 2, 1]))
+        assertClose(
+            table,
+            Tensor(
+                shape: [2, 5],
+                scalars: [
+                    0, Float(5).squareRoot(), -3, 3, 0.5,
+                    2, 0, 2, 2, 1,
+                ]))
     }
 
     func testRunHandsATableAndAChartPerLayerToTheSink() throws {
@@ -31,12 +43,20 @@ final class ChannelStatsTests: XCTestCase {
         let model = try reluModel()
         try visualizer.configure(runOptions("{layers: [relu], chart: max, bar_width: 3, chart_height: 20}"), model: model)
         let sink = CollectingSink()
-        try visualizer.run(RunContext(model: model, inputs: [RunInput(id: "x", path: "x.npy", tensor: image, original: nil)],
-                                      runName: "stats", sink: sink))
+        try visualizer.run(
+            RunContext(
+                model: model, inputs: [RunInput(id: "x", path: "x.npy", tensor: image, original: nil)],
+                runName: "stats", sink: sink))
         XCTAssertEqual(sink.arrays.map(\.0.role), ["channel_stats"])
         XCTAssertEqual(sink.arrays[0].0.name, ["x", "relu", "stats"])
-        assertClose(sink.arrays[0].1, Tensor(shape: [2, 5], scalars: [1, Float(1.5).squareRoot(), 0, 3, 0.5,
-                                                                        2, 0, 2, 2, 1]))
+        assertClose(
+            sink.arrays[0].1,
+            Tensor(
+                shape: [2, 5],
+                scalars: [
+                    1, Float(1.5).squareRoot(), 0, 3, 0.5,
+                    2, 0, 2, 2, 1,
+                ]))
         XCTAssertEqual(sink.images.map(\.0.name), [["x", "relu", "max"]])
         XCTAssertEqual([sink.images[0].1.width, sink.images[0].1.height], [6, 20])
     }
@@ -67,16 +87,20 @@ final class ChannelStatsTests: XCTestCase {
 final class ChannelStatsSummaryTests: XCTestCase {
     func testTablesAreAveragedOfferedAndWritten() throws {
         let output = try CollectingAggregateOutput()
-        let tables = [Tensor(shape: [2, 5], scalars: [1, 0, 1, 1, 0.5, 2, 0, 2, 2, 1]),
-                      Tensor(shape: [2, 5], scalars: [3, 2, 0, 5, 1, 4, 0, 4, 4, 0])]
+        let tables = [
+            Tensor(shape: [2, 5], scalars: [1, 0, 1, 1, 0.5, 2, 0, 2, 2, 1]),
+            Tensor(shape: [2, 5], scalars: [3, 2, 0, 5, 1, 4, 0, 4, 4, 0]),
+        ]
         let summary = ChannelStatsSummary()
         for (index, table) in tables.enumerated() {
             let path = "stats/x\(index)/relu/stats.npy"
-            try FileManager.default.createDirectory(at: output.folder.appendingPathComponent("stats/x\(index)/relu"),
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: output.folder.appendingPathComponent("stats/x\(index)/relu"),
+                withIntermediateDirectories: true)
             try table.writeNpy(to: output.folder.appendingPathComponent(path).path)
-            let record = ArtifactRecord(kind: "array", role: "channel_stats", input: "x\(index)", layer: "relu", channel: nil,
-                                        filter: nil, classIndex: nil, shape: [2, 5], path: path)
+            let record = ArtifactRecord(
+                kind: "array", role: "channel_stats", input: "x\(index)", layer: "relu", channel: nil,
+                filter: nil, classIndex: nil, shape: [2, 5], path: path)
             try summary.add(InputResults(input: "x\(index)", artifacts: [record], predictions: [], folder: output.folder))
         }
         let expected = Tensor(shape: [2, 5], scalars: [2, 1, 0.5, 3, 0.75, 3, 0, 3, 3, 0.5])
@@ -90,8 +114,9 @@ final class ChannelStatsSummaryTests: XCTestCase {
     func testALaterRunNeedingAnotherLayerIsToldWhatIsCovered() {
         let offers: [RunResultKind] = [.named("channel_stats", items: ["relu"])]
         XCTAssertNil(RunResultKind.named("channel_stats", items: ["relu"]).shortfall(in: offers))
-        XCTAssertEqual(RunResultKind.named("channel_stats", items: ["conv"]).shortfall(in: offers),
-                       "does not cover 'conv' in its 'channel_stats' results (it covers: relu)")
+        XCTAssertEqual(
+            RunResultKind.named("channel_stats", items: ["conv"]).shortfall(in: offers),
+            "does not cover 'conv' in its 'channel_stats' results (it covers: relu)")
         XCTAssertEqual(RunResultKind.named("other", items: ["relu"]).shortfall(in: offers), "does not offer 'other' results")
     }
 }
