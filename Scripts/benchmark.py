@@ -47,6 +47,8 @@ CHELSEA = os.path.join(IMAGES, "chelsea.jpg")
 JOBS = ("seed", "filters", "gradcam", "all-layers", "onnx-forward", "onnx-gradcam")
 NAN = float("nan")
 FILTERS_CONVOLUTION_SECONDS = None
+QUIET_LOAD = None  # --quiet-load: the 1-minute load average a run waits for before it starts
+RUN_LOADS = []  # the 1-minute load average as each timed run started
 ONNX_FORWARD_LABEL = "ResNet-50 ONNX, every node, batch of 32 (onnxruntime)"
 ONNX_FORWARD_GFLOP = {}  # side -> GFLOP of one forward pass of the batch, as the peer counts it
 
@@ -59,9 +61,19 @@ class Failed(Exception):
     pass
 
 
+def wait_for_quiet():
+    """On a machine shared with other work, waits (up to 30 minutes) until the 1-minute load average
+    is below --quiet-load, so that a run does not share the cores; records the load it starts at."""
+    deadline = time.monotonic() + 1800
+    while QUIET_LOAD is not None and os.getloadavg()[0] >= QUIET_LOAD and time.monotonic() < deadline:
+        time.sleep(10)
+    RUN_LOADS.append(os.getloadavg()[0])
+
+
 def measure(command, scratch, env=None):
     """Wall seconds, peak RSS (MB) and stdout of one child process; Failed carries its stderr."""
     out_path, err_path = os.path.join(scratch, "stdout.txt"), os.path.join(scratch, "stderr.txt")
+    wait_for_quiet()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
@@ -312,7 +324,7 @@ def job_onnx_gradcam(args, work, _keras):
 
 
 def main():
-    global VIZRUN
+    global VIZRUN, QUIET_LOAD
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", default=",".join(JOBS),
                         help=f"comma-separated jobs to run, from: {', '.join(JOBS)} (default: all)")
@@ -324,6 +336,9 @@ def main():
                              "(outside the repo)")
     parser.add_argument("--torch-batch", type=int, default=8,
                         help="images per pytorch-grad-cam call in onnx-gradcam (default 8, vizrun's batch_size)")
+    parser.add_argument("--quiet-load", type=float, default=None,
+                        help="before each timed run, wait (up to 30 minutes) until the 1-minute load average "
+                             "is below this, on a machine shared with other work (default: no waiting)")
     args = parser.parse_args()
     jobs = [j.strip() for j in args.jobs.split(",") if j.strip()]
     unknown = [j for j in jobs if j not in JOBS]
@@ -332,6 +347,7 @@ def main():
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     VIZRUN = os.path.abspath(args.vizrun)
+    QUIET_LOAD = args.quiet_load
     if not os.path.exists(VIZRUN):
         sys.exit(f"no {VIZRUN}; build first: swift build -c release --product vizrun")
     keras = have_keras()
@@ -408,7 +424,8 @@ def main():
     print(f"(vizrun: {VIZRUN}, built {time.strftime('%Y-%m-%d %H:%M', time.localtime(os.path.getmtime(VIZRUN)))}; "
           f"load average at the end: {os.getloadavg()[0]:.2f})")
     print(f"(median of {args.repeat} runs each; peak = max over runs; cores: {os.cpu_count()}; "
-          f"load average at the start: {load_at_start:.2f}; Keras: {'tf-keras ' + keras_version() if keras else 'not installed'}; "
+          f"load average at the start: {load_at_start:.2f}, as each run started: "
+          f"{statistics.median(RUN_LOADS) if RUN_LOADS else NAN:.2f} median, {max(RUN_LOADS, default=NAN):.2f} max; Keras: {'tf-keras ' + keras_version() if keras else 'not installed'}; "
           f"{', '.join(f'{d} {_version(d)}' for d in ('onnxruntime', 'torch', 'grad-cam') if _has(d))})")
 
 
