@@ -4,7 +4,7 @@ import VizCore
 /// Integrated Gradients (Sundararajan et al., 2017): `(x − x′) ⊙ ∫₀¹ ∂score/∂x(x′ + α(x − x′)) dα`,
 /// the integral a weighted sum over `steps` points, computed `batch` interpolated inputs per pass as
 /// Captum's `internal_batch_size`. By completeness the attributions sum to `score(x) − score(x′)`;
-/// what they miss is the `completenessError`.
+/// what they miss is the completeness error, recorded with each map (`ArtifactMeasures`).
 struct IntegratedGradients {
     /// Captum's names of the quadrature rules.
     enum Rule: String, CaseIterable {
@@ -25,9 +25,10 @@ struct IntegratedGradients {
     var progress: (Int) -> Void = { _ in }
 
     /// Per class of `classes`: the attributions (1, H, W, C) for `input` (1, H, W, C) from `baseline`
-    /// (the same shape), and the completeness error `Σ attributions − (score(x) − score(x′))`.
+    /// (the same shape), with `score(x) − score(x′)` and the completeness error
+    /// `Σ attributions − (score(x) − score(x′))`.
     func attributions(input: Tensor, baseline: Tensor, classes: [Int]) throws -> [(
-        attributions: Tensor, completenessError: Float
+        attributions: Tensor, measures: ArtifactMeasures
     )] {
         let inputNode = model.graph.inputNodes[0]
         let difference = zip(input.scalars, baseline.scalars).map { $0 - $1 }
@@ -59,7 +60,8 @@ struct IntegratedGradients {
             let attributions = Tensor(
                 shape: input.shape, scalars: zip(integrals[index], difference).map { Float($0 * Double($1)) })
             let total = attributions.scalars.reduce(0.0) { $0 + Double($1) }
-            return (attributions, Float(total - Double(scores[index][0] - scores[index][1])))
+            let difference = Double(scores[index][0]) - Double(scores[index][1])
+            return (attributions, ArtifactMeasures(completenessError: total - difference, scoreDifference: difference))
         }
     }
 

@@ -19,8 +19,6 @@ public final class SaliencyVisualizer: Visualizer {
     var noiseSource: ((_ input: RunInput, _ sample: Int, _ sigma: Float) -> Tensor)?
     /// RISE's mask `index` for an input of the given size; nil draws them (`RISE.drawMask`).
     var maskSource: ((_ index: Int, _ height: Int, _ width: Int) -> [Float])?
-    /// Integrated Gradients' completeness error of each input's classes, in the order drawn (for tests).
-    private(set) var completenessErrors: [String: [Float]] = [:]
 
     public init() {}
 
@@ -45,6 +43,7 @@ public final class SaliencyVisualizer: Visualizer {
             // The classes to explain come from the clean input, also for the perturbed copies.
             let classLists = try clean.classLists(options.target.choices, inputs: group, earlier: context.earlierResults)
             var maps = [[Tensor]](repeating: [], count: group.count)
+            var measures = [[ArtifactMeasures?]](repeating: [], count: group.count)
             switch method {
             case .vanilla, .guidedBackprop:
                 for classes in ScoreGradients.byRank(classLists) {
@@ -77,17 +76,17 @@ public final class SaliencyVisualizer: Visualizer {
                 }
             case .integratedGradients, .occlusion, .rise:
                 for (item, input) in group.enumerated() {
-                    maps[item] = try perturbationMaps(
+                    (maps[item], measures[item]) = try perturbationMaps(
                         input,
                         scores: classLists[item].map { clean.scores(classes: Array(repeating: $0, count: group.count))[item] },
                         classes: classLists[item], options: options, model: model, progress: { bar.advance(by: $0) })
                 }
             }
             for (item, input) in group.enumerated() {
-                for (classIndex, map) in zip(classLists[item], maps[item]) {
+                for (index, (classIndex, map)) in zip(classLists[item], maps[item]).enumerated() {
                     try Self.emit(
                         map, name: "saliency", classIndex: classIndex, input: input, colormap: options.colormap,
-                        sink: context.sink)
+                        measures: measures[item].indices.contains(index) ? measures[item][index] : nil, sink: context.sink)
                 }
             }
         }
@@ -104,11 +103,12 @@ public final class SaliencyVisualizer: Visualizer {
         }
     }
 
-    /// Integrated Gradients', occlusion's and RISE's maps of one input, one per class.
+    /// Integrated Gradients', occlusion's and RISE's maps of one input, one per class, with the
+    /// measures of each (Integrated Gradients' completeness).
     private func perturbationMaps(
         _ input: RunInput, scores: [Float], classes: [Int], options: SaliencyOptions, model: Model,
         progress: @escaping (Int) -> Void
-    ) throws -> [Tensor] {
+    ) throws -> ([Tensor], [ArtifactMeasures?]) {
         switch options.method {
         case .integratedGradients:
             var integrated = IntegratedGradients(
@@ -116,21 +116,20 @@ public final class SaliencyVisualizer: Visualizer {
             integrated.progress = progress
             let results = try integrated.attributions(
                 input: input.tensor, baseline: try baseline(for: input, options: options), classes: classes)
-            completenessErrors[input.id] = results.map(\.completenessError)
-            return results.map { Self.reduced($0.attributions, options.channels)[0] }
+            return (results.map { Self.reduced($0.attributions, options.channels)[0] }, results.map(\.measures))
         case .occlusion:
             let occlusion = Occlusion(
                 model: model, target: options.target, patch: options.patch, stride: options.stride,
                 value: options.occlusionValue, batch: options.batch)
             defer { progress(1) }
-            return try occlusion.maps(input: input.tensor, scores: scores, classes: classes)
+            return (try occlusion.maps(input: input.tensor, scores: scores, classes: classes), [])
         default:
             var rise = RISE(
                 model: model, target: options.target, count: options.masks, grid: options.grid, keep: options.keep,
                 seed: options.seed, batch: options.batch)
             rise.progress = progress
             rise.maskSource = maskSource
-            return try rise.maps(input: input.tensor, classes: classes)
+            return (try rise.maps(input: input.tensor, classes: classes), [])
         }
     }
 
@@ -156,10 +155,13 @@ public final class SaliencyVisualizer: Visualizer {
 
     /// Writes `map` as `<input>/class_<c>/<name>.npy` and `.png`, role `saliency`: the array as it is,
     /// the picture `|map| / max |map|` (all black when it is zero) through `colormap`.
-    static func emit(_ map: Tensor, name: String, classIndex: Int, input: RunInput, colormap: Colormap, sink: ArtifactSink) throws
-    {
+    static func emit(
+        _ map: Tensor, name: String, classIndex: Int, input: RunInput, colormap: Colormap, measures: ArtifactMeasures? = nil,
+        sink: ArtifactSink
+    ) throws {
         let artifact = Artifact(
-            role: saliency.name, name: [input.id, "class_\(classIndex)", name], input: input.id, classIndex: classIndex)
+            role: saliency.name, name: [input.id, "class_\(classIndex)", name], input: input.id, classIndex: classIndex,
+            measures: measures)
         try sink.add(artifact, array: map.reshaped([1] + map.shape))
         let largest = map.maxAbs
         let unit =

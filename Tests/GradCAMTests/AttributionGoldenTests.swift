@@ -67,9 +67,10 @@ final class AttributionGoldenTests: XCTestCase {
     private func array(_ name: String) throws -> Tensor { try Fixtures.tensor("attribution/\(name).npy") }
 
     /// The run's first array of `role` for class `classIndex`, without its batch axis.
-    private func run(_ visualizer: Visualizer, _ options: String, role: String, classIndex: Int) throws -> Tensor {
+    private func run(
+        _ visualizer: Visualizer, _ options: String, role: String, classIndex: Int, sink: CollectingSink = CollectingSink()
+    ) throws -> Tensor {
         try visualizer.configure(runOptions(options), model: model)
-        let sink = CollectingSink()
         try visualizer.run(RunContext(model: model, inputs: [input], runName: "run", sink: sink))
         let map = try XCTUnwrap(sink.array(role: role, input: "x", classIndex: classIndex), options)
         return map.reshaped(Array(map.shape.dropFirst()))
@@ -153,19 +154,23 @@ final class AttributionGoldenTests: XCTestCase {
         for entry in reference.integrated_gradients {
             let label = "\(entry.method) \(entry.baseline) class \(entry.class)"
             let baseline = entry.baseline == "zero" ? "zero" : noisePath
-            let visualizer = SaliencyVisualizer()
+            let sink = CollectingSink()
             let map = try run(
-                visualizer,
+                SaliencyVisualizer(),
                 "{class: \(entry.class), method: integrated_gradients, integration: \(entry.method), baseline: \(baseline)}",
-                role: "saliency", classIndex: entry.class)
+                role: "saliency", classIndex: entry.class, sink: sink)
             // Captum's trapezoid weights sum to (n − 1)/n (see IntegratedGradients.Rule).
             let scale: Float = entry.method == "riemann_trapezoid" ? Float(entry.steps) / Float(entry.steps - 1) : 1
             let captum = try array(entry.attributions)
             let expected = Tensor(shape: captum.shape, scalars: captum.scalars.map { $0 * scale })
             assertClose(map, channelSums(expected), tolerance: 1e-3, label)
-            let error = try XCTUnwrap(visualizer.completenessErrors["x"]?.first)
+            let measures = try XCTUnwrap(sink.arrays.first?.0.measures, "the array records the completeness")
+            XCTAssertEqual(try XCTUnwrap(measures.scoreDifference), entry.score_difference, accuracy: 1e-4, label)
+            let error = try XCTUnwrap(measures.completenessError)
+            let total = expected.scalars.reduce(0.0) { $0 + Double($1) }
+            XCTAssertEqual(error, total - entry.score_difference, accuracy: 1e-3, "\(label): completeness error")
             if entry.baseline == "zero" {
-                XCTAssertLessThan(abs(Double(error)), 0.01 * abs(entry.score_difference), "\(label): completeness")
+                XCTAssertLessThan(abs(error), 0.01 * abs(entry.score_difference), "\(label): below 1 % at 50 steps")
             }
         }
     }

@@ -58,30 +58,19 @@ final class AttributionOptionTests: XCTestCase {
 
     func testSaliencyOptionErrors() throws {
         let model = try model() // input 32x32x3
-        assertError(
-            vizError { try SaliencyOptions(runOptions("{method: integrated_gradients, steps: 0}"), model: model) },
-            at: "test.yaml:1:39", "steps must be at least 2")
-        assertError(
-            vizError { try SaliencyOptions(runOptions("{method: occlusion, patch: 40}"), model: model) },
-            at: "test.yaml:1:28", "patch 40 is larger than the model's 32x32 input")
-        assertError(
-            vizError { try SaliencyOptions(runOptions("{method: occlusion, patch: 4, stride: 5}"), model: model) },
-            at: "test.yaml:1:39", "stride 5 is larger than the patch (4)")
-        assertError(
-            vizError { try SaliencyOptions(runOptions("{method: rise, keep: 0}"), model: model) },
-            at: "test.yaml:1:22", "keep must be above 0 and at most 1")
-        assertError(
-            vizError { try SaliencyOptions(runOptions("{method: integrated_gradients, samples: 3}"), model: model) },
-            at: "test.yaml:1:41", "samples only applies to `method: smoothgrad`")
-        assertError(
-            vizError { try SaliencyOptions(runOptions("{method: occlusion, channels: sum}"), model: model) },
-            at: "test.yaml:1:31", "channels only applies to `method: vanilla` or `method: smoothgrad`")
-        assertError(
-            vizError { try SaliencyOptions(runOptions("{method: integrated_gradients, baseline: gray}"), model: model) },
-            at: "test.yaml:1:42", "baseline 'gray' is none of zero, uniform or an .npy file")
-        assertError(
-            vizError { try SaliencyOptions(runOptions("{method: integrated_gradients, integration: simpson}"), model: model) },
-            at: "test.yaml:1:45", "unknown integration 'simpson'")
+        let cases: [(options: String, column: Int, message: String)] = [
+            ("{method: integrated_gradients, steps: 0}", 39, "steps must be at least 2"),
+            ("{method: occlusion, patch: 40}", 28, "patch 40 is larger than the model's 32x32 input"),
+            ("{method: occlusion, patch: 4, stride: 5}", 39, "stride 5 is larger than the patch (4)"),
+            ("{method: rise, keep: 0}", 22, "keep must be above 0 and at most 1"),
+            ("{method: integrated_gradients, samples: 3}", 41, "samples only applies to `method: smoothgrad`"),
+            ("{method: occlusion, channels: sum}", 31, "channels only applies to `method: vanilla` or `method: smoothgrad`"),
+            ("{method: integrated_gradients, baseline: gray}", 42, "baseline 'gray' is none of zero, uniform or an .npy file"),
+            ("{method: integrated_gradients, integration: simpson}", 45, "unknown integration 'simpson'"),
+        ]
+        for (options, column, message) in cases {
+            assertError(vizError { try SaliencyOptions(runOptions(options), model: model) }, at: "test.yaml:1:\(column)", message)
+        }
     }
 
     func testBaselineFileOfAnotherShape() throws {

@@ -5,20 +5,8 @@ import XCTest
 /// Running the graph from a given layer value upward (what Ablation-CAM needs), and guided
 /// backpropagation's rule for rectifiers.
 final class GraphFromLayerTests: XCTestCase {
-    /// input → a → b → c, and a side branch input → side (as GraphTests' chain).
-    private func chain() throws -> (Graph, [RecordingOp], [Int]) {
-        let graph = Graph()
-        let ops = [RecordingOp(factor: 2), RecordingOp(factor: 3), RecordingOp(factor: 5), RecordingOp(factor: 7)]
-        let input = try graph.add("input", InputOp(shape: [-1, 3]))
-        let side = try graph.add("side", ops[3], inputs: [input])
-        let a = try graph.add("a", ops[0], inputs: [input])
-        let b = try graph.add("b", ops[1], inputs: [a])
-        let c = try graph.add("c", ops[2], inputs: [b])
-        return (graph, ops, [input, side, a, b, c])
-    }
-
     func testAGivenValueReplacesEverythingBelowIt() throws {
-        let (graph, ops, nodes) = try chain()
+        let (graph, ops, nodes) = try recordingChain()
         let given = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
         let values = try graph.evaluate([], given: [nodes[3]: given], targets: [nodes[4]])
         XCTAssertEqual(values[nodes[4]]?.scalars, given.scalars.map { $0 * 5 })
