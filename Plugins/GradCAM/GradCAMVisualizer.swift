@@ -74,10 +74,10 @@ public final class GradCAMVisualizer: Visualizer {
                         method.needsGradients
                         ? try pass.gradients(classes: classes, wrt: [layer.outputNode])[layer.outputNode]! : nil
                     let heatmaps = method.heatmaps(activations: activations, gradients: gradients)
+                    let inputNode = context.model.graph.inputNodes[0]
                     let guided =
                         method == .guidedGradcam
-                        ? try pass.gradients(classes: classes, wrt: [context.model.graph.inputNodes[0]], rule: .guided)
-                            .values.first! : nil
+                        ? try pass.gradients(classes: classes, wrt: [inputNode], rule: .guided)[inputNode] : nil
                     for item in group.indices where rank < classLists[item].count {
                         maps[item].append((classes[item], heatmaps[item], guided?.batchItem(item)))
                     }
