@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "RawLoaderTests", dependencies: ["RawLoader", "HDF5Loader", "GradCAM", "VizTesting"]),
         .testTarget(name: "ActivationsTests", dependencies: ["Activations", "VizTesting"]),
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "HDF5Loader", "VizRunner", "VizTesting"]),
-        .testTarget(name: "GradCAMTests", dependencies: ["GradCAM", "HDF5Loader", "VizTesting"]),
+        .testTarget(name: "GradCAMTests", dependencies: ["GradCAM", "HDF5Loader", "ONNXLoader", "VizTesting"]),
         .testTarget(name: "VizRunnerTests", dependencies: ["VizRunner", "VizTesting"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "ONNXLoader", "VizTesting"]),
         // Runs the built command, like GradCAMTests' end-to-end tests.
