@@ -112,7 +112,7 @@ final class OutputFolder {
     }
 
     func write(_ data: Data, to relativePath: String) throws {
-        do { try data.write(to: stagedFile(relativePath)) } catch {
+        do { try FileWriting.write(data, toFile: stagedFile(relativePath).path) } catch {
             throw VizError("cannot write: \(error.localizedDescription)", at: root.appendingPathComponent(relativePath).path)
         }
     }
