@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "VizRunnerTests", dependencies: ["VizRunner", "VizTesting"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "ONNXLoader", "VizTesting"]),
         // Runs the built command, like GradCAMTests' end-to-end tests.
-        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXLoader", "VizTesting"]),
+        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXLoader", "VizImage", "VizTesting"]),
     ],
     swiftLanguageModes: [.v5]
 )
