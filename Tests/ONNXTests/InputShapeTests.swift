@@ -12,7 +12,7 @@ final class InputShapeTests: TemporaryFolderTestCase {
         let reference = try ONNXReference("resnet18_dynamo")
         let model = try reference.load()
         XCTAssertEqual(model.inputShape, [32, 32, 3])
-        let input = try Fixtures.tensor("onnx/resnet18_dynamo/input.npy")
+        let input = try reference.inputTensor()
         let batch = Tensor.concatenatingBatches([input, Tensor(shape: input.shape, scalars: input.scalars.map { -$0 }), input])
         let output = try model.requireLayer(model.outputLayers[0]).outputNode
         let single = try model.graph.evaluate([input], targets: [output])[output]!
@@ -36,7 +36,7 @@ final class InputShapeTests: TemporaryFolderTestCase {
         XCTAssertEqual(large[output]?.shape, [1, 10])
         let reference = try ONNXReference("resnet18_ts")
         let original = try reference.load()
-        let input = try Fixtures.tensor("onnx/resnet18_ts/input.npy")
+        let input = try reference.inputTensor()
         assertClose(
             try model.graph.evaluate([input], targets: [output])[output]!,
             try original.graph.evaluate([input], targets: [output])[output]!, tolerance: 1e-6)

@@ -3,8 +3,9 @@ import VizCore
 import VizTesting
 import XCTest
 
-/// The elementwise functions, quotients, log-softmax and matrix products exported graphs compute on
-/// activations (ONNX `Sqrt`, `Log`, `Abs`, `Reciprocal`, `Erf`, `Pow`, `Div`, `LogSoftmax`, `MatMul`).
+/// The elementwise functions, quotients, log-softmax, reductions and matrix products exported graphs
+/// compute on activations (ONNX `Sqrt`, `Log`, `Abs`, `Reciprocal`, `Erf`, `Pow`, `Div`,
+/// `LogSoftmax`, `ReduceMean`/`Sum`/`Max`/`Min`, `MatMul`).
 final class MathOpTests: XCTestCase {
     private func assertValues(
         _ function: MathFunctionOp.Function, _ x: [Float], _ expected: [Float], line: UInt = #line
@@ -100,5 +101,40 @@ final class MathOpTests: XCTestCase {
         assertClose(product, expected, tolerance: 1e-5)
         checkGradients(op, [a, b], epsilon: 1e-3)
         checkGradients(op, [random.tensor([1, 1, 3, 4]), random.tensor([1, 2, 4, 3])], epsilon: 1e-3, "left broadcast")
+    }
+
+    func testReductionsOverAnyAxes() throws {
+        // Two items of 2 × 3: [[1, 5, 2], [4, 0, 6]] and [[−1, −2, −3], [3, 2, 1]].
+        let x = Tensor(shape: [2, 2, 3], scalars: [1, 5, 2, 4, 0, 6, -1, -2, -3, 3, 2, 1])
+        func reduced(_ reduction: ReduceOp.Reduction, _ axes: Set<Int>, keepDims: Bool = false) throws -> Tensor {
+            let op = ReduceOp(reduction, axes: axes, keepDims: keepDims, kind: "Reduce")
+            let y = op.forward([x])
+            XCTAssertEqual(y.shape, try op.outputShape(for: [x.shape]))
+            return y
+        }
+        XCTAssertEqual(try reduced(.sum, [2]).scalars, [8, 10, -6, 6])
+        XCTAssertEqual(try reduced(.mean, [1], keepDims: true).shape, [2, 1, 3])
+        XCTAssertEqual(try reduced(.mean, [1]).scalars, [2.5, 2.5, 4, 1, 0, -1])
+        XCTAssertEqual(try reduced(.max, [1, 2]).scalars, [6, 3])
+        XCTAssertEqual(try reduced(.min, [1]).scalars, [1, 0, 2, -1, -2, -3])
+        XCTAssertThrowsError(try ReduceOp(.sum, axes: [0], keepDims: true, kind: "ReduceSum").outputShape(for: [x.shape]))
+        XCTAssertThrowsError(try ReduceOp(.sum, axes: [3], keepDims: true, kind: "ReduceSum").outputShape(for: [x.shape]))
+    }
+
+    func testReductionGradients() {
+        var random = SeededGenerator(seed: 15_105)
+        let x = random.distinctTensor([2, 3, 4, 5])
+        for reduction in [ReduceOp.Reduction.mean, .sum, .max, .min] {
+            for (axes, keepDims) in [([3], true), ([1, 3], false), ([1, 2, 3], true)] as [(Set<Int>, Bool)] {
+                checkGradients(
+                    ReduceOp(reduction, axes: axes, keepDims: keepDims, kind: "Reduce"), [x], "\(reduction) over \(axes)")
+            }
+        }
+        // A tie shares the gradient.
+        let tied = Tensor(shape: [1, 3], scalars: [2, 2, 1])
+        let max = ReduceOp(.max, axes: [1], keepDims: false, kind: "ReduceMax")
+        XCTAssertEqual(
+            max.inputGradients([tied], output: max.forward([tied]), outputGradient: Tensor(shape: [1], scalars: [1]))[0].scalars,
+            [0.5, 0.5, 0])
     }
 }
