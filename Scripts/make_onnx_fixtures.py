@@ -55,6 +55,8 @@ own module structure and names):
                         SAME_UPPER and SAME_LOWER (odd padding, stride 2), MaxPool VALID, AveragePool
                         SAME_LOWER, ConvTranspose with output_shape and with SAME_UPPER; references
                         from onnxruntime only (no gradient)
+    handwritten         written with onnx.helper too, opset 19: operator forms exporters rarely
+                        write (see write_handwritten_fixture); onnxruntime only
 Exporters: `ts` (dynamo=False, the TorchScript exporter, its default opset), `dynamo` (dynamo=True,
 external data; of each node's metadata only the name scopes vizrun reads are kept: the rest is most
 of a small file, and its stack traces hold the absolute paths of the machine that ran this script,
@@ -273,6 +275,65 @@ def write_autopad_fixture():
     print(f"autopad: {len(records)} nodes")
 
 
+def write_handwritten_fixture():
+    """Operator forms exporters rarely write, at opset 19: Split by an input, Sum and Mean of three,
+    ReduceMin with axes as an input, Pad wrap on listed axes, Resize on listed axes with
+    tf_half_pixel_for_nn, pytorch_half_pixel, round_prefer_ceil and ceil, Gather with indices of
+    rank 0 and 2, GlobalMaxPool, Div of a constant by a value, Softplus, Elu, Tanh."""
+    from onnx import TensorProto, helper
+    folder = os.path.join(OUT, "handwritten")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    generator = np.random.default_rng(SEED)
+    constants = {
+        "w1": generator.uniform(-0.5, 0.5, (6, 3, 3, 3)).astype(np.float32),
+        "split": np.array([1, 2, 3], np.int64), "channels": np.array([1], np.int64),
+        "pads": np.array([1, 2, 0, 1], np.int64), "spatial": np.array([2, 3], np.int64),
+        "sizes": np.array([7, 9], np.int64), "scales": np.array([1.5, 0.75], np.float32),
+        "sizes4": np.array([1, 1, 4, 5], np.int64), "pairs": np.array([[2, 0], [1, 1]], np.int64),
+        "four": np.array(4, np.int64), "numerators": generator.uniform(1, 2, (3, 1, 1)).astype(np.float32),
+        "one": np.array(1, np.float32),
+    }
+    make = helper.make_node
+    nodes = [
+        make("Conv", ["x", "w1"], ["c1"], name="conv", pads=[1, 1, 1, 1]),
+        make("Split", ["c1", "split"], ["s1", "s2", "s3"], name="split_by_input", axis=1),
+        make("Elu", ["s3"], ["elu"], name="elu", alpha=0.5),
+        make("Sum", ["s3", "elu", "s1"], ["sum"], name="sum_of_three"),
+        make("Softplus", ["s2"], ["softplus"], name="softplus"),
+        make("Tanh", ["s2"], ["tanh"], name="tanh"),
+        make("Mean", ["s2", "softplus", "tanh"], ["mean"], name="mean_of_three"),
+        make("ReduceMin", ["sum", "channels"], ["minimum"], name="reduce_min", keepdims=1),
+        make("Pad", ["mean", "pads", "", "spatial"], ["wrapped"], name="pad_wrap", mode="wrap"),
+        make("Resize", ["wrapped", "", "", "sizes"], ["r1"], name="resize_tf_nearest", axes=[2, 3], mode="nearest",
+             coordinate_transformation_mode="tf_half_pixel_for_nn", nearest_mode="round_prefer_ceil"),
+        make("Resize", ["minimum", "", "scales"], ["r2"], name="resize_pytorch_linear", axes=[2, 3], mode="linear",
+             coordinate_transformation_mode="pytorch_half_pixel"),
+        make("Resize", ["s1", "", "", "sizes4"], ["r3"], name="resize_nearest_ceil", mode="nearest", nearest_mode="ceil"),
+        make("Gather", ["sum", "pairs"], ["g1"], name="gather_pairs", axis=1),
+        make("Gather", ["sum", "four"], ["g2"], name="gather_column", axis=3),
+        make("GlobalMaxPool", ["c1"], ["gmax"], name="global_max"),
+        make("Abs", ["sum"], ["magnitude"], name="abs"),
+        make("Add", ["magnitude", "one"], ["shifted"], name="add_one"),
+        make("Div", ["numerators", "shifted"], ["quotient"], name="constant_over_value"),
+    ]
+    outputs = ["r1", "r2", "r3", "g1", "g2", "gmax", "quotient"]
+    graph = helper.make_graph(nodes, "handwritten", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 9, 10])],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs],
+                              [onnx.numpy_helper.from_array(value, name) for name, value in constants.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)], producer_name="make_onnx_fixtures.py")
+    model.ir_version = 9
+    path = os.path.join(folder, "model.onnx")
+    onnx.save(model, path)
+    x = torch.rand(1, 3, 9, 10, generator=torch.Generator().manual_seed(SEED)) * 2 - 1
+    records, _ = save_node_outputs(folder, path, x)
+    reference = {"model": "model.onnx", "input": save_array(folder, "input", channels_last(x.numpy()), None), "gradient": None,
+                 "class": 0, "exporter": "onnx.helper", "opset": 19, "onnxruntime": ort.__version__, "nodes": records}
+    with open(os.path.join(folder, "reference.json"), "w") as handle:
+        json.dump(reference, handle, indent=1)
+    print(f"handwritten: {len(records)} nodes")
+
+
 def write_family(name, make, size, exporters=("ts", "dynamo")):
     """The family's model for each exporter; the dynamo fixture shares the TorchScript one's outputs."""
     model = randomise(make())
@@ -327,6 +388,7 @@ def fixtures():
         "resample_ts10": lambda: write_fixture("resample_ts10", randomise(Resample()), 16, dynamo=False, opset=10,
                                                shares="resample_ts9"),
         "autopad": write_autopad_fixture,
+        "handwritten": write_handwritten_fixture,
     })
     return writers
 

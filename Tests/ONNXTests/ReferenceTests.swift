@@ -21,6 +21,7 @@ final class ReferenceTests: XCTestCase {
     func testMix2TorchScript() throws { try check("mix2_ts") }
     func testMix2Dynamo() throws { try check("mix2_dynamo") }
     func testAutoPadWrittenByHand() throws { try check("autopad") }
+    func testRarerOperatorFormsWrittenByHand() throws { try check("handwritten") }
     func testConvNeXtTorchScript() throws { try check("convnext_ts") }
     func testConvNeXtDynamoReshapesAcrossTheBatchAxis() throws { try check("convnext_dynamo") }
     func testMobileNetV3TorchScript() throws { try check("mobilenetv3_ts") }
