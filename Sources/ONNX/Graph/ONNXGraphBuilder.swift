@@ -190,7 +190,7 @@ final class ONNXGraphBuilder {
             guard case .node(let producer, let layout)? = try input(node, index) else { continue }
             if layout == .batchMerged, !Self.batchMergedReaders.contains(node.opType) {
                 throw node.unsupported(
-                    "reads '\(node.inputs[index])', a value reshaped across the batch axis, which only Reshape and Gather give back"
+                    "reads '\(node.inputs[index])', reshaped across the batch axis (only Reshape and Gather give the batch its axis back)"
                 )
             }
             producers.append(producer)

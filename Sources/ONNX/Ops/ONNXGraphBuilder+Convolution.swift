@@ -106,7 +106,7 @@ extension ONNXGraphBuilder {
         let outputShape = try node.ints("output_shape")
         if outputShape != nil || autoPad.hasPrefix("SAME") {
             guard shape[1] > 0, shape[2] > 0 else {
-                throw node.unsupported("sets its output size on an input of unknown size; set the model's input size")
+                throw node.unsupported("sets its output size on an input whose size the file leaves open")
             }
             var totals: [Int] = []
             for axis in 0..<2 {
@@ -115,7 +115,9 @@ extension ONNXGraphBuilder {
                 totals.append(full + outputPadding[axis] - target)
             }
             guard outputShape.map({ $0.count >= 2 }) ?? true, totals.allSatisfy({ $0 >= 0 }) else {
-                throw node.error("cannot make an output of \(outputShape ?? []) from an input of \(ShapeCheck.describe(shape))")
+                throw node.error(
+                    "cannot make an output of \(outputShape ?? []) from an input of "
+                        + ShapeCheck.describe(builder.onnxShape(x.node, x.layout)))
             }
             // SAME_UPPER puts the odd padding cell at the end; anything else at the start.
             let (ends, starts) =

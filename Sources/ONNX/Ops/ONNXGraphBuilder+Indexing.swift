@@ -122,7 +122,7 @@ extension ONNXGraphBuilder {
     private func knownSize(_ shape: [Int], _ axis: Int, _ node: ONNXNode) throws -> Int {
         guard shape[axis] >= 0 else {
             throw node.unsupported(
-                "picks along axis \(axis) of \(ShapeCheck.describe(shape)), whose size is unknown; set input.size")
+                "picks along axis \(axis) of \(ShapeCheck.describe(shape)), a size the file leaves open")
         }
         return shape[axis]
     }

@@ -79,7 +79,7 @@ extension ONNXGraphBuilder {
         let known = target.filter { $0 >= 0 }.reduce(1, *)
         if let free = target.firstIndex(of: -1), known > 0 { target[free] = itemSize / known }
         guard target.reduce(1, *) == itemSize else {
-            throw node.error("reshapes \(itemSize) values (\(ShapeCheck.describe(shape))) to \(requested)")
+            throw node.error("reshapes the \(itemSize) values of \(ShapeCheck.describe(shape)) to \(requested)")
         }
         if target[0] == 1 {
             return [.node(try builder.add(ReshapeOp(itemShape: Array(target.dropFirst())), inputs: [input]), .onnx)]
@@ -124,7 +124,8 @@ extension ONNXGraphBuilder {
         let axes = (axesList ?? []).map { $0 < 0 ? $0 + rank : $0 }
         guard !axes.isEmpty, axes.allSatisfy({ $0 >= 1 && $0 < rank }) else {
             throw node.unsupported(
-                "reduces over axes \(axesList.map { "\($0)" } ?? "all") of a rank-\(rank) value (the batch axis stays apart)")
+                "reduces over \(axesList.map { "axes \($0)" } ?? "every axis") of a rank-\(rank) value (the batch axis stays apart)"
+            )
         }
         let keepDims = try node.int("keepdims", default: 1) != 0
         let reduction: ReduceOp.Reduction = ["ReduceSum": .sum, "ReduceMax": .max, "ReduceMin": .min][node.opType] ?? .mean
