@@ -43,22 +43,23 @@ extension ONNXGraphBuilder {
         return [.node(try builder.add(op, inputs: [input]), .channelsLast)]
     }
 
-    /// A grouped convolution's weight (filters, in / groups, kh, kw) as one HWIO kernel over all
-    /// input channels, zero between groups: exact, at the cost of a dense convolution's work.
+    /// A grouped weight (outer, inner, kh, kw), a convolution's (filters, in / groups, …) or a
+    /// transposed one's (in, out / groups, …), as one (kh, kw, inner · groups, outer) kernel over all
+    /// channels, zero between groups (HWIO for a convolution): exact, at the cost of a dense
+    /// convolution's work.
     private static func blockDiagonalKernel(_ weight: ConstantTensor, groups: Int) -> Tensor {
-        let (filters, perGroup, height, width) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-        let channels = perGroup * groups
-        let filtersPerGroup = filters / groups
+        let (outer, inner, height, width) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        let total = inner * groups
+        let outerPerGroup = outer / groups
         let values = weight.floats
-        var kernel = Tensor(zeros: [height, width, channels, filters])
-        for filter in 0..<filters {
-            let group = filter / filtersPerGroup
-            for channel in 0..<perGroup {
+        var kernel = Tensor(zeros: [height, width, total, outer])
+        for o in 0..<outer {
+            let group = o / outerPerGroup
+            for i in 0..<inner {
                 for y in 0..<height {
                     for x in 0..<width {
-                        let source = ((filter * perGroup + channel) * height + y) * width + x
-                        kernel.scalars[((y * width + x) * channels + group * perGroup + channel) * filters + filter] =
-                            values[source]
+                        kernel.scalars[((y * width + x) * total + group * inner + i) * outer + o] =
+                            values[((o * inner + i) * height + y) * width + x]
                     }
                 }
             }
@@ -126,31 +127,9 @@ extension ONNXGraphBuilder {
             pads = ExplicitPadding(top: starts[0], left: starts[1], bottom: ends[0], right: ends[1])
         }
         let op = Conv2DTransposeOp(
-            kernel: transposedKernel(weight, groups: groups), bias: bias, strides: window.strides, dilation: window.dilation,
+            kernel: blockDiagonalKernel(weight, groups: groups), bias: bias, strides: window.strides, dilation: window.dilation,
             padding: .explicit(pads), outputPadding: (outputPadding[0], outputPadding[1]))
         return [.node(try builder.add(op, inputs: [input]), .channelsLast)]
-    }
-
-    /// A transposed convolution's weight (in, out / groups, kh, kw) as one (kh, kw, out, in) kernel
-    /// over all channels, zero between groups.
-    private static func transposedKernel(_ weight: ConstantTensor, groups: Int) -> Tensor {
-        let (channels, perGroup, height, width) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-        let filters = perGroup * groups
-        let channelsPerGroup = channels / groups
-        let values = weight.floats
-        var kernel = Tensor(zeros: [height, width, filters, channels])
-        for channel in 0..<channels {
-            let group = channel / channelsPerGroup
-            for filter in 0..<perGroup {
-                for y in 0..<height {
-                    for x in 0..<width {
-                        kernel.scalars[((y * width + x) * filters + group * perGroup + filter) * channels + channel] =
-                            values[((channel * perGroup + filter) * height + y) * width + x]
-                    }
-                }
-            }
-        }
-        return kernel
     }
 
     static func maxPool(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
