@@ -76,7 +76,7 @@ final class ConfigReferenceTests: RunnerTestCase {
         XCTAssertEqual(
             documented["input"],
             [
-                "images", "size", "resize", "color", "scale", "offset", "mean", "std", "preset",
+                "images", "size", "resize", "color", "scale", "offset", "mean", "std", "preset", "layout",
                 "batch_size",
             ])
         XCTAssertEqual(documented["filters.start"], ["low", "high", "seed"])
