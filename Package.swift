@@ -88,7 +88,8 @@ let package = Package(
         .testTarget(
             name: "KerasLoaderTests",
             dependencies: [
-                "HDF5Loader", "KerasLoader", "KerasTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "HDF5Loader", "KerasLoader", "RawLoader", "KerasTestSupport", "VizTesting",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]),
         .testTarget(name: "RawLoaderTests", dependencies: ["RawLoader", "HDF5Loader", "GradCAM", "VizTesting"]),
         .testTarget(name: "ActivationsTests", dependencies: ["Activations", "VizTesting"]),
