@@ -6,22 +6,33 @@ import VizCore
 /// one can crash (SIGSEGV) or loop forever (found by the HDF5Model fuzz target, Docs/fuzzing.md).
 /// vizrun cannot mend the library, so before a file is read in-process a child process reads every
 /// attribute of every group as `stringListAttribute` does, and the file is refused with one line if
-/// the child dies or outlasts `probeDeadline`.
+/// the child does not end normally or outlasts `probeDeadline`.
 extension HDF5File {
-    /// Far beyond what reading the attributes of any real file takes.
-    static let probeDeadline: TimeInterval = 20
+    /// Far beyond what reading the attributes of any real file takes (milliseconds, even for the
+    /// largest Keras applications), and within the 10 s the fuzz targets allow an input.
+    static let probeDeadline: TimeInterval = 5
 
     func probeInChildProcess() throws {
         let child = fork()
         // Without a process to spare, the file is read in-process as it would be without the probe.
         guard child >= 0 else { return }
         if child == 0 {
+            // Quietly, and at once: the parent's one line says what happened, so the child prints no
+            // crash report of its own and runs no backtracer.
+            let null = open("/dev/null", O_WRONLY)
+            dup2(null, STDOUT_FILENO)
+            dup2(null, STDERR_FILENO)
+            for number in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT] { signal(number, SIG_DFL) }
             readEveryAttribute()
             _exit(0)
         }
         let start = Date()
         var status: Int32 = 0
-        while waitpid(child, &status, WNOHANG) == 0 {
+        while true {
+            let waited = waitpid(child, &status, WNOHANG)
+            if waited == child { break }
+            // A child that cannot be waited for (already reaped elsewhere) tells nothing: read in-process.
+            if waited < 0 && errno != EINTR { return }
             guard Date().timeIntervalSince(start) < Self.probeDeadline else {
                 kill(child, SIGKILL)
                 waitpid(child, &status, 0)
@@ -31,11 +42,13 @@ extension HDF5File {
             }
             usleep(500)
         }
-        let signal = status & 0x7F
-        guard signal == 0 else {
+        // The child ends with _exit(0); a signal, or a sanitizer's exit status, means libhdf5 failed in it.
+        guard status == 0 else {
+            let number = status & 0x7F
+            let ending = number != 0 ? "crashed (\(String(cString: strsignal(number))))" : "failed (exit status \(status >> 8))"
             throw VizError(
-                "libhdf5 crashed (\(String(cString: strsignal(signal)))) reading the file's attributes; the file is "
-                    + "damaged or crafted, so vizrun does not load it", at: path)
+                "libhdf5 \(ending) reading the file's attributes; the file is damaged or crafted, so vizrun does not load it",
+                at: path)
         }
     }
 
