@@ -41,6 +41,8 @@ import torch
 import torch.nn as nn
 from captum.attr import Saliency
 from PIL import Image
+
+from make_attribution_fixtures import nhwc, with_seeded_weights  # same folder
 from pytorch_grad_cam import GradCAM, ScoreCAM
 from pytorch_grad_cam.utils.model_targets import (ClassifierOutputTarget, RawScoresOutputTarget,
                                                   SemanticSegmentationTarget)
@@ -85,19 +87,7 @@ class Head(nn.Module):
 
 
 def seeded_model():
-    generator = torch.Generator().manual_seed(SEED)
-    model = MultiOutputNet()
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, (nn.Conv2d, nn.Linear)):
-                fan_in = module.weight[0].numel()
-                module.weight.copy_((torch.rand(module.weight.shape, generator=generator) * 2 - 1) * (6 / fan_in) ** 0.5)
-                module.bias.copy_((torch.rand(module.bias.shape, generator=generator) - 0.3) * 0.2)
-    return model.eval()
-
-
-def nhwc(array):
-    return np.ascontiguousarray(np.asarray(array, dtype=np.float32).transpose(0, 2, 3, 1))
+    return with_seeded_weights(MultiOutputNet(), SEED)
 
 
 def save(name, array):
