@@ -45,25 +45,17 @@ Usage:  python3 Scripts/make_application_fixtures.py [--keep-large] [ARCH ...]
 
 import os
 
-os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+from fixture_support import ROOT, dump_reference, file_keras_version, input_gradient, is_input_layer, safe  # before TensorFlow: it fixes threads and seeds
 
-import json
 import shutil
 import sys
-import zipfile
 
-import h5py
 import numpy as np
 import tensorflow as tf
 import tf_keras
 import keras as keras3
 
-from make_fixtures import dump_reference, safe  # noqa: E402  (same folder)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "applications")
 SEED = 20251130
 # The architectures whose model files are committed (1–3 MB each); the others' are 2–112 MB and
@@ -174,33 +166,12 @@ def randomize(model, rng):
 # --------------------------------------------------------------------------
 # References
 
-def is_input(layer):
-    return type(layer).__name__ == "InputLayer"
-
-
 def sampled_layers(model):
     """(1-based index among the non-input layers, layer): first, middle, last and every merge."""
-    layers = [l for l in model.layers if not is_input(l)]
+    layers = [l for l in model.layers if not is_input_layer(l)]
     picked = {0, len(layers) // 2, len(layers) - 1}
     picked |= {i for i, l in enumerate(layers) if type(l).__name__ in MERGE_CLASSES}
     return [(i + 1, layers[i]) for i in sorted(picked)]
-
-
-def keras_version(path):
-    if path.endswith(".keras"):
-        with zipfile.ZipFile(path) as z:
-            return json.loads(z.read("metadata.json"))["keras_version"]
-    with h5py.File(path, "r") as f:
-        v = f.attrs["keras_version"]
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-
-def input_gradient(model, x):
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        target = tf.reduce_sum(model(xt, training=False)[:, 0])
-    return np.asarray(tape.gradient(target, xt), dtype=np.float32)
 
 
 def stable_input(model, rng, shape, low, high, attempts=10):
@@ -266,9 +237,9 @@ def write_fixture(name, K, model, file_name, writer, x, same_as=None):
             np.save(os.path.join(folder, rel), value)
         entries.append({"name": layer.name, "class": type(layer).__name__, "output": files + rel,
                         "shape": list(value.shape)})
-    ref = {"keras_version": keras_version(path), "writer": writer, "model": file_name, "input": files + "input.npy",
+    ref = {"keras_version": file_keras_version(path), "writer": writer, "model": file_name, "input": files + "input.npy",
            "gradient": {"output_index": 0, "file": files + "grad_input.npy"}, "sampled": True,
-           "layer_count": len([l for l in loaded.layers if not is_input(l)]), **note, "layers": entries}
+           "layer_count": len([l for l in loaded.layers if not is_input_layer(l)]), **note, "layers": entries}
     with open(os.path.join(folder, "reference.json"), "w") as f:
         f.write(dump_reference(ref))
     megabytes = os.path.getsize(path) / 1e6

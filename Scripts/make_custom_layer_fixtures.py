@@ -29,10 +29,7 @@ Usage:  python3 Scripts/make_custom_layer_fixtures.py
 
 import os
 
-os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+from fixture_support import ROOT  # before TensorFlow: it fixes threads and seeds
 
 import json
 
@@ -40,7 +37,6 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "custom_layer")
 SEED = 20261130
 CLASS = 2

@@ -38,23 +38,15 @@ Usage:  python3 Scripts/make_fixtures.py      (needs Configs/models/scenes_convn
 import os
 import sys
 
-os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+from fixture_support import ROOT, dump_reference, file_keras_version, input_gradient, is_input_layer, safe  # before TensorFlow: it fixes threads and seeds
 
-import json
-import re
 import shutil
-import zipfile
 
-import h5py
 import numpy as np
 import tensorflow as tf
 import tf_keras
 import keras as keras3
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "models")
 SEED_MODEL = os.path.join(ROOT, "Configs", "models", "scenes_convnet.h5")
 SEED_LABELS = os.path.join(ROOT, "Configs", "models", "scenes_convnet.labels.txt")
@@ -112,14 +104,6 @@ ARCHS = {
 
 # --------------------------------------------------------------------------
 
-def safe(name):
-    return re.sub(r"[/:]", "_", name)
-
-
-def is_input_layer(layer):
-    return type(layer).__name__ == "InputLayer"
-
-
 def randomize(model, rng):
     """Glorot-uniform kernels, uniform(-0.5, 0.5) biases, drawn from numpy."""
     for layer in model.layers:
@@ -157,32 +141,6 @@ def layer_outputs(K, model, x):
     if not isinstance(outs, (list, tuple)):
         outs = [outs]
     return layers, [np.asarray(o, dtype=np.float32) for o in outs]
-
-
-def input_gradient(model, x):
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        y = model(xt, training=False)
-        target = tf.reduce_sum(y[:, 0])
-    return np.asarray(tape.gradient(target, xt), dtype=np.float32)
-
-
-def file_keras_version(path):
-    if path.endswith(".keras"):
-        with zipfile.ZipFile(path) as z:
-            return json.loads(z.read("metadata.json"))["keras_version"]
-    with h5py.File(path, "r") as f:
-        v = f.attrs["keras_version"]
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-
-def dump_reference(ref):
-    """Indented JSON with one line per layer entry (easy to diff and read)."""
-    head = {k: v for k, v in ref.items() if k != "layers"}
-    lines = [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
-    layers = ",\n".join("    " + json.dumps(e) for e in ref["layers"])
-    return "{\n" + "\n".join(lines) + '\n  "layers": [\n' + layers + "\n  ]\n}\n"
 
 
 def write_fixture(name, K, model_path, model_ref, writer, x, extra=None, in_memory=None):

@@ -59,16 +59,11 @@ Usage:  python3 Scripts/make_format_fixtures.py [nested | chunked | channels_fir
 
 import os
 
-os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+from fixture_support import ROOT, dump_reference, file_keras_version, input_gradient, is_input_layer, safe  # before TensorFlow: it fixes threads and seeds
 
 import json
-import re
 import shutil
 import sys
-import zipfile
 
 import h5py
 import numpy as np
@@ -76,7 +71,6 @@ import tensorflow as tf
 import tf_keras
 import keras as keras3
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "formats")
 SEED = 20251130
 
@@ -188,14 +182,6 @@ def chw_rows_to_hwc(kernel, c, h, w):
 # --------------------------------------------------------------------------
 # References
 
-def safe(name):
-    return re.sub(r"[/:]", "_", name)
-
-
-def is_input(layer):
-    return type(layer).__name__ == "InputLayer"
-
-
 def is_model(layer):
     return type(layer).__name__ in ("Functional", "Sequential", "Model")
 
@@ -232,7 +218,7 @@ def layer_outputs(model, x, prefix=""):
     entries = {} if type(model).__name__ == "Sequential" else {e["name"]: e for e in model.get_config()["layers"]}
     previous = x
     for layer in model.layers:
-        if is_input(layer):
+        if is_input_layer(layer):
             values[layer.name] = x
             continue
         if entries:
@@ -255,30 +241,6 @@ def layer_outputs(model, x, prefix=""):
     return result
 
 
-def input_gradient(model, x):
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        target = tf.reduce_sum(model(xt, training=False)[:, 0])
-    return np.asarray(tape.gradient(target, xt), dtype=np.float32)
-
-
-def keras_version(path):
-    if path.endswith(".keras"):
-        with zipfile.ZipFile(path) as z:
-            return json.loads(z.read("metadata.json"))["keras_version"]
-    with h5py.File(path, "r") as f:
-        v = f.attrs["keras_version"]
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-
-def dump_reference(ref):
-    head = {k: v for k, v in ref.items() if k != "layers"}
-    lines = [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
-    layers = ",\n".join("    " + json.dumps(e) for e in ref["layers"])
-    return "{\n" + "\n".join(lines) + '\n  "layers": [\n' + layers + "\n  ]\n}\n"
-
-
 def write_reference(name, model_file, writer, x, outputs, grad, extra=None):
     folder = os.path.join(OUT, name)
     os.makedirs(os.path.join(folder, "outputs"), exist_ok=True)
@@ -289,7 +251,7 @@ def write_reference(name, model_file, writer, x, outputs, grad, extra=None):
         rel = f"outputs/{i:02d}_{safe(layer)[:40]}.npy"
         np.save(os.path.join(folder, rel), value.astype(np.float32))
         entries.append({"name": layer, "class": cls, "output": rel, "shape": list(value.shape)})
-    ref = {"keras_version": keras_version(os.path.join(folder, model_file)), "writer": writer,
+    ref = {"keras_version": file_keras_version(os.path.join(folder, model_file)), "writer": writer,
            "model": model_file, "input": "input.npy",
            "gradient": {"output_index": 0, "file": "grad_input.npy"}, "layers": entries}
     ref.update(extra or {})

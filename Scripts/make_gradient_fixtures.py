@@ -3,7 +3,8 @@
 
 Tooling only: vizrun never runs Python. For the two small random-weight
 Keras fixtures written by Scripts/make_fixtures.py (k2_sequential,
-k2_functional) this script computes, with tf-keras/TensorFlow:
+k2_functional), and for the Grad-CAM family also the demo's trained convnet
+on its photo (scenes_convnet), this script computes, with tf-keras/TensorFlow:
 
 1. Filter patterns by gradient ascent (Deep Learning with Python 5.4.2, see
    /work/shared/PROCEDURES.md section 2): the book's normalised-gradient
@@ -31,10 +32,7 @@ import os
 import sys
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+from fixture_support import ROOT  # before TensorFlow: it fixes threads and seeds
 
 import json
 import shutil
@@ -45,7 +43,6 @@ import tf_keras
 
 tf.config.experimental.enable_op_determinism()
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "Tests", "Fixtures", "models")
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "gradients")
 
@@ -72,6 +69,19 @@ CONFIG = {
             {"tag": "top", "kind": "top", "description": "argmax of the model's output"},
             {"tag": "2", "kind": "index", "index": 2,
              "description": "class 2 explicitly"},
+        ],
+    },
+    # The demo's trained convnet on its CC0 photo (the seed fixture's input): a 7x7x128 target
+    # layer with non-degenerate gradients, where the random-weight models give 2x2 and 3x2 maps.
+    # Grad-CAM family only; SmoothGrad with two samples keeps the fixture small.
+    "scenes_convnet": {
+        "model": "../../../../Configs/models/scenes_convnet.h5",
+        "input": "../../models/seed/input.npy",
+        "smoothgrad_n": 2,
+        "classes": [
+            {"tag": "top", "kind": "top", "description": "argmax of the model's output"},
+            {"tag": "3", "kind": "index", "index": 3,
+             "description": "class 3 ('coffee') explicitly, a low-probability class"},
         ],
     },
     "k2_functional": {
@@ -177,8 +187,13 @@ class Writer:
         return name
 
 
+def model_reference(model_name):
+    """The model's path relative to its gradients folder (as reference.json states it)."""
+    return CONFIG[model_name].get("model", f"../../models/{model_name}/model.h5")
+
+
 def load(model_name):
-    path = os.path.join(MODELS, model_name, "model.h5")
+    path = os.path.normpath(os.path.join(OUT, model_name, model_reference(model_name)))
     if not os.path.exists(path):
         sys.exit(f"missing {path}: run python3 Scripts/make_fixtures.py first")
     return path, tf_keras.models.load_model(path, compile=False)
@@ -400,8 +415,14 @@ def input_grads(model, x, spec, mode, top):
 def make_cam(path, model, cfg, w):
     layer = last_4d_before_flatten(model)
     H, W, C = model.input_shape[1:]
-    x = f32(np.random.RandomState(1).uniform(0.0, 1.0, (1, H, W, C)))
+    if "input" in cfg:
+        x = f32(np.load(os.path.join(w.folder, cfg["input"])))
+        input_rule = f"the array {cfg['input']}"
+    else:
+        x = f32(np.random.RandomState(1).uniform(0.0, 1.0, (1, H, W, C)))
+        input_rule = "np.random.RandomState(1).uniform(0, 1, (1,H,W,C)), stored as float32"
     w.save("cam_input.npy", x)
+    smoothgrad_n = cfg.get("smoothgrad_n", SMOOTHGRAD_N)
 
     lmodel = logit_model(path)
     models = {"probability": model, "logit": lmodel}
@@ -420,7 +441,7 @@ def make_cam(path, model, cfg, w):
     top = int(np.argmax(pred[0]))
 
     sigma = SMOOTHGRAD_NOISE_LEVEL * (float(x.max()) - float(x.min()))
-    noise = f32(np.random.RandomState(2).normal(0, 1, (SMOOTHGRAD_N, H, W, C)) * sigma)
+    noise = f32(np.random.RandomState(2).normal(0, 1, (smoothgrad_n, H, W, C)) * sigma)
     w.save("smoothgrad_noise.npy", noise)
 
     classes = []
@@ -447,7 +468,7 @@ def make_cam(path, model, cfg, w):
             sal = np.abs(input_grads(models[mode], x, spec, mode, top))[0].max(axis=-1)
             files["saliency"] = w.save(f"saliency_{spec['tag']}_{mode}.npy", f32(sal))
             sg = np.mean([np.abs(input_grads(models[mode], x + noise[i:i + 1], spec, mode, top))[0]
-                          for i in range(SMOOTHGRAD_N)], axis=0).max(axis=-1)
+                          for i in range(smoothgrad_n)], axis=0).max(axis=-1)
             files["smoothgrad"] = w.save(f"smoothgrad_{spec['tag']}_{mode}.npy", f32(sg))
             files["score_value"] = float(total.numpy())
             files["grads_all_zero"] = bool(not np.any(g))
@@ -456,7 +477,7 @@ def make_cam(path, model, cfg, w):
 
     return {
         "input": "cam_input.npy",
-        "input_rule": "np.random.RandomState(1).uniform(0, 1, (1,H,W,C)), stored as float32",
+        "input_rule": input_rule,
         "predictions": "cam_predictions.npy",
         "logits": "cam_logits.npy",
         "target_layer": layer.name,
@@ -466,7 +487,7 @@ def make_cam(path, model, cfg, w):
         "score_modes": SCORES,
         "methods": METHODS,
         "classes": classes,
-        "smoothgrad": {"n": SMOOTHGRAD_N, "noise_level": SMOOTHGRAD_NOISE_LEVEL, "sigma": sigma,
+        "smoothgrad": {"n": smoothgrad_n, "noise_level": SMOOTHGRAD_NOISE_LEVEL, "sigma": sigma,
                        "noise": "smoothgrad_noise.npy",
                        "sigma_rule": "sigma = 0.15 * (max(cam_input) - min(cam_input))",
                        "noise_rule": "np.random.RandomState(2).normal(0, 1, (n,H,W,C)) * sigma"},
@@ -491,14 +512,14 @@ def make(model_name):
     w = Writer(folder)
     tf_keras.backend.clear_session()
     path, model = load(model_name)
-    ascent = make_ascent(model, cfg, w)
+    ascent = make_ascent(model, cfg, w) if "ascent_layer" in cfg else None
     cam = make_cam(path, model, cfg, w)
     ref = {
-        "model": f"../../models/{model_name}/model.h5",
+        "model": model_reference(model_name),
         "keras": f"tf-keras {tf_keras.__version__}, tensorflow {tf.__version__}",
         "input_shape": list(model.input_shape[1:]),
         "training": False,
-        "ascent": ascent,
+        **({"ascent": ascent} if ascent else {}),
         "cam": cam,
         "formulas": FORMULAS,
         "files": sorted(w.files),
@@ -511,7 +532,8 @@ def make(model_name):
         a = np.load(os.path.join(folder, name))
         assert a.dtype == (np.uint8 if "deprocessed" in name else np.float32), (name, a.dtype)
         assert np.all(np.isfinite(a)), name
-    print(f"{model_name}: ascent layer {ascent['layer']} {ascent['layer_output_shape']}, "
+    ascent_text = f"ascent layer {ascent['layer']} {ascent['layer_output_shape']}, " if ascent else ""
+    print(f"{model_name}: {ascent_text}"
           f"cam layer {cam['target_layer']} {cam['target_layer_output_shape']}, "
           f"prediction {np.load(os.path.join(folder, 'cam_predictions.npy'))[0]}, "
           f"{len(w.files)} files")
@@ -527,7 +549,7 @@ def main():
         make(name)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
     print(f"total size of {os.path.relpath(OUT, ROOT)}: {total / 1e6:.3f} MB")
-    assert total < 2e6
+    assert total < 3e6
 
 
 if __name__ == "__main__":

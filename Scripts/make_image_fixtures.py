@@ -6,7 +6,6 @@ Every expected array comes from the reference implementation itself: keras.utils
 cv2.resize for float maps, matplotlib and OpenCV for colormaps. Tooling only: vizrun never
 runs Python. Rerun after changing it: python3 Scripts/make_image_fixtures.py
 """
-import io
 import os
 import struct
 import zlib

@@ -37,10 +37,7 @@ Usage:  python3 Scripts/make_layer_fixtures.py
 
 import os
 
-os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+from fixture_support import ROOT, file_keras_version  # before TensorFlow: it fixes threads and seeds
 
 import shutil
 
@@ -48,10 +45,9 @@ import numpy as np
 import tf_keras
 import keras as keras3
 
-from make_fixtures import file_keras_version, write_fixture  # noqa: E402  (same folder)
+from make_fixtures import write_fixture
 import make_fixtures
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "layers")
 SEED = 20251130
 

@@ -10,11 +10,12 @@ once (tf-keras, cached outside the repository, by default in ~/.cache/vizrun-ben
 distinct photos cut from the repository's CC0 photos (Configs/images: crops at different places
 and sizes, mirrored every other one), and runs `vizrun CONFIG --quiet` with `activations, layers:
 all` over them, a fresh output folder each time. For each count it prints the wall time, the
-runs' own time (the manifest's `runs[].seconds`, which holds drawing and PNG encoding), the time
-`vizrun validate` takes on the same config (loading the model and decoding every input, which a
-run also does before any run starts), and what remains:
+runs' own time (the manifest's `runs[].seconds`: passes, drawing, arrays; and `write_seconds`:
+encoding and writing their pictures), the time `vizrun validate` takes on the same config
+(loading the model and decoding every input, which a run also does before any run starts), and
+what remains, the bookkeeping (journal, manifest, report, staging, resume lookup):
 
-    other = wall - runs - validate        share = other / wall
+    other = wall - runs - writes - validate        share = other / wall
 
 The best of `--repeat` runs counts (the machine is shared). `--perf` also records a profile of
 the largest count with `perf record -g` and prints its top symbols. Tooling only: vizrun itself
@@ -129,7 +130,7 @@ def main():
     model = model_path(args.cache)
     scratch = args.keep or tempfile.mkdtemp(prefix="vizrun-bookkeeping-")
     counts = [int(count) for count in args.photos.split(",")]
-    print("photos  artifacts  wall s  runs s  validate s  other s  other share")
+    print("photos  artifacts  wall s  runs s  writes s  validate s  other s  other share")
     try:
         for count in counts:
             images = os.path.join(scratch, f"photos_{count}")
@@ -140,9 +141,11 @@ def main():
             write_config(config, model, images, output)
             wall, manifest, validate = measure(config, output, args.repeat)
             runs = sum(run["seconds"] for run in manifest["runs"])
+            writes = sum(run.get("write_seconds", 0) for run in manifest["runs"])
             artifacts = sum(len(run["artifacts"]) for run in manifest["runs"])
-            other = wall - runs - validate
-            print(f"{count:6d}  {artifacts:9d}  {wall:6.2f}  {runs:6.2f}  {validate:10.2f}  {other:7.2f}  {other / wall:10.1%}")
+            other = wall - runs - writes - validate
+            print(f"{count:6d}  {artifacts:9d}  {wall:6.2f}  {runs:6.2f}  {writes:8.2f}  {validate:10.2f}  {other:7.2f}"
+                  f"  {other / wall:10.1%}")
         if args.perf:
             profile(config, output, scratch)
     finally:

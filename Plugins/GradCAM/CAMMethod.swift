@@ -1,8 +1,10 @@
 import VizCore
 
 /// The CAM family, factored as pytorch-grad-cam's base_cam.py does: every method shares the
-/// forward pass, the one backward pass giving dScore/dA, and `relu(Σ_k weights_k ⊙ A_k)` then
-/// `/ max`; each method only computes its weights from the activations A and gradients g.
+/// forward pass, the one backward pass giving dScore/dA (for those that read gradients), and
+/// `relu(Σ_k weights_k ⊙ A_k)` then `/ max`; each method only computes its weights from the
+/// activations A and gradients g, or, for Score-CAM and Ablation-CAM, from the scores of perturbed
+/// copies (`PerturbationCAM`). Eigen-CAM and Eigen-Grad-CAM project instead of weighting.
 enum CAMMethod: String, CaseIterable, Sendable {
     /// Deep Learning with Python 5.4.3 (Selvaraju et al.): w_k = mean_hw(g_k); the channels are
     /// averaged (not summed) as the book does; the same after normalisation.
@@ -16,9 +18,25 @@ enum CAMMethod: String, CaseIterable, Sendable {
     case layercam
     /// Draelos & Carin: elementwise weights g.
     case hirescam
+    /// Muhammad & Yeasin: the projection of A onto its first principal component; no gradient.
+    case eigencam
+    /// pytorch-grad-cam's EigenGradCAM: the same projection of g ⊙ A.
+    case eigengradcam
+    /// Wang et al.: w = softmax over channels of the score of the input masked by each channel.
+    case scorecam
+    /// Desai & Ramaswamy: w_k = (score − score with channel k zeroed) / score.
+    case ablationcam
+    /// Selvaraju et al.: the Grad-CAM heatmap, upsampled, times the guided-backpropagation gradient.
+    case guidedGradcam = "guided_gradcam"
 
     /// Other spellings a config may use (pytorch-grad-cam's class names, lower-cased).
     static let aliases: [String: CAMMethod] = ["gradcampp": .gradcamPlusPlus, "gradcamplusplus": .gradcamPlusPlus]
+
+    /// Whether the method reads dScore/dA.
+    var needsGradients: Bool { ![.eigencam, .scorecam, .ablationcam].contains(self) }
+
+    /// Whether the method scores perturbed copies of the input or of A (`PerturbationCAM`).
+    var perturbs: Bool { self == .scorecam || self == .ablationcam }
 
     /// One weight per channel, or one per element of A.
     enum Weights: Equatable {
@@ -31,7 +49,7 @@ enum CAMMethod: String, CaseIterable, Sendable {
     func weights(activations a: [Float], gradients g: [Float], channels: Int) -> Weights {
         let pixels = a.count / channels
         switch self {
-        case .gradcam:
+        case .gradcam, .guidedGradcam:
             var sums = [Double](repeating: 0, count: channels)
             for p in 0..<pixels { for k in 0..<channels { sums[k] += Double(g[p * channels + k]) } }
             return .channel(sums.map { Float($0 / Double(pixels)) })
@@ -60,14 +78,26 @@ enum CAMMethod: String, CaseIterable, Sendable {
             return .elementwise(g.map { $0 > 0 ? $0 : 0 })
         case .hirescam:
             return .elementwise(g)
+        case .eigencam, .eigengradcam, .scorecam, .ablationcam:
+            preconditionFailure("\(rawValue) has no weights of A and g")
         }
     }
 
-    /// `Σ_k weights ⊙ A_k` per pixel, before relu (the book's gradcam: the mean over channels).
+    /// The map per pixel before relu: `Σ_k weights ⊙ A_k` (the book's gradcam: the mean over
+    /// channels), or the Eigen methods' projection.
     func combination(activations a: [Float], gradients g: [Float], channels: Int) -> [Float] {
+        switch self {
+        case .eigencam: return PrincipalComponent.projection(a, channels: channels)
+        case .eigengradcam: return PrincipalComponent.projection(zip(g, a).map { $0 * $1 }, channels: channels)
+        default:
+            let weights = weights(activations: a, gradients: g, channels: channels)
+            return Self.weightedSum(a, weights, channels: channels, divisor: self == .gradcam ? Double(channels) : 1)
+        }
+    }
+
+    /// `Σ_k weights ⊙ A_k / divisor` per pixel.
+    static func weightedSum(_ a: [Float], _ weights: Weights, channels: Int, divisor: Double = 1) -> [Float] {
         let pixels = a.count / channels
-        let weights = weights(activations: a, gradients: g, channels: channels)
-        let divisor = self == .gradcam ? Double(channels) : 1
         return (0..<pixels).map { p in
             var sum: Double = 0
             switch weights {
@@ -81,11 +111,12 @@ enum CAMMethod: String, CaseIterable, Sendable {
     }
 
     /// The heatmap of each batch item: `relu(combination) / max`, shape (H, W) at the layer's
-    /// resolution, in [0, 1]. A map with no positive value stays all zero (never NaN).
-    func heatmaps(activations: Tensor, gradients: Tensor) -> [Tensor] {
+    /// resolution, in [0, 1]. A map with no positive value stays all zero (never NaN). Without
+    /// gradients (`needsGradients` false) `gradients` is not read.
+    func heatmaps(activations: Tensor, gradients: Tensor?) -> [Tensor] {
         precondition(
-            activations.rank == 4 && activations.shape == gradients.shape,
-            "CAM needs matching (N, H, W, C) activations and gradients, got \(activations.shape) and \(gradients.shape)")
+            activations.rank == 4 && (gradients == nil || activations.shape == gradients!.shape),
+            "CAM needs (N, H, W, C) activations and gradients of that shape, got \(activations.shape)")
         let (batch, height, width, channels) = (
             activations.shape[0], activations.shape[1], activations.shape[2], activations.shape[3]
         )
@@ -93,7 +124,7 @@ enum CAMMethod: String, CaseIterable, Sendable {
         return (0..<batch).map { item in
             let range = (item * itemSize)..<((item + 1) * itemSize)
             let raw = combination(
-                activations: Array(activations.scalars[range]), gradients: Array(gradients.scalars[range]),
+                activations: Array(activations.scalars[range]), gradients: gradients.map { Array($0.scalars[range]) } ?? [],
                 channels: channels)
             return Tensor(shape: [height, width], scalars: Self.normalized(raw))
         }

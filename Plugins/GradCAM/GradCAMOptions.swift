@@ -10,8 +10,11 @@ struct GradCAMOptions {
     var colormap = Colormap.named("jet")!
     /// How many predictions to list per input.
     var top = 5
-    /// How many inputs of one shape go through the network together.
+    /// How many images go through the network together: inputs of one shape, or for Score-CAM and
+    /// Ablation-CAM the perturbed copies of one input (pytorch-grad-cam's `batch_size`).
     var batch = 4
+    /// Ablation-CAM: the share of channels ablated (pytorch-grad-cam's option of that name).
+    var ratioChannelsToAblate = 1.0
 
     /// The defaults for `model`: the last 4-D layer feeding the prediction, `class: top`, `score: probability`.
     init(model: Model) throws {
@@ -53,7 +56,15 @@ struct GradCAMOptions {
         alpha = mapping.double("alpha", default: alpha, atLeast: 0)
         colormap = mapping.value("colormap", default: colormap, Colormap.read)
         top = mapping.int("top", default: top, atLeast: 1)
-        batch = mapping.int("batch", default: batch, atLeast: 1)
+        batch = mapping.int("batch", default: method.perturbs ? 32 : batch, atLeast: 1)
+        ratioChannelsToAblate = mapping.value("ratio_channels_to_ablate", default: ratioChannelsToAblate) { node in
+            let ratio = try node.double()
+            guard ratio > 0, ratio <= 1 else { throw node.error("ratio_channels_to_ablate must be above 0 and at most 1") }
+            guard method == .ablationcam else {
+                throw node.error("ratio_channels_to_ablate only applies to `method: ablationcam`")
+            }
+            return ratio
+        }
         try mapping.finish()
         mapping.offer(.predictions(top: min(top, target.classCount)))
     }

@@ -2,16 +2,20 @@ import VizCore
 import VizImage
 
 /// Class-activation heatmaps, Deep Learning with Python 5.4.3 and its kin (Grad-CAM++, XGrad-CAM,
-/// Layer-CAM, HiResCAM): one forward pass to the layer and the class score, one backward pass for
-/// dScore/dA, then `relu(Σ_k w_k ⊙ A_k) / max` with the method's weights (`CAMMethod`).
+/// Layer-CAM, HiResCAM, Eigen-CAM, Eigen-Grad-CAM, Score-CAM, Ablation-CAM, guided Grad-CAM): one
+/// forward pass to the layer and the class score, one backward pass for dScore/dA where the method
+/// reads gradients, or batched passes of perturbed copies, then `relu(Σ_k w_k ⊙ A_k) / max` with the
+/// method's weights (`CAMMethod`).
 ///
 /// Per input and class: the heatmap at the layer's resolution (`.npy`), the heatmap coloured at
-/// the original image's size, and the book's overlay `0.4 · heat + image` at that size.
+/// the original image's size, and the book's overlay `0.4 · heat + image` at that size; guided
+/// Grad-CAM adds its input-resolution map (role `saliency`).
 public final class GradCAMVisualizer: Visualizer {
     public static let name = "gradcam"
     public static let summary =
-        "class-activation heatmaps and overlays: Grad-CAM (DLwP 5.4.3), Grad-CAM++, XGrad-CAM, Layer-CAM, HiResCAM"
-    public static let roles = [overlay, heatmap, ContactSheet.role]
+        "class-activation heatmaps and overlays: Grad-CAM (DLwP 5.4.3), Grad-CAM++, XGrad-CAM, Layer-CAM, HiResCAM, "
+        + "Eigen-CAM, Eigen-Grad-CAM, Score-CAM, Ablation-CAM, guided Grad-CAM"
+    public static let roles = [overlay, heatmap, SaliencyVisualizer.saliency, ContactSheet.role]
     static let overlay = ArtifactRole("overlay", title: "heatmap overlay", prominence: .leading)
     static let heatmap = ArtifactRole("heatmap", title: "heatmap", prominence: .leading)
 
@@ -28,32 +32,78 @@ public final class GradCAMVisualizer: Visualizer {
     public func run(_ context: RunContext) throws {
         let options = try self.options ?? GradCAMOptions(model: context.model)
         let layer = options.layer
-        let bar = context.progressBar(context.runName, total: context.inputs.count, unit: "inputs")
+        let method = options.method
+        let channels = context.model.outputShape(of: layer).last ?? 1
+        let bar =
+            method.perturbs
+            ? context.progressBar(context.runName, total: context.inputs.count * channels, unit: "channels")
+            : context.progressBar(context.runName, total: context.inputs.count, unit: "inputs")
         for group in RunInput.batches(context.inputs, size: options.batch) {
-            let pass = try ScoreGradients(model: context.model, target: options.target, batch: RunInput.tensor(of: group))
+            let pass = try ScoreGradients(
+                model: context.model, target: options.target, batch: RunInput.tensor(of: group),
+                keeping: method.needsGradients ? nil : [layer.outputNode])
             guard let activations = pass.value(layer.outputNode) else {
                 throw VizError("the forward pass did not reach this layer", at: layer.name)
             }
             for (item, input) in group.enumerated() {
                 try context.sink.add(predictions: pass.predictions(options.top, item: item), for: input.id)
             }
-            // Each input's maps in class order, whatever the batching; a class chosen twice is drawn once.
-            var maps = [[(classIndex: Int, map: Tensor)]](repeating: [], count: group.count)
-            for choice in options.target.choices {
-                let classes = try pass.classes(for: choice, inputs: group, earlier: context.earlierResults)
-                let gradients = try pass.gradients(classes: classes, wrt: [layer.outputNode])[layer.outputNode]!
-                let heatmaps = options.method.heatmaps(activations: activations, gradients: gradients)
-                for item in group.indices where !maps[item].contains(where: { $0.classIndex == classes[item] }) {
-                    maps[item].append((classes[item], heatmaps[item]))
+            // Each input's classes in class order, whatever the batching; a class chosen twice is drawn once.
+            let classLists = try pass.classLists(options.target.choices, inputs: group, earlier: context.earlierResults)
+            var maps = [[(classIndex: Int, map: Tensor, guided: Tensor?)]](repeating: [], count: group.count)
+            if method.perturbs {
+                var perturbation = PerturbationCAM(
+                    model: context.model, target: options.target, layer: layer.outputNode, batch: options.batch)
+                perturbation.ratioChannelsToAblate = options.ratioChannelsToAblate
+                perturbation.progress = { bar.advance(by: $0) }
+                for (item, input) in group.enumerated() {
+                    let activation = activations.batchItem(item)
+                    let classes = classLists[item]
+                    let scores = classes.map { pass.scores(classes: Array(repeating: $0, count: group.count))[item] }
+                    let weights = try perturbation.weights(
+                        method, input: input.tensor, activation: activation, scores: scores, classes: classes)
+                    for (classIndex, channelWeights) in zip(classes, weights) {
+                        let raw = CAMMethod.weightedSum(activation.scalars, .channel(channelWeights), channels: channels)
+                        let map = Tensor(shape: Array(activation.shape[1...2]), scalars: CAMMethod.normalized(raw))
+                        maps[item].append((classIndex, map, nil))
+                    }
                 }
+            } else {
+                for (rank, classes) in ScoreGradients.byRank(classLists).enumerated() {
+                    let gradients =
+                        method.needsGradients
+                        ? try pass.gradients(classes: classes, wrt: [layer.outputNode])[layer.outputNode]! : nil
+                    let heatmaps = method.heatmaps(activations: activations, gradients: gradients)
+                    let inputNode = context.model.graph.inputNodes[0]
+                    let guided =
+                        method == .guidedGradcam
+                        ? try pass.gradients(classes: classes, wrt: [inputNode], rule: .guided)[inputNode] : nil
+                    for item in group.indices where rank < classLists[item].count {
+                        maps[item].append((classes[item], heatmaps[item], guided?.batchItem(item)))
+                    }
+                }
+                bar.advance(by: group.count)
             }
             for (item, input) in group.enumerated() {
-                for (classIndex, map) in maps[item] {
+                for (classIndex, map, guided) in maps[item] {
                     try emit(map, classIndex: classIndex, input: input, options: options, sink: context.sink)
+                    if let guided {
+                        try SaliencyVisualizer.emit(
+                            Self.guidedGradCAM(guided: guided, heatmap: map), name: "guided_gradcam", classIndex: classIndex,
+                            input: input, colormap: Colormap.named("gray")!, sink: context.sink)
+                    }
                 }
             }
-            bar.advance(by: group.count)
         }
+    }
+
+    /// Guided Grad-CAM (Selvaraju et al.): the guided gradient times the heatmap resized to the
+    /// input as the overlay's is, reduced over channels as saliency maps are, `max_c |g_c · h|`.
+    static func guidedGradCAM(guided: Tensor, heatmap: Tensor) -> Tensor {
+        let (height, width) = (guided.shape[1], guided.shape[2])
+        let upsampled = heatmap.resizedBilinear(height: height, width: width)
+        let magnitudes = SaliencyVisualizer.channelMax(SaliencyVisualizer.absolute(guided))[0]
+        return Tensor(shape: [height, width], scalars: zip(magnitudes.scalars, upsampled.scalars).map { $0 * $1 })
     }
 
     private func emit(

@@ -1,56 +1,15 @@
 import VizCore
 import VizImage
 
-/// The `saliency` run's options (see Docs/config.md).
-struct SaliencyOptions {
-    enum Method: String, CaseIterable {
-        case vanilla, smoothgrad
-    }
-
-    var target: ClassScore
-    var method = Method.vanilla
-    /// SmoothGrad: noisy copies per input, σ as a fraction of the input's (max − min), the seed.
-    var samples = 25
-    var noise = 0.15
-    var seed: UInt64 = 0
-    var colormap = Colormap.named("gray")!
-    var top = 5
-    var batch = 4
-
-    init(model: Model) throws {
-        target = try ClassScore(model: model)
-    }
-
-    init(_ mapping: ConfigMapping, model: Model) throws {
-        target = try ClassScore.reading(mapping, model: model)
-        guard model.inputShape.count == 3 else {
-            throw mapping.owner.error(
-                "saliency needs an image input (batch, height, width, channels); the model's input has shape "
-                    + ShapeCheck.describe([-1] + model.inputShape))
-        }
-        method = mapping.choice("method", default: method)
-        samples = mapping.int("samples", default: samples, atLeast: 1)
-        noise = mapping.double("noise", default: noise, atLeast: 0)
-        seed = UInt64(mapping.int("seed", default: Int(seed), atLeast: 0))
-        colormap = mapping.value("colormap", default: colormap, Colormap.read)
-        top = mapping.int("top", default: top, atLeast: 1)
-        batch = mapping.int("batch", default: batch, atLeast: 1)
-        if method == .vanilla {
-            for key in ["samples", "noise", "seed"] where mapping.keys.contains(key) {
-                mapping.record(try mapping.required(key).error("\(key) only applies to `method: smoothgrad`"), at: mapping.owner)
-            }
-        }
-        try mapping.finish()
-        mapping.offer(.predictions(top: min(top, target.classCount)))
-    }
-}
-
-/// Vanilla gradients (Simonyan et al.) and SmoothGrad (Smilkov et al.): how much each input pixel
-/// moves the class score, `max over channels of |dScore/dInput|`; SmoothGrad averages `|grad|`
-/// over noisy copies of the input before taking the channel maximum.
+/// Which input pixels move the class score: vanilla gradients (Simonyan et al., 2014), SmoothGrad
+/// (Smilkov et al., 2017), guided backpropagation (Springenberg et al., 2015), Integrated Gradients
+/// (Sundararajan et al., 2017), occlusion (Zeiler & Fergus, 2014) and RISE (Petsiuk et al., 2018).
+/// Gradient attributions (H, W, C) become one value per pixel by `channels` (`max_abs`: the largest
+/// |value| over channels, the default but for Integrated Gradients, which sums).
 public final class SaliencyVisualizer: Visualizer {
     public static let name = "saliency"
-    public static let summary = "input-gradient saliency maps: vanilla gradients and SmoothGrad"
+    public static let summary =
+        "input-resolution attribution maps: vanilla gradients, SmoothGrad, guided backprop, Integrated Gradients, occlusion, RISE"
     public static let roles = [saliency]
     static let saliency = ArtifactRole("saliency", title: "saliency map", prominence: .leading)
 
@@ -58,6 +17,8 @@ public final class SaliencyVisualizer: Visualizer {
     /// The noise SmoothGrad adds for sample `sample` of `input` (σ given), shaped like the input's
     /// tensor (1, H, W, C); nil draws σ · N(0, 1) from `SeededGenerator(seed:)`. Tests inject fixed noise.
     var noiseSource: ((_ input: RunInput, _ sample: Int, _ sigma: Float) -> Tensor)?
+    /// RISE's mask `index` for an input of the given size; nil draws them (`RISE.drawMask`).
+    var maskSource: ((_ index: Int, _ height: Int, _ width: Int) -> [Float])?
 
     public init() {}
 
@@ -69,60 +30,143 @@ public final class SaliencyVisualizer: Visualizer {
         let options = try self.options ?? SaliencyOptions(model: context.model)
         let model = context.model
         let inputNode = model.graph.inputNodes[0]
-        let steps = options.method == .smoothgrad ? options.samples : 1
-        let bar = context.progressBar(context.runName, total: context.inputs.count * steps, unit: "passes")
+        let method = options.method
+        let bar = context.progressBar(context.runName, total: context.inputs.count * passes(options), unit: "passes")
         for group in RunInput.batches(context.inputs, size: options.batch) {
             let batch = RunInput.tensor(of: group)
-            let clean = try ScoreGradients(model: model, target: options.target, batch: batch)
+            let gradientsOfClean = method == .vanilla || method == .guidedBackprop
+            let clean = try ScoreGradients(
+                model: model, target: options.target, batch: batch, keeping: gradientsOfClean ? nil : [])
             for (item, input) in group.enumerated() {
                 try context.sink.add(predictions: clean.predictions(options.top, item: item), for: input.id)
             }
-            // The classes to explain come from the clean input, also for SmoothGrad's noisy copies.
-            let classLists = try options.target.choices.map {
-                try clean.classes(for: $0, inputs: group, earlier: context.earlierResults)
-            }
-            let maps: [[Tensor]]
-            switch options.method {
-            case .vanilla:
-                maps = try classLists.map { classes in
-                    Self.channelMax(Self.absolute(try clean.gradients(classes: classes, wrt: [inputNode])[inputNode]!))
+            // The classes to explain come from the clean input, also for the perturbed copies.
+            let classLists = try clean.classLists(options.target.choices, inputs: group, earlier: context.earlierResults)
+            var maps = [[Tensor]](repeating: [], count: group.count)
+            var measures = [[ArtifactMeasures?]](repeating: [], count: group.count)
+            switch method {
+            case .vanilla, .guidedBackprop:
+                for classes in ScoreGradients.byRank(classLists) {
+                    let rule: Trace.BackwardRule = method == .guidedBackprop ? .guided : .gradient
+                    let gradients = try clean.gradients(classes: classes, wrt: [inputNode], rule: rule)[inputNode]!
+                    let reduced = Self.reduced(gradients, options.channels)
+                    for item in group.indices where maps[item].count < classLists[item].count { maps[item].append(reduced[item]) }
                 }
                 bar.advance(by: group.count)
             case .smoothgrad:
                 // One forward pass per noisy copy serves every class.
+                let ranks = ScoreGradients.byRank(classLists)
                 let noises = noise(for: group, options: options)
-                var sums = [Tensor](repeating: Tensor(zeros: batch.shape), count: classLists.count)
+                var sums = [Tensor](repeating: Tensor(zeros: batch.shape), count: ranks.count)
                 for sample in 0..<options.samples {
                     let pass = try ScoreGradients(
                         model: model, target: options.target,
                         batch: Self.addingNoise(noises.map { $0[sample] }, to: batch))
-                    for (index, classes) in classLists.enumerated() {
+                    for (rank, classes) in ranks.enumerated() {
                         let gradient = try pass.gradients(classes: classes, wrt: [inputNode])[inputNode]!
-                        for i in sums[index].scalars.indices { sums[index].scalars[i] += abs(gradient.scalars[i]) }
+                        for i in sums[rank].scalars.indices { sums[rank].scalars[i] += abs(gradient.scalars[i]) }
                     }
                     bar.advance(by: group.count)
                 }
                 let count = Float(options.samples)
-                maps = sums.map { Self.channelMax(Tensor(shape: $0.shape, scalars: $0.scalars.map { $0 / count })) }
+                for sum in sums {
+                    let reduced = Self.reduced(
+                        Tensor(shape: sum.shape, scalars: sum.scalars.map { $0 / count }), options.channels)
+                    for item in group.indices where maps[item].count < classLists[item].count { maps[item].append(reduced[item]) }
+                }
+            case .integratedGradients, .occlusion, .rise:
+                for (item, input) in group.enumerated() {
+                    (maps[item], measures[item]) = try perturbationMaps(
+                        input,
+                        scores: classLists[item].map { clean.scores(classes: Array(repeating: $0, count: group.count))[item] },
+                        classes: classLists[item], options: options, model: model, progress: { bar.advance(by: $0) })
+                }
             }
-            // Each input's maps in class order, whatever the batching; a class chosen twice is drawn once.
             for (item, input) in group.enumerated() {
-                var done = Set<Int>()
-                for (classes, classMaps) in zip(classLists, maps) where done.insert(classes[item]).inserted {
-                    try emit(classMaps[item], classIndex: classes[item], input: input, options: options, sink: context.sink)
+                for (index, (classIndex, map)) in zip(classLists[item], maps[item]).enumerated() {
+                    try Self.emit(
+                        map, name: "saliency", classIndex: classIndex, input: input, colormap: options.colormap,
+                        measures: measures[item].indices.contains(index) ? measures[item][index] : nil, sink: context.sink)
                 }
             }
         }
     }
 
-    private func emit(_ map: Tensor, classIndex: Int, input: RunInput, options: SaliencyOptions, sink: ArtifactSink) throws {
+    /// Network passes per input, for the progress bar.
+    private func passes(_ options: SaliencyOptions) -> Int {
+        switch options.method {
+        case .vanilla, .guidedBackprop: return 1
+        case .smoothgrad: return options.samples
+        case .integratedGradients: return options.steps
+        case .occlusion: return 1
+        case .rise: return options.masks
+        }
+    }
+
+    /// Integrated Gradients', occlusion's and RISE's maps of one input, one per class, with the
+    /// measures of each (Integrated Gradients' completeness).
+    private func perturbationMaps(
+        _ input: RunInput, scores: [Float], classes: [Int], options: SaliencyOptions, model: Model,
+        progress: @escaping (Int) -> Void
+    ) throws -> ([Tensor], [ArtifactMeasures?]) {
+        switch options.method {
+        case .integratedGradients:
+            var integrated = IntegratedGradients(
+                model: model, target: options.target, steps: options.steps, rule: options.integration, batch: options.batch)
+            integrated.progress = progress
+            let results = try integrated.attributions(
+                input: input.tensor, baseline: try baseline(for: input, options: options), classes: classes)
+            return (results.map { Self.reduced($0.attributions, options.channels)[0] }, results.map(\.measures))
+        case .occlusion:
+            let occlusion = Occlusion(
+                model: model, target: options.target, patch: options.patch, stride: options.stride,
+                value: options.occlusionValue, batch: options.batch)
+            defer { progress(1) }
+            return (try occlusion.maps(input: input.tensor, scores: scores, classes: classes), [])
+        default:
+            var rise = RISE(
+                model: model, target: options.target, count: options.masks, grid: options.grid, keep: options.keep,
+                seed: options.seed, batch: options.batch)
+            rise.progress = progress
+            rise.maskSource = maskSource
+            return (try rise.maps(input: input.tensor, classes: classes), [])
+        }
+    }
+
+    /// Integrated Gradients' baseline for `input`, shaped like its tensor.
+    private func baseline(for input: RunInput, options: SaliencyOptions) throws -> Tensor {
+        let shape = input.tensor.shape
+        switch options.baseline {
+        case .zero: return Tensor(zeros: shape)
+        case .uniform:
+            var generator = SeededGenerator(seed: options.seed)
+            let low = input.tensor.scalars.min() ?? 0
+            let high = input.tensor.scalars.max() ?? 0
+            return Tensor(shape: shape, scalars: (0..<input.tensor.count).map { _ in generator.uniform(low, high) })
+        case .array(let array):
+            guard SaliencyOptions.itemShape(array) == Array(shape.dropFirst()) else {
+                throw VizError(
+                    "the baseline has shape \(ShapeCheck.describe(array.shape)), the input's tensor \(ShapeCheck.describe(shape))",
+                    at: input.path)
+            }
+            return array.reshaped(shape)
+        }
+    }
+
+    /// Writes `map` as `<input>/class_<c>/<name>.npy` and `.png`, role `saliency`: the array as it is,
+    /// the picture `|map| / max |map|` (all black when it is zero) through `colormap`.
+    static func emit(
+        _ map: Tensor, name: String, classIndex: Int, input: RunInput, colormap: Colormap, measures: ArtifactMeasures? = nil,
+        sink: ArtifactSink
+    ) throws {
         let artifact = Artifact(
-            role: Self.saliency.name, name: [input.id, "class_\(classIndex)", "saliency"], input: input.id,
-            classIndex: classIndex)
+            role: saliency.name, name: [input.id, "class_\(classIndex)", name], input: input.id, classIndex: classIndex,
+            measures: measures)
         try sink.add(artifact, array: map.reshaped([1] + map.shape))
-        let largest = map.scalars.max() ?? 0
-        let unit = largest > 0 && largest.isFinite ? map.scalars.map { $0 / largest } : [Float](repeating: 0, count: map.count)
-        try sink.add(artifact, image: options.colormap.apply(toUnitMap: Tensor(shape: map.shape, scalars: unit)))
+        let largest = map.maxAbs
+        let unit =
+            largest > 0 && largest.isFinite ? map.scalars.map { abs($0) / largest } : [Float](repeating: 0, count: map.count)
+        try sink.add(artifact, image: colormap.apply(toUnitMap: Tensor(shape: map.shape, scalars: unit)))
     }
 
     /// Per input of the group, the `samples` noise tensors to add, shaped like the input.
@@ -159,6 +203,23 @@ public final class SaliencyVisualizer: Visualizer {
 
     static func absolute(_ tensor: Tensor) -> Tensor {
         Tensor(shape: tensor.shape, scalars: tensor.scalars.map { abs($0) })
+    }
+
+    /// One (H, W) map per item of an (N, H, W, C) attribution.
+    static func reduced(_ tensor: Tensor, _ reduction: SaliencyOptions.ChannelReduction) -> [Tensor] {
+        switch reduction {
+        case .maxAbs: return channelMax(absolute(tensor))
+        case .sum:
+            let channels = tensor.shape[3]
+            let pixels = tensor.count / channels
+            let sums = (0..<pixels).map { p in (0..<channels).reduce(Float(0)) { $0 + tensor.scalars[p * channels + $1] } }
+            let itemPixels = tensor.shape[1] * tensor.shape[2]
+            return (0..<tensor.shape[0]).map { item in
+                Tensor(
+                    shape: [tensor.shape[1], tensor.shape[2]],
+                    scalars: Array(sums[(item * itemPixels)..<((item + 1) * itemPixels)]))
+            }
+        }
     }
 
     /// The maximum over the channel axis of an (N, H, W, C) tensor: one (H, W) map per item.

@@ -5,34 +5,68 @@ import VizImage
 struct ScoreGradients {
     let model: Model
     let target: ClassScore
-    let trace: Trace
+    /// Every value of the pass, when gradients are wanted.
+    let trace: Trace?
+    private let values: [Int: Tensor]
     /// Each batch item's class scores (`ClassScore.classScores`).
     let classScores: [[Float]]
 
-    /// Runs `batch` forward up to the score and the prediction, keeping every value on the way.
-    init(model: Model, target: ClassScore, batch: Tensor) throws {
+    /// Runs `batch` forward up to the score and the prediction, keeping every value on the way
+    /// (`keeping: nil`, for gradients) or only the values of `keeping`, the score and the output.
+    init(model: Model, target: ClassScore, batch: Tensor, keeping nodes: [Int]? = nil) throws {
         self.model = model
         self.target = target
-        trace = try model.graph.trace([batch], upTo: [target.outputNode, target.scoreNode])
-        guard let output = trace.value(target.outputNode) else {
+        let targets = [target.outputNode, target.scoreNode] + (nodes ?? [])
+        if nodes == nil {
+            trace = try model.graph.trace([batch], upTo: targets)
+            values = [:]
+        } else {
+            trace = nil
+            values = try model.graph.evaluate([batch], targets: targets)
+        }
+        guard let output = trace?.value(target.outputNode) ?? values[target.outputNode] else {
             throw VizError("the forward pass did not reach the model's output", at: model.path)
         }
-        classScores = target.classScores(output)
+        classScores = try target.classScores(output)
     }
 
-    func value(_ node: Int) -> Tensor? { trace.value(node) }
+    func value(_ node: Int) -> Tensor? { trace?.value(node) ?? values[node] }
 
     /// The class `choice` picks for each batch item (`inputs` and `earlier` serve `.predicted` choices).
     func classes(for choice: ClassScore.Choice, inputs: [RunInput] = [], earlier: [String: RunResults] = [:]) throws -> [Int] {
         try target.classes(for: choice, scores: classScores, inputs: inputs, earlier: earlier)
     }
 
-    /// d(score of each item's class)/d(each node of `wrt`), batch items side by side.
-    func gradients(classes: [Int], wrt: [Int]) throws -> [Int: Tensor] {
+    /// d(score of each item's class)/d(each node of `wrt`), batch items side by side; with
+    /// `rule: .guided`, guided backpropagation's gradients.
+    func gradients(classes: [Int], wrt: [Int], rule: Trace.BackwardRule = .gradient) throws -> [Int: Tensor] {
+        guard let trace else { preconditionFailure("a pass keeping only some values has no gradients") }
         guard let scoreValue = trace.value(target.scoreNode) else {
             throw VizError("the forward pass did not reach the score", at: model.path)
         }
-        return try trace.gradients(seeds: [target.scoreNode: target.seed(classes: classes, scoreValue: scoreValue)], wrt: wrt)
+        return try trace.gradients(
+            seeds: [target.scoreNode: target.seed(classes: classes, scoreValue: scoreValue)], wrt: wrt, rule: rule)
+    }
+
+    /// The score of each item's class, as differentiated.
+    func scores(classes: [Int]) -> [Float] {
+        target.scoreValues(classes: classes, scoreValue: value(target.scoreNode)!)
+    }
+
+    /// Each batch item's classes for `choices`, in their order, each class once.
+    func classLists(_ choices: [ClassScore.Choice], inputs: [RunInput], earlier: [String: RunResults]) throws -> [[Int]] {
+        var lists = [[Int]](repeating: [], count: classScores.count)
+        for choice in choices {
+            let classes = try self.classes(for: choice, inputs: inputs, earlier: earlier)
+            for item in lists.indices where !lists[item].contains(classes[item]) { lists[item].append(classes[item]) }
+        }
+        return lists
+    }
+
+    /// Per rank r, each item's r-th class (its last one when it has fewer): the classes of one
+    /// backward pass over the whole batch.
+    static func byRank(_ lists: [[Int]]) -> [[Int]] {
+        (0..<(lists.map(\.count).max() ?? 0)).map { rank in lists.map { $0[min(rank, $0.count - 1)] } }
     }
 
     /// The top `k` predictions of batch item `item`.

@@ -110,6 +110,8 @@ public struct Manifest: Codable, Equatable, Sendable {
         /// The part of `seconds` spent in the network's forward and backward passes (the rest goes to
         /// preparing, rendering and writing).
         public var computeSeconds: Double?
+        /// After `seconds`: the time its pictures took to encode (PNG, on every core) and be written.
+        public var writeSeconds: Double?
         public var artifacts: [ArtifactRecord]
         /// Each input's top predictions, for runs that compute them (Grad-CAM).
         public var predictions: [PredictionRecord]?
@@ -117,7 +119,7 @@ public struct Manifest: Codable, Equatable, Sendable {
         public var options: [String: String]?
 
         public init(
-            name: String, visualizer: String, seconds: Double, computeSeconds: Double? = nil,
+            name: String, visualizer: String, seconds: Double, computeSeconds: Double? = nil, writeSeconds: Double? = nil,
             artifacts: [ArtifactRecord], predictions: [PredictionRecord]? = nil,
             options: [String: String]? = nil
         ) {
@@ -125,6 +127,7 @@ public struct Manifest: Codable, Equatable, Sendable {
             self.visualizer = visualizer
             self.seconds = seconds
             self.computeSeconds = computeSeconds
+            self.writeSeconds = writeSeconds
             self.artifacts = artifacts
             self.predictions = predictions
             self.options = options
@@ -133,6 +136,7 @@ public struct Manifest: Codable, Equatable, Sendable {
         enum CodingKeys: String, CodingKey {
             case name, visualizer, seconds, artifacts, predictions, options
             case computeSeconds = "compute_seconds"
+            case writeSeconds = "write_seconds"
         }
     }
 

@@ -41,6 +41,8 @@ final class ActiveRun {
     private(set) var seconds = 0.0
     /// The part of `seconds` spent in the network's passes.
     private(set) var computeSeconds = 0.0
+    /// After each batch's `seconds`: the sink encoding and writing the pictures still waiting.
+    private(set) var writeSeconds = 0.0
 
     init(spec: RunConfig.RunSpec, visualizer: Visualizer, timing: RunTiming, sink: RunSink) {
         self.spec = spec
@@ -64,6 +66,8 @@ final class ActiveRun {
                 showsProgress: showsProgress, log: log, earlierResults: earlierResults))
         seconds += stopwatch.seconds
         computeSeconds += model.graph.passSeconds - passSecondsBefore
+        let writing = Stopwatch()
+        defer { writeSeconds += writing.seconds }
         return try sink.drain()
     }
 
@@ -71,7 +75,8 @@ final class ActiveRun {
     var record: Manifest.RunRecord {
         Manifest.RunRecord(
             name: spec.name, visualizer: spec.visualizer, seconds: Runner.rounded(seconds),
-            computeSeconds: Runner.rounded(computeSeconds), artifacts: [], options: spec.recordedOptions)
+            computeSeconds: Runner.rounded(computeSeconds), writeSeconds: Runner.rounded(writeSeconds), artifacts: [],
+            options: spec.recordedOptions)
     }
 }
 

@@ -78,7 +78,7 @@ final class RunSink: ArtifactSink {
         ArtifactRecord(
             kind: kind, role: artifact.role, input: artifact.input, layer: artifact.layer,
             channel: artifact.channel, filter: artifact.filter, classIndex: artifact.classIndex,
-            shape: shape, path: path, stats: artifact.stats)
+            shape: shape, path: path, stats: artifact.stats, measures: artifact.measures)
     }
 
     private func describe(_ artifact: Artifact) -> String {

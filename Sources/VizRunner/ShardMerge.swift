@@ -44,6 +44,7 @@ public enum ShardMerge {
             for run in header.runs.indices {
                 header.runs[run].seconds = Runner.rounded(parts.map { $0.previous.header.runs[run].seconds }.reduce(0, +))
                 header.runs[run].computeSeconds = nil
+                header.runs[run].writeSeconds = nil
             }
             header.complete = false
             let journal = try OutputJournal(folder: folder, header: header, registry: registry)

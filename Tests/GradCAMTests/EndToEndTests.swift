@@ -55,6 +55,7 @@ final class EndToEndTests: XCTestCase {
             var `class`: Int?
             var shape: [Int]?
             var path: String
+            var measures: [String: Double]?
         }
         struct Predictions: Decodable {
             var input: String
@@ -115,6 +116,60 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(
             try Bitmap(contentsOfFile: out.appendingPathComponent(cam.artifacts[2].path).path),
             photo.overlaid(with: heat, alpha: 0.4))
+    }
+
+    /// The newer methods through the command: the roles the older ones use, Integrated Gradients'
+    /// completeness in the manifest, guided Grad-CAM's input-resolution map beside its heatmap.
+    func testAttributionMethodsKeepTheirRoles() throws {
+        let path = try config(
+            runs: """
+                  - {visualizer: gradcam, name: score, method: scorecam, batch: 16}
+                  - {visualizer: gradcam, name: ablation, method: ablationcam, ratio_channels_to_ablate: 0.25}
+                  - {visualizer: gradcam, name: eigen, method: eigencam}
+                  - {visualizer: gradcam, name: guided, method: guided_gradcam}
+                  - {visualizer: saliency, name: ig, method: integrated_gradients, steps: 8}
+                  - {visualizer: saliency, name: occlusion, method: occlusion, patch: 50, stride: 50}
+                  - {visualizer: saliency, name: rise, method: rise, masks: 16, grid: 4}
+                  - {visualizer: saliency, name: guided_backprop, method: guided_backprop}
+                """)
+        let result = try VizrunCommand.run([path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let out = folder.appendingPathComponent("out")
+        let manifest = try JSONDecoder().decode(
+            Manifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
+        let roles = Dictionary(
+            uniqueKeysWithValues: manifest.runs.map { ($0.name, $0.artifacts.map { "\($0.kind) \($0.role)" }) })
+        for name in ["score", "ablation", "eigen"] {
+            XCTAssertEqual(roles[name], ["array heatmap", "image heatmap", "image overlay"], name)
+        }
+        XCTAssertEqual(roles["guided"], ["array heatmap", "image heatmap", "image overlay", "array saliency", "image saliency"])
+        for name in ["ig", "occlusion", "rise", "guided_backprop"] {
+            XCTAssertEqual(roles[name], ["array saliency", "image saliency"], name)
+        }
+        for run in manifest.runs {
+            for artifact in run.artifacts where artifact.kind == "array" {
+                let map = try Tensor(npyFileAt: out.appendingPathComponent(artifact.path).path)
+                XCTAssertTrue(map.scalars.allSatisfy(\.isFinite) && map.maxAbs > 0, "\(run.name): a finite, non-blank map")
+                XCTAssertEqual(artifact.shape, artifact.role == "heatmap" ? [7, 7] : [150, 150], run.name)
+            }
+        }
+        let integrated = try XCTUnwrap(manifest.runs.first { $0.name == "ig" }?.artifacts.first)
+        let measures = try XCTUnwrap(integrated.measures)
+        XCTAssertEqual(Set(measures.keys), ["completeness_error", "score_difference"])
+    }
+
+    /// A bad value of a new option stops the run before anything is written.
+    func testAttributionOptionErrorsStopTheRun() throws {
+        let path = try config(
+            runs: """
+                  - visualizer: saliency
+                    method: integrated_gradients
+                    steps: 0
+                """)
+        let result = try VizrunCommand.run([path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path):13:12: error: steps must be at least 2"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
     }
 
     func testConfigErrorsAreLocated() throws {

@@ -8,8 +8,9 @@ import XCTest
 
 /// Against TensorFlow (Tests/Fixtures/gradients, written by Scripts/make_gradient_fixtures.py):
 /// activations, dScore/dA, every CAM method's raw and final map, vanilla saliency and SmoothGrad
-/// with the fixture's own noise, for a softmax model (class `top` and 2) and a single-sigmoid
-/// model (classes 1 and 0), with the probability and the logit as the score.
+/// with the fixture's own noise, for a softmax model (class `top` and 2), a single-sigmoid
+/// model (classes 1 and 0) and the demo's trained convnet on its photo (a 7×7×128 layer; class
+/// `top` and a low-probability class), with the probability and the logit as the score.
 final class GoldenTests: XCTestCase {
     private struct Reference: Decodable {
         struct CAM: Decodable {
@@ -50,6 +51,7 @@ final class GoldenTests: XCTestCase {
             var noise_level: Double
             var noise: String
         }
+        var model: String
         var cam: CAM
     }
 
@@ -81,11 +83,14 @@ final class GoldenTests: XCTestCase {
 
     func testFunctionalSigmoidModel() throws { try check("k2_functional") }
 
+    func testTrainedConvnetOnPhoto() throws { try check("scenes_convnet") }
+
     private func check(_ name: String) throws {
         let folder = "gradients/\(name)/"
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(folder + "reference.json")))
-        let cam = try JSONDecoder().decode(Reference.self, from: data).cam
-        let model = try Fixtures.model(name, loader: HDF5ModelLoader())
+        let reference = try JSONDecoder().decode(Reference.self, from: data)
+        let cam = reference.cam
+        let model = try HDF5ModelLoader().load(ModelSpec(path: Fixtures.path(folder + reference.model)))
         let input = try Fixtures.tensor(folder + cam.input)
         let layer = try model.requireLayer(cam.target_layer)
         XCTAssertEqual(try GradCAMOptions(model: model).layer.name, cam.target_layer, "the default layer is the fixture's")

@@ -94,7 +94,9 @@ final class OptionTests: XCTestCase {
         let model = try Fixtures.model("k2_sequential", loader: HDF5ModelLoader())
         let method = vizError { _ = try GradCAMOptions(runOptions("method: hirescan"), model: model) }
         XCTAssertTrue(
-            method?.message.hasPrefix("unknown method 'hirescan' (known: gradcam, gradcam++, xgradcam, layercam, hirescam)")
+            method?.message.hasPrefix(
+                "unknown method 'hirescan' (known: gradcam, gradcam++, xgradcam, layercam, hirescam, eigencam, eigengradcam, "
+                    + "scorecam, ablationcam, guided_gradcam)")
                 ?? false, method?.message ?? "")
         XCTAssertTrue(method?.message.contains("did you mean 'hirescam'?") ?? false, method?.message ?? "")
         XCTAssertEqual(try GradCAMOptions(runOptions("method: gradcampp"), model: model).method, .gradcamPlusPlus)

@@ -23,6 +23,18 @@ final class RecordingOp: Op {
     }
 }
 
+/// input → a → b → c, and a side branch input → side, each a `RecordingOp`.
+func recordingChain() throws -> (Graph, [RecordingOp], [Int]) {
+    let graph = Graph()
+    let ops = [RecordingOp(factor: 2), RecordingOp(factor: 3), RecordingOp(factor: 5), RecordingOp(factor: 7)]
+    let input = try graph.add("input", InputOp(shape: [-1, 3]))
+    let side = try graph.add("side", ops[3], inputs: [input])
+    let a = try graph.add("a", ops[0], inputs: [input])
+    let b = try graph.add("b", ops[1], inputs: [a])
+    let c = try graph.add("c", ops[2], inputs: [b])
+    return (graph, ops, [input, side, a, b, c])
+}
+
 final class GraphTests: XCTestCase {
     // MARK: - Building
 
@@ -44,20 +56,8 @@ final class GraphTests: XCTestCase {
 
     // MARK: - Forward
 
-    /// input → a → b → c, and a side branch input → side.
-    private func chain() throws -> (Graph, [RecordingOp], [Int]) {
-        let graph = Graph()
-        let ops = [RecordingOp(factor: 2), RecordingOp(factor: 3), RecordingOp(factor: 5), RecordingOp(factor: 7)]
-        let input = try graph.add("input", InputOp(shape: [-1, 3]))
-        let side = try graph.add("side", ops[3], inputs: [input])
-        let a = try graph.add("a", ops[0], inputs: [input])
-        let b = try graph.add("b", ops[1], inputs: [a])
-        let c = try graph.add("c", ops[2], inputs: [b])
-        return (graph, ops, [input, side, a, b, c])
-    }
-
     func testEvaluateReturnsExactlyTheRequestedNodes() throws {
-        let (graph, _, nodes) = try chain()
+        let (graph, _, nodes) = try recordingChain()
         let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
         let values = try graph.evaluate([x], targets: [nodes[2], nodes[4]])
         XCTAssertEqual(Set(values.keys), [nodes[2], nodes[4]])
@@ -68,7 +68,7 @@ final class GraphTests: XCTestCase {
     }
 
     func testEvaluateStopsAtTheDeepestTargetAndSkipsUnneededBranches() throws {
-        let (graph, ops, nodes) = try chain()
+        let (graph, ops, nodes) = try recordingChain()
         let x = Tensor(shape: [1, 3], scalars: [1, 2, 3])
         _ = try graph.evaluate([x], targets: [nodes[3]])
         XCTAssertEqual(ops.map(\.forwardCalls), [1, 1, 0, 0], "c comes after the target; side is not an ancestor")
@@ -79,7 +79,7 @@ final class GraphTests: XCTestCase {
     }
 
     func testFeedShapeMismatchIsAVizErrorAtTheInput() throws {
-        let (graph, ops, nodes) = try chain()
+        let (graph, ops, nodes) = try recordingChain()
         XCTAssertThrowsError(try graph.evaluate([Tensor(zeros: [1, 4])], targets: [nodes[4]])) { error in
             let error = error as? VizError
             XCTAssertEqual(error?.location, "input")
@@ -200,7 +200,7 @@ final class GraphTests: XCTestCase {
     }
 
     func testSeveralSeedsAddAndUnrelatedNodesGetZeros() throws {
-        let (graph, ops, nodes) = try chain()
+        let (graph, ops, nodes) = try recordingChain()
         let x = Tensor(shape: [1, 3], scalars: [1, 2, 3])
         let trace = try graph.trace([x], upTo: [nodes[4], nodes[1]])
         let g = try trace.gradients(
@@ -216,7 +216,7 @@ final class GraphTests: XCTestCase {
     }
 
     func testGradientNeedsTheForwardPassToReachTheSeed() throws {
-        let (graph, _, nodes) = try chain()
+        let (graph, _, nodes) = try recordingChain()
         let trace = try graph.trace([Tensor(zeros: [1, 3])], upTo: [nodes[3]])
         XCTAssertNil(trace.value(nodes[4]))
         XCTAssertThrowsError(try trace.gradients(seeds: [nodes[4]: Tensor(zeros: [1, 3])], wrt: [nodes[0]])) { error in

@@ -74,6 +74,10 @@ final class HTMLReportTests: RunnerTestCase {
         let (manifest, html, _) = try runEverything()
         XCTAssertNotNil(manifest.created)
         XCTAssertNotNil(manifest.seconds)
+        for run in manifest.runs {
+            let (seconds, compute, write) = (run.seconds, try XCTUnwrap(run.computeSeconds), try XCTUnwrap(run.writeSeconds))
+            XCTAssertTrue(compute >= 0 && compute <= seconds && write >= 0, "\(run.name): \(seconds) \(compute) \(write)")
+        }
         XCTAssertGreaterThan(manifest.model.parameters ?? 0, 0)
         let stats = try XCTUnwrap(manifest.runs[0].artifacts.first { $0.role == "grid" }?.stats)
         XCTAssertEqual(stats.layerClass, "Conv2D")

@@ -73,20 +73,28 @@ public final class Graph {
         try timingPass { try run(feeds, targets: targets, keepAll: false) }
     }
 
+    /// Runs the graph from the values `given` for some nodes (a layer's activation, perturbed) up to
+    /// `targets`: nothing below a given node is computed. `feeds` are read only when a target also
+    /// depends on an input by another path (a skip connection around the given node), and may be
+    /// empty otherwise (`ancestors(of:above:)` tells which).
+    public func evaluate(_ feeds: [Tensor], given: [Int: Tensor], targets: [Int]) throws -> [Int: Tensor] {
+        try timingPass { try run(feeds, given: given, targets: targets, keepAll: false) }
+    }
+
     /// Runs the graph up to the deepest of `targets`, keeping every value a backward pass needs.
     public func trace(_ feeds: [Tensor], upTo targets: [Int]) throws -> Trace {
         Trace(graph: self, values: try timingPass { try run(feeds, targets: targets, keepAll: true) })
     }
 
-    private func run(_ feeds: [Tensor], targets: [Int], keepAll: Bool) throws -> [Int: Tensor] {
-        if let bad = targets.first(where: { !nodes.indices.contains($0) }) {
+    private func run(_ feeds: [Tensor], given: [Int: Tensor] = [:], targets: [Int], keepAll: Bool) throws -> [Int: Tensor] {
+        if let bad = (targets + given.keys).first(where: { !nodes.indices.contains($0) }) {
             throw VizError("node \(bad) is not in the graph (it has \(nodes.count) nodes)")
         }
         let inputs = inputNodes
-        guard feeds.count == inputs.count else {
+        let needed = ancestors(of: targets, above: Set(given.keys))
+        guard feeds.count == inputs.count || !inputs.contains(where: needed.contains) else {
             throw VizError("the model takes \(inputs.count) input(s), got \(feeds.count)")
         }
-        let needed = ancestors(of: targets)
         let wanted = Set(targets)
         let last = targets.max() ?? -1
         // How many needed consumers each node still has: a value is freed when this reaches zero.
@@ -97,6 +105,11 @@ public final class Graph {
         var shapes: [Int: [Int]] = [:]
         for index in 0...max(last, 0) where needed.contains(index) {
             let node = nodes[index]
+            if let value = given[index] {
+                values[index] = value
+                shapes[index] = value.shape
+                continue
+            }
             if let input = node.op as? InputOp {
                 let feed = feeds[inputs.firstIndex(of: index)!]
                 guard input.accepts(feed.shape) else {
@@ -136,10 +149,16 @@ public final class Graph {
 
     /// `targets` and every node they depend on.
     public func ancestors(of targets: [Int]) -> Set<Int> {
+        ancestors(of: targets, above: [])
+    }
+
+    /// `targets` and every node they depend on without passing through a node of `boundary` (the
+    /// boundary nodes themselves included, not what feeds them).
+    public func ancestors(of targets: [Int], above boundary: Set<Int>) -> Set<Int> {
         var seen = Set<Int>()
         var stack = targets
         while let index = stack.popLast() {
-            guard seen.insert(index).inserted else { continue }
+            guard seen.insert(index).inserted, !boundary.contains(index) else { continue }
             stack.append(contentsOf: nodes[index].inputs)
         }
         return seen
@@ -157,13 +176,23 @@ public struct Trace {
     /// The output of `node` in the forward pass, or nil when the pass did not compute it.
     public func value(_ node: Int) -> Tensor? { values[node]?.standardized() }
 
-    /// Reverse-mode differentiation: given d(loss)/d(output) at some nodes, returns d(loss)/d(output)
-    /// at each node of `wrt` (zeros where the loss does not depend on it).
-    public func gradients(seeds: [Int: Tensor], wrt: [Int]) throws -> [Int: Tensor] {
-        try graph.timingPass { try backward(seeds: seeds, wrt: wrt) }
+    /// How gradients pass back through the graph.
+    public enum BackwardRule: Sendable {
+        /// The chain rule.
+        case gradient
+        /// Guided backpropagation (Springenberg et al., 2015): through every rectifier (`RectifierOp`)
+        /// only the positive part of the gradient it passes, `relu(g · (x > 0))`, as Captum's
+        /// `GuidedBackprop` and pytorch-grad-cam's `GuidedBackpropReLUModel` compute it.
+        case guided
     }
 
-    private func backward(seeds: [Int: Tensor], wrt: [Int]) throws -> [Int: Tensor] {
+    /// Reverse-mode differentiation: given d(loss)/d(output) at some nodes, returns d(loss)/d(output)
+    /// at each node of `wrt` (zeros where the loss does not depend on it).
+    public func gradients(seeds: [Int: Tensor], wrt: [Int], rule: BackwardRule = .gradient) throws -> [Int: Tensor] {
+        try graph.timingPass { try backward(seeds: seeds, wrt: wrt, rule: rule) }
+    }
+
+    private func backward(seeds: [Int: Tensor], wrt: [Int], rule: BackwardRule) throws -> [Int: Tensor] {
         for node in Array(seeds.keys) + wrt where !graph.nodes.indices.contains(node) {
             throw VizError("node \(node) is not in the graph (it has \(graph.nodes.count) nodes)")
         }
@@ -188,13 +217,16 @@ public struct Trace {
                 throw VizError("the forward pass did not reach this layer", at: node.name)
             }
             let arguments = graph.arguments(of: index, values)
-            let inputGradients: [Tensor]
+            var inputGradients: [Tensor]
             if let op = node.op as? ChannelBlocksOp, op.acceptsChannelBlocks {
                 inputGradients = op.inputGradientsKeepingLayout(arguments, output: output, outputGradient: outputGradient)
             } else {
                 inputGradients = node.op.inputGradients(
                     arguments, output: output.standardized(),
                     outputGradient: outputGradient.standardized())
+            }
+            if rule == .guided, (node.op as? RectifierOp)?.rectifies == true {
+                inputGradients = inputGradients.map(\.positivePart)
             }
             for (input, gradient) in zip(node.inputs, inputGradients) where input >= shallowest {
                 let gradient = gradient.relaidOut(values[input]!.layout)

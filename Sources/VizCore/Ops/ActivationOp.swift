@@ -65,10 +65,12 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
 
 /// An activation applied as its own node, whether it came from an `Activation` layer or from a
 /// layer's fused `activation` option.
-public final class ActivationOp: Op {
+public final class ActivationOp: RectifierOp {
     public let function: ActivationFunction
 
     public init(_ function: ActivationFunction) { self.function = function }
+
+    public var rectifies: Bool { function == .relu || function == .relu6 }
 
     public var kind: String { function.rawValue }
 

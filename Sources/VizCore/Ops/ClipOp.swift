@@ -2,7 +2,7 @@
 ///
 /// The gradient passes strictly inside the bounds and is zero at them, as PyTorch's `hardtanh`
 /// (which `ReLU6` exports through) computes it.
-public final class ClipOp: Op {
+public final class ClipOp: RectifierOp {
     public let minimum: Float
     public let maximum: Float
 
@@ -12,6 +12,9 @@ public final class ClipOp: Op {
     }
 
     public var kind: String { "Clip" }
+
+    /// A clip at 0 from below is a capped ReLU (ONNX's export of `ReLU6`).
+    public var rectifies: Bool { minimum == 0 }
 
     public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         try ShapeCheck.single(inputShapes, kind)

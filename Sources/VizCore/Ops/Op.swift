@@ -19,6 +19,24 @@ public protocol Op: AnyObject {
     var parameterCount: Int { get }
 }
 
+/// An op that gates its input by sign (ReLU and its capped, leaky and thresholded forms): what
+/// guided backpropagation rectifies the gradient of (`Trace.BackwardRule.guided`).
+public protocol RectifierOp: Op {
+    /// Whether this op is a rectifier (an activation op holds any of many functions).
+    var rectifies: Bool { get }
+}
+
+extension Tensor {
+    /// `max(x, 0)` elementwise, in the same layout.
+    var positivePart: Tensor {
+        var result = self
+        result.scalars.withUnsafeMutableBufferPointer { x in
+            Elementwise.forEachChunk(x.count) { range in for i in range where !(x[i] > 0) { x[i] = 0 } }
+        }
+        return result
+    }
+}
+
 // MARK: - Default implementations
 
 extension Op {

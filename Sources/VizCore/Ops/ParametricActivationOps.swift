@@ -8,7 +8,7 @@ import Foundation
 /// The gradient at the kinks follows the TensorFlow ops Keras composes it from: with only a slope
 /// it is `leaky_relu` (slope at 0); with t = 0 and max 6 it is `relu6` (0 at 0 and 6); otherwise
 /// `relu` or `x · (x > t)` (0 at t) then `clip_by_value` (passes at its bounds).
-public final class ReLUOp: Op {
+public final class ReLUOp: RectifierOp {
     public let kind: String
     public let maxValue: Float?
     public let negativeSlope: Float
@@ -20,6 +20,9 @@ public final class ReLUOp: Op {
         self.threshold = threshold
         self.kind = kind
     }
+
+    /// A leaky form passes negative inputs, so it is no gate (Captum guides only `nn.ReLU`).
+    public var rectifies: Bool { negativeSlope == 0 }
 
     public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         try ShapeCheck.single(inputShapes, kind)

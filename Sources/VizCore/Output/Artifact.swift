@@ -10,13 +10,15 @@ public struct Artifact: Sendable {
     public var classIndex: Int?
     /// The layer's output summarised, on the artifacts that show a layer's output (activations).
     public var stats: LayerStats?
+    /// Numbers a method reports about this artifact (Integrated Gradients' completeness).
+    public var measures: ArtifactMeasures?
     /// Path components under the run's folder, without extension; each is made safe by the sink
     /// (model-derived names may hold `/`, `:` or `..`).
     public var name: [String]
 
     public init(
         role: String, name: [String], input: String? = nil, layer: String? = nil, channel: Int? = nil,
-        filter: Int? = nil, classIndex: Int? = nil, stats: LayerStats? = nil
+        filter: Int? = nil, classIndex: Int? = nil, stats: LayerStats? = nil, measures: ArtifactMeasures? = nil
     ) {
         self.role = role
         self.name = name
@@ -26,6 +28,7 @@ public struct Artifact: Sendable {
         self.filter = filter
         self.classIndex = classIndex
         self.stats = stats
+        self.measures = measures
     }
 }
 

@@ -15,10 +15,12 @@ public struct ArtifactRecord: Codable, Equatable, Sendable {
     public var path: String
     /// The layer's output summarised (activations: `activation` and `grid` artifacts).
     public var stats: LayerStats?
+    /// A method's numbers about the artifact (`Artifact.measures`).
+    public var measures: ArtifactMeasures?
 
     public init(
         kind: String, role: String, input: String?, layer: String?, channel: Int?, filter: Int?,
-        classIndex: Int?, shape: [Int]?, path: String, stats: LayerStats? = nil
+        classIndex: Int?, shape: [Int]?, path: String, stats: LayerStats? = nil, measures: ArtifactMeasures? = nil
     ) {
         self.kind = kind
         self.role = role
@@ -30,10 +32,30 @@ public struct ArtifactRecord: Codable, Equatable, Sendable {
         self.shape = shape
         self.path = path
         self.stats = stats
+        self.measures = measures
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, role, input, layer, channel, filter, shape, path, stats
+        case kind, role, input, layer, channel, filter, shape, path, stats, measures
         case classIndex = "class"
+    }
+}
+
+/// Numbers a method reports about one artifact, for scripts that read the manifest: each is absent
+/// unless the method computes it.
+public struct ArtifactMeasures: Codable, Equatable, Sendable {
+    /// Integrated Gradients: `Σ attributions − (score(x) − score(baseline))`, what the integral missed.
+    public var completenessError: Double?
+    /// Integrated Gradients: `score(x) − score(baseline)`, what the attributions should add up to.
+    public var scoreDifference: Double?
+
+    public init(completenessError: Double? = nil, scoreDifference: Double? = nil) {
+        self.completenessError = completenessError
+        self.scoreDifference = scoreDifference
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case completenessError = "completeness_error"
+        case scoreDifference = "score_difference"
     }
 }

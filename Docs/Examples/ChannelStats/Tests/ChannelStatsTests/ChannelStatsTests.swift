@@ -7,20 +7,7 @@ import XCTest
 final class ChannelStatsTests: XCTestCase {
     /// Input (2×2×2) → ReLU: small enough to check every number by hand.
     private func reluModel() throws -> Model {
-        let graph = Graph()
-        let input = try graph.add("input", InputOp(shape: [-1, 2, 2, 2]))
-        let relu = try graph.add("relu", ActivationOp(.relu), inputs: [input])
-        return Model(
-            graph: graph,
-            layers: [
-                Model.Layer(
-                    name: "input", className: "InputLayer", outputNode: input,
-                    inputLayers: [], parameterCount: 0),
-                Model.Layer(
-                    name: "relu", className: "ReLU", outputNode: relu,
-                    inputLayers: ["input"], parameterCount: 0),
-            ],
-            outputLayers: ["relu"], path: "relu.test", loaderName: "test")
+        try .sequential(input: [2, 2, 2], [("relu", ActivationOp(.relu))])
     }
 
     /// Channel 0 holds 1, -1, 3, -3; channel 1 holds 2 everywhere.
@@ -42,11 +29,7 @@ final class ChannelStatsTests: XCTestCase {
         let visualizer = ChannelStatsVisualizer()
         let model = try reluModel()
         try visualizer.configure(runOptions("{layers: [relu], chart: max, bar_width: 3, chart_height: 20}"), model: model)
-        let sink = CollectingSink()
-        try visualizer.run(
-            RunContext(
-                model: model, inputs: [RunInput(id: "x", path: "x.npy", tensor: image, original: nil)],
-                runName: "stats", sink: sink))
+        let sink = try visualizer.collect(model: model, inputs: [("x", image)])
         XCTAssertEqual(sink.arrays.map(\.0.role), ["channel_stats"])
         XCTAssertEqual(sink.arrays[0].0.name, ["x", "relu", "stats"])
         assertClose(
