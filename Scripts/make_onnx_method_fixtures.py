@@ -3,7 +3,8 @@
 
 Tooling only: vizrun never runs Python. Each family is a small torchvision network (the classes'
 own module structure and names, reduced widths, seeded random weights and randomised BatchNorm
-statistics from Scripts/make_onnx_fixtures.py), exported by both of PyTorch's exporters, with what
+statistics, and the export, from Scripts/make_onnx_fixtures.py: of the dynamo exporter's node
+metadata only the name scopes are kept), exported by both of PyTorch's exporters, with what
 PyTorch and pytorch-grad-cam compute for one input and one gradient-ascent start:
 
     Tests/Fixtures/onnx_methods/<family>/
@@ -52,7 +53,8 @@ from torchvision.models.resnet import BasicBlock
 from torchvision.ops.misc import Conv2dNormActivation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_onnx_fixtures import SEED, SmallResNet, channels_last, export, randomise  # noqa: E402
+from make_onnx_fixtures import SEED, channels_last, export, randomise  # noqa: E402
+from onnx_fixture_models import SmallResNet  # noqa: E402
 
 warnings.filterwarnings("ignore")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -119,7 +121,9 @@ def partly_active_filter(model, layer, start):
 
 def check_export(path, model, x):
     """onnxruntime's output of the exported file equals PyTorch's, so a reference fits its model."""
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     ours = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
     theirs = model(x).detach().numpy()
     assert np.abs(ours - theirs).max() <= 1e-4 * np.abs(theirs).max(), path
@@ -168,6 +172,7 @@ def grad_cam_version():
 
 
 def main():
+    torch.set_num_threads(1)  # one thread: rerunning gives identical files
     torch.manual_seed(SEED)
     write_family("resnet18", SmallResNet(BasicBlock, [2, 2, 2, 2]), "layer4", 112, 80)
     write_family("mobilenetv2", mobilenet_v2(), "features.18", 80, 112)
