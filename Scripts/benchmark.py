@@ -392,7 +392,9 @@ def main():
         ks, km, _ = other or (NAN, NAN, NAN)
         ratio = f"{ks / vs:6.2f}x" if viz and other else f"{'-':>7}"
         print(f"{label:52} {vs:9.3f} {ks:9.3f} {ratio} {vm:10.0f} {km:9.0f}" + (f"  {note}" if note else ""))
-    peak = sgemm_peak(tempfile.mkdtemp(prefix="vizrun-bench-sgemm-"))
+    sgemm_folder = tempfile.mkdtemp(prefix="vizrun-bench-sgemm-")
+    peak = sgemm_peak(sgemm_folder)
+    shutil.rmtree(sgemm_folder, ignore_errors=True)
 
     def share(gflops):
         return f"{100 * gflops / peak:.0f}% of SGEMM peak" if peak == peak else "SGEMM peak unknown"
