@@ -23,6 +23,8 @@ final class Aggregates {
     private(set) var labels: [Int: String] = [:]
     private(set) var inputCount = 0
     private var artifactCounts: [Int]
+    /// Per run: the time its aggregate took to write its files, part of the run's own writing.
+    private(set) var writeSeconds: [Double]
 
     init(runs: [Manifest.RunRecord], registry: Registry, folder: OutputFolder?) {
         self.runs = runs.map { record in
@@ -32,6 +34,7 @@ final class Aggregates {
                 output: AggregateFiles(folder: folder, run: record.name))
         }
         artifactCounts = Array(repeating: 0, count: runs.count)
+        writeSeconds = Array(repeating: 0, count: runs.count)
         root = folder?.root ?? URL(fileURLWithPath: "/")
     }
 
@@ -77,7 +80,9 @@ final class Aggregates {
     func write() throws -> Journal.Entry? {
         var entry = Journal.Entry(input: nil, runCount: runs.count)
         for (index, run) in runs.enumerated() {
+            let stopwatch = Stopwatch()
             try run.aggregate?.write(to: run.output)
+            writeSeconds[index] = stopwatch.seconds
             entry.runs[index].artifacts = run.output.records
         }
         return entry.runs.allSatisfy(\.isEmpty) ? nil : entry

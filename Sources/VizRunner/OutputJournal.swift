@@ -69,14 +69,22 @@ final class OutputJournal {
         Journal.Line(range: range, text: try Journal.text(at: range, in: try reader.get(), of: writer.url))
     }
 
-    /// The last checkpoint: the journal rewritten with `header` and the lines at `order` (every
-    /// entry, in output order), copied as they are, then the aggregates; then the report and the
-    /// manifest.
+    /// The last checkpoint: the aggregates write their files; the journal is rewritten with
+    /// `header` (each run's `write_seconds` now counting its aggregate's) and the lines at `order`
+    /// (every entry, in output order), copied as they are, then the aggregates' entry; then the
+    /// report and the manifest.
     func close(header: Manifest, order: [Range<Int>]) throws -> WrittenOutput {
         _ = try checkpoint([])
+        let aggregatesEntry = try summary.writeAggregates()
+        var header = header
+        for run in header.runs.indices {
+            // A merge records no write times; it has none to add to.
+            guard let seconds = header.runs[run].writeSeconds else { continue }
+            header.runs[run].writeSeconds = Runner.rounded(seconds + summary.aggregates.writeSeconds[run])
+        }
         let final = try Journal.Writer(url: folder.staging.appendingPathComponent(".final" + Journal.fileName), header: header)
         for range in order { try final.append(line: try line(at: range).text) }
-        if let entry = try summary.writeAggregates() {
+        if let entry = aggregatesEntry {
             try folder.placeStagedFiles()
             try summary.addAggregates(entry, line: try final.append(entry))
         }

@@ -4,12 +4,19 @@ import VizCore
 /// What the end of a run or a merge writes from the records besides the journal — the aggregates,
 /// `report.html` and `manifest.json` — fed each entry once, in output order, while the run goes:
 /// the end joins scratch files instead of reading the journal back.
+///
+/// The aggregates take each entry at once, since later runs read them. The report's and the
+/// manifest's scratch files take it on a queue of their own, so that writing them overlaps the
+/// next batch's work instead of adding to the run's time; nothing reads those files before the end.
 final class OutputSummary {
     let aggregates: Aggregates
     private let report: HTMLReportSections
     private let manifest: ManifestWriter
     /// The runs as the header names them, for the report's sections; times and counts come at the end.
     private let draft: HTMLReport
+    private let scratchWriting = DispatchQueue(label: "vizrun.output-summary")
+    /// The first error the queue met; it stops the queue's work and is thrown by the next call.
+    private let scratchError = FirstError()
 
     init(header: Manifest, registry: Registry, folder: OutputFolder) throws {
         aggregates = Aggregates(runs: header.runs, registry: registry, folder: folder)
@@ -21,15 +28,32 @@ final class OutputSummary {
     /// The entry as the journal holds it, in output order; `place` says where its artifacts go
     /// in each run's list (entries of no input a run writes come before every input's).
     func add(_ entry: Journal.Entry, line: Journal.Line, place: ManifestWriter.Place = .inOrder) throws {
+        if let error = scratchError.value { throw error }
         try aggregates.add(entry)
-        try report.add(entry, of: draft)
-        try manifest.add(line.text, of: entry, place: place)
+        let (report, manifest, draft, scratchError) = (report, manifest, draft, scratchError)
+        scratchWriting.async {
+            guard scratchError.value == nil else { return }
+            do {
+                try report.add(entry, of: draft)
+                try manifest.add(line.text, of: entry, place: place)
+            } catch {
+                scratchError.record(error)
+            }
+        }
+    }
+
+    /// Waits for the scratch files to hold every entry added.
+    private func finishScratchWriting() throws {
+        scratchWriting.sync {}
+        if let error = scratchError.value { throw error }
     }
 
     /// Has every aggregate write its files (staged); returns the entry listing them, if any, for
     /// `addAggregates` once it is journaled.
     func writeAggregates() throws -> Journal.Entry? {
-        try aggregates.write()
+        // The report reads the aggregates' tables, which writing them fills.
+        try finishScratchWriting()
+        return try aggregates.write()
     }
 
     func addAggregates(_ entry: Journal.Entry, line: Journal.Line) throws {
@@ -37,10 +61,24 @@ final class OutputSummary {
     }
 
     func writeReport(header: Manifest, to output: TextOutput) throws {
+        try finishScratchWriting()
         try report.write(HTMLReport(header: header, aggregates: aggregates), to: output)
     }
 
     func writeManifest(header: Manifest, to output: TextOutput) throws {
+        try finishScratchWriting()
         try manifest.write(header: header, to: output)
+    }
+}
+
+/// An error met on another thread, kept until the caller's thread asks.
+private final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+
+    var value: Error? { lock.withLock { error } }
+
+    func record(_ newError: Error) {
+        lock.withLock { if error == nil { error = newError } }
     }
 }

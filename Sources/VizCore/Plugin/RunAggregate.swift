@@ -96,6 +96,6 @@ public struct ReportTable: Sendable, Equatable {
 
     /// A number as report tables write it: four significant digits.
     public static func number(_ value: Float) -> String {
-        String(format: "%.4g", value)
+        CFormat.string("%.4g", Double(value))
     }
 }

@@ -5,6 +5,10 @@ import Foundation
 enum HTML {
     /// Text for element content and for quoted attribute values.
     static func escape(_ text: String) -> String {
+        // Names and paths rarely hold any of these; a byte scan is far cheaper than walking characters.
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
+            return text
+        }
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for character in text {

@@ -67,7 +67,7 @@ extension HTMLReport {
                         ("Class", stats.layerClass),
                         ("Output shape", Self.shape(stats.outputShape)),
                         ("Value range", "\(Self.number(stats.minimum)) … \(Self.number(stats.maximum))"),
-                        ("Dead channels", String(format: "%.1f %%", stats.deadChannels * 100)),
+                        ("Dead channels", CFormat.string("%.1f %%", Double(stats.deadChannels * 100))),
                     ], label: "Statistics of layer \(group.layer ?? "")"))
         }
         parts += tables.map(Self.table)
