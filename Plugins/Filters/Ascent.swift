@@ -184,10 +184,14 @@ struct Ascent {
     var regularizers = Regularizers()
     var modifiers = Modifiers()
     var steps = 40
+    var imageMaker = ImageMaker.pixel
 
     /// Per item: whether the total gradient was zero at every step (the pattern never moved).
     struct Result {
+        /// The last step's inputs (B, H, W, C).
         var patterns: Tensor
+        /// With `fft`: the valid 0…1 pictures the patterns were made from.
+        var pictures: Tensor?
         var dead: [Bool]
         /// Whether only the objective's gradient was zero throughout (a regulariser still moved it).
         var objectiveDead: [Bool]
@@ -214,24 +218,29 @@ struct Ascent {
         }
     }
 
-    /// Runs `steps` steps from `start` (B, H, W, C); `onStep(step, x)` is called after each (1-based).
+    /// Runs `steps` steps from `start`, the parameters (the pixels (B, H, W, C), or the `fft`
+    /// spectra); `onStep(step, picture)` is called after each (1-based) with what the step made:
+    /// the pixels, or with `fft` the valid 0…1 picture.
     func run(start: Tensor, units: [Int], seed: UInt64 = 0, onStep: (Int, Tensor) -> Void = { _, _ in }) throws -> Result {
-        precondition(start.rank == 4 && start.shape[0] == units.count)
-        var x = start
+        precondition(start.shape[0] == units.count)
+        var parameters = start
+        var image = imageMaker.image(parameters)
         var generator = SeededGenerator(seed: seed)
-        var state = OptimizerState(count: x.count)
+        var state = OptimizerState(count: parameters.count)
         let batch = units.count
         var dead = [Bool](repeating: true, count: batch)
         var objectiveDead = [Bool](repeating: true, count: batch)
         for step in stride(from: 1, through: steps, by: 1) {
-            var gradient = try objectiveGradient(x, units: units, generator: &generator)
+            var gradient = try objectiveGradient(image.input, units: units, generator: &generator)
             Self.markNonzero(gradient, in: &objectiveDead)
-            regularizers.apply(to: &gradient, at: x)
+            regularizers.apply(to: &gradient, at: image.input)
             Self.markNonzero(gradient, in: &dead)
-            state.update(&x, gradient: gradient, optimizer: optimizer, batch: batch)
-            onStep(step, x)
+            state.update(
+                &parameters, gradient: imageMaker.parameterGradient(gradient, at: image), optimizer: optimizer, batch: batch)
+            image = imageMaker.image(parameters)
+            onStep(step, image.rgb ?? image.input)
         }
-        return Result(patterns: x, dead: dead, objectiveDead: objectiveDead)
+        return Result(patterns: image.input, pictures: image.rgb, dead: dead, objectiveDead: objectiveDead)
     }
 
     private static func markNonzero(_ gradient: Tensor, in flags: inout [Bool]) {

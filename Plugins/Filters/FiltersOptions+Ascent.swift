@@ -16,6 +16,7 @@ extension FiltersOptions {
             size = (h, w)
         }
         if let node = mapping.optional("start") {
+            if parameterization != .pixel { try Self.checkFourierStart(node) }
             if node.isMapping {
                 let startMapping = try node.mapping()
                 var (low, high): (Float, Float) = (128, 148)
@@ -48,6 +49,18 @@ extension FiltersOptions {
             )
         }
         (height, width) = (h, w)
+    }
+
+    /// With `fft` the start is Lucid's: spectra drawn from N(0, 0.01²), seeded by `start.seed`.
+    private static func checkFourierStart(_ node: ConfigNode) throws {
+        guard node.isMapping else {
+            throw node.error("a start array sets pixels; with parameterization fft only start.seed applies")
+        }
+        for key in ["low", "high"] {
+            if let value = try node.mapping().optional(key) {
+                throw value.error("start.\(key) sets pixel noise; with parameterization fft only start.seed applies")
+            }
+        }
     }
 
     // MARK: - Optimiser, regularisers, modifiers

@@ -32,6 +32,7 @@ struct FiltersOptions {
     var tile = 64
     var regularizers = Regularizers()
     var modifiers = Modifiers()
+    var parameterization = Parameterization.pixel
     var bgr = false
     /// Frames of the optimisation to keep as an animated GIF per pattern; 0 = no GIF.
     var gifFrames = 0
@@ -67,6 +68,9 @@ struct FiltersOptions {
             }
         }
         read("objective", "layer", "filters") { try readObjective(mapping, model: model) }
+        parameterization = mapping.value("parameterization", default: parameterization) {
+            try Self.parameterization($0, channels: channels)
+        }
         read("size", "start") { try readSizeAndStart(mapping, inputShape: inputShape) }
         read("optimizer", "step_size", "learning_rate") { try readOptimizer(mapping) }
         steps = mapping.int("steps", default: steps, atLeast: 0)

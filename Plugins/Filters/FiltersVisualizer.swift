@@ -35,7 +35,8 @@ public final class FiltersVisualizer: Visualizer {
         let ascent = Ascent(
             graph: context.model.graph, inputNode: options.inputNode, targetNode: options.targetNode,
             objective: options.objective, optimizer: options.optimizer,
-            regularizers: options.regularizers, modifiers: options.modifiers, steps: options.steps)
+            regularizers: options.regularizers, modifiers: options.modifiers, steps: options.steps,
+            imageMaker: Self.imageMaker(options, inputMapping: context.inputMapping))
         let starts = Self.starts(options)
         let batches = stride(from: 0, to: options.units.count, by: options.batch).map {
             $0..<min($0 + options.batch, options.units.count)
@@ -46,7 +47,8 @@ public final class FiltersVisualizer: Visualizer {
             let units = Array(options.units[range])
             let start = Tensor.concatenatingBatches(range.map { starts[$0] })
             let gifSteps = options.gifSteps
-            var frames: [[Bitmap]] = gifSteps.isEmpty ? [] : Self.frames(of: start, options: options)
+            var frames: [[Bitmap]] =
+                gifSteps.isEmpty ? [] : Self.frames(of: ascent.imageMaker.image(start).rgb ?? start, options: options)
             let result: Ascent.Result
             do {
                 result = try ascent.run(
@@ -72,7 +74,7 @@ public final class FiltersVisualizer: Visualizer {
                 } else if result.objectiveDead[item] {
                     context.log("filters: \(what) is dead (zero gradient): pattern shaped by the regularizers only")
                 }
-                let image = Deprocess.bitmap(pattern.reshaped(Array(pattern.shape.dropFirst())), bgr: options.bgr)
+                let image = Self.picture(result.pictures?.batchItem(item) ?? pattern, options: options)
                 let isClass = options.objective == .unit
                 let artifact = Artifact(
                     role: Self.pattern.name, name: [options.layerName, "\(options.unitName)_\(unit)"],
@@ -95,11 +97,27 @@ public final class FiltersVisualizer: Visualizer {
             Artifact(role: Self.grid.name, name: [options.layerName, "grid"], layer: options.layerName), image: grid)
     }
 
-    /// Each batch item of `x` deprocessed, as a one-frame list to start an animation with.
+    /// Each batch item of `x` (pixels, or `fft` pictures) drawn, as a one-frame list to start an animation with.
     static func frames(of x: Tensor, options: FiltersOptions) -> [[Bitmap]] {
-        (0..<x.shape[0]).map { item in
-            let pattern = x.batchItem(item)
-            return [Deprocess.bitmap(pattern.reshaped(Array(pattern.shape.dropFirst())), bgr: options.bgr)]
+        (0..<x.shape[0]).map { item in [picture(x.batchItem(item), options: options)] }
+    }
+
+    /// One item (1, H, W, C): the book's deprocessing of pixels, or an `fft` picture's 0…1 levels as they are.
+    static func picture(_ item: Tensor, options: FiltersOptions) -> Bitmap {
+        let pattern = item.reshaped(Array(item.shape.dropFirst()))
+        guard options.parameterization == .pixel else { return Deprocess.valid(pattern) }
+        return Deprocess.bitmap(pattern, bgr: options.bgr)
+    }
+
+    /// The ascent's parameterisation, mapped into the model's input space by the config's preprocessing.
+    static func imageMaker(_ options: FiltersOptions, inputMapping: InputMapping?) -> ImageMaker {
+        switch options.parameterization {
+        case .pixel: return .pixel
+        case .fourier(let decayPower, let decorrelate):
+            return .fourier(
+                FourierImage(
+                    height: options.height, width: options.width, channels: options.channels, decayPower: decayPower,
+                    decorrelate: decorrelate, inputMapping: inputMapping ?? .levels(channels: options.channels)))
         }
     }
 
@@ -109,9 +127,14 @@ public final class FiltersVisualizer: Visualizer {
     }
 
     /// One start per unit, (1, H, W, C): uniform draws from one generator seeded by `start.seed`, in
-    /// unit order (so a pattern does not depend on `batch`), or the given array for all.
+    /// unit order (so a pattern does not depend on `batch`), or the given array for all. With `fft`,
+    /// spectra from N(0, 0.01²) drawn the same way.
     static func starts(_ options: FiltersOptions) -> [Tensor] {
         let shape = [1, options.height, options.width, options.channels]
+        if case .fourier(let fourier) = imageMaker(options, inputMapping: nil) {
+            var generator = SeededGenerator(seed: options.seed)
+            return options.units.map { _ in fourier.randomSpectra(batch: 1, generator: &generator) }
+        }
         switch options.start {
         case .array(let array):
             return Array(repeating: array.reshaped(shape), count: options.units.count)

@@ -41,6 +41,9 @@ final class ConfigReferenceTests: RunnerTestCase {
                 runs("  - visualizer: filters\n    layer: conv2d\n    regularizers: {norm: {weight: 1, \(Self.stray)}}")
             ],
             "filters.modifiers": [runs("  - visualizer: filters\n    layer: conv2d\n    modifiers: {\(Self.stray)}")],
+            "filters.parameterization": [
+                runs("  - visualizer: filters\n    layer: conv2d\n    parameterization: {kind: fft, \(Self.stray)}")
+            ],
             "filters.gif": [runs("  - visualizer: filters\n    layer: conv2d\n    gif: {\(Self.stray)}")],
             "class reference": [
                 runs("  - visualizer: gradcam\n    name: p\n  - visualizer: gradcam\n    class: {from: p, \(Self.stray)}")
