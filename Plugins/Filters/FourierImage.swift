@@ -150,19 +150,7 @@ struct FourierImage {
                         real[index] = source[(plane * h * columns + index) * 2] * frequencyScale[index]
                         imaginary[index] = source[(plane * h * columns + index) * 2 + 1] * frequencyScale[index]
                     }
-                    // Columns: Z[y] = Σ_ky e^{2πi·ky·y/h} S[ky] / √h.
-                    var zReal = [Float](repeating: 0, count: h * columns)
-                    var zImaginary = zReal
-                    for y in 0..<h {
-                        for ky in 0..<h {
-                            let (c, s) = (columnCos[y * h + ky], columnSin[y * h + ky])
-                            for k in 0..<columns {
-                                let (sr, si) = (real[ky * columns + k], imaginary[ky * columns + k])
-                                zReal[y * columns + k] += c * sr - s * si
-                                zImaginary[y * columns + k] += c * si + s * sr
-                            }
-                        }
-                    }
+                    let (zReal, zImaginary) = columnTransform(real, imaginary, sign: 1)
                     // Rows: the real inverse of each half spectrum.
                     let out = target + plane * h * w
                     for y in 0..<h {
@@ -199,18 +187,7 @@ struct FourierImage {
                             (zReal[y * columns + k], zImaginary[y * columns + k]) = (gr, gi)
                         }
                     }
-                    var real = [Float](repeating: 0, count: h * columns)
-                    var imaginary = real
-                    for ky in 0..<h {
-                        for y in 0..<h {
-                            let (c, s) = (columnCos[ky * h + y], columnSin[ky * h + y])
-                            for k in 0..<columns {
-                                let (gr, gi) = (zReal[y * columns + k], zImaginary[y * columns + k])
-                                real[ky * columns + k] += c * gr + s * gi
-                                imaginary[ky * columns + k] += c * gi - s * gr
-                            }
-                        }
-                    }
+                    let (real, imaginary) = columnTransform(zReal, zImaginary, sign: -1)
                     for index in 0..<(h * columns) {
                         target[(plane * h * columns + index) * 2] = real[index] * frequencyScale[index]
                         target[(plane * h * columns + index) * 2 + 1] = imaginary[index] * frequencyScale[index]
@@ -219,5 +196,24 @@ struct FourierImage {
             }
         }
         return gradient
+    }
+
+    /// Along the height of every column: `Z[y] = Σ_ky e^{sign·2πi·ky·y/h} S[ky] / √h`, the inverse
+    /// DFT (sign 1) or its transpose (sign −1: the twiddles are symmetric, so only their sign flips).
+    private func columnTransform(_ real: [Float], _ imaginary: [Float], sign: Float) -> ([Float], [Float]) {
+        let (h, columns) = (height, self.columns)
+        var zReal = [Float](repeating: 0, count: h * columns)
+        var zImaginary = zReal
+        for y in 0..<h {
+            for ky in 0..<h {
+                let (c, s) = (columnCos[y * h + ky], sign * columnSin[y * h + ky])
+                for k in 0..<columns {
+                    let (sr, si) = (real[ky * columns + k], imaginary[ky * columns + k])
+                    zReal[y * columns + k] += c * sr - s * si
+                    zImaginary[y * columns + k] += c * si + s * sr
+                }
+            }
+        }
+        return (zReal, zImaginary)
     }
 }
