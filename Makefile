@@ -4,7 +4,7 @@ SHELL := bash
 APT_PACKAGES := libdnnl-dev libhdf5-dev libturbojpeg0-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps demo test bench proto format dist dist-test dist-debian
+.PHONY: deps demo test bench fuzz proto format dist dist-test dist-debian
 
 # Installs the Debian packages vizrun builds against, if any is missing.
 deps:
@@ -40,6 +40,14 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product vizrun
 	python3 Scripts/benchmark.py
+
+# Runs every libFuzzer target of Tests/Fuzz for FUZZ_SECONDS each (default 60), FUZZ_JOBS at a time
+# (default 2), in its own scratch folder (.build-fuzz), so `make test` neither builds nor waits for
+# it; prints executions, coverage and crashes per target (Docs/fuzzing.md). FUZZ_TARGETS picks some.
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 2
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) SWIFT=$(SWIFT) Scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # Formats the Swift sources with the toolchain's swift-format and .swift-format (the generated
 # protobuf code keeps the generator's layout).

@@ -88,7 +88,8 @@ let package = Package(
         .testTarget(
             name: "KerasLoaderTests",
             dependencies: [
-                "HDF5Loader", "KerasLoader", "KerasTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "HDF5Loader", "KerasLoader", "RawLoader", "KerasTestSupport", "VizTesting",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]),
         .testTarget(name: "RawLoaderTests", dependencies: ["RawLoader", "HDF5Loader", "GradCAM", "VizTesting"]),
         .testTarget(name: "ActivationsTests", dependencies: ["Activations", "VizTesting"]),
@@ -97,7 +98,32 @@ let package = Package(
         .testTarget(name: "VizRunnerTests", dependencies: ["VizRunner", "VizTesting"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "ONNXLoader", "VizTesting"]),
         // Runs the built command, like GradCAMTests' end-to-end tests.
-        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXLoader", "VizTesting"]),
+        .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXLoader", "VizImage", "VizTesting"]),
+        // The readers the fuzz targets drive (below), and the replay of the inputs they found.
+        .target(
+            name: "FuzzReaders",
+            dependencies: ["VizCore", "VizImage", "HDF5Loader", "KerasLoader", "RawLoader", "ONNXLoader", "VizRunner"],
+            path: "Tests/Fuzz/Readers", exclude: ["journal-run.yaml"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzReaders", "VizCore", "VizTesting"]),
     ],
     swiftLanguageModes: [.v5]
 )
+
+// MARK: - Fuzz targets (Tests/Fuzz, Docs/fuzzing.md)
+// Declared only when VIZRUN_FUZZ is set, as `make fuzz` does, so a normal build neither sees nor
+// builds them. Each is a libFuzzer executable (built with -sanitize=fuzzer,address) whose @main
+// hands its `FuzzReader` to LLVMFuzzerRunDriver; lld links them (gold fails on the sanitizer
+// runtime's symbols).
+if Context.environment["VIZRUN_FUZZ"] != nil {
+    package.targets.append(contentsOf: [
+        .systemLibrary(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer", "FuzzReaders", "VizCore"], path: "Tests/Fuzz/FuzzSupport"),
+    ])
+    for reader in ["HDF5Model", "KerasArchive", "RawArchitecture", "RawWeights", "Image", "RunConfig", "Journal", "ONNXModel"] {
+        package.targets.append(
+            .executableTarget(
+                name: "Fuzz" + reader, dependencies: ["FuzzSupport", "FuzzReaders"], path: "Tests/Fuzz/" + reader,
+                exclude: [reader + ".dict"], linkerSettings: [.unsafeFlags(["-use-ld=lld"])]))
+        package.products.append(.executable(name: "Fuzz" + reader, targets: ["Fuzz" + reader]))
+    }
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Times vizrun (release build) against the equivalent Keras script, side by side on this machine.
+"""Times vizrun (release build) against the equivalent Keras, onnxruntime or PyTorch script, side by
+side on this machine.
 
     make bench            # or: python3 Scripts/benchmark.py [--jobs seed,filters,...] [--repeat N]
 
@@ -11,14 +12,19 @@ Jobs (default: all):
              one 224x224 image, overlay PNG; end to end including loading the ~550 MB .h5
   all-layers every layer's activations of MobileNetV2 and ResNet50 (random weights) for 32 images,
              every convolutional layer's grid of every image to PNG (Keras: the book's grid code)
+  onnx-forward  torchvision's ResNet-50 (random weights) exported to ONNX: every node's output for
+             32 images as one batch; the peer is onnxruntime (compute compared, and each as a share
+             of the machine's SGEMM peak)
+  onnx-gradcam  the same ResNet-50: Grad-CAM at layer4 for the top class over 64 images, overlays to
+             PNG; the peer is PyTorch with pytorch-grad-cam (GradCAM) on the same weights
 
 Each job runs as a fresh process, end to end (start-up, model load, image load, compute, PNG
 writing); the table reports the median wall time and the peak resident memory (ru_maxrss from
-os.wait4) of each, and the ratio Keras/vizrun. A second table gives compute-only seconds where both
-sides report them (vizrun: the manifest's runs[].seconds; Keras: `compute_seconds=` on stdout).
-The VGG16 models are built on demand with tf-keras (random weights, no download) and cached outside
-the repository (--cache, default ~/.cache/vizrun-bench). Keras columns are blank when
-TensorFlow/tf-keras are not installed. If vizrun fails on a job its stderr is printed and the other
+os.wait4) of each, and the ratio peer/vizrun. A second table gives compute-only seconds where both
+sides report them (vizrun: the manifest's runs[].seconds; the peer: `compute_seconds=` on stdout).
+The models are built on demand with tf-keras or PyTorch (random weights, no download) and cached
+outside the repository (--cache, default ~/.cache/vizrun-bench). Peer columns are blank when the
+peer's Python packages (TensorFlow/tf-keras; onnxruntime; torch and grad-cam) are not installed. If vizrun fails on a job its stderr is printed and the other
 jobs go on. Tooling only: vizrun itself never needs Python.
 """
 import argparse
@@ -38,21 +44,36 @@ VIZRUN = os.path.join(ROOT, ".build", "release", "vizrun")
 BENCH = os.path.join(ROOT, "Scripts", "benchmarks")
 IMAGES = os.path.join(ROOT, "Configs", "images")
 CHELSEA = os.path.join(IMAGES, "chelsea.jpg")
-JOBS = ("seed", "filters", "gradcam", "all-layers")
+JOBS = ("seed", "filters", "gradcam", "all-layers", "onnx-forward", "onnx-gradcam")
 NAN = float("nan")
 FILTERS_CONVOLUTION_SECONDS = None
+QUIET_LOAD = None  # --quiet-load: the 1-minute load average a run waits for before it starts
+RUN_LOADS = []  # the 1-minute load average as each timed run started
+ONNX_FORWARD_LABEL = "ResNet-50 ONNX, every node, batch of 32 (onnxruntime)"
+ONNX_FORWARD_GFLOP = {}  # side -> GFLOP of one forward pass of the batch, as the peer counts it
 
 sys.path.insert(0, BENCH)
 import make_models  # noqa: E402
+import make_onnx_models  # noqa: E402
 
 
 class Failed(Exception):
     pass
 
 
+def wait_for_quiet():
+    """On a machine shared with other work, waits (up to 30 minutes) until the 1-minute load average
+    is below --quiet-load, so that a run does not share the cores; records the load it starts at."""
+    deadline = time.monotonic() + 1800
+    while QUIET_LOAD is not None and os.getloadavg()[0] >= QUIET_LOAD and time.monotonic() < deadline:
+        time.sleep(10)
+    RUN_LOADS.append(os.getloadavg()[0])
+
+
 def measure(command, scratch, env=None):
     """Wall seconds, peak RSS (MB) and stdout of one child process; Failed carries its stderr."""
     out_path, err_path = os.path.join(scratch, "stdout.txt"), os.path.join(scratch, "stderr.txt")
+    wait_for_quiet()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
@@ -78,7 +99,7 @@ def median_of(command, repeat, scratch, compute=None, env=None, fresh=None):
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs), statistics.median(computes)
 
 
-def keras_compute(stdout):
+def printed_compute(stdout):
     match = re.search(r"compute_seconds=([0-9.]+)", stdout)
     return float(match.group(1)) if match else NAN
 
@@ -112,8 +133,12 @@ def convolution_seconds(command, scratch, fresh):
                if line.startswith("onednn_verbose,exec,cpu,convolution,")) / 1000
 
 
+def have(*modules):
+    return all(importlib.util.find_spec(m) is not None for m in modules)
+
+
 def have_keras():
-    return all(importlib.util.find_spec(m) is not None for m in ("tensorflow", "tf_keras", "matplotlib", "cv2"))
+    return have("tensorflow", "tf_keras", "matplotlib", "cv2")
 
 
 def write(path, text):
@@ -171,7 +196,7 @@ runs:
     viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work,  # noqa: E731
                             manifest_compute(out), fresh=out)
     ker = lambda: median_of([sys.executable, os.path.join(BENCH, "keras_vgg16_filters.py"), model,  # noqa: E731
-                             os.path.join(work, "keras-out")], args.repeat, work, keras_compute)
+                             os.path.join(work, "keras-out")], args.repeat, work, printed_compute)
     global FILTERS_CONVOLUTION_SECONDS
     FILTERS_CONVOLUTION_SECONDS = lambda: convolution_seconds([VIZRUN, config, "--quiet", "--force"], work,  # noqa: E731
                                                               out)
@@ -197,7 +222,7 @@ runs:
     viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work,  # noqa: E731
                             manifest_compute(out), fresh=out)
     ker = lambda: median_of([sys.executable, os.path.join(BENCH, "keras_vgg16_gradcam.py"), model, CHELSEA,  # noqa: E731
-                             os.path.join(work, "keras-out")], args.repeat, work, keras_compute)
+                             os.path.join(work, "keras-out")], args.repeat, work, printed_compute)
     return [("VGG16 Grad-CAM block5_conv3 (224x224, load .h5)", viz, ker if keras else None)]
 
 
@@ -234,13 +259,72 @@ runs:
                                                  manifest_compute(o, "compute_seconds"), fresh=o))
         keras_out = os.path.join(work, f"keras-{file}")
         ker = (lambda m=model, o=keras_out: median_of([sys.executable, os.path.join(BENCH, "keras_all_layers.py"), m,
-                                                       folder, o], args.repeat, work, keras_compute, fresh=o))
+                                                       folder, o], args.repeat, work, printed_compute, fresh=o))
         rows.append((label, viz, ker if keras else None))
     return rows
 
 
+def image_folder(work, count):
+    """A folder of `count` copies of the committed images, alternating, as a user's photos."""
+    folder = os.path.join(work, "images")
+    os.makedirs(folder, exist_ok=True)
+    sources = [CHELSEA, os.path.join(IMAGES, "coffee.png")]
+    for i in range(count):
+        source = sources[i % len(sources)]
+        shutil.copy(source, os.path.join(folder, f"image_{i:02}{os.path.splitext(source)[1]}"))
+    return folder
+
+
+def onnx_config(work, model, folder, out, batch_size, arrays, runs):
+    return write(os.path.join(work, "onnx.yaml"), f"""\
+model: {model}
+input:
+  images: [{folder}]
+  size: [224, 224]
+  resize: bilinear
+  preset: torch
+  batch_size: {batch_size}
+output:
+  dir: {out}
+  arrays: {'true' if arrays else 'false'}
+runs:
+{runs}""")
+
+
+def job_onnx_forward(args, work, _keras):
+    model = make_onnx_models.ensure(args.cache)["resnet50.onnx"]
+    folder = image_folder(work, 32)
+    out = os.path.join(work, "vizrun-out")
+    config = onnx_config(work, model, folder, out, 32, False, "  - visualizer: activations\n    layers: all\n")
+
+    def peer_compute(stdout):
+        ONNX_FORWARD_GFLOP["onnxruntime"] = float(re.search(r"gflop=([0-9.]+)", stdout).group(1))
+        return printed_compute(stdout)
+    viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work,  # noqa: E731
+                            manifest_compute(out, "compute_seconds"), fresh=out)
+    ort = lambda: median_of([sys.executable, os.path.join(BENCH, "ort_forward.py"), model, folder],  # noqa: E731
+                            args.repeat, work, peer_compute)
+    return [(ONNX_FORWARD_LABEL, viz, ort if have("onnx", "onnxruntime", "PIL") else None)]
+
+
+def job_onnx_gradcam(args, work, _keras):
+    models = make_onnx_models.ensure(args.cache)
+    folder = image_folder(work, 64)
+    out = os.path.join(work, "vizrun-out")
+    config = onnx_config(work, models["resnet50.onnx"], folder, out, 8, True,
+                         "  - visualizer: gradcam\n    layer: layer4\n    class: top\n")
+    viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work,  # noqa: E731
+                            manifest_compute(out), fresh=out)
+    peer_out = os.path.join(work, "torch-out")
+    torch = lambda: median_of([sys.executable, os.path.join(BENCH, "torch_resnet50_gradcam.py"),  # noqa: E731
+                               models["resnet50.pt"], folder, peer_out, str(args.torch_batch)],
+                              args.repeat, work, printed_compute, fresh=peer_out)
+    label = "ResNet-50 ONNX Grad-CAM layer4, 64 images (PyTorch)"
+    return [(label, viz, torch if have("torch", "torchvision", "pytorch_grad_cam", "cv2") else None)]
+
+
 def main():
-    global VIZRUN
+    global VIZRUN, QUIET_LOAD
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", default=",".join(JOBS),
                         help=f"comma-separated jobs to run, from: {', '.join(JOBS)} (default: all)")
@@ -248,7 +332,13 @@ def main():
     parser.add_argument("--vizrun", default=VIZRUN,
                         help="the vizrun binary to time (default: this checkout's .build/release/vizrun)")
     parser.add_argument("--cache", default=os.environ.get("VIZRUN_BENCH_CACHE", make_models.default_cache()),
-                        help="folder for the generated VGG16/MobileNetV2/ResNet50 .h5 files (outside the repo)")
+                        help="folder for the generated models: VGG16/MobileNetV2/ResNet50 .h5, ResNet-50 .onnx and .pt "
+                             "(outside the repo)")
+    parser.add_argument("--torch-batch", type=int, default=8,
+                        help="images per pytorch-grad-cam call in onnx-gradcam (default 8, vizrun's batch_size)")
+    parser.add_argument("--quiet-load", type=float, default=None,
+                        help="before each timed run, wait (up to 30 minutes) until the 1-minute load average "
+                             "is below this, on a machine shared with other work (default: no waiting)")
     args = parser.parse_args()
     jobs = [j.strip() for j in args.jobs.split(",") if j.strip()]
     unknown = [j for j in jobs if j not in JOBS]
@@ -257,17 +347,20 @@ def main():
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     VIZRUN = os.path.abspath(args.vizrun)
+    QUIET_LOAD = args.quiet_load
     if not os.path.exists(VIZRUN):
         sys.exit(f"no {VIZRUN}; build first: swift build -c release --product vizrun")
     keras = have_keras()
-    makers = {"seed": job_seed, "filters": job_filters, "gradcam": job_gradcam, "all-layers": job_all_layers}
-    results = []  # (job, viz (s, MB, compute) | None, keras | None, note)
+    load_at_start = os.getloadavg()[0]
+    makers = {"seed": job_seed, "filters": job_filters, "gradcam": job_gradcam, "all-layers": job_all_layers,
+              "onnx-forward": job_onnx_forward, "onnx-gradcam": job_onnx_gradcam}
+    results = []  # (job, viz (s, MB, compute) | None, peer | None, note)
     conv_seconds = NAN
     for job in jobs:
         work = tempfile.mkdtemp(prefix=f"vizrun-bench-{job}-")
         try:
             for row in makers[job](args, work, keras):
-                label, viz_run, keras_run = row[:3]
+                label, viz_run, peer_run = row[:3]
                 if len(row) > 3:
                     results.append((label, None, None, row[3]))
                     continue
@@ -279,17 +372,18 @@ def main():
                     print(f"vizrun failed on {label}:\n{failure}", file=sys.stderr)
                     viz, note = None, "vizrun failed (stderr above)"
                 try:
-                    other = keras_run() if keras_run else None
+                    other = peer_run() if peer_run else None
                 except Failed as failure:
-                    print(f"Keras failed on {label}:\n{failure}", file=sys.stderr)
-                    other, note = None, (note + "; " if note else "") + "Keras failed (stderr above)"
+                    print(f"the peer failed on {label}:\n{failure}", file=sys.stderr)
+                    other, note = None, (note + "; " if note else "") + "the peer failed (stderr above)"
                 results.append((label, viz, other, note))
                 if viz and label.startswith("VGG16 block3_conv1"):
                     conv_seconds = FILTERS_CONVOLUTION_SECONDS()
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{'job':52} {'vizrun s':>9} {'Keras s':>9} {'ratio':>7} {'vizrun MB':>10} {'Keras MB':>9}")
+    print("end to end (the peer: Keras, unless the job names another; ratio = peer/vizrun)")
+    print(f"{'job':52} {'vizrun s':>9} {'peer s':>9} {'ratio':>7} {'vizrun MB':>10} {'peer MB':>9}")
     for label, viz, other, note in results:
         if viz is None and other is None and note:
             print(f"{label:52} {'-':>9} {'-':>9} {'-':>7} {'-':>10} {'-':>9}  {note}")
@@ -298,7 +392,9 @@ def main():
         ks, km, _ = other or (NAN, NAN, NAN)
         ratio = f"{ks / vs:6.2f}x" if viz and other else f"{'-':>7}"
         print(f"{label:52} {vs:9.3f} {ks:9.3f} {ratio} {vm:10.0f} {km:9.0f}" + (f"  {note}" if note else ""))
-    peak = sgemm_peak(tempfile.mkdtemp(prefix="vizrun-bench-sgemm-"))
+    sgemm_folder = tempfile.mkdtemp(prefix="vizrun-bench-sgemm-")
+    peak = sgemm_peak(sgemm_folder)
+    shutil.rmtree(sgemm_folder, ignore_errors=True)
 
     def share(gflops):
         return f"{100 * gflops / peak:.0f}% of SGEMM peak" if peak == peak else "SGEMM peak unknown"
@@ -306,8 +402,9 @@ def main():
     computed = [(label, viz, other) for label, viz, other, _ in results
                 if (viz and viz[2] == viz[2]) or (other and other[2] == other[2])]
     if computed:
-        print("\ncompute only (vizrun: manifest runs[].seconds, or runs[].compute_seconds for all-layers; Keras: the script's compute_seconds=)")
-        print(f"{'job':52} {'vizrun s':>9} {'Keras s':>9} {'ratio':>7}")
+        print("\ncompute only (vizrun: manifest runs[].seconds, or runs[].compute_seconds for activations; "
+              "the peer: its script's compute_seconds=)")
+        print(f"{'job':52} {'vizrun s':>9} {'peer s':>9} {'ratio':>7}")
         for label, viz, other in computed:
             vc = viz[2] if viz else NAN
             kc = other[2] if other else NAN
@@ -321,11 +418,17 @@ def main():
                 if conv_seconds == conv_seconds:
                     print(f"  inside vizrun's convolution primitives: {conv_seconds:.3f} s, "
                           f"{flops / 1e9 / conv_seconds:.1f} GFLOP/s ({share(flops / 1e9 / conv_seconds)})")
+            if label == ONNX_FORWARD_LABEL and "onnxruntime" in ONNX_FORWARD_GFLOP:
+                gflop = ONNX_FORWARD_GFLOP["onnxruntime"]
+                print(f"  {gflop:.0f} GFLOP (Conv and Gemm multiply-adds x2): vizrun {gflop / vc:.1f} GFLOP/s "
+                      f"({share(gflop / vc)}), onnxruntime {gflop / kc:.1f} GFLOP/s ({share(gflop / kc)})")
     print(f"\n(SGEMM peak, oneDNN's dnnl_sgemm at 2048^3: {peak:.1f} GFLOP/s; Scripts/benchmarks/sgemm_peak.c)")
     print(f"(vizrun: {VIZRUN}, built {time.strftime('%Y-%m-%d %H:%M', time.localtime(os.path.getmtime(VIZRUN)))}; "
           f"load average at the end: {os.getloadavg()[0]:.2f})")
     print(f"(median of {args.repeat} runs each; peak = max over runs; cores: {os.cpu_count()}; "
-          f"Keras: {'tf-keras ' + keras_version() if keras else 'not installed'})")
+          f"load average at the start: {load_at_start:.2f}, as each run started: "
+          f"{statistics.median(RUN_LOADS) if RUN_LOADS else NAN:.2f} median, {max(RUN_LOADS, default=NAN):.2f} max; Keras: {'tf-keras ' + keras_version() if keras else 'not installed'}; "
+          f"{', '.join(f'{d} {_version(d)}' for d in ('onnxruntime', 'torch', 'grad-cam') if _has(d))})")
 
 
 def keras_version():
@@ -334,6 +437,11 @@ def keras_version():
         return f"{version('tf-keras')}, TensorFlow {version('tensorflow-cpu') if _has('tensorflow-cpu') else version('tensorflow')}"
     except Exception:
         return "?"
+
+
+def _version(dist):
+    from importlib.metadata import version
+    return version(dist)
 
 
 def _has(dist):

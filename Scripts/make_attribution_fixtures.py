@@ -84,8 +84,12 @@ class AttributionNet(nn.Module):
 
 
 def seeded_model():
-    generator = torch.Generator().manual_seed(SEED)
-    model = AttributionNet()
+    return with_seeded_weights(AttributionNet(), SEED)
+
+
+def with_seeded_weights(model, seed):
+    """Uniform weights scaled by fan-in and small biases, drawn in module order from `seed`."""
+    generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, (nn.Conv2d, nn.Linear)):

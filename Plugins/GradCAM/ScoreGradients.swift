@@ -27,7 +27,7 @@ struct ScoreGradients {
         guard let output = trace?.value(target.outputNode) ?? values[target.outputNode] else {
             throw VizError("the forward pass did not reach the model's output", at: model.path)
         }
-        classScores = target.classScores(output)
+        classScores = try target.classScores(output)
     }
 
     func value(_ node: Int) -> Tensor? { trace?.value(node) ?? values[node] }

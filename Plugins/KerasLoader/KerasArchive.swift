@@ -1,4 +1,5 @@
 import Foundation
+import KerasGraph
 import VizCore
 internal import ZIPFoundation
 
@@ -32,10 +33,13 @@ struct KerasArchive {
         guard let entry = archive[member], entry.type == .file else {
             throw VizError("the .keras archive has no \(member) (\(purpose))", at: path)
         }
-        var data = Data()
-        data.reserveCapacity(Int(clamping: entry.uncompressedSize))
+        let data: Data
         do {
-            _ = try archive.extract(entry) { data.append($0) }
+            // The sizes are the archive's word: checked before memory is taken, and held to while extracting.
+            data = try ArchiveMemberSize(entry.uncompressedSize, compressed: entry.compressedSize, of: entry.path, in: path)
+                .read { consumer in _ = try archive.extract(entry, consumer: consumer) }
+        } catch let error as VizError {
+            throw error
         } catch {
             throw VizError("cannot read \(member) from the .keras archive: it is damaged (\(error))", at: path)
         }

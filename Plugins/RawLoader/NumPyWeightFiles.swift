@@ -1,4 +1,5 @@
 import Foundation
+import KerasGraph
 import VizCore
 internal import ZIPFoundation
 
@@ -28,10 +29,13 @@ struct NpzFile: WeightFile {
         guard let entry = archive[name + ".npy"] ?? archive[name] else {
             throw VizError("holds no array named '\(name)'", at: path)
         }
-        var data = Data()
-        data.reserveCapacity(Int(clamping: entry.uncompressedSize))
+        let data: Data
         do {
-            _ = try archive.extract(entry) { data.append($0) }
+            // The sizes are the archive's word: checked before memory is taken, and held to while extracting.
+            data = try ArchiveMemberSize(entry.uncompressedSize, compressed: entry.compressedSize, of: entry.path, in: path)
+                .read { consumer in _ = try archive.extract(entry, consumer: consumer) }
+        } catch let error as VizError {
+            throw error
         } catch {
             throw VizError("cannot read array '\(name)': the archive is damaged (\(error))", at: path)
         }

@@ -35,6 +35,7 @@ public final class HDF5File {
                 "cannot open this HDF5 file; it may be truncated or damaged (\(HDF5Library.lastError()))",
                 at: self.path)
         }
+        try probeInChildProcess()
     }
 
     deinit { H5Fclose(id) }

@@ -19,6 +19,11 @@ extension HDF5Group {
         defer { H5Tclose(fileType) }
         let typeClass = H5Tget_class(fileType)
         guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else { throw failure("it does not hold numbers") }
+        // libhdf5 sizes its conversion buffer by the stored width, which a damaged file may make gigabytes.
+        let width = H5Tget_size(fileType)
+        guard (1...8).contains(width) else {
+            throw failure("its numbers are \(width) bytes wide; Keras stores at most 8 (float64, int64)")
+        }
 
         let space = H5Dget_space(dataset)
         guard space >= 0 else { throw failure(HDF5Library.lastError()) }

@@ -31,7 +31,7 @@ public enum ONNXModelAssembly {
         for proto in graphProto.node {
             let node = ONNXNode(proto: proto, opset: file.opset, path: file.path)
             let chain = scopes.chain(of: proto)
-            if let layer = try builder.map(node, with: ONNXGraphBuilder.mappings[proto.opType]!) { chains[layer] = chain }
+            for layer in try builder.map(node, with: ONNXGraphBuilder.mappings[proto.opType]!) { chains[layer] = chain }
         }
         let outputs = builder.outputLayers(graphProto.output.map(\.name))
         guard !outputs.isEmpty else { throw VizError("computes none of its outputs from its input", at: file.path) }

@@ -35,7 +35,7 @@ extension Bitmap {
     public func writePNG(toFile path: String) throws {
         let data = try pngData()
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try FileWriting.write(data, toFile: path)
         } catch {
             throw VizError("cannot write the PNG file: \(error.localizedDescription)", at: path)
         }

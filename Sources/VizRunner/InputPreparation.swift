@@ -31,7 +31,7 @@ struct InputPreparation {
     /// the run's colour mode (so a truncated or corrupt file fails here, as it would in the run) and
     /// the shape it will have is checked against the model's input; an array is read and checked.
     func check(_ source: Source) throws {
-        if isArray(source.path) {
+        if RunConfig.InputConfig.isArray(source.path) {
             _ = try prepare(source)
             return
         }
@@ -58,29 +58,46 @@ struct InputPreparation {
     }
 
     private func prepare(_ path: String, id: String) throws -> RunInput {
-        let expected = model.inputShape
-        if isArray(path) {
-            var tensor = try Tensor(npyFileAt: path)
-            if let bad = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
-                throw VizError(
-                    "the array holds \(tensor.scalars[bad]) at flat index \(bad); inputs must be finite numbers",
-                    at: path)
-            }
-            if tensor.rank == 3 { tensor = tensor.reshaped([1] + tensor.shape) }
-            guard tensor.rank == 4, tensor.shape[0] == 1 else {
-                throw VizError("an .npy input must be (H, W, C) or (1, H, W, C), got \(tensor.shape)", at: path)
-            }
-            try check(Array(tensor.shape.dropFirst()), against: expected, path: path)
-            return RunInput(id: id, path: path, tensor: tensor, original: nil)
+        if RunConfig.InputConfig.isArray(path) {
+            return RunInput(id: id, path: path, tensor: try array(at: path), original: nil)
         }
         let original = try Bitmap(contentsOfFile: path, colorMode: color.colorMode)
         let (height, width) = size(of: original)
         let tensor = try preprocessing(height: height, width: width).apply(to: original, source: path)
-        try check(Array(tensor.shape.dropFirst()), against: expected, path: path)
+        try check(Array(tensor.shape.dropFirst()), against: model.inputShape, path: path)
         return RunInput(id: id, path: path, tensor: tensor, original: original)
     }
 
-    private func isArray(_ path: String) -> Bool { path.lowercased().hasSuffix(".npy") }
+    /// An `.npy` input as it is (already preprocessed), its axes put in vizrun's order (1, H, W, C).
+    private func array(at path: String) throws -> Tensor {
+        var tensor = try Tensor(npyFileAt: path)
+        if let bad = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw VizError(
+                "the array holds \(tensor.scalars[bad]) at flat index \(bad); inputs must be finite numbers", at: path)
+        }
+        if tensor.rank == 3 { tensor = tensor.reshaped([1] + tensor.shape) }
+        let chw = config.layout == .chw
+        guard tensor.rank == 4, tensor.shape[0] == 1 else {
+            throw VizError(
+                chw
+                    ? "an .npy input with input.layout chw must be (C, H, W) or (1, C, H, W), got \(tensor.shape)"
+                    : "an .npy input must be (H, W, C) or (1, H, W, C), got \(tensor.shape)", at: path)
+        }
+        let written = Array(tensor.shape.dropFirst())
+        let (asHWC, asCHW) = (written, [written[1], written[2], written[0]])
+        guard fits(chw ? asCHW : asHWC, model.inputShape) else {
+            // Arrays go in as they are, so only their axis order can be what differs.
+            let hint =
+                fits(chw ? asHWC : asCHW, model.inputShape)
+                ? "; it fits as \(chw ? "(H, W, C): leave input.layout out" : "(C, H, W): set input.layout: chw")"
+                : " (arrays are not resized)"
+            throw VizError(
+                "the model takes inputs of shape \(describe(model.inputShape)), this array is \(written)"
+                    + "\(chw ? " as (C, H, W)" : "")\(hint)", at: path)
+        }
+        if chw { tensor = tensor.permuted([0, 2, 3, 1]) }
+        return tensor
+    }
 
     /// `input.color`, or what the model's channel count implies.
     private var color: Preprocessing.Color {
@@ -117,11 +134,19 @@ struct InputPreparation {
     }
 
     private func check(_ shape: [Int], against expected: [Int], path: String) throws {
-        guard expected.count == shape.count, zip(shape, expected).allSatisfy({ $1 < 0 || $0 == $1 }) else {
-            let want = "(" + expected.map { $0 < 0 ? "any" : String($0) }.joined(separator: ", ") + ")"
+        guard fits(shape, expected) else {
             throw VizError(
-                "the model takes inputs of shape \(want), this input is \(shape); set input.size or input.color",
+                "the model takes inputs of shape \(describe(expected)), this input is \(shape); set input.size or input.color",
                 at: path)
         }
+    }
+
+    private func fits(_ shape: [Int], _ expected: [Int]) -> Bool {
+        expected.count == shape.count && zip(shape, expected).allSatisfy { $1 < 0 || $0 == $1 }
+    }
+
+    /// An input shape as the messages write it: `(224, 224, 3)`, `any` for a size the model leaves open.
+    private func describe(_ shape: [Int]) -> String {
+        "(" + shape.map { $0 < 0 ? "any" : String($0) }.joined(separator: ", ") + ")"
     }
 }

@@ -202,14 +202,14 @@ enum Journal {
                 defer { length += text.count }
                 return Line(range: length..<(length + text.count), text: text)
             } catch {
-                throw VizError("cannot write the journal: \(error.localizedDescription)", at: url.path)
+                throw VizError("cannot write the journal: \(error.systemReason)", at: url.path)
             }
         }
 
         private func appendLine(_ value: some Encodable) throws -> Line {
             var text: Data
             do { text = try encoder.encode(value) } catch {
-                throw VizError("cannot write the journal: \(error.localizedDescription)", at: url.path)
+                throw VizError("cannot write the journal: \(error.systemReason)", at: url.path)
             }
             text.append(UInt8(ascii: "\n"))
             return try append(line: text)

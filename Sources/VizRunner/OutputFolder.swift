@@ -55,7 +55,7 @@ final class OutputFolder {
         do {
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
-            throw VizError("cannot create the output folder: \(error.localizedDescription)", at: root.path)
+            throw VizError("cannot create the output folder: \(error.systemReason)", at: root.path)
         }
     }
 
@@ -112,8 +112,8 @@ final class OutputFolder {
     }
 
     func write(_ data: Data, to relativePath: String) throws {
-        do { try data.write(to: stagedFile(relativePath)) } catch {
-            throw VizError("cannot write: \(error.localizedDescription)", at: root.appendingPathComponent(relativePath).path)
+        do { try FileWriting.write(data, toFile: stagedFile(relativePath).path) } catch {
+            throw VizError("cannot write: \(error.systemReason)", at: root.appendingPathComponent(relativePath).path)
         }
     }
 
@@ -155,7 +155,7 @@ final class OutputFolder {
         } catch let error as VizError {
             throw error
         } catch {
-            throw VizError("cannot write: \(error.localizedDescription)", at: target.path)
+            throw VizError("cannot write: \(error.systemReason)", at: target.path)
         }
         guard rename(temporary.path, target.path) == 0 else {
             throw VizError("cannot write: \(String(cString: strerror(errno)))", at: target.path)

@@ -26,6 +26,8 @@ public struct RunConfig {
         public var mean: [Double]?
         public var std: [Double]?
         public var preset: Preprocessing.Preset?
+        /// How the axes of `.npy` inputs are ordered.
+        public var layout = ArrayLayout.hwc
         /// How many inputs go through the network together; memory grows with this, not with the
         /// number of images.
         public var batchSize = 8
@@ -34,6 +36,13 @@ public struct RunConfig {
         public var preprocessing: [String: String] = [:]
 
         static let imageExtensions = ["jpg", "jpeg", "png", "npy"]
+
+        /// The axis order of an `.npy` input: vizrun's own (H, W, C), or PyTorch's (C, H, W).
+        public enum ArrayLayout: String, CaseIterable, Sendable {
+            case hwc, chw
+        }
+
+        static func isArray(_ path: String) -> Bool { path.lowercased().hasSuffix(".npy") }
     }
 
     public struct OutputConfig {
@@ -149,6 +158,13 @@ extension RunConfig {
         config.resize = mapping.choice("resize", default: config.resize)
         config.color = mapping.value("color") { try $0.choice() }
         config.preset = mapping.value("preset") { try $0.choice() }
+        config.layout = mapping.value("layout", default: config.layout) { node in
+            let layout: InputConfig.ArrayLayout = try node.choice()
+            if layout != .hwc, let images, !images.contains(where: InputConfig.isArray) {
+                throw node.error("layout \(layout.rawValue) orders the axes of .npy inputs, and none is listed")
+            }
+            return layout
+        }
         config.scale = mapping.value("scale") { try $0.double() }
         config.offset = mapping.value("offset") { try $0.double() }
         config.batchSize = mapping.int("batch_size", default: config.batchSize, atLeast: 1)

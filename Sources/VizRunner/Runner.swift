@@ -154,8 +154,11 @@ public final class Runner {
                         earlierResults: results.earlierResults(for: run.spec), inputMapping: preparation.inputMapping),
                     run: index)
             }
+            let pending = results.pendingSources
             func executeOnce(_ timing: RunTiming) throws {
                 for index in runs.indices where runs[index].timing == timing {
+                    try Interruption.check(
+                        done: timing == .afterInputs ? sources.count : results.reusedCount, of: sources.count, in: folder)
                     log("\(runs[index].spec.name): \(runs[index].spec.visualizer)")
                     try execute(index, inputs: [])
                 }
@@ -163,7 +166,6 @@ public final class Runner {
 
             try executeOnce(.beforeInputs)
             let perBatch = runs.indices.filter { runs[$0].timing == .perBatch }
-            let pending = results.pendingSources
             if !perBatch.isEmpty && !pending.isEmpty {
                 log(
                     "\(pending.count) input(s) in batches of \(config.input.batchSize) through "
@@ -171,6 +173,7 @@ public final class Runner {
             }
             let progress = ProgressBar.inputs(total: pending.count, showsProgress: showsProgress, log: log)
             for start in stride(from: 0, to: pending.count, by: config.input.batchSize) {
+                try Interruption.check(done: results.reusedCount + start, of: sources.count, in: folder)
                 let inputs = try pending[start..<min(start + config.input.batchSize, pending.count)].map {
                     try preparation.prepare($0)
                 }

@@ -58,7 +58,7 @@ final class TextFile: TextOutput {
 
     private func flush() throws {
         do { try handle.write(contentsOf: buffer) } catch {
-            throw VizError("cannot write: \(error.localizedDescription)", at: url.path)
+            throw VizError("cannot write: \(error.systemReason)", at: url.path)
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -32,6 +32,26 @@ public func assertClose(
     }
 }
 
+/// The largest difference relative to the reference's largest magnitude, and the correlation.
+public func compare(_ actual: Tensor, _ expected: Tensor) -> (relative: Float, correlation: Double) {
+    precondition(actual.shape == expected.shape, "\(actual.shape) != \(expected.shape)")
+    var worst: Float = 0
+    var (sa, sb, saa, sbb, sab) = (0.0, 0.0, 0.0, 0.0, 0.0)
+    for (a, b) in zip(actual.scalars, expected.scalars) {
+        worst = max(worst, abs(a - b))
+        let (x, y) = (Double(a), Double(b))
+        sa += x
+        sb += y
+        saa += x * x
+        sbb += y * y
+        sab += x * y
+    }
+    let n = Double(actual.count)
+    let covariance = sab / n - sa / n * sb / n
+    let correlation = covariance / ((saa / n - sa / n * sa / n).squareRoot() * (sbb / n - sb / n * sb / n).squareRoot())
+    return (worst / max(expected.maxAbs, .leastNormalMagnitude), correlation)
+}
+
 /// Committed test fixtures, under `Tests/Fixtures` of the vizrun checkout.
 public enum Fixtures {
     public static let root: URL = URL(fileURLWithPath: #filePath)

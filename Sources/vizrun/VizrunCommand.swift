@@ -29,7 +29,7 @@ struct CommonOptions: ParsableArguments {
 
 extension ParsableCommand {
     /// Runs `body`, turning a `VizError` (each of `VizErrors`: a config's every problem) into a line on
-    /// stderr, and exit status 1.
+    /// stderr, and exit status 1 (128 + the signal's number when SIGINT or SIGTERM stopped a run).
     func reportingErrors(_ body: () throws -> Void) throws {
         do {
             try body()
@@ -37,7 +37,7 @@ extension ParsableCommand {
             guard let errors = VizErrors.unpack(error) else { throw error }
             StatusLine.standardError.close()
             FileHandle.standardError.write(Data(errors.map { "vizrun: \($0)\n" }.joined().utf8))
-            throw ExitCode(1)
+            throw ExitCode(Interruption.exitStatus ?? 1)
         }
     }
 }
@@ -74,6 +74,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try common.apply()
+        Interruption.install()
         try reportingErrors {
             try Runner(registry: plugins.registry(), log: standardErrorLog(quiet: quiet), showsProgress: !quiet)
                 .run(configAt: config, force: force, outputDirectory: output, shard: shard.flatMap { Manifest.Shard($0) })

@@ -60,6 +60,34 @@ final class ErrorTests: TemporaryFolderTestCase {
                     + "export the float model)", at: path))
     }
 
+    /// Every kind of missing operator in one message, in the order the graph first uses them: a
+    /// standard one (named by its first node, or by its output when the node has no name), one of
+    /// another domain (with the domain), control flow (with why); through the command, one line on
+    /// stderr, exit status 1, nothing written.
+    func testUnsupportedOperatorsOfEveryKindInOneLine() throws {
+        var model = try Onnx_ModelProto(serializedBytes: fixture)
+        let adds = model.graph.node.indices.filter { model.graph.node[$0].opType == "Add" }
+        for index in adds.prefix(2) { model.graph.node[index].opType = "GridSample" }
+        model.graph.node[adds[0]].name = ""
+        let unnamedOutput = model.graph.node[adds[0]].output[0]
+        let maxPool = model.graph.node.firstIndex { $0.opType == "MaxPool" }!
+        model.graph.node[maxPool].opType = "FusedConv"
+        model.graph.node[maxPool].domain = "com.microsoft"
+        model.graph.node[maxPool].name = "fused"
+        model.graph.node[model.graph.node.lastIndex { $0.opType == "Relu" }!].opType = "If"
+        let path = try write(try model.serializedData())
+        let message =
+            "uses operators vizrun cannot run: com.microsoft.FusedConv ×1 (first 'fused'), GridSample ×2 "
+            + "(first '\(unnamedOutput)'), If ×1 (first '/layer4/layer4.1/relu_1/Relu': control flow is not supported)"
+        XCTAssertEqual(loadError(path), VizError(message, at: path))
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        let result = try VizrunCommand.run(["inspect", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vizrun: \(path): error: \(message)\n")
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), before)
+    }
+
     func testUndefinedInput() throws {
         var model = try Onnx_ModelProto(serializedBytes: fixture)
         model.graph.node[model.graph.node.firstIndex { $0.opType == "MaxPool" }!].input[0] = "nowhere"

@@ -158,10 +158,10 @@ final class LayerOpForwardTests: XCTestCase {
     func testResizeMatchesTensorFlowHalfPixelSampling() {
         let x = Tensor(shape: [1, 1, 2, 1], scalars: [0, 1])
         XCTAssertEqual(
-            Resize2DOp(.factor(1, 2), interpolation: .bilinear, kind: "UpSampling2D").forward([x]).scalars,
+            Resize2DOp(.scale(1, 2), interpolation: .bilinear, kind: "UpSampling2D").forward([x]).scalars,
             [0, 0.25, 0.75, 1])
         XCTAssertEqual(
-            Resize2DOp(.factor(1, 2), interpolation: .nearest, kind: "UpSampling2D").forward([x]).scalars,
+            Resize2DOp(.scale(1, 2), interpolation: .nearest, kind: "UpSampling2D").forward([x]).scalars,
             [0, 0, 1, 1])
         // 4 → 3, scale 4/3: bilinear samples at 1/6, 3/2, 17/6; nearest reads ⌊(i + ½)·4/3⌋ = 0, 2, 3.
         let row = Tensor(shape: [1, 1, 4, 1], scalars: [0, 3, 6, 12])
@@ -174,7 +174,7 @@ final class LayerOpForwardTests: XCTestCase {
     func testUpSamplingNearestRepeatsPixels() {
         var random = SeededGenerator(seed: 6_300)
         let x = random.tensor([2, 3, 4, 2])
-        let y = Resize2DOp(.factor(2, 3), interpolation: .nearest, kind: "UpSampling2D").forward([x])
+        let y = Resize2DOp(.scale(2, 3), interpolation: .nearest, kind: "UpSampling2D").forward([x])
         XCTAssertEqual(y.shape, [2, 6, 12, 2])
         for n in 0..<2 {
             for i in 0..<6 {

@@ -165,7 +165,7 @@ final class LayerOpGradientTests: XCTestCase {
     func testResizeGradients() {
         var random = SeededGenerator(seed: 5_000)
         for interpolation in [Resize2DOp.Interpolation.nearest, .bilinear] {
-            for size in [Resize2DOp.Size.factor(2, 3), .fixed(7, 4), .fixed(2, 3)] {
+            for size in [Resize2DOp.Size.scale(2, 3), .fixed(7, 4), .fixed(2, 3)] {
                 checkGradients(
                     Resize2DOp(size, interpolation: interpolation, kind: "Resizing"), [random.tensor([2, 4, 5, 2])],
                     "\(interpolation) \(size)")

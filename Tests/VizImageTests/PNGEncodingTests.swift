@@ -60,7 +60,7 @@ final class PNGEncodingTests: XCTestCase {
     func testUnwritablePathIsAnError() {
         let path = "/no-such-directory/out.png"
         assertVizError(
-            at: path, message: "cannot write the PNG file: The operation could not be completed. The file doesn’t exist."
+            at: path, message: "cannot write the PNG file: No such file or directory"
         ) { try Bitmap(width: 1, height: 1, channels: 3).writePNG(toFile: path) }
     }
 

@@ -30,6 +30,7 @@ final class ConfigReferenceTests: RunnerTestCase {
             "activations.layers": [runs("  - visualizer: activations\n    layers: {first: 1, \(Self.stray)}")],
             "gradcam": [runs("  - visualizer: gradcam\n    \(Self.stray)")],
             "saliency": [runs("  - visualizer: saliency\n    \(Self.stray)")],
+            "target": [runs("  - visualizer: gradcam\n    target: {output: 0, \(Self.stray)}")],
             "filters": [runs("  - visualizer: filters\n    layer: conv2d\n    \(Self.stray)")],
             "filters.start": [runs("  - visualizer: filters\n    layer: conv2d\n    start: {\(Self.stray)}")],
             "filters.objective": [
@@ -78,7 +79,7 @@ final class ConfigReferenceTests: RunnerTestCase {
         XCTAssertEqual(
             documented["input"],
             [
-                "images", "size", "resize", "color", "scale", "offset", "mean", "std", "preset",
+                "images", "size", "resize", "color", "scale", "offset", "mean", "std", "preset", "layout",
                 "batch_size",
             ])
         XCTAssertEqual(documented["filters.start"], ["low", "high", "seed"])

@@ -7,36 +7,6 @@ import XCTest
 /// Refusals no other test produced, each through the command: the exact line on stderr (where, with
 /// `line:column` for a config, and what), exit status 1, and every file in the test folder as it was.
 final class RefusalTests: RunnerTestCase {
-    /// Every file under the test folder with its contents.
-    private func snapshot() throws -> [String: Data] {
-        var contents: [String: Data] = [:]
-        for path in files(under: folder) { contents[path] = try Data(contentsOf: folder.appendingPathComponent(path)) }
-        return contents
-    }
-
-    /// `quoting` is the config line the command prints under the message, with a caret under the column.
-    private func assertRefused(
-        _ arguments: [String], at location: String?, _ message: String, quoting configLine: String? = nil,
-        file: StaticString = #filePath, line: UInt = #line
-    ) throws {
-        let before = try snapshot()
-        let result = try vizrun(arguments + ["--quiet"], file: file, line: line)
-        XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
-        var excerpt = ""
-        if let configLine, let column = location?.split(separator: ":").last.flatMap({ Int($0) }) {
-            excerpt = configLine + "\n" + String(repeating: " ", count: column - 1) + "^\n"
-        }
-        XCTAssertEqual(
-            result.stderr, "vizrun: " + (location.map { "\($0): " } ?? "") + "error: \(message)\n" + excerpt, file: file,
-            line: line)
-        XCTAssertEqual(result.stdout, "", file: file, line: line)
-        let after = try snapshot()
-        XCTAssertEqual(after.keys.sorted(), before.keys.sorted(), "files were added or removed", file: file, line: line)
-        for (path, data) in before where after[path] != data {
-            XCTFail("\(path) changed", file: file, line: line)
-        }
-    }
-
     func testTwoRunsWithOneName() throws {
         let config = try write(
             demoConfig(

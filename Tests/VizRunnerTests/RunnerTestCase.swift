@@ -161,6 +161,38 @@ class RunnerTestCase: XCTestCase {
         try VizrunCommand.run(arguments, file: file, line: line)
     }
 
+    /// Every file under the test folder with its contents.
+    func snapshot() throws -> [String: Data] {
+        var contents: [String: Data] = [:]
+        for path in files(under: folder) { contents[path] = try Data(contentsOf: folder.appendingPathComponent(path)) }
+        return contents
+    }
+
+    /// Runs the command and checks it refuses: exactly `message` on stderr (at `location`), exit status
+    /// 1, and every file in the test folder as it was. `quoting` is the config line the command
+    /// prints under the message, with a caret under the column.
+    func assertRefused(
+        _ arguments: [String], at location: String?, _ message: String, quoting configLine: String? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let before = try snapshot()
+        let result = try vizrun(arguments + ["--quiet"], file: file, line: line)
+        XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
+        var excerpt = ""
+        if let configLine, let column = location?.split(separator: ":").last.flatMap({ Int($0) }) {
+            excerpt = configLine + "\n" + String(repeating: " ", count: column - 1) + "^\n"
+        }
+        XCTAssertEqual(
+            result.stderr, "vizrun: " + (location.map { "\($0): " } ?? "") + "error: \(message)\n" + excerpt, file: file,
+            line: line)
+        XCTAssertEqual(result.stdout, "", file: file, line: line)
+        let after = try snapshot()
+        XCTAssertEqual(after.keys.sorted(), before.keys.sorted(), "files were added or removed", file: file, line: line)
+        for (path, data) in before where after[path] != data {
+            XCTFail("\(path) changed", file: file, line: line)
+        }
+    }
+
     /// Runs the config and returns the error it must raise.
     func runError(_ path: String, force: Bool = false, file: StaticString = #filePath, line: UInt = #line) -> VizError? {
         vizError({ try Runner(registry: .builtins()).run(configAt: path, force: force) }, file: file, line: line)

@@ -79,7 +79,9 @@ final class ValidateInputTests: RunnerTestCase {
         let path = folder.appendingPathComponent("small.npy").path
         try Tensor(zeros: [10, 10, 3]).npyData().write(to: URL(fileURLWithPath: path))
         let message = try validateError(path)
-        XCTAssertTrue(message.contains("the model takes inputs of shape (150, 150, 3), this input is [10, 10, 3]"), message)
+        XCTAssertTrue(
+            message.contains("the model takes inputs of shape (150, 150, 3), this array is [10, 10, 3] (arrays are not resized)"),
+            message)
     }
 
     func testAPictureOfTheWrongColourModeForTheModel() throws {

@@ -39,7 +39,7 @@ extension KerasGraphBuilder {
         try options.requireChannelsLast()
         let factor = try options.pair("size", default: (2, 2))
         let op = Resize2DOp(
-            .factor(factor.0, factor.1), interpolation: try interpolation(options, default: "nearest"),
+            .scale(Float(factor.0), Float(factor.1)), interpolation: try interpolation(options, default: "nearest"),
             kind: "UpSampling2D")
         return try addWeightless(op, layer, inputs: [try single(inputs, layer)])
     }

@@ -13,6 +13,11 @@ final class ONNXGraphBuilder {
         case onnx
         /// A rank-4 ONNX (N, C, H, W) value held as (N, H, W, C).
         case channelsLast
+        /// A value whose first ONNX axis is the batch merged with the next (what a graph exported
+        /// for one image writes when it reshapes across the batch axis, as PyTorch's `as_strided`
+        /// exports): ONNX (d0, d1, …) held per item as (N, d0, d1, …). Only Reshape and Gather
+        /// along that axis read it, and give the batch its own axis back.
+        case batchMerged
     }
 
     enum Value {
@@ -104,10 +109,14 @@ final class ONNXGraphBuilder {
     /// The value's shape in ONNX's axis order (batch 1, `-1` unknown).
     func onnxShape(_ node: Int, _ layout: Layout) -> [Int] {
         let shape = graph.nodes[node].shape
-        return layout == .channelsLast ? [shape[0], shape[3], shape[1], shape[2]] : shape
+        switch layout {
+        case .onnx: return shape
+        case .channelsLast: return [shape[0], shape[3], shape[1], shape[2]]
+        case .batchMerged: return Array(shape.dropFirst())
+        }
     }
 
-    /// The value with its axes in ONNX's order.
+    /// The value with its axes in ONNX's order (the batch axis its own).
     func onnxOrdered(_ node: Int, _ layout: Layout) throws -> Int {
         guard layout == .channelsLast else { return node }
         return try twin(of: node, PermuteOp(dims: [3, 1, 2]), suffix: "nchw")
@@ -167,30 +176,43 @@ final class ONNXGraphBuilder {
         values[name] = .node(index, layout)
     }
 
-    /// Maps one node; a layer is made when it computes its first output at run time, also named by
-    /// that output tensor. Returns the layer's name.
+    /// Ops that read a value whose batch axis is merged with the next, and give it back.
+    private static let batchMergedReaders: Set<String> = ["Reshape", "Gather"]
+
+    /// Maps one node; a layer is made for each output it computes at run time: the first named by
+    /// the node (and by its output tensor), any other (Split's) by its tensor. Returns the layers'
+    /// names.
     @discardableResult
-    func map(_ node: ONNXNode, with mapping: Mapping) throws -> String? {
+    func map(_ node: ONNXNode, with mapping: Mapping) throws -> [String] {
         let firstNew = graph.nodes.count
-        let producers = try node.inputs.indices.compactMap { index -> Int? in
-            if case .node(let producer, _)? = try input(node, index) { return producer }
-            return nil
+        var producers: [Int] = []
+        for index in node.inputs.indices {
+            guard case .node(let producer, let layout)? = try input(node, index) else { continue }
+            if layout == .batchMerged, !Self.batchMergedReaders.contains(node.opType) {
+                throw node.unsupported(
+                    "reads '\(node.inputs[index])', reshaped across the batch axis (only Reshape and Gather give the batch its axis back)"
+                )
+            }
+            producers.append(producer)
         }
         current = (unique(node.name), 0)
         let results = try mapping(self, node)
         for (name, value) in zip(node.outputs, results) where !name.isEmpty { values[name] = value }
-        guard case .node(let output, _)? = results.first, output >= firstNew else {
-            usedNames.remove(current.name)
-            return nil
-        }
         let inputLayers = producers.compactMap { layerOfNode[$0] }
-        layers.append(
-            Model.Layer(
-                name: current.name, className: node.opType, outputNode: output,
-                inputLayers: inputLayers, parameterCount: current.parameters,
-                aliases: node.outputs[0] == current.name ? [] : [node.outputs[0]]))
-        layerOfNode[output] = current.name
-        return current.name
+        var made: [String] = []
+        for (index, (tensor, value)) in zip(node.outputs, results).enumerated() {
+            guard case .node(let output, _) = value, output >= firstNew, layerOfNode[output] == nil else { continue }
+            let name = index == 0 ? current.name : unique(tensor)
+            layers.append(
+                Model.Layer(
+                    name: name, className: node.opType, outputNode: output, inputLayers: inputLayers,
+                    parameterCount: made.isEmpty ? current.parameters : 0,
+                    aliases: tensor == name || tensor.isEmpty ? [] : [tensor]))
+            layerOfNode[output] = name
+            made.append(name)
+        }
+        if made.first != current.name { usedNames.remove(current.name) }
+        return made
     }
 
     /// The layer computing each named graph output (constants have none).

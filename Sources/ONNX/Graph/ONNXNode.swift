@@ -63,13 +63,18 @@ struct ONNXNode {
         return String(decoding: value.s, as: UTF8.self)
     }
 
-    func ints(_ name: String) throws -> [Int]? {
+    /// Integers of at most 2⁴⁰ in magnitude, so that no arithmetic on them overflows; with
+    /// `clamping` larger ones are clamped (Slice's bounds before opset 10, where INT64_MAX means
+    /// "to the end").
+    func ints(_ name: String, clamping: Bool = false) throws -> [Int]? {
         guard let value = try typed(name, .ints, "a list of integers") else { return nil }
+        let limit: Int64 = 1 << 40
         return try value.ints.map { element in
-            guard let int = Int(exactly: element), int > -(1 << 40), int < 1 << 40 else {
+            if clamping { return Int(min(max(element, -limit), limit)) }
+            guard element > -limit, element < limit else {
                 throw error("has attribute '\(name)' = \(value.ints), out of range")
             }
-            return int
+            return Int(element)
         }
     }
 

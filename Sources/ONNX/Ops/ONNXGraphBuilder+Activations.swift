@@ -1,14 +1,25 @@
 import VizCore
 
-/// Elementwise activations, Clip, Softmax, and the ops that pass their input through at inference.
+/// Elementwise activations and functions, Clip, Softmax, and the ops that pass their input through
+/// at inference.
 extension ONNXGraphBuilder {
     /// Ops that map to one engine activation with no attribute to read.
     static let plainActivations: [String: ActivationFunction] = [
         "Relu": .relu, "Sigmoid": .sigmoid, "Tanh": .tanh, "Softplus": .softplus, "HardSwish": .hardSilu,
+        "Exp": .exponential,
     ]
 
     static func activation(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        try builder.unary(node, ActivationOp(plainActivations[node.opType]!))
+        try builder.elementwise(node, ActivationOp(plainActivations[node.opType]!))
+    }
+
+    /// Elementwise functions that are not activations (exporters write GELU as Erf before opset 20).
+    static let mathFunctions: [String: MathFunctionOp.Function] = [
+        "Sqrt": .sqrt, "Log": .log, "Abs": .abs, "Reciprocal": .reciprocal, "Erf": .erf,
+    ]
+
+    static func mathFunction(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        try builder.elementwise(node, MathFunctionOp(mathFunctions[node.opType]!))
     }
 
     /// `op` on the node's first input, kept in whatever layout it is held (the op acts elementwise or
@@ -16,6 +27,12 @@ extension ONNXGraphBuilder {
     func unary(_ node: ONNXNode, _ op: Op) throws -> [Value] {
         let x = try dynamicInput(node)
         return [.node(try add(op, inputs: [x.node]), x.layout)]
+    }
+
+    /// An elementwise `op` on the node's first input; on a constant, applied when the model loads.
+    func elementwise(_ node: ONNXNode, _ op: Op) throws -> [Value] {
+        guard case .constant(let constant)? = try input(node, 0) else { return try unary(node, op) }
+        return [.constant(ConstantTensor(shape: constant.shape, floats: op.forward([constant.tensor]).scalars))]
     }
 
     static func leakyRelu(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
@@ -101,7 +118,7 @@ extension ONNXGraphBuilder {
         return try builder.unary(node, IdentityOp(kind: node.opType))
     }
 
-    /// Softmax (and LogSoftmax, along the last axis) along one axis. Before opset 13 ONNX flattened
+    /// Softmax and LogSoftmax along one axis. Before opset 13 ONNX flattened
     /// the input to 2-D at `axis` (default 1) and normalised each row; that is one axis when the axes
     /// after it have size 1.
     static func softmax(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
@@ -115,14 +132,7 @@ extension ONNXGraphBuilder {
             throw node.unsupported("normalises over axes \(axis)… of \(ShapeCheck.describe(shape)) at once (opset \(node.opset))")
         }
         guard axis > 0 else { throw node.unsupported("normalises along the batch axis") }
-        let engineAxis = builder.engineAxis(axis, x.layout)
-        guard node.opType == "Softmax" else {
-            guard engineAxis == rank - 1 else {
-                throw node.unsupported("normalises along axis \(axis) of \(ShapeCheck.describe(shape)), not the last")
-            }
-            return try builder.unary(node, ActivationOp(.logSoftmax))
-        }
-        return try builder.unary(node, SoftmaxOp(axis: engineAxis))
+        return try builder.unary(node, SoftmaxOp(axis: builder.engineAxis(axis, x.layout), log: node.opType == "LogSoftmax"))
     }
 
     /// ONNX axis `axis` of a value held in `layout`, as the axis of the engine's tensor.

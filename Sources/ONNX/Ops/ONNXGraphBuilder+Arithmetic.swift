@@ -1,7 +1,8 @@
 import VizCore
 
 /// Add, Sub, Mul and Div (folded when both operands are constants, an affine map when one is, a
-/// merge when neither is), and the matrix products Gemm and MatMul with constant weights.
+/// merge when neither is), Pow by a constant exponent, and the matrix products Gemm and MatMul
+/// (with constant weights, or of two run-time values).
 extension ONNXGraphBuilder {
     static func arithmetic(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let operation = ConstantTensor.Arithmetic(rawValue: node.opType)!
@@ -43,7 +44,10 @@ extension ONNXGraphBuilder {
         case (.subtract, true): (scale, offset) = (Tensor(shape: parameter.shape, repeating: -1), parameter)
         case (.divide, false):
             (scale, offset) = (Tensor(shape: parameter.shape, scalars: parameter.scalars.map { 1 / $0 }), zeros)
-        case (.divide, true): throw node.unsupported("divides a constant by a value computed at run time")
+        case (.divide, true):
+            // c / x: the reciprocal of x, scaled.
+            let reciprocal = try add(MathFunctionOp(.reciprocal), inputs: [x], suffix: "reciprocal")
+            return [.node(try add(AffineOp(scale: parameter, offset: zeros, kind: node.opType), inputs: [reciprocal]), layout)]
         }
         return [.node(try add(AffineOp(scale: scale, offset: offset, kind: node.opType), inputs: [x]), layout)]
     }
@@ -65,7 +69,7 @@ extension ONNXGraphBuilder {
         return tensor.reshaped(Array(tensor.shape.dropFirst()))
     }
 
-    /// Two run-time values: Add of equal shapes, Sub and Mul also broadcasting size-1 axes.
+    /// Two run-time values: Add of equal shapes, Sub, Mul and Div also broadcasting size-1 axes.
     private func merge(
         _ node: ONNXNode, _ x: (Int, Layout), _ y: (Int, Layout),
         _ operation: ConstantTensor.Arithmetic
@@ -76,7 +80,7 @@ extension ONNXGraphBuilder {
         case .add: op = sum(of: inputs)
         case .subtract: op = ElementwiseMergeOp(.subtract)
         case .multiply: op = ElementwiseMergeOp(.multiply)
-        case .divide: throw node.unsupported("divides two values computed at run time")
+        case .divide: op = ElementwiseMergeOp(.divide)
         }
         return [.node(try add(op, inputs: inputs), layout)]
     }
@@ -106,6 +110,15 @@ extension ONNXGraphBuilder {
         return [.node(try builder.add(op, inputs: inputs), layout)]
     }
 
+    /// A power by one constant exponent (`x ** 2`, `x.pow(0.5)`); of a constant, computed now.
+    static func pow(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let exponent = try builder.requiredConstant(node, 1, "exponent")
+        guard exponent.count == 1 else {
+            throw node.unsupported("raises to a power of shape \(exponent.shape), not one exponent")
+        }
+        return try builder.elementwise(node, MathFunctionOp(.power(exponent.floats[0])))
+    }
+
     // MARK: - Matrix products
 
     /// `α · A · B + β · C` with B and C constant (a fully connected layer); transB transposes B.
@@ -130,9 +143,14 @@ extension ONNXGraphBuilder {
             node, a, kernel: Tensor(shape: weight.shape, scalars: weight.floats.map { $0 * alpha }), bias: bias)
     }
 
-    /// A product with a constant matrix over the last axis (a Linear layer without its bias).
+    /// A product with a constant matrix over the last axis (a Linear layer without its bias), or of
+    /// two run-time values of equal rank, matrix by matrix over their last two axes (attention).
     static func matMul(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let a = try builder.dynamicInput(node)
+        if case .node(let b, let layout)? = try builder.input(node, 1) {
+            let inputs = [try builder.onnxOrdered(a.node, a.layout), try builder.onnxOrdered(b, layout)]
+            return [.node(try builder.add(MatMulOp(), inputs: inputs), .onnx)]
+        }
         let weight = try builder.requiredConstant(node, 1, "weight")
         guard weight.shape.count == 2 else {
             throw node.unsupported("multiplies by a constant of shape \(weight.shape) (vizrun takes a matrix)")

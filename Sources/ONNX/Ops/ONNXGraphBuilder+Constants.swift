@@ -36,32 +36,6 @@ extension ONNXGraphBuilder {
         return [.constant(ConstantTensor(shape: [part.count], integers: part.map(Int64.init)))]
     }
 
-    static func gather(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        guard let inputs = try builder.constantInputs(node), inputs.count == 2, let data = inputs[0], let indices = inputs[1]
-        else {
-            throw node.unsupported("gathers from a value computed at run time")
-        }
-        let rank = data.shape.count
-        var axis = try node.int("axis", default: 0)
-        if axis < 0 { axis += rank }
-        guard axis >= 0, axis < rank else { throw node.error("has axis \(axis) for a rank-\(rank) tensor") }
-        let size = data.shape[axis]
-        let picked = try indices.integers.map { index -> Int in
-            let resolved = Int(clamping: index < 0 ? index + Int64(size) : index)
-            guard resolved >= 0, resolved < size else { throw node.error("gathers index \(index) from an axis of \(size)") }
-            return resolved
-        }
-        let outer = data.shape[..<axis].reduce(1, *)
-        let inner = data.shape[(axis + 1)...].reduce(1, *)
-        var flat: [Int] = []
-        for block in 0..<outer {
-            for index in picked { flat += (0..<inner).map { (block * size + index) * inner + $0 } }
-        }
-        return [
-            .constant(data.gathered(flat, shape: Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])))
-        ]
-    }
-
     /// Axes are an attribute before opset 13 and an input from it on.
     static func axes(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Int]? {
         node.opset < 13 ? try node.ints("axes") : try builder.constantInput(node, 1, "axes")?.integers.map { Int(clamping: $0) }
@@ -132,38 +106,6 @@ extension ONNXGraphBuilder {
         let perm = try node.ints("perm") ?? Array((0..<rank).reversed())
         guard perm.sorted() == Array(0..<rank) else { throw node.error("has perm \(perm) for a rank-\(rank) tensor") }
         return [.constant(data.transposed(perm))]
-    }
-
-    /// Slice of a constant (what exporters compute pads and shapes with); starts, ends, axes and
-    /// steps are attributes before opset 10 and inputs from it on.
-    static func slice(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        guard case .constant(let data)? = try builder.input(node, 0) else {
-            throw node.unsupported("slices a value computed at run time")
-        }
-        let rank = data.shape.count
-        func list(_ name: String, _ index: Int) throws -> [Int]? {
-            if node.opset < 10 { return try node.ints(name) }
-            return try builder.constantInput(node, index, name)?.integers.map { Int(clamping: $0) }
-        }
-        let starts = try list("starts", 1) ?? []
-        let ends = try list("ends", 2) ?? []
-        let axes = try list("axes", 3)?.map { $0 < 0 ? $0 + rank : $0 } ?? Array(0..<starts.count)
-        let steps = try list("steps", 4) ?? Array(repeating: 1, count: starts.count)
-        guard ends.count == starts.count, axes.count == starts.count, steps.count == starts.count,
-            Set(axes).count == axes.count, axes.allSatisfy({ $0 >= 0 && $0 < rank }), !steps.contains(0)
-        else {
-            throw node.error("has starts \(starts), ends \(ends), axes \(axes) and steps \(steps) for a rank-\(rank) tensor")
-        }
-        var positions = data.shape.map { Array(0..<$0) }
-        for (index, axis) in axes.enumerated() {
-            let size = data.shape[axis]
-            let step = steps[index]
-            func resolved(_ bound: Int) -> Int { bound < 0 ? bound + size : bound }
-            let start = step > 0 ? min(max(resolved(starts[index]), 0), size) : min(max(resolved(starts[index]), 0), size - 1)
-            let end = step > 0 ? min(max(resolved(ends[index]), 0), size) : min(max(resolved(ends[index]), -1), size - 1)
-            positions[axis] = Array(stride(from: start, to: end, by: step))
-        }
-        return [.constant(data.picking(positions))]
     }
 
     static func concatenated(_ parts: [ConstantTensor], axis requested: Int, _ node: ONNXNode) throws -> ConstantTensor {

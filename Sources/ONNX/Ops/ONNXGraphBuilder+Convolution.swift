@@ -1,7 +1,7 @@
 import VizCore
 
-/// Conv, MaxPool, AveragePool and the global poolings: ONNX's 2-D windows on (N, C, H, W) images,
-/// run channels-last.
+/// Conv, ConvTranspose, MaxPool, AveragePool and the global poolings: ONNX's 2-D windows on
+/// (N, C, H, W) images, run channels-last.
 extension ONNXGraphBuilder {
     static func conv(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let x = try builder.dynamicInput(node)
@@ -43,27 +43,93 @@ extension ONNXGraphBuilder {
         return [.node(try builder.add(op, inputs: [input]), .channelsLast)]
     }
 
-    /// A grouped convolution's weight (filters, in / groups, kh, kw) as one HWIO kernel over all
-    /// input channels, zero between groups: exact, at the cost of a dense convolution's work.
+    /// A grouped weight (outer, inner, kh, kw), a convolution's (filters, in / groups, …) or a
+    /// transposed one's (in, out / groups, …), as one (kh, kw, inner · groups, outer) kernel over all
+    /// channels, zero between groups (HWIO for a convolution): exact, at the cost of a dense
+    /// convolution's work.
     private static func blockDiagonalKernel(_ weight: ConstantTensor, groups: Int) -> Tensor {
-        let (filters, perGroup, height, width) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-        let channels = perGroup * groups
-        let filtersPerGroup = filters / groups
+        let (outer, inner, height, width) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        let total = inner * groups
+        let outerPerGroup = outer / groups
         let values = weight.floats
-        var kernel = Tensor(zeros: [height, width, channels, filters])
-        for filter in 0..<filters {
-            let group = filter / filtersPerGroup
-            for channel in 0..<perGroup {
+        var kernel = Tensor(zeros: [height, width, total, outer])
+        for o in 0..<outer {
+            let group = o / outerPerGroup
+            for i in 0..<inner {
                 for y in 0..<height {
                     for x in 0..<width {
-                        let source = ((filter * perGroup + channel) * height + y) * width + x
-                        kernel.scalars[((y * width + x) * channels + group * perGroup + channel) * filters + filter] =
-                            values[source]
+                        kernel.scalars[((y * width + x) * total + group * inner + i) * outer + o] =
+                            values[((o * inner + i) * height + y) * width + x]
                     }
                 }
             }
         }
         return kernel
+    }
+
+    /// The weight is (in, out / groups, kh, kw); pads crop the full output, output_padding adds rows
+    /// and columns at its end, and output_shape (or auto_pad SAME_*) sets its size instead of pads.
+    static func convTranspose(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let x = try builder.dynamicInput(node)
+        let weight = try builder.requiredConstant(node, 1, "weight")
+        guard weight.shape.count == 4 else {
+            throw node.unsupported("is a \(weight.shape.count - 2)-D transposed convolution (weight shape \(weight.shape))")
+        }
+        guard weight.count > 0 else { throw node.error("has an empty weight of shape \(weight.shape)") }
+        let input = try builder.channelsLast(x.node, x.layout, for: node)
+        let shape = builder.graph.nodes[input].shape
+        let groups = try node.int("group", default: 1)
+        guard groups >= 1, weight.shape[0] == shape[3], shape[3] % groups == 0 else {
+            throw node.error(
+                "has a weight of shape \(weight.shape) in \(groups) group(s), which does not fit an input of \(shape[3]) channels"
+            )
+        }
+        let filters = weight.shape[1] * groups
+        let bias = try builder.constantInput(node, 2, "bias")?.floats
+        guard bias == nil || bias!.count == filters else { throw node.error("has \(bias!.count) biases for \(filters) filters") }
+        let kernel = (weight.shape[2], weight.shape[3])
+        let window = try builder.window(of: node, kernel: kernel, input: shape, autoPad: "NOTSET")
+        let outputPadding = try node.ints("output_padding", count: 2, default: 0)
+        let strides = [window.strides.0, window.strides.1]
+        let dilations = [window.dilation.0, window.dilation.1]
+        guard (0..<2).allSatisfy({ outputPadding[$0] >= 0 && outputPadding[$0] < max(strides[$0], dilations[$0]) }) else {
+            throw node.error(
+                "has output_padding \(outputPadding), which must be below the stride or dilation \(strides), \(dilations)")
+        }
+        var pads: ExplicitPadding
+        if case .explicit(let given) = window.padding {
+            pads = given
+        } else {
+            pads = ExplicitPadding(top: 0, left: 0, bottom: 0, right: 0)
+        }
+        let autoPad = try node.string("auto_pad", default: "NOTSET")
+        if autoPad == "VALID" { pads = ExplicitPadding(top: 0, left: 0, bottom: 0, right: 0) }
+        let outputShape = try node.ints("output_shape")
+        if outputShape != nil || autoPad.hasPrefix("SAME") {
+            guard shape[1] > 0, shape[2] > 0 else {
+                throw node.unsupported("sets its output size on an input whose size the file leaves open")
+            }
+            var totals: [Int] = []
+            for axis in 0..<2 {
+                let target = outputShape.map { Array($0.suffix(2)) }?[axis] ?? shape[axis + 1] * strides[axis]
+                let full = (shape[axis + 1] - 1) * strides[axis] + ([kernel.0, kernel.1][axis] - 1) * dilations[axis] + 1
+                totals.append(full + outputPadding[axis] - target)
+            }
+            guard outputShape.map({ $0.count >= 2 }) ?? true, totals.allSatisfy({ $0 >= 0 }) else {
+                throw node.error(
+                    "cannot make an output of \(outputShape ?? []) from an input of "
+                        + ShapeCheck.describe(builder.onnxShape(x.node, x.layout)))
+            }
+            // SAME_UPPER puts the odd padding cell at the end; anything else at the start.
+            let (ends, starts) =
+                autoPad == "SAME_UPPER"
+                ? (totals.map { $0 - $0 / 2 }, totals.map { $0 / 2 }) : (totals.map { $0 / 2 }, totals.map { $0 - $0 / 2 })
+            pads = ExplicitPadding(top: starts[0], left: starts[1], bottom: ends[0], right: ends[1])
+        }
+        let op = Conv2DTransposeOp(
+            kernel: blockDiagonalKernel(weight, groups: groups), bias: bias, strides: window.strides, dilation: window.dilation,
+            padding: .explicit(pads), outputPadding: (outputPadding[0], outputPadding[1]))
+        return [.node(try builder.add(op, inputs: [input]), .channelsLast)]
     }
 
     static func maxPool(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
@@ -132,7 +198,9 @@ extension ONNXGraphBuilder {
     }
 
     /// Strides, dilations and padding (`pads` or `auto_pad`) of a 2-D window over an NHWC input.
-    func window(of node: ONNXNode, kernel: (Int, Int), input: [Int], ceilMode: Bool = false) throws -> Window {
+    func window(of node: ONNXNode, kernel: (Int, Int), input: [Int], ceilMode: Bool = false, autoPad: String? = nil) throws
+        -> Window
+    {
         let strides = try node.ints("strides", count: 2, default: 1)
         let dilations = try node.ints("dilations", count: 2, default: 1)
         // Bounded, so that no window arithmetic can overflow.
@@ -144,7 +212,7 @@ extension ONNXGraphBuilder {
                 "has a window of \(kernel), strides \(strides) and dilations \(dilations); "
                     + "each must be positive and at most \(limit)")
         }
-        let autoPad = try node.string("auto_pad", default: "NOTSET")
+        let autoPad = try autoPad ?? node.string("auto_pad", default: "NOTSET")
         var pads: [Int]
         switch autoPad {
         case "NOTSET":

@@ -2,21 +2,24 @@
 extension ONNXGraphBuilder {
     static let mappings: [String: Mapping] = {
         var table: [String: Mapping] = [
-            "Conv": conv, "MaxPool": maxPool, "AveragePool": averagePool,
+            "Conv": conv, "ConvTranspose": convTranspose, "MaxPool": maxPool, "AveragePool": averagePool,
             "GlobalAveragePool": globalAveragePool, "GlobalMaxPool": globalMaxPool,
             "BatchNormalization": batchNormalization, "LayerNormalization": layerNormalization,
+            "InstanceNormalization": instanceNormalization,
             "LeakyRelu": leakyRelu, "Elu": elu, "Gelu": gelu, "HardSigmoid": hardSigmoid, "Clip": clip,
-            "Softmax": softmax, "Identity": passThrough, "Dropout": passThrough,
-            "Add": arithmetic, "Sub": arithmetic, "Mul": arithmetic, "Div": arithmetic, "Gemm": gemm, "MatMul": matMul,
-            "Flatten": flatten, "Reshape": reshape, "Concat": concat, "ReduceMean": reduce, "ReduceMax": reduce,
-            "Transpose": transposeConstant, "Slice": slice, "Pad": pad, "Sum": variadic, "Mean": variadic, "Max": variadic,
-            "Min": variadic,
-            "PRelu": prelu, "Selu": selu, "Neg": neg, "LogSoftmax": softmax,
-            "Constant": constant, "Shape": shape, "Gather": gather, "Unsqueeze": unsqueezeOrSqueeze,
-            "Squeeze": unsqueezeOrSqueeze,
-            "Cast": cast, "ConstantOfShape": constantOfShape,
+            "Softmax": softmax, "LogSoftmax": softmax, "Identity": passThrough, "Dropout": passThrough,
+            "PRelu": prelu, "Selu": selu, "Neg": neg,
+            "Add": arithmetic, "Sub": arithmetic, "Mul": arithmetic, "Div": arithmetic, "Pow": pow,
+            "Sum": variadic, "Mean": variadic, "Max": variadic, "Min": variadic, "Gemm": gemm, "MatMul": matMul,
+            "Flatten": flatten, "Reshape": reshape, "Concat": concat, "Transpose": transposeConstant,
+            "Squeeze": unsqueezeOrSqueeze, "Unsqueeze": unsqueezeOrSqueeze,
+            "ReduceMean": reduce, "ReduceMax": reduce, "ReduceMin": reduce, "ReduceSum": reduce,
+            "Slice": slice, "Gather": gather, "Split": split,
+            "Pad": pad, "Resize": resize, "Upsample": upsample,
+            "Constant": constant, "Shape": shape, "Cast": cast, "ConstantOfShape": constantOfShape,
         ]
         for name in plainActivations.keys { table[name] = activation }
+        for name in mathFunctions.keys { table[name] = mathFunction }
         return table
     }()
 

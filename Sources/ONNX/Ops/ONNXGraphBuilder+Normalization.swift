@@ -1,8 +1,8 @@
 import VizCore
 
 /// BatchNormalization with its running statistics, as an affine map (exporters fold most of them
-/// into the convolution before; the dynamo exporter without its optimiser leaves them), and
-/// LayerNormalization.
+/// into the convolution before; the dynamo exporter without its optimiser leaves them),
+/// LayerNormalization and InstanceNormalization.
 extension ONNXGraphBuilder {
     static func batchNormalization(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let x = try builder.dynamicInput(node)
@@ -59,6 +59,27 @@ extension ONNXGraphBuilder {
             axes: Array(axis..<shape.count), gamma: parameters[0], beta: parameters[1],
             epsilon: try node.float("epsilon", default: 1e-5))
         return [.node(try builder.add(op, inputs: [try builder.onnxOrdered(x.node, x.layout)]), .onnx)]
+    }
+
+    /// Normalises each channel of each image over its height and width, then scales and shifts it
+    /// per channel: a layer normalisation over the spatial axes, then an affine map.
+    static func instanceNormalization(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let x = try builder.dynamicInput(node)
+        let input = try builder.channelsLast(x.node, x.layout, for: node)
+        let channels = builder.graph.nodes[input].shape[3]
+        var parameters: [Tensor] = []
+        for (index, role) in [(1, "scale"), (2, "bias")] {
+            let value = try builder.requiredConstant(node, index, role)
+            guard value.count == channels else {
+                throw node.error("has a \(role) of \(value.count) values for \(channels) channels")
+            }
+            parameters.append(Tensor(shape: [1, 1, channels], scalars: value.floats))
+        }
+        let normalized = try builder.add(
+            LayerNormOp(axes: [1, 2], gamma: nil, beta: nil, epsilon: try node.float("epsilon", default: 1e-5)),
+            inputs: [input], suffix: "normalized")
+        let op = AffineOp(scale: parameters[0], offset: parameters[1], kind: "InstanceNormalization")
+        return [.node(try builder.add(op, inputs: [normalized]), .channelsLast)]
     }
 
     /// The item shape (batch dropped) of a per-channel parameter for a value held in `layout`.

@@ -6,7 +6,7 @@ extension ONNXGraphBuilder {
     /// The value with its scalars in ONNX's row-major order, reordering only where that changes it.
     private func flatOrdered(_ node: Int, _ layout: Layout) throws -> Int {
         let shape = graph.nodes[node].shape
-        let alreadyOrdered = layout == .onnx || shape[1] * shape[2] == 1 || shape[3] == 1
+        let alreadyOrdered = layout != .channelsLast || shape[1] * shape[2] == 1 || shape[3] == 1
         return alreadyOrdered ? node : try onnxOrdered(node, layout)
     }
 
@@ -61,13 +61,30 @@ extension ONNXGraphBuilder {
         }
         let x = try builder.dynamicInput(node)
         let shape = builder.onnxShape(x.node, x.layout)
-        let target = try resolved(shape)
+        var target = try resolved(shape)
+        let input = try builder.flatOrdered(x.node, x.layout)
         // The first axis stays the batch: vizrun runs any batch size through a graph exported for one.
-        guard let batch = target.first, batch == shape[0] || (batch == -1 && !target.dropFirst().contains(-1)) else {
+        // (A target of one axis has none left for the items: it flattens the batch with them.)
+        if x.layout != .batchMerged, target.count >= 2,
+            target[0] == shape[0] || (target[0] == -1 && !target.dropFirst().contains(-1))
+        {
+            return [.node(try builder.add(ReshapeOp(itemShape: Array(target.dropFirst())), inputs: [input]), .onnx)]
+        }
+        // Otherwise the graph was exported for one image and reshapes it whole: each item is reshaped
+        // so, its batch merged with the first axis, until a Reshape or Gather gives it back.
+        let itemSize = builder.graph.nodes[input].shape.dropFirst().reduce(1, *)
+        guard itemSize > 0, target.count >= 1 else {
             throw node.unsupported("reshapes across the batch axis (\(ShapeCheck.describe(shape)) to \(requested))")
         }
-        let op = ReshapeOp(itemShape: Array(target.dropFirst()))
-        return [.node(try builder.add(op, inputs: [try builder.flatOrdered(x.node, x.layout)]), .onnx)]
+        let known = target.filter { $0 >= 0 }.reduce(1, *)
+        if let free = target.firstIndex(of: -1), known > 0 { target[free] = itemSize / known }
+        guard target.reduce(1, *) == itemSize else {
+            throw node.error("reshapes the \(itemSize) values of \(ShapeCheck.describe(shape)) to \(requested)")
+        }
+        if target[0] == 1 {
+            return [.node(try builder.add(ReshapeOp(itemShape: Array(target.dropFirst())), inputs: [input]), .onnx)]
+        }
+        return [.node(try builder.add(ReshapeOp(itemShape: target), inputs: [input]), .batchMerged)]
     }
 
     static func concat(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
@@ -75,6 +92,8 @@ extension ONNXGraphBuilder {
         if let constants = try builder.constantInputs(node) {
             return [.constant(try concatenated(constants.compactMap { $0 }, axis: axis, node))]
         }
+        // DenseNet's first layer joins a list of one tensor.
+        if node.inputs.count == 1 { return try builder.unary(node, IdentityOp(kind: "Concat")) }
         let first = try builder.dynamicInput(node, 0)
         let rank = builder.graph.nodes[first.node].shape.count
         if axis < 0 { axis += rank }
@@ -90,29 +109,42 @@ extension ONNXGraphBuilder {
         return [.node(try builder.add(op, inputs: inputs), first.layout)]
     }
 
-    /// ReduceMean and ReduceMax over every axis between the batch and the last one as vizrun holds
-    /// the value (an image's two spatial axes); axes are an attribute before opset 18 and an input
-    /// from it on.
+    /// ReduceMean, ReduceMax, ReduceMin and ReduceSum over any axes but the batch: the mean or
+    /// maximum over an image's spatial axes runs as a global pooling, anything else as a reduction.
+    /// Axes are an attribute before opset 18 (ReduceSum: 13) and an input from it on.
     static func reduce(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        var x = try builder.dynamicInput(node)
+        let x = try builder.dynamicInput(node)
         let rank = builder.graph.nodes[x.node].shape.count
         let axesList =
-            node.opset < 18
+            node.opset < (node.opType == "ReduceSum" ? 13 : 18)
             ? try node.ints("axes") : try builder.constantInput(node, 1, "axes")?.integers.map { Int(clamping: $0) }
-        let axes = (axesList ?? []).map { $0 < 0 ? $0 + rank : $0 }
-        if rank == 4, x.layout == .onnx, Set(axes) == [2, 3] {
-            x = (try builder.channelsLast(x.node, x.layout, for: node), .channelsLast)
+        if axesList?.isEmpty ?? true, try node.int("noop_with_empty_axes", default: 0) != 0 {
+            return try builder.unary(node, IdentityOp(kind: node.opType))
         }
-        guard axes.allSatisfy({ $0 >= 0 && $0 < rank }),
-            rank >= 3, Set(axes.map { builder.engineAxis($0, x.layout) }) == Set(1..<(rank - 1))
-        else {
+        let axes = (axesList ?? []).map { $0 < 0 ? $0 + rank : $0 }
+        guard !axes.isEmpty, axes.allSatisfy({ $0 >= 1 && $0 < rank }) else {
             throw node.unsupported(
-                "reduces over axes \(axesList.map { "\($0)" } ?? "all") of a rank-\(rank) value "
-                    + "(vizrun reduces the spatial axes of an image)")
+                "reduces over \(axesList.map { "axes \($0)" } ?? "every axis") of a rank-\(rank) value (the batch axis stays apart)"
+            )
         }
         let keepDims = try node.int("keepdims", default: 1) != 0
-        let op = GlobalPoolOp(node.opType == "ReduceMax" ? .max : .average, keepDims: keepDims, kind: node.opType)
-        return [.node(try builder.add(op, inputs: [x.node]), keepDims ? x.layout : .onnx)]
+        let reduction: ReduceOp.Reduction = ["ReduceSum": .sum, "ReduceMax": .max, "ReduceMin": .min][node.opType] ?? .mean
+        if reduction == .mean || reduction == .max {
+            var pooled = x
+            if rank == 4, x.layout == .onnx, Set(axes) == [2, 3] {
+                pooled = (try builder.channelsLast(x.node, x.layout, for: node), .channelsLast)
+            }
+            if rank >= 3, Set(axes.map { builder.engineAxis($0, pooled.layout) }) == Set(1..<(rank - 1)) {
+                let op = GlobalPoolOp(reduction == .max ? .max : .average, keepDims: keepDims, kind: node.opType)
+                return [.node(try builder.add(op, inputs: [pooled.node]), keepDims ? pooled.layout : .onnx)]
+            }
+        }
+        // Dropping axes leaves no image: the value is reduced in ONNX's order.
+        let input = keepDims ? x.node : try builder.onnxOrdered(x.node, x.layout)
+        let layout = keepDims ? x.layout : .onnx
+        let op = ReduceOp(
+            reduction, axes: Set(axes.map { builder.engineAxis($0, layout) }), keepDims: keepDims, kind: node.opType)
+        return [.node(try builder.add(op, inputs: [input]), layout)]
     }
 
     /// A permutation of the axes after the batch, in ONNX's order.
@@ -155,31 +187,5 @@ extension ONNXGraphBuilder {
         }
         let op = ReshapeOp(itemShape: Array(shape.dropFirst()), kind: node.opType)
         return [.node(try builder.add(op, inputs: [try builder.flatOrdered(x.node, x.layout)]), .onnx)]
-    }
-
-    /// Constant padding with zeros around an image's spatial axes (negative pads crop); pads are an
-    /// attribute before opset 11 and an input from it on.
-    static func pad(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        let x = try builder.dynamicInput(node)
-        let mode = try node.string("mode", default: "constant")
-        guard mode == "constant" else { throw node.unsupported("pads in mode '\(mode)'") }
-        let pads: [Int]
-        let value: Float
-        if node.opset < 11 {
-            pads = try node.ints("pads") ?? []
-            value = try node.float("value", default: 0)
-        } else {
-            pads = try builder.requiredConstant(node, 1, "pads").integers.map { Int(clamping: $0) }
-            value = try builder.constantInput(node, 2, "constant value")?.floats.first ?? 0
-            guard try builder.input(node, 3) == nil else { throw node.unsupported("pads only some axes (an axes input)") }
-        }
-        guard pads.count == 8, value == 0, [0, 1, 4, 5].allSatisfy({ pads[$0] == 0 }),
-            pads.allSatisfy({ abs($0) <= 1 << 20 })
-        else {
-            throw node.unsupported("pads \(pads) with \(value) (vizrun pads an image's height and width with zeros)")
-        }
-        let input = try builder.channelsLast(x.node, x.layout, for: node)
-        let op = Pad2DOp(top: pads[2], bottom: pads[6], left: pads[3], right: pads[7], kind: "Pad")
-        return [.node(try builder.add(op, inputs: [input]), .channelsLast)]
     }
 }

@@ -7,18 +7,19 @@ internal import CDNNL
 /// keeps a 4×16 block of C in registers and streams one row of B per step of k, so every loaded
 /// B vector is used four times.
 enum Gemm {
-    /// `c[m×n] (+)= a[m×k] · op(b)`, with row strides `lda`, `ldb`, `ldc`; op(b) is `b[k×n]`, or
-    /// with `transposeB` the transpose of `b[n×k]`.
+    /// `c[m×n] (+)= op(a) · op(b)`, with row strides `lda`, `ldb`, `ldc`; op(a) is `a[m×k]`, or with
+    /// `transposeA` the transpose of `a[k×m]`; op(b) is `b[k×n]`, or with `transposeB` the
+    /// transpose of `b[n×k]`.
     static func multiply(
         m: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, lda: Int,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
         guard m > 0, n > 0 else { return }
         Parallelism.applyToBackend()
         let status = dnnl_sgemm(
-            CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: transposeB ? "T" : "N")),
+            CChar(UInt8(ascii: transposeA ? "T" : "N")), CChar(UInt8(ascii: transposeB ? "T" : "N")),
             dnnl_dim_t(m), dnnl_dim_t(n),
             dnnl_dim_t(k), 1, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), accumulate ? 1 : 0,
             c, dnnl_dim_t(ldc))

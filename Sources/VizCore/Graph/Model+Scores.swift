@@ -8,8 +8,10 @@ extension Model {
     /// The node before the final softmax or sigmoid: the last layer's pre-activation when the
     /// activation is fused, the input of a trailing `Activation` or `Softmax` layer otherwise, else
     /// the output.
-    public var logitNode: Int? {
-        guard let layer = predictionLayer else { return nil }
+    public var logitNode: Int? { predictionLayer.map(logitNode(of:)) }
+
+    /// The node before `layer`'s final softmax or sigmoid, found as `logitNode` finds the prediction's.
+    public func logitNode(of layer: Layer) -> Int {
         if let pre = layer.preActivationNode { return pre }
         let node = graph.nodes[layer.outputNode]
         if node.op is ActivationOp || node.op is SoftmaxOp, node.inputs.count == 1 { return node.inputs[0] }

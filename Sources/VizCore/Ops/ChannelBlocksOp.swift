@@ -30,6 +30,9 @@ extension IdentityOp: ChannelBlocksOp {}
 
 extension Pool2DOp: ChannelBlocksOp {}
 
+/// Elementwise: the order of the scalars does not matter.
+extension MathFunctionOp: ChannelBlocksOp {}
+
 extension ActivationOp: ChannelBlocksOp {
     /// Elementwise functions do not care how the scalars are ordered.
     var acceptsChannelBlocks: Bool { !actsOnRows }

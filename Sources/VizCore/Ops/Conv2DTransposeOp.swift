@@ -1,6 +1,8 @@
-/// Transposed convolution (Keras `Conv2DTranspose`): each input pixel scatters `x[i] · W[:, :, o, i]`
-/// over a window at `(y·stride, x·stride)`, and the output is that buffer with TensorFlow's
-/// padding cropped from the top-left (FORMATS.md §3). The kernel is (kh, kw, filters, in).
+/// Transposed convolution (Keras `Conv2DTranspose`, ONNX `ConvTranspose`): each input pixel
+/// scatters `x[i] · W[:, :, o, i]` over a window at `(y·stride, x·stride)`, and the output is that
+/// buffer cropped: by TensorFlow's padding for `valid` and `same` (FORMATS.md §3), or by the counts
+/// of explicit padding (ONNX's `pads`), with `outputPadding` rows and columns added at the
+/// bottom/right. The kernel is (kh, kw, filters, in).
 ///
 /// It is the input gradient of the convolution from its output back to its input, whose HWIO
 /// kernel is this one as it is: so both passes run as that convolution's oneDNN primitives, this
@@ -14,7 +16,8 @@ public final class Conv2DTransposeOp: Op {
     public let strides: (h: Int, w: Int)
     public let dilation: (h: Int, w: Int)
     public let padding: Padding
-    /// Extra rows and columns at the bottom/right, as Keras's `output_padding`; nil for Keras's default.
+    /// Extra rows and columns at the bottom/right, as Keras's and ONNX's `output_padding`; nil for
+    /// Keras's default.
     public let outputPadding: (h: Int, w: Int)?
     /// The primitives of the convolution this op transposes.
     private let backends: ConvolutionBackends
@@ -29,7 +32,9 @@ public final class Conv2DTransposeOp: Op {
         self.bias = bias
         self.strides = strides
         self.dilation = dilation
-        precondition(padding == .valid || padding == .same, "Conv2DTranspose pads as Keras does: 'valid' or 'same'")
+        if case .explicit(let pads) = padding {
+            precondition(!pads.ceilMode, "Conv2DTranspose has no ceil_mode")
+        }
         self.padding = padding
         self.outputPadding = outputPadding.map { (h: $0.0, w: $0.1) }
         backends = ConvolutionBackends(
@@ -45,10 +50,14 @@ public final class Conv2DTransposeOp: Op {
     var inChannels: Int { kernel.shape[3] }
 
     /// Output length and rows cropped before, along one axis of input length `size`.
-    private func geometry(size: Int, kernel: Int, stride: Int, dilation: Int, outputPadding: Int?) -> (
+    private func geometry(axis: Int, size: Int, kernel: Int, stride: Int, dilation: Int, outputPadding: Int?) -> (
         output: Int, cropBefore: Int
     ) {
         let effective = (kernel - 1) * dilation + 1
+        if case .explicit(let pads) = padding {
+            let (before, after) = axis == 0 ? (pads.top, pads.bottom) : (pads.left, pads.right)
+            return ((size - 1) * stride + effective + (outputPadding ?? 0) - before - after, before)
+        }
         let output: Int
         if let outputPadding {
             output = (size - 1) * stride + (padding == .same ? effective % 2 : effective) + outputPadding
@@ -65,10 +74,10 @@ public final class Conv2DTransposeOp: Op {
 
     private func plan(height: Int, width: Int) -> Plan {
         let rows = geometry(
-            size: height, kernel: kernel.shape[0], stride: strides.h, dilation: dilation.h,
+            axis: 0, size: height, kernel: kernel.shape[0], stride: strides.h, dilation: dilation.h,
             outputPadding: outputPadding?.h)
         let columns = geometry(
-            size: width, kernel: kernel.shape[1], stride: strides.w, dilation: dilation.w,
+            axis: 1, size: width, kernel: kernel.shape[1], stride: strides.w, dilation: dilation.w,
             outputPadding: outputPadding?.w)
         return Plan(
             inHeight: height, inWidth: width, outHeight: rows.output, outWidth: columns.output,
@@ -81,6 +90,11 @@ public final class Conv2DTransposeOp: Op {
             throw VizError("Conv2DTranspose kernel expects \(inChannels) input channels, got \(input[3])")
         }
         let plan = plan(height: max(input[1], 1), width: max(input[2], 1))
+        guard input[1] < 0 || plan.outHeight > 0, input[2] < 0 || plan.outWidth > 0 else {
+            throw VizError(
+                "Conv2DTranspose padding '\(padding.rawValue)' crops away its whole output for input "
+                    + ShapeCheck.describe(input))
+        }
         return [input[0], input[1] < 0 ? -1 : plan.outHeight, input[2] < 0 ? -1 : plan.outWidth, filters]
     }
 

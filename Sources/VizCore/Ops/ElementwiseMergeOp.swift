@@ -1,5 +1,6 @@
 /// The elementwise merge layers besides `Add`: `Subtract` (two inputs), `Multiply`, `Average`,
-/// `Maximum` and `Minimum`; and a broadcasting sum (ONNX `Add`; Keras's `Add` is `AddOp`). Inputs of
+/// `Maximum` and `Minimum`; and a broadcasting sum (ONNX `Add`; Keras's `Add` is `AddOp`) and
+/// quotient (ONNX `Div` of two computed values, two inputs). Inputs of
 /// equal rank broadcast where one has size 1, as Keras's merge layers do: a squeeze-and-excite block
 /// multiplies (N, H, W, C) by (N, 1, 1, C).
 ///
@@ -14,6 +15,7 @@ public final class ElementwiseMergeOp: Op {
         case average = "Average"
         case maximum = "Maximum"
         case minimum = "Minimum"
+        case divide = "Divide"
     }
 
     public let operation: Operation
@@ -24,8 +26,8 @@ public final class ElementwiseMergeOp: Op {
 
     public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         guard let first = inputShapes.first, inputShapes.count >= 2 else { throw VizError("\(kind) needs two or more inputs") }
-        if operation == .subtract, inputShapes.count != 2 {
-            throw VizError("Subtract needs exactly two inputs, got \(inputShapes.count)")
+        if operation == .subtract || operation == .divide, inputShapes.count != 2 {
+            throw VizError("\(kind) needs exactly two inputs, got \(inputShapes.count)")
         }
         var output = first
         for shape in inputShapes.dropFirst() {
@@ -57,6 +59,7 @@ public final class ElementwiseMergeOp: Op {
                 case .average: out.scalars[i] = a + b
                 case .maximum: out.scalars[i] = b > a ? b : a
                 case .minimum: out.scalars[i] = b < a ? b : a
+                case .divide: out.scalars[i] = a / b
                 }
             }
         }
@@ -84,6 +87,12 @@ public final class ElementwiseMergeOp: Op {
         case .average:
             let share = Tensor(shape: g.shape, scalars: g.scalars.map { $0 / Float(inputs.count) })
             return Array(repeating: share, count: inputs.count)
+        case .divide:
+            let (a, b) = (inputs[0].scalars, inputs[1].scalars)
+            return [
+                Tensor(shape: g.shape, scalars: g.scalars.indices.map { g.scalars[$0] / b[$0] }),
+                Tensor(shape: g.shape, scalars: g.scalars.indices.map { -g.scalars[$0] * a[$0] / (b[$0] * b[$0]) }),
+            ]
         case .multiply:
             return inputs.indices.map { skipped in
                 var d = g

@@ -1,12 +1,25 @@
-/// Adds zero rows and columns around each feature map (Keras `ZeroPadding2D`), or with negative
-/// amounts removes them (`Cropping2D`).
+/// Adds rows and columns around each feature map (Keras `ZeroPadding2D`, ONNX `Pad`), or with
+/// negative amounts removes them (`Cropping2D`). The added cells are zeros, or copies of the
+/// input's own cells as NumPy's `np.pad` modes take them (ONNX's `reflect`, `edge` and `wrap`).
 public final class Pad2DOp: Op {
+    public enum Mode: String, Sendable {
+        case zeros
+        /// Mirrored about the edge cell, which is not repeated (`dcb|abcd|cba`), repeatedly.
+        case reflect
+        /// The edge cell repeated (`aaa|abcd|ddd`).
+        case edge
+        /// The other side's cells (`bcd|abcd|abc`).
+        case wrap
+    }
+
     public let kind: String
+    public let mode: Mode
     /// Rows added (negative: removed) at the top and bottom, columns at the left and right.
     public let top, bottom, left, right: Int
 
-    public init(top: Int, bottom: Int, left: Int, right: Int, kind: String = "ZeroPadding2D") {
+    public init(top: Int, bottom: Int, left: Int, right: Int, mode: Mode = .zeros, kind: String = "ZeroPadding2D") {
         (self.top, self.bottom, self.left, self.right) = (top, bottom, left, right)
+        self.mode = mode
         self.kind = kind
     }
 
@@ -22,36 +35,96 @@ public final class Pad2DOp: Op {
         guard input[1] < 0 || height > 0, input[2] < 0 || width > 0 else {
             throw VizError("\(kind) leaves nothing of an input of shape \(ShapeCheck.describe(input))")
         }
+        guard mode == .zeros || (input[1] != 0 && input[2] != 0) else {
+            throw VizError(
+                "\(kind) in mode '\(mode.rawValue)' has no cells to copy in an input of shape \(ShapeCheck.describe(input))")
+        }
         return [input[0], height, width, input[3]]
     }
 
-    /// Copies the pixels of `source` that also exist in `target`, source pixel (y, x) going to (y + rowShift, x + columnShift).
-    private static func copyOverlap(_ source: Tensor, into target: inout Tensor, rowShift: Int, columnShift: Int) {
-        let (batch, channels) = (source.shape[0], source.shape[3])
-        let (sh, sw, th, tw) = (source.shape[1], source.shape[2], target.shape[1], target.shape[2])
-        let firstColumn = max(0, -columnShift)
-        let lastColumn = min(sw, tw - columnShift)
-        guard lastColumn > firstColumn else { return }
-        let length = (lastColumn - firstColumn) * channels
-        for n in 0..<batch {
-            for y in max(0, -rowShift)..<min(sh, th - rowShift) {
-                let from = ((n * sh + y) * sw + firstColumn) * channels
-                let to = ((n * th + y + rowShift) * tw + firstColumn + columnShift) * channels
-                target.scalars.replaceSubrange(to..<(to + length), with: source.scalars[from..<(from + length)])
+    /// For each of `output` positions along an axis of `size` with `before` added in front, the
+    /// input position it copies, or nil for a zero.
+    private func sources(size: Int, before: Int, output: Int) -> [Int?] {
+        (0..<output).map { position in
+            let index = position - before
+            if index >= 0, index < size { return index }
+            switch mode {
+            case .zeros: return nil
+            case .edge: return min(max(index, 0), size - 1)
+            case .wrap: return (index % size + size) % size
+            case .reflect:
+                guard size > 1 else { return 0 }
+                let period = 2 * (size - 1)
+                let folded = (index % period + period) % period
+                return folded < size ? folded : period - folded
             }
         }
     }
 
+    private struct Plan {
+        var rows: [Int?], columns: [Int?]
+        var height: Int, width: Int, channels: Int
+    }
+
+    private func plan(_ shape: [Int]) -> Plan {
+        let (height, width) = (shape[1], shape[2])
+        return Plan(
+            rows: sources(size: height, before: top, output: height + top + bottom),
+            columns: sources(size: width, before: left, output: width + left + right),
+            height: height, width: width, channels: shape[3])
+    }
+
+    /// Each output pixel a copy of its source pixel's channels, or zeros.
     public func forward(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
-        var out = Tensor(zeros: [x.shape[0], x.shape[1] + top + bottom, x.shape[2] + left + right, x.shape[3]])
-        Self.copyOverlap(x, into: &out, rowShift: top, columnShift: left)
+        let plan = plan(x.shape)
+        let (batch, channels) = (x.shape[0], plan.channels)
+        let (outHeight, outWidth) = (plan.rows.count, plan.columns.count)
+        var out = Tensor(zeros: [batch, outHeight, outWidth, channels])
+        x.scalars.withUnsafeBufferPointer { input in
+            out.scalars.withUnsafeMutableBufferPointer { output in
+                let output = output
+                Parallelism.forEach(batch * outHeight) { outRow in
+                    let (n, oy) = outRow.quotientAndRemainder(dividingBy: outHeight)
+                    guard let iy = plan.rows[oy] else { return }
+                    let line = input.baseAddress! + (n * plan.height + iy) * plan.width * channels
+                    for (ox, column) in plan.columns.enumerated() {
+                        guard let ix = column else { continue }
+                        (output.baseAddress! + (outRow * outWidth + ox) * channels)
+                            .update(from: line + ix * channels, count: channels)
+                    }
+                }
+            }
+        }
         return out
     }
 
+    /// The forward's copies in reverse: each output pixel's gradient added to its source pixel's
+    /// (several output pixels share a source where the mode copies the input's cells).
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
-        var dx = Tensor(zeros: inputs[0].shape)
-        Self.copyOverlap(outputGradient, into: &dx, rowShift: -top, columnShift: -left)
+        let x = inputs[0]
+        let plan = plan(x.shape)
+        let (batch, channels) = (x.shape[0], plan.channels)
+        let (outHeight, outWidth) = (plan.rows.count, plan.columns.count)
+        var dx = Tensor(zeros: x.shape)
+        outputGradient.scalars.withUnsafeBufferPointer { dy in
+            dx.scalars.withUnsafeMutableBufferPointer { dxBuffer in
+                let dxBuffer = dxBuffer
+                // Items in parallel: no two write the same input pixel.
+                Parallelism.forEach(batch) { n in
+                    for (oy, row) in plan.rows.enumerated() {
+                        guard let iy = row else { continue }
+                        let line = dxBuffer.baseAddress! + (n * plan.height + iy) * plan.width * channels
+                        for (ox, column) in plan.columns.enumerated() {
+                            guard let ix = column else { continue }
+                            let gradient = dy.baseAddress! + ((n * outHeight + oy) * outWidth + ox) * channels
+                            let target = line + ix * channels
+                            for c in 0..<channels { target[c] += gradient[c] }
+                        }
+                    }
+                }
+            }
+        }
         return [dx]
     }
 }

@@ -1,17 +1,22 @@
 import Foundation
 
-/// Softmax over any axis (Keras `Softmax` layer); `axis` counts the batch axis, negative from the end.
+/// Softmax over any axis (Keras `Softmax` layer), or its logarithm (ONNX `LogSoftmax`); `axis`
+/// counts the batch axis, negative from the end.
 public final class SoftmaxOp: Op {
     public let axis: Int
+    public let log: Bool
 
-    public init(axis: Int) { self.axis = axis }
+    public init(axis: Int, log: Bool = false) {
+        self.axis = axis
+        self.log = log
+    }
 
-    public var kind: String { "Softmax" }
+    public var kind: String { log ? "LogSoftmax" : "Softmax" }
 
     public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         let shape = try ShapeCheck.single(inputShapes, kind)
         guard (1..<max(shape.count, 1)).contains(resolved(shape.count)) else {
-            throw VizError("Softmax axis \(axis) is out of range for shape \(ShapeCheck.describe(shape))")
+            throw VizError("\(kind) axis \(axis) is out of range for shape \(ShapeCheck.describe(shape))")
         }
         return shape
     }
@@ -19,14 +24,14 @@ public final class SoftmaxOp: Op {
     private func resolved(_ rank: Int) -> Int { axis < 0 ? axis + rank : axis }
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
-        SoftmaxKernel.forward(inputs[0], axis: resolved(inputs[0].rank), log: false)
+        SoftmaxKernel.forward(inputs[0], axis: resolved(inputs[0].rank), log: log)
     }
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         [
             SoftmaxKernel.inputGradient(
                 output: output, outputGradient: outputGradient, axis: resolved(output.rank),
-                log: false)
+                log: log)
         ]
     }
 }

@@ -71,7 +71,7 @@ extension AggregateOutput {
     }
 
     private func write(_ data: Data, to file: URL) throws {
-        do { try data.write(to: file) } catch {
+        do { try FileWriting.write(data, toFile: file.path) } catch {
             throw VizError("cannot write: \(error.localizedDescription)", at: file.path)
         }
     }

@@ -72,7 +72,7 @@ extension Tensor {
     }
 
     public func writeNpy(to path: String) throws {
-        do { try npyData().write(to: URL(fileURLWithPath: path)) } catch {
+        do { try FileWriting.write(npyData(), toFile: path) } catch {
             throw VizError("cannot write the file: \(error.localizedDescription)", at: path)
         }
     }
