@@ -52,6 +52,9 @@ enum AscentOptimizer: Equatable {
     case adam(learningRate: Float)
     /// Keras `RMSprop` (ρ 0.9, ε 1e-7, no momentum, not centred) maximising the objective.
     case rmsprop(learningRate: Float)
+    /// PyTorch's `torch.optim.Adam` (β₁ 0.9, β₂ 0.999, ε added after the bias corrections),
+    /// lucent's optimiser: `optimizer: {adam: {lr, eps}}`.
+    case torchAdam(learningRate: Float, epsilon: Float)
 
     static let names = ["normalized", "adam", "rmsprop"]
 }
@@ -180,14 +183,19 @@ struct Ascent {
     let inputNode: Int
     let targetNode: Int
     var objective: Objective = .channel
+    /// When set, replaces `objective` and `targetNode`: every item maximises the composed total.
+    var composed: ComposedObjective?
     var optimizer: AscentOptimizer = .normalized(stepSize: 1)
     var regularizers = Regularizers()
     var modifiers = Modifiers()
+    var transforms: TransformChain?
     var steps = 40
     var imageMaker = ImageMaker.pixel
 
     /// Per item: whether the total gradient was zero at every step (the pattern never moved).
     struct Result {
+        /// The last step's parameters: the pixels, or the `fft` spectra.
+        var parameters: Tensor
         /// The last step's inputs (B, H, W, C).
         var patterns: Tensor
         /// With `fft`: the valid 0…1 pictures the patterns were made from.
@@ -197,15 +205,22 @@ struct Ascent {
         var objectiveDead: [Bool]
     }
 
-    /// d(objective_b)/d(x_b) for every item, through the modifiers (their adjoint brings it back).
+    /// d(objective_b)/d(x_b) for every item, through the transforms and modifiers (their
+    /// transposes bring it back).
     func objectiveGradient(_ x: Tensor, units: [Int], generator: inout SeededGenerator) throws -> Tensor {
+        let (transformed, pullback) = transforms?.apply(x, generator: &generator) ?? (x, { $0 })
         let draw = modifiers.draw(using: &generator)
-        let modified = modifiers.apply(draw, to: x)
-        let trace = try graph.trace([modified], upTo: [targetNode])
-        guard let output = trace.value(targetNode) else { throw VizError("the forward pass did not reach the layer") }
-        let seed = try objective.seed(outputShape: output.shape, units: units)
-        let gradient = try trace.gradients(seeds: [targetNode: seed], wrt: [inputNode])[inputNode]!
-        return modifiers.adjoint(draw, of: gradient)
+        let modified = modifiers.apply(draw, to: transformed)
+        let trace = try graph.trace([modified], upTo: composed?.nodes ?? [targetNode])
+        let seeds: [Int: Tensor]
+        if let composed {
+            seeds = try composed.evaluate(trace.value).seeds
+        } else {
+            guard let output = trace.value(targetNode) else { throw VizError("the forward pass did not reach the layer") }
+            seeds = [targetNode: try objective.seed(outputShape: output.shape, units: units)]
+        }
+        let gradient = try trace.gradients(seeds: seeds, wrt: [inputNode])[inputNode]!
+        return pullback(modifiers.adjoint(draw, of: gradient))
     }
 
     /// The objective of each item (without modifiers), for tests and logs.
@@ -240,7 +255,8 @@ struct Ascent {
             image = imageMaker.image(parameters)
             onStep(step, image.rgb ?? image.input)
         }
-        return Result(patterns: image.input, pictures: image.rgb, dead: dead, objectiveDead: objectiveDead)
+        return Result(
+            parameters: parameters, patterns: image.input, pictures: image.rgb, dead: dead, objectiveDead: objectiveDead)
     }
 
     private static func markNonzero(_ gradient: Tensor, in flags: inout [Bool]) {
@@ -295,6 +311,16 @@ struct OptimizerState {
                 m[i] += (g - m[i]) * (1 - beta1)
                 v[i] += (g * g - v[i]) * (1 - beta2)
                 x.scalars[i] -= m[i] * alpha / (v[i].squareRoot() + epsilon)
+            }
+        case .torchAdam(let learningRate, let epsilon):
+            let (beta1, beta2): (Float, Float) = (0.9, 0.999)
+            let t = Float(step)
+            let (firstCorrection, secondCorrection) = (1 - pow(beta1, t), (1 - pow(beta2, t)).squareRoot())
+            for i in x.scalars.indices {
+                let g = -gradient.scalars[i]
+                m[i] = beta1 * m[i] + (1 - beta1) * g
+                v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                x.scalars[i] -= learningRate / firstCorrection * m[i] / (v[i].squareRoot() / secondCorrection + epsilon)
             }
         case .rmsprop(let learningRate):
             let (rho, epsilon): (Float, Float) = (0.9, 1e-7)

@@ -32,11 +32,16 @@ public final class FiltersVisualizer: Visualizer {
             options.units = try context.results(of: mostActive.reference).mostActiveChannels(
                 mostActive.count, of: options.layerName)
         }
-        let ascent = Ascent(
+        var ascent = Ascent(
             graph: context.model.graph, inputNode: options.inputNode, targetNode: options.targetNode,
             objective: options.objective, optimizer: options.optimizer,
-            regularizers: options.regularizers, modifiers: options.modifiers, steps: options.steps,
+            regularizers: options.regularizers, modifiers: options.modifiers,
+            transforms: TransformChain(
+                transforms: options.transforms,
+                inputMapping: context.inputMapping ?? .levels(channels: options.channels)),
+            steps: options.steps,
             imageMaker: Self.imageMaker(options, inputMapping: context.inputMapping))
+        ascent.composed = options.composed
         let starts = Self.starts(options)
         let batches = stride(from: 0, to: options.units.count, by: options.batch).map {
             $0..<min($0 + options.batch, options.units.count)
@@ -78,7 +83,7 @@ public final class FiltersVisualizer: Visualizer {
                 let isClass = options.objective == .unit
                 let artifact = Artifact(
                     role: Self.pattern.name, name: [options.layerName, "\(options.unitName)_\(unit)"],
-                    layer: options.layerName, filter: isClass ? nil : unit,
+                    layer: options.layerName, filter: isClass || options.composed != nil ? nil : unit,
                     classIndex: isClass ? unit : nil)
                 if context.sink.wantsArrays { try context.sink.add(artifact, array: pattern) }
                 try context.sink.add(artifact, image: image)
@@ -113,11 +118,12 @@ public final class FiltersVisualizer: Visualizer {
     static func imageMaker(_ options: FiltersOptions, inputMapping: InputMapping?) -> ImageMaker {
         switch options.parameterization {
         case .pixel: return .pixel
-        case .fourier(let decayPower, let decorrelate):
+        case .fourier(let decayPower, let decorrelate, let sigmoid):
             return .fourier(
                 FourierImage(
                     height: options.height, width: options.width, channels: options.channels, decayPower: decayPower,
-                    decorrelate: decorrelate, inputMapping: inputMapping ?? .levels(channels: options.channels)))
+                    decorrelate: decorrelate, sigmoid: sigmoid, inputMapping: inputMapping ?? .levels(channels: options.channels))
+            )
         }
     }
 

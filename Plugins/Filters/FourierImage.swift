@@ -4,7 +4,7 @@ import VizCore
 /// Lucid's `fft_image` followed by `to_valid_rgb`, then the model's preprocessing: the image is
 /// the orthonormal inverse real 2-D DFT of learnable spectra scaled by 1/frequency^decay (÷ 4,
 /// Lucid's "magic" constant), optionally mixed by the colour decorrelation matrix, squashed into
-/// 0…1 by a sigmoid, and mapped per channel into the model's input space.
+/// 0…1 by a sigmoid or clipped to it, and mapped per channel into the model's input space.
 ///
 /// Spectra are laid out as lucent's: (batch, channels, height, width / 2 + 1, 2), real and
 /// imaginary parts last. The inverse DFT is two dense passes (columns, then rows) over
@@ -14,6 +14,9 @@ struct FourierImage {
     let width: Int
     let channels: Int
     let decorrelate: Bool
+    /// Lucid's `to_valid_rgb(sigmoid:)`: a sigmoid, or (false) the colour mean added after the
+    /// decorrelation and `constrain_L_inf(2t − 1) / 2 + 0.5`, which clips to 0…1.
+    let sigmoid: Bool
     /// Input channel c is `255 · rgb[source[c]] · scale[c] + offset[c]`: the config's preprocessing.
     let inputMapping: InputMapping
     /// `1 / max(frequency, 1 / max(h, w))^decay` per spectrum entry (height × columns).
@@ -27,6 +30,9 @@ struct FourierImage {
     private let rowReal: [Float]
     private let rowImaginary: [Float]
 
+    /// Lucid's `color_mean`, added to decorrelated colours that are clipped rather than squashed.
+    static let colorMean: [Float] = [0.48, 0.46, 0.41]
+
     /// Lucid's colour decorrelation: `color_correlation_svd_sqrt` divided by its largest column norm.
     static let colorCorrelation: [[Float]] = {
         let root: [[Double]] = [[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]]
@@ -39,13 +45,13 @@ struct FourierImage {
     func spectraShape(batch: Int) -> [Int] { [batch, channels, height, columns, 2] }
 
     init(
-        height: Int, width: Int, channels: Int, decayPower: Float, decorrelate: Bool,
+        height: Int, width: Int, channels: Int, decayPower: Float, decorrelate: Bool, sigmoid: Bool = true,
         inputMapping: InputMapping
     ) {
         precondition(!decorrelate || channels == 3, "colour decorrelation needs 3 channels")
         precondition(inputMapping.scale.count == channels)
         (self.height, self.width, self.channels) = (height, width, channels)
-        self.decorrelate = decorrelate
+        (self.decorrelate, self.sigmoid) = (decorrelate, sigmoid)
         self.inputMapping = inputMapping
         let columns = width / 2 + 1
         // numpy.fft.fftfreq: k / n for k < (n + 1) / 2, (k − n) / n above.
@@ -96,7 +102,10 @@ struct FourierImage {
                 for c in 0..<channels { mixed[c] = planes[(b * channels + c) * pixels + pixel] }
                 if decorrelate { mixed = Self.mix(mixed, Self.colorCorrelation) }
                 let first = (b * pixels + pixel) * channels
-                for c in 0..<channels { rgb.scalars[first + c] = 1 / (1 + exp(-mixed[c])) }
+                for c in 0..<channels {
+                    rgb.scalars[first + c] =
+                        sigmoid ? 1 / (1 + exp(-mixed[c])) : min(max(mixed[c] + (decorrelate ? Self.colorMean[c] : 0), 0), 1)
+                }
                 for c in 0..<channels {
                     let level = 255 * rgb.scalars[first + inputMapping.source[c]]
                     input.scalars[first + c] = level * inputMapping.scale[c] + inputMapping.offset[c]
@@ -120,15 +129,20 @@ struct FourierImage {
                 for c in 0..<channels {
                     local[inputMapping.source[c]] += 255 * inputMapping.scale[c] * inputGradient.scalars[first + c]
                 }
-                for c in 0..<channels {
-                    let value = rgb.scalars[first + c]
-                    local[c] *= value * (1 - value)
-                }
+                for c in 0..<channels { local[c] *= validGradient(rgb.scalars[first + c], local[c]) }
                 if decorrelate { local = Self.mix(local, transposed) }
                 for c in 0..<channels { planes[(b * channels + c) * pixels + pixel] = local[c] }
             }
         }
         return spectraGradient(planes, batch: batch)
+    }
+
+    /// d(valid)/d(colour) at the valid value `value`, for the objective's gradient `upstream` there.
+    /// Clipping uses Lucid's gradient of `constrain_L_inf`: passed through, but zero at a clipped
+    /// edge where the gradient of the minimised loss (−upstream) has the sign of the edge.
+    private func validGradient(_ value: Float, _ upstream: Float) -> Float {
+        if sigmoid { return value * (1 - value) }
+        return (value >= 1 && upstream < 0) || (value <= 0 && upstream > 0) ? 0 : 1
     }
 
     private static func mix(_ v: [Float], _ matrix: [[Float]]) -> [Float] {

@@ -4,8 +4,8 @@ import VizCore
 /// the input is made each step.
 enum Parameterization: Equatable {
     case pixel
-    /// `{kind: fft, decay_power, decorrelate, sigmoid: true}`; the input mapping is set at run time.
-    case fourier(decayPower: Float, decorrelate: Bool)
+    /// `{kind: fft, decay_power, decorrelate, sigmoid}`; the input mapping is set at run time.
+    case fourier(decayPower: Float, decorrelate: Bool, sigmoid: Bool)
 
     static let kinds = ["pixel", "fft"]
 

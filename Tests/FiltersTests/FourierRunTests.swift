@@ -111,7 +111,7 @@ final class FourierRunTests: XCTestCase {
     func testParameterizationErrorsStopTheRun() throws {
         let cases: [(run: String, line: Int, column: Int, message: String)] = [
             ("    parameterization: ftt", 11, 23, "unknown parameterization 'ftt'"),
-            ("    parameterization: {kind: fft, sigmoid: false}", 11, 44, "only sigmoid: true is available"),
+            ("    parameterization: {kind: fft, sigmoid: maybe}", 11, 44, "expected true or false, found 'maybe'"),
             ("    parameterization: {kind: fft, decay_power: -1}", 11, 48, "decay_power cannot be negative"),
             ("    parameterization: fft\n    start: {low: 0, high: 1}", 12, 18, "start.low sets pixel noise"),
         ]
@@ -121,6 +121,45 @@ final class FourierRunTests: XCTestCase {
             XCTAssertEqual(result.status, 1, run)
             XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path):\(line):\(column): error: \(message)"), result.stderr)
             XCTAssertTrue(result.stderr.contains("\n" + String(repeating: " ", count: column - 1) + "^"), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
+        }
+    }
+
+    /// The Lucid options' bad values, through the command: exit 1, one error naming the key path, nothing written.
+    func testLucidOptionErrorsStopTheRun() throws {
+        let vector = folder.appendingPathComponent("direction.npy")
+        try Tensor(shape: [3], scalars: [1, 2, 3]).npyData().write(to: vector)
+        let cases: [(run: String, message: String)] = [
+            ("    parameterization: {kind: fourier}", "unknown kind 'fourier' (known: pixel, fft)"),
+            (
+                "    transforms: [{jitter: 4}, {shear: 3}]",
+                "unknown transform 'shear' (known: pad, jitter, scale, rotate) (at runs[0].transforms[1])"
+            ),
+            (
+                "    transforms: [{scale: [1, 0, 1.1]}]",
+                "scale factors must be positive, not 0.0 (at runs[0].transforms[0].scale[1])"
+            ),
+            (
+                "    transforms: [{rotate: [5, -5]}]",
+                "the rotation range [5, -5] is backwards: low must not exceed high (at runs[0].transforms[0].rotate)"
+            ),
+            ("    steps: 0", "steps must be at least 1 (at runs[0].steps)"),
+            (
+                "    objective: {direction: {layer: conv2d_1, vector: \(vector.path)}}",
+                "the direction has 3 values, layer 'conv2d_1' has 16 channels (at runs[0].objective.direction.vector)"
+            ),
+        ]
+        for (run, message) in cases {
+            let path = try config(run: run)
+            if run.contains("direction") {
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                try text.replacingOccurrences(of: "    layer: conv2d_1\n    filters: [2, 5]\n", with: "")
+                    .write(toFile: path, atomically: true, encoding: .utf8)
+            }
+            let result = try VizrunCommand.run([path])
+            XCTAssertEqual(result.status, 1, run)
+            XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path):"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("error: \(message)"), result.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
         }
     }
