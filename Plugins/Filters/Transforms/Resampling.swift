@@ -58,19 +58,16 @@ struct Resampling {
         let (batch, channels) = (x.shape[0], x.shape[3])
         precondition(x.shape[1] == sourceHeight && x.shape[2] == sourceWidth && fill.count == channels)
         var out = Tensor(zeros: [batch, height, width, channels])
-        let (sourcePixels, pixels) = (sourceHeight * sourceWidth, height * width)
         x.scalars.withUnsafeBufferPointer { input in
             out.scalars.withUnsafeMutableBufferPointer { output in
                 for b in 0..<batch {
-                    for pixel in 0..<pixels {
-                        let target = (b * pixels + pixel) * channels
-                        let share = fillWeights[pixel]
-                        for c in 0..<channels { output[target + c] = share * fill[c] }
-                        for tap in (pixel * 4)..<(pixel * 4 + 4) where weights[tap] != 0 {
-                            let source = (b * sourcePixels + taps[tap]) * channels
-                            for c in 0..<channels { output[target + c] += weights[tap] * input[source + c] }
-                        }
+                    for pixel in 0..<(height * width) {
+                        let target = (b * height * width + pixel) * channels
+                        for c in 0..<channels { output[target + c] = fillWeights[pixel] * fill[c] }
                     }
+                }
+                forEachTap(batch: batch, channels: channels) { target, source, weight in
+                    for c in 0..<channels { output[target + c] += weight * input[source + c] }
                 }
             }
         }
@@ -82,20 +79,26 @@ struct Resampling {
         let (batch, channels) = (gradient.shape[0], gradient.shape[3])
         precondition(gradient.shape[1] == height && gradient.shape[2] == width)
         var out = Tensor(zeros: [batch, sourceHeight, sourceWidth, channels])
-        let (sourcePixels, pixels) = (sourceHeight * sourceWidth, height * width)
         gradient.scalars.withUnsafeBufferPointer { upstream in
             out.scalars.withUnsafeMutableBufferPointer { output in
-                for b in 0..<batch {
-                    for pixel in 0..<pixels {
-                        let target = (b * pixels + pixel) * channels
-                        for tap in (pixel * 4)..<(pixel * 4 + 4) where weights[tap] != 0 {
-                            let source = (b * sourcePixels + taps[tap]) * channels
-                            for c in 0..<channels { output[source + c] += weights[tap] * upstream[target + c] }
-                        }
-                    }
+                forEachTap(batch: batch, channels: channels) { target, source, weight in
+                    for c in 0..<channels { output[source + c] += weight * upstream[target + c] }
                 }
             }
         }
         return out
+    }
+
+    /// Visits every tap with a weight, in order: the offsets of its output and source pixels'
+    /// first scalars (batch included) and its weight.
+    private func forEachTap(batch: Int, channels: Int, _ body: (_ target: Int, _ source: Int, _ weight: Float) -> Void) {
+        let (sourcePixels, pixels) = (sourceHeight * sourceWidth, height * width)
+        for b in 0..<batch {
+            for pixel in 0..<pixels {
+                for tap in (pixel * 4)..<(pixel * 4 + 4) where weights[tap] != 0 {
+                    body((b * pixels + pixel) * channels, (b * sourcePixels + taps[tap]) * channels, weights[tap])
+                }
+            }
+        }
     }
 }
