@@ -17,6 +17,10 @@ Jobs (default: all):
              of the machine's SGEMM peak)
   onnx-gradcam  the same ResNet-50: Grad-CAM at layer4 for the top class over 64 images, overlays to
              PNG; the peer is PyTorch with pytorch-grad-cam (GradCAM) on the same weights
+  lucid      Lucid-style feature visualisation: VGG16 (no top, random weights) block4_conv1, 8 channels
+             as one batch at 224x224, fft + decorrelate + the standard transforms + Adam (lr 0.05), 32
+             steps; the peer is lucent (torch-lucent, kornia==0.4.1) on torchvision's VGG16 (random
+             weights), the whole network run each step as lucent does; compute per step compared
 
 Each job runs as a fresh process, end to end (start-up, model load, image load, compute, PNG
 writing); the table reports the median wall time and the peak resident memory (ru_maxrss from
@@ -44,7 +48,9 @@ VIZRUN = os.path.join(ROOT, ".build", "release", "vizrun")
 BENCH = os.path.join(ROOT, "Scripts", "benchmarks")
 IMAGES = os.path.join(ROOT, "Configs", "images")
 CHELSEA = os.path.join(IMAGES, "chelsea.jpg")
-JOBS = ("seed", "filters", "gradcam", "all-layers", "onnx-forward", "onnx-gradcam")
+JOBS = ("seed", "filters", "gradcam", "all-layers", "onnx-forward", "onnx-gradcam", "lucid")
+LUCID_STEPS = 32
+LUCID_LABEL = f"VGG16 block4_conv1 Lucid patterns (8 x {LUCID_STEPS} steps, 224x224; lucent)"
 NAN = float("nan")
 FILTERS_CONVOLUTION_SECONDS = None
 QUIET_LOAD = None  # --quiet-load: the 1-minute load average a run waits for before it starts
@@ -203,6 +209,34 @@ runs:
     return [("VGG16 block3_conv1 filters (8 x 40 steps, 150x150)", viz, ker if keras else None)]
 
 
+def job_lucid(args, work, _keras):
+    model = make_models.ensure(args.cache, ["vgg16_notop.h5"])["vgg16_notop.h5"]
+    out = os.path.join(work, "vizrun-out")
+    config = write(os.path.join(work, "lucid.yaml"), f"""\
+model: {model}
+input:
+  images: [{CHELSEA}]   # required by a config; the filters run does not use it
+  preset: vgg16
+output:
+  dir: {out}
+runs:
+  - visualizer: filters
+    layer: block4_conv1
+    filters: 8
+    batch: 8
+    size: [224, 224]
+    parameterization: {{kind: fft, decorrelate: true, sigmoid: true}}
+    transforms: standard
+    optimizer: {{adam: {{lr: 0.05}}}}
+    steps: {LUCID_STEPS}
+""")
+    viz = lambda: median_of([VIZRUN, config, "--quiet", "--force"], args.repeat, work,  # noqa: E731
+                            manifest_compute(out), fresh=out)
+    peer = lambda: median_of([sys.executable, os.path.join(BENCH, "lucent_vgg16_filters.py"),  # noqa: E731
+                              str(LUCID_STEPS)], args.repeat, work, printed_compute)
+    return [(LUCID_LABEL, viz, peer if have("lucent", "kornia", "torchvision") else None)]
+
+
 def job_gradcam(args, work, keras):
     model = make_models.ensure(args.cache, ["vgg16.h5"])["vgg16.h5"]
     out = os.path.join(work, "vizrun-out")
@@ -353,7 +387,7 @@ def main():
     keras = have_keras()
     load_at_start = os.getloadavg()[0]
     makers = {"seed": job_seed, "filters": job_filters, "gradcam": job_gradcam, "all-layers": job_all_layers,
-              "onnx-forward": job_onnx_forward, "onnx-gradcam": job_onnx_gradcam}
+              "onnx-forward": job_onnx_forward, "onnx-gradcam": job_onnx_gradcam, "lucid": job_lucid}
     results = []  # (job, viz (s, MB, compute) | None, peer | None, note)
     conv_seconds = NAN
     for job in jobs:
@@ -418,6 +452,9 @@ def main():
                 if conv_seconds == conv_seconds:
                     print(f"  inside vizrun's convolution primitives: {conv_seconds:.3f} s, "
                           f"{flops / 1e9 / conv_seconds:.1f} GFLOP/s ({share(flops / 1e9 / conv_seconds)})")
+            if label == LUCID_LABEL:
+                print(f"  per step: vizrun {vc / LUCID_STEPS:.3f} s, lucent {kc / LUCID_STEPS:.3f} s; a 512-step "
+                      f"picture: vizrun {512 * vc / LUCID_STEPS / 60:.1f} min, lucent {512 * kc / LUCID_STEPS / 60:.1f} min")
             if label == ONNX_FORWARD_LABEL and "onnxruntime" in ONNX_FORWARD_GFLOP:
                 gflop = ONNX_FORWARD_GFLOP["onnxruntime"]
                 print(f"  {gflop:.0f} GFLOP (Conv and Gemm multiply-adds x2): vizrun {gflop / vc:.1f} GFLOP/s "

@@ -44,18 +44,6 @@ enum Objective: Equatable {
     }
 }
 
-/// How the input moves along its gradient (Keras's update formulas for Adam and RMSprop).
-enum AscentOptimizer: Equatable {
-    /// The book: `g /= sqrt(mean(g²)) + 1e-5` per item, `x += stepSize · g`.
-    case normalized(stepSize: Float)
-    /// Keras `Adam` (β₁ 0.9, β₂ 0.999, ε 1e-7) maximising the objective.
-    case adam(learningRate: Float)
-    /// Keras `RMSprop` (ρ 0.9, ε 1e-7, no momentum, not centred) maximising the objective.
-    case rmsprop(learningRate: Float)
-
-    static let names = ["normalized", "adam", "rmsprop"]
-}
-
 /// Penalties subtracted from every item's objective (tf-keras-vis's definitions: per item, divided
 /// by the item's element count).
 struct Regularizers: Equatable {
@@ -180,28 +168,44 @@ struct Ascent {
     let inputNode: Int
     let targetNode: Int
     var objective: Objective = .channel
+    /// When set, replaces `objective` and `targetNode`: every item maximises the composed total.
+    var composed: ComposedObjective?
     var optimizer: AscentOptimizer = .normalized(stepSize: 1)
     var regularizers = Regularizers()
     var modifiers = Modifiers()
+    var transforms: TransformChain?
     var steps = 40
+    var imageMaker = ImageMaker.pixel
 
     /// Per item: whether the total gradient was zero at every step (the pattern never moved).
     struct Result {
+        /// The last step's parameters: the pixels, or the `fft` spectra.
+        var parameters: Tensor
+        /// The last step's inputs (B, H, W, C).
         var patterns: Tensor
+        /// With `fft`: the valid 0…1 pictures the patterns were made from.
+        var pictures: Tensor?
         var dead: [Bool]
         /// Whether only the objective's gradient was zero throughout (a regulariser still moved it).
         var objectiveDead: [Bool]
     }
 
-    /// d(objective_b)/d(x_b) for every item, through the modifiers (their adjoint brings it back).
+    /// d(objective_b)/d(x_b) for every item, through the transforms and modifiers (their
+    /// transposes bring it back).
     func objectiveGradient(_ x: Tensor, units: [Int], generator: inout SeededGenerator) throws -> Tensor {
+        let (transformed, pullback) = transforms?.apply(x, generator: &generator) ?? (x, { $0 })
         let draw = modifiers.draw(using: &generator)
-        let modified = modifiers.apply(draw, to: x)
-        let trace = try graph.trace([modified], upTo: [targetNode])
-        guard let output = trace.value(targetNode) else { throw VizError("the forward pass did not reach the layer") }
-        let seed = try objective.seed(outputShape: output.shape, units: units)
-        let gradient = try trace.gradients(seeds: [targetNode: seed], wrt: [inputNode])[inputNode]!
-        return modifiers.adjoint(draw, of: gradient)
+        let modified = modifiers.apply(draw, to: transformed)
+        let trace = try graph.trace([modified], upTo: composed?.nodes ?? [targetNode])
+        let seeds: [Int: Tensor]
+        if let composed {
+            seeds = try composed.evaluate(trace.value).seeds
+        } else {
+            guard let output = trace.value(targetNode) else { throw VizError("the forward pass did not reach the layer") }
+            seeds = [targetNode: try objective.seed(outputShape: output.shape, units: units)]
+        }
+        let gradient = try trace.gradients(seeds: seeds, wrt: [inputNode])[inputNode]!
+        return pullback(modifiers.adjoint(draw, of: gradient))
     }
 
     /// The objective of each item (without modifiers), for tests and logs.
@@ -214,24 +218,30 @@ struct Ascent {
         }
     }
 
-    /// Runs `steps` steps from `start` (B, H, W, C); `onStep(step, x)` is called after each (1-based).
+    /// Runs `steps` steps from `start`, the parameters (the pixels (B, H, W, C), or the `fft`
+    /// spectra); `onStep(step, picture)` is called after each (1-based) with what the step made:
+    /// the pixels, or with `fft` the valid 0…1 picture.
     func run(start: Tensor, units: [Int], seed: UInt64 = 0, onStep: (Int, Tensor) -> Void = { _, _ in }) throws -> Result {
-        precondition(start.rank == 4 && start.shape[0] == units.count)
-        var x = start
+        precondition(start.shape[0] == units.count)
+        var parameters = start
+        var image = imageMaker.image(parameters)
         var generator = SeededGenerator(seed: seed)
-        var state = OptimizerState(count: x.count)
+        var state = OptimizerState(count: parameters.count)
         let batch = units.count
         var dead = [Bool](repeating: true, count: batch)
         var objectiveDead = [Bool](repeating: true, count: batch)
         for step in stride(from: 1, through: steps, by: 1) {
-            var gradient = try objectiveGradient(x, units: units, generator: &generator)
+            var gradient = try objectiveGradient(image.input, units: units, generator: &generator)
             Self.markNonzero(gradient, in: &objectiveDead)
-            regularizers.apply(to: &gradient, at: x)
+            regularizers.apply(to: &gradient, at: image.input)
             Self.markNonzero(gradient, in: &dead)
-            state.update(&x, gradient: gradient, optimizer: optimizer, batch: batch)
-            onStep(step, x)
+            state.update(
+                &parameters, gradient: imageMaker.parameterGradient(gradient, at: image), optimizer: optimizer, batch: batch)
+            image = imageMaker.image(parameters)
+            onStep(step, image.rgb ?? image.input)
         }
-        return Result(patterns: x, dead: dead, objectiveDead: objectiveDead)
+        return Result(
+            parameters: parameters, patterns: image.input, pictures: image.rgb, dead: dead, objectiveDead: objectiveDead)
     }
 
     private static func markNonzero(_ gradient: Tensor, in flags: inout [Bool]) {
@@ -240,59 +250,6 @@ struct Ascent {
             for i in (b * itemSize)..<((b + 1) * itemSize) where gradient.scalars[i] != 0 {
                 flags[b] = false
                 break
-            }
-        }
-    }
-}
-
-/// The moments Adam and RMSprop keep between steps.
-struct OptimizerState {
-    var m: [Float]
-    var v: [Float]
-    var step = 0
-
-    init(count: Int) {
-        m = [Float](repeating: 0, count: count)
-        v = [Float](repeating: 0, count: count)
-    }
-
-    /// The book's `g /= sqrt(mean(g²)) + 1e-5`, per batch item (a zero gradient stays zero).
-    static func normalized(_ gradient: Tensor, batch: Int) -> Tensor {
-        var out = gradient
-        let itemSize = gradient.count / batch
-        for b in 0..<batch {
-            let range = (b * itemSize)..<((b + 1) * itemSize)
-            var sum: Float = 0
-            for i in range { sum += gradient.scalars[i] * gradient.scalars[i] }
-            let divisor = (sum / Float(itemSize)).squareRoot() + 1e-5
-            for i in range { out.scalars[i] = gradient.scalars[i] / divisor }
-        }
-        return out
-    }
-
-    /// One ascent step: `gradient` is d(objective)/dx, so the optimisers minimise its negative.
-    mutating func update(_ x: inout Tensor, gradient: Tensor, optimizer: AscentOptimizer, batch: Int) {
-        step += 1
-        switch optimizer {
-        case .normalized(let stepSize):
-            let normalized = Self.normalized(gradient, batch: batch)
-            for i in x.scalars.indices { x.scalars[i] += normalized.scalars[i] * stepSize }
-        case .adam(let learningRate):
-            let (beta1, beta2, epsilon): (Float, Float, Float) = (0.9, 0.999, 1e-7)
-            let t = Float(step)
-            let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
-            for i in x.scalars.indices {
-                let g = -gradient.scalars[i]
-                m[i] += (g - m[i]) * (1 - beta1)
-                v[i] += (g * g - v[i]) * (1 - beta2)
-                x.scalars[i] -= m[i] * alpha / (v[i].squareRoot() + epsilon)
-            }
-        case .rmsprop(let learningRate):
-            let (rho, epsilon): (Float, Float) = (0.9, 1e-7)
-            for i in x.scalars.indices {
-                let g = -gradient.scalars[i]
-                v[i] = rho * v[i] + (1 - rho) * g * g
-                x.scalars[i] -= learningRate * g / (v[i] + epsilon).squareRoot()
             }
         }
     }

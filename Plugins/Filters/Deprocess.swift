@@ -19,8 +19,17 @@ enum Deprocess {
     /// A pattern (H, W, C) as a picture: grey for C = 1, RGB for C = 3 (reversed from BGR when
     /// `bgr`), the channel mean in grey otherwise.
     static func bitmap(_ pattern: Tensor, bgr: Bool = false) -> Bitmap {
-        let (height, width, channels) = (pattern.shape[0], pattern.shape[1], pattern.shape[2])
-        let levels = levels(pattern.scalars)
+        picture(levels(pattern.scalars), shape: pattern.shape, bgr: bgr)
+    }
+
+    /// A picture already in 0…1 (an `fft` pattern, in RGB order), ×255 and truncated to 8 bits,
+    /// drawn as `bitmap` draws levels.
+    static func valid(_ picture: Tensor) -> Bitmap {
+        Self.picture(picture.scalars.map { UInt8(min(max($0, 0), 1) * 255) }, shape: picture.shape, bgr: false)
+    }
+
+    private static func picture(_ levels: [UInt8], shape: [Int], bgr: Bool) -> Bitmap {
+        let (height, width, channels) = (shape[0], shape[1], shape[2])
         switch channels {
         case 1:
             return Bitmap(width: width, height: height, channels: 1, pixels: levels)

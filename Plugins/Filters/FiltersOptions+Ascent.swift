@@ -16,6 +16,7 @@ extension FiltersOptions {
             size = (h, w)
         }
         if let node = mapping.optional("start") {
+            if parameterization != .pixel { try Self.checkFourierStart(node) }
             if node.isMapping {
                 let startMapping = try node.mapping()
                 var (low, high): (Float, Float) = (128, 148)
@@ -50,11 +51,32 @@ extension FiltersOptions {
         (height, width) = (h, w)
     }
 
+    /// With `fft` the start is Lucid's: spectra drawn from N(0, 0.01²), seeded by `start.seed`.
+    private static func checkFourierStart(_ node: ConfigNode) throws {
+        guard node.isMapping else {
+            throw node.error("a start array sets pixels; with parameterization fft only start.seed applies")
+        }
+        for key in ["low", "high"] {
+            if let value = try node.mapping().optional(key) {
+                throw value.error("start.\(key) sets pixel noise; with parameterization fft only start.seed applies")
+            }
+        }
+    }
+
     // MARK: - Optimiser, regularisers, modifiers
 
     mutating func readOptimizer(_ mapping: ConfigMapping) throws {
         var name = "normalized"
         let nameNode = mapping.optional("optimizer")
+        if let nameNode, nameNode.isMapping {
+            for key in ["step_size", "learning_rate"] {
+                if let node = mapping.optional(key) {
+                    throw node.error("\(key) applies to `optimizer: NAME`; {adam: {lr}} sets its own")
+                }
+            }
+            optimizer = try Self.torchAdam(nameNode)
+            return
+        }
         if let nameNode {
             name = try nameNode.string()
             guard AscentOptimizer.names.contains(name) else {
@@ -77,6 +99,27 @@ extension FiltersOptions {
             guard rate > 0 else { throw rateNode!.error("learning_rate must be positive") }
             optimizer = name == "adam" ? .adam(learningRate: rate) : .rmsprop(learningRate: rate)
         }
+    }
+
+    /// `{adam: {lr: 0.05, eps: 1e-8}}`: PyTorch's Adam, lucent's defaults.
+    private static func torchAdam(_ node: ConfigNode) throws -> AscentOptimizer {
+        let mapping = try node.mapping()
+        guard mapping.keys == ["adam"] else {
+            throw node.error("the optimizer mapping is {adam: {lr: 0.05, eps: 1e-8}} (PyTorch's Adam)")
+        }
+        let settings = try mapping.required("adam")
+        var (rate, epsilon) = (0.05, 1e-8)
+        if !settings.isNull {
+            let adam = try settings.mapping()
+            if let node = adam.optional("lr") {
+                rate = try node.double()
+                guard rate > 0 else { throw node.error("lr must be positive") }
+            }
+            if let node = adam.optional("eps") { epsilon = try node.double(atLeast: 0) }
+            try adam.finish()
+        }
+        try mapping.finish()
+        return .torchAdam(learningRate: Float(rate), epsilon: Float(epsilon))
     }
 
     static func regularizers(_ node: ConfigNode) throws -> Regularizers {

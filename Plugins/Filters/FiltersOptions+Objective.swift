@@ -5,6 +5,10 @@ extension FiltersOptions {
     mutating func readObjective(_ mapping: ConfigMapping, model: Model) throws {
         var classes: ConfigNode?
         var score = "logit"
+        if let node = mapping.optional("objective"), try Self.isComposed(node) {
+            try readComposedObjective(node, mapping, model: model)
+            return
+        }
         if let node = mapping.optional("objective") {
             if node.isMapping {
                 let objectiveMapping = try node.mapping()

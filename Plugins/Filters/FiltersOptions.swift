@@ -14,6 +14,8 @@ struct FiltersOptions {
     var inputNode = 0
     var targetNode = 0
     var objective = Objective.channel
+    /// A composed objective (`{sum: [...]}`): its `samples` are the units, optimised as one batch.
+    var composed: ComposedObjective?
     /// Filter indices (or class indices with the class objective), in the order drawn.
     var units: [Int] = []
     /// `filters: {from: RUN, most_active: N}`: the units are the N channels of the layer with the
@@ -32,6 +34,9 @@ struct FiltersOptions {
     var tile = 64
     var regularizers = Regularizers()
     var modifiers = Modifiers()
+    /// Applied every step, in this order, before the modifiers.
+    var transforms: [any ImageTransform] = []
+    var parameterization = Parameterization.pixel
     var bgr = false
     /// Frames of the optimisation to keep as an animated GIF per pattern; 0 = no GIF.
     var gifFrames = 0
@@ -39,7 +44,7 @@ struct FiltersOptions {
     var gifDelay = 10
 
     /// `filter` or `class`: what a unit is called in file names and messages.
-    var unitName: String { objective == .unit ? "class" : "filter" }
+    var unitName: String { composed != nil ? "sample" : objective == .unit ? "class" : "filter" }
 
     init() {}
 
@@ -66,16 +71,21 @@ struct FiltersOptions {
                 keys.forEach { mapping.ignore($0) }
             }
         }
-        read("objective", "layer", "filters") { try readObjective(mapping, model: model) }
+        read("objective", "layer", "filters", "samples") { try readObjective(mapping, model: model) }
+        parameterization = mapping.value("parameterization", default: parameterization) {
+            try Self.parameterization($0, channels: channels)
+        }
         read("size", "start") { try readSizeAndStart(mapping, inputShape: inputShape) }
         read("optimizer", "step_size", "learning_rate") { try readOptimizer(mapping) }
-        steps = mapping.int("steps", default: steps, atLeast: 0)
+        steps = mapping.int("steps", default: steps, atLeast: 1)
         batch = mapping.int("batch", default: batch, atLeast: 1)
+        if composed != nil { batch = units.count }
         imagesPerRow = mapping.int("images_per_row", default: imagesPerRow, atLeast: 1)
         margin = mapping.int("margin", default: margin, atLeast: 0)
         tile = mapping.int("tile", default: tile, atLeast: 1)
         regularizers = mapping.value("regularizers", default: regularizers, Self.regularizers)
         modifiers = mapping.value("modifiers", default: modifiers, Self.modifiers)
+        read("transforms") { try readTransforms(mapping, inputShape: inputShape) }
         (gifFrames, gifDelay) = mapping.value("gif", default: (gifFrames, gifDelay), Self.gif)
         bgr = mapping.value("channel_order", default: bgr) { try $0.choice(among: ["rgb", "bgr"]) == "bgr" }
         try mapping.finish()

@@ -32,10 +32,16 @@ public final class FiltersVisualizer: Visualizer {
             options.units = try context.results(of: mostActive.reference).mostActiveChannels(
                 mostActive.count, of: options.layerName)
         }
-        let ascent = Ascent(
+        var ascent = Ascent(
             graph: context.model.graph, inputNode: options.inputNode, targetNode: options.targetNode,
             objective: options.objective, optimizer: options.optimizer,
-            regularizers: options.regularizers, modifiers: options.modifiers, steps: options.steps)
+            regularizers: options.regularizers, modifiers: options.modifiers,
+            transforms: TransformChain(
+                transforms: options.transforms,
+                inputMapping: context.inputMapping ?? .levels(channels: options.channels)),
+            steps: options.steps,
+            imageMaker: Self.imageMaker(options, inputMapping: context.inputMapping))
+        ascent.composed = options.composed
         let starts = Self.starts(options)
         let batches = stride(from: 0, to: options.units.count, by: options.batch).map {
             $0..<min($0 + options.batch, options.units.count)
@@ -46,7 +52,8 @@ public final class FiltersVisualizer: Visualizer {
             let units = Array(options.units[range])
             let start = Tensor.concatenatingBatches(range.map { starts[$0] })
             let gifSteps = options.gifSteps
-            var frames: [[Bitmap]] = gifSteps.isEmpty ? [] : Self.frames(of: start, options: options)
+            var frames: [[Bitmap]] =
+                gifSteps.isEmpty ? [] : Self.frames(of: ascent.imageMaker.image(start).rgb ?? start, options: options)
             let result: Ascent.Result
             do {
                 result = try ascent.run(
@@ -72,11 +79,11 @@ public final class FiltersVisualizer: Visualizer {
                 } else if result.objectiveDead[item] {
                     context.log("filters: \(what) is dead (zero gradient): pattern shaped by the regularizers only")
                 }
-                let image = Deprocess.bitmap(pattern.reshaped(Array(pattern.shape.dropFirst())), bgr: options.bgr)
+                let image = Self.picture(result.pictures?.batchItem(item) ?? pattern, options: options)
                 let isClass = options.objective == .unit
                 let artifact = Artifact(
                     role: Self.pattern.name, name: [options.layerName, "\(options.unitName)_\(unit)"],
-                    layer: options.layerName, filter: isClass ? nil : unit,
+                    layer: options.layerName, filter: isClass || options.composed != nil ? nil : unit,
                     classIndex: isClass ? unit : nil)
                 if context.sink.wantsArrays { try context.sink.add(artifact, array: pattern) }
                 try context.sink.add(artifact, image: image)
@@ -95,11 +102,28 @@ public final class FiltersVisualizer: Visualizer {
             Artifact(role: Self.grid.name, name: [options.layerName, "grid"], layer: options.layerName), image: grid)
     }
 
-    /// Each batch item of `x` deprocessed, as a one-frame list to start an animation with.
+    /// Each batch item of `x` (pixels, or `fft` pictures) drawn, as a one-frame list to start an animation with.
     static func frames(of x: Tensor, options: FiltersOptions) -> [[Bitmap]] {
-        (0..<x.shape[0]).map { item in
-            let pattern = x.batchItem(item)
-            return [Deprocess.bitmap(pattern.reshaped(Array(pattern.shape.dropFirst())), bgr: options.bgr)]
+        (0..<x.shape[0]).map { item in [picture(x.batchItem(item), options: options)] }
+    }
+
+    /// One item (1, H, W, C): the book's deprocessing of pixels, or an `fft` picture's 0…1 levels as they are.
+    static func picture(_ item: Tensor, options: FiltersOptions) -> Bitmap {
+        let pattern = item.reshaped(Array(item.shape.dropFirst()))
+        guard options.parameterization == .pixel else { return Deprocess.valid(pattern) }
+        return Deprocess.bitmap(pattern, bgr: options.bgr)
+    }
+
+    /// The ascent's parameterisation, mapped into the model's input space by the config's preprocessing.
+    static func imageMaker(_ options: FiltersOptions, inputMapping: InputMapping?) -> ImageMaker {
+        switch options.parameterization {
+        case .pixel: return .pixel
+        case .fourier(let decayPower, let decorrelate, let sigmoid):
+            return .fourier(
+                FourierImage(
+                    height: options.height, width: options.width, channels: options.channels, decayPower: decayPower,
+                    decorrelate: decorrelate, sigmoid: sigmoid, inputMapping: inputMapping ?? .levels(channels: options.channels))
+            )
         }
     }
 
@@ -109,9 +133,14 @@ public final class FiltersVisualizer: Visualizer {
     }
 
     /// One start per unit, (1, H, W, C): uniform draws from one generator seeded by `start.seed`, in
-    /// unit order (so a pattern does not depend on `batch`), or the given array for all.
+    /// unit order (so a pattern does not depend on `batch`), or the given array for all. With `fft`,
+    /// spectra from N(0, 0.01²) drawn the same way.
     static func starts(_ options: FiltersOptions) -> [Tensor] {
         let shape = [1, options.height, options.width, options.channels]
+        if case .fourier(let fourier) = imageMaker(options, inputMapping: nil) {
+            var generator = SeededGenerator(seed: options.seed)
+            return options.units.map { _ in fourier.randomSpectra(batch: 1, generator: &generator) }
+        }
         switch options.start {
         case .array(let array):
             return Array(repeating: array.reshaped(shape), count: options.units.count)

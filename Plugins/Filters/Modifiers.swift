@@ -43,7 +43,8 @@ struct Modifiers: Equatable {
     func apply(_ draw: Draw, to x: Tensor) -> Tensor {
         var out = x
         if draw.degrees != 0 || draw.factor != 1 {
-            out = Warp(height: x.shape[1], width: x.shape[2], degrees: draw.degrees, factor: draw.factor).forward(out)
+            let warp = Resampling.warp(height: x.shape[1], width: x.shape[2], degrees: draw.degrees, factor: draw.factor)
+            out = warp.forward(out, fill: Array(repeating: 0, count: x.shape[3]))
         }
         if draw.shiftY != 0 || draw.shiftX != 0 { out = Self.roll(out, dy: draw.shiftY, dx: draw.shiftX) }
         return out
@@ -54,7 +55,8 @@ struct Modifiers: Equatable {
         var out = gradient
         if draw.shiftY != 0 || draw.shiftX != 0 { out = Self.roll(out, dy: -draw.shiftY, dx: -draw.shiftX) }
         if draw.degrees != 0 || draw.factor != 1 {
-            out = Warp(height: out.shape[1], width: out.shape[2], degrees: draw.degrees, factor: draw.factor).adjoint(out)
+            out = Resampling.warp(height: out.shape[1], width: out.shape[2], degrees: draw.degrees, factor: draw.factor)
+                .adjoint(out)
         }
         return out
     }
@@ -82,77 +84,20 @@ struct Modifiers: Equatable {
     }
 }
 
-/// A rotation and scaling about the image centre, sampled bilinearly; samples that fall outside
-/// take the nearest edge pixel. Linear in the input, with its exact transpose.
-struct Warp {
-    /// Per output pixel: four source pixels and their weights.
-    let indices: [Int]
-    let weights: [Float]
-    let height: Int
-    let width: Int
-
-    init(height: Int, width: Int, degrees: Float, factor: Float) {
-        self.height = height
-        self.width = width
+extension Resampling {
+    /// A rotation by `degrees` and scaling by `factor` about the image centre, sampled bilinearly;
+    /// samples that fall outside take the nearest edge pixel.
+    static func warp(height: Int, width: Int, degrees: Float, factor: Float) -> Resampling {
         let angle = Double(degrees) * .pi / 180
         let (cosine, sine) = (cos(angle), sin(angle))
         let (centreY, centreX) = (Double(height - 1) / 2, Double(width - 1) / 2)
-        var indices = [Int](repeating: 0, count: height * width * 4)
-        var weights = [Float](repeating: 0, count: height * width * 4)
-        for y in 0..<height {
-            for x in 0..<width {
-                // The source of an output pixel: the inverse rotation and scaling of its offset.
-                let (ry, rx) = (Double(y) - centreY, Double(x) - centreX)
-                let sourceY = centreY + (cosine * ry - sine * rx) / Double(factor)
-                let sourceX = centreX + (sine * ry + cosine * rx) / Double(factor)
-                let (y0, x0) = (Int(sourceY.rounded(.down)), Int(sourceX.rounded(.down)))
-                let (fy, fx) = (Float(sourceY - Double(y0)), Float(sourceX - Double(x0)))
-                func clampY(_ v: Int) -> Int { min(max(v, 0), height - 1) }
-                func clampX(_ v: Int) -> Int { min(max(v, 0), width - 1) }
-                let base = (y * width + x) * 4
-                indices[base] = clampY(y0) * width + clampX(x0)
-                indices[base + 1] = clampY(y0) * width + clampX(x0 + 1)
-                indices[base + 2] = clampY(y0 + 1) * width + clampX(x0)
-                indices[base + 3] = clampY(y0 + 1) * width + clampX(x0 + 1)
-                weights[base] = (1 - fy) * (1 - fx)
-                weights[base + 1] = (1 - fy) * fx
-                weights[base + 2] = fy * (1 - fx)
-                weights[base + 3] = fy * fx
-            }
-        }
-        self.indices = indices
-        self.weights = weights
-    }
-
-    func forward(_ x: Tensor) -> Tensor {
-        var out = Tensor(zeros: x.shape)
-        forEachTap(x.shape) { target, source, weight, channels in
-            for c in 0..<channels { out.scalars[target + c] += weight * x.scalars[source + c] }
-        }
-        return out
-    }
-
-    func adjoint(_ gradient: Tensor) -> Tensor {
-        var out = Tensor(zeros: gradient.shape)
-        forEachTap(gradient.shape) { target, source, weight, channels in
-            for c in 0..<channels { out.scalars[source + c] += weight * gradient.scalars[target + c] }
-        }
-        return out
-    }
-
-    /// Visits every non-zero bilinear tap: the output pixel's offset, the source pixel's offset (both
-    /// in scalars, batch included), the tap's weight and the channel count.
-    private func forEachTap(_ shape: [Int], _ body: (_ target: Int, _ source: Int, _ weight: Float, _ channels: Int) -> Void) {
-        let (batch, channels) = (shape[0], shape[3])
-        let pixels = height * width
-        for b in 0..<batch {
-            let offset = b * pixels * channels
-            for pixel in 0..<pixels {
-                for tap in 0..<4 {
-                    let weight = weights[pixel * 4 + tap]
-                    guard weight != 0 else { continue }
-                    body(offset + pixel * channels, offset + indices[pixel * 4 + tap] * channels, weight, channels)
-                }
+        return Resampling(source: (height, width), size: (height, width), fillLevel: 0) { y, x in
+            // The source of an output pixel: the inverse rotation and scaling of its offset.
+            let (ry, rx) = (Double(y) - centreY, Double(x) - centreX)
+            let sourceY = centreY + (cosine * ry - sine * rx) / Double(factor)
+            let sourceX = centreX + (sine * ry + cosine * rx) / Double(factor)
+            return bilinear(y: sourceY, x: sourceX).map { tap in
+                (min(max(tap.y, 0), height - 1), min(max(tap.x, 0), width - 1), tap.weight)
             }
         }
     }

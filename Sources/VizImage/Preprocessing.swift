@@ -117,6 +117,16 @@ public struct Preprocessing: Sendable {
         return Tensor(shape: [1, image.height, image.width, channels], scalars: scalars)
     }
 
+    /// The per-channel arithmetic of `apply` for a model input of `channels` channels (resizing
+    /// aside); the grayscale luma is taken from channel 0 of a one-channel picture.
+    public func inputMapping(channels: Int) throws -> InputMapping {
+        let means = try perChannel(mean, named: "mean", identity: 0, channels: channels, source: nil)
+        let deviations = try perChannel(std, named: "std", identity: 1, channels: channels, source: nil)
+        return InputMapping(
+            scale: deviations.map { scale / $0 }, offset: (0..<channels).map { (offset - means[$0]) / deviations[$0] },
+            source: (0..<channels).map { color == .bgr ? channels - 1 - $0 : $0 })
+    }
+
     private func perChannel(
         _ values: [Float], named name: String, identity: Float, channels: Int,
         source: String?

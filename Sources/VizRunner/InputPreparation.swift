@@ -114,6 +114,13 @@ struct InputPreparation {
         return (image.height, image.width)
     }
 
+    /// The preprocessing as a per-channel mapping of 0…255 levels; nil when it does not fit the model.
+    var inputMapping: InputMapping? {
+        let shape = model.inputShape
+        guard shape.count == 3, shape[2] > 0 else { return nil }
+        return try? preprocessing(height: 1, width: 1).inputMapping(channels: shape[2])
+    }
+
     private func preprocessing(height: Int, width: Int) throws -> Preprocessing {
         var steps = config.preset.map(Preprocessing.init(preset:)) ?? Preprocessing()
         steps.size = (height, width)

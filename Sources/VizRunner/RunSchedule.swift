@@ -56,14 +56,14 @@ final class ActiveRun {
     /// so that `seconds` compares across versions.
     func execute(
         model: Model, inputs: [RunInput], showsProgress: Bool, log: @escaping (String) -> Void,
-        earlierResults: [String: RunResults]
+        earlierResults: [String: RunResults], inputMapping: InputMapping? = nil
     ) throws -> (artifacts: [ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
         let stopwatch = Stopwatch()
         let passSecondsBefore = model.graph.passSeconds
         try visualizer.run(
             RunContext(
                 model: model, inputs: inputs, runName: spec.name, sink: sink,
-                showsProgress: showsProgress, log: log, earlierResults: earlierResults))
+                showsProgress: showsProgress, log: log, earlierResults: earlierResults, inputMapping: inputMapping))
         seconds += stopwatch.seconds
         computeSeconds += model.graph.passSeconds - passSecondsBefore
         let writing = Stopwatch()

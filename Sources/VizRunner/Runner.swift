@@ -151,7 +151,8 @@ public final class Runner {
                 results.add(
                     try run.execute(
                         model: model, inputs: inputs, showsProgress: showsProgress && inputs.isEmpty, log: log,
-                        earlierResults: results.earlierResults(for: run.spec)), run: index)
+                        earlierResults: results.earlierResults(for: run.spec), inputMapping: preparation.inputMapping),
+                    run: index)
             }
             let pending = results.pendingSources
             func executeOnce(_ timing: RunTiming) throws {

@@ -66,7 +66,7 @@ final class GradientCheckTests: XCTestCase {
             XCTAssertEqual(left, right, accuracy: 1e-4 * abs(left) + 1e-4, "\(draw)")
         }
         // No rotation and no scaling is the identity.
-        XCTAssertEqual(Warp(height: 9, width: 7, degrees: 0, factor: 1).forward(x), x)
+        XCTAssertEqual(Resampling.warp(height: 9, width: 7, degrees: 0, factor: 1).forward(x, fill: [0, 0, 0]), x)
     }
 
     /// The gradient through jitter, rotation and scaling equals central differences of the

@@ -31,7 +31,10 @@ final class ConfigReferenceTests: RunnerTestCase {
             "gradcam": [runs("  - visualizer: gradcam\n    \(Self.stray)")],
             "saliency": [runs("  - visualizer: saliency\n    \(Self.stray)")],
             "target": [runs("  - visualizer: gradcam\n    target: {output: 0, \(Self.stray)}")],
-            "filters": [runs("  - visualizer: filters\n    layer: conv2d\n    \(Self.stray)")],
+            "filters": [
+                runs("  - visualizer: filters\n    layer: conv2d\n    \(Self.stray)"),
+                runs("  - visualizer: filters\n    objective: {layer: conv2d}\n    \(Self.stray)"),
+            ],
             "filters.start": [runs("  - visualizer: filters\n    layer: conv2d\n    start: {\(Self.stray)}")],
             "filters.objective": [
                 runs("  - visualizer: filters\n    layer: conv2d\n    objective: {neuron: [0, 0], \(Self.stray)}"),
@@ -42,6 +45,20 @@ final class ConfigReferenceTests: RunnerTestCase {
                 runs("  - visualizer: filters\n    layer: conv2d\n    regularizers: {norm: {weight: 1, \(Self.stray)}}")
             ],
             "filters.modifiers": [runs("  - visualizer: filters\n    layer: conv2d\n    modifiers: {\(Self.stray)}")],
+            "filters.parameterization": [
+                runs("  - visualizer: filters\n    layer: conv2d\n    parameterization: {kind: fft, \(Self.stray)}")
+            ],
+            "filters.objective.term": [
+                runs("  - visualizer: filters\n    objective: {neuron: {layer: conv2d, index: 0, \(Self.stray)}}"),
+                runs(
+                    "  - visualizer: filters\n    objective: {sum: [{direction: {layer: conv2d, vector: v.npy, \(Self.stray)}}]}"),
+            ],
+            "filters.transforms.pad": [
+                runs("  - visualizer: filters\n    layer: conv2d\n    transforms: [{pad: {width: 1, \(Self.stray)}}]")
+            ],
+            "filters.optimizer.adam": [
+                runs("  - visualizer: filters\n    layer: conv2d\n    optimizer: {adam: {\(Self.stray)}}")
+            ],
             "filters.gif": [runs("  - visualizer: filters\n    layer: conv2d\n    gif: {\(Self.stray)}")],
             "class reference": [
                 runs("  - visualizer: gradcam\n    name: p\n  - visualizer: gradcam\n    class: {from: p, \(Self.stray)}")

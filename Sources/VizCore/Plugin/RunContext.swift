@@ -52,10 +52,13 @@ public final class RunContext {
     public let log: (String) -> Void
     /// The results of the earlier runs this run's options refer to, by run name.
     public let earlierResults: [String: RunResults]
+    /// The config's preprocessing as a per-channel mapping of 0…255 levels (nil: unknown, e.g. in tests).
+    public let inputMapping: InputMapping?
 
     public init(
         model: Model, inputs: [RunInput], runName: String, sink: ArtifactSink, showsProgress: Bool = false,
-        log: @escaping (String) -> Void = { _ in }, earlierResults: [String: RunResults] = [:]
+        log: @escaping (String) -> Void = { _ in }, earlierResults: [String: RunResults] = [:],
+        inputMapping: InputMapping? = nil
     ) {
         self.model = model
         self.inputs = inputs
@@ -64,6 +67,7 @@ public final class RunContext {
         self.showsProgress = showsProgress
         self.log = log
         self.earlierResults = earlierResults
+        self.inputMapping = inputMapping
     }
 
     /// The results `reference` refers to.
