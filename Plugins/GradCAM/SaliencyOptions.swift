@@ -52,6 +52,8 @@ struct SaliencyOptions {
     var top = 5
     /// Images per pass: inputs, or the method's interpolated, occluded or masked copies of one.
     var batch = 4
+    /// Faithfulness metrics of every map, nil when not asked for.
+    var metrics: Faithfulness.Options?
 
     init(model: Model) throws {
         target = try ClassScore(model: model)
@@ -118,6 +120,7 @@ struct SaliencyOptions {
             let names = methods.map { "`method: \($0.rawValue)`" }.joined(separator: " or ")
             mapping.record(try mapping.required(key).error("\(key) only applies to \(names)"), at: mapping.owner)
         }
+        metrics = Faithfulness.Options.reading(mapping)
         checkSizes(mapping, shape: shape)
         try mapping.finish()
         mapping.offer(.predictions(top: min(top, target.classCount)))

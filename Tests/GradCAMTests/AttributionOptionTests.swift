@@ -73,6 +73,32 @@ final class AttributionOptionTests: XCTestCase {
         }
     }
 
+    /// `metrics:` as a list or a mapping with its defaults; a mapping without `names` is an error.
+    func testMetricsOptions() throws {
+        let model = try model()
+        XCTAssertNil(try GradCAMOptions(runOptions("method: gradcam"), model: model).metrics)
+        let listed = try XCTUnwrap(try GradCAMOptions(runOptions("metrics: [road, deletion, road]"), model: model).metrics)
+        XCTAssertEqual(listed.metrics, [.road, .deletion], "in order, each once")
+        XCTAssertEqual([listed.steps, listed.batch], [100, 32])
+        XCTAssertEqual(listed.baseline, .zero)
+        XCTAssertEqual(listed.seed, 0)
+        let single = try XCTUnwrap(try SaliencyOptions(runOptions("metrics: insertion"), model: model).metrics)
+        XCTAssertEqual(single.metrics, [.insertion])
+        let mapped = try XCTUnwrap(
+            try SaliencyOptions(
+                runOptions("metrics: {names: [deletion], steps: 7, baseline: blurred, batch: 3, seed: 9}"), model: model
+            ).metrics)
+        XCTAssertEqual([mapped.steps, mapped.batch], [7, 3])
+        XCTAssertEqual(mapped.baseline, .blurred)
+        XCTAssertEqual(mapped.seed, 9)
+        assertError(
+            vizError { try SaliencyOptions(runOptions("metrics: {steps: 7}"), model: model) }, at: "test.yaml:1:10",
+            "missing the key 'names'")
+        assertError(
+            vizError { try SaliencyOptions(runOptions("metrics: {names: [road], baseline: gray}"), model: model) },
+            at: "test.yaml:1:36", "unknown baseline 'gray'")
+    }
+
     func testBaselineFileOfAnotherShape() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-baseline-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

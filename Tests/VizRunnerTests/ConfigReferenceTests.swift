@@ -31,6 +31,7 @@ final class ConfigReferenceTests: RunnerTestCase {
             "gradcam": [runs("  - visualizer: gradcam\n    \(Self.stray)")],
             "saliency": [runs("  - visualizer: saliency\n    \(Self.stray)")],
             "target": [runs("  - visualizer: gradcam\n    target: {output: 0, \(Self.stray)}")],
+            "metrics": [runs("  - visualizer: saliency\n    metrics: {names: [road], \(Self.stray)}")],
             "filters": [runs("  - visualizer: filters\n    layer: conv2d\n    \(Self.stray)")],
             "filters.start": [runs("  - visualizer: filters\n    layer: conv2d\n    start: {\(Self.stray)}")],
             "filters.objective": [
