@@ -24,6 +24,8 @@ struct SaliencyOptions {
         case zero
         /// Uniform noise over the input's own range (min…max), drawn with `seed`.
         case uniform
+        /// The input through the RISE paper's blur (`RISEBlur`), as deletion's `blurred` baseline.
+        case blurred
         /// An array of the input tensor's shape, (H, W, C) or (1, H, W, C).
         case array(Tensor)
     }
@@ -87,11 +89,12 @@ struct SaliencyOptions {
             switch try node.string() {
             case "zero": return .zero
             case "uniform": return .uniform
+            case "blurred": return .blurred
             case let text where text.hasSuffix(".npy"):
                 let path = try node.path()
                 do { return .array(try Tensor(npyFileAt: path)) } catch let error as VizError { throw node.error(error.message) }
             case let text:
-                throw node.error("baseline '\(text)' is none of zero, uniform or an .npy file")
+                throw node.error("baseline '\(text)' is none of zero, uniform, blurred or an .npy file")
             }
         }
         patch = mapping.int("patch", default: patch, atLeast: 1)

@@ -153,6 +153,7 @@ public final class SaliencyVisualizer: Visualizer {
         let shape = input.tensor.shape
         switch options.baseline {
         case .zero: return Tensor(zeros: shape)
+        case .blurred: return RISEBlur.blurred(input.tensor)
         case .uniform:
             var generator = SeededGenerator(seed: options.seed)
             let low = input.tensor.scalars.min() ?? 0

@@ -65,7 +65,10 @@ final class AttributionOptionTests: XCTestCase {
             ("{method: rise, keep: 0}", 22, "keep must be above 0 and at most 1"),
             ("{method: integrated_gradients, samples: 3}", 41, "samples only applies to `method: smoothgrad`"),
             ("{method: occlusion, channels: sum}", 31, "channels only applies to `method: vanilla` or `method: smoothgrad`"),
-            ("{method: integrated_gradients, baseline: gray}", 42, "baseline 'gray' is none of zero, uniform or an .npy file"),
+            (
+                "{method: integrated_gradients, baseline: gray}", 42,
+                "baseline 'gray' is none of zero, uniform, blurred or an .npy file"
+            ),
             ("{method: integrated_gradients, integration: simpson}", 45, "unknown integration 'simpson'"),
         ]
         for (options, column, message) in cases {
