@@ -41,7 +41,6 @@ Usage:  python3 Scripts/make_metric_fixtures.py
 
 import json
 import os
-import shutil
 import warnings
 
 import numpy as np
@@ -132,8 +131,11 @@ def road_score(model, x, cam, target, noise):
 
 
 def main():
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
+    # Everything but the README is written anew.
+    os.makedirs(OUT, exist_ok=True)
+    for name in os.listdir(OUT):
+        if name != "README.md":
+            os.remove(os.path.join(OUT, name))
     model = seeded_model()
     x_nhwc = np.load(os.path.join(ATTRIBUTION, "input.npy"))
     x = torch.from_numpy(np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2)))
@@ -192,7 +194,7 @@ def main():
     }
     with open(os.path.join(OUT, "reference.json"), "w") as handle:
         json.dump(reference, handle, indent=1)
-    size_kb = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT)) / 1024
+    size_kb = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT) if f != "README.md") / 1024
     print(f"metrics: class {top}, {len(causal)} deletion/insertion and {len(roads)} ROAD scores, {size_kb:.0f} KB")
 
 
