@@ -15,6 +15,8 @@ struct GradCAMOptions {
     var batch = 4
     /// Ablation-CAM: the share of channels ablated (pytorch-grad-cam's option of that name).
     var ratioChannelsToAblate = 1.0
+    /// Faithfulness metrics of every map, nil when not asked for.
+    var metrics: Faithfulness.Options?
 
     /// The defaults for `model`: the last 4-D layer feeding the prediction, `class: top`, `score: probability`.
     init(model: Model) throws {
@@ -65,6 +67,7 @@ struct GradCAMOptions {
             }
             return ratio
         }
+        metrics = Faithfulness.Options.reading(mapping)
         try mapping.finish()
         mapping.offer(.predictions(top: min(top, target.classCount)))
     }

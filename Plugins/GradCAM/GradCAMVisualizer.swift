@@ -15,7 +15,7 @@ public final class GradCAMVisualizer: Visualizer {
     public static let summary =
         "class-activation heatmaps and overlays: Grad-CAM (DLwP 5.4.3), Grad-CAM++, XGrad-CAM, Layer-CAM, HiResCAM, "
         + "Eigen-CAM, Eigen-Grad-CAM, Score-CAM, Ablation-CAM, guided Grad-CAM"
-    public static let roles = [overlay, heatmap, SaliencyVisualizer.saliency, ContactSheet.role]
+    public static let roles = [overlay, heatmap, SaliencyVisualizer.saliency, Faithfulness.curveRole, ContactSheet.role]
     static let overlay = ArtifactRole("overlay", title: "heatmap overlay", prominence: .leading)
     static let heatmap = ArtifactRole("heatmap", title: "heatmap", prominence: .leading)
 
@@ -38,6 +38,7 @@ public final class GradCAMVisualizer: Visualizer {
             method.perturbs
             ? context.progressBar(context.runName, total: context.inputs.count * channels, unit: "channels")
             : context.progressBar(context.runName, total: context.inputs.count, unit: "inputs")
+        let faithfulness = options.metrics.map { Faithfulness(model: context.model, target: options.target, options: $0) }
         for group in RunInput.batches(context.inputs, size: options.batch) {
             let pass = try ScoreGradients(
                 model: context.model, target: options.target, batch: RunInput.tensor(of: group),
@@ -85,12 +86,25 @@ public final class GradCAMVisualizer: Visualizer {
                 bar.advance(by: group.count)
             }
             for (item, input) in group.enumerated() {
+                let (height, width) = (input.tensor.shape[1], input.tensor.shape[2])
                 for (classIndex, map, guided) in maps[item] {
-                    try emit(map, classIndex: classIndex, input: input, options: options, sink: context.sink)
+                    // The metrics score the heatmap at the input's size, as the overlay shows it.
+                    let scores = try faithfulness?.scores(
+                        of: map.resizedBilinear(height: height, width: width), input: input.tensor, classIndex: classIndex)
+                    try emit(
+                        map, classIndex: classIndex, input: input, options: options, measures: scores?.measures,
+                        sink: context.sink)
+                    try emitCurves(
+                        scores, map: "heatmap", classIndex: classIndex, input: input, layer: layer.name, sink: context.sink)
                     if let guided {
+                        let guidedMap = Self.guidedGradCAM(guided: guided, heatmap: map)
+                        let guidedScores = try faithfulness?.scores(of: guidedMap, input: input.tensor, classIndex: classIndex)
                         try SaliencyVisualizer.emit(
-                            Self.guidedGradCAM(guided: guided, heatmap: map), name: "guided_gradcam", classIndex: classIndex,
-                            input: input, colormap: Colormap.named("gray")!, sink: context.sink)
+                            guidedMap, name: "guided_gradcam", classIndex: classIndex, input: input,
+                            colormap: Colormap.named("gray")!, measures: guidedScores?.measures, sink: context.sink)
+                        try emitCurves(
+                            guidedScores, map: "guided_gradcam", classIndex: classIndex, input: input, layer: nil,
+                            sink: context.sink)
                     }
                 }
             }
@@ -106,22 +120,30 @@ public final class GradCAMVisualizer: Visualizer {
         return Tensor(shape: [height, width], scalars: zip(magnitudes.scalars, upsampled.scalars).map { $0 * $1 })
     }
 
+    private func emitCurves(
+        _ scores: Faithfulness.Scores?, map: String, classIndex: Int, input: RunInput, layer: String?, sink: ArtifactSink
+    ) throws {
+        guard let scores else { return }
+        try Faithfulness.emitCurves(
+            scores, folder: [input.id, "class_\(classIndex)"], map: map, input: input.id, layer: layer, classIndex: classIndex,
+            sink: sink)
+    }
+
     private func emit(
-        _ heatmap: Tensor, classIndex: Int, input: RunInput, options: GradCAMOptions,
+        _ heatmap: Tensor, classIndex: Int, input: RunInput, options: GradCAMOptions, measures: ArtifactMeasures?,
         sink: ArtifactSink
     ) throws {
         let folder = [input.id, "class_\(classIndex)"]
         let layer = options.layer.name
-        try sink.add(
-            Artifact(role: Self.heatmap.name, name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex),
-            array: heatmap.reshaped([1] + heatmap.shape))
+        let record = Artifact(
+            role: Self.heatmap.name, name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex,
+            measures: measures)
+        try sink.add(record, array: heatmap.reshaped([1] + heatmap.shape))
         let size =
             input.original.map { (height: $0.height, width: $0.width) }
             ?? (height: input.tensor.shape[1], width: input.tensor.shape[2])
         let colored = Overlay.colored(heatmap, height: size.height, width: size.width, colormap: options.colormap)
-        try sink.add(
-            Artifact(role: Self.heatmap.name, name: folder + ["heatmap"], input: input.id, layer: layer, classIndex: classIndex),
-            image: colored)
+        try sink.add(record, image: colored)
         guard let original = input.original else { return }
         try sink.add(
             Artifact(role: Self.overlay.name, name: folder + ["overlay"], input: input.id, layer: layer, classIndex: classIndex),

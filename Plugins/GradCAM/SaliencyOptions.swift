@@ -24,6 +24,8 @@ struct SaliencyOptions {
         case zero
         /// Uniform noise over the input's own range (min…max), drawn with `seed`.
         case uniform
+        /// The input through the RISE paper's blur (`RISEBlur`), as deletion's `blurred` baseline.
+        case blurred
         /// An array of the input tensor's shape, (H, W, C) or (1, H, W, C).
         case array(Tensor)
     }
@@ -52,6 +54,8 @@ struct SaliencyOptions {
     var top = 5
     /// Images per pass: inputs, or the method's interpolated, occluded or masked copies of one.
     var batch = 4
+    /// Faithfulness metrics of every map, nil when not asked for.
+    var metrics: Faithfulness.Options?
 
     init(model: Model) throws {
         target = try ClassScore(model: model)
@@ -85,11 +89,12 @@ struct SaliencyOptions {
             switch try node.string() {
             case "zero": return .zero
             case "uniform": return .uniform
+            case "blurred": return .blurred
             case let text where text.hasSuffix(".npy"):
                 let path = try node.path()
                 do { return .array(try Tensor(npyFileAt: path)) } catch let error as VizError { throw node.error(error.message) }
             case let text:
-                throw node.error("baseline '\(text)' is none of zero, uniform or an .npy file")
+                throw node.error("baseline '\(text)' is none of zero, uniform, blurred or an .npy file")
             }
         }
         patch = mapping.int("patch", default: patch, atLeast: 1)
@@ -118,6 +123,7 @@ struct SaliencyOptions {
             let names = methods.map { "`method: \($0.rawValue)`" }.joined(separator: " or ")
             mapping.record(try mapping.required(key).error("\(key) only applies to \(names)"), at: mapping.owner)
         }
+        metrics = Faithfulness.Options.reading(mapping)
         checkSizes(mapping, shape: shape)
         try mapping.finish()
         mapping.offer(.predictions(top: min(top, target.classCount)))

@@ -10,7 +10,7 @@ public final class SaliencyVisualizer: Visualizer {
     public static let name = "saliency"
     public static let summary =
         "input-resolution attribution maps: vanilla gradients, SmoothGrad, guided backprop, Integrated Gradients, occlusion, RISE"
-    public static let roles = [saliency]
+    public static let roles = [saliency, Faithfulness.curveRole]
     static let saliency = ArtifactRole("saliency", title: "saliency map", prominence: .leading)
 
     private var options: SaliencyOptions?
@@ -19,6 +19,8 @@ public final class SaliencyVisualizer: Visualizer {
     var noiseSource: ((_ input: RunInput, _ sample: Int, _ sigma: Float) -> Tensor)?
     /// RISE's mask `index` for an input of the given size; nil draws them (`RISE.drawMask`).
     var maskSource: ((_ index: Int, _ height: Int, _ width: Int) -> [Float])?
+    /// ROAD's noise (`Faithfulness.noiseSource`); nil draws it.
+    var roadNoiseSource: ((_ index: Int, _ count: Int) -> [Float])?
 
     public init() {}
 
@@ -32,6 +34,11 @@ public final class SaliencyVisualizer: Visualizer {
         let inputNode = model.graph.inputNodes[0]
         let method = options.method
         let bar = context.progressBar(context.runName, total: context.inputs.count * passes(options), unit: "passes")
+        let faithfulness = options.metrics.map {
+            var metrics = Faithfulness(model: model, target: options.target, options: $0)
+            metrics.noiseSource = roadNoiseSource
+            return metrics
+        }
         for group in RunInput.batches(context.inputs, size: options.batch) {
             let batch = RunInput.tensor(of: group)
             let gradientsOfClean = method == .vanilla || method == .guidedBackprop
@@ -84,9 +91,17 @@ public final class SaliencyVisualizer: Visualizer {
             }
             for (item, input) in group.enumerated() {
                 for (index, (classIndex, map)) in zip(classLists[item], maps[item]).enumerated() {
+                    let scores = try faithfulness?.scores(of: map, input: input.tensor, classIndex: classIndex)
+                    let ownMeasures = measures[item].indices.contains(index) ? measures[item][index] : nil
                     try Self.emit(
                         map, name: "saliency", classIndex: classIndex, input: input, colormap: options.colormap,
-                        measures: measures[item].indices.contains(index) ? measures[item][index] : nil, sink: context.sink)
+                        measures: scores.map { ownMeasures?.merging($0.measures) ?? $0.measures } ?? ownMeasures,
+                        sink: context.sink)
+                    if let scores {
+                        try Faithfulness.emitCurves(
+                            scores, folder: [input.id, "class_\(classIndex)"], map: "saliency", input: input.id, layer: nil,
+                            classIndex: classIndex, sink: context.sink)
+                    }
                 }
             }
         }
@@ -138,6 +153,7 @@ public final class SaliencyVisualizer: Visualizer {
         let shape = input.tensor.shape
         switch options.baseline {
         case .zero: return Tensor(zeros: shape)
+        case .blurred: return RISEBlur.blurred(input.tensor)
         case .uniform:
             var generator = SeededGenerator(seed: options.seed)
             let low = input.tensor.scalars.min() ?? 0

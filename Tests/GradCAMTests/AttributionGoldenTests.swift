@@ -175,6 +175,26 @@ final class AttributionGoldenTests: XCTestCase {
         }
     }
 
+    /// `baseline: blurred` starts from the RISE paper's blur of the input: the same attributions
+    /// and completeness as from the blur the fixture script computed with scipy and PyTorch.
+    func testIntegratedGradientsFromTheBlurredBaseline() throws {
+        let top = reference.classes[0]
+        let stored = Fixtures.path("metrics/blurred.npy")
+        var results: [(map: Tensor, measures: ArtifactMeasures)] = []
+        for baseline in ["blurred", stored] {
+            let sink = CollectingSink()
+            let map = try run(
+                SaliencyVisualizer(), "{class: \(top), method: integrated_gradients, baseline: \(baseline)}", role: "saliency",
+                classIndex: top, sink: sink)
+            results.append((map, try XCTUnwrap(sink.arrays.first?.0.measures)))
+        }
+        assertClose(results[0].map, results[1].map, tolerance: 1e-4, "blurred")
+        let difference = try XCTUnwrap(results[1].measures.scoreDifference)
+        XCTAssertEqual(try XCTUnwrap(results[0].measures.scoreDifference), difference, accuracy: 1e-4)
+        XCTAssertGreaterThan(abs(difference), 0.1, "the blur moves the score")
+        XCTAssertLessThan(abs(try XCTUnwrap(results[0].measures.completenessError)), 0.01 * abs(difference))
+    }
+
     func testOcclusionAgainstCaptum() throws {
         for entry in reference.occlusion {
             let options =

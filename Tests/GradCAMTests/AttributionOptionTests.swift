@@ -65,12 +65,41 @@ final class AttributionOptionTests: XCTestCase {
             ("{method: rise, keep: 0}", 22, "keep must be above 0 and at most 1"),
             ("{method: integrated_gradients, samples: 3}", 41, "samples only applies to `method: smoothgrad`"),
             ("{method: occlusion, channels: sum}", 31, "channels only applies to `method: vanilla` or `method: smoothgrad`"),
-            ("{method: integrated_gradients, baseline: gray}", 42, "baseline 'gray' is none of zero, uniform or an .npy file"),
+            (
+                "{method: integrated_gradients, baseline: gray}", 42,
+                "baseline 'gray' is none of zero, uniform, blurred or an .npy file"
+            ),
             ("{method: integrated_gradients, integration: simpson}", 45, "unknown integration 'simpson'"),
         ]
         for (options, column, message) in cases {
             assertError(vizError { try SaliencyOptions(runOptions(options), model: model) }, at: "test.yaml:1:\(column)", message)
         }
+    }
+
+    /// `metrics:` as a list or a mapping with its defaults; a mapping without `names` is an error.
+    func testMetricsOptions() throws {
+        let model = try model()
+        XCTAssertNil(try GradCAMOptions(runOptions("method: gradcam"), model: model).metrics)
+        let listed = try XCTUnwrap(try GradCAMOptions(runOptions("metrics: [road, deletion, road]"), model: model).metrics)
+        XCTAssertEqual(listed.metrics, [.road, .deletion], "in order, each once")
+        XCTAssertEqual([listed.steps, listed.batch], [100, 32])
+        XCTAssertEqual(listed.baseline, .zero)
+        XCTAssertEqual(listed.seed, 0)
+        let single = try XCTUnwrap(try SaliencyOptions(runOptions("metrics: insertion"), model: model).metrics)
+        XCTAssertEqual(single.metrics, [.insertion])
+        let mapped = try XCTUnwrap(
+            try SaliencyOptions(
+                runOptions("metrics: {names: [deletion], steps: 7, baseline: blurred, batch: 3, seed: 9}"), model: model
+            ).metrics)
+        XCTAssertEqual([mapped.steps, mapped.batch], [7, 3])
+        XCTAssertEqual(mapped.baseline, .blurred)
+        XCTAssertEqual(mapped.seed, 9)
+        assertError(
+            vizError { try SaliencyOptions(runOptions("metrics: {steps: 7}"), model: model) }, at: "test.yaml:1:10",
+            "missing the key 'names'")
+        assertError(
+            vizError { try SaliencyOptions(runOptions("metrics: {names: [road], baseline: gray}"), model: model) },
+            at: "test.yaml:1:36", "unknown baseline 'gray'")
     }
 
     func testBaselineFileOfAnotherShape() throws {

@@ -172,6 +172,79 @@ final class EndToEndTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
     }
 
+    /// `metrics:` through the command: each map's records carry its scores, each curve is written
+    /// beside it (its area the map's), and the report tabulates the runs' maps for the input.
+    func testFaithfulnessMetricsInTheManifestAndReport() throws {
+        let path = try config(
+            runs: """
+                  - {visualizer: gradcam, name: cam, metrics: {names: [deletion, insertion, road], steps: 10}}
+                  - {visualizer: saliency, name: ig, method: integrated_gradients, steps: 8, metrics: {names: [deletion], steps: 4, baseline: blurred}}
+                """)
+        let result = try VizrunCommand.run([path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let out = folder.appendingPathComponent("out")
+        let manifest = try JSONDecoder().decode(
+            Manifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
+        let cam = try XCTUnwrap(manifest.runs.first { $0.name == "cam" })
+        XCTAssertEqual(
+            cam.artifacts.map { "\($0.kind) \($0.role)" },
+            ["array heatmap", "image heatmap", "image overlay"]
+                + Array(repeating: ["array faithfulness_curve", "image faithfulness_curve"], count: 2).flatMap { $0 })
+        let heatmap = try XCTUnwrap(cam.artifacts[0].measures)
+        XCTAssertEqual(Set(heatmap.keys), ["deletion_auc", "insertion_auc", "road"])
+        XCTAssertEqual(cam.artifacts[1].measures, heatmap, "the picture's record carries them too")
+        for (name, key) in [("heatmap_deletion", "deletion_auc"), ("heatmap_insertion", "insertion_auc")] {
+            let curve = try XCTUnwrap(cam.artifacts.first { $0.path.hasSuffix("\(name).npy") }, name)
+            XCTAssertEqual(curve.shape, [11])
+            let scores = try Tensor(npyFileAt: out.appendingPathComponent(curve.path).path).scalars
+            let area = zip(scores.dropLast(), scores.dropFirst()).reduce(0.0) { $0 + Double($1.0 + $1.1) } / 20
+            XCTAssertEqual(try XCTUnwrap(heatmap[key]), area, accuracy: 1e-6, name)
+            let plot = try Bitmap(
+                contentsOfFile: out.appendingPathComponent(curve.path.replacingOccurrences(of: ".npy", with: ".png")).path)
+            XCTAssertEqual([plot.width, plot.height], [160, 100])
+        }
+        let ig = try XCTUnwrap(manifest.runs.first { $0.name == "ig" }?.artifacts.first?.measures)
+        XCTAssertEqual(Set(ig.keys), ["completeness_error", "score_difference", "deletion_auc"])
+        let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(report.contains("<caption>Faithfulness of each map</caption>"))
+        let row =
+            "<tr><td>cam</td><td>gradcam</td><td>heatmap</td><td>2 (chelsea)</td><td>\(String(format: "%.4f", heatmap["deletion_auc"]!))</td>"
+        XCTAssertTrue(report.contains(row), "the cam run's row")
+        XCTAssertTrue(
+            report.contains("<tr><td>ig</td><td>saliency integrated_gradients</td><td>saliency map</td>"), "the ig run's row")
+    }
+
+    /// Each bad `metrics:` value and a baseline of another shape: one line at its key, status 1,
+    /// nothing written.
+    func testMetricErrorsStopTheRun() throws {
+        let small = folder.appendingPathComponent("small.npy").path
+        try Tensor(zeros: [1, 8, 8, 3]).writeNpy(to: small)
+        // Each error stands at its value (`at`), on the run's line, 11.
+        let cases: [(run: String, at: String, message: String)] = [
+            (
+                "  - {visualizer: gradcam, metrics: [deletion, deleton]}", "deleton]",
+                "unknown metric 'deleton' (known: deletion, insertion, road); did you mean 'deletion'? (at runs[0].metrics[1])"
+            ),
+            (
+                "  - {visualizer: saliency, metrics: {names: [road], steps: 0}}", "0}",
+                "steps must be at least 1 (at runs[0].metrics.steps)"
+            ),
+            (
+                "  - {visualizer: saliency, method: integrated_gradients, baseline: \(small)}", small,
+                "the baseline has shape (1, 8, 8, 3); the model's input is (None, 150, 150, 3) (at runs[0].baseline)"
+            ),
+        ]
+        for (run, at, message) in cases {
+            let path = try config(runs: run)
+            let column = run.distance(from: run.startIndex, to: try XCTUnwrap(run.range(of: at)).lowerBound) + 1
+            let result = try VizrunCommand.run([path])
+            XCTAssertEqual(result.status, 1, run)
+            let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+            XCTAssertEqual(first, "vizrun: \(path):11:\(column): error: \(message)", run)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
+        }
+    }
+
     func testConfigErrorsAreLocated() throws {
         let path = try config(
             runs: """

@@ -31,6 +31,7 @@ final class ConfigReferenceTests: RunnerTestCase {
             "gradcam": [runs("  - visualizer: gradcam\n    \(Self.stray)")],
             "saliency": [runs("  - visualizer: saliency\n    \(Self.stray)")],
             "target": [runs("  - visualizer: gradcam\n    target: {output: 0, \(Self.stray)}")],
+            "metrics": [runs("  - visualizer: saliency\n    metrics: {names: [road], \(Self.stray)}")],
             "filters": [
                 runs("  - visualizer: filters\n    layer: conv2d\n    \(Self.stray)"),
                 runs("  - visualizer: filters\n    objective: {layer: conv2d}\n    \(Self.stray)"),

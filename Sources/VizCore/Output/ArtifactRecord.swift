@@ -48,14 +48,44 @@ public struct ArtifactMeasures: Codable, Equatable, Sendable {
     public var completenessError: Double?
     /// Integrated Gradients: `score(x) − score(baseline)`, what the attributions should add up to.
     public var scoreDifference: Double?
+    /// A map's deletion AUC: the area under the score as its most important pixels are removed,
+    /// lower for a map that finds what the score needs (`metrics: [deletion]`).
+    public var deletionAUC: Double?
+    /// A map's insertion AUC: the area under the score as its most important pixels are put back
+    /// into the baseline, higher for a better map (`metrics: [insertion]`).
+    public var insertionAUC: Double?
+    /// ROAD (pytorch-grad-cam's `ROADCombined`): half the score change with the least relevant
+    /// pixels imputed minus that with the most relevant imputed, higher for a better map.
+    public var road: Double?
 
-    public init(completenessError: Double? = nil, scoreDifference: Double? = nil) {
+    public init(
+        completenessError: Double? = nil, scoreDifference: Double? = nil, deletionAUC: Double? = nil,
+        insertionAUC: Double? = nil, road: Double? = nil
+    ) {
         self.completenessError = completenessError
         self.scoreDifference = scoreDifference
+        self.deletionAUC = deletionAUC
+        self.insertionAUC = insertionAUC
+        self.road = road
+    }
+
+    /// Whether any faithfulness metric is recorded.
+    public var hasFaithfulness: Bool { deletionAUC != nil || insertionAUC != nil || road != nil }
+
+    /// `other`'s numbers where it has them, these where it does not.
+    public func merging(_ other: ArtifactMeasures?) -> ArtifactMeasures {
+        guard let other else { return self }
+        return ArtifactMeasures(
+            completenessError: other.completenessError ?? completenessError,
+            scoreDifference: other.scoreDifference ?? scoreDifference, deletionAUC: other.deletionAUC ?? deletionAUC,
+            insertionAUC: other.insertionAUC ?? insertionAUC, road: other.road ?? road)
     }
 
     enum CodingKeys: String, CodingKey {
         case completenessError = "completeness_error"
         case scoreDifference = "score_difference"
+        case deletionAUC = "deletion_auc"
+        case insertionAUC = "insertion_auc"
+        case road
     }
 }

@@ -123,6 +123,7 @@ struct HTMLReport {
             <h3 id="input-\(HTML.escape(anchor(input.id)))">\(HTML.escape(input.id))</h3>
             <p class="path">\(HTML.escape(input.path))</p>
             <div class="input-body">\(picture)\(predictionsTable(entry))</div>
+            \(faithfulnessTable(entry))
             </article>
             """
     }
@@ -143,6 +144,45 @@ struct HTMLReport {
             <tbody>\(rows.joined())</tbody>
             </table></div>
             """
+    }
+
+    /// Every map's faithfulness scores for the input, a row per run, map and class, so that a reader
+    /// can see which method's map to trust.
+    private func faithfulnessTable(_ entry: Journal.Entry) -> String {
+        var rows: [String] = []
+        for (run, results) in entry.runs.enumerated() {
+            var seen: Set<String> = []
+            for artifact in results.artifacts {
+                guard let measures = artifact.measures, measures.hasFaithfulness,
+                    seen.insert((artifact.path as NSString).deletingPathExtension).inserted
+                else { continue }
+                let header = self.header.runs[run]
+                let method = header.options?["method"].map { "\(header.visualizer) \($0)" } ?? header.visualizer
+                let classIndex = artifact.classIndex.map { index in
+                    String(index) + (label(of: index, in: entry).map { " (\($0))" } ?? "")
+                }
+                let cells = [
+                    header.name, method, aggregates.role(artifact.role, ofRun: run).title, classIndex ?? "—",
+                    Self.score(measures.deletionAUC), Self.score(measures.insertionAUC), Self.score(measures.road),
+                ]
+                rows.append("<tr>" + cells.map { "<td>\(HTML.escape($0))</td>" }.joined() + "</tr>")
+            }
+        }
+        guard !rows.isEmpty else { return "" }
+        let headings = [
+            "Run", "Method", "Map", "Class", "Deletion AUC (lower is better)", "Insertion AUC (higher)", "ROAD (higher)",
+        ]
+        return """
+            <div class="table-scroll"><table>
+            <caption>Faithfulness of each map</caption>
+            <thead><tr>\(headings.map { "<th scope=\"col\">\(HTML.escape($0))</th>" }.joined())</tr></thead>
+            <tbody>\(rows.joined())</tbody>
+            </table></div>
+            """
+    }
+
+    private static func score(_ value: Double?) -> String {
+        value.map { String(format: "%.4f", $0) } ?? "—"
     }
 
     /// A class's label, to name classes in captions: from the input's own predictions (any run's,
