@@ -27,11 +27,13 @@ public final class Explorer: @unchecked Sendable {
     private var sourceList: [InputPreparation.Source]
     // Touched only on `queue`.
     private var prepared = RecentCache<String, RunInput>(capacity: 32)
+    private var activationPassCount = 0
+    // Touched only under `cacheLock`, briefly: answers from the caches never wait for the model.
+    private let cacheLock = NSLock()
     private var activationCache = RecentCache<[String], LayerActivations>(capacity: 64)
     private var attributionCache = RecentCache<AttributionKey, ResultSink>(capacity: 64)
     private var predictionCache = RecentCache<String, [Prediction]>(capacity: 64)
     private var patternCache = RecentCache<[String], ResultSink>(capacity: 256)
-    private var activationPassCount = 0
 
     /// How many times a layer's activations were computed rather than found in the cache.
     var activationPasses: Int { queue.sync { activationPassCount } }
@@ -163,8 +165,7 @@ public final class Explorer: @unchecked Sendable {
     func activations(input id: String, layer name: String) async throws -> LayerActivations {
         let source = try source(id)
         let layer = try layer(name)
-        return try await onModelQueue {
-            if let cached = self.activationCache.value([id, layer.name]) { return cached }
+        return try await cached(\.activationCache, [id, layer.name]) {
             let input = try self.prepare(source)
             // A layer whose depth the model leaves open is measured by a first pass.
             let channels =
@@ -172,23 +173,19 @@ public final class Explorer: @unchecked Sendable {
                 ?? self.run(.activations(layer: layer.name, channels: []), inputs: [input])
                 .array(role: "activation").map { $0.1.rank == 4 ? $0.1.shape[3] : 0 } ?? 0
             let sink = try self.run(.activations(layer: layer.name, channels: Array(0..<channels)), inputs: [input])
-            let result = try LayerActivations(sink, channels: channels, layer: layer.name)
             self.activationPassCount += 1
-            self.activationCache.store(result, for: [id, layer.name])
-            return result
+            return try LayerActivations(sink, channels: channels, layer: layer.name)
         }
     }
 
     /// The input's predictions, best first, as a `gradcam` run lists them.
     func predictions(input id: String) async throws -> [Prediction] {
         let source = try source(id)
-        return try await onModelQueue {
-            if let cached = self.predictionCache.value(id) { return cached }
+        return try await cached(\.predictionCache, id) {
             // Eigen-CAM needs no backward pass: the cheapest run that lists every class's score.
-            let sink = try self.run(
-                rawOptions: "{method: eigencam, top: \(Int32.max)}", visualizer: "gradcam", inputs: [self.prepare(source)])
-            self.predictionCache.store(sink.predictions, for: id)
-            return sink.predictions
+            try self.run(
+                rawOptions: "{method: eigencam, top: \(Int32.max)}", visualizer: "gradcam", inputs: [self.prepare(source)]
+            ).predictions
         }
     }
 
@@ -196,29 +193,35 @@ public final class Explorer: @unchecked Sendable {
     func attribution(input id: String, view: View) async throws -> ResultSink {
         let source = try source(id)
         if case .attribution(_, let layer?, _) = view { _ = try self.layer(layer) }
-        return try await onModelQueue {
-            let key = AttributionKey(input: id, view: view)
-            if let cached = self.attributionCache.value(key) { return cached }
-            let sink = try self.run(view, inputs: [self.prepare(source)])
-            self.attributionCache.store(sink, for: key)
-            return sink
+        return try await cached(\.attributionCache, AttributionKey(input: id, view: view)) {
+            try self.run(view, inputs: [self.prepare(source)])
         }
     }
 
     /// A filter pattern already computed, if any.
-    func cachedPattern(layer: String, channel: Int) async -> ResultSink? {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: self.patternCache.value([layer, String(channel)])) }
-        }
+    func cachedPattern(layer: String, channel: Int) -> ResultSink? {
+        cacheLock.withLock { patternCache.value([layer, String(channel)]) }
     }
 
     /// Computes one filter pattern (on the model's queue, between other requests).
     func pattern(layer: String, channel: Int) async throws -> ResultSink {
-        try await onModelQueue {
-            if let cached = self.patternCache.value([layer, String(channel)]) { return cached }
-            let sink = try self.run(.filter(layer: layer, channel: channel), inputs: [])
-            self.patternCache.store(sink, for: [layer, String(channel)])
-            return sink
+        try await cached(\.patternCache, [layer, String(channel)]) {
+            try self.run(.filter(layer: layer, channel: channel), inputs: [])
+        }
+    }
+
+    /// The value cached for `key`, found without waiting for the model; else `compute`, run on
+    /// the model's queue (once: a request that waited there while another computed it finds it).
+    private func cached<Key: Hashable, Value>(
+        _ cache: ReferenceWritableKeyPath<Explorer, RecentCache<Key, Value>>, _ key: Key,
+        compute: @escaping () throws -> Value
+    ) async throws -> Value {
+        if let value = cacheLock.withLock({ self[keyPath: cache].value(key) }) { return value }
+        return try await onModelQueue {
+            if let value = self.cacheLock.withLock({ self[keyPath: cache].value(key) }) { return value }
+            let value = try compute()
+            self.cacheLock.withLock { self[keyPath: cache].store(value, for: key) }
+            return value
         }
     }
 
@@ -257,8 +260,8 @@ struct LayerActivations {
     /// Without the batch axis, as the run's `.npy` holds it.
     let activation: Tensor
     let stats: LayerStats?
-    /// The grid of every channel, for an image-shaped output.
-    let grid: Bitmap?
+    /// The grid of every channel as PNG, for an image-shaped output: encoded once, served often.
+    let gridPNG: Data?
     /// Each channel alone, by index.
     let channels: [Bitmap]
 
@@ -268,7 +271,7 @@ struct LayerActivations {
         }
         activation = found.1.withoutBatchAxis
         stats = found.0.stats
-        grid = sink.image(role: "grid")
+        gridPNG = try sink.image(role: "grid")?.pngData()
         self.channels = try (0..<channels).map { channel in
             guard let image = sink.image(role: "channel", channel: channel) else {
                 throw VizError("the activations run did not draw channel \(channel)", at: layer)

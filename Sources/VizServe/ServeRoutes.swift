@@ -79,10 +79,10 @@ public enum ServeRoutes {
         }
         router.get("/activations/grid.png") { request, _ in
             let query = Query(request)
-            guard let grid = try await activations(query).grid else {
+            guard let grid = try await activations(query).gridPNG else {
                 throw ServeError.badRequest("layer '\(try query.string("layer"))' has no image-shaped output to draw as a grid")
             }
-            return try Responses.png(grid)
+            return Responses.data(grid, type: "image/png")
         }
         router.get("/activations/activation.npy") { request, _ in
             Responses.npy(try await activations(Query(request)).activation, name: try Query(request).string("layer"))
@@ -161,7 +161,7 @@ public enum ServeRoutes {
         @Sendable func pattern(_ query: Query) async throws -> (ResultSink, String) {
             let (layer, channel) = (try explorer.layer(query.string("layer")), try query.int("channel"))
             try explorer.checkChannel(channel, of: layer)
-            guard let sink = await explorer.cachedPattern(layer: layer.name, channel: channel) else {
+            guard let sink = explorer.cachedPattern(layer: layer.name, channel: channel) else {
                 throw ServeError.notFound("the pattern of channel \(channel) of layer '\(layer.name)' is not computed yet")
             }
             return (sink, "\(layer.name)_filter_\(channel)")
