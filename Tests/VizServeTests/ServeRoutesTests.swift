@@ -55,6 +55,31 @@ final class ServeRoutesTests: ServeTestCase {
         }
     }
 
+    /// The page's "this view as a config" link (no script needed) gives a config the runner accepts,
+    /// with the view's layer, channel and methods.
+    func testThisViewAsAConfig() async throws {
+        let folder = self.folder!
+        try await withClient { client in
+            let response = try await client.execute(
+                uri: "/config.yaml?input=chelsea&layer=conv2d_1&channel=5&class=2&method=gradcam&method=rise", method: .get)
+            XCTAssertEqual(response.status, .ok, response.text)
+            XCTAssertTrue(
+                response.text.hasSuffix(
+                    """
+                    runs:
+                      - {visualizer: activations, name: activations, layers: ["conv2d_1"], channels: [5]}
+                      - {visualizer: gradcam, name: gradcam, method: "gradcam", class: 2}
+                      - {visualizer: saliency, name: saliency, method: "rise", class: 2}
+
+                    """), response.text)
+            let config = folder.appendingPathComponent("view.yaml")
+            try response.data.write(to: config)
+            let plan = try Runner(registry: .builtins()).plan(configAt: config.path)
+            XCTAssertEqual(plan.config.input.images, [Self.images + "/chelsea.jpg"])
+            XCTAssertEqual(plan.config.input.batchSize, 1)
+        }
+    }
+
     func testInputPictureIsTheRunsInputPicture() async throws {
         try await withClient { client in
             let response = try await client.execute(uri: "/input.png?input=chelsea", method: .get)
