@@ -22,7 +22,10 @@ public final class Explorer: @unchecked Sendable {
     let uploadFolder: URL
     let jobs = FilterJobs()
 
-    private let queue = DispatchQueue(label: "vizrun.serve.model")
+    /// One queue for every explorer of the process: the engine's buffers and oneDNN's primitives
+    /// are the process's, so two models must not run at once either.
+    private var queue: DispatchQueue { Self.modelQueue }
+    private static let modelQueue = DispatchQueue(label: "vizrun.serve.model")
     private let sourcesLock = NSLock()
     private var sourceList: [InputPreparation.Source]
     // Touched only on `queue`.

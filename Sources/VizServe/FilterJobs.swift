@@ -13,7 +13,9 @@ final class FilterJobs: @unchecked Sendable {
         let layer: String
         let channels: [Int]
         var done: Int
+        /// Running until the pattern in progress is finished, after a cancel too.
         var state: State
+        var cancelRequested = false
         /// Why the job failed, in one line.
         var error: String?
     }
@@ -34,7 +36,9 @@ final class FilterJobs: @unchecked Sendable {
         }
         Task.detached {
             for channel in channels {
-                guard self.status(status.id)?.state == .running else { return }
+                guard self.status(status.id)?.cancelRequested == false else {
+                    return self.update(status.id) { $0.state = .cancelled }
+                }
                 do {
                     _ = try await explorer.pattern(layer: layer, channel: channel)
                 } catch {
@@ -54,9 +58,10 @@ final class FilterJobs: @unchecked Sendable {
 
     func status(_ id: Int) -> Status? { lock.withLock { statuses[id] } }
 
-    /// Stops the job before its next pattern; the patterns done stay available.
+    /// Stops the job before its next pattern (its state turns `cancelled` then); the patterns
+    /// done stay available.
     func cancel(_ id: Int) -> Status? {
-        update(id) { if $0.state == .running { $0.state = .cancelled } }
+        update(id) { if $0.state == .running { $0.cancelRequested = true } }
         return status(id)
     }
 

@@ -141,7 +141,7 @@ final class ServeRoutesTests: ServeTestCase {
             let job = try JSONDecoder().decode(FilterJobs.Status.self, from: started.data)
             XCTAssertEqual(job.channels, Array(0..<16))
             let cancelled = try await client.execute(uri: "/filters/\(job.id)", method: .delete)
-            XCTAssertEqual(try JSONDecoder().decode(FilterJobs.Status.self, from: cancelled.data).state, .cancelled)
+            XCTAssertTrue(try JSONDecoder().decode(FilterJobs.Status.self, from: cancelled.data).cancelRequested)
             let finished = try await waitForJob(job.id, client)
             XCTAssertEqual(finished.state, .cancelled)
             XCTAssertLessThan(finished.done, 16)
