@@ -15,6 +15,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        // `vizrun serve` (Docs/serve.md): the router, the server and its test client; without the
+        // swift-configuration trait, which vizrun does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        // Already built for Hummingbird; named because VizServe uses their types directly.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // MARK: - C libraries from Debian
@@ -61,6 +67,13 @@ let package = Package(
                 "GradCAM",
                 "ONNXLoader",
             ]),
+        // `vizrun serve`: the model explored in the browser, on the runner's loaders and visualizers.
+        .target(
+            name: "VizServe",
+            dependencies: [
+                "VizRunner", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ]),
         // SwiftPM links VizCore into the command statically, and a plugin links libVizCore.so.
         // Exporting the command's symbols makes the plugin's references to VizCore bind to the
         // command's copy (the executable comes first in symbol lookup), so both share one set of
@@ -68,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "vizrun",
             dependencies: [
-                "VizRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VizRunner", "VizServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]),
 
         // MARK: - Tests
@@ -96,6 +109,12 @@ let package = Package(
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "HDF5Loader", "VizRunner", "VizTesting"]),
         .testTarget(name: "GradCAMTests", dependencies: ["GradCAM", "HDF5Loader", "ONNXLoader", "VizTesting"]),
         .testTarget(name: "VizRunnerTests", dependencies: ["VizRunner", "VizTesting"]),
+        .testTarget(
+            name: "VizServeTests",
+            dependencies: [
+                "VizServe", "VizRunner", "VizTesting", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "ONNXLoader", "VizTesting"]),
         // Runs the built command, like GradCAMTests' end-to-end tests.
         .testTarget(name: "ONNXLoaderTests", dependencies: ["ONNXLoader", "VizImage", "VizTesting"]),

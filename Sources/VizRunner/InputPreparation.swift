@@ -4,18 +4,28 @@ import VizImage
 
 /// Turns the config's `input` section into preprocessed tensors the model accepts, one batch at a
 /// time: only the inputs in flight are held in memory.
-struct InputPreparation {
+package struct InputPreparation {
     let config: RunConfig.InputConfig
     let model: Model
 
+    package init(config: RunConfig.InputConfig, model: Model) {
+        self.config = config
+        self.model = model
+    }
+
     /// An input file and its id, named before any file is read.
-    struct Source {
-        let id: String
-        let path: String
+    package struct Source {
+        package let id: String
+        package let path: String
+
+        package init(id: String, path: String) {
+            self.id = id
+            self.path = path
+        }
     }
 
     /// Every input with its id: the file name without extension, suffixed where two files share one.
-    var sources: [Source] {
+    package var sources: [Source] {
         var usedIDs: Set<String> = []
         return config.images.map { path in
             let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -23,7 +33,7 @@ struct InputPreparation {
         }
     }
 
-    func prepare(_ source: Source) throws -> RunInput {
+    package func prepare(_ source: Source) throws -> RunInput {
         try prepare(source.path, id: source.id)
     }
 
@@ -42,7 +52,7 @@ struct InputPreparation {
 
     /// The input as the network sees it, before scaling: the decoded image at the network's size,
     /// or an array input stretched over 0…255; nil for arrays that are not one or three channels.
-    func picture(of input: RunInput) -> Bitmap? {
+    package func picture(of input: RunInput) -> Bitmap? {
         let (height, width, channels) = (input.tensor.shape[1], input.tensor.shape[2], input.tensor.shape[3])
         if let original = input.original {
             return original.resized(width: width, height: height, filter: config.resize)

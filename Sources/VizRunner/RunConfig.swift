@@ -59,6 +59,13 @@ public struct RunConfig {
     }
 }
 
+extension RunConfig.InputConfig {
+    /// `images` read as a config without preprocessing keys reads them: the model's size and colour.
+    package init(images: [String]) {
+        self.init(images: images, size: nil, resize: .nearest)
+    }
+}
+
 // MARK: - Decoding
 
 extension RunConfig {
@@ -185,13 +192,17 @@ extension RunConfig {
         let pattern = try node.path()
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: pattern, isDirectory: &isFolder) {
-            guard isFolder.boolValue else { return [pattern] }
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: pattern)) ?? []
-            return names.filter { InputConfig.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-                .sorted().map { (pattern as NSString).appendingPathComponent($0) }
+            return isFolder.boolValue ? images(inFolder: pattern) : [pattern]
         }
         guard pattern.contains(where: { "*?[".contains($0) }) else { throw node.error("no such file: \(pattern)") }
         return Glob.match(pattern).filter { InputConfig.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+    }
+
+    /// The image and `.npy` files of a folder, sorted by name.
+    package static func images(inFolder folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { InputConfig.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            .sorted().map { (folder as NSString).appendingPathComponent($0) }
     }
 
     /// `out` beside the config file, with arrays.

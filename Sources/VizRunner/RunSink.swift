@@ -32,8 +32,7 @@ final class RunSink: ArtifactSink {
 
     func add(_ artifact: Artifact, array: Tensor) throws {
         guard wantsArrays else { return }
-        // The manifest contract: arrays are stored without the batch axis.
-        let stored = array.rank > 1 && array.shape[0] == 1 ? array.reshaped(Array(array.shape.dropFirst())) : array
+        let stored = array.withoutBatchAxis
         guard stored.scalars.allSatisfy({ $0.isFinite }) else {
             throw VizError("the result holds NaN or infinite values; nothing was written", at: describe(artifact))
         }
@@ -84,4 +83,9 @@ final class RunSink: ArtifactSink {
     private func describe(_ artifact: Artifact) -> String {
         ([runName] + artifact.name).joined(separator: "/")
     }
+}
+
+extension Tensor {
+    /// The manifest contract: arrays are stored without the batch axis.
+    package var withoutBatchAxis: Tensor { rank > 1 && shape[0] == 1 ? reshaped(Array(shape.dropFirst())) : self }
 }

@@ -211,7 +211,7 @@ public final class Runner {
     }
 
     /// One class name per line; surrounding spaces and a trailing empty line are ignored.
-    static func readLabels(_ path: String) throws -> [String] {
+    package static func readLabels(_ path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw VizError("cannot read the labels file as UTF-8 text", at: path)
         }

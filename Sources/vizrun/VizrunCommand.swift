@@ -4,12 +4,12 @@ import VizCore
 import VizRunner
 
 @main
-struct VizrunCommand: ParsableCommand {
+struct VizrunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vizrun",
         abstract: "See what a convolutional network has learned: activations, filter patterns, heatmaps.",
         version: Runner.version,
-        subcommands: [Run.self, Validate.self, Merge.self, Plugins.self, Inspect.self],
+        subcommands: [Run.self, Validate.self, Merge.self, Plugins.self, Inspect.self, Serve.self],
         defaultSubcommand: Run.self)
 }
 

@@ -2,9 +2,9 @@ import Foundation
 
 /// The one place where text becomes HTML: every name, path and number the report shows passes
 /// through here, so a layer called `<script>` stays text.
-enum HTML {
+package enum HTML {
     /// Text for element content and for quoted attribute values.
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         // Names and paths rarely hold any of these; a byte scan is far cheaper than walking characters.
         guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
             return text
@@ -30,7 +30,7 @@ enum HTML {
 
     /// A relative path inside the output folder as an attribute value: each component
     /// percent-encoded (so `#`, `?` or `:` never turn it into a fragment, a query or a scheme), then escaped.
-    static func link(_ relativePath: String) -> String {
+    package static func link(_ relativePath: String) -> String {
         let encoded = relativePath.split(separator: "/", omittingEmptySubsequences: false)
             .map { String($0).addingPercentEncoding(withAllowedCharacters: unreserved) ?? "_" }
             .joined(separator: "/")

@@ -7,7 +7,7 @@ import VizCore
 /// few. No
 /// scripts, fonts or network: images are linked by their paths relative to the output folder, and
 /// every name passes through `HTML`.
-struct HTMLReport {
+package struct HTMLReport {
     /// The manifest's header: model, config, times and the runs, without their records.
     let header: Manifest
     let aggregates: Aggregates
@@ -27,17 +27,7 @@ struct HTMLReport {
         let modelName = (header.model.path as NSString).lastPathComponent
         try output.write(
             """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="color-scheme" content="light dark">
-            <title>vizrun report: \(HTML.escape(modelName))</title>
-            <style>\(Self.style)</style>
-            </head>
-            <body>
-            <a class="skip" href="#main">Skip to the results</a>
+            \(Self.documentStart(title: "vizrun report: \(modelName)", skipTo: "the results"))
             \(headerSection)
             \(contents)
             <main id="main" tabindex="-1">
@@ -61,6 +51,23 @@ struct HTMLReport {
             </html>
 
             """)
+    }
+
+    /// A page's start up to its skip link: the report's stylesheet (then `extraStyle`), light and dark.
+    package static func documentStart(title: String, skipTo target: String, extraStyle: String = "") -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="color-scheme" content="light dark">
+        <title>\(HTML.escape(title))</title>
+        <style>\(style)\(extraStyle)</style>
+        </head>
+        <body>
+        <a class="skip" href="#main">Skip to \(target)</a>
+        """
     }
 
     /// The page for a manifest held in memory, without the aggregates' tables (which come from
