@@ -6,18 +6,20 @@ import XCTest
 
 /// Replays the inputs the fuzz targets found (Tests/Fixtures/fuzz/<reader>/<name>) through the same
 /// readers, without libFuzzer: each must now be refused with the one-line error its
-/// `<name>.expected` holds a part of. A crash would end the test run.
+/// `<name>.expected` holds a part of (or one of its lines' parts, where what libhdf5 does with the
+/// file depends on the process's memory layout). A crash would end the test run.
 final class FuzzRegressionTests: XCTestCase {
     private let root = URL(fileURLWithPath: Fixtures.path("fuzz"))
 
-    /// The inputs found by the fuzz target `reader`, each with the part of the error it must give.
-    private func inputs(of reader: String) throws -> [(name: String, data: Data, expected: String)] {
+    /// The inputs found by the fuzz target `reader`, each with the parts of the error it may give.
+    private func inputs(of reader: String) throws -> [(name: String, data: Data, expected: [String])] {
         let folder = root.appendingPathComponent(reader)
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
             .filter { !$0.hasSuffix(".expected") }.sorted()
         return try names.map { name in
             let expected = try String(contentsOf: folder.appendingPathComponent(name + ".expected"), encoding: .utf8)
-            return (name, try Data(contentsOf: folder.appendingPathComponent(name)), expected.trimmingCharacters(in: .newlines))
+            let parts = expected.split(separator: "\n").map(String.init)
+            return (name, try Data(contentsOf: folder.appendingPathComponent(name)), parts)
         }
     }
 
@@ -33,7 +35,7 @@ final class FuzzRegressionTests: XCTestCase {
                 let messages = vizErrors { try read(input) }.map(\.description)
                 XCTAssertEqual(messages.count, 1, "\(reader.name)/\(name): \(messages)")
                 for message in messages {
-                    XCTAssertTrue(message.contains(expected), "\(reader.name)/\(name): \(message)")
+                    XCTAssertTrue(expected.contains { message.contains($0) }, "\(reader.name)/\(name): \(message)")
                     XCTAssertFalse(message.contains("\n"), "\(reader.name)/\(name): \(message)")
                 }
                 replayed += 1
@@ -65,7 +67,7 @@ final class FuzzRegressionTests: XCTestCase {
                 for result in results {
                     XCTAssertEqual(result.status, 1, "\(reader)/\(name): \(result.stderr)")
                     XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path)"), "\(reader)/\(name): \(result.stderr)")
-                    XCTAssertTrue(result.stderr.contains(expected), "\(reader)/\(name): \(result.stderr)")
+                    XCTAssertTrue(expected.contains { result.stderr.contains($0) }, "\(reader)/\(name): \(result.stderr)")
                     XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "\(reader)/\(name): \(result.stderr)")
                 }
             }
