@@ -2,43 +2,68 @@ internal import CHDF5
 import Foundation
 import VizCore
 
-/// libhdf5 1.10 trusts a damaged file's global heap: reading a variable-length string attribute of
-/// one can crash (SIGSEGV) or loop forever (found by the HDF5Model fuzz target, Docs/fuzzing.md).
-/// vizrun cannot mend the library, so before a file is read in-process a child process reads every
-/// attribute of every group as `stringListAttribute` does, and the file is refused with one line if
-/// the child does not end normally or outlasts `probeDeadline`.
+/// libhdf5 1.10 trusts a damaged file in places vizrun cannot reach from Swift (found by the fuzz
+/// targets, Docs/fuzzing.md): reading a variable-length string attribute of one can crash
+/// (SIGSEGV), loop forever, or copy more of the file's global heap than the string's buffer holds,
+/// which may crash only later and only in some runs. vizrun cannot mend the library, so before a
+/// file is read in-process a child process reads every string attribute of every group and every
+/// dataset as the loaders do (within `floatDataset`'s size checks), and sends the attributes'
+/// strings back: the parent never reads a string attribute itself when the child did, and refuses
+/// the file with one line if the child does not end normally or outlasts its deadline.
 extension HDF5File {
     /// Far beyond what reading the attributes of any real file takes (milliseconds, even for the
-    /// largest Keras applications), and within the 10 s the fuzz targets allow an input.
+    /// largest Keras applications), and within the 10 s the fuzz targets allow an input; the
+    /// datasets add a second per `probeBytesPerSecond` of file.
     static let probeDeadline: TimeInterval = 5
+    /// A tenth of what reading an uncompressed file from a slow disk gives, so only a stuck
+    /// library reaches the deadline.
+    static let probeBytesPerSecond: hsize_t = 50_000_000
 
-    func probeInChildProcess() throws {
+    /// The string attributes as the child read them; none (and every read in-process) when there
+    /// is no process to spare.
+    func probeInChildProcess() throws -> ProbedAttributes {
+        var size: hsize_t = 0
+        _ = H5Fget_filesize(id, &size)
+        let deadline = Self.probeDeadline + TimeInterval(size / Self.probeBytesPerSecond)
+        var channel: [Int32] = [-1, -1]
+        guard pipe(&channel) == 0 else { return ProbedAttributes() }
+        let (reading, writing) = (channel[0], channel[1])
         let child = fork()
-        // Without a process to spare, the file is read in-process as it would be without the probe.
-        guard child >= 0 else { return }
+        guard child >= 0 else {
+            close(reading)
+            close(writing)
+            return ProbedAttributes()
+        }
         if child == 0 {
             // Quietly, and at once: the parent's one line says what happened, so the child prints no
             // crash report of its own and runs no backtracer.
+            close(reading)
             let null = open("/dev/null", O_WRONLY)
             dup2(null, STDOUT_FILENO)
             dup2(null, STDERR_FILENO)
             for number in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT] { signal(number, SIG_DFL) }
-            readEveryAttribute()
+            send(readEverything().encoded, to: writing)
             _exit(0)
         }
+        close(writing)
+        defer { close(reading) }
+        // Read while waiting: the child blocks once the pipe is full.
+        _ = fcntl(reading, F_SETFL, fcntl(reading, F_GETFL) | O_NONBLOCK)
+        var received: [UInt8] = []
         let start = Date()
         var status: Int32 = 0
         while true {
+            receive(from: reading, into: &received)
             let waited = waitpid(child, &status, WNOHANG)
             if waited == child { break }
             // A child that cannot be waited for (already reaped elsewhere) tells nothing: read in-process.
-            if waited < 0 && errno != EINTR { return }
-            guard Date().timeIntervalSince(start) < Self.probeDeadline else {
+            if waited < 0 && errno != EINTR { return ProbedAttributes() }
+            guard Date().timeIntervalSince(start) < deadline else {
                 kill(child, SIGKILL)
                 waitpid(child, &status, 0)
                 throw VizError(
-                    "libhdf5 did not finish reading the file's attributes in \(Int(Self.probeDeadline)) s; the file is "
-                        + "damaged or crafted, so vizrun does not load it", at: path)
+                    "libhdf5 did not finish reading the file's attributes and datasets in \(Int(deadline)) s; the file "
+                        + "is damaged or crafted, so vizrun does not load it", at: path)
             }
             usleep(500)
         }
@@ -47,28 +72,65 @@ extension HDF5File {
             let number = status & 0x7F
             let ending = number != 0 ? "crashed (\(String(cString: strsignal(number))))" : "failed (exit status \(status >> 8))"
             throw VizError(
-                "libhdf5 \(ending) reading the file's attributes; the file is damaged or crafted, so vizrun does not load it",
-                at: path)
+                "libhdf5 \(ending) reading the file's attributes and datasets; the file is damaged or crafted, so "
+                    + "vizrun does not load it", at: path)
         }
+        receive(from: reading, into: &received)
+        return ProbedAttributes(decoding: received) ?? ProbedAttributes()
     }
 
-    /// In the child: the attributes of the root and of every group below it.
-    private func readEveryAttribute() {
-        guard let root = try? root() else { return }
-        var groups: [String] = []
-        withUnsafeMutablePointer(to: &groups) { list in
+    /// In the child: the string attributes of the root and of every group below it, then every
+    /// dataset, one at a time (each array is dropped before the next is read).
+    private func readEverything() -> ProbedAttributes {
+        var probed = ProbedAttributes()
+        guard let root = try? root() else { return probed }
+        for (name, address) in objects(ofType: H5O_TYPE_GROUP) {
+            guard let group = name == "." ? root : try? root.group(name) else { continue }
+            for attribute in group.attributeNames() {
+                probed.record(group.stringsReadInProcess(attribute: attribute), of: attribute, inObjectAt: address)
+            }
+        }
+        for (name, _) in objects(ofType: H5O_TYPE_DATASET) { _ = try? root.floatDataset(name) }
+        return probed
+    }
+
+    /// The path from the root (`.` for the root itself) and the object header's address of every
+    /// object of a type.
+    private func objects(ofType type: H5O_type_t) -> [(name: String, address: UInt64)] {
+        var found: (type: H5O_type_t, objects: [(name: String, address: UInt64)]) = (type, [])
+        withUnsafeMutablePointer(to: &found) { list in
             _ = H5Ovisit2(
                 id, H5_INDEX_NAME, H5_ITER_NATIVE,
                 { _, name, info, list in
-                    if let name, info?.pointee.type == H5O_TYPE_GROUP {
-                        list!.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                    typealias Found = (type: H5O_type_t, objects: [(name: String, address: UInt64)])
+                    let found = list!.assumingMemoryBound(to: Found.self)
+                    if let name, let info, info.pointee.type == found.pointee.type {
+                        found.pointee.objects.append((String(cString: name), UInt64(info.pointee.addr)))
                     }
                     return 0
                 }, list, UInt32(H5O_INFO_BASIC))
         }
-        for name in groups {
-            guard let group = name == "." ? root : try? root.group(name) else { continue }
-            for attribute in group.attributeNames() { _ = try? group.stringListAttribute(attribute) }
+        return found.objects
+    }
+
+    /// In the child: all of `bytes` into the pipe.
+    private func send(_ bytes: [UInt8], to pipe: Int32) {
+        var sent = 0
+        while sent < bytes.count {
+            let written = bytes.withUnsafeBytes { write(pipe, $0.baseAddress! + sent, bytes.count - sent) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            sent += written
+        }
+    }
+
+    /// In the parent: what the pipe holds now.
+    private func receive(from pipe: Int32, into received: inout [UInt8]) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(pipe, &buffer, buffer.count)
+            guard count > 0 else { return }
+            received += buffer[0..<count]
         }
     }
 }
@@ -86,5 +148,12 @@ extension HDF5Group {
                 }, list)
         }
         return names
+    }
+
+    /// The address of the group's object header, which the probe's child keys attributes by.
+    var objectAddress: UInt64? {
+        var info = H5O_info_t()
+        guard H5Oget_info2(id, &info, UInt32(H5O_INFO_BASIC)) >= 0 else { return nil }
+        return UInt64(info.addr)
     }
 }

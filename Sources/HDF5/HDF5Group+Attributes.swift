@@ -35,27 +35,33 @@ extension HDF5Group {
         return strings
     }
 
+    /// The strings of attribute `name`, as the probe's child read them when it did (a damaged file's
+    /// strings can overrun libhdf5's buffers: see `HDF5File+Probe.swift`), else read here.
     private func readStrings(attribute name: String) throws -> [String] {
-        func failure(_ problem: String) -> VizError {
-            VizError("cannot read attribute '\(name)' of \(path): \(problem)", at: file.path)
+        switch file.probedAttributes[objectAddress, name] ?? stringsReadInProcess(attribute: name) {
+        case .strings(let strings): return strings
+        case .problem(let problem): throw VizError("cannot read attribute '\(name)' of \(path): \(problem)", at: file.path)
         }
+    }
+
+    func stringsReadInProcess(attribute name: String) -> AttributeStrings {
         let attribute = H5Aopen(id, name, vizrun_H5P_DEFAULT())
-        guard attribute >= 0 else { throw failure(HDF5Library.lastError()) }
+        guard attribute >= 0 else { return .problem(HDF5Library.lastError()) }
         defer { H5Aclose(attribute) }
         let space = H5Aget_space(attribute)
-        guard space >= 0 else { throw failure(HDF5Library.lastError()) }
+        guard space >= 0 else { return .problem(HDF5Library.lastError()) }
         defer { H5Sclose(space) }
         let fileType = H5Aget_type(attribute)
-        guard fileType >= 0 else { throw failure(HDF5Library.lastError()) }
+        guard fileType >= 0 else { return .problem(HDF5Library.lastError()) }
         defer { H5Tclose(fileType) }
 
         let count = Int(H5Sget_simple_extent_npoints(space))
-        if count == 0 { return [] }
-        guard count > 0 else { throw failure(HDF5Library.lastError()) }
+        if count == 0 { return .strings([]) }
+        guard count > 0 else { return .problem(HDF5Library.lastError()) }
         guard HDF5Library.fitsInMemory(count, of: MemoryLayout<UnsafeMutablePointer<CChar>>.size) else {
-            throw failure("it claims \(count) strings, more than this machine's memory holds")
+            return .problem("it claims \(count) strings, more than this machine's memory holds")
         }
-        guard H5Tget_class(fileType) == H5T_STRING else { throw failure("it does not hold text") }
+        guard H5Tget_class(fileType) == H5T_STRING else { return .problem("it does not hold text") }
 
         // Read in the file's character set so UTF-8 text is not refused as invalid ASCII.
         let memoryType = H5Tcopy(vizrun_H5T_C_S1())
@@ -65,25 +71,26 @@ extension HDF5Group {
         if H5Tis_variable_str(fileType) > 0 {
             H5Tset_size(memoryType, vizrun_H5T_VARIABLE())
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            guard H5Aread(attribute, memoryType, &pointers) >= 0 else { throw failure(HDF5Library.lastError()) }
+            guard H5Aread(attribute, memoryType, &pointers) >= 0 else { return .problem(HDF5Library.lastError()) }
             // libhdf5 allocated each string; H5free_memory (unlike the 1.10-only H5Dvlen_reclaim)
             // exists in every version from 1.8.13 on.
             defer { for pointer in pointers { H5free_memory(pointer) } }
-            return pointers.map { $0.map { String(cString: $0) } ?? "" }
+            return .strings(pointers.map { $0.map { String(cString: $0) } ?? "" })
         }
 
         let width = H5Tget_size(fileType)
-        guard width > 0 else { throw failure(HDF5Library.lastError()) }
+        guard width > 0 else { return .problem(HDF5Library.lastError()) }
         guard HDF5Library.fitsInMemory(count, of: width) else {
-            throw failure("it claims \(count) strings of \(width) bytes, more than this machine's memory holds")
+            return .problem("it claims \(count) strings of \(width) bytes, more than this machine's memory holds")
         }
         H5Tset_size(memoryType, width)
         H5Tset_strpad(memoryType, H5T_STR_NULLPAD)
         var bytes = [UInt8](repeating: 0, count: count * width)
-        guard H5Aread(attribute, memoryType, &bytes) >= 0 else { throw failure(HDF5Library.lastError()) }
-        return (0..<count).map { index in
-            let padded = bytes[(index * width)..<((index + 1) * width)]
-            return String(decoding: padded.prefix { $0 != 0 }, as: UTF8.self)
-        }
+        guard H5Aread(attribute, memoryType, &bytes) >= 0 else { return .problem(HDF5Library.lastError()) }
+        return .strings(
+            (0..<count).map { index in
+                let padded = bytes[(index * width)..<((index + 1) * width)]
+                return String(decoding: padded.prefix { $0 != 0 }, as: UTF8.self)
+            })
     }
 }

@@ -17,6 +17,15 @@ public struct VizError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 }
 
+extension VizError {
+    /// Text from a file, as a message quotes it: its control characters (a damaged file's newlines)
+    /// escaped as Swift writes them, so the message stays one line.
+    public static func quoting<Text: StringProtocol>(_ text: Text) -> String {
+        text.unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }
+            .joined()
+    }
+}
+
 /// Several problems found in one pass, each a `VizError` of its own: every mistake in a config at
 /// once, as a compiler reports them. The command prints one after the other.
 public struct VizErrors: Error, CustomStringConvertible, Sendable {

@@ -59,12 +59,13 @@ package struct InputPreparation {
         }
         guard channels == 1 || channels == 3 else { return nil }
         let finite = input.tensor.scalars.lazy.filter(\.isFinite)
-        let low = finite.min() ?? 0
-        let high = finite.max() ?? 0
+        // In Double: the span of two finite Floats (-3e38 to 3e38) may be no finite Float.
+        let low = Double(finite.min() ?? 0)
+        let high = Double(finite.max() ?? 0)
         let scale = high > low ? 255 / (high - low) : 0
         return Bitmap(
             width: width, height: height, channels: channels,
-            pixels: input.tensor.scalars.map { $0.isFinite ? UInt8(min(max(($0 - low) * scale, 0), 255)) : 0 })
+            pixels: input.tensor.scalars.map { $0.isFinite ? UInt8(min(max((Double($0) - low) * scale, 0), 255)) : 0 })
     }
 
     private func prepare(_ path: String, id: String) throws -> RunInput {

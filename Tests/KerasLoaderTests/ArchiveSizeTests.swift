@@ -54,6 +54,61 @@ final class ArchiveSizeTests: TemporaryFilesTestCase {
             "the archive says conv2d/kernel.npy inflates from 344 to 4294967280 bytes, more than deflate can")
     }
 
+    /// Sizes past 4 GB are ZIP64's, in an extra field; a claim beyond this machine's memory (and within
+    /// deflate's ratio of the compressed size claimed beside it) is refused as the command reads it.
+    func testAZIP64MemberClaimingMoreThanThisMachinesMemoryIsOneLineFromTheCommand() throws {
+        let claimed: UInt64 = 1 << 45
+        XCTAssertGreaterThan(claimed, ProcessInfo.processInfo.physicalMemory)
+        let keras = temporaryPath("zip64.keras")
+        try zip64Archive(of: "config.json", holding: Data("{}".utf8), claiming: claimed, compressed: 1 << 40)
+            .write(to: URL(fileURLWithPath: keras))
+        try assertInspectRefuses(
+            keras, "the archive says config.json holds 35184372088832 bytes, more than this machine's memory")
+    }
+
+    /// A ZIP archive of one stored member whose sizes are in ZIP64 extra fields (the 32-bit fields say
+    /// 0xFFFFFFFF, "see there"), claiming `uncompressed` and `compressed` bytes whatever it holds.
+    private func zip64Archive(of member: String, holding data: Data, claiming uncompressed: UInt64, compressed: UInt64)
+        -> Data
+    {
+        var bytes: [UInt8] = []
+        func put<Number: FixedWidthInteger>(_ values: Number...) {
+            for value in values { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+        }
+        let name = Array(member.utf8)
+        let version: UInt16 = 45 // ZIP64
+        func sizesAndName() {
+            put(UInt32.max, UInt32.max)
+            put(UInt16(name.count), UInt16(20))
+        }
+        func zip64Field() {
+            bytes += name
+            put(UInt16(1), UInt16(16))
+            put(uncompressed, compressed)
+        }
+        // The local header (no flags, stored, no time, no checksum), the data, the central directory's record.
+        put(UInt32(0x0403_4B50))
+        put(version, 0, 0)
+        put(UInt32(0), UInt32(0))
+        sizesAndName()
+        zip64Field()
+        bytes += data
+        let directory = bytes.count
+        put(UInt32(0x0201_4B50))
+        put(version, version, 0, 0)
+        put(UInt32(0), UInt32(0))
+        sizesAndName()
+        put(UInt16(0), 0, 0) // comment length, disk, internal attributes
+        put(UInt32(0), UInt32(0)) // external attributes, local header offset
+        zip64Field()
+        let directorySize = bytes.count - directory
+        put(UInt32(0x0605_4B50))
+        put(UInt16(0), 0, 1, 1)
+        put(UInt32(directorySize), UInt32(directory))
+        put(UInt16(0))
+        return Data(bytes)
+    }
+
     func testAMemberInflatingToMoreThanItClaimsIsRefusedWhileExtracting() throws {
         let source = try Archive(url: URL(fileURLWithPath: try kerasFixture), accessMode: .read)
         let deflated = temporaryPath("deflated.keras")

@@ -1,5 +1,6 @@
 import Foundation
 import VizCore
+import VizTesting
 import XCTest
 
 /// A test case with its own temporary folder, removed after each test, and the error assertion
@@ -47,5 +48,15 @@ open class TemporaryFilesTestCase: XCTestCase {
         } catch {
             XCTFail("expected a VizError, got \(error)", file: file, line: line)
         }
+    }
+
+    /// Fails unless `vizrun inspect path` (the command, as a user meets a model file) prints exactly
+    /// `vizrun: <path>: error: <message>` and exits with status 1.
+    public func assertInspectRefuses(
+        _ path: String, _ message: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let result = try VizrunCommand.run(["inspect", path], file: file, line: line)
+        XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderr, "vizrun: \(path): error: \(message)\n", file: file, line: line)
     }
 }

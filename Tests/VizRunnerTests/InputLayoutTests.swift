@@ -1,5 +1,6 @@
 import Foundation
 import VizCore
+import VizImage
 import VizRunner
 import VizTesting
 import XCTest
@@ -45,6 +46,31 @@ final class InputLayoutTests: RunnerTestCase {
         }
         let manifest = try String(contentsOf: folder.appendingPathComponent("chw/manifest.json"), encoding: .utf8)
         XCTAssertTrue(manifest.contains("\"shape\": [150, 150, 3]") || manifest.contains("\"shape\":[150,150,3]"), manifest)
+    }
+
+    /// Finite values whose span is no finite Float (as a damaged array may hold) are drawn as the
+    /// input's picture like any others: the lowest black, the highest white, zero halfway.
+    func testAnArraySpanningMoreThanTheFloatRangeIsDrawn() throws {
+        var extremes = Tensor(zeros: [150, 150, 3])
+        extremes.scalars[0] = -2e38
+        extremes.scalars[1] = 2e38
+        try writeArray(extremes, "extremes.npy")
+        let result = try vizrun([try arrayConfig(["extremes.npy"], layout: nil), "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let picture = try Bitmap(contentsOfFile: folder.appendingPathComponent("out/inputs/extremes.png").path)
+        XCTAssertEqual(Array(picture.pixels.prefix(4)), [0, 255, 127, 127])
+    }
+
+    /// A damaged header is quoted with its control characters escaped, so the error stays one line.
+    func testAnArrayWhoseHeaderIsDamagedIsOneLine() throws {
+        let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (150,\n150, 3), }\n"
+        var bytes = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count), 0])
+        bytes += Data(header.utf8) + Data(count: 150 * 150 * 3 * 4)
+        let path = folder.appendingPathComponent("damaged.npy").path
+        try bytes.write(to: URL(fileURLWithPath: path))
+        try assertRefused(
+            [try arrayConfig(["damaged.npy"], layout: nil)], at: path,
+            "not a readable .npy array: cannot read shape '(150,\\n150, 3)'")
     }
 
     func testAnUnknownLayout() throws {

@@ -98,10 +98,10 @@ private struct NpyHeader {
         if descr.dropFirst().first == "O" { throw fail("object arrays (pickles) are refused") }
         guard descr.count >= 3, let order = descr.first, let kind = descr.dropFirst().first,
             let size = Int(descr.dropFirst(2))
-        else { throw fail("cannot read dtype '\(descr)'") }
-        guard "<>|=".contains(order) else { throw fail("cannot read dtype '\(descr)'") }
+        else { throw fail("cannot read dtype '\(VizError.quoting(descr))'") }
+        guard "<>|=".contains(order) else { throw fail("cannot read dtype '\(VizError.quoting(descr))'") }
         let supported: [Character: [Int]] = ["f": [2, 4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8], "b": [1]]
-        guard supported[kind]?.contains(size) == true else { throw fail("dtype '\(descr)' is not numeric") }
+        guard supported[kind]?.contains(size) == true else { throw fail("dtype '\(VizError.quoting(descr))' is not numeric") }
         guard let fortran = value(of: "fortran_order") else { throw fail("header has no 'fortran_order'") }
         if fortran.hasPrefix("True") { throw fail("Fortran-ordered arrays are not supported; save with C order") }
         guard let shapeRest = value(of: "shape"), shapeRest.first == "(" else { throw fail("header has no 'shape'") }
@@ -110,7 +110,7 @@ private struct NpyHeader {
         for part in inside.split(separator: ",") {
             let trimmed = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "L", with: "")
             if trimmed.isEmpty { continue }
-            guard let dim = Int(trimmed), dim >= 0 else { throw fail("cannot read shape '(\(inside))'") }
+            guard let dim = Int(trimmed), dim >= 0 else { throw fail("cannot read shape '(\(VizError.quoting(inside)))'") }
             dims.append(dim)
         }
         littleEndian = order != ">"
