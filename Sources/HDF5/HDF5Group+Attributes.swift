@@ -35,10 +35,17 @@ extension HDF5Group {
         return strings
     }
 
-    /// The strings of attribute `name`, as the probe's child read them when it did (a damaged file's
-    /// strings can overrun libhdf5's buffers: see `HDF5File+Probe.swift`), else read here.
+    /// The strings of attribute `name`, as the probe's child read them (a damaged file's strings can
+    /// overrun libhdf5's buffers: see `HDF5File+Probe.swift`); read here only when no child could
+    /// run. An attribute the child's walk of the file did not reach is as unsafe to read as any.
     private func readStrings(attribute name: String) throws -> [String] {
-        switch file.probedAttributes[objectAddress, name] ?? stringsReadInProcess(attribute: name) {
+        let probed = file.probedAttributes
+        let outcome =
+            probed[objectAddress, name]
+            ?? (probed.cameFromChild
+                ? .problem("libhdf5's walk of the file does not reach it, so the file is damaged or crafted")
+                : stringsReadInProcess(attribute: name))
+        switch outcome {
         case .strings(let strings): return strings
         case .problem(let problem): throw VizError("cannot read attribute '\(name)' of \(path): \(problem)", at: file.path)
         }

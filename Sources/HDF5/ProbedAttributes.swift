@@ -12,6 +12,9 @@ enum AttributeStrings: Equatable {
 /// little-endian and each string preceded by its length.
 struct ProbedAttributes {
     private var byObject: [UInt64: [String: AttributeStrings]] = [:]
+    /// Whether a child read the file and sent these: then an attribute it did not list lies where
+    /// libhdf5's own walk of the file does not reach, and is not read in-process either.
+    private(set) var cameFromChild = false
 
     subscript(object: UInt64?, name: String) -> AttributeStrings? {
         object.flatMap { byObject[$0]?[name] }
@@ -77,5 +80,6 @@ struct ProbedAttributes {
                 record(.problem(problem), of: name, inObjectAt: address)
             }
         }
+        cameFromChild = true
     }
 }
