@@ -4,13 +4,7 @@ import VizCore
 /// (N, C, H, W) images, run channels-last.
 extension ONNXGraphBuilder {
     static func conv(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        let x = try builder.dynamicInput(node)
-        let weight = try builder.requiredConstant(node, 1, "weight")
-        guard weight.shape.count == 4 else {
-            throw node.unsupported("is a \(weight.shape.count - 2)-D convolution (weight shape \(weight.shape))")
-        }
-        guard weight.count > 0 else { throw node.error("has an empty weight of shape \(weight.shape)") }
-        let input = try builder.channelsLast(x.node, x.layout, for: node)
+        let (input, weight) = try builder.convolutionOperands(node, kind: "convolution")
         let channels = builder.graph.nodes[input].shape[3]
         let (filters, perGroup, kernelHeight, kernelWidth) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
         let groups = try node.int("group", default: 1)
@@ -43,6 +37,17 @@ extension ONNXGraphBuilder {
         return [.node(try builder.add(op, inputs: [input]), .channelsLast)]
     }
 
+    /// A (transposed) convolution's image, channels-last, and its weight, which must be a non-empty 4-D tensor.
+    private func convolutionOperands(_ node: ONNXNode, kind: String) throws -> (input: Int, weight: ConstantTensor) {
+        let x = try dynamicInput(node)
+        let weight = try requiredConstant(node, 1, "weight")
+        guard weight.shape.count == 4 else {
+            throw node.unsupported("is a \(weight.shape.count - 2)-D \(kind) (weight shape \(weight.shape))")
+        }
+        guard weight.count > 0 else { throw node.error("has an empty weight of shape \(weight.shape)") }
+        return (try channelsLast(x.node, x.layout, for: node), weight)
+    }
+
     /// A grouped weight (outer, inner, kh, kw), a convolution's (filters, in / groups, …) or a
     /// transposed one's (in, out / groups, …), as one (kh, kw, inner · groups, outer) kernel over all
     /// channels, zero between groups (HWIO for a convolution): exact, at the cost of a dense
@@ -70,13 +75,7 @@ extension ONNXGraphBuilder {
     /// The weight is (in, out / groups, kh, kw); pads crop the full output, output_padding adds rows
     /// and columns at its end, and output_shape (or auto_pad SAME_*) sets its size instead of pads.
     static func convTranspose(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
-        let x = try builder.dynamicInput(node)
-        let weight = try builder.requiredConstant(node, 1, "weight")
-        guard weight.shape.count == 4 else {
-            throw node.unsupported("is a \(weight.shape.count - 2)-D transposed convolution (weight shape \(weight.shape))")
-        }
-        guard weight.count > 0 else { throw node.error("has an empty weight of shape \(weight.shape)") }
-        let input = try builder.channelsLast(x.node, x.layout, for: node)
+        let (input, weight) = try builder.convolutionOperands(node, kind: "transposed convolution")
         let shape = builder.graph.nodes[input].shape
         let groups = try node.int("group", default: 1)
         guard groups >= 1, weight.shape[0] == shape[3], shape[3] % groups == 0 else {
@@ -118,7 +117,7 @@ extension ONNXGraphBuilder {
             guard outputShape.map({ $0.count >= 2 }) ?? true, totals.allSatisfy({ $0 >= 0 }) else {
                 throw node.error(
                     "cannot make an output of \(outputShape ?? []) from an input of "
-                        + ShapeCheck.describe(builder.onnxShape(x.node, x.layout)))
+                        + ShapeCheck.describe(builder.onnxShape(input, .channelsLast)))
             }
             // SAME_UPPER puts the odd padding cell at the end; anything else at the start.
             let (ends, starts) =
