@@ -15,12 +15,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
-        // `vizrun serve` (Docs/serve.md): the router, the server and its test client; without the
+        // `vizrun serve` (Docs/serve.md): the router and the server; without the
         // swift-configuration trait, which vizrun does not use.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         // Already built for Hummingbird; named because VizServe uses their types directly.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: - C libraries from Debian
@@ -112,8 +113,9 @@ let package = Package(
         .testTarget(
             name: "VizServeTests",
             dependencies: [
-                "VizServe", "VizRunner", "VizTesting", .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                "VizServe", "VizRunner", "VizTesting", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "ONNXLoader", "VizTesting"]),
         // Runs the built command, like GradCAMTests' end-to-end tests.

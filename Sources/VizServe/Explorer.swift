@@ -117,11 +117,12 @@ public final class Explorer: @unchecked Sendable {
         }
     }
 
-    /// Keeps `data` (a JPEG or PNG, at most `ServeLimits.upload` bytes) as a new input named after
-    /// `name`; refused, and nothing kept, when it is not an image the model can take.
+    /// Keeps `data` (a JPEG, a PNG or an `.npy` array, at most `ServeLimits.upload` bytes) as a new
+    /// input named after `name`; refused, and nothing kept, when it is not an input the model can take.
     func addUpload(_ data: Data, name: String) async throws -> InputPreparation.Source {
-        guard let ext = Self.imageExtension(of: data) else {
-            throw ServeError(status: .unsupportedMediaType, message: "the upload '\(name)' is not a JPEG or PNG image")
+        guard let ext = Self.inputExtension(of: data) else {
+            throw ServeError(
+                status: .unsupportedMediaType, message: "the upload '\(name)' is not a JPEG or PNG image or an .npy array")
         }
         let base = SafeName.component(((name as NSString).lastPathComponent as NSString).deletingPathExtension)
         return try await onModelQueue {
@@ -143,9 +144,12 @@ public final class Explorer: @unchecked Sendable {
         }
     }
 
-    private static func imageExtension(of data: Data) -> String? {
+    /// The kind of input `data` is, by its signature, as the extension an input file of it has.
+    private static func inputExtension(of data: Data) -> String? {
         if data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "png" }
         if data.starts(with: [0xFF, 0xD8, 0xFF]) { return "jpg" }
+        // An array as a config's .npy input takes it: already preprocessed.
+        if data.starts(with: [0x93] + Array("NUMPY".utf8)) { return "npy" }
         return nil
     }
 
@@ -206,10 +210,11 @@ public final class Explorer: @unchecked Sendable {
         cacheLock.withLock { patternCache.value([layer, String(channel)]) }
     }
 
-    /// Computes one filter pattern (on the model's queue, between other requests).
-    func pattern(layer: String, channel: Int) async throws -> ResultSink {
+    /// Computes one filter pattern (on the model's queue, between other requests), telling
+    /// `onStep` (done, total) at each step of the ascent.
+    func pattern(layer: String, channel: Int, onStep: ((Int, Int) -> Void)? = nil) async throws -> ResultSink {
         try await cached(\.patternCache, [layer, String(channel)]) {
-            try self.run(.filter(layer: layer, channel: channel), inputs: [])
+            try self.run(.filter(layer: layer, channel: channel), inputs: [], onStep: onStep)
         }
     }
 
@@ -237,17 +242,20 @@ public final class Explorer: @unchecked Sendable {
         return input
     }
 
-    private func run(_ view: View, inputs: [RunInput]) throws -> ResultSink {
-        try run(rawOptions: view.options, visualizer: view.visualizer, inputs: inputs)
+    private func run(_ view: View, inputs: [RunInput], onStep: ((Int, Int) -> Void)? = nil) throws -> ResultSink {
+        try run(rawOptions: view.options, visualizer: view.visualizer, inputs: inputs, onStep: onStep)
     }
 
     /// Configures the visualizer with `rawOptions` as a config's run would be, and runs it.
-    private func run(rawOptions: String, visualizer name: String, inputs: [RunInput]) throws -> ResultSink {
+    private func run(
+        rawOptions: String, visualizer name: String, inputs: [RunInput], onStep: ((Int, Int) -> Void)? = nil
+    ) throws -> ResultSink {
         let visualizer = try registry.visualizer(named: name)
         let options = try ConfigNode.parse(yaml: rawOptions, file: "request").mapping()
         try visualizer.configure(options, model: model)
         let sink = ResultSink()
-        try visualizer.run(RunContext(model: model, inputs: inputs, runName: name, sink: sink))
+        try visualizer.run(
+            RunContext(model: model, inputs: inputs, runName: name, sink: sink, progressObserver: onStep))
         return sink
     }
 

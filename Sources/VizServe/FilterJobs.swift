@@ -2,7 +2,8 @@ import Foundation
 
 /// Filter patterns computed in the background, one channel after the other on the model's queue,
 /// so that the page's other requests are answered between two patterns. A job reports how many
-/// patterns are done, and stops before its next pattern once cancelled.
+/// patterns are done and how far the ascent of the one in progress is, and stops before its next
+/// pattern once cancelled.
 final class FilterJobs: @unchecked Sendable {
     struct Status: Codable, Equatable, Sendable {
         enum State: String, Codable, Sendable {
@@ -13,6 +14,9 @@ final class FilterJobs: @unchecked Sendable {
         let layer: String
         let channels: [Int]
         var done: Int
+        /// The ascent steps of the pattern in progress: done, and in all (0 before its first step).
+        var step = 0
+        var steps = 0
         /// Running until the pattern in progress is finished, after a cancel too.
         var state: State
         var cancelRequested = false
@@ -40,7 +44,9 @@ final class FilterJobs: @unchecked Sendable {
                     return self.update(status.id) { $0.state = .cancelled }
                 }
                 do {
-                    _ = try await explorer.pattern(layer: layer, channel: channel)
+                    _ = try await explorer.pattern(layer: layer, channel: channel) { step, steps in
+                        self.update(status.id) { ($0.step, $0.steps) = (step, steps) }
+                    }
                 } catch {
                     let line = (error as? ServeError)?.message ?? "\(error)"
                     self.update(status.id) {
@@ -49,7 +55,10 @@ final class FilterJobs: @unchecked Sendable {
                     }
                     return
                 }
-                self.update(status.id) { $0.done += 1 }
+                self.update(status.id) {
+                    $0.done += 1
+                    $0.step = 0
+                }
             }
             self.update(status.id) { if $0.state == .running { $0.state = .done } }
         }

@@ -80,8 +80,10 @@ extension ServePage {
               const response = await fetch('/filters/' + job.id);
               if (!response.ok) return say(status, await failure(response));
               job = await response.json();
-              progress.max = job.channels.length;
-              progress.value = job.done;
+              // Each pattern counts its ascent's steps, once the first step says how many.
+              const steps = Math.max(job.steps, 1);
+              progress.max = job.channels.length * steps;
+              progress.value = job.done * steps + job.step;
               if (job.state === 'running') return setTimeout(follow, 300);
               start.disabled = false;
               cancel.hidden = true;

@@ -126,8 +126,8 @@ struct ServePage {
             <h2 id="inputs-title">Inputs</h2>
             \(items.isEmpty ? "<p class=\"note\">No input yet: add an image.</p>" : "<ul class=\"input-list\">\n\(items.joined(separator: "\n"))\n</ul>")
             <form id="upload" class="tool" hidden>
-            <label>Add a JPEG or PNG image (at most \(ServeRoutes.uploadLimit / 1024 / 1024) MB)
-            <input type="file" name="image" accept="image/jpeg,image/png"></label>
+            <label>Add a JPEG or PNG image or an .npy array (at most \(ServeRoutes.uploadLimit / 1024 / 1024) MB)
+            <input type="file" name="image" accept="image/jpeg,image/png,.npy"></label>
             <output role="status" aria-live="polite"></output>
             </form>
             </nav>

@@ -9,10 +9,17 @@ public enum VizServer {
     public static func run(
         _ explorer: Explorer, host: String, port: Int, started: @escaping @Sendable (String) -> Void
     ) async throws {
+        try await application(explorer, host: host, port: port, started: started).runService()
+    }
+
+    /// The server as a service, for a service group of the caller's (a test stops it gracefully).
+    static func application(
+        _ explorer: Explorer, host: String, port: Int, started: @escaping @Sendable (String) -> Void
+    ) -> some ApplicationProtocol {
         // The server's own lines (connections, requests) only when something goes wrong.
         var logger = Logger(label: "vizrun-serve")
         logger.logLevel = .warning
-        let app = Application(
+        return Application(
             router: ServeRoutes.router(explorer),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "vizrun"),
             onServerRunning: { channel in
@@ -20,6 +27,5 @@ public enum VizServer {
                 started("http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/")
             },
             logger: logger)
-        try await app.runService()
     }
 }

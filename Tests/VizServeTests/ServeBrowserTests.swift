@@ -1,6 +1,4 @@
 import Foundation
-import Hummingbird
-import HummingbirdTesting
 import VizCore
 import VizImage
 import XCTest
@@ -8,9 +6,14 @@ import XCTest
 @testable import VizServe
 
 /// The page in a real browser: headless Chromium (Debian's package; skipped where it is absent,
-/// CI installs it) loads it from a live server, runs its script, and fetches its pictures.
+/// CI installs it), driven through the DevTools protocol, uses the page's own controls on a live
+/// server at phone and desktop width, light and dark.
 final class ServeBrowserTests: ServeTestCase {
-    func testChromiumLoadsThePageItsScriptAndItsPictures() async throws {
+    /// Where the screenshots are kept when `VIZRUN_SCREENSHOTS` names a folder (Docs/images has
+    /// those of Docs/serve.md); otherwise they go with the test's temporary folder.
+    static let screenshots = ProcessInfo.processInfo.environment["VIZRUN_SCREENSHOTS"].map(URL.init(fileURLWithPath:))
+
+    func testPickingALayerAChannelAPatternAndAClassWithThePagesControls() async throws {
         guard
             let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
                 FileManager.default.isExecutableFile(atPath: $0)
@@ -21,54 +24,72 @@ final class ServeBrowserTests: ServeTestCase {
         }
         let explorer = try makeExplorer()
         let folder = self.folder!
-        let app = Application(router: ServeRoutes.router(explorer))
-        try await app.test(.live) { client in
-            let port = try XCTUnwrap(client.port)
-            let page = "http://localhost:\(port)/?input=coffee&layer=conv2d_1&channel=5"
-            let dom = try await Self.chromium(
-                chromium, ["--dump-dom", "--virtual-time-budget=20000", page], profile: folder)
-            // The layer list, as served; the script ran (it reveals the tools the page hides without it).
-            XCTAssertTrue(dom.contains("<td>Conv2D</td><td>(None, 72, 72, 64)</td><td>18496</td>"), dom)
-            XCTAssertTrue(dom.contains(#"<form id="upload" class="tool">"#), "the script did not run")
-            XCTAssertFalse(dom.contains(#"id="pattern-tool" data-layer="conv2d_1" data-channel="5" hidden"#))
-            for (name, width, dark) in [("phone", 390, false), ("desktop-dark", 1280, true)] {
-                let screenshot = folder.appendingPathComponent("serve-\(name).png")
-                _ = try await Self.chromium(
-                    chromium,
-                    ["--screenshot=\(screenshot.path)", "--window-size=\(width),1600", "--virtual-time-budget=20000"]
-                        + (dark ? ["--force-dark-mode"] : []) + [page], profile: folder)
-                let picture = try Bitmap(contentsOfFile: screenshot.path)
-                XCTAssertEqual(picture.width, width, name)
-                XCTAssertGreaterThan(Set(picture.pixels).count, 16, "\(name): the page rendered something")
+        try await withClient(explorer) { client in
+            try await Self.offServerThreads {
+                let browser = try DevToolsSession(chromium: chromium, profile: folder)
+                for (name, width, dark) in [
+                    ("phone-light", 390, false), ("phone-dark", 390, true), ("desktop-light", 1280, false),
+                    ("desktop-dark", 1280, true),
+                ] {
+                    try browser.open(client.base + "?input=coffee", width: width, height: 1400, dark: dark)
+                    try Self.useThePage(browser, name)
+                    // The predictions and the class's maps, which open below the layer's pictures.
+                    _ = try browser.evaluate("document.getElementById('predictions').scrollIntoView()")
+                    let screenshot = try browser.screenshot()
+                    try screenshot.write(to: (Self.screenshots ?? folder).appendingPathComponent("serve-\(name).png"))
+                    let picture = try Bitmap(encodedImage: screenshot)
+                    XCTAssertEqual(picture.width, width, name)
+                    XCTAssertGreaterThan(Set(picture.pixels).count, 64, "\(name): the page rendered pictures")
+                    // The scheme reached the page: a dark page's top-left corner is dark.
+                    let corner = picture.pixels[0..<3].map(Int.init)
+                    XCTAssertEqual(corner.reduce(0, +) < 3 * 128, dark, "\(name): \(corner)")
+                }
             }
         }
-        // The browser asked for the layer's grid and the channel: the explorer computed them once.
-        XCTAssertEqual(explorer.activationPasses, 1, "the browser did not fetch the layer's pictures")
+        // Four tabs chose the same layer, channel, pattern and class: computed once, then cached.
+        XCTAssertEqual(explorer.activationPasses, 1)
     }
 
-    /// Runs Chromium headless with `arguments` and returns what it printed.
-    static func chromium(_ path: String, _ arguments: [String], profile: URL) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                "--user-data-dir=\(profile.appendingPathComponent("chromium-profile").path)",
-            ] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        // Read while it runs (a page larger than the pipe's buffer would block it), off the
-        // threads that serve the page.
-        let printed: Data = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                do { try process.run() } catch { return continuation.resume(throwing: error) }
-                let data = output.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: data)
-            }
+    /// Clicks conv2d_1 in the layer table, types channel 5 into the channel form, starts its filter
+    /// pattern and waits for it, then clicks the second prediction; checks each picture that appears.
+    static func useThePage(_ browser: DevToolsSession, _ name: String) throws {
+        try browser.click(#"[...document.querySelectorAll('#layers a')].find(a => a.textContent === 'conv2d_1')"#)
+        try browser.waitUntil(
+            "location.search.includes('layer=conv2d_1') && document.readyState === 'complete'"
+                + " && \(loaded("img[src^='/activations/grid.png']"))")
+
+        try browser.click("document.querySelector('input[name=channel]')")
+        try browser.send("Input.dispatchKeyEvent", ["type": "rawKeyDown", "key": "Backspace", "windowsVirtualKeyCode": 8])
+        try browser.type("5")
+        try browser.click("document.querySelector('input[name=channel]').form.querySelector('button')")
+        try browser.waitUntil(
+            "location.search.includes('channel=5') && document.readyState === 'complete'"
+                + " && \(loaded("img.enlarged[src*='channel=5']"))")
+
+        try browser.click("document.getElementById('pattern-start')")
+        try browser.waitUntil(
+            "!document.getElementById('pattern-result').hidden && \(loaded("#pattern-result img"))")
+
+        let secondClass = try XCTUnwrap(
+            try browser.evaluate("document.querySelectorAll('#predictions a')[1].href.match(/class=(\\d+)/)[1]") as? String)
+        try browser.click("document.querySelectorAll('#predictions a')[1]")
+        try browser.waitUntil(
+            "location.search.includes('class=\(secondClass)') && document.readyState === 'complete'"
+                + " && \(loaded("img[src^='/attribution.png'][src*='class=\(secondClass)&']"))")
+        let current = try browser.evaluate("document.querySelector('#predictions a[aria-current]').href") as? String
+        XCTAssertTrue(current?.contains("class=\(secondClass)") == true, "\(name): \(current ?? "no current class")")
+    }
+
+    /// JavaScript: at least one image matches `selector` and every one has been decoded.
+    static func loaded(_ selector: String) -> String {
+        "(() => { const i = [...document.querySelectorAll(\"\(selector)\")];"
+            + " return i.length > 0 && i.every(e => e.complete && e.naturalWidth > 0); })()"
+    }
+
+    /// Runs blocking `work` on a thread of its own, so the server's tasks keep the cooperative pool.
+    static func offServerThreads(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
         }
-        XCTAssertEqual(process.terminationStatus, 0, "chromium \(arguments)")
-        return String(decoding: printed, as: UTF8.self)
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import VizCore
 import VizRunner
@@ -109,9 +108,38 @@ final class ServeEquivalenceTests: ServeTestCase {
     }
 }
 
+extension ServeEquivalenceTests {
+    /// An uploaded `.npy` array is the input as it is: coffee's preprocessed array, uploaded, gives
+    /// coffee's activations byte for byte; an array of the wrong size is refused and not kept.
+    func testAnUploadedArrayIsTheInputAsItIs() async throws {
+        let explorer = try makeExplorer()
+        let coffee = try explorer.preparation.prepare(try explorer.source("coffee")).tensor
+        let uploads = folder.appendingPathComponent("uploads")
+        try await withClient(explorer) { client in
+            let upload = try await client.execute(
+                uri: "/inputs?name=array.npy", method: .post, body: ByteBuffer(bytes: coffee.npyData()))
+            XCTAssertEqual(upload.status, .ok, upload.text)
+            XCTAssertEqual(upload.text, #"{"id":"array"}"#)
+            for layer in ["conv2d", "conv2d_3"] {
+                let served = try await client.execute(
+                    uri: "/activations/activation.npy?input=array&layer=\(layer)", method: .get)
+                let expected = try await client.execute(
+                    uri: "/activations/activation.npy?input=coffee&layer=\(layer)", method: .get)
+                XCTAssertEqual(served.status, .ok, served.text)
+                XCTAssertEqual(served.data, expected.data, layer)
+            }
+            let small = Tensor(shape: [1, 10, 10, 3], scalars: [Float](repeating: 0.5, count: 300))
+            let refused = try await client.execute(
+                uri: "/inputs?name=small.npy", method: .post, body: ByteBuffer(bytes: small.npyData()))
+            assertRefusal(refused, .badRequest, "the upload 'small.npy' cannot be read:")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: uploads.path), ["array.npy"])
+    }
+}
+
 /// Polls filter job `id` until it stops running (at most a minute).
 @discardableResult
-func waitForJob(_ id: Int, _ client: any TestClientProtocol) async throws -> FilterJobs.Status {
+func waitForJob(_ id: Int, _ client: LoopbackClient) async throws -> FilterJobs.Status {
     for _ in 0..<600 {
         let response = try await client.execute(uri: "/filters/\(id)", method: .get)
         let status = try JSONDecoder().decode(FilterJobs.Status.self, from: Data(response.body.readableBytesView))

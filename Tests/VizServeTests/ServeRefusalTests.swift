@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import XCTest
 
@@ -74,7 +73,7 @@ final class ServeRefusalTests: ServeTestCase {
         try await withClient { client in
             let text = try await client.execute(
                 uri: "/inputs?name=notes.jpg", method: .post, body: ByteBuffer(string: "just some text, not a JPEG"))
-            assertRefusal(text, .unsupportedMediaType, "the upload 'notes.jpg' is not a JPEG or PNG image")
+            assertRefusal(text, .unsupportedMediaType, "the upload 'notes.jpg' is not a JPEG or PNG image or an .npy array")
             // A PNG signature over a broken file: refused by the decoder, nothing kept.
             let broken = try await client.execute(
                 uri: "/inputs?name=broken.png", method: .post,

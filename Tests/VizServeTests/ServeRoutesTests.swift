@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import VizCore
 import VizImage
@@ -18,7 +17,7 @@ final class ServeRoutesTests: ServeTestCase {
         try await withClient(explorer) { client in
             let response = try await client.execute(uri: "/", method: .get)
             XCTAssertEqual(response.status, .ok)
-            XCTAssertEqual(response.headers[.contentType], "text/html; charset=utf-8")
+            XCTAssertEqual(response.contentType, "text/html; charset=utf-8")
             let page = response.text
             let script = try XCTUnwrap(page.range(of: "<script>"))
             let beforeScript = String(page[..<script.lowerBound])
@@ -83,7 +82,7 @@ final class ServeRoutesTests: ServeTestCase {
     func testInputPictureIsTheRunsInputPicture() async throws {
         try await withClient { client in
             let response = try await client.execute(uri: "/input.png?input=chelsea", method: .get)
-            XCTAssertEqual(response.headers[.contentType], "image/png")
+            XCTAssertEqual(response.contentType, "image/png")
             let picture = try Bitmap(encodedImage: response.data)
             XCTAssertEqual([picture.width, picture.height, picture.channels], [150, 150, 3])
         }
@@ -147,6 +146,22 @@ final class ServeRoutesTests: ServeTestCase {
             XCTAssertLessThan(finished.done, 16)
             let refused = try await client.execute(uri: "/filters?layer=conv2d_3&channel=128", method: .post)
             assertRefusal(refused, .badRequest, "channel 128 is out of range: layer 'conv2d_3' has 128 channels")
+        }
+    }
+
+    /// A pattern's ascent reports each of its steps (the `filters` run's default 40), and a job's
+    /// status carries them.
+    func testFilterJobCountsTheAscentsSteps() async throws {
+        let explorer = try makeExplorer()
+        let seen = NSMutableArray()
+        _ = try await explorer.pattern(layer: "conv2d", channel: 1) { step, steps in seen.add([step, steps]) }
+        XCTAssertEqual(seen as? [[Int]], (1...40).map { [$0, 40] })
+        try await withClient(explorer) { client in
+            let started = try await client.execute(uri: "/filters?layer=conv2d&channel=2", method: .post)
+            XCTAssertEqual(started.status, .ok, started.text)
+            let finished = try await waitForJob(1, client)
+            XCTAssertEqual(finished.state, .done)
+            XCTAssertEqual([finished.done, finished.step, finished.steps], [1, 0, 40])
         }
     }
 

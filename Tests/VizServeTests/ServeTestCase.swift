@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import VizCore
 import VizRunner
@@ -33,27 +32,21 @@ class ServeTestCase: XCTestCase {
             uploadFolder: folder.appendingPathComponent("uploads"))
     }
 
-    /// Runs `body` against the explorer's routes through HummingbirdTesting's router client.
+    /// Runs `body` with a client of `vizrun serve`'s server for the explorer, live on a free port.
     func withClient(
-        _ explorer: Explorer? = nil, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+        _ explorer: Explorer? = nil, _ body: @escaping @Sendable (LoopbackClient) async throws -> Void
     ) async throws {
-        let app = Application(router: ServeRoutes.router(try explorer ?? makeExplorer()))
-        try await app.test(.router, body)
+        try await LoopbackClient.serving(try explorer ?? makeExplorer(), body)
     }
-}
-
-extension TestResponse {
-    var text: String { String(buffer: body) }
-    var data: Data { Data(body.readableBytesView) }
 }
 
 /// A refusal: `status`, and a body of exactly one line containing `message`.
 func assertRefusal(
-    _ response: TestResponse, _ status: HTTPResponse.Status, _ message: String, file: StaticString = #filePath,
+    _ response: LoopbackClient.Response, _ status: HTTPResponse.Status, _ message: String, file: StaticString = #filePath,
     line: UInt = #line
 ) {
     XCTAssertEqual(response.status, status, response.text, file: file, line: line)
-    XCTAssertEqual(response.headers[.contentType], "text/plain; charset=utf-8", file: file, line: line)
+    XCTAssertEqual(response.contentType, "text/plain; charset=utf-8", file: file, line: line)
     XCTAssertTrue(response.text.hasSuffix("\n"), response.text, file: file, line: line)
     XCTAssertEqual(response.text.filter { $0 == "\n" }.count, 1, response.text, file: file, line: line)
     XCTAssertTrue(response.text.contains(message), "'\(response.text)' lacks '\(message)'", file: file, line: line)

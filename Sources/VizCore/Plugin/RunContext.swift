@@ -54,11 +54,14 @@ public final class RunContext {
     public let earlierResults: [String: RunResults]
     /// The config's preprocessing as a per-channel mapping of 0…255 levels (nil: unknown, e.g. in tests).
     public let inputMapping: InputMapping?
+    /// Told (done, total) at every step of the run's progress bars, drawn or not (`vizrun serve`
+    /// shows a filter pattern's steps on the page).
+    public let progressObserver: ((Int, Int) -> Void)?
 
     public init(
         model: Model, inputs: [RunInput], runName: String, sink: ArtifactSink, showsProgress: Bool = false,
         log: @escaping (String) -> Void = { _ in }, earlierResults: [String: RunResults] = [:],
-        inputMapping: InputMapping? = nil
+        inputMapping: InputMapping? = nil, progressObserver: ((Int, Int) -> Void)? = nil
     ) {
         self.model = model
         self.inputs = inputs
@@ -68,6 +71,7 @@ public final class RunContext {
         self.log = log
         self.earlierResults = earlierResults
         self.inputMapping = inputMapping
+        self.progressObserver = progressObserver
     }
 
     /// The results `reference` refers to.
@@ -80,6 +84,7 @@ public final class RunContext {
 
     public func progressBar(_ label: String, total: Int, unit: String = "steps") -> ProgressBar {
         showsProgress
-            ? ProgressBar(label, total: total, unit: unit) : ProgressBar(label, total: total, unit: unit, enabled: false)
+            ? ProgressBar(label, total: total, unit: unit, observer: progressObserver)
+            : ProgressBar(label, total: total, unit: unit, enabled: false, observer: progressObserver)
     }
 }

@@ -18,23 +18,33 @@ public final class ProgressBar {
     private let redraws: Bool
     /// Where a line goes when it is not redrawn; nil to show nothing then.
     private let log: ((String) -> Void)?
+    /// Told (done, total) at every step, drawn or not.
+    private let observer: ((Int, Int) -> Void)?
     private let stopwatch = Stopwatch()
     private var done = 0
 
-    private init(style: Style, total: Int, unit: String, statusLine: StatusLine, redraws: Bool, log: ((String) -> Void)?) {
+    private init(
+        style: Style, total: Int, unit: String, statusLine: StatusLine, redraws: Bool, log: ((String) -> Void)?,
+        observer: ((Int, Int) -> Void)? = nil
+    ) {
         self.style = style
         self.total = max(total, 1)
         self.unit = unit
         self.statusLine = statusLine
         self.redraws = redraws && statusLine.isTerminal
         self.log = log
+        self.observer = observer
     }
 
-    /// A bar on stderr with a rate, drawn only when `enabled` and stderr is a terminal.
+    /// A bar on stderr with a rate, drawn only when `enabled` and stderr is a terminal; `observer`
+    /// is told (done, total) at every step.
     public convenience init(
-        _ label: String, total: Int, unit: String = "steps", enabled: Bool = StatusLine.standardError.isTerminal
+        _ label: String, total: Int, unit: String = "steps", enabled: Bool = StatusLine.standardError.isTerminal,
+        observer: ((Int, Int) -> Void)? = nil
     ) {
-        self.init(style: .bar(label: label), total: total, unit: unit, statusLine: .standardError, redraws: enabled, log: nil)
+        self.init(
+            style: .bar(label: label), total: total, unit: unit, statusLine: .standardError, redraws: enabled, log: nil,
+            observer: observer)
     }
 
     /// The inputs streaming through the runs: redrawn on a terminal when `showsProgress`, else
@@ -50,6 +60,7 @@ public final class ProgressBar {
 
     public func advance(by count: Int = 1) {
         done = min(done + count, total)
+        observer?(done, total)
         guard redraws || log != nil else { return }
         let seconds = stopwatch.seconds
         let rate = seconds > 0 ? Double(done) / seconds : 0
