@@ -47,10 +47,9 @@ extension ServePage {
             }
           }
 
+          // An image or array chosen in the form, or dropped anywhere on the page, becomes an input.
           const upload = document.getElementById('upload');
-          upload?.querySelector('input[type=file]').addEventListener('change', async (event) => {
-            const file = event.target.files[0];
-            if (!file) return;
+          const send = async (file) => {
             const status = upload.querySelector('output');
             say(status, 'Uploading ' + file.name + '…');
             const response = await fetch('/inputs?name=' + encodeURIComponent(file.name), { method: 'POST', body: file });
@@ -59,6 +58,14 @@ extension ServePage {
             params.set('input', id);
             params.delete('class');
             location.search = params.toString();
+          };
+          upload?.querySelector('input[type=file]').addEventListener('change', (event) => {
+            if (event.target.files[0]) send(event.target.files[0]);
+          });
+          document.addEventListener('dragover', (event) => event.preventDefault());
+          document.addEventListener('drop', (event) => {
+            event.preventDefault();
+            if (upload && event.dataTransfer.files[0]) send(event.dataTransfer.files[0]);
           });
 
           const tool = document.getElementById('pattern-tool');

@@ -13,7 +13,7 @@ final class ServeBrowserTests: ServeTestCase {
     /// those of Docs/serve.md); otherwise they go with the test's temporary folder.
     static let screenshots = ProcessInfo.processInfo.environment["VIZRUN_SCREENSHOTS"].map(URL.init(fileURLWithPath:))
 
-    func testPickingALayerAChannelAPatternAndAClassWithThePagesControls() async throws {
+    func testThePagesControlsInChromium() async throws {
         guard
             let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
                 FileManager.default.isExecutableFile(atPath: $0)
@@ -44,10 +44,30 @@ final class ServeBrowserTests: ServeTestCase {
                     let corner = picture.pixels[0..<3].map(Int.init)
                     XCTAssertEqual(corner.reduce(0, +) < 3 * 128, dark, "\(name): \(corner)")
                 }
+                try browser.open(client.base + "?input=coffee", width: 1280, height: 1400, dark: false)
+                try Self.dropAPicture(browser)
             }
         }
         // Four tabs chose the same layer, channel, pattern and class: computed once, then cached.
         XCTAssertEqual(explorer.activationPasses, 1)
+        XCTAssertEqual(explorer.sources.map(\.id), ["chelsea", "coffee", "dropped"])
+    }
+
+    /// A file dropped onto the page (a DragEvent carrying chelsea's picture as `dropped.png`, as the
+    /// browser makes one from a file dragged in) is uploaded, and the page shows it as the input.
+    static func dropAPicture(_ browser: DevToolsSession) throws {
+        _ = try browser.evaluate(
+            """
+            (async () => {
+              const bytes = await (await fetch('/input.png?input=chelsea')).blob();
+              const files = new DataTransfer();
+              files.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+              document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
+            })()
+            """)
+        try browser.waitUntil(
+            "location.search.includes('input=dropped') && document.readyState === 'complete'"
+                + " && \(loaded("img[src='/input.png?input=dropped']"))")
     }
 
     /// Clicks conv2d_1 in the layer table, types channel 5 into the channel form, starts its filter
