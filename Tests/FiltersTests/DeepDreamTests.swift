@@ -177,4 +177,46 @@ final class DeepDreamTests: XCTestCase {
         XCTAssertTrue(dream.scalars.allSatisfy { $0 >= 0 && $0 <= 1 }, "clipped to the levels 0…255 ÷ 255")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("filters/conv2d_1/sample_0.gif").path))
     }
+
+    /// A one-channel model dreams the photo's luma, at the photo's size, within the levels 0…255
+    /// (no preprocessing given), and files a grey picture under the filter.
+    func testGreyModelDreamsTheLuma() throws {
+        let model = try TestModels.deadFilterModel(inputShape: [-1, -1, -1, 1])
+        let visualizer = FiltersVisualizer()
+        try visualizer.configure(
+            try runOptions(
+                "layer: conv\nfilters: [1]\nsteps: 2\nstep_size: 40\noctaves: 2\nstart: {image: \(Fixtures.path("deepdream/photo.png"))}"
+            ), model: model)
+        let sink = CollectingSink()
+        try visualizer.run(RunContext(model: model, inputs: [], runName: "filters", sink: sink))
+        let photo = try Bitmap(contentsOfFile: Fixtures.path("deepdream/photo.png"), colorMode: .grayscale)
+        XCTAssertEqual(sink.arrays.map(\.0.role), ["dream"])
+        let dream = try XCTUnwrap(sink.arrays.first?.1)
+        XCTAssertEqual(dream.shape, [1, 29, 41, 1])
+        XCTAssertTrue(dream.scalars.allSatisfy { $0 >= 0 && $0 <= 255 })
+        XCTAssertNotEqual(dream.scalars, photo.pixels.map(Float.init), "the dream moved")
+        XCTAssertEqual(sink.images.map { [$0.1.height, $0.1.width, $0.1.channels] }, [[29, 41, 1]])
+        XCTAssertEqual(sink.images.first?.0.filter, 1)
+    }
+
+    /// A start image is decoded as grey or colour: other channel counts are refused where the image is named.
+    func testStartImageNeedsOneOrThreeChannels() throws {
+        let graph = Graph()
+        let input = try graph.add("input", InputOp(shape: [-1, -1, -1, 4]))
+        let conv = try graph.add(
+            "conv", Conv2DOp(kernel: Tensor(zeros: [3, 3, 4, 2]), bias: [0, 0], padding: .same), inputs: [input])
+        let model = Model(
+            graph: graph,
+            layers: [
+                Model.Layer(name: "input", className: "InputLayer", outputNode: input, inputLayers: [], parameterCount: 0),
+                Model.Layer(name: "conv", className: "Conv2D", outputNode: conv, inputLayers: ["input"], parameterCount: 74),
+            ],
+            outputLayers: ["conv"], path: "four.h5", loaderName: "test")
+        let message = TestModels.configureError("layer: conv\nstart: {image: photo.png}", model: model)
+        XCTAssertTrue(
+            message.contains(
+                "test.yaml:2:16: error: a start image needs a model with 1 or 3 input channels, this one takes 4 (at start.image)"
+            ),
+            message)
+    }
 }
