@@ -184,7 +184,8 @@ extension FiltersOptions {
         return (frames, delay)
     }
 
-    /// The steps (counted across DeepDream's octaves) after which a GIF frame is taken (the start is frame 0): evenly spaced, the last step included.
+    /// The steps after which a GIF frame is taken (the start is frame 0): evenly spaced, the last
+    /// step included, counted across DeepDream's octaves.
     var gifSteps: Set<Int> {
         let steps = steps * octaves
         guard gifFrames > 1, steps > 0 else { return [] }

@@ -22,8 +22,9 @@ extension FiltersOptions {
         }
         let path = try node.path()
         var photo: Bitmap
-        do { photo = try Bitmap(contentsOfFile: path, colorMode: channels == 1 ? .grayscale : .rgb) } catch let error as VizError
-        {
+        do {
+            photo = try Bitmap(contentsOfFile: path, colorMode: channels == 1 ? .grayscale : .rgb)
+        } catch let error as VizError {
             throw node.error(error.message)
         }
         if let (height, width) = size, (height, width) != (photo.height, photo.width) {

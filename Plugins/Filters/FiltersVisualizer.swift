@@ -45,7 +45,7 @@ public final class FiltersVisualizer: Visualizer {
             imageMaker: Self.imageMaker(options, inputMapping: context.inputMapping))
         ascent.composed = options.composed
         let dream = Self.deepDream(options, inputMapping: context.inputMapping)
-        let starts = Self.starts(options, dream: dream)
+        let starts = Self.starts(options, inputMapping: context.inputMapping)
         let batches = stride(from: 0, to: options.units.count, by: options.batch).map {
             $0..<min($0 + options.batch, options.units.count)
         }
@@ -160,8 +160,8 @@ public final class FiltersVisualizer: Visualizer {
 
     /// One start per unit, (1, H, W, C): uniform draws from one generator seeded by `start.seed`, in
     /// unit order (so a pattern does not depend on `batch`), or the given array for all. With `fft`,
-    /// spectra from N(0, 0.01²) drawn the same way; with a photo, the photo's input for all.
-    static func starts(_ options: FiltersOptions, dream: DeepDream? = nil) -> [Tensor] {
+    /// spectra from N(0, 0.01²) drawn the same way; with a photo, its input under `inputMapping` for all.
+    static func starts(_ options: FiltersOptions, inputMapping: InputMapping? = nil) -> [Tensor] {
         let shape = [1, options.height, options.width, options.channels]
         if case .fourier(let fourier) = imageMaker(options, inputMapping: nil) {
             var generator = SeededGenerator(seed: options.seed)
@@ -171,8 +171,8 @@ public final class FiltersVisualizer: Visualizer {
         case .array(let array):
             return Array(repeating: array.reshaped(shape), count: options.units.count)
         case .photo(let photo):
-            let dream = dream ?? deepDream(options, inputMapping: nil)!
-            return Array(repeating: dream.input(of: photo), count: options.units.count)
+            let input = deepDream(options, inputMapping: inputMapping)!.input(of: photo)
+            return Array(repeating: input, count: options.units.count)
         case .uniform(let low, let high):
             var generator = SeededGenerator(seed: options.seed)
             let count = shape.reduce(1, *)
