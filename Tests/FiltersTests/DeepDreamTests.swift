@@ -179,13 +179,13 @@ final class DeepDreamTests: XCTestCase {
     }
 
     /// A one-channel model dreams the photo's luma, at the photo's size, within the levels 0…255
-    /// (no preprocessing given), and files a grey picture under the filter.
+    /// (no preprocessing given), and files a grey picture and animation under the filter.
     func testGreyModelDreamsTheLuma() throws {
         let model = try TestModels.deadFilterModel(inputShape: [-1, -1, -1, 1])
         let visualizer = FiltersVisualizer()
         try visualizer.configure(
             try runOptions(
-                "layer: conv\nfilters: [1]\nsteps: 2\nstep_size: 40\noctaves: 2\nstart: {image: \(Fixtures.path("deepdream/photo.png"))}"
+                "layer: conv\nfilters: [1]\nsteps: 2\nstep_size: 40\noctaves: 2\ngif: {frames: 5}\nstart: {image: \(Fixtures.path("deepdream/photo.png"))}"
             ), model: model)
         let sink = CollectingSink()
         try visualizer.run(RunContext(model: model, inputs: [], runName: "filters", sink: sink))
@@ -197,6 +197,11 @@ final class DeepDreamTests: XCTestCase {
         XCTAssertNotEqual(dream.scalars, photo.pixels.map(Float.init), "the dream moved")
         XCTAssertEqual(sink.images.map { [$0.1.height, $0.1.width, $0.1.channels] }, [[29, 41, 1]])
         XCTAssertEqual(sink.images.first?.0.filter, 1)
+        // The animation runs across both octaves (steps 1…4), every frame at the photo's size.
+        let frames = try XCTUnwrap(sink.animations.first?.1)
+        XCTAssertEqual(frames.count, 5)
+        XCTAssertTrue(frames.allSatisfy { [$0.height, $0.width] == [29, 41] })
+        XCTAssertEqual(frames.last, sink.images.first?.1)
     }
 
     /// A start image is decoded as grey or colour: other channel counts are refused where the image is named.
