@@ -176,6 +176,20 @@ struct Ascent {
     var transforms: TransformChain?
     var steps = 40
     var imageMaker = ImageMaker.pixel
+    /// Where the pixels are clipped to after every step (DeepDream's valid input range); nil: nowhere.
+    var clip: ChannelRange?
+
+    /// A range of values per input channel.
+    struct ChannelRange: Equatable {
+        var low: [Float]
+        var high: [Float]
+
+        /// `x` (…, C) with channel c clipped to `low[c]…high[c]`.
+        func apply(to x: inout Tensor) {
+            let channels = low.count
+            for i in x.scalars.indices { x.scalars[i] = min(max(x.scalars[i], low[i % channels]), high[i % channels]) }
+        }
+    }
 
     /// Per item: whether the total gradient was zero at every step (the pattern never moved).
     struct Result {
@@ -237,6 +251,7 @@ struct Ascent {
             Self.markNonzero(gradient, in: &dead)
             state.update(
                 &parameters, gradient: imageMaker.parameterGradient(gradient, at: image), optimizer: optimizer, batch: batch)
+            clip?.apply(to: &parameters)
             image = imageMaker.image(parameters)
             onStep(step, image.rgb ?? image.input)
         }

@@ -19,13 +19,17 @@ extension FiltersOptions {
             if parameterization != .pixel { try Self.checkFourierStart(node) }
             if node.isMapping {
                 let startMapping = try node.mapping()
-                var (low, high): (Float, Float) = (128, 148)
-                if let value = startMapping.optional("low") { low = Float(try value.double()) }
-                if let value = startMapping.optional("high") { high = Float(try value.double()) }
-                guard low <= high else { throw node.error("start needs low <= high") }
-                seed = UInt64(try startMapping.optional("seed")?.int(atLeast: 0) ?? Int(seed))
-                try startMapping.finish()
-                start = .uniform(low: low, high: high)
+                if let imageNode = startMapping.optional("image") {
+                    try readPhoto(imageNode, settings: startMapping, size: &size)
+                } else {
+                    var (low, high): (Float, Float) = (128, 148)
+                    if let value = startMapping.optional("low") { low = Float(try value.double()) }
+                    if let value = startMapping.optional("high") { high = Float(try value.double()) }
+                    guard low <= high else { throw node.error("start needs low <= high") }
+                    seed = UInt64(try startMapping.optional("seed")?.int(atLeast: 0) ?? Int(seed))
+                    try startMapping.finish()
+                    start = .uniform(low: low, high: high)
+                }
             } else {
                 let path = try node.path()
                 var array: Tensor
@@ -85,16 +89,20 @@ extension FiltersOptions {
                     "unknown optimizer '\(name)' (known: \(AscentOptimizer.names.joined(separator: ", ")))\(hint)")
             }
         }
+        if nameNode == nil, case .photo = start { name = "standardized" }
         let stepNode = mapping.optional("step_size")
         let rateNode = mapping.optional("learning_rate")
-        if name == "normalized" {
+        if ["normalized", "standardized"].contains(name) {
             if let rateNode {
-                throw rateNode.error("learning_rate applies to adam and rmsprop; the normalized optimizer takes step_size")
+                throw rateNode.error("learning_rate applies to adam and rmsprop; the \(name) optimizer takes step_size")
             }
-            let stepSize = try stepNode.map { Float(try $0.double()) } ?? 1
-            optimizer = .normalized(stepSize: stepSize)
+            let stepSize = try stepNode.map { Float(try $0.double()) } ?? (name == "normalized" ? 1 : 0.01)
+            optimizer = name == "normalized" ? .normalized(stepSize: stepSize) : .standardized(stepSize: stepSize)
         } else {
-            if let stepNode { throw stepNode.error("step_size applies to the normalized optimizer; \(name) takes learning_rate") }
+            if let stepNode {
+                throw stepNode.error(
+                    "step_size applies to the normalized and standardized optimizers; \(name) takes learning_rate")
+            }
             let rate = try rateNode.map { Float(try $0.double()) } ?? 1
             guard rate > 0 else { throw rateNode!.error("learning_rate must be positive") }
             optimizer = name == "adam" ? .adam(learningRate: rate) : .rmsprop(learningRate: rate)
@@ -176,8 +184,10 @@ extension FiltersOptions {
         return (frames, delay)
     }
 
-    /// The steps after which a GIF frame is taken (the start is frame 0): evenly spaced, the last step included.
+    /// The steps after which a GIF frame is taken (the start is frame 0): evenly spaced, the last
+    /// step included, counted across DeepDream's octaves.
     var gifSteps: Set<Int> {
+        let steps = steps * octaves
         guard gifFrames > 1, steps > 0 else { return [] }
         let count = min(gifFrames - 1, steps)
         return Set((1...count).map { Int((Double($0) * Double(steps) / Double(count)).rounded()) })

@@ -7,6 +7,9 @@ struct FiltersOptions {
         case uniform(low: Float, high: Float)
         /// The same (H, W, C) array for every pattern.
         case array(Tensor)
+        /// DeepDream: a photo at the patterns' size, taken into the model's input space by the
+        /// config's preprocessing at run time.
+        case photo(Bitmap)
     }
 
     /// The layer the artifacts are filed under (for `class`, the model's prediction layer).
@@ -28,6 +31,9 @@ struct FiltersOptions {
     var channels = 0
     var start = Start.uniform(low: 128, high: 148)
     var seed: UInt64 = 0
+    /// DeepDream's octaves (with a `photo` start): how many, and the size ratio between neighbours.
+    var octaves = 1
+    var octaveScale = 1.3
     var batch = 8
     var imagesPerRow = 8
     var margin = 5
@@ -76,6 +82,7 @@ struct FiltersOptions {
             try Self.parameterization($0, channels: channels)
         }
         read("size", "start") { try readSizeAndStart(mapping, inputShape: inputShape) }
+        read("octaves", "octave_scale") { try readOctaves(mapping, inputShape: inputShape) }
         read("optimizer", "step_size", "learning_rate") { try readOptimizer(mapping) }
         steps = mapping.int("steps", default: steps, atLeast: 1)
         batch = mapping.int("batch", default: batch, atLeast: 1)

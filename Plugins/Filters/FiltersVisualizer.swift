@@ -8,15 +8,17 @@ import VizImage
 /// Departures from the book, all optional: several filters are optimised together as one batch;
 /// Adam or RMSprop may replace the normalised step; total-variation and Lp penalties, and random
 /// jitter, rotation and scaling of the input before each step (Lucid, tf-keras-vis); a neuron or
-/// a class score may replace the channel mean as the objective.
+/// a class score may replace the channel mean as the objective; a photo may replace the noise
+/// (DeepDream, stepped at octaves as the TensorFlow tutorial does).
 public final class FiltersVisualizer: Visualizer {
     public static let name = "filters"
     public static let summary = "filter patterns by gradient ascent in input space (DLwP 5.4.2)"
     public static let readsInputs = false
-    public static let roles = [grid, pattern, animation]
+    public static let roles = [grid, pattern, animation, dream]
     static let grid = ArtifactRole("grid", title: "filter pattern grid", prominence: .wide)
     static let pattern = ArtifactRole("pattern", title: "filter pattern")
     static let animation = ArtifactRole("animation", title: "optimisation animation")
+    static let dream = ArtifactRole("dream", title: "DeepDream image")
 
     private var options = FiltersOptions()
 
@@ -42,29 +44,36 @@ public final class FiltersVisualizer: Visualizer {
             steps: options.steps,
             imageMaker: Self.imageMaker(options, inputMapping: context.inputMapping))
         ascent.composed = options.composed
-        let starts = Self.starts(options)
+        let dream = Self.deepDream(options, inputMapping: context.inputMapping)
+        let starts = Self.starts(options, inputMapping: context.inputMapping)
         let batches = stride(from: 0, to: options.units.count, by: options.batch).map {
             $0..<min($0 + options.batch, options.units.count)
         }
-        let progress = context.progressBar("filters \(options.layerName)", total: options.steps * batches.count)
+        let progress = context.progressBar(
+            "filters \(options.layerName)", total: options.steps * options.octaves * batches.count)
         var tiles: [Bitmap] = []
         for (index, range) in batches.enumerated() {
             let units = Array(options.units[range])
             let start = Tensor.concatenatingBatches(range.map { starts[$0] })
             let gifSteps = options.gifSteps
             var frames: [[Bitmap]] =
-                gifSteps.isEmpty ? [] : Self.frames(of: ascent.imageMaker.image(start).rgb ?? start, options: options)
+                gifSteps.isEmpty
+                ? [] : Self.frames(of: ascent.imageMaker.image(start).rgb ?? start, options: options, dream: dream)
+            let onStep = { (step: Int, x: Tensor) in
+                progress.advance()
+                guard gifSteps.contains(step) else { return }
+                for (item, frame) in Self.frames(of: x, options: options, dream: dream).enumerated() {
+                    frames[item].append(frame[0])
+                }
+            }
+            let seed = Self.modifierSeed(options.seed, batch: index)
             let result: Ascent.Result
             do {
-                result = try ascent.run(
-                    start: start, units: units, seed: Self.modifierSeed(options.seed, batch: index),
-                    onStep: { step, x in
-                        progress.advance()
-                        guard gifSteps.contains(step) else { return }
-                        for (item, frame) in Self.frames(of: x, options: options).enumerated() {
-                            frames[item].append(frame[0])
-                        }
-                    })
+                if let dream {
+                    result = try dream.run(ascent, start: start, units: units, seed: seed, onStep: onStep)
+                } else {
+                    result = try ascent.run(start: start, units: units, seed: seed, onStep: onStep)
+                }
             } catch let error as VizError {
                 throw VizError(error.message, at: error.location ?? options.layerName)
             }
@@ -79,10 +88,11 @@ public final class FiltersVisualizer: Visualizer {
                 } else if result.objectiveDead[item] {
                     context.log("filters: \(what) is dead (zero gradient): pattern shaped by the regularizers only")
                 }
-                let image = Self.picture(result.pictures?.batchItem(item) ?? pattern, options: options)
+                let image = Self.picture(result.pictures?.batchItem(item) ?? pattern, options: options, dream: dream)
                 let isClass = options.objective == .unit
                 let artifact = Artifact(
-                    role: Self.pattern.name, name: [options.layerName, "\(options.unitName)_\(unit)"],
+                    role: dream == nil ? Self.pattern.name : Self.dream.name,
+                    name: [options.layerName, "\(options.unitName)_\(unit)"],
                     layer: options.layerName, filter: isClass || options.composed != nil ? nil : unit,
                     classIndex: isClass ? unit : nil)
                 if context.sink.wantsArrays { try context.sink.add(artifact, array: pattern) }
@@ -97,18 +107,26 @@ public final class FiltersVisualizer: Visualizer {
                         ? image : image.resized(width: options.tile, height: options.tile, filter: .bilinear))
             }
         }
+        guard dream == nil else { return }
         let grid = Bitmap.grid(tiles: tiles, columns: options.imagesPerRow, margin: options.margin, background: 0)
         try context.sink.add(
             Artifact(role: Self.grid.name, name: [options.layerName, "grid"], layer: options.layerName), image: grid)
     }
 
     /// Each batch item of `x` (pixels, or `fft` pictures) drawn, as a one-frame list to start an animation with.
-    static func frames(of x: Tensor, options: FiltersOptions) -> [[Bitmap]] {
-        (0..<x.shape[0]).map { item in [picture(x.batchItem(item), options: options)] }
+    static func frames(of x: Tensor, options: FiltersOptions, dream: DeepDream?) -> [[Bitmap]] {
+        (0..<x.shape[0]).map { item in [picture(x.batchItem(item), options: options, dream: dream)] }
     }
 
-    /// One item (1, H, W, C): the book's deprocessing of pixels, or an `fft` picture's 0…1 levels as they are.
-    static func picture(_ item: Tensor, options: FiltersOptions) -> Bitmap {
+    /// One item (1, H, W, C): the book's deprocessing of pixels, an `fft` picture's 0…1 levels as
+    /// they are, or a dream through the inverse preprocessing (at the photo's size: a smaller
+    /// octave's frame is resized bilinearly).
+    static func picture(_ item: Tensor, options: FiltersOptions, dream: DeepDream?) -> Bitmap {
+        if let dream {
+            let picture = dream.picture(of: item)
+            guard picture.width != options.width || picture.height != options.height else { return picture }
+            return picture.resized(width: options.width, height: options.height, filter: .bilinear)
+        }
         let pattern = item.reshaped(Array(item.shape.dropFirst()))
         guard options.parameterization == .pixel else { return Deprocess.valid(pattern) }
         return Deprocess.bitmap(pattern, bgr: options.bgr)
@@ -127,6 +145,14 @@ public final class FiltersVisualizer: Visualizer {
         }
     }
 
+    /// DeepDream's octaves and preprocessing, when the start is a photo.
+    static func deepDream(_ options: FiltersOptions, inputMapping: InputMapping?) -> DeepDream? {
+        guard case .photo = options.start else { return nil }
+        return DeepDream(
+            octaves: options.octaves, octaveScale: options.octaveScale,
+            inputMapping: inputMapping ?? .levels(channels: options.channels))
+    }
+
     /// The seed of a batch's modifier draws: derived from `start.seed`, apart from the start's stream.
     static func modifierSeed(_ seed: UInt64, batch: Int) -> UInt64 {
         (seed &+ UInt64(batch + 1)) &* 0xD6E8_FEB8_6659_FD93
@@ -134,8 +160,8 @@ public final class FiltersVisualizer: Visualizer {
 
     /// One start per unit, (1, H, W, C): uniform draws from one generator seeded by `start.seed`, in
     /// unit order (so a pattern does not depend on `batch`), or the given array for all. With `fft`,
-    /// spectra from N(0, 0.01²) drawn the same way.
-    static func starts(_ options: FiltersOptions) -> [Tensor] {
+    /// spectra from N(0, 0.01²) drawn the same way; with a photo, its input under `inputMapping` for all.
+    static func starts(_ options: FiltersOptions, inputMapping: InputMapping? = nil) -> [Tensor] {
         let shape = [1, options.height, options.width, options.channels]
         if case .fourier(let fourier) = imageMaker(options, inputMapping: nil) {
             var generator = SeededGenerator(seed: options.seed)
@@ -144,6 +170,9 @@ public final class FiltersVisualizer: Visualizer {
         switch options.start {
         case .array(let array):
             return Array(repeating: array.reshaped(shape), count: options.units.count)
+        case .photo(let photo):
+            let input = deepDream(options, inputMapping: inputMapping)!.input(of: photo)
+            return Array(repeating: input, count: options.units.count)
         case .uniform(let low, let high):
             var generator = SeededGenerator(seed: options.seed)
             let count = shape.reduce(1, *)

@@ -195,12 +195,13 @@ final class FiltersOptionTests: XCTestCase {
         let optimizer = TestModels.configureError("layer: conv2d\noptimizer: adamm", model: model)
         XCTAssertTrue(
             optimizer.contains(
-                "test.yaml:2:12: error: unknown optimizer 'adamm' (known: normalized, adam, rmsprop); did you mean 'adam'?"),
+                "test.yaml:2:12: error: unknown optimizer 'adamm' (known: normalized, adam, rmsprop, standardized); did you mean 'adam'?"
+            ),
             optimizer)
         XCTAssertTrue(TestModels.configureError("layer: conv2d\nstep: 3", model: model).contains("did you mean 'steps'?"))
         XCTAssertTrue(
             TestModels.configureError("layer: conv2d\noptimizer: adam\nstep_size: 2", model: model)
-                .contains("step_size applies to the normalized optimizer"))
+                .contains("step_size applies to the normalized and standardized optimizers"))
         XCTAssertTrue(
             TestModels.configureError("layer: conv2d\nobjective: chanel", model: model).contains("did you mean 'channel'?"))
         XCTAssertTrue(

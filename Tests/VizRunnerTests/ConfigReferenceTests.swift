@@ -97,7 +97,7 @@ final class ConfigReferenceTests: RunnerTestCase {
                 "images", "size", "resize", "color", "scale", "offset", "mean", "std", "preset", "layout",
                 "batch_size",
             ])
-        XCTAssertEqual(documented["filters.start"], ["low", "high", "seed"])
+        XCTAssertEqual(documented["filters.start"], ["low", "high", "seed", "image"])
     }
 
     /// The keys the decoder reached by `config` knows, from its error about the stray key.
