@@ -22,6 +22,8 @@ struct SaliencyOptions {
     /// Integrated Gradients' starting point.
     enum Baseline: Equatable {
         case zero
+        /// A black picture through the run's preprocessing: level 0 of every channel, mapped.
+        case black
         /// Uniform noise over the input's own range (min…max), drawn with `seed`.
         case uniform
         /// The input through the RISE paper's blur (`RISEBlur`), as deletion's `blurred` baseline.
@@ -88,13 +90,14 @@ struct SaliencyOptions {
         baseline = mapping.value("baseline", default: baseline) { node in
             switch try node.string() {
             case "zero": return .zero
+            case "black": return .black
             case "uniform": return .uniform
             case "blurred": return .blurred
             case let text where text.hasSuffix(".npy"):
                 let path = try node.path()
                 do { return .array(try Tensor(npyFileAt: path)) } catch let error as VizError { throw node.error(error.message) }
             case let text:
-                throw node.error("baseline '\(text)' is none of zero, uniform, blurred or an .npy file")
+                throw node.error("baseline '\(text)' is none of zero, black, uniform, blurred or an .npy file")
             }
         }
         patch = mapping.int("patch", default: patch, atLeast: 1)

@@ -86,7 +86,8 @@ public final class SaliencyVisualizer: Visualizer {
                     (maps[item], measures[item]) = try perturbationMaps(
                         input,
                         scores: classLists[item].map { clean.scores(classes: Array(repeating: $0, count: group.count))[item] },
-                        classes: classLists[item], options: options, model: model, progress: { bar.advance(by: $0) })
+                        classes: classLists[item], options: options, model: model, mapping: context.inputMapping,
+                        progress: { bar.advance(by: $0) })
                 }
             }
             for (item, input) in group.enumerated() {
@@ -119,9 +120,9 @@ public final class SaliencyVisualizer: Visualizer {
     }
 
     /// Integrated Gradients', occlusion's and RISE's maps of one input, one per class, with the
-    /// measures of each (Integrated Gradients' completeness).
+    /// measures of each (Integrated Gradients' completeness); `mapping` is the run's preprocessing.
     private func perturbationMaps(
-        _ input: RunInput, scores: [Float], classes: [Int], options: SaliencyOptions, model: Model,
+        _ input: RunInput, scores: [Float], classes: [Int], options: SaliencyOptions, model: Model, mapping: InputMapping?,
         progress: @escaping (Int) -> Void
     ) throws -> ([Tensor], [ArtifactMeasures?]) {
         switch options.method {
@@ -130,7 +131,8 @@ public final class SaliencyVisualizer: Visualizer {
                 model: model, target: options.target, steps: options.steps, rule: options.integration, batch: options.batch)
             integrated.progress = progress
             let results = try integrated.attributions(
-                input: input.tensor, baseline: try baseline(for: input, options: options), classes: classes)
+                input: input.tensor, baseline: try baseline(for: input, options: options, mapping: mapping),
+                classes: classes)
             return (results.map { Self.reduced($0.attributions, options.channels)[0] }, results.map(\.measures))
         case .occlusion:
             let occlusion = Occlusion(
@@ -148,11 +150,20 @@ public final class SaliencyVisualizer: Visualizer {
         }
     }
 
-    /// Integrated Gradients' baseline for `input`, shaped like its tensor.
-    private func baseline(for input: RunInput, options: SaliencyOptions) throws -> Tensor {
+    /// Integrated Gradients' baseline for `input`, shaped like its tensor; `mapping` is the run's
+    /// preprocessing, which `black` goes through.
+    private func baseline(for input: RunInput, options: SaliencyOptions, mapping: InputMapping?) throws -> Tensor {
         let shape = input.tensor.shape
         switch options.baseline {
         case .zero: return Tensor(zeros: shape)
+        case .black:
+            guard let mapping, mapping.offset.count == shape[3] else {
+                throw VizError(
+                    "baseline 'black' needs the run's preprocessing as a mapping of each channel's 0…255 levels, "
+                        + "which this run does not have", at: input.path)
+            }
+            // Level 0 of every channel: its value is the channel's offset alone.
+            return Tensor(shape: shape, scalars: (0..<input.tensor.count).map { mapping.offset[$0 % shape[3]] })
         case .blurred: return RISEBlur.blurred(input.tensor)
         case .uniform:
             var generator = SeededGenerator(seed: options.seed)

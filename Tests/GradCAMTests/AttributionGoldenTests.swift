@@ -68,10 +68,11 @@ final class AttributionGoldenTests: XCTestCase {
 
     /// The run's first array of `role` for class `classIndex`, without its batch axis.
     private func run(
-        _ visualizer: Visualizer, _ options: String, role: String, classIndex: Int, sink: CollectingSink = CollectingSink()
+        _ visualizer: Visualizer, _ options: String, role: String, classIndex: Int, sink: CollectingSink = CollectingSink(),
+        inputMapping: InputMapping? = nil
     ) throws -> Tensor {
         try visualizer.configure(runOptions(options), model: model)
-        try visualizer.run(RunContext(model: model, inputs: [input], runName: "run", sink: sink))
+        try visualizer.run(RunContext(model: model, inputs: [input], runName: "run", sink: sink, inputMapping: inputMapping))
         let map = try XCTUnwrap(sink.array(role: role, input: "x", classIndex: classIndex), options)
         return map.reshaped(Array(map.shape.dropFirst()))
     }
@@ -193,6 +194,35 @@ final class AttributionGoldenTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(results[0].measures.scoreDifference), difference, accuracy: 1e-4)
         XCTAssertGreaterThan(abs(difference), 0.1, "the blur moves the score")
         XCTAssertLessThan(abs(try XCTUnwrap(results[0].measures.completenessError)), 0.01 * abs(difference))
+    }
+
+    /// `baseline: black` is a black picture through the run's preprocessing: with torchvision's
+    /// (x / 255 − mean) / std, every pixel (−mean / std), which the test writes as an `.npy`
+    /// baseline (checked against Captum above). Without a preprocessing it cannot be drawn.
+    func testIntegratedGradientsFromABlackPicture() throws {
+        let (mean, std): ([Float], [Float]) = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+        let torchvision = InputMapping(
+            scale: std.map { 1 / (255 * $0) }, offset: zip(mean, std).map { -$0 / $1 }, source: [0, 1, 2])
+        let shape = input.tensor.shape
+        let black = Tensor(shape: shape, scalars: (0..<input.tensor.count).map { -mean[$0 % 3] / std[$0 % 3] })
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-black-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("black.npy").path
+        try black.writeNpy(to: path)
+        let top = reference.classes[0]
+        let options = "{class: \(top), method: integrated_gradients, baseline: "
+        let fromBlack = try run(
+            SaliencyVisualizer(), options + "black}", role: "saliency", classIndex: top, inputMapping: torchvision)
+        let fromFile = try run(SaliencyVisualizer(), options + "\(path)}", role: "saliency", classIndex: top)
+        assertClose(fromBlack, fromFile, tolerance: 1e-6, "black")
+        XCTAssertGreaterThan(fromBlack.maxAbs, 0)
+        let refused = vizError { try self.run(SaliencyVisualizer(), options + "black}", role: "saliency", classIndex: top) }
+        XCTAssertEqual(refused?.location, input.path)
+        XCTAssertEqual(
+            refused?.message,
+            "baseline 'black' needs the run's preprocessing as a mapping of each channel's 0…255 levels, which this run does not have"
+        )
     }
 
     func testOcclusionAgainstCaptum() throws {

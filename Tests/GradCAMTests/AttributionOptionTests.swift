@@ -67,7 +67,7 @@ final class AttributionOptionTests: XCTestCase {
             ("{method: occlusion, channels: sum}", 31, "channels only applies to `method: vanilla` or `method: smoothgrad`"),
             (
                 "{method: integrated_gradients, baseline: gray}", 42,
-                "baseline 'gray' is none of zero, uniform, blurred or an .npy file"
+                "baseline 'gray' is none of zero, black, uniform, blurred or an .npy file"
             ),
             ("{method: integrated_gradients, integration: simpson}", 45, "unknown integration 'simpson'"),
         ]
