@@ -137,6 +137,25 @@ final class ConvolutionFusionTests: XCTestCase {
             error?.description, "relu1: error: no gradient here: the forward pass kept values for gradients from 'relu2' on")
     }
 
+    /// A layer inside a chain (a convolution's pre-activation output, a residual sum before its
+    /// ReLU) as the place of the gradients: the chain runs unfused, and the gradients are the full trace's.
+    func testGradientsAtANodeInsideAChainKeepItsChainUnfused() throws {
+        let net = try Network()
+        var random = SeededGenerator(seed: 47)
+        let input = random.tensor([2, 8, 8, 8])
+        let full = try net.graph.trace([input], upTo: [net.out])
+        let seed = random.tensor(full.value(net.out)!.shape)
+        for node in [net.conv2, net.add1, net.conv4] {
+            let name = net.graph.nodes[node].name
+            let plan = net.graph.plan(targets: [net.out], keepingFrom: node)
+            XCTAssertFalse(plan.inside.contains(node), name)
+            let partial = try net.graph.trace([input], upTo: [net.out], differentiatingAt: [node])
+            assertClose(partial.value(node)!, full.value(node)!, tolerance: 1e-5, name)
+            let expected = try full.gradients(seeds: [net.out: seed], wrt: [node])[node]!
+            assertClose(try partial.gradients(seeds: [net.out: seed], wrt: [node])[node]!, expected, tolerance: 1e-5, name)
+        }
+    }
+
     /// Gradients at the input, as saliency and guided Grad-CAM ask, through every (unfused) node,
     /// against finite differences of the graph's own forward pass.
     func testTraceForInputGradientsMatchesFiniteDifferences() throws {

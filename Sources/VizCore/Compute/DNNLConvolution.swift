@@ -54,6 +54,9 @@ final class DNNLConvolution {
     private let lock = NSLock()
     private var forwardStates: [ConvolutionEpilogue: State] = [:]
     private var backwardState = State.untried
+    /// The kernel in each layout a pass chose, reordered once and shared by the passes (a plain
+    /// forward pass and its fused forms, say) that read it so.
+    private var reorderedKernels: [(layout: dnnl_memory_desc_t, memory: DNNLMemory)] = []
     /// The forward-training primitive that backward data needs as a hint.
     private var trainingHint: DNNLPrimitive?
 
@@ -246,12 +249,15 @@ final class DNNLConvolution {
         else { return nil }
         let chosen = primitive.memoryDescriptor(dnnl_query_weights_md)
         var reordered: DNNLMemory?
-        if !DNNL.equal(chosen, weightsDescriptor) {
+        if let shared = reorderedKernels.first(where: { DNNL.equal($0.layout, chosen) }) {
+            reordered = shared.memory
+        } else if !DNNL.equal(chosen, weightsDescriptor) {
             reordered = DNNLMemory(chosen, DNNL.allocate)
             DNNLPrimitive(reorderFrom: weightsDescriptor, to: chosen).execute(
                 [
                     (DNNL_ARG_FROM, DNNLMemory(weightsDescriptor, weights)), (DNNL_ARG_TO, reordered!),
                 ], "weights reorder")
+            reorderedKernels.append((chosen, reordered!))
         }
         return Pass(
             primitive: primitive, weights: reordered, read: primitive.memoryDescriptor(read),
