@@ -39,10 +39,12 @@ public final class GradCAMVisualizer: Visualizer {
             ? context.progressBar(context.runName, total: context.inputs.count * channels, unit: "channels")
             : context.progressBar(context.runName, total: context.inputs.count, unit: "inputs")
         let faithfulness = options.metrics.map { Faithfulness(model: context.model, target: options.target, options: $0) }
+        let inputNode = context.model.graph.inputNodes[0]
         for group in RunInput.batches(context.inputs, size: options.batch) {
             let pass = try ScoreGradients(
                 model: context.model, target: options.target, batch: RunInput.tensor(of: group),
-                keeping: method.needsGradients ? nil : [layer.outputNode])
+                keeping: method.needsGradients ? nil : [layer.outputNode],
+                differentiatingAt: [layer.outputNode] + (method == .guidedGradcam ? [inputNode] : []))
             guard let activations = pass.value(layer.outputNode) else {
                 throw VizError("the forward pass did not reach this layer", at: layer.name)
             }
@@ -75,7 +77,6 @@ public final class GradCAMVisualizer: Visualizer {
                         method.needsGradients
                         ? try pass.gradients(classes: classes, wrt: [layer.outputNode])[layer.outputNode]! : nil
                     let heatmaps = method.heatmaps(activations: activations, gradients: gradients)
-                    let inputNode = context.model.graph.inputNodes[0]
                     let guided =
                         method == .guidedGradcam
                         ? try pass.gradients(classes: classes, wrt: [inputNode], rule: .guided)[inputNode] : nil

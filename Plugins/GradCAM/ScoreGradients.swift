@@ -12,13 +12,16 @@ struct ScoreGradients {
     let classScores: [[Float]]
 
     /// Runs `batch` forward up to the score and the prediction, keeping every value on the way
-    /// (`keeping: nil`, for gradients) or only the values of `keeping`, the score and the output.
-    init(model: Model, target: ClassScore, batch: Tensor, keeping nodes: [Int]? = nil) throws {
+    /// (`keeping: nil`, for gradients; with `differentiatingAt`, only those gradients at these nodes
+    /// and after them need) or only the values of `keeping`, the score and the output.
+    init(
+        model: Model, target: ClassScore, batch: Tensor, keeping nodes: [Int]? = nil, differentiatingAt wrt: [Int]? = nil
+    ) throws {
         self.model = model
         self.target = target
         let targets = [target.outputNode, target.scoreNode] + (nodes ?? [])
         if nodes == nil {
-            trace = try model.graph.trace([batch], upTo: targets)
+            trace = try model.graph.trace([batch], upTo: targets, differentiatingAt: wrt)
             values = [:]
         } else {
             trace = nil

@@ -113,12 +113,14 @@ final class DNNLPrimitive {
     let descriptor: dnnl_primitive_desc_t
     let primitive: dnnl_primitive_t
 
-    /// Nil when oneDNN has no implementation for the operation (an unusual shape): callers fall back.
-    init?(operation: UnsafeRawPointer, hint: DNNLPrimitive? = nil) {
+    /// Nil when oneDNN has no implementation for the operation (an unusual shape, or post-ops it
+    /// cannot fuse there): callers fall back.
+    init?(operation: UnsafeRawPointer, hint: DNNLPrimitive? = nil, epilogue: ConvolutionEpilogue = .none) {
         var pd: dnnl_primitive_desc_t?
-        guard dnnl_primitive_desc_create(&pd, operation, nil, DNNL.context.engine, hint?.descriptor) == dnnl_success,
-            let pd
-        else { return nil }
+        let created = epilogue.withAttributes { attributes in
+            dnnl_primitive_desc_create(&pd, operation, attributes, DNNL.context.engine, hint?.descriptor)
+        }
+        guard created == dnnl_success, let pd else { return nil }
         var primitive: dnnl_primitive_t?
         guard dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else {
             dnnl_primitive_desc_destroy(pd)

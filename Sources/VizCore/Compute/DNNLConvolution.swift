@@ -52,8 +52,11 @@ final class DNNLConvolution {
     }
 
     private let lock = NSLock()
-    private var forwardState = State.untried
+    private var forwardStates: [ConvolutionEpilogue: State] = [:]
     private var backwardState = State.untried
+    /// The kernel in each layout a pass chose, reordered once and shared by the passes (a plain
+    /// forward pass and its fused forms, say) that read it so.
+    private var reorderedKernels: [(layout: dnnl_memory_desc_t, memory: DNNLMemory)] = []
     /// The forward-training primitive that backward data needs as a hint.
     private var trainingHint: DNNLPrimitive?
 
@@ -81,10 +84,32 @@ final class DNNLConvolution {
 
     // MARK: - Execution
 
-    /// `conv(source, weights) (+ bias)`, or nil when no primitive exists for the shape.
+    /// `conv(source, weights) (+ bias)`.
     func forward(_ source: Tensor, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?) -> Tensor? {
-        guard let pass = forwardPass(weights: weights) else { return nil }
-        return run(pass, reading: source, writing: geometry.outputShape) { read, written in
+        var noResidual: Tensor?
+        return forward(source, weights: weights, bias: bias, epilogue: .none, residual: &noResidual)
+    }
+
+    /// `conv(source, weights) (+ bias)`, then the `epilogue` (adding `residual`, of the output's
+    /// shape, when it says so), or nil when no primitive exists for the shape and epilogue. The
+    /// residual is taken (left nil) only when the pass runs: one in the primitive's output layout
+    /// that nothing else holds becomes the output in place.
+    func forward(
+        _ source: Tensor, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        epilogue: ConvolutionEpilogue, residual: inout Tensor?
+    ) -> Tensor? {
+        precondition(epilogue.addsResidual == (residual != nil), "a residual goes with a summing epilogue")
+        // A residual that broadcasts to the output is summed the long way.
+        guard residual.map({ $0.shape == geometry.outputShape }) ?? true,
+            let pass = forwardPass(weights: weights, epilogue: epilogue)
+        else { return nil }
+        var destination: Tensor?
+        if epilogue.addsResidual {
+            // The sum post-op reads the destination in the primitive's layout, which must be one vizrun has.
+            guard let layout = DNNL.layout(of: pass.written, geometry.outputShape) else { return nil }
+            destination = residual.take()!.relaidOut(layout)
+        }
+        return run(pass, reading: source, writing: geometry.outputShape, into: destination) { read, written in
             var arguments: [(Int32, DNNLMemory)] = [
                 (DNNL_ARG_SRC, read),
                 (DNNL_ARG_WEIGHTS, pass.weights ?? DNNLMemory(weightsDescriptor, weights)),
@@ -112,12 +137,17 @@ final class DNNLConvolution {
     }
 
     /// Runs `execute` with `input` in the layout the pass reads, and returns what it writes as a
-    /// tensor of `shape`: in the pass's layout when vizrun has one for it, otherwise reordered to standard.
+    /// tensor of `shape`: in the pass's layout when vizrun has one for it, otherwise reordered to
+    /// standard. A `destination` (already in the pass's layout) is written over in place.
     private func run(
-        _ pass: Pass, reading input: Tensor, writing shape: [Int],
+        _ pass: Pass, reading input: Tensor, writing shape: [Int], into destination: consuming Tensor? = nil,
         _ execute: (_ read: DNNLMemory, _ written: DNNLMemory) -> Void
     ) -> Tensor {
         func withWritten(_ read: DNNLMemory) -> Tensor {
+            if var out = destination.take() {
+                out.scalars.withUnsafeMutableBytes { execute(read, DNNLMemory(pass.written, $0.baseAddress!)) }
+                return out
+            }
             if let layout = DNNL.layout(of: pass.written, shape) {
                 return Tensor(shape: shape, layout: layout) { out in
                     execute(read, DNNLMemory(pass.written, UnsafeMutableRawPointer(out.baseAddress!)))
@@ -156,29 +186,29 @@ final class DNNLConvolution {
     var implementations: (forward: String?, backward: String?) {
         lock.lock()
         defer { lock.unlock() }
-        func name(_ state: State) -> String? {
+        func name(_ state: State?) -> String? {
             if case .ready(let pass) = state { return pass.primitive.implementation }
             return nil
         }
-        return (name(forwardState), name(backwardState))
+        return (name(forwardStates[.none]), name(backwardState))
     }
 
     // MARK: - Primitive creation
 
-    private func forwardPass(weights: UnsafePointer<Float>) -> Pass? {
+    private func forwardPass(weights: UnsafePointer<Float>, epilogue: ConvolutionEpilogue) -> Pass? {
         lock.lock()
         defer { lock.unlock() }
-        switch forwardState {
+        switch forwardStates[epilogue, default: .untried] {
         case .ready(let pass): return pass
         case .failed: return nil
         case .untried:
             let pass = convolutionDescriptor(kind: dnnl_forward_inference, bias: geometry.hasBias)
                 .flatMap {
                     makePass(
-                        operation: $0, hint: nil, weights: weights,
+                        operation: $0, hint: nil, epilogue: epilogue, weights: weights,
                         read: dnnl_query_src_md, written: dnnl_query_dst_md)
                 }
-            forwardState = pass.map { .ready($0) } ?? .failed
+            forwardStates[epilogue] = pass.map { .ready($0) } ?? .failed
             return pass
         }
     }
@@ -207,24 +237,27 @@ final class DNNLConvolution {
 
     /// The primitive for `operation`, with the kernel reordered into the layout it chose.
     private func makePass(
-        operation: dnnl_convolution_desc_t, hint: DNNLPrimitive?, weights: UnsafePointer<Float>,
-        read: dnnl_query_t, written: dnnl_query_t
+        operation: dnnl_convolution_desc_t, hint: DNNLPrimitive?, epilogue: ConvolutionEpilogue = .none,
+        weights: UnsafePointer<Float>, read: dnnl_query_t, written: dnnl_query_t
     ) -> Pass? {
         guard
             let primitive = withUnsafeBytes(
                 of: operation,
                 {
-                    DNNLPrimitive(operation: $0.baseAddress!, hint: hint)
+                    DNNLPrimitive(operation: $0.baseAddress!, hint: hint, epilogue: epilogue)
                 })
         else { return nil }
         let chosen = primitive.memoryDescriptor(dnnl_query_weights_md)
         var reordered: DNNLMemory?
-        if !DNNL.equal(chosen, weightsDescriptor) {
+        if let shared = reorderedKernels.first(where: { DNNL.equal($0.layout, chosen) }) {
+            reordered = shared.memory
+        } else if !DNNL.equal(chosen, weightsDescriptor) {
             reordered = DNNLMemory(chosen, DNNL.allocate)
             DNNLPrimitive(reorderFrom: weightsDescriptor, to: chosen).execute(
                 [
                     (DNNL_ARG_FROM, DNNLMemory(weightsDescriptor, weights)), (DNNL_ARG_TO, reordered!),
                 ], "weights reorder")
+            reorderedKernels.append((chosen, reordered!))
         }
         return Pass(
             primitive: primitive, weights: reordered, read: primitive.memoryDescriptor(read),

@@ -70,7 +70,7 @@ public final class Graph {
 
     /// Runs the graph and returns the outputs of `targets`.
     public func evaluate(_ feeds: [Tensor], targets: [Int]) throws -> [Int: Tensor] {
-        try timingPass { try run(feeds, targets: targets, keepAll: false) }
+        try timingPass { try run(feeds, targets: targets) }
     }
 
     /// Runs the graph from the values `given` for some nodes (a layer's activation, perturbed) up to
@@ -78,32 +78,38 @@ public final class Graph {
     /// depends on an input by another path (a skip connection around the given node), and may be
     /// empty otherwise (`ancestors(of:above:)` tells which).
     public func evaluate(_ feeds: [Tensor], given: [Int: Tensor], targets: [Int]) throws -> [Int: Tensor] {
-        try timingPass { try run(feeds, given: given, targets: targets, keepAll: false) }
+        try timingPass { try run(feeds, given: given, targets: targets) }
     }
 
-    /// Runs the graph up to the deepest of `targets`, keeping every value a backward pass needs.
-    public func trace(_ feeds: [Tensor], upTo targets: [Int]) throws -> Trace {
-        Trace(graph: self, values: try timingPass { try run(feeds, targets: targets, keepAll: true) })
+    /// Runs the graph up to the deepest of `targets`, keeping every value a backward pass needs:
+    /// a backward pass to any node, or, given `differentiatingAt`, only to those nodes and nodes
+    /// after them (the values below them are freed, and convolutions there fused, as in `evaluate`).
+    public func trace(_ feeds: [Tensor], upTo targets: [Int], differentiatingAt wrt: [Int]? = nil) throws -> Trace {
+        let shallowest = wrt.map { $0.min() ?? nodes.count } ?? 0
+        let values = try timingPass { try run(feeds, targets: targets, keepingFrom: shallowest) }
+        return Trace(graph: self, values: values, shallowest: shallowest)
     }
 
-    private func run(_ feeds: [Tensor], given: [Int: Tensor] = [:], targets: [Int], keepAll: Bool) throws -> [Int: Tensor] {
+    /// `keepingFrom` nil: only the targets' values are returned (standardized); a node index: every
+    /// value a backward pass down to that node reads is kept and returned as its op laid it out.
+    private func run(_ feeds: [Tensor], given: [Int: Tensor] = [:], targets: [Int], keepingFrom shallowest: Int? = nil)
+        throws -> [Int: Tensor]
+    {
         if let bad = (targets + given.keys).first(where: { !nodes.indices.contains($0) }) {
             throw VizError("node \(bad) is not in the graph (it has \(nodes.count) nodes)")
         }
         let inputs = inputNodes
-        let needed = ancestors(of: targets, above: Set(given.keys))
-        guard feeds.count == inputs.count || !inputs.contains(where: needed.contains) else {
+        let plan = self.plan(targets: targets, given: Set(given.keys), keepingFrom: shallowest)
+        guard feeds.count == inputs.count || !inputs.contains(where: plan.needed.contains) else {
             throw VizError("the model takes \(inputs.count) input(s), got \(feeds.count)")
         }
-        let wanted = Set(targets)
         let last = targets.max() ?? -1
         // How many needed consumers each node still has: a value is freed when this reaches zero.
-        var remainingUses = [Int](repeating: 0, count: nodes.count)
-        for index in needed { for input in nodes[index].inputs { remainingUses[input] += 1 } }
+        var remainingUses = plan.uses
 
         var values: [Int: Tensor] = [:]
         var shapes: [Int: [Int]] = [:]
-        for index in 0...max(last, 0) where needed.contains(index) {
+        for index in 0...max(last, 0) where plan.needed.contains(index) {
             let node = nodes[index]
             if let value = given[index] {
                 values[index] = value
@@ -124,20 +130,29 @@ public final class Graph {
             do { shapes[index] = try node.op.outputShape(for: node.inputs.map { shapes[$0]! }) } catch let error as VizError {
                 throw VizError(error.message, at: node.name)
             }
-            let arguments = arguments(of: index, values)
-            if let op = node.op as? ChannelBlocksOp, op.acceptsChannelBlocks {
-                values[index] = op.forwardKeepingLayout(arguments)
+            if plan.inside.contains(index) { continue } // computed with the last node of its chain
+            var reads = node.inputs
+            if let chain = plan.fused[index] {
+                reads = nodes[chain.convolution].inputs + (chain.sum.map { [$0.residual] } ?? [])
+                let residualFree = chain.sum.map { remainingUses[$0.residual] == 1 && !plan.kept.contains($0.residual) } ?? false
+                if residualFree { remainingUses[chain.sum!.residual] = 0 }
+                values[index] = forwardFused(chain, &values, takeResidual: residualFree)
+                if residualFree { reads.removeLast() }
             } else {
-                values[index] = node.op.forward(arguments)
-            }
-            if !keepAll {
-                for input in node.inputs {
-                    remainingUses[input] -= 1
-                    if remainingUses[input] == 0, !wanted.contains(input) { values[input] = nil }
+                let arguments = arguments(of: index, values)
+                if let op = node.op as? ChannelBlocksOp, op.acceptsChannelBlocks {
+                    values[index] = op.forwardKeepingLayout(arguments)
+                } else {
+                    values[index] = node.op.forward(arguments)
                 }
             }
+            for input in reads {
+                remainingUses[input] -= 1
+                if remainingUses[input] == 0, !plan.kept.contains(input) { values[input] = nil }
+            }
         }
-        return keepAll ? values : values.filter { wanted.contains($0.key) }.mapValues { $0.standardized() }
+        let wanted = Set(targets)
+        return shallowest != nil ? values : values.filter { wanted.contains($0.key) }.mapValues { $0.standardized() }
     }
 
     /// The inputs of node `index`, in standard layout unless its op takes channel blocks.
@@ -172,6 +187,8 @@ public final class Graph {
 public struct Trace {
     public let graph: Graph
     let values: [Int: Tensor]
+    /// The first node gradients can be asked for (`Graph.trace(_:upTo:differentiatingAt:)`).
+    let shallowest: Int
 
     /// The output of `node` in the forward pass, or nil when the pass did not compute it.
     public func value(_ node: Int) -> Tensor? { values[node]?.standardized() }
@@ -196,6 +213,11 @@ public struct Trace {
         for node in Array(seeds.keys) + wrt where !graph.nodes.indices.contains(node) {
             throw VizError("node \(node) is not in the graph (it has \(graph.nodes.count) nodes)")
         }
+        if let node = wrt.first(where: { $0 < self.shallowest }) {
+            throw VizError(
+                "no gradient here: the forward pass kept values for gradients from '\(graph.nodes[self.shallowest].name)' on",
+                at: graph.nodes[node].name)
+        }
         for (node, seed) in seeds where values[node].map({ $0.shape != seed.shape }) ?? false {
             throw VizError(
                 "the gradient seed has shape \(seed.shape), the layer's output \(values[node]!.shape)",
@@ -212,7 +234,8 @@ public struct Trace {
         for index in stride(from: deepest, through: shallowest, by: -1) where upstream.contains(index) {
             guard let outputGradient = gradients[index] else { continue }
             let node = graph.nodes[index]
-            if node.op is InputOp || node.inputs.isEmpty { continue }
+            // The gradients of inputs below every node of `wrt` are never read.
+            if node.op is InputOp || !node.inputs.contains(where: { $0 >= shallowest }) { continue }
             guard let output = values[index] else {
                 throw VizError("the forward pass did not reach this layer", at: node.name)
             }

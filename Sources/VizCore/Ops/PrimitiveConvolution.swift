@@ -27,6 +27,21 @@ extension PrimitiveConvolution {
         return out ?? forwardReference([x.standardized()])
     }
 
+    /// The convolution of `inputs[0]` followed by `epilogue` in the same primitive (adding
+    /// `residual`, of the output's shape, when the epilogue says so), in the primitive's layout; nil
+    /// where oneDNN has no such primitive, for the caller to run the steps one by one. The residual
+    /// is taken only when the primitive runs (`DNNLConvolution.forward`).
+    func forwardFused(_ inputs: [Tensor], epilogue: ConvolutionEpilogue, residual: inout Tensor?) -> Tensor? {
+        let x = inputs[0]
+        Parallelism.applyToBackend()
+        guard let backend = backends.backend(for: x.shape) else { return nil }
+        return kernel.scalars.withUnsafeBufferPointer { weights in
+            withBiasPointer { bias in
+                backend.forward(x, weights: weights.baseAddress!, bias: bias, epilogue: epilogue, residual: &residual)
+            }
+        }
+    }
+
     func inputGradientsKeepingLayout(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         Parallelism.applyToBackend()

@@ -1,0 +1,30 @@
+internal import CDNNL
+
+/// What a convolution does to its result before writing it, as oneDNN post-ops: add the tensor
+/// already in the destination (a residual connection's other branch), then rectify. Fusing these
+/// saves the separate passes over memory an `Add` and a `Relu` node would make, and their buffers.
+struct ConvolutionEpilogue: Hashable, Sendable {
+    /// `dst ← conv(src) + dst`: the destination arrives holding the residual.
+    var addsResidual: Bool
+    /// `max(·, 0)` after the sum, if any.
+    var rectifies: Bool
+
+    static let none = ConvolutionEpilogue(addsResidual: false, rectifies: false)
+
+    /// Runs `body` with the primitive attributes holding these post-ops (nil when there are none).
+    func withAttributes(_ body: (dnnl_primitive_attr_t?) -> dnnl_status_t) -> dnnl_status_t {
+        guard self != .none else { return body(nil) }
+        var postOps: dnnl_post_ops_t?
+        var attributes: dnnl_primitive_attr_t?
+        DNNL.check(dnnl_post_ops_create(&postOps), "post-ops creation")
+        DNNL.check(dnnl_primitive_attr_create(&attributes), "primitive attributes creation")
+        defer {
+            dnnl_post_ops_destroy(postOps)
+            dnnl_primitive_attr_destroy(attributes)
+        }
+        if addsResidual { DNNL.check(dnnl_post_ops_append_sum(postOps, 1), "sum post-op") }
+        if rectifies { DNNL.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "relu post-op") }
+        DNNL.check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "post-ops attribute")
+        return body(attributes)
+    }
+}
