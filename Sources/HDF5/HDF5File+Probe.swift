@@ -18,6 +18,10 @@ extension HDF5File {
     /// A tenth of what reading an uncompressed file from a slow disk gives, so only a stuck
     /// library reaches the deadline.
     static let probeBytesPerSecond: hsize_t = 50_000_000
+    /// The memory the child may take beyond what it starts with, besides twice the file's size (one
+    /// dataset read at a time, converted to Float): a damaged file can make libhdf5 allocate without
+    /// end (the campaign of Docs/fuzzing.md found one whose walk took 7.6 GB in 5 s).
+    static let probeMemory: UInt64 = 1 << 30
 
     /// The string attributes as the child read them; none (and every read in-process) when there
     /// is no process to spare.
@@ -42,6 +46,7 @@ extension HDF5File {
             dup2(null, STDOUT_FILENO)
             dup2(null, STDERR_FILENO)
             for number in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT] { signal(number, SIG_DFL) }
+            Self.limitAddressSpace(growth: Self.probeMemory + 2 * UInt64(size))
             send(readEverything().encoded, to: writing)
             _exit(0)
         }
@@ -77,6 +82,23 @@ extension HDF5File {
         }
         receive(from: reading, into: &received)
         return ProbedAttributes(decoding: received) ?? ProbedAttributes()
+    }
+
+    /// In the child: lets its address space grow by `growth` bytes at most, so that an allocation
+    /// past it fails (and the child with it) instead of taking the machine's memory.
+    private static func limitAddressSpace(growth: UInt64) {
+        // The size now, in pages: /proc/self/statm's first field, read without Foundation.
+        let statm = open("/proc/self/statm", O_RDONLY)
+        guard statm >= 0 else { return }
+        var text = [UInt8](repeating: 0, count: 128)
+        let count = read(statm, &text, text.count - 1)
+        close(statm)
+        guard count > 0, let pages = UInt64(String(decoding: text[..<count].prefix { $0 != 0x20 }, as: UTF8.self)) else {
+            return
+        }
+        let bytes = pages * UInt64(sysconf(Int32(_SC_PAGESIZE))) + growth
+        var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
     }
 
     /// In the child: the string attributes of the root and of every group below it, then every
