@@ -138,6 +138,15 @@ final class DevToolsSession {
         }
     }
 
+    /// Presses and releases a key (`key` as the DOM names it, `code` its Windows virtual key code,
+    /// `text` what it types, if anything) on the focused element.
+    func press(_ key: String, code: Int, text: String? = nil) throws {
+        var down: [String: Any] = ["type": text == nil ? "rawKeyDown" : "keyDown", "key": key, "windowsVirtualKeyCode": code]
+        if let text { down["text"] = text }
+        try send("Input.dispatchKeyEvent", down)
+        try send("Input.dispatchKeyEvent", ["type": "keyUp", "key": key, "windowsVirtualKeyCode": code])
+    }
+
     /// Types `text` into the focused field, as a keyboard would.
     func type(_ text: String) throws {
         try send("Input.insertText", ["text": text])

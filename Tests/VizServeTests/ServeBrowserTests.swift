@@ -45,12 +45,27 @@ final class ServeBrowserTests: ServeTestCase {
                     XCTAssertEqual(corner.reduce(0, +) < 3 * 128, dark, "\(name): \(corner)")
                 }
                 try browser.open(client.base + "?input=coffee", width: 1280, height: 1400, dark: false)
+                try Self.useTheKeyboard(browser)
                 try Self.dropAPicture(browser)
             }
         }
-        // Four tabs chose the same layer, channel, pattern and class: computed once, then cached.
-        XCTAssertEqual(explorer.activationPasses, 1)
+        // Four tabs chose the same layer, channel, pattern and class: computed once, then cached;
+        // the keyboard's layer is the second pass, and the same layer of the dropped picture (the
+        // page keeps its layer for a new input) the third.
+        XCTAssertEqual(explorer.activationPasses, 3)
         XCTAssertEqual(explorer.sources.map(\.id), ["chelsea", "coffee", "dropped"])
+    }
+
+    /// With the keyboard alone: the first Tab reaches the skip link, and Enter on a layer's link
+    /// opens the layer.
+    static func useTheKeyboard(_ browser: DevToolsSession) throws {
+        try browser.press("Tab", code: 9)
+        XCTAssertEqual(try browser.evaluate("document.activeElement.textContent") as? String, "Skip to the pictures")
+        _ = try browser.evaluate(#"[...document.querySelectorAll('#layers a')].find(a => a.textContent === 'conv2d').focus()"#)
+        try browser.press("Enter", code: 13, text: "\r")
+        try browser.waitUntil(
+            "location.search.includes('layer=conv2d') && document.readyState === 'complete'"
+                + " && \(loaded("img[src^='/activations/grid.png']"))")
     }
 
     /// A file dropped onto the page (a DragEvent carrying chelsea's picture as `dropped.png`, as the
@@ -79,7 +94,7 @@ final class ServeBrowserTests: ServeTestCase {
                 + " && \(loaded("img[src^='/activations/grid.png']"))")
 
         try browser.click("document.querySelector('input[name=channel]')")
-        try browser.send("Input.dispatchKeyEvent", ["type": "rawKeyDown", "key": "Backspace", "windowsVirtualKeyCode": 8])
+        try browser.press("Backspace", code: 8)
         try browser.type("5")
         try browser.click("document.querySelector('input[name=channel]').form.querySelector('button')")
         try browser.waitUntil(
