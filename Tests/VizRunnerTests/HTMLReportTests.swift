@@ -1,6 +1,7 @@
 import Foundation
 import VizCore
 import VizImage
+import VizTesting
 import XCTest
 
 @testable import VizRunner
@@ -134,14 +135,7 @@ final class HTMLReportTests: RunnerTestCase {
     /// when it is installed: the page's right margin shows the scheme's background from top to
     /// bottom, so the page follows the reader's setting and nothing runs off a phone's screen.
     func testTheDemoReportRendersInChromium() throws {
-        guard
-            let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else {
-            print("HTMLReportTests: Chromium is not installed (apt-get install chromium); skipping the rendering check")
-            throw XCTSkip("Chromium is not installed")
-        }
+        let chromium = try Chromium.installed(for: "HTMLReportTests")
         let output = folder.appendingPathComponent("seed")
         try Runner(registry: .builtins()).run(
             configAt: Self.repository.appendingPathComponent("Configs/seed.yaml").path,

@@ -1,6 +1,7 @@
 import Foundation
 import VizCore
 import VizImage
+import VizTesting
 import XCTest
 
 @testable import VizServe
@@ -14,14 +15,7 @@ final class ServeBrowserTests: ServeTestCase {
     static let screenshots = ProcessInfo.processInfo.environment["VIZRUN_SCREENSHOTS"].map(URL.init(fileURLWithPath:))
 
     func testThePagesControlsInChromium() async throws {
-        guard
-            let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else {
-            print("ServeBrowserTests: Chromium is not installed (apt-get install chromium); skipping")
-            throw XCTSkip("Chromium is not installed")
-        }
+        let chromium = try Chromium.installed(for: "ServeBrowserTests")
         let explorer = try makeExplorer()
         let folder = self.folder!
         try await withClient(explorer) { client in

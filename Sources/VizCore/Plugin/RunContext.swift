@@ -83,8 +83,7 @@ public final class RunContext {
     }
 
     public func progressBar(_ label: String, total: Int, unit: String = "steps") -> ProgressBar {
-        showsProgress
-            ? ProgressBar(label, total: total, unit: unit, observer: progressObserver)
-            : ProgressBar(label, total: total, unit: unit, enabled: false, observer: progressObserver)
+        // A bar is drawn only on a terminal, whatever `enabled` says.
+        ProgressBar(label, total: total, unit: unit, enabled: showsProgress, observer: progressObserver)
     }
 }
