@@ -5,11 +5,13 @@ import VizCore
 /// libhdf5 1.10 trusts a damaged file in places vizrun cannot reach from Swift (found by the fuzz
 /// targets, Docs/fuzzing.md): reading a variable-length string attribute of one can crash
 /// (SIGSEGV), loop forever, or copy more of the file's global heap than the string's buffer holds,
-/// which may crash only later and only in some runs. vizrun cannot mend the library, so before a
-/// file is read in-process a child process reads every string attribute of every group and every
-/// dataset as the loaders do (within `floatDataset`'s size checks), and sends the attributes'
-/// strings back: the parent never reads a string attribute itself when the child did, and refuses
-/// the file with one line if the child does not end normally or outlasts its deadline.
+/// which may crash only later and only in some runs; opening an object can allocate its header's
+/// size, read from the file, before checking it against the file's end. vizrun cannot mend the library, so before a file is
+/// read in-process a child process opens every group and dataset libhdf5's walk of the file reaches,
+/// reads every string attribute of the groups and every dataset as the loaders do (within
+/// `floatDataset`'s size checks), and sends back what it reached and the attributes' strings. The
+/// parent then never opens an object the child did not reach, nor reads a string attribute itself,
+/// and refuses the file with one line if the child does not end normally or outlasts its deadline.
 extension HDF5File {
     /// Far beyond what reading the attributes of any real file takes (milliseconds, even for the
     /// largest Keras applications), and within the 10 s the fuzz targets allow an input; the
@@ -25,18 +27,18 @@ extension HDF5File {
 
     /// The string attributes as the child read them; none (and every read in-process) when there
     /// is no process to spare.
-    func probeInChildProcess() throws -> ProbedAttributes {
+    func probeInChildProcess() throws -> ProbedFile {
         var size: hsize_t = 0
         _ = H5Fget_filesize(id, &size)
         let deadline = Self.probeDeadline + TimeInterval(size / Self.probeBytesPerSecond)
         var channel: [Int32] = [-1, -1]
-        guard pipe(&channel) == 0 else { return ProbedAttributes() }
+        guard pipe(&channel) == 0 else { return ProbedFile() }
         let (reading, writing) = (channel[0], channel[1])
         let child = fork()
         guard child >= 0 else {
             close(reading)
             close(writing)
-            return ProbedAttributes()
+            return ProbedFile()
         }
         if child == 0 {
             // Quietly, and at once: the parent's one line says what happened, so the child prints no
@@ -62,7 +64,7 @@ extension HDF5File {
             let waited = waitpid(child, &status, WNOHANG)
             if waited == child { break }
             // A child that cannot be waited for (already reaped elsewhere) tells nothing: read in-process.
-            if waited < 0 && errno != EINTR { return ProbedAttributes() }
+            if waited < 0 && errno != EINTR { return ProbedFile() }
             guard Date().timeIntervalSince(start) < deadline else {
                 kill(child, SIGKILL)
                 waitpid(child, &status, 0)
@@ -81,7 +83,7 @@ extension HDF5File {
                     + "vizrun does not load it", at: path)
         }
         receive(from: reading, into: &received)
-        return ProbedAttributes(decoding: received) ?? ProbedAttributes()
+        return ProbedFile(decoding: received) ?? ProbedFile()
     }
 
     /// In the child: lets its address space grow by `growth` bytes at most, so that an allocation
@@ -101,38 +103,46 @@ extension HDF5File {
         _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
     }
 
-    /// In the child: the string attributes of the root and of every group below it, then every
-    /// dataset, one at a time (each array is dropped before the next is read).
-    private func readEverything() -> ProbedAttributes {
-        var probed = ProbedAttributes()
+    /// In the child: every group and dataset libhdf5's walk of the file reaches, opened as the
+    /// loaders open them; the string attributes of each group; then every dataset's numbers, one
+    /// dataset at a time (each array is dropped before the next is read).
+    private func readEverything() -> ProbedFile {
+        var probed = ProbedFile()
         guard let root = try? root() else { return probed }
-        for (name, address) in objects(ofType: H5O_TYPE_GROUP) {
+        let objects = walk()
+        for (name, address, _) in objects {
+            let object = H5Oopen(root.id, name, vizrun_H5P_DEFAULT())
+            guard object >= 0 else { continue }
+            H5Oclose(object)
+            probed.recordReached(objectAt: address)
+        }
+        for (name, address, type) in objects where type == H5O_TYPE_GROUP {
             guard let group = name == "." ? root : try? root.group(name) else { continue }
             for attribute in group.attributeNames() {
                 probed.record(group.stringsReadInProcess(attribute: attribute), of: attribute, inObjectAt: address)
             }
         }
-        for (name, _) in objects(ofType: H5O_TYPE_DATASET) { _ = try? root.floatDataset(name) }
+        for (name, _, type) in objects where type == H5O_TYPE_DATASET { _ = try? root.floatDataset(name) }
         return probed
     }
 
-    /// The path from the root (`.` for the root itself) and the object header's address of every
-    /// object of a type.
-    private func objects(ofType type: H5O_type_t) -> [(name: String, address: UInt64)] {
-        var found: (type: H5O_type_t, objects: [(name: String, address: UInt64)]) = (type, [])
-        withUnsafeMutablePointer(to: &found) { list in
+    /// The path from the root (`.` for the root itself), the object header's address and the type
+    /// of every object libhdf5's walk of the file reaches.
+    private func walk() -> [(name: String, address: UInt64, type: H5O_type_t)] {
+        var objects: [(name: String, address: UInt64, type: H5O_type_t)] = []
+        withUnsafeMutablePointer(to: &objects) { list in
             _ = H5Ovisit2(
                 id, H5_INDEX_NAME, H5_ITER_NATIVE,
                 { _, name, info, list in
-                    typealias Found = (type: H5O_type_t, objects: [(name: String, address: UInt64)])
-                    let found = list!.assumingMemoryBound(to: Found.self)
-                    if let name, let info, info.pointee.type == found.pointee.type {
-                        found.pointee.objects.append((String(cString: name), UInt64(info.pointee.addr)))
+                    typealias Objects = [(name: String, address: UInt64, type: H5O_type_t)]
+                    if let name, let info {
+                        list!.assumingMemoryBound(to: Objects.self).pointee.append(
+                            (String(cString: name), UInt64(info.pointee.addr), info.pointee.type))
                     }
                     return 0
                 }, list, UInt32(H5O_INFO_BASIC))
         }
-        return found.objects
+        return objects
     }
 
     /// In the child: all of `bytes` into the pipe.

@@ -12,8 +12,9 @@ public final class HDF5File {
     /// The file path, or the name an in-memory image was given; errors are located here.
     public let path: String
     let id: hid_t
-    /// The string attributes the probe's child read, which are never read in-process.
-    private(set) var probedAttributes = ProbedAttributes()
+    /// What the probe's child reached and the string attributes it read, which are never read in-process.
+    /// (Settable in the module for the tests of what the parent does with it.)
+    var probed = ProbedFile()
 
     /// Opens the file at `path`, telling a missing file, a file that is not HDF5 and a damaged one apart.
     /// Errors name `name` when given (a member extracted from an archive), else `path`.
@@ -37,7 +38,7 @@ public final class HDF5File {
                 "cannot open this HDF5 file; it may be truncated or damaged (\(HDF5Library.lastError()))",
                 at: self.path)
         }
-        probedAttributes = try probeInChildProcess()
+        probed = try probeInChildProcess()
     }
 
     deinit { H5Fclose(id) }

@@ -39,7 +39,7 @@ extension HDF5Group {
     /// overrun libhdf5's buffers: see `HDF5File+Probe.swift`); read here only when no child could
     /// run. An attribute the child's walk of the file did not reach is as unsafe to read as any.
     private func readStrings(attribute name: String) throws -> [String] {
-        let probed = file.probedAttributes
+        let probed = file.probed
         let outcome =
             probed[objectAddress, name]
             ?? (probed.cameFromChild

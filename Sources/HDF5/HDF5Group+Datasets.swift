@@ -10,7 +10,7 @@ extension HDF5Group {
         func failure(_ problem: String) -> VizError {
             VizError("cannot read dataset \(fullPath): \(problem)", at: file.path)
         }
-        guard contains(relativePath) else { throw failure("there is no such dataset") }
+        guard try openable(relativePath) else { throw failure("there is no such dataset") }
         let dataset = H5Dopen2(id, relativePath, vizrun_H5P_DEFAULT())
         guard dataset >= 0 else { throw failure(HDF5Library.lastError()) }
         defer { H5Dclose(dataset) }

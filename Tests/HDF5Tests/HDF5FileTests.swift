@@ -1,8 +1,9 @@
 import Foundation
-import HDF5
 import KerasTestSupport
 import VizCore
 import XCTest
+
+@testable import HDF5
 
 /// The libhdf5 wrapper on its own: every string encoding Keras files use, datasets, and files that
 /// are missing, not HDF5, or damaged.
@@ -55,6 +56,58 @@ final class HDF5FileTests: TemporaryFilesTestCase {
         XCTAssertEqual(try root.floatDataset("scalar"), Tensor(shape: [], scalars: [7]))
         assertVizError(try layer.floatDataset("inner/bias:0"), at: path, "/layer/inner/bias:0")
         assertVizError(try root.group("nowhere"), at: path, "no group /nowhere")
+    }
+
+    /// A soft link is followed to what it names, as libhdf5 would; a link into another file never
+    /// is, so a model file cannot make vizrun read other files.
+    func testFollowsSoftLinksButNeverLinksToOtherFiles() throws {
+        let other = temporaryPath("other.h5")
+        try HDF5TestWriter(creating: other).writeDataset("/secret/kernel", Tensor(shape: [1], scalars: [42]))
+        let path = temporaryPath("links.h5")
+        let kernel = Tensor(shape: [2], scalars: [1, 2])
+        do {
+            let writer = try HDF5TestWriter(creating: path)
+            try writer.writeDataset("/layers/conv/kernel", kernel)
+            try writer.linkSoftly("/alias", to: "/layers/conv")
+            try writer.linkSoftly("/layers/relative", to: "conv")
+            try writer.linkSoftly("/dangling", to: "/nowhere")
+            try writer.linkExternally("/outside", toFile: other, object: "/secret")
+        }
+        let root = try HDF5File(path: path).root()
+        XCTAssertEqual(try root.floatDataset("alias/kernel"), kernel)
+        XCTAssertEqual(try root.group("layers/relative").floatDataset("kernel"), kernel)
+        XCTAssertFalse(root.contains("alias/bias"))
+        assertVizError(try root.group("dangling"), at: path, "no group /dangling")
+        XCTAssertTrue(root.contains("outside/kernel"))
+        let refusal = "cannot open /outside: it is a link to another file, which vizrun does not follow"
+        assertVizError(try root.group("outside"), at: path, refusal)
+        assertVizError(try root.floatDataset("outside/kernel"), at: path, refusal)
+    }
+
+    /// Once the probe's child has read a file, what it did not report is never read in-process: an
+    /// attribute of a group it reached but whose attributes it could not list, and a group it did
+    /// not reach (damaged files that do this are in Tests/Fixtures/fuzz; this builds the report).
+    func testWhatTheProbesChildDidNotReachIsNeverRead() throws {
+        let path = temporaryPath("probed.h5")
+        do {
+            let writer = try HDF5TestWriter(creating: path)
+            try writer.setString("{}", attribute: "model_config")
+            try writer.writeDataset("/layers/dense/kernel", Tensor(shape: [1], scalars: [1]))
+        }
+        let file = try HDF5File(path: path)
+        let root = try file.root()
+        XCTAssertEqual(try root.stringAttribute("model_config"), "{}")
+        var report = ProbedFile()
+        report.recordReached(objectAt: try XCTUnwrap(root.objectAddress))
+        report.recordReached(objectAt: try XCTUnwrap(root.group("layers").objectAddress))
+        file.probed = try XCTUnwrap(ProbedFile(decoding: report.encoded))
+        XCTAssertTrue(root.contains("layers/dense/kernel"))
+        assertVizError(
+            try root.stringAttribute("model_config"), at: path,
+            "cannot read attribute 'model_config' of /: libhdf5's walk of the file does not reach it")
+        assertVizError(
+            try root.floatDataset("layers/dense/kernel"), at: path,
+            "cannot open /layers/dense: libhdf5's walk of the file does not reach it, so the file is damaged or crafted")
     }
 
     /// A member extracted from an archive is opened from its temporary file but named as the member.

@@ -189,4 +189,19 @@ public final class HDF5TestWriter {
     public func deleteLink(_ path: String) throws {
         try check(H5Ldelete(file, path, vizrun_H5P_DEFAULT()), "H5Ldelete \(path)")
     }
+
+    /// A soft link: `path` names whatever `target` (absolute, or relative to the link's group) names.
+    public func linkSoftly(_ path: String, to target: String) throws {
+        try withIntermediateGroups {
+            try check(H5Lcreate_soft(target, file, path, $0, vizrun_H5P_DEFAULT()), "H5Lcreate_soft \(path)")
+        }
+    }
+
+    /// An external link: `path` names the object at `object` in another HDF5 file.
+    public func linkExternally(_ path: String, toFile otherFile: String, object: String) throws {
+        try withIntermediateGroups {
+            try check(
+                H5Lcreate_external(otherFile, object, file, path, $0, vizrun_H5P_DEFAULT()), "H5Lcreate_external \(path)")
+        }
+    }
 }

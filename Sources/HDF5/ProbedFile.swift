@@ -6,18 +6,25 @@ enum AttributeStrings: Equatable {
     case problem(String)
 }
 
-/// The string attributes the probe's child read (`HDF5File+Probe.swift`), by the address of their
-/// group's object header (one group may be reached by several paths) and by name. The child sends
-/// them to the parent as bytes: per attribute the address, the name and the outcome, numbers
-/// little-endian and each string preceded by its length.
-struct ProbedAttributes {
+/// What the probe's child read of a file (`HDF5File+Probe.swift`): the groups and datasets it
+/// opened, and the string attributes of the groups, all by the address of their object header (one
+/// object may be reached by several paths). The child sends them to the parent as bytes: the count
+/// of objects and their addresses, then per attribute the address, the name and the outcome,
+/// numbers little-endian and each string preceded by its length.
+struct ProbedFile {
+    private(set) var reachedObjects: Set<UInt64> = []
     private var byObject: [UInt64: [String: AttributeStrings]] = [:]
-    /// Whether a child read the file and sent these: then an attribute it did not list lies where
-    /// libhdf5's own walk of the file does not reach, and is not read in-process either.
+    /// Whether a child read the file and sent these: then an object or an attribute it did not
+    /// list lies where libhdf5's own walk of the file does not reach, and is not read in-process
+    /// either.
     private(set) var cameFromChild = false
 
     subscript(object: UInt64?, name: String) -> AttributeStrings? {
         object.flatMap { byObject[$0]?[name] }
+    }
+
+    mutating func recordReached(objectAt address: UInt64) {
+        reachedObjects.insert(address)
     }
 
     mutating func record(_ outcome: AttributeStrings, of name: String, inObjectAt address: UInt64) {
@@ -31,6 +38,8 @@ struct ProbedAttributes {
             put(UInt32(string.utf8.count))
             bytes += string.utf8
         }
+        put(UInt32(reachedObjects.count))
+        for address in reachedObjects { put(address) }
         for (address, attributes) in byObject {
             for (name, outcome) in attributes {
                 put(address)
@@ -64,6 +73,11 @@ struct ProbedAttributes {
             guard let length = take(UInt32.self).map(Int.init), bytes.count - offset >= length else { return nil }
             defer { offset += length }
             return String(decoding: bytes[offset..<(offset + length)], as: UTF8.self)
+        }
+        guard let objects = take(UInt32.self) else { return nil }
+        for _ in 0..<objects {
+            guard let address = take(UInt64.self) else { return nil }
+            recordReached(objectAt: address)
         }
         while offset < bytes.count {
             guard let address = take(UInt64.self), let name = takeString(), let kind = take(UInt8.self) else { return nil }
