@@ -17,4 +17,12 @@ static inline unsigned vizrun_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
 static inline hid_t vizrun_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
 static inline hid_t vizrun_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
 static inline hid_t vizrun_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
+
+// A process forked from a libFuzzer target (the probe's child of HDF5File+Probe.swift) keeps the
+// fuzzer's death callback, which saves the input as a crash of the fuzzer's own process when the
+// child fails; the parent reports the child's failure itself. Weak: null outside sanitizer builds.
+extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+static inline void vizrun_forget_sanitizer_death_callback(void) {
+    if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(0);
+}
 #endif

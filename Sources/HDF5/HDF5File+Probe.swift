@@ -48,6 +48,7 @@ extension HDF5File {
             dup2(null, STDOUT_FILENO)
             dup2(null, STDERR_FILENO)
             for number in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT] { signal(number, SIG_DFL) }
+            vizrun_forget_sanitizer_death_callback()
             Self.limitAddressSpace(growth: Self.probeMemory + 2 * UInt64(size))
             send(readEverything().encoded, to: writing)
             _exit(0)
