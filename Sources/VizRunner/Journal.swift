@@ -194,6 +194,18 @@ enum Journal {
             try appendLine(entry)
         }
 
+        /// Appends each entry as one line, in order, encoding them on every core (a batch's
+        /// records are most of a checkpoint's work); returns the lines.
+        func append(_ entries: [Entry]) throws -> [Line] {
+            var encoded = [Result<Data, Error>](repeating: .success(Data()), count: entries.count)
+            encoded.withUnsafeMutableBufferPointer { lines in
+                DispatchQueue.concurrentPerform(iterations: entries.count) { index in
+                    lines[index] = Result { try encodedLine(entries[index]) }
+                }
+            }
+            return try encoded.map { try append(line: $0.get()) }
+        }
+
         /// Appends a line another journal holds, as it is.
         @discardableResult
         func append(line text: Data) throws -> Line {
@@ -207,12 +219,16 @@ enum Journal {
         }
 
         private func appendLine(_ value: some Encodable) throws -> Line {
+            try append(line: try encodedLine(value))
+        }
+
+        private func encodedLine(_ value: some Encodable) throws -> Data {
             var text: Data
             do { text = try encoder.encode(value) } catch {
                 throw VizError("cannot write the journal: \(error.systemReason)", at: url.path)
             }
             text.append(UInt8(ascii: "\n"))
-            return try append(line: text)
+            return text
         }
 
         /// Renames the file to `target` (atomically replacing what is there) and keeps appending to it.

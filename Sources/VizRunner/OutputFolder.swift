@@ -23,6 +23,10 @@ final class OutputFolder {
     let staging: URL
     /// Whether the folder holds a journal of this run, which a rerun can resume from.
     var holdsJournal = false
+    /// Where checkpoints run, one at a time, while the next batch is computed (`ResultStore`).
+    private let background = DispatchQueue(label: "vizrun.checkpoints")
+    /// The first error met in the background; it stops the background work and `settle` throws it.
+    private let backgroundError = FirstError()
 
     static let manifestName = "manifest.json"
 
@@ -127,10 +131,20 @@ final class OutputFolder {
         }
     }
 
-    /// Renames each staged file over its place (creating its folder the first time one is missing).
-    func placeStagedFiles() throws {
-        for relative in staged.keys {
-            let (source, target) = (stagedFile(relative).path, root.appendingPathComponent(relative))
+    /// The files staged since the last call, by relative path, each under its number in staging.
+    typealias StagedFiles = [String: Int]
+
+    /// Hands over the files staged so far, for a checkpoint to put in place; files staged from now
+    /// on wait for the next one.
+    func takeStagedFiles() -> StagedFiles {
+        defer { staged.removeAll() }
+        return staged
+    }
+
+    /// Renames each file over its place (creating its folder the first time one is missing).
+    func place(_ files: StagedFiles) throws {
+        for (relative, number) in files {
+            let (source, target) = (staging.appendingPathComponent(String(number)).path, root.appendingPathComponent(relative))
             if rename(source, target.path) == 0 { continue }
             if errno == ENOENT {
                 try? FileManager.default.createDirectory(
@@ -139,7 +153,21 @@ final class OutputFolder {
             }
             throw VizError("cannot move the result into place: \(String(cString: strerror(errno)))", at: target.path)
         }
-        staged.removeAll()
+    }
+
+    /// Runs `work` after the work handed over before it, while the caller goes on; once one fails,
+    /// the rest is skipped and `settle` throws its error.
+    func inBackground(_ work: @escaping () throws -> Void) {
+        background.async { [backgroundError] in
+            guard backgroundError.value == nil else { return }
+            do { try work() } catch { backgroundError.record(error) }
+        }
+    }
+
+    /// Waits for the work handed to the background; throws the first error it met.
+    func settle() throws {
+        background.sync {}
+        if let error = backgroundError.value { throw error }
     }
 
     /// Writes a file beside the staged files, then renames it over `name` in the output folder:
@@ -171,6 +199,8 @@ final class OutputFolder {
     /// nothing in it yet, or if nothing can resume from it (a merge starts over): otherwise the
     /// checkpointed inputs stay, for a rerun to resume from.
     func discard(resumable: Bool = true) {
+        // Nothing may still be renaming into the folder while it is cleared.
+        background.sync {}
         finish()
         if createdRoot && (!holdsJournal || !resumable) { try? FileManager.default.removeItem(at: root) }
     }

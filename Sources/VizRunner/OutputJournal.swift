@@ -35,8 +35,8 @@ final class OutputJournal {
         return try writer.append(entry)
     }
 
-    /// Puts the staged files in place, then lists `entries`; returns their lines.
-    func checkpoint(_ entries: [Journal.Entry]) throws -> [Journal.Line] {
+    /// Puts `files` in place, then lists `entries`; returns their lines.
+    func checkpoint(_ entries: [Journal.Entry], placing files: OutputFolder.StagedFiles) throws -> [Journal.Line] {
         let first = !folder.holdsJournal
         if first {
             var manifest = underWay
@@ -48,8 +48,8 @@ final class OutputJournal {
             }
             try removePreviousFiles()
         }
-        try folder.placeStagedFiles()
-        let lines = try entries.map { try writer.append($0) }
+        try folder.place(files)
+        let lines = try writer.append(entries)
         if first {
             try writer.move(to: folder.root.appendingPathComponent(Journal.fileName))
             folder.holdsJournal = true
@@ -74,7 +74,8 @@ final class OutputJournal {
     /// (every entry, in output order), copied as they are, then the aggregates' entry; then the
     /// report and the manifest.
     func close(header: Manifest, order: [Range<Int>]) throws -> WrittenOutput {
-        _ = try checkpoint([])
+        try folder.settle()
+        _ = try checkpoint([], placing: folder.takeStagedFiles())
         let aggregatesEntry = try summary.writeAggregates()
         var header = header
         for run in header.runs.indices {
@@ -85,7 +86,7 @@ final class OutputJournal {
         let final = try Journal.Writer(url: folder.staging.appendingPathComponent(".final" + Journal.fileName), header: header)
         for range in order { try final.append(line: try line(at: range).text) }
         if let entry = aggregatesEntry {
-            try folder.placeStagedFiles()
+            try folder.place(folder.takeStagedFiles())
             try summary.addAggregates(entry, line: try final.append(entry))
         }
         try final.move(to: folder.root.appendingPathComponent(Journal.fileName))

@@ -3,13 +3,18 @@ import VizCore
 
 /// Every input's results, whether computed now or reused from the output folder's previous run,
 /// kept in the output's journal (`OutputJournal`), which it owns. Memory holds where each input's
-/// line lies and the batch in flight, which `finishBatch` lists once its files are in place.
+/// line lies and the batches in flight: the one being computed, and the one before, which
+/// `finishBatch` puts in place and lists in the background meanwhile.
 ///
 /// Entries reach the summary (aggregates, report, manifest) in input order: an input's goes in
 /// once every input before it is in the journal, straight from memory when it has just been
 /// written, read back once otherwise (an input reused after one still to compute). So the
 /// aggregates are folded once, as one run over every input would fold them, and a later run gets
 /// the aggregate as it stands instead of a fold over the whole journal.
+///
+/// What the background does (placing files, the journal, the summary, `locations`,
+/// `unattachedLocations` and `summarized`) is read on the caller's thread only after
+/// `OutputFolder.settle`.
 final class ResultStore {
     private let sources: [InputPreparation.Source]
     private let runs: [RunConfig.RunSpec]
@@ -65,22 +70,29 @@ final class ResultStore {
         }
     }
 
-    /// Puts the batch's files in place, lists the batch in the journal and forgets it.
+    /// Hands the batch over: its files are put in place, it is listed in the journal and the
+    /// summary takes it in the background, while the next batch is computed. Waits for the batch
+    /// before to be listed first (so at most one is in flight), and throws what went wrong there.
     func finishBatch() throws {
+        try journal.folder.settle()
         let unattached = batchUnattached.runs.allSatisfy(\.isEmpty) ? [] : [batchUnattached]
         let indices = batch.keys.sorted()
-        let lines = try journal.checkpoint(unattached + indices.map { batch[$0]! })
-        for (entry, line) in zip(unattached, lines) {
-            unattachedLocations.append(line.range)
-            try journal.summary.add(entry, line: line, place: .beforeInputs)
-        }
-        var written: [Int: (Journal.Entry, Journal.Line)] = [:]
-        for (index, line) in zip(indices, lines.dropFirst(unattached.count)) {
-            locations[index] = line.range
-            written[index] = (batch[index]!, line)
-        }
+        let entries = unattached + indices.map { batch[$0]! }
+        let files = journal.folder.takeStagedFiles()
         (batch, batchUnattached) = ([:], Journal.Entry(input: nil, runCount: runs.count))
-        try summarizeListedPrefix(written)
+        journal.folder.inBackground { [self] in
+            let lines = try journal.checkpoint(entries, placing: files)
+            for (entry, line) in zip(unattached, lines) {
+                unattachedLocations.append(line.range)
+                try journal.summary.add(entry, line: line, place: .beforeInputs)
+            }
+            var written: [Int: (Journal.Entry, Journal.Line)] = [:]
+            for (index, (entry, line)) in zip(indices, zip(entries, lines).dropFirst(unattached.count)) {
+                locations[index] = line.range
+                written[index] = (entry, line)
+            }
+            try summarizeListedPrefix(written)
+        }
     }
 
     /// Hands the summary every input listed next in input order: from `written` if there, else
@@ -101,6 +113,7 @@ final class ResultStore {
     /// aggregates, the report and the manifest.
     func close(header: Manifest) throws -> WrittenOutput {
         try finishBatch()
+        try journal.folder.settle()
         return try journal.close(header: header, order: unattachedLocations + locations.compactMap { $0 })
     }
 
@@ -108,7 +121,7 @@ final class ResultStore {
     /// in flight (the inputs a run that reads inputs sees); an aggregate's results (channel means)
     /// over the inputs the summary holds — every input after the last batch, and before it the
     /// inputs up to the first one not yet in the journal.
-    func earlierResults(for spec: RunConfig.RunSpec) -> [String: RunResults] {
+    func earlierResults(for spec: RunConfig.RunSpec) throws -> [String: RunResults] {
         var found: [String: RunResults] = [:]
         for reference in spec.options.references {
             guard let run = runs.firstIndex(where: { $0.name == reference.run }) else { continue }
@@ -121,6 +134,8 @@ final class ResultStore {
                 }
                 results = RunResults(run: name, predictions: Dictionary(listed, uniquingKeysWith: { _, last in last }))
             case .channelMeans, .named:
+                // The aggregates take the batches listed in the background.
+                try journal.folder.settle()
                 guard let aggregated = journal.summary.aggregates.results(ofRun: run) else { continue }
                 results = aggregated
             }

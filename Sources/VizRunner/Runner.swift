@@ -96,10 +96,11 @@ public final class Runner {
     /// Runs the config at `path`, writing to `outputDirectory` if given instead of the config's
     /// `output.dir`, over the inputs of `shard` only if given; returns what it wrote.
     ///
-    /// Results are moved into place and listed in the journal batch by batch, so an interrupted
-    /// run loses at most the batch in flight; a rerun into the same folder reuses every input whose
+    /// Results are moved into place and listed in the journal batch by batch (a batch while the
+    /// next is computed), so an interrupted run loses at most the batch being computed (a failed
+    /// write, the one being listed too); a rerun into the same folder reuses every input whose
     /// results are complete there (same model, preprocessing and run options, files present).
-    /// Memory holds one batch's results, however many inputs there are.
+    /// Memory holds two batches' results at most, however many inputs there are.
     @discardableResult
     public func run(
         configAt path: String, force: Bool = false, outputDirectory: String? = nil,
@@ -151,7 +152,7 @@ public final class Runner {
                 results.add(
                     try run.execute(
                         model: model, inputs: inputs, showsProgress: showsProgress && inputs.isEmpty, log: log,
-                        earlierResults: results.earlierResults(for: run.spec), inputMapping: preparation.inputMapping),
+                        earlierResults: try results.earlierResults(for: run.spec), inputMapping: preparation.inputMapping),
                     run: index)
             }
             let pending = results.pendingSources

@@ -12,7 +12,7 @@ final class OutputFolderTests: RunnerTestCase {
             inputs: [], runs: [.init(name: "run", visualizer: "test", seconds: 0, artifacts: [])])
         let journal = try OutputJournal(folder: output, header: header, registry: .builtins())
         let entry = Journal.Entry(input: nil, runs: [Journal.Results(artifacts: artifacts)])
-        let lines = try journal.checkpoint([entry])
+        let lines = try journal.checkpoint([entry], placing: output.takeStagedFiles())
         try journal.summary.add(entry, line: lines[0])
         _ = try journal.close(header: header, order: lines.map(\.range))
     }
@@ -82,5 +82,22 @@ final class OutputFolderTests: RunnerTestCase {
             XCTAssertEqual(decoded.pixels.first, bitmap.pixels.first, record.path)
             XCTAssertEqual([decoded.width, decoded.height], [bitmap.width, bitmap.height], record.path)
         }
+    }
+
+    /// A checkpoint runs in the background while the next batch is computed: the first error
+    /// there skips what was handed over after it, and is thrown by the next `settle`.
+    func testBackgroundWorkStopsAtItsFirstErrorWhichTheNextSettleThrows() throws {
+        let output = try OutputFolder(path: folder.appendingPathComponent("out").path, force: false)
+        let ran = NSLock()
+        var steps: [String] = []
+        output.inBackground { ran.withLock { steps.append("first") } }
+        output.inBackground { throw VizError("cannot write: No space left on device", at: "out/run/x.png") }
+        output.inBackground { ran.withLock { steps.append("after the error") } }
+        XCTAssertThrowsError(try output.settle()) { error in
+            XCTAssertEqual((error as? VizError)?.message, "cannot write: No space left on device")
+            XCTAssertEqual((error as? VizError)?.location, "out/run/x.png")
+        }
+        XCTAssertEqual(ran.withLock { steps }, ["first"])
+        output.discard()
     }
 }
