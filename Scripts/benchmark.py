@@ -17,6 +17,10 @@ Jobs (default: all):
              of the machine's SGEMM peak)
   onnx-gradcam  the same ResNet-50: Grad-CAM at layer4 for the top class over 64 images, overlays to
              PNG; the peer is PyTorch with pytorch-grad-cam (GradCAM) on the same weights
+  attribution  the same ResNet-50: Score-CAM and Ablation-CAM at layer4 (2,048 channels, perturbed
+             copies 32 at a time) and Integrated Gradients (zero baseline, 50 steps, 32 at a time) for
+             the top class of --attribution-images images, maps as .npy; the peers are pytorch-grad-cam
+             and Captum on the same weights, one image at a time
   lucid      Lucid-style feature visualisation: VGG16 (no top, random weights) block4_conv1, 8 channels
              as one batch at 224x224, fft + decorrelate + the standard transforms + Adam (lr 0.05), 32
              steps; the peer is lucent (torch-lucent, kornia==0.4.1) on torchvision's VGG16 (random
@@ -48,7 +52,7 @@ VIZRUN = os.path.join(ROOT, ".build", "release", "vizrun")
 BENCH = os.path.join(ROOT, "Scripts", "benchmarks")
 IMAGES = os.path.join(ROOT, "Configs", "images")
 CHELSEA = os.path.join(IMAGES, "chelsea.jpg")
-JOBS = ("seed", "filters", "gradcam", "all-layers", "onnx-forward", "onnx-gradcam", "lucid")
+JOBS = ("seed", "filters", "gradcam", "all-layers", "onnx-forward", "onnx-gradcam", "attribution", "lucid")
 LUCID_STEPS = 32
 LUCID_LABEL = f"VGG16 block4_conv1 Lucid patterns (8 x {LUCID_STEPS} steps, 224x224; lucent)"
 NAN = float("nan")
@@ -309,8 +313,8 @@ def image_folder(work, count):
     return folder
 
 
-def onnx_config(work, model, folder, out, batch_size, arrays, runs):
-    return write(os.path.join(work, "onnx.yaml"), f"""\
+def onnx_config(work, model, folder, out, batch_size, arrays, runs, name="onnx.yaml"):
+    return write(os.path.join(work, name), f"""\
 model: {model}
 input:
   images: [{folder}]
@@ -357,6 +361,36 @@ def job_onnx_gradcam(args, work, _keras):
     return [(label, viz, torch if have("torch", "torchvision", "pytorch_grad_cam", "cv2") else None)]
 
 
+ATTRIBUTION_RUNS = {
+    "scorecam": "  - visualizer: gradcam\n    layer: layer4\n    method: scorecam\n",
+    "ablationcam": "  - visualizer: gradcam\n    layer: layer4\n    method: ablationcam\n",
+    "ig": "  - visualizer: saliency\n    method: integrated_gradients\n",
+}
+ATTRIBUTION_NAMES = {"scorecam": "Score-CAM", "ablationcam": "Ablation-CAM", "ig": "Integrated Gradients"}
+
+
+def job_attribution(args, work, _keras):
+    models = make_onnx_models.ensure(args.cache)
+    count = args.attribution_images
+    folder = image_folder(work, count)
+    rows = []
+    for method, run in ATTRIBUTION_RUNS.items():
+        out = os.path.join(work, f"vizrun-{method}")
+        config = onnx_config(work, models["resnet50.onnx"], folder, out, 1, True, run, name=f"{method}.yaml")
+        peer_out = os.path.join(work, f"torch-{method}")
+        peer_command = [sys.executable, os.path.join(BENCH, "torch_resnet50_attribution.py"), models["resnet50.pt"],
+                        folder, peer_out, method]
+        peer = "Captum" if method == "ig" else "pytorch-grad-cam"
+        label = f"ResNet-50 ONNX {ATTRIBUTION_NAMES[method]}, {count} image{'s' if count > 1 else ''} ({peer})"
+        viz = (lambda config=config, out=out: median_of(  # noqa: E731
+            [VIZRUN, config, "--quiet", "--force"], args.repeat, work, manifest_compute(out), fresh=out))
+        torch = (lambda command=peer_command, out=peer_out: median_of(  # noqa: E731
+            command, args.repeat, work, printed_compute, fresh=out))
+        needed = ("torch", "torchvision", "captum") if method == "ig" else ("torch", "torchvision", "pytorch_grad_cam")
+        rows.append((label, viz, torch if have(*needed) else None))
+    return rows
+
+
 def main():
     global VIZRUN, QUIET_LOAD
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -370,6 +404,8 @@ def main():
                              "(outside the repo)")
     parser.add_argument("--torch-batch", type=int, default=8,
                         help="images per pytorch-grad-cam call in onnx-gradcam (default 8, vizrun's batch_size)")
+    parser.add_argument("--attribution-images", type=int, default=1,
+                        help="images the attribution job explains (default 1; the issue's folder is 32)")
     parser.add_argument("--quiet-load", type=float, default=None,
                         help="before each timed run, wait (up to 30 minutes) until the 1-minute load average "
                              "is below this, on a machine shared with other work (default: no waiting)")
@@ -387,7 +423,8 @@ def main():
     keras = have_keras()
     load_at_start = os.getloadavg()[0]
     makers = {"seed": job_seed, "filters": job_filters, "gradcam": job_gradcam, "all-layers": job_all_layers,
-              "onnx-forward": job_onnx_forward, "onnx-gradcam": job_onnx_gradcam, "lucid": job_lucid}
+              "onnx-forward": job_onnx_forward, "onnx-gradcam": job_onnx_gradcam,
+              "attribution": job_attribution, "lucid": job_lucid}
     results = []  # (job, viz (s, MB, compute) | None, peer | None, note)
     conv_seconds = NAN
     for job in jobs:

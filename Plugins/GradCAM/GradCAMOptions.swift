@@ -70,6 +70,7 @@ struct GradCAMOptions {
         metrics = Faithfulness.Options.reading(mapping)
         try mapping.finish()
         mapping.offer(.predictions(top: min(top, target.classCount)))
+        mapping.offer(.maps(roles: [GradCAMVisualizer.heatmap.name, SaliencyVisualizer.saliency.name]))
     }
 
     /// The last layer in model order, before the prediction, whose output is 4-D and feeds the score.

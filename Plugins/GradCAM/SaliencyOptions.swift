@@ -130,6 +130,7 @@ struct SaliencyOptions {
         checkSizes(mapping, shape: shape)
         try mapping.finish()
         mapping.offer(.predictions(top: min(top, target.classCount)))
+        mapping.offer(.maps(roles: [SaliencyVisualizer.saliency.name]))
     }
 
     /// A patch larger than a fixed input, or a baseline of another shape, is an error now rather

@@ -22,6 +22,7 @@ extension Registry {
         try! registry.register(visualizer: FiltersVisualizer.self)
         try! registry.register(visualizer: GradCAMVisualizer.self)
         try! registry.register(visualizer: SaliencyVisualizer.self)
+        try! registry.register(visualizer: MetricsVisualizer.self)
         return registry
     }
 }

@@ -30,6 +30,8 @@ final class ResultStore {
     /// The batch in flight, by source index, and its artifacts of no input.
     private var batch: [Int: Journal.Entry] = [:]
     private var batchUnattached: Journal.Entry
+    /// The batch's maps for later runs (`RunResultKind.maps`), by source index and run; never journaled.
+    private var batchMaps: [Int: [Int: [ProducedMap]]] = [:]
     /// How many sources, from the first, the summary holds.
     private var summarized = 0
     private(set) var reusedCount = 0
@@ -56,7 +58,11 @@ final class ResultStore {
     }
 
     /// A batch's results of run `run`, sorted to their inputs (artifacts of no input kept apart).
-    func add(_ drained: (artifacts: [ArtifactRecord], predictions: [Manifest.PredictionRecord]), run: Int) {
+    func add(_ drained: RunSink.Drained, run: Int) {
+        for map in drained.maps {
+            guard let input = map.artifact.input, let index = indexByID[input], batch[index] != nil else { continue }
+            batchMaps[index, default: [:]][run, default: []].append(map)
+        }
         for artifact in drained.artifacts {
             if let input = artifact.input, let index = indexByID[input], batch[index] != nil {
                 batch[index]!.runs[run].artifacts.append(artifact)
@@ -79,7 +85,7 @@ final class ResultStore {
         let indices = batch.keys.sorted()
         let entries = unattached + indices.map { batch[$0]! }
         let files = journal.folder.takeStagedFiles()
-        (batch, batchUnattached) = ([:], Journal.Entry(input: nil, runCount: runs.count))
+        (batch, batchUnattached, batchMaps) = ([:], Journal.Entry(input: nil, runCount: runs.count), [:])
         journal.folder.inBackground { [self] in
             let lines = try journal.checkpoint(entries, placing: files)
             for (entry, line) in zip(unattached, lines) {
@@ -133,6 +139,9 @@ final class ResultStore {
                     entry.runs[run].predictions?.last.map { (entry.input!.id, $0.top) }
                 }
                 results = RunResults(run: name, predictions: Dictionary(listed, uniquingKeysWith: { _, last in last }))
+            case .maps:
+                let made = batchMaps.compactMap { index, byRun in byRun[run].map { (sources[index].id, $0) } }
+                results = RunResults(run: name, maps: Dictionary(made, uniquingKeysWith: { first, _ in first }))
             case .channelMeans, .named:
                 // The aggregates take the batches listed in the background.
                 try journal.folder.settle()

@@ -57,7 +57,7 @@ final class ActiveRun {
     func execute(
         model: Model, inputs: [RunInput], showsProgress: Bool, log: @escaping (String) -> Void,
         earlierResults: [String: RunResults], inputMapping: InputMapping? = nil
-    ) throws -> (artifacts: [ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
+    ) throws -> RunSink.Drained {
         let stopwatch = Stopwatch()
         let passSecondsBefore = model.graph.passSeconds
         try visualizer.run(

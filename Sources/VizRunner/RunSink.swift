@@ -12,16 +12,26 @@ final class RunSink: ArtifactSink {
     let wantsArrays: Bool
     private(set) var records: [ArtifactRecord] = []
     private(set) var predictions: [Manifest.PredictionRecord] = []
+    /// The roles whose arrays a later run scores (`RunResultKind.maps`), kept for the batch.
+    var keptMapRoles: Set<String> = []
+    private(set) var maps: [ProducedMap] = []
     private var pendingImages: [(path: String, image: Bitmap, artifact: Artifact)] = []
     private var pendingBytes = 0
     private let pendingLimit = 64 << 20
 
     /// The results recorded since the last call, their files written, handed over and forgotten
     /// (so memory stays flat).
-    func drain() throws -> (artifacts: [ArtifactRecord], predictions: [Manifest.PredictionRecord]) {
+    func drain() throws -> Drained {
         try writePendingImages()
-        defer { (records, predictions) = ([], []) }
-        return (records, predictions)
+        defer { (records, predictions, maps) = ([], [], []) }
+        return Drained(artifacts: records, predictions: predictions, maps: maps)
+    }
+
+    /// What a run wrote, predicted and made for later runs over a batch.
+    struct Drained {
+        var artifacts: [ArtifactRecord] = []
+        var predictions: [Manifest.PredictionRecord] = []
+        var maps: [ProducedMap] = []
     }
 
     init(folder: OutputFolder, runName: String, wantsArrays: Bool) {
@@ -31,8 +41,9 @@ final class RunSink: ArtifactSink {
     }
 
     func add(_ artifact: Artifact, array: Tensor) throws {
-        guard wantsArrays else { return }
         let stored = array.withoutBatchAxis
+        if keptMapRoles.contains(artifact.role) { maps.append(ProducedMap(artifact: artifact, values: stored)) }
+        guard wantsArrays else { return }
         guard stored.scalars.allSatisfy({ $0.isFinite }) else {
             throw VizError("the result holds NaN or infinite values; nothing was written", at: describe(artifact))
         }

@@ -121,6 +121,13 @@ public final class Runner {
                     spec: run.spec, visualizer: run.visualizer, timing: timing,
                     sink: RunSink(folder: folder, runName: SafeName.component(run.spec.name), wantsArrays: config.output.arrays))
             }
+            for spec in plan.runs.map(\.spec) {
+                for reference in spec.options.references {
+                    guard case .maps = reference.needs, let source = runs.first(where: { $0.spec.name == reference.run })
+                    else { continue }
+                    for case .maps(let roles) in source.spec.options.offers { source.sink.keptMapRoles.formUnion(roles) }
+                }
+            }
             let modelRecord = Manifest.ModelRecord(
                 path: model.path, loader: model.loaderName, layers: model.layers.count,
                 inputShape: model.inputShape.map { $0 < 0 ? nil : $0 },

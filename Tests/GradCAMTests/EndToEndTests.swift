@@ -7,38 +7,7 @@ import XCTest
 /// A whole run of the demo model through the `vizrun` command (its `Runner(registry: .builtins())`):
 /// the GradCAM test target does not depend on VizRunner, so it runs the built executable, which
 /// `swift build --build-tests` puts beside the test bundle.
-final class EndToEndTests: XCTestCase {
-    private var folder: URL!
-    private static let repository = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-gradcam-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    private func config(runs: String) throws -> String {
-        let models = Self.repository.appendingPathComponent("Configs/models").path
-        let text = """
-            model:
-              path: \(models)/scenes_convnet.h5
-              labels: \(models)/scenes_convnet.labels.txt
-            input:
-              images: [\(Self.repository.appendingPathComponent("Configs/images/chelsea.jpg").path)]
-              size: [150, 150]
-              scale: 1/255
-            output:
-              dir: out
-            runs:
-            \(runs)
-            """
-        let path = folder.appendingPathComponent("config.yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+final class EndToEndTests: DemoCommandTestCase {
 
     private struct Manifest: Decodable {
         struct Run: Decodable {

@@ -32,6 +32,16 @@ final class ConfigReferenceTests: RunnerTestCase {
             "saliency": [runs("  - visualizer: saliency\n    \(Self.stray)")],
             "target": [runs("  - visualizer: gradcam\n    target: {output: 0, \(Self.stray)}")],
             "metrics": [runs("  - visualizer: saliency\n    metrics: {names: [road], \(Self.stray)}")],
+            "metrics run": [
+                runs(
+                    "  - visualizer: gradcam\n    name: c\n  - visualizer: metrics\n    maps: {from: c}\n"
+                        + "    metrics: [deletion]\n    \(Self.stray)")
+            ],
+            "maps reference": [
+                runs(
+                    "  - visualizer: gradcam\n    name: c\n  - visualizer: metrics\n    maps: {from: c, \(Self.stray)}\n"
+                        + "    metrics: [deletion]")
+            ],
             "filters": [
                 runs("  - visualizer: filters\n    layer: conv2d\n    \(Self.stray)"),
                 runs("  - visualizer: filters\n    objective: {layer: conv2d}\n    \(Self.stray)"),
@@ -73,7 +83,7 @@ final class ConfigReferenceTests: RunnerTestCase {
     }
 
     /// A run's own mapping also holds the keys every run has.
-    static let runMappings: Set = ["activations", "gradcam", "saliency", "filters"]
+    static let runMappings: Set = ["activations", "gradcam", "saliency", "filters", "metrics run"]
 
     func testEveryKeyTableMatchesItsDecoder() throws {
         let documented = try Self.documentedKeys()

@@ -8,6 +8,9 @@ public enum RunResultKind: Equatable, Sendable {
     case predictions(top: Int)
     /// The named layers' mean activation per channel, averaged over the inputs.
     case channelMeans(layers: [String])
+    /// Each input's maps (a heatmap or saliency array and the class it explains) of the batch in
+    /// flight, as predictions are; the offer lists the roles whose arrays are maps, a need none.
+    case maps(roles: [String])
     /// A kind of result a visualizer's aggregate names itself (a plugin's, say), for `items` (its
     /// layers, say): handed from run to run without vizrun knowing what it means.
     case named(String, items: [String])
@@ -26,6 +29,9 @@ public enum RunResultKind: Equatable, Sendable {
             guard !covered.isEmpty else { return "does not record channel means (activations runs do)" }
             guard let missing = needed.first(where: { !covered.contains($0) }) else { return nil }
             return "does not cover layer '\(missing)' (its layers: \(covered.joined(separator: ", ")))"
+        case .maps:
+            let roles = offers.flatMap { offer -> [String] in if case .maps(let roles) = offer { roles } else { [] } }
+            return roles.isEmpty ? "makes no maps to score (gradcam and saliency runs do)" : nil
         case .named(let kind, let needed):
             let covered = offers.flatMap { offer -> [String] in
                 if case .named(kind, let items) = offer { items } else { [] }
@@ -67,15 +73,18 @@ public struct RunResults: Sendable {
     public let channelMeans: [String: [Float]]
     /// Per kind an aggregate names (`RunResultKind.named`), per item: what it found.
     public let named: [String: [String: Tensor]]
+    /// Per input id: the run's maps for it, in the order the run made them.
+    public let maps: [String: [ProducedMap]]
 
     public init(
         run: String, predictions: [String: [Prediction]] = [:], channelMeans: [String: [Float]] = [:],
-        named: [String: [String: Tensor]] = [:]
+        named: [String: [String: Tensor]] = [:], maps: [String: [ProducedMap]] = [:]
     ) {
         self.run = run
         self.predictions = predictions
         self.channelMeans = channelMeans
         self.named = named
+        self.maps = maps
     }
 
     /// The same results with `other`'s kinds added (predictions from the batch, the rest from the aggregate).
@@ -83,7 +92,8 @@ public struct RunResults: Sendable {
         RunResults(
             run: run, predictions: predictions.merging(other.predictions) { _, new in new },
             channelMeans: channelMeans.merging(other.channelMeans) { _, new in new },
-            named: named.merging(other.named) { mine, theirs in mine.merging(theirs) { _, new in new } })
+            named: named.merging(other.named) { mine, theirs in mine.merging(theirs) { _, new in new } },
+            maps: maps.merging(other.maps) { _, new in new })
     }
 
     /// What the run's aggregate found as `kind` for `item`; an error if it found nothing (no inputs?).
@@ -92,6 +102,14 @@ public struct RunResults: Sendable {
             throw VizError("run '\(run)' recorded no '\(kind)' results for '\(item)' (no inputs?)", at: item)
         }
         return value
+    }
+
+    /// The maps the run made for `input`; an error if it made none.
+    public func maps(of input: String) throws -> [ProducedMap] {
+        guard let made = maps[input], !made.isEmpty else {
+            throw VizError("run '\(run)' made no map for input '\(input)'", at: input)
+        }
+        return made
     }
 
     /// The `count` best predictions of `input`; an error if the run has fewer for it.
@@ -111,5 +129,17 @@ public struct RunResults: Sendable {
             throw VizError("run '\(run)' recorded no channel means for this layer (no inputs?)", at: layer)
         }
         return means.indices.sorted { means[$0] > means[$1] || (means[$0] == means[$1] && $0 < $1) }.prefix(count).map { $0 }
+    }
+}
+
+/// One map an earlier run made (`RunResultKind.maps`): the artifact as the run described it (its
+/// role, name, input, layer and class) and its values, as the run handed them to its sink.
+public struct ProducedMap: Sendable {
+    public let artifact: Artifact
+    public let values: Tensor
+
+    public init(artifact: Artifact, values: Tensor) {
+        self.artifact = artifact
+        self.values = values
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+import VizTesting
+import XCTest
+
+/// Tests that run the built `vizrun` command on the demo model (Configs/models) in a folder of their own.
+class DemoCommandTestCase: XCTestCase {
+    var folder: URL!
+    static let repository = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("vizrun-gradcam-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// `config.yaml` in the folder: the demo model on `images` (Configs/images) at 150x150, `runs`
+    /// from line 11 (12 and on with a `batch_size`), writing to `out`.
+    func config(runs: String, images: [String] = ["chelsea.jpg"], batchSize: Int? = nil) throws -> String {
+        let models = Self.repository.appendingPathComponent("Configs/models").path
+        let paths = images.map { Self.repository.appendingPathComponent("Configs/images/\($0)").path }
+        let text = """
+            model:
+              path: \(models)/scenes_convnet.h5
+              labels: \(models)/scenes_convnet.labels.txt
+            input:
+              images: [\(paths.joined(separator: ", "))]
+              size: [150, 150]
+              scale: 1/255
+            """ + (batchSize.map { "\n  batch_size: \($0)" } ?? "") + """
+
+                output:
+                  dir: out
+                runs:
+                \(runs)
+                """
+        let path = folder.appendingPathComponent("config.yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
