@@ -40,4 +40,25 @@ class DemoCommandTestCase: XCTestCase {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
+
+    /// Runs `runs` and checks the first line of the refusal: `message` at line `line`, the column of
+    /// `at` in the last line of `runs`; status 1 and nothing written.
+    func assertRefused(
+        runs: String, line: Int, at: String, _ message: String, file: StaticString = #filePath, lineNumber: UInt = #line
+    )
+        throws
+    {
+        let path = try config(runs: runs)
+        let last = String(runs.split(separator: "\n").last ?? "")
+        let column =
+            last.distance(from: last.startIndex, to: try XCTUnwrap(last.range(of: at), file: file, line: lineNumber).lowerBound)
+            + 1
+        let result = try VizrunCommand.run([path])
+        XCTAssertEqual(result.status, 1, runs, file: file, line: lineNumber)
+        let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+        XCTAssertEqual(first, "vizrun: \(path):\(line):\(column): error: \(message)", runs, file: file, line: lineNumber)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written", file: file,
+            line: lineNumber)
+    }
 }

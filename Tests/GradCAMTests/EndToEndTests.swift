@@ -203,15 +203,7 @@ final class EndToEndTests: DemoCommandTestCase {
                 "the baseline has shape (1, 8, 8, 3); the model's input is (None, 150, 150, 3) (at runs[0].baseline)"
             ),
         ]
-        for (run, at, message) in cases {
-            let path = try config(runs: run)
-            let column = run.distance(from: run.startIndex, to: try XCTUnwrap(run.range(of: at)).lowerBound) + 1
-            let result = try VizrunCommand.run([path])
-            XCTAssertEqual(result.status, 1, run)
-            let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
-            XCTAssertEqual(first, "vizrun: \(path):11:\(column): error: \(message)", run)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
-        }
+        for (run, at, message) in cases { try assertRefused(runs: run, line: 11, at: at, message) }
     }
 
     func testConfigErrorsAreLocated() throws {

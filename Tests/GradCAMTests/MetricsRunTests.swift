@@ -80,15 +80,6 @@ final class MetricsRunTests: DemoCommandTestCase {
                 "missing the key 'metrics' (deletion, insertion, road) (at runs[1])"
             ),
         ]
-        for (runs, line, at, message) in cases {
-            let path = try config(runs: runs)
-            let lastLine = String(runs.split(separator: "\n").last!)
-            let column = lastLine.distance(from: lastLine.startIndex, to: try XCTUnwrap(lastLine.range(of: at)).lowerBound) + 1
-            let result = try VizrunCommand.run([path])
-            XCTAssertEqual(result.status, 1, runs)
-            let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
-            XCTAssertEqual(first, "vizrun: \(path):\(line):\(column): error: \(message)", runs)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
-        }
+        for (runs, line, at, message) in cases { try assertRefused(runs: runs, line: line, at: at, message) }
     }
 }
