@@ -6,15 +6,17 @@ import VizCore
 /// the end joins scratch files instead of reading the journal back.
 ///
 /// The aggregates take each entry at once, since later runs read them. The report's and the
-/// manifest's scratch files take it on a queue of their own, so that writing them overlaps the
-/// next batch's work instead of adding to the run's time; nothing reads those files before the end.
+/// manifest's scratch files take it each on a queue of its own, so that writing them overlaps the
+/// next batch's work and each other instead of adding to the run's time; nothing reads those files
+/// before the end.
 final class OutputSummary {
     let aggregates: Aggregates
     private let report: HTMLReportSections
     private let manifest: ManifestWriter
     /// The runs as the header names them, for the report's sections; times and counts come at the end.
     private let draft: HTMLReport
-    private let scratchWriting = DispatchQueue(label: "vizrun.output-summary")
+    private let reportWriting = DispatchQueue(label: "vizrun.report-scratch")
+    private let manifestWriting = DispatchQueue(label: "vizrun.manifest-scratch")
     /// The first error the queue met; it stops the queue's work and is thrown by the next call.
     private let scratchError = FirstError()
 
@@ -31,20 +33,20 @@ final class OutputSummary {
         if let error = scratchError.value { throw error }
         try aggregates.add(entry)
         let (report, manifest, draft, scratchError) = (report, manifest, draft, scratchError)
-        scratchWriting.async {
+        reportWriting.async {
             guard scratchError.value == nil else { return }
-            do {
-                try report.add(entry, of: draft)
-                try manifest.add(line.text, of: entry, place: place)
-            } catch {
-                scratchError.record(error)
-            }
+            do { try report.add(entry, of: draft) } catch { scratchError.record(error) }
+        }
+        manifestWriting.async {
+            guard scratchError.value == nil else { return }
+            do { try manifest.add(line.text, of: entry, place: place) } catch { scratchError.record(error) }
         }
     }
 
     /// Waits for the scratch files to hold every entry added.
     private func finishScratchWriting() throws {
-        scratchWriting.sync {}
+        reportWriting.sync {}
+        manifestWriting.sync {}
         if let error = scratchError.value { throw error }
     }
 
