@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* libpng's full write API reports errors by longjmp, which Swift cannot catch; these inline
  * functions keep the setjmp on the C side. The simplified API (png_image_write_*) handles that
@@ -47,9 +48,39 @@ static inline void vizrun_png_ignore_warning(png_structp png, png_const_charp me
     (void)message;
 }
 
+/* Whether PNG's Up filter (each byte minus the one above it) suits the picture better than no filter,
+ * judged by deflating a band of rows from its middle both ways at `level`: photographs, overlays and
+ * smooth heatmaps, whose rows resemble the ones above, come out about a third smaller and deflate
+ * faster after it; colormapped activation grids come out larger and slower. Pictures of a few rows,
+ * or when memory runs short, keep no filter. */
+static inline int vizrun_png_prefers_up(const unsigned char *pixels, unsigned width, unsigned height, int channels,
+                                        int level) {
+    const unsigned band = 8;
+    if (height <= band) return 0;
+    size_t stride = (size_t)width * channels, length = band * (stride + 1);
+    unsigned first = 1 + (height - 1 - band) / 2;
+    uLong bound = compressBound(length);
+    unsigned char *rows = (unsigned char *)malloc(length), *packed = (unsigned char *)malloc(bound);
+    uLongf sizes[2] = {0, 0};
+    for (int up = 0; up < 2 && rows != NULL && packed != NULL; up++) {
+        for (unsigned r = 0; r < band; r++) {
+            const unsigned char *row = pixels + (first + r) * stride, *above = row - stride;
+            unsigned char *filtered = rows + r * (stride + 1);
+            filtered[0] = up ? 2 : 0;
+            for (size_t i = 0; i < stride; i++) filtered[1 + i] = up ? (unsigned char)(row[i] - above[i]) : row[i];
+        }
+        sizes[up] = bound;
+        if (compress2(packed, &sizes[up], rows, length, level) != Z_OK) sizes[up] = 0;
+    }
+    free(rows);
+    free(packed);
+    return sizes[1] != 0 && sizes[1] < sizes[0];
+}
+
 /* Encodes 8-bit gray (1), RGB (3) or RGBA (4) rows, `width * channels` bytes each,
- * into `output` (free its data with free()), at zlib `level` with no row filters. Returns 1 on
- * success, 0 with `output->message` set otherwise. */
+ * into `output` (free its data with free()), at zlib `level`, every row unfiltered or every row
+ * Up-filtered, as `vizrun_png_prefers_up` finds better. Returns 1 on success, 0 with
+ * `output->message` set otherwise. */
 static inline int vizrun_png_encode(const unsigned char *pixels, unsigned width, unsigned height, int channels,
                                     int level, vizrun_png_output *output) {
     int color_type = channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA;
@@ -70,7 +101,8 @@ static inline int vizrun_png_encode(const unsigned char *pixels, unsigned width,
         return 0;
     }
     png_set_write_fn(png, output, vizrun_png_append, vizrun_png_flush);
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE,
+                   vizrun_png_prefers_up(pixels, width, height, channels, level) ? PNG_FILTER_UP : PNG_FILTER_NONE);
     png_set_compression_level(png, level);
     png_set_IHDR(png, info, width, height, 8, color_type, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);

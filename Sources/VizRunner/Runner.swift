@@ -185,8 +185,8 @@ public final class Runner {
                 let inputs = try pending[start..<min(start + config.input.batchSize, pending.count)].map {
                     try preparation.prepare($0)
                 }
-                for input in inputs {
-                    results.add(try Self.record(input, picture: preparation.picture(of: input), folder: folder))
+                for record in try Self.records(of: inputs, pictures: inputs.map(preparation.picture), folder: folder) {
+                    results.add(record)
                 }
                 for index in perBatch { try execute(index, inputs: inputs) }
                 try results.finishBatch()
@@ -202,15 +202,22 @@ public final class Runner {
         }
     }
 
-    /// The input's record, with its picture written under `inputs/`.
-    private static func record(_ input: RunInput, picture: Bitmap?, folder: OutputFolder) throws -> Manifest.InputRecord {
-        var image: String?
-        if let picture {
-            let path = folder.reservePath(["inputs", input.id], ext: ".png")
-            try folder.write(try picture.pngData(), to: path)
-            image = path
+    /// The inputs' records, with their pictures written under `inputs/`, encoded together on all cores.
+    private static func records(
+        of inputs: [RunInput], pictures: [Bitmap?], folder: OutputFolder
+    ) throws -> [Manifest.InputRecord] {
+        let drawn = inputs.indices.filter { pictures[$0] != nil }
+        var images: [Int: String] = [:]
+        for (index, encoded) in zip(drawn, Bitmap.pngData(of: drawn.map { pictures[$0]! })) {
+            let path = folder.reservePath(["inputs", inputs[index].id], ext: ".png")
+            try folder.write(try encoded.get(), to: path)
+            images[index] = path
         }
-        return Manifest.InputRecord(id: input.id, path: input.path, shape: Array(input.tensor.shape.dropFirst()), image: image)
+        return inputs.indices.map { index in
+            let input = inputs[index]
+            return Manifest.InputRecord(
+                id: input.id, path: input.path, shape: Array(input.tensor.shape.dropFirst()), image: images[index])
+        }
     }
 
     /// Milliseconds are precision enough for a timing, and keep the manifest readable.

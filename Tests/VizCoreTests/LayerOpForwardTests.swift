@@ -288,6 +288,33 @@ final class LayerOpForwardTests: XCTestCase {
         }
     }
 
+    /// Every permutation of ranks 1 to 4, against each output position's input position computed
+    /// from its coordinates; sizes of 1 and 0 included.
+    func testPermutedTakesEachValueFromItsCoordinates() throws {
+        var random = SeededGenerator(seed: 6_650)
+        func permutations(_ axes: [Int]) -> [[Int]] {
+            axes.count <= 1
+                ? [axes] : axes.flatMap { first in permutations(axes.filter { $0 != first }).map { [first] + $0 } }
+        }
+        for shape in [[7], [3, 5], [2, 1, 4], [4, 3, 2, 5], [3, 0, 2]] {
+            let x = random.tensor(shape)
+            for axes in permutations(Array(shape.indices)) {
+                let y = x.permuted(axes)
+                XCTAssertEqual(y.shape, axes.map { shape[$0] })
+                for position in 0..<y.count {
+                    var coordinates = [Int](repeating: 0, count: shape.count)
+                    var rest = position
+                    for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+                        coordinates[axes[axis]] = rest % y.shape[axis]
+                        rest /= y.shape[axis]
+                    }
+                    let source = zip(coordinates, shape).reduce(0) { $0 * $1.1 + $1.0 }
+                    XCTAssertEqual(y.scalars[position], x.scalars[source], "axes \(axes) of \(shape) at \(position)")
+                }
+            }
+        }
+    }
+
     func testPaddingAndCropping() throws {
         let x = Tensor(shape: [1, 2, 2, 1], scalars: [1, 2, 3, 4])
         let padded = Pad2DOp(top: 1, bottom: 0, left: 0, right: 2).forward([x])

@@ -13,6 +13,23 @@ final class PNGEncodingTests: XCTestCase {
         }
     }
 
+    /// A smooth picture, each row its predecessor plus a constant, is Up-filtered: it deflates to a
+    /// fraction of its size (unfiltered it stays over a third of it), and keeps its pixels.
+    func testSmoothPicturesAreUpFilteredAndKeepTheirPixels() throws {
+        for channels in [1, 3, 4] {
+            let (width, height) = (64, 48)
+            let pixels = (0..<(width * height * channels)).map { index -> UInt8 in
+                let (y, x, channel) = (index / (width * channels), index / channels % width, index % channels)
+                return UInt8((x * x / 7 + y * y / 5 + channel * 40) % 256)
+            }
+            let bitmap = Bitmap(width: width, height: height, channels: channels, pixels: pixels)
+            let data = try bitmap.pngData()
+            XCTAssertLessThan(data.count, pixels.count / 8, "\(channels) channels")
+            let decoded = try Bitmap(encodedImage: data, colorMode: channels == 1 ? .grayscale : .rgb)
+            XCTAssertEqual(decoded.pixels, channels == 4 ? Self.dropAlpha(pixels) : pixels, "\(channels) channels")
+        }
+    }
+
     func testRGBAKeepsColorUnderTransparency() throws {
         let pixels: [UInt8] = [10, 20, 30, 0, 40, 50, 60, 128, 70, 80, 90, 255, 1, 2, 3, 4]
         let rgba = Bitmap(width: 2, height: 2, channels: 4, pixels: pixels)

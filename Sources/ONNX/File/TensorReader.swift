@@ -35,8 +35,8 @@ final class TensorReader {
         }
         let byteCount = count * type.byteCount
         if proto.dataLocation == 1 {
-            let bytes = try externalBytes(proto, name: name, byteCount: byteCount)
-            return bytes.withUnsafeBytes { decode($0, type: type, shape: shape, count: count) }
+            let read = try externalRead(proto, name: name, byteCount: byteCount)
+            return try decode(type: type, shape: shape, count: count, filling: read)
         }
         if proto.hasRawData {
             guard proto.rawData.count == byteCount else {
@@ -44,17 +44,37 @@ final class TensorReader {
                     "\(name) has \(proto.rawData.count) bytes of raw data; its dims \(proto.dims) of "
                         + "\(ElementType.name(of: proto.dataType)) need \(byteCount)")
             }
-            return proto.rawData.withUnsafeBytes { decode($0, type: type, shape: shape, count: count) }
+            return try decode(type: type, shape: shape, count: count) { bytes in
+                proto.rawData.withUnsafeBytes { bytes.copyMemory(from: $0) }
+            }
         }
         return try typedFields(proto, type: type, shape: shape, count: count, name: name)
     }
 
-    private func decode(_ bytes: UnsafeRawBufferPointer, type: ElementType, shape: [Int], count: Int) -> ConstantTensor {
+    /// The `count` values that `fill` writes raw (little-endian) into the bytes it is given: FLOAT
+    /// straight into the tensor's storage on a little-endian machine (weights are most of a model's
+    /// bytes, so they are copied once), every other type through a buffer, converted a value at a time.
+    private func decode(
+        type: ElementType, shape: [Int], count: Int, filling fill: (UnsafeMutableRawBufferPointer) throws -> Void
+    ) throws -> ConstantTensor {
+        #if _endian(little)
+            if type == .float {
+                let floats = try [Float](unsafeUninitializedCapacity: count) { storage, initialized in
+                    try fill(UnsafeMutableRawBufferPointer(storage))
+                    initialized = count
+                }
+                return ConstantTensor(shape: shape, floats: floats)
+            }
+        #endif
         let size = type.byteCount
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: count * size, alignment: 8)
+        defer { bytes.deallocate() }
+        try fill(bytes)
+        let raw = UnsafeRawBufferPointer(bytes)
         if type.isFloatingPoint {
-            return ConstantTensor(shape: shape, floats: (0..<count).map { type.float(bytes, at: $0 * size) })
+            return ConstantTensor(shape: shape, floats: (0..<count).map { type.float(raw, at: $0 * size) })
         }
-        return ConstantTensor(shape: shape, integers: (0..<count).map { type.integer(bytes, at: $0 * size) })
+        return ConstantTensor(shape: shape, integers: (0..<count).map { type.integer(raw, at: $0 * size) })
     }
 
     /// Values kept in the typed repeated fields, where ONNX puts each type.
@@ -98,7 +118,10 @@ final class TensorReader {
 
     // MARK: - External data
 
-    private func externalBytes(_ proto: Onnx_TensorProto, name: String, byteCount: Int) throws -> Data {
+    /// Checks where `proto`'s external data lies; the function returned reads it into the bytes it is given.
+    private func externalRead(
+        _ proto: Onnx_TensorProto, name: String, byteCount: Int
+    ) throws -> (UnsafeMutableRawBufferPointer) throws -> Void {
         var entries: [String: String] = [:]
         for entry in proto.externalData { entries[entry.key] = entry.value }
         guard let location = entries["location"], !location.isEmpty else {
@@ -122,8 +145,10 @@ final class TensorReader {
         guard offset <= file.size, length <= file.size - offset else {
             throw error("\(name) needs bytes \(offset)..<\(offset + length) of '\(location)', which has only \(file.size)")
         }
-        do { return try file.read(offset: offset, length: length) } catch {
-            throw self.error("\(name): reading \(length) bytes at offset \(offset) of '\(location)' failed (\(error))")
+        return { bytes in
+            do { try file.read(offset: offset, into: bytes) } catch {
+                throw self.error("\(name): reading \(length) bytes at offset \(offset) of '\(location)' failed (\(error))")
+            }
         }
     }
 
@@ -169,10 +194,17 @@ private final class ExternalDataFile {
 
     deinit { try? handle.close() }
 
-    func read(offset: Int, length: Int) throws -> Data {
-        try handle.seek(toOffset: UInt64(offset))
-        let data = try handle.read(upToCount: length) ?? Data()
-        guard data.count == length else { throw VizError("read \(data.count) of \(length) bytes at offset \(offset)") }
-        return data
+    /// Fills `bytes` from the file's bytes at `offset`, straight into them (no buffer in between).
+    func read(offset: Int, into bytes: UnsafeMutableRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let got = pread(handle.fileDescriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else {
+                throw VizError(
+                    got < 0 ? String(cString: strerror(errno)) : "read \(done) of \(bytes.count) bytes at offset \(offset)")
+            }
+            done += got
+        }
     }
 }

@@ -30,6 +30,11 @@ public final class PermuteOp: Op {
 /// Axis permutations of row-major tensors.
 enum Transpose {
     /// Output axis `i` is input axis `axes[i]`.
+    ///
+    /// The output's last two axes are copied in 16 × 16 tiles, each a strided gather from the input
+    /// that stays within a few cache lines (a convolution's OIHW weight read as HWIO would otherwise
+    /// touch a new line for every value: weights are transposed at load, over every parameter); the
+    /// tiles' start in the input advances like an odometer over the output's other axes.
     static func apply(_ x: Tensor, _ axes: [Int]) -> Tensor {
         if axes == Array(axes.indices) { return x }
         let shape = axes.map { x.shape[$0] }
@@ -38,21 +43,38 @@ enum Transpose {
             inputStrides[axis] = inputStrides[axis + 1] * x.shape[axis + 1]
         }
         let strides = axes.map { inputStrides[$0] }
-        var out = [Float](repeating: 0, count: x.count)
-        var index = [Int](repeating: 0, count: shape.count)
-        var source = 0
-        for target in 0..<x.count {
-            out[target] = x.scalars[source]
-            // Advance the output index like an odometer, moving the source offset along.
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                source += strides[axis]
-                if index[axis] < shape[axis] { break }
-                source -= strides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
+        guard x.count > 0 else { return Tensor(shape: shape, scalars: []) }
+        let outer = shape.count - 2
+        let (rows, columns) = (shape[outer], shape[outer + 1])
+        let (rowStride, columnStride) = (strides[outer], strides[outer + 1])
+        let tile = 16
+        let out = [Float](unsafeUninitializedCapacity: x.count) { out, initialized in
+            x.scalars.withUnsafeBufferPointer { source in
+                var index = [Int](repeating: 0, count: outer)
+                var start = 0
+                for plane in stride(from: 0, to: x.count, by: rows * columns) {
+                    for firstRow in stride(from: 0, to: rows, by: tile) {
+                        for firstColumn in stride(from: 0, to: columns, by: tile) {
+                            for row in firstRow..<min(firstRow + tile, rows) {
+                                let (target, origin) = (plane + row * columns, start + row * rowStride)
+                                for column in firstColumn..<min(firstColumn + tile, columns) {
+                                    out[target + column] = source[origin + column * columnStride]
+                                }
+                            }
+                        }
+                    }
+                    var axis = outer - 1
+                    while axis >= 0 {
+                        index[axis] += 1
+                        start += strides[axis]
+                        if index[axis] < shape[axis] { break }
+                        start -= strides[axis] * shape[axis]
+                        index[axis] = 0
+                        axis -= 1
+                    }
+                }
             }
+            initialized = x.count
         }
         return Tensor(shape: shape, scalars: out)
     }
