@@ -50,28 +50,19 @@ enum Transpose {
         let tile = 16
         let out = [Float](unsafeUninitializedCapacity: x.count) { out, initialized in
             x.scalars.withUnsafeBufferPointer { source in
-                var index = [Int](repeating: 0, count: outer)
-                var start = 0
+                var start = StridedOffset(shape: Array(shape[..<outer]), strides: Array(strides[..<outer]))
                 for plane in stride(from: 0, to: x.count, by: rows * columns) {
                     for firstRow in stride(from: 0, to: rows, by: tile) {
                         for firstColumn in stride(from: 0, to: columns, by: tile) {
                             for row in firstRow..<min(firstRow + tile, rows) {
-                                let (target, origin) = (plane + row * columns, start + row * rowStride)
+                                let (target, origin) = (plane + row * columns, start.offset + row * rowStride)
                                 for column in firstColumn..<min(firstColumn + tile, columns) {
                                     out[target + column] = source[origin + column * columnStride]
                                 }
                             }
                         }
                     }
-                    var axis = outer - 1
-                    while axis >= 0 {
-                        index[axis] += 1
-                        start += strides[axis]
-                        if index[axis] < shape[axis] { break }
-                        start -= strides[axis] * shape[axis]
-                        index[axis] = 0
-                        axis -= 1
-                    }
+                    start.advance()
                 }
             }
             initialized = x.count

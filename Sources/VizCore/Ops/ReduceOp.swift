@@ -46,19 +46,10 @@ public final class ReduceOp: Op {
             step *= kept[axis]
         }
         var targets = [Int](repeating: 0, count: shape.reduce(1, *))
-        var index = [Int](repeating: 0, count: shape.count)
-        var target = 0
+        var target = StridedOffset(shape: shape, strides: strides)
         for element in targets.indices {
-            targets[element] = target
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                target += strides[axis]
-                if index[axis] < shape[axis] { break }
-                target -= strides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
+            targets[element] = target.offset
+            target.advance()
         }
         return targets
     }
