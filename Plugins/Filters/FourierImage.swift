@@ -8,7 +8,8 @@ import VizCore
 ///
 /// Spectra are laid out as lucent's: (batch, channels, height, width / 2 + 1, 2), real and
 /// imaginary parts last. The inverse DFT is two dense passes (columns, then rows) over
-/// precomputed twiddles, exact for any size; its transpose runs the same passes backwards.
+/// precomputed twiddles, exact for any size, each a few matrix products over the whole batch; its
+/// transpose runs the same passes backwards.
 struct FourierImage {
     let height: Int
     let width: Int
@@ -21,9 +22,12 @@ struct FourierImage {
     let inputMapping: InputMapping
     /// `1 / max(frequency, 1 / max(h, w))^decay` per spectrum entry (height × columns).
     let frequencyScale: [Float]
-    /// `cos` and `sin` of `2π·ky·y / h`, divided by √h (height × height, symmetric).
+    /// `cos` and `sin` of `2π·ky·y / h`, divided by √h (height × height, symmetric), and the sine negated.
     private let columnCos: [Float]
     private let columnSin: [Float]
+    private let columnNegatedSin: [Float]
+    /// The colour decorrelation matrix (channels × channels, row-major), the identity without it.
+    private let colourMixing: [Float]
     /// Per column k and pixel n: how the real and imaginary parts of Z[k] add to pixel n of a
     /// row (`c_k cos(2πkn/w)`, `−c_k sin(2πkn/w)`, c_k = 2 but for the constant and Nyquist
     /// terms), divided by √w and by Lucid's 4.
@@ -67,6 +71,11 @@ struct FourierImage {
         }
         columnCos = columnAngles.map { Float(cos($0) * columnNorm) }
         columnSin = columnAngles.map { Float(sin($0) * columnNorm) }
+        columnNegatedSin = columnSin.map { -$0 }
+        colourMixing = (0..<(channels * channels)).map { index in
+            let (row, column) = (index / channels, index % channels)
+            return decorrelate ? Self.colorCorrelation[row][column] : (row == column ? 1 : 0)
+        }
         let rowNorm = 1 / (Double(width).squareRoot() * 4)
         var rowReal = [Float](repeating: 0, count: columns * width)
         var rowImaginary = [Float](repeating: 0, count: columns * width)
@@ -95,20 +104,29 @@ struct FourierImage {
         let planes = spatialPlanes(spectra)
         var rgb = Tensor(zeros: [batch, height, width, channels])
         var input = rgb
-        let pixels = height * width
-        var mixed = [Float](repeating: 0, count: channels)
-        for b in 0..<batch {
-            for pixel in 0..<pixels {
-                for c in 0..<channels { mixed[c] = planes[(b * channels + c) * pixels + pixel] }
-                if decorrelate { mixed = Self.mix(mixed, Self.colorCorrelation) }
-                let first = (b * pixels + pixel) * channels
-                for c in 0..<channels {
-                    rgb.scalars[first + c] =
-                        sigmoid ? 1 / (1 + exp(-mixed[c])) : min(max(mixed[c] + (decorrelate ? Self.colorMean[c] : 0), 0), 1)
-                }
-                for c in 0..<channels {
-                    let level = 255 * rgb.scalars[first + inputMapping.source[c]]
-                    input.scalars[first + c] = level * inputMapping.scale[c] + inputMapping.offset[c]
+        let (planeCount, channels) = (batch * channels, self.channels)
+        planes.withUnsafeBufferPointer { planes in
+            rgb.scalars.withUnsafeMutableBufferPointer { rgb in
+                input.scalars.withUnsafeMutableBufferPointer { input in
+                    Parallelism.forEach(batch * height) { row in
+                        let (b, y) = (row / height, row % height)
+                        var colour = [Float](repeating: 0, count: channels)
+                        for x in 0..<width {
+                            for c in 0..<channels { colour[c] = planes[(y * planeCount + b * channels + c) * width + x] }
+                            let first = (row * width + x) * channels
+                            for c in 0..<channels {
+                                var mixed: Float = 0
+                                for j in 0..<channels { mixed += colourMixing[c * channels + j] * colour[j] }
+                                rgb[first + c] =
+                                    sigmoid
+                                    ? 1 / (1 + exp(-mixed)) : min(max(mixed + (decorrelate ? Self.colorMean[c] : 0), 0), 1)
+                            }
+                            for c in 0..<channels {
+                                let level = 255 * rgb[first + inputMapping.source[c]]
+                                input[first + c] = level * inputMapping.scale[c] + inputMapping.offset[c]
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -118,20 +136,30 @@ struct FourierImage {
     /// d(loss)/d(spectra) from d(loss)/d(input), given the `rgb` the forward pass made.
     func backward(rgb: Tensor, inputGradient: Tensor) -> Tensor {
         let batch = rgb.shape[0]
-        let pixels = height * width
-        var planes = [Float](repeating: 0, count: batch * channels * pixels)
-        var local = [Float](repeating: 0, count: channels)
-        let transposed = (0..<channels).map { i in (0..<channels).map { j in Self.colorCorrelation[j][i] } }
-        for b in 0..<batch {
-            for pixel in 0..<pixels {
-                let first = (b * pixels + pixel) * channels
-                for c in 0..<channels { local[c] = 0 }
-                for c in 0..<channels {
-                    local[inputMapping.source[c]] += 255 * inputMapping.scale[c] * inputGradient.scalars[first + c]
+        let (planeCount, channels) = (batch * channels, self.channels)
+        var planes = [Float](repeating: 0, count: planeCount * height * width)
+        rgb.scalars.withUnsafeBufferPointer { rgb in
+            inputGradient.scalars.withUnsafeBufferPointer { upstream in
+                planes.withUnsafeMutableBufferPointer { planes in
+                    Parallelism.forEach(batch * height) { row in
+                        let (b, y) = (row / height, row % height)
+                        var local = [Float](repeating: 0, count: channels)
+                        for x in 0..<width {
+                            let first = (row * width + x) * channels
+                            for c in 0..<channels { local[c] = 0 }
+                            for c in 0..<channels {
+                                local[inputMapping.source[c]] += 255 * inputMapping.scale[c] * upstream[first + c]
+                            }
+                            for c in 0..<channels { local[c] *= validGradient(rgb[first + c], local[c]) }
+                            // The transpose of the colour mixing.
+                            for c in 0..<channels {
+                                var mixed: Float = 0
+                                for j in 0..<channels { mixed += colourMixing[j * channels + c] * local[j] }
+                                planes[(y * planeCount + b * channels + c) * width + x] = mixed
+                            }
+                        }
+                    }
                 }
-                for c in 0..<channels { local[c] *= validGradient(rgb.scalars[first + c], local[c]) }
-                if decorrelate { local = Self.mix(local, transposed) }
-                for c in 0..<channels { planes[(b * channels + c) * pixels + pixel] = local[c] }
             }
         }
         return spectraGradient(planes, batch: batch)
@@ -145,35 +173,30 @@ struct FourierImage {
         return (value >= 1 && upstream < 0) || (value <= 0 && upstream > 0) ? 0 : 1
     }
 
-    private static func mix(_ v: [Float], _ matrix: [[Float]]) -> [Float] {
-        matrix.map { row in zip(row, v).reduce(0) { $0 + $1.0 * $1.1 } }
-    }
-
-    /// The inverse DFT of every (batch, channel) spectrum: planes of height × width, in that order.
+    /// The inverse DFT of every (batch, channel) spectrum, as rows: (y, plane, x), the planes of
+    /// all items side by side so that each pass is one matrix product over the whole batch.
     private func spatialPlanes(_ spectra: Tensor) -> [Float] {
-        let count = spectra.shape[0] * channels
+        let planeCount = spectra.shape[0] * channels
         let (h, w, columns) = (height, width, self.columns)
-        var planes = [Float](repeating: 0, count: count * h * w)
-        spectra.scalars.withUnsafeBufferPointer { source in
-            planes.withUnsafeMutableBufferPointer { target in
-                let (source, target) = (source.baseAddress!, target.baseAddress!)
-                Parallelism.forEach(count) { plane in
-                    var real = [Float](repeating: 0, count: h * columns)
-                    var imaginary = real
-                    for index in 0..<(h * columns) {
-                        real[index] = source[(plane * h * columns + index) * 2] * frequencyScale[index]
-                        imaginary[index] = source[(plane * h * columns + index) * 2 + 1] * frequencyScale[index]
-                    }
-                    let (zReal, zImaginary) = columnTransform(real, imaginary, sign: 1)
-                    // Rows: the real inverse of each half spectrum.
-                    let out = target + plane * h * w
-                    for y in 0..<h {
-                        for k in 0..<columns {
-                            let (zr, zi) = (zReal[y * columns + k], zImaginary[y * columns + k])
-                            for n in 0..<w { out[y * w + n] += zr * rowReal[k * w + n] + zi * rowImaginary[k * w + n] }
-                        }
-                    }
-                }
+        let n = planeCount * columns
+        var real = [Float](repeating: 0, count: h * n)
+        var imaginary = real
+        for plane in 0..<planeCount {
+            for index in 0..<(h * columns) {
+                let (ky, k) = (index / columns, index % columns)
+                let source = (plane * h * columns + index) * 2
+                real[ky * n + plane * columns + k] = spectra.scalars[source] * frequencyScale[index]
+                imaginary[ky * n + plane * columns + k] = spectra.scalars[source + 1] * frequencyScale[index]
+            }
+        }
+        let (zReal, zImaginary) = columnTransform(real, imaginary, planeCount: planeCount, transposed: false)
+        // Rows: the real inverse of each half spectrum.
+        var planes = [Float](repeating: 0, count: h * planeCount * w)
+        planes.withUnsafeMutableBufferPointer { out in
+            for (index, (z, row)) in [(zReal, rowReal), (zImaginary, rowImaginary)].enumerated() {
+                Gemm.multiply(
+                    m: h * planeCount, n: w, k: columns, a: z, lda: columns, b: row, ldb: w,
+                    c: out.baseAddress!, ldc: w, accumulate: index > 0)
             }
         }
         return planes
@@ -181,51 +204,55 @@ struct FourierImage {
 
     /// The transpose of `spatialPlanes` (frequency scaling included), in lucent's spectra layout.
     private func spectraGradient(_ planes: [Float], batch: Int) -> Tensor {
-        let count = batch * channels
+        let planeCount = batch * channels
         let (h, w, columns) = (height, width, self.columns)
-        var gradient = Tensor(zeros: spectraShape(batch: batch))
-        planes.withUnsafeBufferPointer { source in
-            gradient.scalars.withUnsafeMutableBufferPointer { target in
-                let (source, target) = (source.baseAddress!, target.baseAddress!)
-                Parallelism.forEach(count) { plane in
-                    let upstream = source + plane * h * w
-                    var zReal = [Float](repeating: 0, count: h * columns)
-                    var zImaginary = zReal
-                    for y in 0..<h {
-                        for k in 0..<columns {
-                            var (gr, gi): (Float, Float) = (0, 0)
-                            for n in 0..<w {
-                                gr += upstream[y * w + n] * rowReal[k * w + n]
-                                gi += upstream[y * w + n] * rowImaginary[k * w + n]
-                            }
-                            (zReal[y * columns + k], zImaginary[y * columns + k]) = (gr, gi)
-                        }
-                    }
-                    let (real, imaginary) = columnTransform(zReal, zImaginary, sign: -1)
-                    for index in 0..<(h * columns) {
-                        target[(plane * h * columns + index) * 2] = real[index] * frequencyScale[index]
-                        target[(plane * h * columns + index) * 2 + 1] = imaginary[index] * frequencyScale[index]
-                    }
+        let n = planeCount * columns
+        var zReal = [Float](repeating: 0, count: h * n)
+        var zImaginary = zReal
+        zReal.withUnsafeMutableBufferPointer { zReal in
+            zImaginary.withUnsafeMutableBufferPointer { zImaginary in
+                for (row, z) in [(rowReal, zReal), (rowImaginary, zImaginary)] {
+                    Gemm.multiply(
+                        m: h * planeCount, n: columns, k: w, a: planes, lda: w, b: row, ldb: w, transposeB: true,
+                        c: z.baseAddress!, ldc: columns, accumulate: false)
                 }
+            }
+        }
+        let (real, imaginary) = columnTransform(zReal, zImaginary, planeCount: planeCount, transposed: true)
+        var gradient = Tensor(zeros: spectraShape(batch: batch))
+        for plane in 0..<planeCount {
+            for index in 0..<(h * columns) {
+                let (ky, k) = (index / columns, index % columns)
+                let target = (plane * h * columns + index) * 2
+                gradient.scalars[target] = real[ky * n + plane * columns + k] * frequencyScale[index]
+                gradient.scalars[target + 1] = imaginary[ky * n + plane * columns + k] * frequencyScale[index]
             }
         }
         return gradient
     }
 
-    /// Along the height of every column: `Z[y] = Σ_ky e^{sign·2πi·ky·y/h} S[ky] / √h`, the inverse
-    /// DFT (sign 1) or its transpose (sign −1: the twiddles are symmetric, so only their sign flips).
-    private func columnTransform(_ real: [Float], _ imaginary: [Float], sign: Float) -> ([Float], [Float]) {
-        let (h, columns) = (height, self.columns)
-        var zReal = [Float](repeating: 0, count: h * columns)
+    /// Along the height of every column of (ky, plane, k) spectra: `Z[y] = Σ_ky e^{2πi·ky·y/h} S[ky] / √h`,
+    /// the inverse DFT, or (`transposed`) its transpose as a real linear map: the twiddles are
+    /// symmetric, so only the sine's sign flips. Four real matrix products of height × height by
+    /// height × (planes · columns).
+    private func columnTransform(_ real: [Float], _ imaginary: [Float], planeCount: Int, transposed: Bool)
+        -> ([Float], [Float])
+    {
+        let (h, n) = (height, planeCount * columns)
+        let (sine, negatedSine) = transposed ? (columnNegatedSin, columnSin) : (columnSin, columnNegatedSin)
+        var zReal = [Float](repeating: 0, count: h * n)
         var zImaginary = zReal
-        for y in 0..<h {
-            for ky in 0..<h {
-                let (c, s) = (columnCos[y * h + ky], sign * columnSin[y * h + ky])
-                for k in 0..<columns {
-                    let (sr, si) = (real[ky * columns + k], imaginary[ky * columns + k])
-                    zReal[y * columns + k] += c * sr - s * si
-                    zImaginary[y * columns + k] += c * si + s * sr
-                }
+        // Re Z = C·Re S − s·Im S, Im Z = C·Im S + s·Re S, s the (signed) sine.
+        zReal.withUnsafeMutableBufferPointer { out in
+            for (index, (matrix, x)) in [(columnCos, real), (negatedSine, imaginary)].enumerated() {
+                Gemm.multiply(
+                    m: h, n: n, k: h, a: matrix, lda: h, b: x, ldb: n, c: out.baseAddress!, ldc: n, accumulate: index > 0)
+            }
+        }
+        zImaginary.withUnsafeMutableBufferPointer { out in
+            for (index, (matrix, x)) in [(columnCos, imaginary), (sine, real)].enumerated() {
+                Gemm.multiply(
+                    m: h, n: n, k: h, a: matrix, lda: h, b: x, ldb: n, c: out.baseAddress!, ldc: n, accumulate: index > 0)
             }
         }
         return (zReal, zImaginary)

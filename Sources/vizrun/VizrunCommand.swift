@@ -11,6 +11,13 @@ struct VizrunCommand: AsyncParsableCommand {
         version: Runner.version,
         subcommands: [Run.self, Validate.self, Merge.self, Plugins.self, Inspect.self, Serve.self],
         defaultSubcommand: Run.self)
+
+    /// Sets the allocator up (`Allocator.reuseFreedBuffers`) before any other thread allocates:
+    /// glibc fixes its number of arenas when a second thread first allocates. Then parses and runs.
+    static func main() async {
+        Allocator.reuseFreedBuffers()
+        await (Self.self as any AsyncParsableCommand.Type).main()
+    }
 }
 
 /// Options every subcommand shares.
@@ -19,7 +26,6 @@ struct CommonOptions: ParsableArguments {
     var threads: Int?
 
     func apply() throws {
-        Allocator.reuseFreedBuffers()
         if let threads {
             guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
             Parallelism.threads = threads

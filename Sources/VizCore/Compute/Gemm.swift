@@ -5,12 +5,13 @@ internal import CDNNL
 /// `multiply` goes through oneDNN's sgemm (JIT kernels for the machine's widest vectors, threads
 /// from OpenMP). `multiplyReference` is the plain-Swift kernel the fast path is tested against: it
 /// keeps a 4×16 block of C in registers and streams one row of B per step of k, so every loaded
-/// B vector is used four times.
-enum Gemm {
+/// B vector is used four times. `multiply` is public for plugins' dense linear maps (the `fft`
+/// parameterisation's transforms).
+public enum Gemm {
     /// `c[m×n] (+)= op(a) · op(b)`, with row strides `lda`, `ldb`, `ldc`; op(a) is `a[m×k]`, or with
     /// `transposeA` the transpose of `a[k×m]`; op(b) is `b[k×n]`, or with `transposeB` the
     /// transpose of `b[n×k]`.
-    static func multiply(
+    public static func multiply(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
