@@ -23,6 +23,11 @@ final class OutputFolder {
     let staging: URL
     /// Whether the folder holds a journal of this run, which a rerun can resume from.
     var holdsJournal = false
+    /// The folders reserved paths lie in, created ahead of the checkpoint that moves files into
+    /// them: creating many folders is much of a checkpoint's time (the file system's inode
+    /// allocation), and an empty folder changes nothing a previous run listed.
+    private var foldersAsked: Set<String> = []
+    private let folderMaking = DispatchQueue(label: "vizrun.folders")
     /// Where checkpoints run, one at a time, while the next batch is computed (`ResultStore`).
     private let background = DispatchQueue(label: "vizrun.checkpoints")
     /// The first error met in the background; it stops the background work and `settle` throws it.
@@ -96,6 +101,11 @@ final class OutputFolder {
         taken.insert(path.hashValue)
         staged[path] = stagedCount
         stagedCount += 1
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty, foldersAsked.insert(folder).inserted {
+            let url = root.appendingPathComponent(folder)
+            folderMaking.async { try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        }
         return path
     }
 
@@ -141,8 +151,9 @@ final class OutputFolder {
         return staged
     }
 
-    /// Renames each file over its place (creating its folder the first time one is missing).
+    /// Renames each file over its place (creating its folder if it is still missing).
     func place(_ files: StagedFiles) throws {
+        folderMaking.sync {}
         for (relative, number) in files {
             let (source, target) = (staging.appendingPathComponent(String(number)).path, root.appendingPathComponent(relative))
             if rename(source, target.path) == 0 { continue }
@@ -199,7 +210,8 @@ final class OutputFolder {
     /// nothing in it yet, or if nothing can resume from it (a merge starts over): otherwise the
     /// checkpointed inputs stay, for a rerun to resume from.
     func discard(resumable: Bool = true) {
-        // Nothing may still be renaming into the folder while it is cleared.
+        // Nothing may still be making folders or renaming into the folder while it is cleared.
+        folderMaking.sync {}
         background.sync {}
         finish()
         if createdRoot && (!holdsJournal || !resumable) { try? FileManager.default.removeItem(at: root) }
