@@ -13,18 +13,15 @@ struct ConvolutionEpilogue: Hashable, Sendable {
 
     /// Runs `body` with the primitive attributes holding these post-ops (nil when there are none).
     func withAttributes(_ body: (dnnl_primitive_attr_t?) -> dnnl_status_t) -> dnnl_status_t {
-        guard self != .none else { return body(nil) }
-        var postOps: dnnl_post_ops_t?
-        var attributes: dnnl_primitive_attr_t?
-        DNNL.check(dnnl_post_ops_create(&postOps), "post-ops creation")
-        DNNL.check(dnnl_primitive_attr_create(&attributes), "primitive attributes creation")
-        defer {
-            dnnl_post_ops_destroy(postOps)
-            dnnl_primitive_attr_destroy(attributes)
+        DNNL.withAttributes { attributes in
+            guard self != .none else { return body(attributes) }
+            var postOps: dnnl_post_ops_t?
+            DNNL.check(dnnl_post_ops_create(&postOps), "post-ops creation")
+            defer { dnnl_post_ops_destroy(postOps) }
+            if addsResidual { DNNL.check(dnnl_post_ops_append_sum(postOps, 1), "sum post-op") }
+            if rectifies { DNNL.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "relu post-op") }
+            DNNL.check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "post-ops attribute")
+            return body(attributes)
         }
-        if addsResidual { DNNL.check(dnnl_post_ops_append_sum(postOps, 1), "sum post-op") }
-        if rectifies { DNNL.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "relu post-op") }
-        DNNL.check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "post-ops attribute")
-        return body(attributes)
     }
 }

@@ -79,6 +79,20 @@ enum DNNL {
         return dnnl_memory_desc_equal(&a, &b) != 0
     }
 
+    /// Primitive attributes every primitive is created with: the scratchpad the caller's (each
+    /// primitive keeps its own, `DNNLPrimitive`). oneDNN's own scratchpad is kept per thread and
+    /// counted by the primitives created and destroyed there, and vizrun's primitives are created,
+    /// run and destroyed on whatever thread a dispatch queue or a task lands on: a primitive whose
+    /// scratchpad the library freed on another thread read a null pointer (Winograd's, in the
+    /// server's tests).
+    static func withAttributes(_ body: (dnnl_primitive_attr_t?) -> dnnl_status_t) -> dnnl_status_t {
+        var attributes: dnnl_primitive_attr_t?
+        check(dnnl_primitive_attr_create(&attributes), "primitive attributes creation")
+        defer { dnnl_primitive_attr_destroy(attributes) }
+        check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "scratchpad mode")
+        return body(attributes)
+    }
+
     /// Runs `primitive` on the shared stream and waits for it.
     static func execute(_ primitive: dnnl_primitive_t, _ arguments: [(Int32, DNNLMemory)], _ what: String) {
         let args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
@@ -128,6 +142,7 @@ final class DNNLPrimitive {
         }
         descriptor = pd
         self.primitive = primitive
+        scratchpad = Self.scratchpad(of: pd)
     }
 
     /// A reorder from `source` to `target` layout.
@@ -136,11 +151,24 @@ final class DNNLPrimitive {
         var target = target
         var pd: dnnl_primitive_desc_t?
         let engine = DNNL.context.engine
-        DNNL.check(dnnl_reorder_primitive_desc_create(&pd, &source, engine, &target, engine, nil), "reorder creation")
+        DNNL.check(
+            DNNL.withAttributes { dnnl_reorder_primitive_desc_create(&pd, &source, engine, &target, engine, $0) },
+            "reorder creation")
         var primitive: dnnl_primitive_t?
         DNNL.check(dnnl_primitive_create(&primitive, pd), "reorder primitive creation")
         descriptor = pd!
         self.primitive = primitive!
+        scratchpad = Self.scratchpad(of: pd!)
+    }
+
+    /// The primitive's own scratchpad, allocated by oneDNN; nil when it needs none. One is enough:
+    /// executions are serialised (`DNNL.execute`).
+    private let scratchpad: DNNLMemory?
+
+    private static func scratchpad(of descriptor: dnnl_primitive_desc_t) -> DNNLMemory? {
+        guard let md = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0), DNNL.size(md.pointee) > 0
+        else { return nil }
+        return DNNLMemory(md.pointee, DNNL.allocate)
     }
 
     /// The memory descriptor the primitive settled on for `query` (e.g. weights under `format_tag_any`).
@@ -161,7 +189,7 @@ final class DNNLPrimitive {
     }
 
     func execute(_ arguments: [(Int32, DNNLMemory)], _ what: String) {
-        DNNL.execute(primitive, arguments, what)
+        DNNL.execute(primitive, arguments + (scratchpad.map { [(DNNL_ARG_SCRATCHPAD, $0)] } ?? []), what)
     }
 
     deinit {
