@@ -79,10 +79,10 @@ enum DNNL {
         return dnnl_memory_desc_equal(&a, &b) != 0
     }
 
-    /// Primitive attributes every primitive is created with: the scratchpad the caller's (each
-    /// primitive keeps its own, `DNNLPrimitive`). oneDNN's own scratchpad is kept per thread and
-    /// counted by the primitives created and destroyed there, and vizrun's primitives are created,
-    /// run and destroyed on whatever thread a dispatch queue or a task lands on: a primitive whose
+    /// Primitive attributes every primitive is created with: the scratchpad the caller's (one for
+    /// every primitive, `execute`). oneDNN's own scratchpad is kept per thread and counted by the
+    /// primitives created and destroyed there, and vizrun's primitives are created, run and
+    /// destroyed on whatever thread a dispatch queue or a task lands on: a primitive whose
     /// scratchpad the library freed on another thread read a null pointer (Winograd's, in the
     /// server's tests).
     static func withAttributes(_ body: (dnnl_primitive_attr_t?) -> dnnl_status_t) -> dnnl_status_t {
@@ -93,12 +93,32 @@ enum DNNL {
         return body(attributes)
     }
 
-    /// Runs `primitive` on the shared stream and waits for it.
-    static func execute(_ primitive: dnnl_primitive_t, _ arguments: [(Int32, DNNLMemory)], _ what: String) {
-        let args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
+    /// The scratchpad every primitive runs with, as large as the largest one has needed so far:
+    /// executions are serialised, so one is enough. Touched only under `executionLock`.
+    nonisolated(unsafe) private static var scratchpad: (bytes: Int, buffer: UnsafeMutableRawPointer)?
+
+    /// Runs `primitive` on the shared stream and waits for it; `scratchpad`, the room it asked for.
+    static func execute(
+        _ primitive: dnnl_primitive_t, _ arguments: [(Int32, DNNLMemory)], scratchpad needed: dnnl_memory_desc_t? = nil,
+        _ what: String
+    ) {
         let context = self.context
         executionLock.lock()
         defer { executionLock.unlock() }
+        var arguments = arguments
+        if let needed {
+            let bytes = size(needed)
+            if bytes > (scratchpad?.bytes ?? 0) {
+                scratchpad.map { free($0.buffer) }
+                // 64-byte alignment, as oneDNN's own allocations have.
+                guard let buffer = aligned_alloc(64, (bytes + 63) / 64 * 64) else {
+                    preconditionFailure("oneDNN \(what): cannot allocate a \(bytes)-byte scratchpad")
+                }
+                scratchpad = (bytes, buffer)
+            }
+            arguments.append((DNNL_ARG_SCRATCHPAD, DNNLMemory(needed, scratchpad!.buffer)))
+        }
+        let args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
         check(dnnl_primitive_execute(primitive, context.stream, Int32(args.count), args), "\(what) execution")
         check(dnnl_stream_wait(context.stream), "\(what) stream wait")
     }
@@ -161,14 +181,13 @@ final class DNNLPrimitive {
         scratchpad = Self.scratchpad(of: pd!)
     }
 
-    /// The primitive's own scratchpad, allocated by oneDNN; nil when it needs none. One is enough:
-    /// executions are serialised (`DNNL.execute`).
-    private let scratchpad: DNNLMemory?
+    /// The scratchpad the primitive needs; nil when it needs none.
+    private let scratchpad: dnnl_memory_desc_t?
 
-    private static func scratchpad(of descriptor: dnnl_primitive_desc_t) -> DNNLMemory? {
+    private static func scratchpad(of descriptor: dnnl_primitive_desc_t) -> dnnl_memory_desc_t? {
         guard let md = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0), DNNL.size(md.pointee) > 0
         else { return nil }
-        return DNNLMemory(md.pointee, DNNL.allocate)
+        return md.pointee
     }
 
     /// The memory descriptor the primitive settled on for `query` (e.g. weights under `format_tag_any`).
@@ -189,7 +208,7 @@ final class DNNLPrimitive {
     }
 
     func execute(_ arguments: [(Int32, DNNLMemory)], _ what: String) {
-        DNNL.execute(primitive, arguments + (scratchpad.map { [(DNNL_ARG_SCRATCHPAD, $0)] } ?? []), what)
+        DNNL.execute(primitive, arguments, scratchpad: scratchpad, what)
     }
 
     deinit {
