@@ -11,7 +11,7 @@ struct ConvolutionEpilogue: Hashable, Sendable {
 
     static let none = ConvolutionEpilogue(addsResidual: false, rectifies: false)
 
-    /// Runs `body` with the primitive attributes holding these post-ops (nil when there are none).
+    /// Runs `body` with the primitive attributes every primitive has (`DNNL.withAttributes`) and these post-ops.
     func withAttributes(_ body: (dnnl_primitive_attr_t?) -> dnnl_status_t) -> dnnl_status_t {
         DNNL.withAttributes { attributes in
             guard self != .none else { return body(attributes) }
