@@ -87,7 +87,7 @@ final class OutputJournal {
         for range in order { try final.append(line: try line(at: range).text) }
         if let entry = aggregatesEntry {
             try folder.place(folder.takeStagedFiles())
-            try summary.addAggregates(entry, line: try final.append(entry))
+            try summary.add(entry, line: try final.append(entry), place: .afterInputs)
         }
         try final.move(to: folder.root.appendingPathComponent(Journal.fileName))
         try folder.replaceAtomically(HTMLReport.fileName) { try summary.writeReport(header: header, to: $0) }

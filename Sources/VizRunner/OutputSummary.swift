@@ -30,13 +30,26 @@ final class OutputSummary {
     /// The entry as the journal holds it, in output order; `place` says where its artifacts go
     /// in each run's list (entries of no input a run writes come before every input's).
     func add(_ entry: Journal.Entry, line: Journal.Line, place: ManifestWriter.Place = .inOrder) throws {
+        try take(entry)
+        try list(entry, line: line, place: place)
+    }
+
+    /// `add` in two steps, so that the report takes an entry while its files are placed and its
+    /// line encoded: the aggregates may read the files, and the manifest copies the line. Entries
+    /// are taken in output order and listed in the same order.
+    func take(_ entry: Journal.Entry) throws {
         if let error = scratchError.value { throw error }
-        try aggregates.add(entry)
-        let (report, manifest, draft, scratchError) = (report, manifest, draft, scratchError)
+        let (report, draft, scratchError) = (report, draft, scratchError)
         reportWriting.async {
             guard scratchError.value == nil else { return }
             do { try report.add(entry, of: draft) } catch { scratchError.record(error) }
         }
+    }
+
+    func list(_ entry: Journal.Entry, line: Journal.Line, place: ManifestWriter.Place = .inOrder) throws {
+        if let error = scratchError.value { throw error }
+        try aggregates.add(entry)
+        let (manifest, scratchError) = (manifest, scratchError)
         manifestWriting.async {
             guard scratchError.value == nil else { return }
             do { try manifest.add(line.text, of: entry, place: place) } catch { scratchError.record(error) }
@@ -51,15 +64,11 @@ final class OutputSummary {
     }
 
     /// Has every aggregate write its files (staged); returns the entry listing them, if any, for
-    /// `addAggregates` once it is journaled.
+    /// `add` once it is journaled.
     func writeAggregates() throws -> Journal.Entry? {
-        // The report reads the aggregates' tables, which writing them fills.
-        try finishScratchWriting()
-        return try aggregates.write()
-    }
-
-    func addAggregates(_ entry: Journal.Entry, line: Journal.Line) throws {
-        try add(entry, line: line, place: .afterInputs)
+        // The scratch files need nothing an aggregate's writing changes (the report reads the
+        // tables it fills only at the end), so they are written meanwhile.
+        try aggregates.write()
     }
 
     func writeReport(header: Manifest, to output: TextOutput) throws {

@@ -7,8 +7,9 @@ import VizCore
 /// `finishBatch` puts in place and lists in the background meanwhile.
 ///
 /// Entries reach the summary (aggregates, report, manifest) in input order: an input's goes in
-/// once every input before it is in the journal, straight from memory when it has just been
-/// written, read back once otherwise (an input reused after one still to compute). So the
+/// once every input before it is in the journal or in its own batch, straight from memory when it
+/// is in the batch or has just been reused, read back once otherwise (an input reused after one
+/// still to compute). So the
 /// aggregates are folded once, as one run over every input would fold them, and a later run gets
 /// the aggregate as it stands instead of a fold over the whole journal.
 ///
@@ -83,35 +84,45 @@ final class ResultStore {
         try journal.folder.settle()
         let unattached = batchUnattached.runs.allSatisfy(\.isEmpty) ? [] : [batchUnattached]
         let indices = batch.keys.sorted()
-        let entries = unattached + indices.map { batch[$0]! }
+        let inputs = indices.map { batch[$0]! }
         let files = journal.folder.takeStagedFiles()
         (batch, batchUnattached, batchMaps) = ([:], Journal.Entry(input: nil, runCount: runs.count), [:])
         journal.folder.inBackground { [self] in
-            let lines = try journal.checkpoint(entries, placing: files)
+            // The summary takes the entries while their files are placed and their lines encoded.
+            for entry in unattached { try journal.summary.take(entry) }
+            let listInSummary = try summarizeNext(known: Dictionary(uniqueKeysWithValues: zip(indices, inputs)))
+            let lines = try journal.checkpoint(unattached + inputs, placing: files)
             for (entry, line) in zip(unattached, lines) {
                 unattachedLocations.append(line.range)
-                try journal.summary.add(entry, line: line, place: .beforeInputs)
+                try journal.summary.list(entry, line: line, place: .beforeInputs)
             }
-            var written: [Int: (Journal.Entry, Journal.Line)] = [:]
-            for (index, (entry, line)) in zip(indices, zip(entries, lines).dropFirst(unattached.count)) {
-                locations[index] = line.range
-                written[index] = (entry, line)
-            }
-            try summarizeListedPrefix(written)
+            let inputLines = Dictionary(uniqueKeysWithValues: zip(indices, lines.dropFirst(unattached.count)))
+            for (index, line) in inputLines { locations[index] = line.range }
+            try listInSummary(inputLines)
         }
     }
 
-    /// Hands the summary every input listed next in input order: from `written` if there, else
-    /// read back from the journal.
-    private func summarizeListedPrefix(_ written: [Int: (Journal.Entry, Journal.Line)]) throws {
-        while summarized < sources.count, let range = locations[summarized] {
-            if let (entry, line) = written[summarized] {
-                try journal.summary.add(entry, line: line)
-            } else {
+    /// Has the summary take every input next in input order that is listed in the journal or
+    /// about to be (`known`, each entry by source index): those listed are read back if not known.
+    /// Returns what hands the summary their lines, once the lines of those about to be listed are.
+    private func summarizeNext(
+        known: [Int: Journal.Entry]
+    ) throws -> (_ lines: [Int: Journal.Line]) throws -> Void {
+        var taken: [(index: Int, entry: Journal.Entry, line: Journal.Line?)] = []
+        while summarized < sources.count {
+            if let entry = known[summarized] {
+                taken.append((summarized, entry, nil))
+            } else if let range = locations[summarized] {
                 let line = try journal.line(at: range)
-                try journal.summary.add(try JSONDecoder().decode(Journal.Entry.self, from: line.text), line: line)
+                taken.append((summarized, try JSONDecoder().decode(Journal.Entry.self, from: line.text), line))
+            } else {
+                break
             }
+            try journal.summary.take(taken.last!.entry)
             summarized += 1
+        }
+        return { [journal] lines in
+            for (index, entry, line) in taken { try journal.summary.list(entry, line: line ?? lines[index]!) }
         }
     }
 
@@ -185,7 +196,7 @@ final class ResultStore {
             let line = try journal.appendKept(reused)
             locations[index] = line.range
             reusedCount += 1
-            try summarizeListedPrefix([index: (reused, line)])
+            try summarizeNext(known: [index: reused])([index: line])
         }
     }
 }
