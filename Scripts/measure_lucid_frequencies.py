@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """How much of a filter pattern's energy sits in high frequencies: the book's pixel ascent against
-Lucid's setting (decorrelated Fourier parameterisation, transforms, PyTorch Adam).
+Lucid's setting (decorrelated Fourier parameterisation, transforms, PyTorch Adam), and the same
+setting with Lucid's Laplacian-pyramid parameterisation in place of the Fourier one.
 
 Runs the release vizrun (build it first: swift build -c release --product vizrun) on the demo
 convnet (Configs/models/scenes_convnet.h5, trained; input fixed at 150x150, so only the size-keeping
@@ -9,7 +10,8 @@ uniform 0…1 noise: on the book's narrow grey start, 7 of these 8 filters never
 measured as their start), then for every pattern PNG
 measures the fraction of its spectral energy (per channel, mean removed) above half the Nyquist
 frequency (radial frequency > 0.25 cycles per pixel), and prints the mean and range per setting.
-With --picture PATH it writes the two grids one above the other (pixel ascent on top). The runs
+With --picture PATH it writes the three grids one above the other (pixel ascent on top, then
+fft, then laplacian). The runs
 are seeded: rerunning gives the same numbers and picture.
 """
 import argparse
@@ -53,6 +55,17 @@ runs:
     start: {{seed: 0}}
     tile: 96
     images_per_row: 8
+  - visualizer: filters
+    name: laplacian
+    layer: conv2d_2
+    filters: {FILTERS}
+    steps: {STEPS}
+    parameterization: {{kind: laplacian, levels: 4, decorrelate: true, sigmoid: true}}
+    transforms: [{{jitter: 8}}, {{rotate: [-10, 10]}}, {{jitter: 4}}]
+    optimizer: {{adam: {{lr: 0.05}}}}
+    start: {{seed: 0}}
+    tile: 96
+    images_per_row: 8
 """
 
 
@@ -84,7 +97,7 @@ def main():
             f.write(CONFIG.replace("OUT", out))
         subprocess.run([args.vizrun, config, "--quiet"], check=True)
         grids = []
-        for run in ("pixel", "lucid"):
+        for run in ("pixel", "lucid", "laplacian"):
             fractions = [
                 high_frequency_fraction(np.asarray(Image.open(os.path.join(out, run, "conv2d_2", f"filter_{f}.png"))))
                 for f in FILTERS
@@ -94,9 +107,11 @@ def main():
             grids.append(Image.open(os.path.join(out, run, "conv2d_2", "grid.png")).convert("RGB"))
         if args.picture:
             width = max(g.width for g in grids)
-            picture = Image.new("RGB", (width, sum(g.height for g in grids) + 5))
-            picture.paste(grids[0], (0, 0))
-            picture.paste(grids[1], (0, grids[0].height + 5))
+            picture = Image.new("RGB", (width, sum(g.height for g in grids) + 5 * (len(grids) - 1)))
+            top = 0
+            for grid in grids:
+                picture.paste(grid, (0, top))
+                top += grid.height + 5
             picture.save(args.picture, optimize=True)
 
 

@@ -193,11 +193,11 @@ struct Ascent {
 
     /// Per item: whether the total gradient was zero at every step (the pattern never moved).
     struct Result {
-        /// The last step's parameters: the pixels, or the `fft` spectra.
+        /// The last step's parameters: the pixels, or a drawn image's (the `fft` spectra, the `laplacian` levels).
         var parameters: Tensor
         /// The last step's inputs (B, H, W, C).
         var patterns: Tensor
-        /// With `fft`: the valid 0…1 pictures the patterns were made from.
+        /// With `fft` or `laplacian`: the valid 0…1 pictures the patterns were made from.
         var pictures: Tensor?
         var dead: [Bool]
         /// Whether only the objective's gradient was zero throughout (a regulariser still moved it).
@@ -232,9 +232,9 @@ struct Ascent {
         }
     }
 
-    /// Runs `steps` steps from `start`, the parameters (the pixels (B, H, W, C), or the `fft`
-    /// spectra); `onStep(step, picture)` is called after each (1-based) with what the step made:
-    /// the pixels, or with `fft` the valid 0…1 picture.
+    /// Runs `steps` steps from `start`, the parameters (the pixels (B, H, W, C), or a drawn
+    /// image's); `onStep(step, picture)` is called after each (1-based) with what the step made:
+    /// the pixels, or with a drawn image the valid 0…1 picture.
     func run(start: Tensor, units: [Int], seed: UInt64 = 0, onStep: (Int, Tensor) -> Void = { _, _ in }) throws -> Result {
         precondition(start.shape[0] == units.count)
         var parameters = start

@@ -22,7 +22,7 @@ enum Deprocess {
         picture(levels(pattern.scalars), shape: pattern.shape, bgr: bgr)
     }
 
-    /// A picture already in 0…1 (an `fft` pattern, in RGB order), ×255 and truncated to 8 bits,
+    /// A picture already in 0…1 (an `fft` or `laplacian` pattern, in RGB order), ×255 and truncated to 8 bits,
     /// drawn as `bitmap` draws levels.
     static func valid(_ picture: Tensor) -> Bitmap {
         Self.picture(picture.scalars.map { UInt8(min(max($0, 0), 1) * 255) }, shape: picture.shape, bgr: false)

@@ -16,7 +16,7 @@ extension FiltersOptions {
             size = (h, w)
         }
         if let node = mapping.optional("start") {
-            if parameterization != .pixel { try Self.checkFourierStart(node) }
+            if parameterization != .pixel { try checkDrawnStart(node) }
             if node.isMapping {
                 let startMapping = try node.mapping()
                 if let imageNode = startMapping.optional("image") {
@@ -55,14 +55,13 @@ extension FiltersOptions {
         (height, width) = (h, w)
     }
 
-    /// With `fft` the start is Lucid's: spectra drawn from N(0, 0.01²), seeded by `start.seed`.
-    private static func checkFourierStart(_ node: ConfigNode) throws {
-        guard node.isMapping else {
-            throw node.error("a start array sets pixels; with parameterization fft only start.seed applies")
-        }
+    /// With `fft` or `laplacian` the start is Lucid's: parameters drawn from N(0, 0.01²), seeded by `start.seed`.
+    private func checkDrawnStart(_ node: ConfigNode) throws {
+        let onlySeed = "with parameterization \(parameterization.kind) only start.seed applies"
+        guard node.isMapping else { throw node.error("a start array sets pixels; \(onlySeed)") }
         for key in ["low", "high"] {
             if let value = try node.mapping().optional(key) {
-                throw value.error("start.\(key) sets pixel noise; with parameterization fft only start.seed applies")
+                throw value.error("start.\(key) sets pixel noise; \(onlySeed)")
             }
         }
     }

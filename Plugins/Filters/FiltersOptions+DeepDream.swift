@@ -8,7 +8,8 @@ extension FiltersOptions {
     /// set; otherwise it sets the size.
     mutating func readPhoto(_ node: ConfigNode, settings: ConfigMapping, size: inout (Int, Int)?) throws {
         guard parameterization == .pixel else {
-            throw node.error("a start image sets pixels; with parameterization fft only start.seed applies")
+            throw node.error(
+                "a start image sets pixels; with parameterization \(parameterization.kind) only start.seed applies")
         }
         for key in ["low", "high"] {
             if let value = settings.optional(key) {

@@ -82,6 +82,7 @@ struct FiltersOptions {
             try Self.parameterization($0, channels: channels)
         }
         read("size", "start") { try readSizeAndStart(mapping, inputShape: inputShape) }
+        read("parameterization") { try checkPyramidFits(mapping) }
         read("octaves", "octave_scale") { try readOctaves(mapping, inputShape: inputShape) }
         read("optimizer", "step_size", "learning_rate") { try readOptimizer(mapping) }
         steps = mapping.int("steps", default: steps, atLeast: 1)

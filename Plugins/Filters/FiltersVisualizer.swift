@@ -113,12 +113,12 @@ public final class FiltersVisualizer: Visualizer {
             Artifact(role: Self.grid.name, name: [options.layerName, "grid"], layer: options.layerName), image: grid)
     }
 
-    /// Each batch item of `x` (pixels, or `fft` pictures) drawn, as a one-frame list to start an animation with.
+    /// Each batch item of `x` (pixels, or drawn pictures) drawn, as a one-frame list to start an animation with.
     static func frames(of x: Tensor, options: FiltersOptions, dream: DeepDream?) -> [[Bitmap]] {
         (0..<x.shape[0]).map { item in [picture(x.batchItem(item), options: options, dream: dream)] }
     }
 
-    /// One item (1, H, W, C): the book's deprocessing of pixels, an `fft` picture's 0…1 levels as
+    /// One item (1, H, W, C): the book's deprocessing of pixels, a drawn picture's 0…1 levels as
     /// they are, or a dream through the inverse preprocessing (at the photo's size: a smaller
     /// octave's frame is resized bilinearly).
     static func picture(_ item: Tensor, options: FiltersOptions, dream: DeepDream?) -> Bitmap {
@@ -134,14 +134,20 @@ public final class FiltersVisualizer: Visualizer {
 
     /// The ascent's parameterisation, mapped into the model's input space by the config's preprocessing.
     static func imageMaker(_ options: FiltersOptions, inputMapping: InputMapping?) -> ImageMaker {
+        let (height, width, channels) = (options.height, options.width, options.channels)
+        let mapping = inputMapping ?? .levels(channels: channels)
         switch options.parameterization {
         case .pixel: return .pixel
         case .fourier(let decayPower, let decorrelate, let sigmoid):
-            return .fourier(
+            return .drawn(
                 FourierImage(
-                    height: options.height, width: options.width, channels: options.channels, decayPower: decayPower,
-                    decorrelate: decorrelate, sigmoid: sigmoid, inputMapping: inputMapping ?? .levels(channels: options.channels))
-            )
+                    height: height, width: width, channels: channels, decayPower: decayPower, decorrelate: decorrelate,
+                    sigmoid: sigmoid, inputMapping: mapping))
+        case .laplacian(let levels, let decorrelate, let sigmoid):
+            return .drawn(
+                LaplacianPyramid(
+                    height: height, width: width, channels: channels, levels: levels, decorrelate: decorrelate,
+                    sigmoid: sigmoid, inputMapping: mapping))
         }
     }
 
@@ -159,13 +165,14 @@ public final class FiltersVisualizer: Visualizer {
     }
 
     /// One start per unit, (1, H, W, C): uniform draws from one generator seeded by `start.seed`, in
-    /// unit order (so a pattern does not depend on `batch`), or the given array for all. With `fft`,
-    /// spectra from N(0, 0.01²) drawn the same way; with a photo, its input under `inputMapping` for all.
+    /// unit order (so a pattern does not depend on `batch`), or the given array for all. With `fft`
+    /// or `laplacian`, Lucid's parameters from N(0, 0.01²) drawn the same way; with a photo, its
+    /// input under `inputMapping` for all.
     static func starts(_ options: FiltersOptions, inputMapping: InputMapping? = nil) -> [Tensor] {
         let shape = [1, options.height, options.width, options.channels]
-        if case .fourier(let fourier) = imageMaker(options, inputMapping: nil) {
+        if case .drawn(let drawn) = imageMaker(options, inputMapping: nil) {
             var generator = SeededGenerator(seed: options.seed)
-            return options.units.map { _ in fourier.randomSpectra(batch: 1, generator: &generator) }
+            return options.units.map { _ in drawn.randomStart(batch: 1, generator: &generator) }
         }
         switch options.start {
         case .array(let array):

@@ -1,49 +1,30 @@
 import Foundation
 import VizCore
 
-/// Lucid's `fft_image` followed by `to_valid_rgb`, then the model's preprocessing: the image is
-/// the orthonormal inverse real 2-D DFT of learnable spectra scaled by 1/frequency^decay (÷ 4,
-/// Lucid's "magic" constant), optionally mixed by the colour decorrelation matrix, squashed into
-/// 0…1 by a sigmoid or clipped to it, and mapped per channel into the model's input space.
+/// Lucid's `fft_image` followed by `to_valid_rgb` and the model's preprocessing (`ValidRGB`): the
+/// image is the orthonormal inverse real 2-D DFT of learnable spectra scaled by 1/frequency^decay
+/// (÷ 4, Lucid's "magic" constant).
 ///
 /// Spectra are laid out as lucent's: (batch, channels, height, width / 2 + 1, 2), real and
 /// imaginary parts last. The inverse DFT is two dense passes (columns, then rows) over
 /// precomputed twiddles, exact for any size, each a few matrix products over the whole batch; its
 /// transpose runs the same passes backwards.
-struct FourierImage {
+struct FourierImage: DrawnImage {
     let height: Int
     let width: Int
     let channels: Int
-    let decorrelate: Bool
-    /// Lucid's `to_valid_rgb(sigmoid:)`: a sigmoid, or (false) the colour mean added after the
-    /// decorrelation and `constrain_L_inf(2t − 1) / 2 + 0.5`, which clips to 0…1.
-    let sigmoid: Bool
-    /// Input channel c is `255 · rgb[source[c]] · scale[c] + offset[c]`: the config's preprocessing.
-    let inputMapping: InputMapping
+    let colours: ValidRGB
     /// `1 / max(frequency, 1 / max(h, w))^decay` per spectrum entry (height × columns).
     let frequencyScale: [Float]
     /// `cos` and `sin` of `2π·ky·y / h`, divided by √h (height × height, symmetric), and the sine negated.
     private let columnCos: [Float]
     private let columnSin: [Float]
     private let columnNegatedSin: [Float]
-    /// The colour decorrelation matrix (channels × channels, row-major), the identity without it.
-    private let colourMixing: [Float]
     /// Per column k and pixel n: how the real and imaginary parts of Z[k] add to pixel n of a
     /// row (`c_k cos(2πkn/w)`, `−c_k sin(2πkn/w)`, c_k = 2 but for the constant and Nyquist
     /// terms), divided by √w and by Lucid's 4.
     private let rowReal: [Float]
     private let rowImaginary: [Float]
-
-    /// Lucid's `color_mean`, added to decorrelated colours that are clipped rather than squashed.
-    static let colorMean: [Float] = [0.48, 0.46, 0.41]
-
-    /// Lucid's colour decorrelation: `color_correlation_svd_sqrt` divided by its largest column norm.
-    static let colorCorrelation: [[Float]] = {
-        let root: [[Double]] = [[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]]
-        let largestColumnNorm = (0..<3).map { j in (0..<3).reduce(0.0) { $0 + root[$1][j] * root[$1][j] }.squareRoot() }
-            .max()!
-        return root.map { row in row.map { Float($0 / largestColumnNorm) } }
-    }()
 
     var columns: Int { width / 2 + 1 }
     func spectraShape(batch: Int) -> [Int] { [batch, channels, height, columns, 2] }
@@ -52,11 +33,8 @@ struct FourierImage {
         height: Int, width: Int, channels: Int, decayPower: Float, decorrelate: Bool, sigmoid: Bool = true,
         inputMapping: InputMapping
     ) {
-        precondition(!decorrelate || channels == 3, "colour decorrelation needs 3 channels")
-        precondition(inputMapping.scale.count == channels)
         (self.height, self.width, self.channels) = (height, width, channels)
-        (self.decorrelate, self.sigmoid) = (decorrelate, sigmoid)
-        self.inputMapping = inputMapping
+        colours = ValidRGB(channels: channels, decorrelate: decorrelate, sigmoid: sigmoid, inputMapping: inputMapping)
         let columns = width / 2 + 1
         // numpy.fft.fftfreq: k / n for k < (n + 1) / 2, (k − n) / n above.
         func frequency(_ k: Int, _ n: Int) -> Double { Double(k < (n + 1) / 2 ? k : k - n) / Double(n) }
@@ -72,10 +50,6 @@ struct FourierImage {
         columnCos = columnAngles.map { Float(cos($0) * columnNorm) }
         columnSin = columnAngles.map { Float(sin($0) * columnNorm) }
         columnNegatedSin = columnSin.map { -$0 }
-        colourMixing = (0..<(channels * channels)).map { index in
-            let (row, column) = (index / channels, index % channels)
-            return decorrelate ? Self.colorCorrelation[row][column] : (row == column ? 1 : 0)
-        }
         let rowNorm = 1 / (Double(width).squareRoot() * 4)
         var rowReal = [Float](repeating: 0, count: columns * width)
         var rowImaginary = [Float](repeating: 0, count: columns * width)
@@ -97,80 +71,28 @@ struct FourierImage {
         return Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in generator.normal() * standardDeviation })
     }
 
+    func randomStart(batch: Int, generator: inout SeededGenerator) -> Tensor {
+        randomSpectra(batch: batch, generator: &generator)
+    }
+
+    /// The inverse DFTs are rows (y, plane, x), plane = item · channels + channel.
+    private func planeStrides(batch: Int) -> ValidRGB.Strides {
+        ValidRGB.Strides(item: channels * width, row: batch * channels * width, column: 1, channel: width)
+    }
+
     /// The valid image (batch, height, width, channels) in 0…1, and the same in the model's input space.
     func forward(_ spectra: Tensor) -> (rgb: Tensor, input: Tensor) {
         let batch = spectra.shape[0]
         precondition(spectra.shape == spectraShape(batch: batch))
-        let planes = spatialPlanes(spectra)
-        var rgb = Tensor(zeros: [batch, height, width, channels])
-        var input = rgb
-        let (planeCount, channels) = (batch * channels, self.channels)
-        planes.withUnsafeBufferPointer { planes in
-            rgb.scalars.withUnsafeMutableBufferPointer { rgb in
-                input.scalars.withUnsafeMutableBufferPointer { input in
-                    Parallelism.forEach(batch * height) { row in
-                        let (b, y) = (row / height, row % height)
-                        var colour = [Float](repeating: 0, count: channels)
-                        for x in 0..<width {
-                            for c in 0..<channels { colour[c] = planes[(y * planeCount + b * channels + c) * width + x] }
-                            let first = (row * width + x) * channels
-                            for c in 0..<channels {
-                                var mixed: Float = 0
-                                for j in 0..<channels { mixed += colourMixing[c * channels + j] * colour[j] }
-                                rgb[first + c] =
-                                    sigmoid
-                                    ? 1 / (1 + exp(-mixed)) : min(max(mixed + (decorrelate ? Self.colorMean[c] : 0), 0), 1)
-                            }
-                            for c in 0..<channels {
-                                let level = 255 * rgb[first + inputMapping.source[c]]
-                                input[first + c] = level * inputMapping.scale[c] + inputMapping.offset[c]
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return (rgb, input)
+        return colours.forward(
+            spatialPlanes(spectra), strides: planeStrides(batch: batch), batch: batch, height: height, width: width)
     }
 
     /// d(loss)/d(spectra) from d(loss)/d(input), given the `rgb` the forward pass made.
     func backward(rgb: Tensor, inputGradient: Tensor) -> Tensor {
         let batch = rgb.shape[0]
-        let (planeCount, channels) = (batch * channels, self.channels)
-        var planes = [Float](repeating: 0, count: planeCount * height * width)
-        rgb.scalars.withUnsafeBufferPointer { rgb in
-            inputGradient.scalars.withUnsafeBufferPointer { upstream in
-                planes.withUnsafeMutableBufferPointer { planes in
-                    Parallelism.forEach(batch * height) { row in
-                        let (b, y) = (row / height, row % height)
-                        var local = [Float](repeating: 0, count: channels)
-                        for x in 0..<width {
-                            let first = (row * width + x) * channels
-                            for c in 0..<channels { local[c] = 0 }
-                            for c in 0..<channels {
-                                local[inputMapping.source[c]] += 255 * inputMapping.scale[c] * upstream[first + c]
-                            }
-                            for c in 0..<channels { local[c] *= validGradient(rgb[first + c], local[c]) }
-                            // The transpose of the colour mixing.
-                            for c in 0..<channels {
-                                var mixed: Float = 0
-                                for j in 0..<channels { mixed += colourMixing[j * channels + c] * local[j] }
-                                planes[(y * planeCount + b * channels + c) * width + x] = mixed
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let planes = colours.backward(rgb: rgb, inputGradient: inputGradient, strides: planeStrides(batch: batch))
         return spectraGradient(planes, batch: batch)
-    }
-
-    /// d(valid)/d(colour) at the valid value `value`, for the objective's gradient `upstream` there.
-    /// Clipping uses Lucid's gradient of `constrain_L_inf`: passed through, but zero at a clipped
-    /// edge where the gradient of the minimised loss (−upstream) has the sign of the edge.
-    private func validGradient(_ value: Float, _ upstream: Float) -> Float {
-        if sigmoid { return value * (1 - value) }
-        return (value >= 1 && upstream < 0) || (value <= 0 && upstream > 0) ? 0 : 1
     }
 
     /// The inverse DFT of every (batch, channel) spectrum, as rows: (y, plane, x), the planes of

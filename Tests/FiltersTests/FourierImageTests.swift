@@ -28,9 +28,7 @@ final class FourierImageTests: XCTestCase {
             let (height, width, channels) = (expectedImage.shape[1], expectedImage.shape[2], expectedImage.shape[3])
             let fourier = FourierImage(
                 height: height, width: width, channels: channels, decayPower: decay, decorrelate: decorrelate,
-                inputMapping: InputMapping(
-                    scale: Array(repeating: 1 / 255, count: channels), offset: Array(repeating: 0, count: channels),
-                    source: Array(0..<channels)))
+                inputMapping: pictureInputMapping(channels: channels))
             let spectra = Self.droppingUnreadColumn(try Fixtures.tensor("lucid/\(name)_spectra.npy"), columns: fourier.columns)
             let (rgb, input) = fourier.forward(spectra)
             XCTAssertLessThanOrEqual(zip(rgb.scalars, input.scalars).map { abs($0 - $1) }.max()!, 1e-6, name)
@@ -52,27 +50,18 @@ final class FourierImageTests: XCTestCase {
     /// mapping, BGR order included) against central differences, on even and odd sizes.
     func testSpectraGradientMatchesFiniteDifferences() throws {
         for (height, width, decorrelate) in [(4, 6, true), (5, 3, true), (3, 5, false)] {
-            let channels = 3
             let fourier = FourierImage(
-                height: height, width: width, channels: channels, decayPower: 1, decorrelate: decorrelate,
+                height: height, width: width, channels: 3, decayPower: 1, decorrelate: decorrelate,
                 inputMapping: InputMapping(scale: [1, -2 / 255, 0.5 / 255], offset: [-120, 1, 0.25], source: [2, 1, 0]))
             var generator = SeededGenerator(seed: 17)
             let spectra = fourier.randomSpectra(batch: 2, standardDeviation: 0.3, generator: &generator)
-            let shape = [2, height, width, channels]
-            let weights = Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in generator.uniform(-1, 1) })
-            let (rgb, _) = fourier.forward(spectra)
-            let analytic = fourier.backward(rgb: rgb, inputGradient: weights)
-            let numeric = numericGradients([spectra], epsilon: 1e-2) { weightedSum(fourier.forward($0[0]).input, weights) }
-            let result = compareGradients(analytic: [analytic], numeric: numeric, inputs: [spectra])
-            XCTAssertTrue(result.problems.isEmpty, result.problems.joined(separator: "; "))
-            XCTAssertGreaterThan(result.scale, 0)
-            XCTAssertLessThanOrEqual(result.relative, 2e-3, "\(height)x\(width): \(result.summary)")
+            checkDrawnGradient(fourier, at: spectra, generator: &generator, "\(height)x\(width)")
         }
     }
 
     /// Lucid's matrix divided by its largest column norm: that column has norm 1, the others less.
     func testColorCorrelationIsNormalisedByItsLargestColumn() {
-        let m = FourierImage.colorCorrelation
+        let m = ValidRGB.colorCorrelation
         let norms = (0..<3).map { j in (0..<3).reduce(Float(0)) { $0 + m[$1][j] * m[$1][j] }.squareRoot() }
         XCTAssertEqual(norms.max()!, 1, accuracy: 1e-6)
         XCTAssertEqual(m[0][0] / m[1][0], 0.26 / 0.27, accuracy: 1e-6)

@@ -50,7 +50,7 @@ final class LucentStepTests: XCTestCase {
             height: 12, width: 10, channels: 3, decayPower: 1, decorrelate: true, inputMapping: Self.levels)
         var ascent = Ascent(
             graph: model.graph, inputNode: model.graph.inputNodes[0], targetNode: try model.requireLayer("conv").outputNode)
-        (ascent.optimizer, ascent.imageMaker) = (.torchAdam(learningRate: 0.05, epsilon: 1e-8), .fourier(fourier))
+        (ascent.optimizer, ascent.imageMaker) = (.torchAdam(learningRate: 0.05, epsilon: 1e-8), .drawn(fourier))
         let start = try Self.fixture("adam_start")
         for steps in [1, 3] {
             ascent.steps = steps

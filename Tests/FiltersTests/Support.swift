@@ -47,3 +47,26 @@ enum TestModels {
 func difference(_ a: Tensor, _ b: Tensor) -> Tensor {
     Tensor(shape: a.shape, scalars: zip(a.scalars, b.scalars).map { $0 - $1 })
 }
+
+/// A drawn image's parameter gradient of Σ weights · input, with weights uniform in −1…1 drawn
+/// from `generator`, against central differences; the check's shared asserts made here.
+func checkDrawnGradient(
+    _ drawn: any DrawnImage, at parameters: Tensor, generator: inout SeededGenerator, _ label: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    let (rgb, _) = drawn.forward(parameters)
+    let weights = Tensor(shape: rgb.shape, scalars: (0..<rgb.count).map { _ in generator.uniform(-1, 1) })
+    let analytic = drawn.backward(rgb: rgb, inputGradient: weights)
+    let numeric = numericGradients([parameters], epsilon: 1e-2) { weightedSum(drawn.forward($0[0]).input, weights) }
+    let result = compareGradients(analytic: [analytic], numeric: numeric, inputs: [parameters])
+    XCTAssertTrue(result.problems.isEmpty, result.problems.joined(separator: "; "), file: file, line: line)
+    XCTAssertGreaterThan(result.scale, 0, file: file, line: line)
+    XCTAssertLessThanOrEqual(result.relative, 2e-3, "\(label): \(result.summary)", file: file, line: line)
+}
+
+/// The input mapping under which a drawn image's input is its 0…1 picture itself (levels × 1/255).
+func pictureInputMapping(channels: Int) -> InputMapping {
+    InputMapping(
+        scale: Array(repeating: 1 / 255, count: channels), offset: Array(repeating: 0, count: channels),
+        source: Array(0..<channels))
+}

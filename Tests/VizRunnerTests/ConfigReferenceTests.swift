@@ -57,7 +57,8 @@ final class ConfigReferenceTests: RunnerTestCase {
             ],
             "filters.modifiers": [runs("  - visualizer: filters\n    layer: conv2d\n    modifiers: {\(Self.stray)}")],
             "filters.parameterization": [
-                runs("  - visualizer: filters\n    layer: conv2d\n    parameterization: {kind: fft, \(Self.stray)}")
+                runs("  - visualizer: filters\n    layer: conv2d\n    parameterization: {kind: fft, \(Self.stray)}"),
+                runs("  - visualizer: filters\n    layer: conv2d\n    parameterization: {kind: laplacian, \(Self.stray)}"),
             ],
             "filters.objective.term": [
                 runs("  - visualizer: filters\n    objective: {neuron: {layer: conv2d, index: 0, \(Self.stray)}}"),
