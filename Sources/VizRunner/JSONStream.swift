@@ -139,37 +139,67 @@ enum JSONScan {
         throw malformed
     }
 
-    /// Just past the value starting at `start`.
+    /// Just past the value starting at `start`. Inside a container only quotes, brackets and
+    /// braces matter: eight bytes without one (most of a record is numbers and commas) are passed
+    /// over at once.
     private static func skipValue(_ bytes: UnsafeRawBufferPointer, _ start: Int) throws -> Int {
-        var position = start
-        var depth = 0
-        while position < bytes.count {
-            switch bytes[position] {
-            case UInt8(ascii: "\""):
-                position += 1
-                while position < bytes.count, bytes[position] != UInt8(ascii: "\"") {
-                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
+        guard start < bytes.count else { return start }
+        switch bytes[start] {
+        case UInt8(ascii: "\""):
+            return try skipString(bytes, start)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var position = start
+            var depth = 0
+            while position < bytes.count {
+                let end = min(position + 8, bytes.count)
+                if end - position == 8, !mayMatter(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
+                    position = end
+                    continue
                 }
-                guard position < bytes.count else { throw malformed }
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                if depth == 0 { return position }
-                depth -= 1
-            case let byte where byte == UInt8(ascii: ",") || isSpace(byte):
-                if depth == 0 { return position }
-            default:
-                break
+                while position < end {
+                    let byte = bytes[position]
+                    if byte | 0x20 == UInt8(ascii: "{") {
+                        depth += 1
+                    } else if byte | 0x20 == UInt8(ascii: "}") {
+                        depth -= 1
+                        if depth == 0 { return position + 1 }
+                    } else if byte == UInt8(ascii: "\"") {
+                        position = try skipString(bytes, position)
+                        continue
+                    }
+                    position += 1
+                }
             }
-            position += 1
-            if depth == 0,
-                bytes[start] == UInt8(ascii: "\"") || bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[")
-            {
-                return position
+            throw malformed
+        default:
+            var position = start
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: ",") || byte | 0x20 == UInt8(ascii: "}") || isSpace(byte) { break }
+                position += 1
             }
+            return position
         }
-        guard depth == 0 else { throw malformed }
-        return position
+    }
+
+    /// Whether any of the eight bytes of `word` is a quote, a bracket or a brace: `[` and `{` are
+    /// 0x5B and 0x7B, `]` and `}` 0x5D and 0x7D, alike but for bit 5. A byte equal to `b` is a
+    /// zero byte of `word ^ b…b`, found by the classic test (x − 0x01…01) & ~x & 0x80…80.
+    private static func mayMatter(_ word: UInt64) -> Bool {
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0 }
+        let folded = word | 0x2020_2020_2020_2020
+        return hasZeroByte(folded ^ 0x7B7B_7B7B_7B7B_7B7B) || hasZeroByte(folded ^ 0x7D7D_7D7D_7D7D_7D7D)
+            || hasZeroByte(word ^ 0x2222_2222_2222_2222)
+    }
+
+    /// Just past the string whose opening quote is at `start`.
+    private static func skipString(_ bytes: UnsafeRawBufferPointer, _ start: Int) throws -> Int {
+        var position = start + 1
+        while position < bytes.count, bytes[position] != UInt8(ascii: "\"") {
+            position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        guard position < bytes.count else { throw malformed }
+        return position + 1
     }
 
     private static func skipSpace(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {

@@ -7,7 +7,7 @@ import Foundation
 /// straight into a byte buffer; only a keyed container keeps its members apart, to sort them.
 struct RecordEncoder {
     func encode(_ value: some Encodable) throws -> Data {
-        let root = JSONBox()
+        let root = JSONBox(floatTexts: FloatTexts())
         try RecordEncoding(into: root, path: []).encodeValue(value)
         var bytes: [UInt8] = []
         root.write(to: &bytes)
@@ -26,6 +26,11 @@ final class JSONBox {
     private var count = 0
     private var children: [(offset: Int, box: JSONBox)] = []
     private var members: [(key: String, box: JSONBox)] = []
+    let floatTexts: FloatTexts
+
+    init(floatTexts: FloatTexts) {
+        self.floatTexts = floatTexts
+    }
 
     func becomeObject() {
         guard kind != .object else { return }
@@ -50,7 +55,7 @@ final class JSONBox {
     }
 
     func member(_ key: String) -> JSONBox {
-        let box = JSONBox()
+        let box = JSONBox(floatTexts: floatTexts)
         members.append((key, box))
         return box
     }
@@ -60,7 +65,7 @@ final class JSONBox {
         if count > 0 { raw.append(UInt8(ascii: ",")) }
         count += 1
         if try write(&raw) { return nil }
-        let box = JSONBox()
+        let box = JSONBox(floatTexts: floatTexts)
         children.append((raw.count, box))
         return box
     }
@@ -109,6 +114,28 @@ final class JSONBox {
     }
 }
 
+/// The text of the arrays of floats a value holds, by their storage: one array listed twice (a
+/// layer's channel means, on its array's record and on its picture's) is written once, and floats'
+/// text is most of a record's. Kept for one `encode`, while the value holds every array it names,
+/// so no two of them share storage.
+final class FloatTexts {
+    private struct Storage: Hashable {
+        let address: UnsafeRawPointer?
+        let count: Int
+    }
+
+    private var texts: [Storage: [UInt8]] = [:]
+
+    func text(of floats: [Float], writing write: (inout [UInt8]) throws -> Void) rethrows -> [UInt8] {
+        let storage = floats.withUnsafeBufferPointer { Storage(address: UnsafeRawPointer($0.baseAddress), count: $0.count) }
+        if let text = texts[storage] { return text }
+        var text: [UInt8] = []
+        try write(&text)
+        texts[storage] = text
+        return text
+    }
+}
+
 /// The `Encoder` a value encodes itself through, writing into `box`.
 private struct RecordEncoding: Encoder {
     let box: JSONBox
@@ -134,8 +161,21 @@ private struct RecordEncoding: Encoder {
         SingleValueContainer(box: box, codingPath: codingPath)
     }
 
-    /// Scalars are written at once; anything else encodes itself.
+    /// Scalars and arrays of floats are written at once; anything else encodes itself.
     func encodeValue<T: Encodable>(_ value: T) throws {
+        if T.self == [Float].self {
+            let floats = unsafeBitCast(value, to: [Float].self)
+            let text = try box.floatTexts.text(of: floats) { output in
+                output.append(UInt8(ascii: "["))
+                for (index, float) in floats.enumerated() {
+                    if index > 0 { output.append(UInt8(ascii: ",")) }
+                    try Self.writeNumber(float, finite: float.isFinite, to: &output, path: codingPath)
+                }
+                output.append(UInt8(ascii: "]"))
+            }
+            box.setScalar { $0 = text }
+            return
+        }
         var isScalar = false
         try box.setScalarIfPossible {
             isScalar = try Self.writeScalar(value, to: &$0, path: codingPath)
@@ -170,9 +210,10 @@ private struct RecordEncoding: Encoder {
         guard finite else {
             throw EncodingError.invalidValue(value, .init(codingPath: path, debugDescription: "\(value) is not valid JSON"))
         }
-        var text = value.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        output.append(contentsOf: text.utf8)
+        output.append(contentsOf: value.description.utf8)
+        if output.count >= 2, output[output.count - 2] == UInt8(ascii: "."), output[output.count - 1] == UInt8(ascii: "0") {
+            output.removeLast(2)
+        }
     }
 }
 

@@ -116,13 +116,17 @@ extension HTMLReport {
     /// An aggregate's table, folded under its summary; a bar per row where the table gives them.
     static func table(_ table: ReportTable) -> String {
         let largest = table.bars?.map { abs($0) }.max() ?? 0
-        let rows = table.rows.enumerated().map { index, cells -> String in
-            var row = cells.map { "<td>\(HTML.escape($0))</td>" }.joined()
+        // Appended piece by piece: an aggregate's tables can have tens of thousands of rows.
+        var rows = ""
+        for (index, cells) in table.rows.enumerated() {
+            rows += "<tr>"
+            for cell in cells { rows += "<td>" + HTML.escape(cell) + "</td>" }
             if let bars = table.bars, index < bars.count {
                 let width = largest > 0 ? Int((abs(bars[index]) / largest * 100).rounded()) : 0
-                row += "<td class=\"bar-cell\" aria-hidden=\"true\"><span class=\"bar\" style=\"width: \(width)%\"></span></td>"
+                rows += "<td class=\"bar-cell\" aria-hidden=\"true\"><span class=\"bar\" style=\"width: " + String(width)
+                rows += "%\"></span></td>"
             }
-            return "<tr>\(row)</tr>"
+            rows += "</tr>"
         }
         let barHeading = table.bars == nil ? "" : "<th scope=\"col\"><span class=\"visually-hidden\">Bar</span></th>"
         let headings = table.columns.map { "<th scope=\"col\">\(HTML.escape($0))</th>" }.joined() + barHeading
@@ -130,7 +134,7 @@ extension HTMLReport {
             <details class="aggregate"><summary>\(HTML.escape(table.summary))</summary>
             <div class="table-scroll"><table>
             <thead><tr>\(headings)</tr></thead>
-            <tbody>\(rows.joined())</tbody>
+            <tbody>\(rows)</tbody>
             </table></div></details>
             """
     }
