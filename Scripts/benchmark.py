@@ -17,10 +17,11 @@ Jobs (default: all):
              of the machine's SGEMM peak)
   onnx-gradcam  the same ResNet-50: Grad-CAM at layer4 for the top class over 64 images, overlays to
              PNG; the peer is PyTorch with pytorch-grad-cam (GradCAM) on the same weights
-  attribution  the same ResNet-50: Score-CAM and Ablation-CAM at layer4 (2,048 channels, perturbed
-             copies 32 at a time) and Integrated Gradients (zero baseline, 50 steps, 32 at a time) for
-             the top class of --attribution-images images, maps as .npy; the peers are pytorch-grad-cam
-             and Captum on the same weights, one image at a time
+  attribution  the same ResNet-50, and torchvision's VGG16 (random weights) exported the same way:
+             Score-CAM and Ablation-CAM at layer4 (2,048 channels) and features.29 (block5_conv3, 512
+             channels), perturbed copies 32 at a time, and Integrated Gradients (zero baseline, 50
+             steps, 32 at a time) for the top class of --attribution-images images, maps as .npy; the
+             peers are pytorch-grad-cam and Captum on the same weights, one image at a time
   lucid      Lucid-style feature visualisation: VGG16 (no top, random weights) block4_conv1, 8 channels
              as one batch at 224x224, fft + decorrelate + the standard transforms + Adam (lr 0.05), 32
              steps; the peer is lucent (torch-lucent, kornia==0.4.1) on torchvision's VGG16 (random
@@ -361,33 +362,36 @@ def job_onnx_gradcam(args, work, _keras):
     return [(label, viz, torch if have("torch", "torchvision", "pytorch_grad_cam", "cv2") else None)]
 
 
+ATTRIBUTION_MODELS = {"resnet50": ("ResNet-50", "layer4"), "vgg16": ("VGG16", "features.29")}
 ATTRIBUTION_RUNS = {
-    "scorecam": "  - visualizer: gradcam\n    layer: layer4\n    method: scorecam\n",
-    "ablationcam": "  - visualizer: gradcam\n    layer: layer4\n    method: ablationcam\n",
+    "scorecam": "  - visualizer: gradcam\n    layer: {layer}\n    method: scorecam\n",
+    "ablationcam": "  - visualizer: gradcam\n    layer: {layer}\n    method: ablationcam\n",
     "ig": "  - visualizer: saliency\n    method: integrated_gradients\n",
 }
 ATTRIBUTION_NAMES = {"scorecam": "Score-CAM", "ablationcam": "Ablation-CAM", "ig": "Integrated Gradients"}
 
 
 def job_attribution(args, work, _keras):
-    models = make_onnx_models.ensure(args.cache)
+    models = make_onnx_models.ensure(args.cache, tuple(ATTRIBUTION_MODELS))
     count = args.attribution_images
     folder = image_folder(work, count)
     rows = []
-    for method, run in ATTRIBUTION_RUNS.items():
-        out = os.path.join(work, f"vizrun-{method}")
-        config = onnx_config(work, models["resnet50.onnx"], folder, out, 1, True, run, name=f"{method}.yaml")
-        peer_out = os.path.join(work, f"torch-{method}")
-        peer_command = [sys.executable, os.path.join(BENCH, "torch_resnet50_attribution.py"), models["resnet50.pt"],
-                        folder, peer_out, method]
-        peer = "Captum" if method == "ig" else "pytorch-grad-cam"
-        label = f"ResNet-50 ONNX {ATTRIBUTION_NAMES[method]}, {count} image{'s' if count > 1 else ''} ({peer})"
-        viz = (lambda config=config, out=out: median_of(  # noqa: E731
-            [VIZRUN, config, "--quiet", "--force"], args.repeat, work, manifest_compute(out), fresh=out))
-        torch = (lambda command=peer_command, out=peer_out: median_of(  # noqa: E731
-            command, args.repeat, work, printed_compute, fresh=out))
-        needed = ("torch", "torchvision", "captum") if method == "ig" else ("torch", "torchvision", "pytorch_grad_cam")
-        rows.append((label, viz, torch if have(*needed) else None))
+    for architecture, (name, layer) in ATTRIBUTION_MODELS.items():
+        for method, run in ATTRIBUTION_RUNS.items():
+            out = os.path.join(work, f"vizrun-{architecture}-{method}")
+            config = onnx_config(work, models[f"{architecture}.onnx"], folder, out, 1, True, run.format(layer=layer),
+                                 name=f"{architecture}-{method}.yaml")
+            peer_out = os.path.join(work, f"torch-{architecture}-{method}")
+            peer_command = [sys.executable, os.path.join(BENCH, "torch_cnn_attribution.py"), architecture,
+                            models[f"{architecture}.pt"], folder, peer_out, method]
+            peer = "Captum" if method == "ig" else "pytorch-grad-cam"
+            label = f"{name} ONNX {ATTRIBUTION_NAMES[method]}, {count} image{'s' if count > 1 else ''} ({peer})"
+            viz = (lambda config=config, out=out: median_of(  # noqa: E731
+                [VIZRUN, config, "--quiet", "--force"], args.repeat, work, manifest_compute(out), fresh=out))
+            torch = (lambda command=peer_command, out=peer_out: median_of(  # noqa: E731
+                command, args.repeat, work, printed_compute, fresh=out))
+            needed = ("torch", "torchvision", "captum") if method == "ig" else ("torch", "torchvision", "pytorch_grad_cam")
+            rows.append((label, viz, torch if have(*needed) else None))
     return rows
 
 

@@ -5,15 +5,15 @@ import VizImage
 struct ScoreGradients {
     let model: Model
     let target: ClassScore
-    /// Every value of the pass, when gradients are wanted.
+    /// The pass, with what gradients read, when gradients are wanted.
     let trace: Trace?
     private let values: [Int: Tensor]
     /// Each batch item's class scores (`ClassScore.classScores`).
     let classScores: [[Float]]
 
-    /// Runs `batch` forward up to the score and the prediction, keeping every value on the way
-    /// (`keeping: nil`, for gradients; with `differentiatingAt`, only those gradients at these nodes
-    /// and after them need) or only the values of `keeping`, the score and the output.
+    /// Runs `batch` forward up to the score and the prediction, keeping the values gradients read
+    /// (`keeping: nil`; with `differentiatingAt`, only those gradients at these nodes and after them
+    /// read, and these nodes' values) or only the values of `keeping`, the score and the output.
     init(
         model: Model, target: ClassScore, batch: Tensor, keeping nodes: [Int]? = nil, differentiatingAt wrt: [Int]? = nil
     ) throws {

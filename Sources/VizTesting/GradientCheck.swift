@@ -80,13 +80,18 @@ public func compareGradients(analytic: [Tensor], numeric: [[Double]], inputs: [T
     return result
 }
 
-/// The discrepancy for `op` at `inputs`, with `w` drawn from `seed`.
+/// The discrepancy for `op` at `inputs`, with `w` drawn from `seed`. The values the op says its
+/// gradient does not read (`Op.gradientReads`) are NaN, so that reading one fails the check.
 public func gradientDiscrepancy(_ op: Op, _ inputs: [Tensor], epsilon: Float = 1e-2, seed: UInt64 = 0x5EED) -> GradientDiscrepancy
 {
     let output = op.forward(inputs)
     var random = SeededGenerator(seed: seed)
     let w = Tensor(shape: output.shape, scalars: (0..<output.count).map { _ in random.uniform(-1, 1) })
-    let analytic = op.inputGradients(inputs, output: output, outputGradient: w)
+    let reads = op.gradientReads
+    let unread = { (value: Tensor) in Tensor(shape: value.shape, repeating: .nan) }
+    let analytic = op.inputGradients(
+        inputs.enumerated().map { reads.readsInput($0.offset) ? $0.element : unread($0.element) },
+        output: reads.readsOutput ? output : unread(output), outputGradient: w)
     let numeric = numericGradients(inputs, epsilon: epsilon) { weightedSum(op.forward($0), w) }
     return compareGradients(analytic: analytic, numeric: numeric, inputs: inputs)
 }

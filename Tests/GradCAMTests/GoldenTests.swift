@@ -119,7 +119,8 @@ final class GoldenTests: XCTestCase {
                 let label = "\(name) class \(entry.tag) \(scoreName)"
                 let score = try XCTUnwrap(ClassScore.Score(rawValue: scoreName))
                 let target = try ClassScore(model: model, score: score, choices: [choice])
-                let pass = try ScoreGradients(model: model, target: target, batch: input)
+                let pass = try ScoreGradients(
+                    model: model, target: target, batch: input, differentiatingAt: [layer.outputNode])
                 let classes = try pass.classes(for: choice)
                 if let resolved = entry.resolved_index { XCTAssertEqual(classes, [resolved], label) }
                 let value = target.scoreValues(classes: classes, scoreValue: pass.value(target.scoreNode)!)[0]

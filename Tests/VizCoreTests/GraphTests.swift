@@ -138,7 +138,7 @@ final class GraphTests: XCTestCase {
         var random = SeededGenerator(seed: 4_001)
         let x = random.tensor([1, 4, 4, 2])
         let w = random.tensor([1, 3])
-        let trace = try net.graph.trace([x], upTo: [net.out])
+        let trace = try net.graph.trace([x], upTo: [net.out, net.conv2])
         let gradients = try trace.gradients(seeds: [net.out: w], wrt: [net.x])
         XCTAssertEqual(Array(gradients.keys), [net.x])
         let numeric = numericGradients([x], epsilon: 1e-2) { inputs in
@@ -164,7 +164,7 @@ final class GraphTests: XCTestCase {
         var random = SeededGenerator(seed: 4_101)
         let x = random.tensor([1, 4, 4, 2])
         let w = random.tensor([1, 3])
-        let trace = try net.graph.trace([x], upTo: [net.out])
+        let trace = try net.graph.trace([x], upTo: [net.out, net.conv1, net.conv2])
         let gradients = try trace.gradients(seeds: [net.out: w], wrt: [net.conv1, net.x])
         XCTAssertEqual(Set(gradients.keys), [net.conv1, net.x])
 

@@ -69,6 +69,39 @@ final class OpGradientTests: XCTestCase {
         XCTAssertFalse(gradientDiscrepancy(reshaped, [x]).problems.isEmpty)
     }
 
+    /// An op that says its gradient reads less than it does.
+    final class MisdeclaredOp: Op {
+        let base: Op
+        let gradientReads: GradientReads
+        init(_ base: Op, reads: GradientReads) {
+            self.base = base
+            gradientReads = reads
+        }
+        var kind: String { "Misdeclared" + base.kind }
+        func outputShape(for inputShapes: [[Int]]) throws -> [Int] { try base.outputShape(for: inputShapes) }
+        func forward(_ inputs: [Tensor]) -> Tensor { base.forward(inputs) }
+        func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+            base.inputGradients(inputs, output: output, outputGradient: outputGradient)
+        }
+    }
+
+    /// A trace keeps only what an op's `gradientReads` names, so a gradient reading anything else
+    /// must fail its check: ELU reads its input, ReLU its output, sigmoid its output and tanh both.
+    func testCheckerRejectsAGradientThatReadsWhatItsOpDoesNotDeclare() {
+        var random = SeededGenerator(seed: 12)
+        let x = random.tensorAvoidingZero([2, 3, 4])
+        let cases: [(Op, wrong: GradientReads)] = [
+            (ELUOp(alpha: 1), .output), (ActivationOp(.relu), .inputs(0)), (ActivationOp(.sigmoid), .inputs(0)),
+            (ActivationOp(.relu), .nothing),
+        ]
+        for (op, wrong) in cases {
+            let honest = gradientDiscrepancy(op, [x])
+            XCTAssertLessThan(honest.relative, 2e-3, "\(op.kind): \(honest.summary)")
+            let misdeclared = gradientDiscrepancy(MisdeclaredOp(op, reads: wrong), [x])
+            XCTAssertFalse(misdeclared.relative <= 2e-3, "\(op.kind) declared \(wrong): \(misdeclared.summary)")
+        }
+    }
+
     // MARK: - Conv2D
 
     struct ConvCase {

@@ -22,17 +22,20 @@ extension Graph {
     }
 
     /// The plan of a pass to `targets`, from the values of `given` nodes; `keepingFrom`, when not
-    /// nil, keeps every value a backward pass down to that node reads.
+    /// nil, keeps the values a backward pass down to that node reads (`Op.gradientReads`).
     func plan(targets: [Int], given: Set<Int> = [], keepingFrom shallowest: Int? = nil) -> PassPlan {
         let needed = ancestors(of: targets, above: given)
         var uses = [Int](repeating: 0, count: nodes.count)
         for index in needed { for input in nodes[index].inputs { uses[input] += 1 } }
         var kept = Set(targets)
         if let shallowest {
-            // A backward pass reads the values of the nodes from `shallowest` on, and the inputs of those after it.
-            for index in needed where index >= shallowest {
-                kept.insert(index)
-                if index > shallowest { kept.formUnion(nodes[index].inputs) }
+            // A backward pass runs through the nodes with an input from `shallowest` on, and reads what their ops say.
+            for index in needed where nodes[index].inputs.contains(where: { $0 >= shallowest }) {
+                let reads = nodes[index].op.gradientReads
+                if reads.readsOutput { kept.insert(index) }
+                for (position, input) in nodes[index].inputs.enumerated() where reads.readsInput(position) {
+                    kept.insert(input)
+                }
             }
         }
         let fused = fusedConvolutions(needed: needed, uses: uses) { !kept.contains($0) && !given.contains($0) }

@@ -81,17 +81,19 @@ public final class Graph {
         try timingPass { try run(feeds, given: given, targets: targets) }
     }
 
-    /// Runs the graph up to the deepest of `targets`, keeping every value a backward pass needs:
-    /// a backward pass to any node, or, given `differentiatingAt`, only to those nodes and nodes
-    /// after them (the values below them are freed, and convolutions there fused, as in `evaluate`).
+    /// Runs the graph up to the deepest of `targets`, keeping the values of `targets` and `wrt` and
+    /// those a backward pass reads (`Op.gradientReads`): a backward pass to any node, or, given
+    /// `differentiatingAt`, only to those nodes and nodes after them. Every other value is freed after
+    /// its last forward use, and convolutions fused, as in `evaluate`.
     public func trace(_ feeds: [Tensor], upTo targets: [Int], differentiatingAt wrt: [Int]? = nil) throws -> Trace {
         let shallowest = wrt.map { $0.min() ?? nodes.count } ?? 0
-        let values = try timingPass { try run(feeds, targets: targets, keepingFrom: shallowest) }
+        let values = try timingPass { try run(feeds, targets: targets + (wrt ?? []), keepingFrom: shallowest) }
         return Trace(graph: self, values: values, shallowest: shallowest)
     }
 
-    /// `keepingFrom` nil: only the targets' values are returned (standardized); a node index: every
-    /// value a backward pass down to that node reads is kept and returned as its op laid it out.
+    /// `keepingFrom` nil: only the targets' values are returned (standardized); a node index: the
+    /// values a backward pass down to that node reads are kept as their op laid them out, and every
+    /// other value computed is returned `withoutScalars` (its shape and layout).
     private func run(_ feeds: [Tensor], given: [Int: Tensor] = [:], targets: [Int], keepingFrom shallowest: Int? = nil)
         throws -> [Int: Tensor]
     {
@@ -108,6 +110,8 @@ public final class Graph {
         var remainingUses = plan.uses
 
         var values: [Int: Tensor] = [:]
+        let tracing = shallowest != nil
+        func release(_ node: Int) { values[node] = tracing ? values[node]!.withoutScalars : nil }
         var shapes: [Int: [Int]] = [:]
         for index in 0...max(last, 0) where plan.needed.contains(index) {
             let node = nodes[index]
@@ -136,8 +140,13 @@ public final class Graph {
                 reads = nodes[chain.convolution].inputs + (chain.sum.map { [$0.residual] } ?? [])
                 let residualFree = chain.sum.map { remainingUses[$0.residual] == 1 && !plan.kept.contains($0.residual) } ?? false
                 if residualFree { remainingUses[chain.sum!.residual] = 0 }
+                let residualShell = residualFree && tracing ? values[chain.sum!.residual]!.withoutScalars : nil
                 values[index] = forwardFused(chain, &values, takeResidual: residualFree)
-                if residualFree { reads.removeLast() }
+                if residualFree {
+                    reads.removeLast()
+                    values[chain.sum!.residual] = residualShell
+                }
+                if tracing { for inside in chain.inside { values[inside] = values[index]!.withoutScalars } }
             } else {
                 let arguments = arguments(of: index, values)
                 if let op = node.op as? ChannelBlocksOp, op.acceptsChannelBlocks {
@@ -148,7 +157,7 @@ public final class Graph {
             }
             for input in reads {
                 remainingUses[input] -= 1
-                if remainingUses[input] == 0, !plan.kept.contains(input) { values[input] = nil }
+                if remainingUses[input] == 0, !plan.kept.contains(input) { release(input) }
             }
         }
         let wanted = Set(targets)
@@ -190,8 +199,9 @@ public struct Trace {
     /// The first node gradients can be asked for (`Graph.trace(_:upTo:differentiatingAt:)`).
     let shallowest: Int
 
-    /// The output of `node` in the forward pass, or nil when the pass did not compute it.
-    public func value(_ node: Int) -> Tensor? { values[node]?.standardized() }
+    /// The output of `node` in the forward pass, or nil when the pass did not compute or keep it
+    /// (it keeps its targets', those of the nodes it differentiates at and what gradients read).
+    public func value(_ node: Int) -> Tensor? { values[node].flatMap { $0.hasScalars ? $0.standardized() : nil } }
 
     /// How gradients pass back through the graph.
     public enum BackwardRule: Sendable {

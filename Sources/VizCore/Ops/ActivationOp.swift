@@ -102,6 +102,14 @@ public final class ActivationOp: RectifierOp {
         }
     }
 
+    public var gradientReads: GradientReads {
+        switch function {
+        case .linear: return .nothing
+        case .relu, .softmax, .logSoftmax: return .output
+        default: return .everything
+        }
+    }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let function = self.function
         if function == .linear { return [outputGradient] }
@@ -118,8 +126,8 @@ public final class ActivationOp: RectifierOp {
                     outputGradient.scalars.withUnsafeBufferPointer { g in
                         Elementwise.forEachChunk(dx.count) { range in
                             switch function {
-                            // TensorFlow's relu gradient is 0 at 0.
-                            case .relu: for i in range { dx[i] = x[i] > 0 ? g[i] : 0 }
+                            // TensorFlow's relu gradient is 0 at 0; y > 0 exactly where x > 0.
+                            case .relu: for i in range { dx[i] = y[i] > 0 ? g[i] : 0 }
                             default: for i in range { dx[i] = g[i] * Self.derivative(function, x[i], y[i]) }
                             }
                         }

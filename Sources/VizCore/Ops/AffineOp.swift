@@ -57,6 +57,8 @@ public final class AffineOp: Op {
         return out
     }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         var dx = outputGradient
         let scale = Broadcast.expand(self.scale, toItem: Array(dx.shape.dropFirst()))

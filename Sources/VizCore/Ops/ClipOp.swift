@@ -29,6 +29,8 @@ public final class ClipOp: RectifierOp {
         return out
     }
 
+    public var gradientReads: GradientReads { .inputs(0) }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         var dx = outputGradient
         let (low, high) = (minimum, maximum)

@@ -69,6 +69,8 @@ public final class Conv2DOp: Op, PrimitiveConvolution {
         forwardKeepingLayout(inputs).standardized()
     }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         inputGradientsKeepingLayout(inputs, output: output, outputGradient: outputGradient).map { $0.standardized() }
     }

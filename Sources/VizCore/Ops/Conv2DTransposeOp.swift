@@ -121,6 +121,8 @@ public final class Conv2DTransposeOp: Op {
         return out
     }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         Parallelism.applyToBackend()
         let dx = backend(for: inputs[0].shape).flatMap { backend in

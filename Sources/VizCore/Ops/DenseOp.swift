@@ -43,6 +43,8 @@ public final class DenseOp: Op {
         return out
     }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let rows = outputGradient.count / units
         var dx = Tensor(zeros: inputs[0].shape)

@@ -50,6 +50,8 @@ public final class DepthwiseConv2DOp: Op, PrimitiveConvolution {
         forwardKeepingLayout(inputs).standardized()
     }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         inputGradientsKeepingLayout(inputs, output: output, outputGradient: outputGradient).map { $0.standardized() }
     }

@@ -70,6 +70,9 @@ public final class ElementwiseMergeOp: Op {
         return out
     }
 
+    /// The maximum and minimum find their winners in the output.
+    public var gradientReads: GradientReads { operation == .maximum || operation == .minimum ? .everything : .allInputs }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         // Each input's gradient at the output's shape, summed back over the axes it was repeated along.
         zip(broadcastedGradients(broadcasted(inputs), output: output, outputGradient: outputGradient), inputs).map {

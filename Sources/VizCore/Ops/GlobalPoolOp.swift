@@ -56,6 +56,8 @@ public final class GlobalPoolOp: Op {
         }
     }
 
+    public var gradientReads: GradientReads { reduction == .average ? .nothing : .everything }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let (batch, positions, channels) = layout(x.shape)

@@ -10,6 +10,8 @@ public final class IdentityOp: Op {
 
     public func forward(_ inputs: [Tensor]) -> Tensor { inputs[0] }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         [outputGradient]
     }

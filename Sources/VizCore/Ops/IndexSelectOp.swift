@@ -64,6 +64,8 @@ public final class IndexSelectOp: Op {
         }
     }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let shape = inputs[0].shape
         let (offsets, length) = blocks(shape)

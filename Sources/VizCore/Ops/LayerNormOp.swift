@@ -73,6 +73,8 @@ public final class LayerNormOp: Op {
     }
 
     /// With x̂ the normalised row and ĝ = g ⊙ γ: dx = (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)) / √(variance + ε).
+    public var gradientReads: GradientReads { .inputs(0) }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let order = rowOrder(rank: inputs[0].rank)
         let x = Transpose.apply(inputs[0], order)

@@ -26,6 +26,8 @@ public final class Lift1DOp: Op {
         return y.reshaped(Self.sequence(y.shape))
     }
 
+    public var gradientReads: GradientReads { base.gradientReads }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0].reshaped(Self.image(inputs[0].shape))
         let y = output.reshaped(Self.image(output.shape))

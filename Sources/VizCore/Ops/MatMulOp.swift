@@ -62,6 +62,8 @@ public final class MatMulOp: Op {
     }
 
     /// dA = G · Bᵀ and dB = Aᵀ · G, each summed over the matrices an input's broadcast one fed.
+    public var gradientReads: GradientReads { .allInputs }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let (a, b) = (inputs[0], inputs[1])
         let (m, k, n) = (a.shape[a.rank - 2], a.shape[a.rank - 1], b.shape[b.rank - 1])

@@ -43,6 +43,8 @@ public final class MathFunctionOp: Op {
         }
     }
 
+    public var gradientReads: GradientReads { .everything }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let function = self.function
         let dx = Tensor(shape: outputGradient.shape, layout: outputGradient.layout) { dx in

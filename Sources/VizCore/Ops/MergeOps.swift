@@ -22,6 +22,8 @@ public final class AddOp: Op {
         return out
     }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         Array(repeating: outputGradient, count: inputs.count)
     }
@@ -81,10 +83,12 @@ public final class ConcatenateOp: Op {
         return Tensor(shape: shape, scalars: scalars)
     }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let axis = resolvedAxis(rank: output.rank)
         let (outer, inner) = blocks(output.shape, axis: axis)
-        var grads = inputs.map { [Float](repeating: 0, count: $0.count) }
+        var grads = inputs.map { [Float](repeating: 0, count: $0.shape.reduce(1, *)) }
         var offset = 0
         for block in 0..<outer {
             for (index, input) in inputs.enumerated() {

@@ -15,6 +15,10 @@ public protocol Op: AnyObject {
     /// d(loss)/d(each input), given the forward's inputs, its output and d(loss)/d(output).
     func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor]
 
+    /// The values `inputGradients` reads besides the output gradient: a trace keeps only these for
+    /// the backward pass and hands the op the others without their scalars (shape and layout only).
+    var gradientReads: GradientReads { get }
+
     /// How many weights the op holds (for the model summary).
     var parameterCount: Int { get }
 }
@@ -37,10 +41,31 @@ extension Tensor {
     }
 }
 
+/// Which forward values an op's input gradient reads. Gradients with respect to inputs need far
+/// fewer than weight gradients would: a convolution's reads its weights only, ReLU's its output.
+public struct GradientReads: Equatable, Sendable {
+    /// The indices of the inputs read, or nil for every input.
+    let inputIndices: Set<Int>?
+    public let readsOutput: Bool
+
+    public static let everything = GradientReads(inputIndices: nil, readsOutput: true)
+    public static let nothing = GradientReads(inputIndices: [], readsOutput: false)
+    public static let output = GradientReads(inputIndices: [], readsOutput: true)
+    public static let allInputs = GradientReads(inputIndices: nil, readsOutput: false)
+    public static func inputs(_ indices: Int...) -> GradientReads {
+        GradientReads(inputIndices: Set(indices), readsOutput: false)
+    }
+
+    public func readsInput(_ index: Int) -> Bool { inputIndices?.contains(index) ?? true }
+}
+
 // MARK: - Default implementations
 
 extension Op {
     public var parameterCount: Int { 0 }
+
+    /// An op that does not say reads everything.
+    public var gradientReads: GradientReads { .everything }
 }
 
 /// Checks shared by ops (arity and rank of the inputs), and shapes written for messages.

@@ -101,6 +101,8 @@ public final class Pad2DOp: Op {
 
     /// The forward's copies in reverse: each output pixel's gradient added to its source pixel's
     /// (several output pixels share a source where the mode copies the input's cells).
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let plan = plan(x.shape)

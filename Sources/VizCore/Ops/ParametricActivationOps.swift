@@ -57,6 +57,8 @@ public final class ReLUOp: RectifierOp {
         return out
     }
 
+    public var gradientReads: GradientReads { .inputs(0) }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         var dx = outputGradient
         inputs[0].scalars.withUnsafeBufferPointer { x in
@@ -93,6 +95,8 @@ public final class ELUOp: Op {
         }
         return out
     }
+
+    public var gradientReads: GradientReads { .inputs(0) }
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         var dx = outputGradient
@@ -140,6 +144,8 @@ public final class PReLUOp: Op {
         }
         return out
     }
+
+    public var gradientReads: GradientReads { .inputs(0) }
 
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         var dx = outputGradient

@@ -22,6 +22,8 @@ public final class PermuteOp: Op {
 
     public func forward(_ inputs: [Tensor]) -> Tensor { Transpose.apply(inputs[0], axes) }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         [Transpose.apply(outputGradient, Transpose.inverse(axes))]
     }

@@ -46,6 +46,8 @@ public final class Pool2DOp: Op {
     }
 
     /// The input gradient in the input's layout (`outputGradient` in the output's).
+    public var gradientReads: GradientReads { .inputs(0) }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         Parallelism.applyToBackend()
         let x = inputs[0]

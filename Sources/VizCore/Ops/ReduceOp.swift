@@ -77,6 +77,8 @@ public final class ReduceOp: Op {
         return Tensor(shape: reducedShape(x.shape), scalars: out)
     }
 
+    public var gradientReads: GradientReads { reduction == .sum || reduction == .mean ? .nothing : .everything }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let targets = targets(x.shape)

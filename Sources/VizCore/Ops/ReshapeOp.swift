@@ -39,6 +39,8 @@ public final class ReshapeOp: Op {
         return input.reshaped([batch] + shape)
     }
 
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         [outputGradient.reshaped(inputs[0].shape)]
     }

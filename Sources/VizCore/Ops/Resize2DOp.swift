@@ -156,6 +156,8 @@ public final class Resize2DOp: Op {
 
     /// The forward's taps in reverse: each output pixel's gradient goes back to its source pixels.
     /// Several output pixels share a source, so the work splits by channel, which no two share.
+    public var gradientReads: GradientReads { .nothing }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])

@@ -27,6 +27,8 @@ public final class SeparableConv2DOp: Op, ChannelBlocksOp {
         forwardKeepingLayout(inputs).standardized()
     }
 
+    public var gradientReads: GradientReads { .inputs(0) }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         inputGradientsKeepingLayout(inputs, output: output, outputGradient: outputGradient).map { $0.standardized() }
     }

@@ -27,6 +27,8 @@ public final class SoftmaxOp: Op {
         SoftmaxKernel.forward(inputs[0], axis: resolved(inputs[0].rank), log: log)
     }
 
+    public var gradientReads: GradientReads { .output }
+
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         [
             SoftmaxKernel.inputGradient(

@@ -22,6 +22,11 @@ extension Tensor {
     /// The same values stored in `target` order.
     func relaidOut(_ target: TensorLayout) -> Tensor {
         if layout == target { return self }
+        if !hasScalars {
+            var relabelled = self
+            relabelled.layout = target
+            return relabelled
+        }
         switch (layout, target) {
         case (.channelBlocks(let block), .standard):
             return Tensor(shape: shape, layout: .standard) { out in
@@ -41,6 +46,16 @@ extension Tensor {
             return self
         }
     }
+
+    /// The shape and layout alone: what a trace holds of a value no backward step reads (`GradientReads`).
+    var withoutScalars: Tensor {
+        var shell = self
+        shell.scalars = []
+        return shell
+    }
+
+    /// False for `withoutScalars`'s shells (of tensors that have any scalars).
+    var hasScalars: Bool { scalars.count == shape.reduce(1, *) }
 
     /// Whether `layout` can hold this tensor's shape.
     static func canHold(_ shape: [Int], in layout: TensorLayout) -> Bool {

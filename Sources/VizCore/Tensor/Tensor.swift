@@ -45,7 +45,10 @@ public struct Tensor: Equatable, Sendable {
     /// The same scalars seen with another shape of the same size.
     public func reshaped(_ newShape: [Int]) -> Tensor {
         precondition(layout == .standard, "reshaping a channel-blocked tensor")
-        return Tensor(shape: newShape, scalars: scalars)
+        precondition(newShape.reduce(1, *) == shape.reduce(1, *), "reshaping \(shape) to \(newShape)")
+        var result = self
+        result.shape = newShape
+        return result
     }
 
     /// The tensor with its axes reordered: axis `i` of the result is axis `axes[i]` of `self`

@@ -1,15 +1,16 @@
-"""The attribution job's peer, for the benchmark: torchvision's resnet50 with the state dict the ONNX
-file was exported from, each image of a folder (224x224, ImageNet mean/std) explained for its top
-class by one method, one image at a time as pytorch-grad-cam and Captum are used on a folder:
+"""The attribution job's peer, for the benchmark: torchvision's resnet50 or vgg16 with the state dict
+the ONNX file was exported from, each image of a folder (224x224, ImageNet mean/std) explained for
+its top class by one method, one image at a time as pytorch-grad-cam and Captum are used on a folder:
 
-    scorecam     pytorch-grad-cam ScoreCAM at layer4, batch_size 32
-    ablationcam  pytorch-grad-cam AblationCAM at layer4, batch_size 32
+    scorecam     pytorch-grad-cam ScoreCAM at the layer (resnet50: layer4; vgg16: features[29],
+                 block5_conv3's ReLU), batch_size 32
+    ablationcam  pytorch-grad-cam AblationCAM at the layer, batch_size 32
     ig           Captum IntegratedGradients, zero baseline, 50 steps, internal_batch_size 32
 
 Each map is written as float32 .npy (the maps vizrun writes as arrays). Prints `compute_seconds=`
 (everything after loading the model).
 
-    python3 torch_resnet50_attribution.py MODEL.pt IMAGE_DIR OUT_DIR METHOD"""
+    python3 torch_cnn_attribution.py ARCHITECTURE MODEL.pt IMAGE_DIR OUT_DIR METHOD"""
 import os
 import sys
 import time
@@ -19,11 +20,12 @@ import torch
 import torchvision
 from PIL import Image
 
-model_path, image_dir, out_dir, method = sys.argv[1:5]
+architecture, model_path, image_dir, out_dir, method = sys.argv[1:6]
 os.makedirs(out_dir, exist_ok=True)
-model = torchvision.models.resnet50()
+model = getattr(torchvision.models, architecture)()
 model.load_state_dict(torch.load(model_path))
 model.eval()
+target_layer = model.layer4 if architecture == "resnet50" else model.features[29]
 start = time.perf_counter()
 
 if method == "ig":
@@ -37,10 +39,10 @@ else:
     from pytorch_grad_cam import AblationCAM, ScoreCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
     if method == "scorecam":
-        cam = ScoreCAM(model=model, target_layers=[model.layer4])
+        cam = ScoreCAM(model=model, target_layers=[target_layer])
         cam.batch_size = 32
     else:
-        cam = AblationCAM(model=model, target_layers=[model.layer4], batch_size=32)
+        cam = AblationCAM(model=model, target_layers=[target_layer], batch_size=32)
 
     def explain(batch, target):
         return cam(input_tensor=batch, targets=[ClassifierOutputTarget(target)])[0]
