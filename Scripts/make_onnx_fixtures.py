@@ -279,7 +279,8 @@ def write_handwritten_fixture():
     """Operator forms exporters rarely write, at opset 19: Split by an input, Sum and Mean of three,
     ReduceMin with axes as an input, Pad wrap on listed axes, Resize on listed axes with
     tf_half_pixel_for_nn, pytorch_half_pixel, round_prefer_ceil and ceil, Gather with indices of
-    rank 0 and 2, GlobalMaxPool, Div of a constant by a value, Softplus, Elu, Tanh."""
+    rank 0 and 2, GlobalMaxPool, Div of a constant by a value, Softplus, Elu, Tanh, and Gemm with
+    alpha and beta, with and without transB."""
     from onnx import TensorProto, helper
     folder = os.path.join(OUT, "handwritten")
     shutil.rmtree(folder, ignore_errors=True)
@@ -293,6 +294,9 @@ def write_handwritten_fixture():
         "sizes4": np.array([1, 1, 4, 5], np.int64), "pairs": np.array([[2, 0], [1, 1]], np.int64),
         "four": np.array(4, np.int64), "numerators": generator.uniform(1, 2, (3, 1, 1)).astype(np.float32),
         "one": np.array(1, np.float32),
+        "gemm_w_t": generator.uniform(-0.5, 0.5, (4, 6)).astype(np.float32),
+        "gemm_w": generator.uniform(-0.5, 0.5, (6, 4)).astype(np.float32),
+        "gemm_b": generator.uniform(-0.5, 0.5, (4,)).astype(np.float32),
     }
     make = helper.make_node
     nodes = [
@@ -316,8 +320,12 @@ def write_handwritten_fixture():
         make("Abs", ["sum"], ["magnitude"], name="abs"),
         make("Add", ["magnitude", "one"], ["shifted"], name="add_one"),
         make("Div", ["numerators", "shifted"], ["quotient"], name="constant_over_value"),
+        make("Flatten", ["gmax"], ["flat"], name="flatten"),
+        make("Gemm", ["flat", "gemm_w_t", "gemm_b"], ["dense_t"], name="gemm_scaled_transposed", alpha=0.5, beta=2.0,
+             transB=1),
+        make("Gemm", ["flat", "gemm_w", "gemm_b"], ["dense"], name="gemm_plain"),
     ]
-    outputs = ["r1", "r2", "r3", "g1", "g2", "gmax", "quotient"]
+    outputs = ["r1", "r2", "r3", "g1", "g2", "gmax", "quotient", "dense_t", "dense"]
     graph = helper.make_graph(nodes, "handwritten", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 9, 10])],
                               [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs],
                               [onnx.numpy_helper.from_array(value, name) for name, value in constants.items()])

@@ -125,12 +125,12 @@ extension ONNXGraphBuilder {
     static func gemm(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let a = try builder.dynamicInput(node)
         guard try node.int("transA", default: 0) == 0 else { throw node.unsupported("transposes its data input (transA = 1)") }
-        var weight = try builder.requiredConstant(node, 1, "weight")
-        guard weight.shape.count == 2 else { throw node.error("has a weight of shape \(weight.shape), expected a matrix") }
-        if try node.int("transB", default: 0) != 0 {
-            weight = ConstantTensor(shape: weight.shape.reversed(), floats: weight.tensor.permuted([1, 0]).scalars)
-        }
+        let constant = try builder.requiredConstant(node, 1, "weight")
+        guard constant.shape.count == 2 else { throw node.error("has a weight of shape \(constant.shape), expected a matrix") }
+        // A classifier's weight can be hundreds of megabytes: copied once at most (transposed), never to scale by 1.
+        var weight = try node.int("transB", default: 0) != 0 ? constant.tensor.permuted([1, 0]) : constant.tensor
         let alpha = try node.float("alpha", default: 1)
+        if alpha != 1 { weight = Tensor(shape: weight.shape, scalars: weight.scalars.map { $0 * alpha }) }
         let beta = try node.float("beta", default: 1)
         var bias: [Float]?
         if let c = try builder.constantInput(node, 2, "bias") {
@@ -139,8 +139,7 @@ extension ONNXGraphBuilder {
             }
             bias = c.broadcast(to: [1, weight.shape[1]]).floats.map { $0 * beta }
         }
-        return try builder.dense(
-            node, a, kernel: Tensor(shape: weight.shape, scalars: weight.floats.map { $0 * alpha }), bias: bias)
+        return try builder.dense(node, a, kernel: weight, bias: bias)
     }
 
     /// A product with a constant matrix over the last axis (a Linear layer without its bias), or of
