@@ -192,6 +192,16 @@ private struct RecordEncoding: Encoder {
             try writeNumber(float, finite: float.isFinite, to: &output, path: path)
             return true
         }
+        // So are names, paths and sizes; the casts below are for other scalars, and each costs
+        // more than writing the value.
+        if T.self == String.self {
+            JSONBox.appendString(unsafeBitCast(value, to: String.self), to: &output)
+            return true
+        }
+        if T.self == Int.self {
+            output.append(contentsOf: String(unsafeBitCast(value, to: Int.self)).utf8)
+            return true
+        }
         switch value {
         case let float as Float: try writeNumber(float, finite: float.isFinite, to: &output, path: path)
         case let double as Double: try writeNumber(double, finite: double.isFinite, to: &output, path: path)

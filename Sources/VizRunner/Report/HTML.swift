@@ -25,12 +25,18 @@ package enum HTML {
     }
 
     /// RFC 3986's unreserved characters, built once: a report links thousands of paths.
-    private static let unreserved = CharacterSet(
-        charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+    private static let unreservedCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"
+    private static let unreserved = CharacterSet(charactersIn: unreservedCharacters)
+    /// Whether each byte is unreserved or `/`, by value.
+    private static let keptInLinks: [Bool] = (0...255).map { byte in
+        byte == Int(UInt8(ascii: "/")) || unreservedCharacters.utf8.contains(UInt8(byte))
+    }
 
     /// A relative path inside the output folder as an attribute value: each component
     /// percent-encoded (so `#`, `?` or `:` never turn it into a fragment, a query or a scheme), then escaped.
     package static func link(_ relativePath: String) -> String {
+        // The paths vizrun writes are made of safe names: most need no encoding at all.
+        if relativePath.utf8.allSatisfy({ keptInLinks[Int($0)] }) { return relativePath }
         let encoded = relativePath.split(separator: "/", omittingEmptySubsequences: false)
             .map { String($0).addingPercentEncoding(withAllowedCharacters: unreserved) ?? "_" }
             .joined(separator: "/")
