@@ -222,7 +222,8 @@ enum Journal {
             try append(line: try encodedLine(value))
         }
 
-        private func encodedLine(_ value: some Encodable) throws -> Data {
+        /// `value` as `append` would write it, for `append(line:)` later.
+        func encodedLine(_ value: some Encodable) throws -> Data {
             var text: Data
             do { text = try encoder.encode(value) } catch {
                 throw VizError("cannot write the journal: \(error.systemReason)", at: url.path)

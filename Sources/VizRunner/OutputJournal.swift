@@ -71,8 +71,8 @@ final class OutputJournal {
 
     /// The last checkpoint: the aggregates write their files; the journal is rewritten with
     /// `header` (each run's `write_seconds` now counting its aggregate's) and the lines at `order`
-    /// (every entry, in output order), copied as they are, then the aggregates' entry; then the
-    /// report and the manifest.
+    /// (every entry, in output order), copied as they are, then the aggregates' entry, while the
+    /// report is written; then, last, the manifest.
     func close(header: Manifest, order: [Range<Int>]) throws -> WrittenOutput {
         try folder.settle()
         _ = try checkpoint([], placing: folder.takeStagedFiles())
@@ -84,13 +84,21 @@ final class OutputJournal {
             header.runs[run].writeSeconds = Runner.rounded(seconds + summary.aggregates.writeSeconds[run])
         }
         let final = try Journal.Writer(url: folder.staging.appendingPathComponent(".final" + Journal.fileName), header: header)
-        for range in order { try final.append(line: try line(at: range).text) }
-        if let entry = aggregatesEntry {
+        // The aggregates' line is encoded ahead of its turn, so that the summary holds every entry
+        // and the report is written while the journal is copied.
+        let aggregatesLine = try aggregatesEntry.map { entry in
             try folder.place(folder.takeStagedFiles())
-            try summary.add(entry, line: try final.append(entry), place: .afterInputs)
+            let line = try final.encodedLine(entry)
+            try summary.add(entry, line: line, place: .afterInputs)
+            return line
         }
+        folder.inBackground { [folder, summary, header] in
+            try folder.replaceAtomically(HTMLReport.fileName) { try summary.writeReport(header: header, to: $0) }
+        }
+        for range in order { try final.append(line: try line(at: range).text) }
+        if let aggregatesLine { try final.append(line: aggregatesLine) }
         try final.move(to: folder.root.appendingPathComponent(Journal.fileName))
-        try folder.replaceAtomically(HTMLReport.fileName) { try summary.writeReport(header: header, to: $0) }
+        try folder.settle()
         try folder.replaceAtomically(OutputFolder.manifestName) { try summary.writeManifest(header: header, to: $0) }
         folder.finish()
         let aggregates = summary.aggregates

@@ -27,9 +27,9 @@ final class OutputSummary {
         draft = HTMLReport(header: header, aggregates: aggregates)
     }
 
-    /// The entry as the journal holds it, in output order; `place` says where its artifacts go
+    /// The entry and its journal line's text, in output order; `place` says where its artifacts go
     /// in each run's list (entries of no input a run writes come before every input's).
-    func add(_ entry: Journal.Entry, line: Journal.Line, place: ManifestWriter.Place = .inOrder) throws {
+    func add(_ entry: Journal.Entry, line: Data, place: ManifestWriter.Place = .inOrder) throws {
         try take(entry)
         try list(entry, line: line, place: place)
     }
@@ -46,13 +46,13 @@ final class OutputSummary {
         }
     }
 
-    func list(_ entry: Journal.Entry, line: Journal.Line, place: ManifestWriter.Place = .inOrder) throws {
+    func list(_ entry: Journal.Entry, line: Data, place: ManifestWriter.Place = .inOrder) throws {
         if let error = scratchError.value { throw error }
         try aggregates.add(entry)
         let (manifest, scratchError) = (manifest, scratchError)
         manifestWriting.async {
             guard scratchError.value == nil else { return }
-            do { try manifest.add(line.text, of: entry, place: place) } catch { scratchError.record(error) }
+            do { try manifest.add(line, of: entry, place: place) } catch { scratchError.record(error) }
         }
     }
 

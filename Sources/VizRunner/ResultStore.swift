@@ -94,7 +94,7 @@ final class ResultStore {
             let lines = try journal.checkpoint(unattached + inputs, placing: files)
             for (entry, line) in zip(unattached, lines) {
                 unattachedLocations.append(line.range)
-                try journal.summary.list(entry, line: line, place: .beforeInputs)
+                try journal.summary.list(entry, line: line.text, place: .beforeInputs)
             }
             let inputLines = Dictionary(uniqueKeysWithValues: zip(indices, lines.dropFirst(unattached.count)))
             for (index, line) in inputLines { locations[index] = line.range }
@@ -122,7 +122,7 @@ final class ResultStore {
             summarized += 1
         }
         return { [journal] lines in
-            for (index, entry, line) in taken { try journal.summary.list(entry, line: line ?? lines[index]!) }
+            for (index, entry, line) in taken { try journal.summary.list(entry, line: (line ?? lines[index]!).text) }
         }
     }
 

@@ -66,7 +66,7 @@ public enum ShardMerge {
                     guard copied.input != nil || !copied.runs.allSatisfy(\.isEmpty) else { return }
                     for line in try journal.checkpoint([copied], placing: folder.takeStagedFiles()) {
                         order.append(line.range)
-                        try journal.summary.add(copied, line: line)
+                        try journal.summary.add(copied, line: line.text)
                     }
                 }
             }

@@ -13,7 +13,7 @@ final class OutputFolderTests: RunnerTestCase {
         let journal = try OutputJournal(folder: output, header: header, registry: .builtins())
         let entry = Journal.Entry(input: nil, runs: [Journal.Results(artifacts: artifacts)])
         let lines = try journal.checkpoint([entry], placing: output.takeStagedFiles())
-        try journal.summary.add(entry, line: lines[0])
+        try journal.summary.add(entry, line: lines[0].text)
         _ = try journal.close(header: header, order: lines.map(\.range))
     }
 

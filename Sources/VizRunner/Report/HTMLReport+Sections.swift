@@ -28,8 +28,14 @@ extension HTMLReport {
     func inputGroup(title: String, entry: Journal.Entry, run: Int) -> String {
         // The aggregate's tables stand with the artifacts of no input, beside its files of their layer.
         let tables = entry.input == nil ? aggregates.tables(ofRun: run) : []
-        let blocks = Self.groups(entry.runs[run].artifacts).map { group in
-            layerBlock(group, run: run, entry: entry, tables: tables.filter { $0.layer == group.layer })
+        let groups = Self.groups(entry.runs[run].artifacts)
+        // Drawn on every core: an aggregate's tables can hold tens of thousands of rows.
+        var blocks = [String](repeating: "", count: groups.count)
+        blocks.withUnsafeMutableBufferPointer { blocks in
+            DispatchQueue.concurrentPerform(iterations: groups.count) { index in
+                blocks[index] = layerBlock(
+                    groups[index], run: run, entry: entry, tables: tables.filter { $0.layer == groups[index].layer })
+            }
         }
         return "<section class=\"input-group\"><h3>\(HTML.escape(title))</h3>\n\(blocks.joined(separator: "\n"))\n</section>\n"
     }
@@ -118,9 +124,14 @@ extension HTMLReport {
         let largest = table.bars?.map { abs($0) }.max() ?? 0
         // Appended piece by piece: an aggregate's tables can have tens of thousands of rows.
         var rows = ""
+        rows.reserveCapacity(table.rows.count * 160)
         for (index, cells) in table.rows.enumerated() {
             rows += "<tr>"
-            for cell in cells { rows += "<td>" + HTML.escape(cell) + "</td>" }
+            for cell in cells {
+                rows += "<td>"
+                rows += HTML.escape(cell)
+                rows += "</td>"
+            }
             if let bars = table.bars, index < bars.count {
                 let width = largest > 0 ? Int((abs(bars[index]) / largest * 100).rounded()) : 0
                 rows += "<td class=\"bar-cell\" aria-hidden=\"true\"><span class=\"bar\" style=\"width: " + String(width)
