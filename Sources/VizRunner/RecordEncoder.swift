@@ -116,22 +116,22 @@ final class JSONBox {
 
 /// The text of the arrays of floats a value holds, by their storage: one array listed twice (a
 /// layer's channel means, on its array's record and on its picture's) is written once, and floats'
-/// text is most of a record's. Kept for one `encode`, while the value holds every array it names,
-/// so no two of them share storage.
+/// text is most of a record's. Each array is kept with its text, so its storage cannot be freed
+/// and reused by another array (one a custom `encode(to:)` makes on the fly) while the texts last.
 final class FloatTexts {
     private struct Storage: Hashable {
         let address: UnsafeRawPointer?
         let count: Int
     }
 
-    private var texts: [Storage: [UInt8]] = [:]
+    private var texts: [Storage: (floats: [Float], text: [UInt8])] = [:]
 
     func text(of floats: [Float], writing write: (inout [UInt8]) throws -> Void) rethrows -> [UInt8] {
         let storage = floats.withUnsafeBufferPointer { Storage(address: UnsafeRawPointer($0.baseAddress), count: $0.count) }
-        if let text = texts[storage] { return text }
+        if let known = texts[storage] { return known.text }
         var text: [UInt8] = []
         try write(&text)
-        texts[storage] = text
+        texts[storage] = (floats, text)
         return text
     }
 }

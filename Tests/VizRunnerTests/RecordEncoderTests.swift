@@ -33,6 +33,26 @@ final class RecordEncoderTests: XCTestCase {
         XCTAssertTrue(String(decoding: encoded, as: UTF8.self).contains("\"path\":\"/in/a/b.png\""), "slashes unescaped")
     }
 
+    /// An array listed twice (a layer's channel means on its array and on its picture) is written
+    /// once and reused; arrays made one after another, each freed before the next, whose storage
+    /// may be the same memory, are each written as they are.
+    func testArraysOfFloatsAreWrittenOnceButNeverMistakenForAnother() throws {
+        var twice = entry
+        twice.runs[0].artifacts.append(twice.runs[0].artifacts[0])
+        var copies = twice
+        copies.runs[0].artifacts[1].stats!.channelMeans = copies.runs[0].artifacts[1].stats!.channelMeans!.map { $0 }
+        XCTAssertEqual(try RecordEncoder().encode(twice), try RecordEncoder().encode(copies))
+
+        struct MadeOnTheFly: Encodable {
+            func encode(to encoder: Encoder) throws {
+                var container = encoder.unkeyedContainer()
+                for row in 0..<64 { try container.encode([Float](repeating: Float(row), count: 8)) }
+            }
+        }
+        let rows = try JSONDecoder().decode([[Float]].self, from: RecordEncoder().encode(MadeOnTheFly()))
+        XCTAssertEqual(rows, (0..<64).map { [Float](repeating: Float($0), count: 8) })
+    }
+
     func testNonFiniteNumbersAreRefused() {
         XCTAssertThrowsError(try RecordEncoder().encode([Float.nan]))
         XCTAssertThrowsError(try RecordEncoder().encode(["x": Double.infinity]))
