@@ -3,8 +3,9 @@ import VizCore
 
 /// Integrated Gradients (Sundararajan et al., 2017): `(x − x′) ⊙ ∫₀¹ ∂score/∂x(x′ + α(x − x′)) dα`,
 /// the integral a weighted sum over `steps` points, computed at most `batch` interpolated inputs per
-/// pass as Captum's `internal_batch_size`, in passes of equal size. By completeness the attributions sum to `score(x) − score(x′)`;
-/// what they miss is the completeness error, recorded with each map (`ArtifactMeasures`).
+/// pass as Captum's `internal_batch_size`, in passes of equal size. By completeness the
+/// attributions sum to `score(x) − score(x′)`; what they miss is the completeness error, recorded
+/// with each map (`ArtifactMeasures`).
 struct IntegratedGradients {
     /// Captum's names of the quadrature rules.
     enum Rule: String, CaseIterable {

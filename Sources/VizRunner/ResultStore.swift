@@ -9,9 +9,8 @@ import VizCore
 /// Entries reach the summary (aggregates, report, manifest) in input order: an input's goes in
 /// once every input before it is in the journal or in its own batch, straight from memory when it
 /// is in the batch or has just been reused, read back once otherwise (an input reused after one
-/// still to compute). So the
-/// aggregates are folded once, as one run over every input would fold them, and a later run gets
-/// the aggregate as it stands instead of a fold over the whole journal.
+/// still to compute). So the aggregates are folded once, as one run over every input would fold
+/// them, and a later run gets the aggregate as it stands instead of a fold over the whole journal.
 ///
 /// What the background does (placing files, the journal, the summary, `locations`,
 /// `unattachedLocations` and `summarized`) is read on the caller's thread only after
