@@ -372,12 +372,14 @@ ATTRIBUTION_NAMES = {"scorecam": "Score-CAM", "ablationcam": "Ablation-CAM", "ig
 
 
 def job_attribution(args, work, _keras):
-    models = make_onnx_models.ensure(args.cache, tuple(ATTRIBUTION_MODELS))
+    models = make_onnx_models.ensure(args.cache, tuple(args.attribution_models))
     count = args.attribution_images
     folder = image_folder(work, count)
     rows = []
-    for architecture, (name, layer) in ATTRIBUTION_MODELS.items():
-        for method, run in ATTRIBUTION_RUNS.items():
+    for architecture in args.attribution_models:
+        name, layer = ATTRIBUTION_MODELS[architecture]
+        for method in args.attribution_methods:
+            run = ATTRIBUTION_RUNS[method]
             out = os.path.join(work, f"vizrun-{architecture}-{method}")
             config = onnx_config(work, models[f"{architecture}.onnx"], folder, out, 1, True, run.format(layer=layer),
                                  name=f"{architecture}-{method}.yaml")
@@ -410,6 +412,11 @@ def main():
                         help="images per pytorch-grad-cam call in onnx-gradcam (default 8, vizrun's batch_size)")
     parser.add_argument("--attribution-images", type=int, default=1,
                         help="images the attribution job explains (default 1; the issue's folder is 32)")
+    parser.add_argument("--attribution-models", default=",".join(ATTRIBUTION_MODELS),
+                        help=f"models of the attribution job, from: {', '.join(ATTRIBUTION_MODELS)} (default: all)")
+    parser.add_argument("--attribution-methods", default=",".join(ATTRIBUTION_RUNS),
+                        help=f"methods of the attribution job, from: {', '.join(ATTRIBUTION_RUNS)} (default: all; "
+                             "a folder of 32 takes the peers hours for Score-CAM and Ablation-CAM on ResNet-50)")
     parser.add_argument("--quiet-load", type=float, default=None,
                         help="before each timed run, wait (up to 30 minutes) until the 1-minute load average "
                              "is below this, on a machine shared with other work (default: no waiting)")
@@ -420,6 +427,11 @@ def main():
         parser.error(f"unknown job(s) {', '.join(unknown)}; choose from {', '.join(JOBS)}")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    for option, known in (("models", ATTRIBUTION_MODELS), ("methods", ATTRIBUTION_RUNS)):
+        chosen = [c.strip() for c in getattr(args, f"attribution_{option}").split(",") if c.strip()]
+        if not chosen or any(c not in known for c in chosen):
+            parser.error(f"--attribution-{option} takes a comma-separated list from: {', '.join(known)}")
+        setattr(args, f"attribution_{option}", chosen)
     VIZRUN = os.path.abspath(args.vizrun)
     QUIET_LOAD = args.quiet_load
     if not os.path.exists(VIZRUN):

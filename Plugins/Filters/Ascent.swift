@@ -210,7 +210,7 @@ struct Ascent {
         let (transformed, pullback) = transforms?.apply(x, generator: &generator) ?? (x, { $0 })
         let draw = modifiers.draw(using: &generator)
         let modified = modifiers.apply(draw, to: transformed)
-        let trace = try graph.trace([modified], upTo: composed?.nodes ?? [targetNode])
+        var trace = try graph.trace([modified], upTo: composed?.nodes ?? [targetNode])
         let seeds: [Int: Tensor]
         if let composed {
             seeds = try composed.evaluate(trace.value).seeds
@@ -218,7 +218,7 @@ struct Ascent {
             guard let output = trace.value(targetNode) else { throw VizError("the forward pass did not reach the layer") }
             seeds = [targetNode: try objective.seed(outputShape: output.shape, units: units)]
         }
-        let gradient = try trace.gradients(seeds: seeds, wrt: [inputNode])[inputNode]!
+        let gradient = try trace.lastGradients(seeds: seeds, wrt: [inputNode])[inputNode]!
         return pullback(modifiers.adjoint(draw, of: gradient))
     }
 

@@ -49,12 +49,12 @@ struct IntegratedGradients {
                 let alpha = Float(point.alpha)
                 interpolated += zip(baseline.scalars, difference).map { $0 + alpha * $1 }
             }
-            let pass = try ScoreGradients(
+            var pass = try ScoreGradients(
                 model: model, target: target, batch: Tensor(shape: [chunk.count] + input.shape.dropFirst(), scalars: interpolated)
             )
-            for (index, classIndex) in classes.enumerated() {
-                let gradients = try pass.gradients(classes: Array(repeating: classIndex, count: chunk.count), wrt: [inputNode])[
-                    inputNode]!
+            let ranks = classes.map { Array(repeating: $0, count: chunk.count) }
+            try pass.forEachGradient(ranks, wrt: [inputNode]) { index, gradients in
+                let gradients = gradients[inputNode]!
                 for (offset, point) in chunk.enumerated() {
                     let base = offset * input.count
                     for i in 0..<input.count { integrals[index][i] += point.weight * Double(gradients.scalars[base + i]) }

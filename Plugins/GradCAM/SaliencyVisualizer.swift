@@ -42,7 +42,7 @@ public final class SaliencyVisualizer: Visualizer {
         for group in RunInput.batches(context.inputs, size: options.batch) {
             let batch = RunInput.tensor(of: group)
             let gradientsOfClean = method == .vanilla || method == .guidedBackprop
-            let clean = try ScoreGradients(
+            var clean = try ScoreGradients(
                 model: model, target: options.target, batch: batch, keeping: gradientsOfClean ? nil : [])
             for (item, input) in group.enumerated() {
                 try context.sink.add(predictions: clean.predictions(options.top, item: item), for: input.id)
@@ -53,10 +53,9 @@ public final class SaliencyVisualizer: Visualizer {
             var measures = [[ArtifactMeasures?]](repeating: [], count: group.count)
             switch method {
             case .vanilla, .guidedBackprop:
-                for classes in ScoreGradients.byRank(classLists) {
-                    let rule: Trace.BackwardRule = method == .guidedBackprop ? .guided : .gradient
-                    let gradients = try clean.gradients(classes: classes, wrt: [inputNode], rule: rule)[inputNode]!
-                    let reduced = Self.reduced(gradients, options.channels)
+                let rule: Trace.BackwardRule = method == .guidedBackprop ? .guided : .gradient
+                try clean.forEachGradient(ScoreGradients.byRank(classLists), wrt: [inputNode], rule: rule) { _, gradients in
+                    let reduced = Self.reduced(gradients[inputNode]!, options.channels)
                     for item in group.indices where maps[item].count < classLists[item].count { maps[item].append(reduced[item]) }
                 }
                 bar.advance(by: group.count)
@@ -66,11 +65,11 @@ public final class SaliencyVisualizer: Visualizer {
                 let noises = noise(for: group, options: options)
                 var sums = [Tensor](repeating: Tensor(zeros: batch.shape), count: ranks.count)
                 for sample in 0..<options.samples {
-                    let pass = try ScoreGradients(
+                    var pass = try ScoreGradients(
                         model: model, target: options.target,
                         batch: Self.addingNoise(noises.map { $0[sample] }, to: batch))
-                    for (rank, classes) in ranks.enumerated() {
-                        let gradient = try pass.gradients(classes: classes, wrt: [inputNode])[inputNode]!
+                    try pass.forEachGradient(ranks, wrt: [inputNode]) { rank, gradients in
+                        let gradient = gradients[inputNode]!
                         for i in sums[rank].scalars.indices { sums[rank].scalars[i] += abs(gradient.scalars[i]) }
                     }
                     bar.advance(by: group.count)

@@ -5,9 +5,11 @@ import VizImage
 struct ScoreGradients {
     let model: Model
     let target: ClassScore
-    /// The pass, with what gradients read, when gradients are wanted.
-    let trace: Trace?
+    /// The pass, with what gradients read, when gradients are wanted (until `lastGradients`).
+    private(set) var trace: Trace?
     private let values: [Int: Tensor]
+    /// The score node's value, which gradients are seeded from.
+    private let scoreValue: Tensor
     /// Each batch item's class scores (`ClassScore.classScores`).
     let classScores: [[Float]]
 
@@ -30,6 +32,10 @@ struct ScoreGradients {
         guard let output = trace?.value(target.outputNode) ?? values[target.outputNode] else {
             throw VizError("the forward pass did not reach the model's output", at: model.path)
         }
+        guard let scoreValue = trace?.value(target.scoreNode) ?? values[target.scoreNode] else {
+            throw VizError("the forward pass did not reach the score", at: model.path)
+        }
+        self.scoreValue = scoreValue
         classScores = try target.classScores(output)
     }
 
@@ -43,17 +49,37 @@ struct ScoreGradients {
     /// d(score of each item's class)/d(each node of `wrt`), batch items side by side; with
     /// `rule: .guided`, guided backpropagation's gradients.
     func gradients(classes: [Int], wrt: [Int], rule: Trace.BackwardRule = .gradient) throws -> [Int: Tensor] {
-        guard let trace else { preconditionFailure("a pass keeping only some values has no gradients") }
-        guard let scoreValue = trace.value(target.scoreNode) else {
-            throw VizError("the forward pass did not reach the score", at: model.path)
+        guard let trace else { preconditionFailure("a pass keeping only some values, or differentiated last, has no gradients") }
+        return try trace.gradients(seeds: seeds(classes), wrt: wrt, rule: rule)
+    }
+
+    /// `gradients(classes:wrt:rule:)` for each of `ranks` (a class per batch item) in order, handed
+    /// to `body` with the rank's index. The last backward pass takes the trace and frees its values
+    /// as it leaves them behind (`Trace.lastGradients(seeds:wrt:rule:)`): no gradients after it, but
+    /// scores and predictions stay.
+    mutating func forEachGradient(
+        _ ranks: [[Int]], wrt: [Int], rule: Trace.BackwardRule = .gradient,
+        _ body: (_ rank: Int, _ gradients: [Int: Tensor]) throws -> Void
+    ) throws {
+        for (rank, classes) in ranks.enumerated() {
+            guard rank == ranks.count - 1 else {
+                try body(rank, gradients(classes: classes, wrt: wrt, rule: rule))
+                continue
+            }
+            guard trace != nil else { preconditionFailure("a pass keeping only some values has no gradients") }
+            let gradients = try trace!.lastGradients(seeds: seeds(classes), wrt: wrt, rule: rule)
+            trace = nil
+            try body(rank, gradients)
         }
-        return try trace.gradients(
-            seeds: [target.scoreNode: target.seed(classes: classes, scoreValue: scoreValue)], wrt: wrt, rule: rule)
+    }
+
+    private func seeds(_ classes: [Int]) -> [Int: Tensor] {
+        [target.scoreNode: target.seed(classes: classes, scoreValue: scoreValue)]
     }
 
     /// The score of each item's class, as differentiated.
     func scores(classes: [Int]) -> [Float] {
-        target.scoreValues(classes: classes, scoreValue: value(target.scoreNode)!)
+        target.scoreValues(classes: classes, scoreValue: scoreValue)
     }
 
     /// Each batch item's classes for `choices`, in their order, each class once.

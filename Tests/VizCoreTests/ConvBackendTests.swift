@@ -89,6 +89,40 @@ final class ConvBackendTests: XCTestCase {
         }
     }
 
+    /// A pass whose scratchpad would be over the budget runs a slice of the batch at a time: the
+    /// plain and the fused forward pass and backward data all give the reference's results.
+    func testBatchesOverTheScratchpadBudgetRunInSlices() throws {
+        var random = SeededGenerator(seed: 17)
+        // A 3×3, stride-1 convolution onto 56×56: Winograd's shape, whose scratchpad grows with the batch.
+        for inChannels in [3, 16] {
+            let c = Case(
+                batch: 4, height: 56, width: 56, inChannels: inChannels, filters: 16, kernel: (3, 3), strides: (1, 1),
+                dilation: (1, 1), padding: .same, bias: true)
+            let (op, x) = make(c, &random)
+            let backend = try XCTUnwrap(op.backend(for: x.shape))
+            backend.scratchpadBudget = 0
+
+            let expected = op.forwardReference([x])
+            let y = op.forward([x])
+            assertClose(y, expected, tolerance: 1e-5, "forward \(c)")
+            let dy = random.tensor(expected.shape)
+            assertClose(
+                op.inputGradients([x], output: y, outputGradient: dy)[0],
+                op.inputGradientsReference([x], output: y, outputGradient: dy)[0], tolerance: 1e-5, "input gradient \(c)")
+            let residual = random.tensor(expected.shape)
+            var taken: Tensor? = residual
+            let fused = try XCTUnwrap(
+                op.forwardFused([x], epilogue: ConvolutionEpilogue(addsResidual: true, rectifies: true), residual: &taken))
+            let expectedFused = zip(expected.scalars, residual.scalars).map { max(0, $0 + $1) }
+            assertClose(
+                fused.standardized(), Tensor(shape: expected.shape, scalars: expectedFused), tolerance: 1e-5, "fused \(c)")
+
+            let images = backend.imagesPerExecution
+            XCTAssertEqual(images.forward, 1, "\(c)")
+            XCTAssertEqual(images.backward, 1, "\(c)")
+        }
+    }
+
     func testRepeatedCallsReuseThePrimitivesAndGiveTheSameResult() {
         var random = SeededGenerator(seed: 8)
         let c = Case(

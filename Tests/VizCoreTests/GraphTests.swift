@@ -158,6 +158,26 @@ final class GraphTests: XCTestCase {
             "the conv1 branch contributes")
     }
 
+    /// `gradients` leaves the trace as it was, to be differentiated again; `lastGradients` gives
+    /// the same gradients and empties it.
+    func testATraceGivesTheSameGradientsAgainAndForTheLastTime() throws {
+        let net = try Diamond(seed: 4_050)
+        var random = SeededGenerator(seed: 4_051)
+        let x = random.tensor([1, 4, 4, 2])
+        let w = random.tensor([1, 3])
+        var trace = try net.graph.trace([x], upTo: [net.out, net.conv2])
+        let conv2 = try XCTUnwrap(trace.value(net.conv2))
+        let first = try trace.gradients(seeds: [net.out: w], wrt: [net.x])[net.x]!
+        XCTAssertEqual(trace.value(net.conv2), conv2)
+        XCTAssertEqual(try trace.gradients(seeds: [net.out: w], wrt: [net.x])[net.x]!, first)
+        let copy = trace
+        XCTAssertEqual(try trace.lastGradients(seeds: [net.out: w], wrt: [net.x])[net.x]!, first)
+        XCTAssertNil(trace.value(net.conv2))
+        // A copy made before keeps its values.
+        XCTAssertEqual(copy.value(net.conv2), conv2)
+        XCTAssertEqual(try copy.gradients(seeds: [net.out: w], wrt: [net.x])[net.x]!, first)
+    }
+
     /// d(loss)/d(an intermediate node), checked by finite differences on a graph that starts there.
     func testGradientWithRespectToAnIntermediateNode() throws {
         let net = try Diamond(seed: 4_100)

@@ -56,6 +56,21 @@ enum DNNL {
         }
     }
 
+    /// `md` over `images` images instead of its own, or nil unless its images lie one after
+    /// another (the batch axis outermost and in no block), so that a slice of images is a range.
+    static func batched(_ md: dnnl_memory_desc_t, _ images: Int) -> dnnl_memory_desc_t? {
+        guard md.format_kind == dnnl_blocked, md.offset0 == 0 else { return nil }
+        let blocking = md.format_desc.blocking
+        let blocksBatch = withUnsafeBytes(of: blocking.inner_idxs) {
+            $0.bindMemory(to: dnnl_dim_t.self).prefix(Int(blocking.inner_nblks)).contains(0)
+        }
+        guard !blocksBatch, Int(md.padded_dims.0 * blocking.strides.0) * 4 == size(md) else { return nil }
+        var md = md
+        md.dims.0 = dnnl_dim_t(images)
+        md.padded_dims.0 = dnnl_dim_t(images)
+        return md
+    }
+
     static func size(_ md: dnnl_memory_desc_t) -> Int {
         var md = md
         return dnnl_memory_desc_get_size(&md)
@@ -183,6 +198,8 @@ final class DNNLPrimitive {
 
     /// The scratchpad the primitive needs; nil when it needs none.
     private let scratchpad: dnnl_memory_desc_t?
+
+    var scratchpadBytes: Int { scratchpad.map(DNNL.size) ?? 0 }
 
     private static func scratchpad(of descriptor: dnnl_primitive_desc_t) -> dnnl_memory_desc_t? {
         guard let md = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0), DNNL.size(md.pointee) > 0

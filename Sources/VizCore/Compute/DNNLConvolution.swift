@@ -35,6 +35,12 @@ final class DNNLConvolution {
                 : [groups, filters / groups, inChannels / groups, kernelHeight, kernelWidth]
         }
         var outputShape: [Int] { [batch, outHeight, outWidth, filters] }
+
+        func with(batch images: Int) -> Geometry {
+            var geometry = self
+            geometry.batch = images
+            return geometry
+        }
     }
 
     let geometry: Geometry
@@ -45,11 +51,40 @@ final class DNNLConvolution {
 
     private struct Pass {
         let primitive: DNNLPrimitive
+        /// The forward-training primitive a backward pass was made with, which it refers to.
+        let hint: DNNLPrimitive?
         /// The kernel in the primitive's own layout; nil when that is plain HWIO.
         let weights: DNNLMemory?
-        /// The activation the pass reads (source, or the output's gradient) and the one it writes.
+        /// The activation the pass reads (source, or the output's gradient) and the one it writes,
+        /// over the whole batch.
         let read, written: dnnl_memory_desc_t
+        /// What one execution of the primitive reads and writes: the whole batch, or
+        /// `images` of it when the whole batch's scratchpad would exceed the budget.
+        let slice: (images: Int, read: dnnl_memory_desc_t, written: dnnl_memory_desc_t)
+
+        /// Runs `execute` over the batch from `read` into `written` (both in the pass's layouts),
+        /// a slice at a time.
+        func execute(
+            read: UnsafeMutableRawPointer, written: UnsafeMutableRawPointer,
+            _ execute: (_ read: DNNLMemory, _ written: DNNLMemory) -> Void
+        ) {
+            let (readBytes, writtenBytes) = (DNNL.size(slice.read), DNNL.size(slice.written))
+            for offset in 0..<(DNNL.size(self.read) / readBytes) {
+                execute(
+                    DNNLMemory(slice.read, read + offset * readBytes),
+                    DNNLMemory(slice.written, written + offset * writtenBytes))
+            }
+        }
     }
+
+    /// The most scratchpad bytes a pass may ask for before it runs the batch in slices (tests
+    /// lower it before the first pass).
+    ///
+    /// Every primitive shares one scratchpad, as large as the largest has needed (`DNNL.execute`),
+    /// and some grow with the batch: Winograd's for VGG16's first convolution took 867 MB for 25
+    /// images at 224×224, more than the layer's output, and held it to the end of the run
+    /// (Integrated Gradients' passes). A few images at a time run as fast.
+    var scratchpadBudget = 64 << 20
 
     private enum State {
         case untried, failed
@@ -62,8 +97,6 @@ final class DNNLConvolution {
     /// The kernel in each layout a pass chose, reordered once and shared by the passes (a plain
     /// forward pass and its fused forms, say) that read it so.
     private var reorderedKernels: [(layout: dnnl_memory_desc_t, memory: DNNLMemory)] = []
-    /// The forward-training primitive that backward data needs as a hint.
-    private var trainingHint: DNNLPrimitive?
 
     init(_ geometry: Geometry) {
         self.geometry = geometry
@@ -148,19 +181,19 @@ final class DNNLConvolution {
         _ pass: Pass, reading input: Tensor, writing shape: [Int], into destination: consuming Tensor? = nil,
         _ execute: (_ read: DNNLMemory, _ written: DNNLMemory) -> Void
     ) -> Tensor {
-        func withWritten(_ read: DNNLMemory) -> Tensor {
+        func withWritten(_ read: UnsafeMutableRawPointer) -> Tensor {
             if var out = destination.take() {
-                out.scalars.withUnsafeMutableBytes { execute(read, DNNLMemory(pass.written, $0.baseAddress!)) }
+                out.scalars.withUnsafeMutableBytes { pass.execute(read: read, written: $0.baseAddress!, execute) }
                 return out
             }
             if let layout = DNNL.layout(of: pass.written, shape) {
                 return Tensor(shape: shape, layout: layout) { out in
-                    execute(read, DNNLMemory(pass.written, UnsafeMutableRawPointer(out.baseAddress!)))
+                    pass.execute(read: read, written: UnsafeMutableRawPointer(out.baseAddress!), execute)
                 }
             }
             var scratch = Self.scratch(for: pass.written)
             return scratch.withUnsafeMutableBytes { buffer in
-                execute(read, DNNLMemory(pass.written, buffer.baseAddress!))
+                pass.execute(read: read, written: buffer.baseAddress!, execute)
                 return Tensor(shape: shape) { out in
                     DNNL.reorder(
                         buffer.baseAddress!, pass.written, into: out.baseAddress!,
@@ -171,12 +204,12 @@ final class DNNLConvolution {
         return input.scalars.withUnsafeBytes { given in
             let givenDescriptor = DNNL.descriptor(input.shape, input.layout)
             if DNNL.equal(givenDescriptor, pass.read) {
-                return withWritten(DNNLMemory(pass.read, UnsafeMutableRawPointer(mutating: given.baseAddress!)))
+                return withWritten(UnsafeMutableRawPointer(mutating: given.baseAddress!))
             }
             var scratch = Self.scratch(for: pass.read)
             return scratch.withUnsafeMutableBytes { buffer in
                 DNNL.reorder(given.baseAddress!, givenDescriptor, into: buffer.baseAddress!, pass.read)
-                return withWritten(DNNLMemory(pass.read, buffer.baseAddress!))
+                return withWritten(buffer.baseAddress!)
             }
         }
     }
@@ -189,13 +222,24 @@ final class DNNLConvolution {
 
     /// Names of the implementations oneDNN picked (for benchmarks and tests).
     var implementations: (forward: String?, backward: String?) {
+        let passes = self.passes
+        return (passes.forward?.primitive.implementation, passes.backward?.primitive.implementation)
+    }
+
+    /// How many images one execution of each pass takes (for tests).
+    var imagesPerExecution: (forward: Int?, backward: Int?) {
+        let passes = self.passes
+        return (passes.forward?.slice.images, passes.backward?.slice.images)
+    }
+
+    private var passes: (forward: Pass?, backward: Pass?) {
         lock.lock()
         defer { lock.unlock() }
-        func name(_ state: State?) -> String? {
-            if case .ready(let pass) = state { return pass.primitive.implementation }
+        func pass(_ state: State?) -> Pass? {
+            if case .ready(let pass) = state { return pass }
             return nil
         }
-        return (name(forwardStates[.none]), name(backwardState))
+        return (pass(forwardStates[.none]), pass(backwardState))
     }
 
     // MARK: - Primitive creation
@@ -207,14 +251,14 @@ final class DNNLConvolution {
         case .ready(let pass): return pass
         case .failed: return nil
         case .untried:
-            let pass = algorithms.lazy.compactMap { algorithm in
-                self.convolutionDescriptor(kind: dnnl_forward_inference, bias: self.geometry.hasBias, algorithm: algorithm)
+            let pass = firstPass { algorithm, slice in
+                self.convolutionDescriptor(kind: dnnl_forward_inference, slice, bias: self.geometry.hasBias, algorithm: algorithm)
                     .flatMap {
                         self.makePass(
                             operation: $0, hint: nil, epilogue: epilogue, weights: weights,
-                            read: dnnl_query_src_md, written: dnnl_query_dst_md)
+                            read: dnnl_query_src_md, written: dnnl_query_dst_md, images: slice.batch)
                     }
-            }.first
+            }
             forwardStates[epilogue] = pass.map { .ready($0) } ?? .failed
             return pass
         }
@@ -229,10 +273,10 @@ final class DNNLConvolution {
         case .untried:
             // In the forward pass's layouts the gradients need no reorder on either side (a graph
             // keeps each gradient in its value's layout); where oneDNN has nothing for those, its choice.
-            let pass = algorithms.lazy.compactMap { algorithm in
-                self.forwardLayouts.flatMap { self.backwardPass(weights: weights, layouts: $0, algorithm: algorithm) }
-                    ?? self.backwardPass(weights: weights, layouts: nil, algorithm: algorithm)
-            }.first
+            let pass = firstPass { algorithm, slice in
+                self.forwardLayouts.flatMap { self.backwardPass(slice, weights: weights, layouts: $0, algorithm: algorithm) }
+                    ?? self.backwardPass(slice, weights: weights, layouts: nil, algorithm: algorithm)
+            }
             backwardState = pass.map { .ready($0) } ?? .failed
             return pass
         }
@@ -262,24 +306,47 @@ final class DNNLConvolution {
     }
 
     private func backwardPass(
-        weights: UnsafePointer<Float>, layouts: ActivationLayouts?, algorithm: dnnl_alg_kind_t = dnnl_convolution_direct
+        _ slice: Geometry, weights: UnsafePointer<Float>, layouts: ActivationLayouts?, algorithm: dnnl_alg_kind_t
     ) -> Pass? {
         guard
             let hintOperation = convolutionDescriptor(
-                kind: dnnl_forward_training, bias: false, layouts: layouts, algorithm: algorithm),
+                kind: dnnl_forward_training, slice, bias: false, layouts: layouts, algorithm: algorithm),
             let hint = withUnsafeBytes(of: hintOperation, { DNNLPrimitive(operation: $0.baseAddress!) }),
-            let operation = backwardDataDescriptor(layouts: layouts, algorithm: algorithm)
+            let operation = backwardDataDescriptor(slice, layouts: layouts, algorithm: algorithm)
         else { return nil }
-        trainingHint = hint
         return makePass(
             operation: operation, hint: hint, weights: weights,
-            read: dnnl_query_diff_dst_md, written: dnnl_query_diff_src_md)
+            read: dnnl_query_diff_dst_md, written: dnnl_query_diff_src_md, images: slice.batch)
+    }
+
+    /// The pass `make` builds with the first of `algorithms` it can: for the whole batch or, when
+    /// that one's scratchpad is over the budget, for the largest slice of it (a divisor of the
+    /// batch) whose scratchpad is within, or one image.
+    private func firstPass(_ make: (_ algorithm: dnnl_alg_kind_t, _ slice: Geometry) -> Pass?) -> Pass? {
+        for algorithm in algorithms {
+            if let pass = withinScratchpadBudget({ make(algorithm, $0) }) { return pass }
+        }
+        return nil
+    }
+
+    private func withinScratchpadBudget(_ make: (_ slice: Geometry) -> Pass?) -> Pass? {
+        let batch = geometry.batch
+        guard let whole = make(geometry) else { return nil }
+        let bytes = whole.primitive.scratchpadBytes
+        guard bytes > scratchpadBudget else { return whole }
+        for images in (1..<batch).reversed() where batch % images == 0 {
+            // Scratchpads grow about in proportion to the batch: skip slices sure to be over.
+            guard images == 1 || images * bytes / batch <= scratchpadBudget else { continue }
+            guard let pass = make(geometry.with(batch: images)) else { return whole }
+            if images == 1 || pass.primitive.scratchpadBytes <= scratchpadBudget { return pass }
+        }
+        return whole
     }
 
     /// The primitive for `operation`, with the kernel reordered into the layout it chose.
     private func makePass(
         operation: dnnl_convolution_desc_t, hint: DNNLPrimitive?, epilogue: ConvolutionEpilogue = .none,
-        weights: UnsafePointer<Float>, read: dnnl_query_t, written: dnnl_query_t
+        weights: UnsafePointer<Float>, read: dnnl_query_t, written: dnnl_query_t, images: Int
     ) -> Pass? {
         guard
             let primitive = withUnsafeBytes(
@@ -300,21 +367,35 @@ final class DNNLConvolution {
                 ], "weights reorder")
             reorderedKernels.append((chosen, reordered!))
         }
+        let slice = (images: images, read: primitive.memoryDescriptor(read), written: primitive.memoryDescriptor(written))
+        guard images != geometry.batch else {
+            return Pass(
+                primitive: primitive, hint: hint, weights: reordered, read: slice.read, written: slice.written, slice: slice)
+        }
+        guard let wholeRead = DNNL.batched(slice.read, geometry.batch),
+            let wholeWritten = DNNL.batched(slice.written, geometry.batch)
+        else { return nil }
         return Pass(
-            primitive: primitive, weights: reordered, read: primitive.memoryDescriptor(read),
-            written: primitive.memoryDescriptor(written))
+            primitive: primitive, hint: hint, weights: reordered, read: wholeRead, written: wholeWritten, slice: slice)
     }
 
-    /// The activations in `layouts`, or left to oneDNN with the weights.
-    private func activationLayouts(_ layouts: ActivationLayouts?)
-        -> (source: dnnl_memory_desc_t, destination: dnnl_memory_desc_t, weights: dnnl_memory_desc_t)
+    /// The activations of `slice` in `layouts` (the whole batch's), or left to oneDNN with the
+    /// weights; nil when the slice has no descriptor in those layouts.
+    private func activationLayouts(_ slice: Geometry, _ layouts: ActivationLayouts?)
+        -> (source: dnnl_memory_desc_t, destination: dnnl_memory_desc_t, weights: dnnl_memory_desc_t)?
     {
-        let g = geometry
-        return (
-            layouts?.source ?? DNNL.descriptor([g.batch, g.inChannels, g.height, g.width], dnnl_format_tag_any),
-            layouts?.destination ?? DNNL.descriptor([g.batch, g.filters, g.outHeight, g.outWidth], dnnl_format_tag_any),
-            DNNL.descriptor(g.weightDimensions, dnnl_format_tag_any)
-        )
+        let g = slice
+        let weights = DNNL.descriptor(g.weightDimensions, dnnl_format_tag_any)
+        guard let layouts else {
+            return (
+                DNNL.descriptor([g.batch, g.inChannels, g.height, g.width], dnnl_format_tag_any),
+                DNNL.descriptor([g.batch, g.filters, g.outHeight, g.outWidth], dnnl_format_tag_any), weights
+            )
+        }
+        guard let source = DNNL.batched(layouts.source, g.batch),
+            let destination = DNNL.batched(layouts.destination, g.batch)
+        else { return nil }
+        return (source, destination, weights)
     }
 
     private var spatial: (strides: [dnnl_dim_t], dilates: [dnnl_dim_t], left: [dnnl_dim_t], right: [dnnl_dim_t]) {
@@ -329,11 +410,12 @@ final class DNNLConvolution {
     }
 
     private func convolutionDescriptor(
-        kind: dnnl_prop_kind_t, bias: Bool, layouts: ActivationLayouts? = nil,
-        algorithm: dnnl_alg_kind_t = dnnl_convolution_direct
+        kind: dnnl_prop_kind_t, _ slice: Geometry, bias: Bool, layouts: ActivationLayouts? = nil,
+        algorithm: dnnl_alg_kind_t
     ) -> dnnl_convolution_desc_t? {
         var operation = dnnl_convolution_desc_t()
-        var (source, destination, weights) = activationLayouts(layouts)
+        guard let descriptors = activationLayouts(slice, layouts) else { return nil }
+        var (source, destination, weights) = descriptors
         var biasDescriptor = self.biasDescriptor
         let s = spatial
         let status = withUnsafePointer(to: &biasDescriptor) { biasPointer in
@@ -346,10 +428,11 @@ final class DNNLConvolution {
     }
 
     private func backwardDataDescriptor(
-        layouts: ActivationLayouts?, algorithm: dnnl_alg_kind_t
+        _ slice: Geometry, layouts: ActivationLayouts?, algorithm: dnnl_alg_kind_t
     ) -> dnnl_convolution_desc_t? {
         var operation = dnnl_convolution_desc_t()
-        var (source, destination, weights) = activationLayouts(layouts)
+        guard let descriptors = activationLayouts(slice, layouts) else { return nil }
+        var (source, destination, weights) = descriptors
         let s = spatial
         let status = dnnl_dilated_convolution_backward_data_desc_init(
             &operation, algorithm, &source,

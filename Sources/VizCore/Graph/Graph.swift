@@ -195,7 +195,7 @@ public final class Graph {
 /// and seeds and results cross in the standard layout.
 public struct Trace {
     public let graph: Graph
-    let values: [Int: Tensor]
+    private(set) var values: [Int: Tensor]
     /// The first node gradients can be asked for (`Graph.trace(_:upTo:differentiatingAt:)`).
     let shallowest: Int
 
@@ -216,10 +216,23 @@ public struct Trace {
     /// Reverse-mode differentiation: given d(loss)/d(output) at some nodes, returns d(loss)/d(output)
     /// at each node of `wrt` (zeros where the loss does not depend on it).
     public func gradients(seeds: [Int: Tensor], wrt: [Int], rule: BackwardRule = .gradient) throws -> [Int: Tensor] {
-        try graph.timingPass { try backward(seeds: seeds, wrt: wrt, rule: rule) }
+        var values = self.values
+        return try graph.timingPass { try backward(&values, seeds: seeds, wrt: wrt, rule: rule) }
     }
 
-    private func backward(seeds: [Int: Tensor], wrt: [Int], rule: BackwardRule) throws -> [Int: Tensor] {
+    /// `gradients(seeds:wrt:rule:)` for the last time: the values leave the trace, and each is
+    /// freed as the pass goes below it (unless a copy of the trace still holds it), so that the
+    /// gradients of the shallow layers reuse the deep layers' room.
+    public mutating func lastGradients(seeds: [Int: Tensor], wrt: [Int], rule: BackwardRule = .gradient) throws -> [Int: Tensor] {
+        var values = self.values
+        self.values = [:]
+        return try graph.timingPass { try backward(&values, seeds: seeds, wrt: wrt, rule: rule) }
+    }
+
+    /// The backward pass, which leaves each value it is done with as a shell.
+    private func backward(
+        _ values: inout [Int: Tensor], seeds: [Int: Tensor], wrt: [Int], rule: BackwardRule
+    ) throws -> [Int: Tensor] {
         for node in Array(seeds.keys) + wrt where !graph.nodes.indices.contains(node) {
             throw VizError("node \(node) is not in the graph (it has \(graph.nodes.count) nodes)")
         }
@@ -242,6 +255,8 @@ public struct Trace {
         // Only nodes on a path from `wrt` to the seeds need their inputs' gradients.
         let upstream = graph.ancestors(of: Array(seeds.keys))
         for index in stride(from: deepest, through: shallowest, by: -1) where upstream.contains(index) {
+            // Nodes below read only this value's shape and layout.
+            defer { values[index] = values[index]?.withoutScalars }
             guard let outputGradient = gradients[index] else { continue }
             let node = graph.nodes[index]
             // The gradients of inputs below every node of `wrt` are never read.
