@@ -67,20 +67,30 @@ final class ConvBackendTests: XCTestCase {
         return (op, random.tensor([c.batch, c.height, c.width, c.inChannels]))
     }
 
+    /// Checks `op`'s forward pass on `x`, and its input gradient for a random output gradient,
+    /// against its reference path; returns the reference output.
+    @discardableResult
+    private func assertMatchesTheReference(
+        _ op: some ReferencePath, _ x: Tensor, _ random: inout SeededGenerator, _ label: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> Tensor {
+        let expected = op.forwardReference([x])
+        let y = op.forward([x])
+        assertClose(y, expected, tolerance: 1e-5, "forward, \(label)", file: file, line: line)
+        let dy = random.tensor(expected.shape)
+        assertClose(
+            op.inputGradients([x], output: y, outputGradient: dy)[0],
+            op.inputGradientsReference([x], output: y, outputGradient: dy)[0], tolerance: 1e-5,
+            "input gradient, \(label)", file: file, line: line)
+        return expected
+    }
+
     func testPrimitivesMatchTheReference() throws {
         var random = SeededGenerator(seed: 5)
         for c in cases() {
             let (op, x) = make(c, &random)
             let backend = try XCTUnwrap(op.backend(for: x.shape), "no oneDNN geometry for \(c)")
-
-            let y = op.forward([x])
-            let expected = op.forwardReference([x])
-            assertClose(y, expected, tolerance: 1e-5, "forward \(c)")
-
-            let dy = random.tensor(expected.shape)
-            let dx = op.inputGradients([x], output: y, outputGradient: dy)[0]
-            let expectedDx = op.inputGradientsReference([x], output: y, outputGradient: dy)[0]
-            assertClose(dx, expectedDx, tolerance: 1e-5, "input gradient \(c)")
+            assertMatchesTheReference(op, x, &random, "\(c)")
 
             // Both passes really ran as primitives, not through the fallback.
             let names = backend.implementations
@@ -101,14 +111,7 @@ final class ConvBackendTests: XCTestCase {
             let (op, x) = make(c, &random)
             let backend = try XCTUnwrap(op.backend(for: x.shape))
             backend.scratchpadBudget = 0
-
-            let expected = op.forwardReference([x])
-            let y = op.forward([x])
-            assertClose(y, expected, tolerance: 1e-5, "forward \(c)")
-            let dy = random.tensor(expected.shape)
-            assertClose(
-                op.inputGradients([x], output: y, outputGradient: dy)[0],
-                op.inputGradientsReference([x], output: y, outputGradient: dy)[0], tolerance: 1e-5, "input gradient \(c)")
+            let expected = assertMatchesTheReference(op, x, &random, "\(c)")
             let residual = random.tensor(expected.shape)
             var taken: Tensor? = residual
             let fused = try XCTUnwrap(
@@ -219,14 +222,7 @@ final class ConvBackendTests: XCTestCase {
             let label =
                 "x \(x.shape) kernel \(kernel) filters \(filters) strides \(strides) dilation \(dilation) "
                 + "\(padding) output padding \(String(describing: outputPadding))"
-            let expected = op.forwardReference([x])
-            let y = op.forward([x])
-            assertClose(y, expected, tolerance: 1e-5, "forward, \(label)")
-            let dy = random.tensor(expected.shape)
-            assertClose(
-                op.inputGradients([x], output: y, outputGradient: dy)[0],
-                op.inputGradientsReference([x], output: expected, outputGradient: dy)[0], tolerance: 1e-5,
-                "input gradient, \(label)")
+            assertMatchesTheReference(op, x, &random, label)
             if let names = op.backend(for: x.shape)?.implementations, names.forward != nil, names.backward != nil {
                 primitiveRuns += 1
             }
@@ -235,3 +231,12 @@ final class ConvBackendTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(primitiveRuns, 40)
     }
 }
+
+/// The ops whose primitives are checked against a plain-Swift reference path.
+private protocol ReferencePath: Op {
+    func forwardReference(_ inputs: [Tensor]) -> Tensor
+    func inputGradientsReference(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor]
+}
+
+extension Conv2DOp: ReferencePath {}
+extension Conv2DTransposeOp: ReferencePath {}

@@ -14,47 +14,17 @@ import Foundation
 /// when oneDNN has no implementation for the shape, the pass reports failure and the caller takes
 /// its reference path.
 final class DNNLConvolution {
-    /// Sizes in vizrun's terms: Keras dilation (1 = none) and TensorFlow-style padding.
-    struct Geometry: Hashable {
-        var batch, inChannels, height, width: Int
-        var filters, outHeight, outWidth: Int
-        var kernelHeight, kernelWidth: Int
-        var strideHeight, strideWidth: Int
-        var dilationHeight, dilationWidth: Int
-        var padTop, padLeft, padBottom, padRight: Int
-        var hasBias: Bool
-        /// Input and output channels split into this many independent groups (`inChannels` for a
-        /// depthwise convolution); 1 for a full convolution.
-        var groups = 1
-
-        var inputShape: [Int] { [batch, height, width, inChannels] }
-        /// oneDNN's logical weight dimensions: (O, I, kh, kw), or (G, O/G, I/G, kh, kw) when grouped.
-        var weightDimensions: [Int] {
-            groups == 1
-                ? [filters, inChannels, kernelHeight, kernelWidth]
-                : [groups, filters / groups, inChannels / groups, kernelHeight, kernelWidth]
-        }
-        var outputShape: [Int] { [batch, outHeight, outWidth, filters] }
-
-        func with(batch images: Int) -> Geometry {
-            var geometry = self
-            geometry.batch = images
-            return geometry
-        }
-    }
-
     let geometry: Geometry
     private let weightsDescriptor, biasDescriptor: dnnl_memory_desc_t
-
-    /// The layouts of a pass's source (or its gradient) and destination (or its gradient).
-    private typealias ActivationLayouts = (source: dnnl_memory_desc_t, destination: dnnl_memory_desc_t)
 
     private struct Pass {
         let primitive: DNNLPrimitive
         /// The forward-training primitive a backward pass was made with, which it refers to.
         let hint: DNNLPrimitive?
-        /// The kernel in the primitive's own layout; nil when that is plain HWIO.
-        let weights: DNNLMemory?
+        /// The kernel's layout the primitive chose.
+        let kernelLayout: dnnl_memory_desc_t
+        /// The kernel in that layout, once the pass is chosen; nil when it is plain HWIO.
+        var weights: DNNLMemory?
         /// The activation the pass reads (source, or the output's gradient) and the one it writes,
         /// over the whole batch.
         let read, written: dnnl_memory_desc_t
@@ -100,24 +70,7 @@ final class DNNLConvolution {
 
     init(_ geometry: Geometry) {
         self.geometry = geometry
-        let g = geometry
-        weightsDescriptor =
-            g.groups == 1
-            ? DNNL.descriptor(g.weightDimensions, dnnl_hwio)
-            // Keras's depthwise kernel (kh, kw, in, multiplier) is oneDNN's hwigo with one input per group.
-            : DNNL.descriptor(g.weightDimensions, dnnl_hwigo)
-        biasDescriptor = DNNL.descriptor([g.filters], dnnl_a)
-    }
-
-    /// Whether oneDNN's output-size rule, `(n − ke + pl + pr) / s + 1`, gives the expected output.
-    var isConsistent: Bool {
-        let g = geometry
-        func axis(_ n: Int, _ k: Int, _ s: Int, _ d: Int, _ pl: Int, _ pr: Int, _ out: Int) -> Bool {
-            let effective = (k - 1) * d + 1
-            return pl >= 0 && pr >= 0 && n - effective + pl + pr >= 0 && (n - effective + pl + pr) / s + 1 == out
-        }
-        return axis(g.height, g.kernelHeight, g.strideHeight, g.dilationHeight, g.padTop, g.padBottom, g.outHeight)
-            && axis(g.width, g.kernelWidth, g.strideWidth, g.dilationWidth, g.padLeft, g.padRight, g.outWidth)
+        (weightsDescriptor, biasDescriptor) = (geometry.weightsDescriptor, geometry.biasDescriptor)
     }
 
     // MARK: - Execution
@@ -251,12 +204,12 @@ final class DNNLConvolution {
         case .ready(let pass): return pass
         case .failed: return nil
         case .untried:
-            let pass = firstPass { algorithm, slice in
-                self.convolutionDescriptor(kind: dnnl_forward_inference, slice, bias: self.geometry.hasBias, algorithm: algorithm)
+            let pass = firstPass(weights: weights) { algorithm, slice in
+                slice.convolutionDescriptor(kind: dnnl_forward_inference, bias: self.geometry.hasBias, algorithm: algorithm)
                     .flatMap {
                         self.makePass(
-                            operation: $0, hint: nil, epilogue: epilogue, weights: weights,
-                            read: dnnl_query_src_md, written: dnnl_query_dst_md, images: slice.batch)
+                            operation: $0, hint: nil, epilogue: epilogue, read: dnnl_query_src_md, written: dnnl_query_dst_md,
+                            images: slice.batch)
                     }
             }
             forwardStates[epilogue] = pass.map { .ready($0) } ?? .failed
@@ -273,9 +226,9 @@ final class DNNLConvolution {
         case .untried:
             // In the forward pass's layouts the gradients need no reorder on either side (a graph
             // keeps each gradient in its value's layout); where oneDNN has nothing for those, its choice.
-            let pass = firstPass { algorithm, slice in
-                self.forwardLayouts.flatMap { self.backwardPass(slice, weights: weights, layouts: $0, algorithm: algorithm) }
-                    ?? self.backwardPass(slice, weights: weights, layouts: nil, algorithm: algorithm)
+            let pass = firstPass(weights: weights) { algorithm, slice in
+                self.forwardLayouts.flatMap { self.backwardPass(slice, layouts: $0, algorithm: algorithm) }
+                    ?? self.backwardPass(slice, layouts: nil, algorithm: algorithm)
             }
             backwardState = pass.map { .ready($0) } ?? .failed
             return pass
@@ -283,50 +236,50 @@ final class DNNLConvolution {
     }
 
     /// The activation layouts of a forward pass already made: what it reads and what it writes.
-    private var forwardLayouts: ActivationLayouts? {
+    private var forwardLayouts: Geometry.ActivationLayouts? {
         for case .ready(let pass) in forwardStates.values { return (pass.read, pass.written) }
         return nil
     }
 
-    /// Backward data by `algorithm` with its gradients in `layouts` (nil: oneDNN's choice), and
-    /// the forward-training primitive it needs as a hint.
-    /// The algorithms to try, in order. Winograd first for undilated stride-1 3×3 full convolutions
-    /// with output planes of at least 56×56: it needs about half the multiplications, and with
-    /// oneDNN's AVX-512 kernels ran 1.5–2× faster than direct on such planes (64 channels at 56×56
-    /// and 248×248, 128 at 124×124, forward and backward data), but up to 2.4× slower on small ones
-    /// (512 channels at 14×14 or 7×7), so the rest stay direct. Its error measured as small as the
-    /// direct algorithm's (about 1e-6 of the output's range in float). Direct where oneDNN has no
-    /// Winograd kernel (AVX2, 3 input channels).
-    private var algorithms: [dnnl_alg_kind_t] {
-        let g = geometry
-        let winograd =
-            (g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth) == (3, 3, 1, 1)
-            && (g.dilationHeight, g.dilationWidth, g.groups) == (1, 1, 1) && g.outHeight * g.outWidth >= 56 * 56
-        return winograd ? [dnnl_convolution_winograd, dnnl_convolution_direct] : [dnnl_convolution_direct]
-    }
-
+    /// Backward data over `slice` by `algorithm` with its gradients in `layouts` (the whole
+    /// batch's; nil: oneDNN's choice), and the forward-training primitive it needs as a hint.
     private func backwardPass(
-        _ slice: Geometry, weights: UnsafePointer<Float>, layouts: ActivationLayouts?, algorithm: dnnl_alg_kind_t
+        _ slice: Geometry, layouts: Geometry.ActivationLayouts?, algorithm: dnnl_alg_kind_t
     ) -> Pass? {
         guard
-            let hintOperation = convolutionDescriptor(
-                kind: dnnl_forward_training, slice, bias: false, layouts: layouts, algorithm: algorithm),
+            let hintOperation = slice.convolutionDescriptor(
+                kind: dnnl_forward_training, bias: false, layouts: layouts, algorithm: algorithm),
             let hint = withUnsafeBytes(of: hintOperation, { DNNLPrimitive(operation: $0.baseAddress!) }),
-            let operation = backwardDataDescriptor(slice, layouts: layouts, algorithm: algorithm)
+            let operation = slice.backwardDataDescriptor(layouts: layouts, algorithm: algorithm)
         else { return nil }
         return makePass(
-            operation: operation, hint: hint, weights: weights,
-            read: dnnl_query_diff_dst_md, written: dnnl_query_diff_src_md, images: slice.batch)
+            operation: operation, hint: hint, read: dnnl_query_diff_dst_md, written: dnnl_query_diff_src_md, images: slice.batch)
     }
 
     /// The pass `make` builds with the first of `algorithms` it can: for the whole batch or, when
     /// that one's scratchpad is over the budget, for the largest slice of it (a divisor of the
-    /// batch) whose scratchpad is within, or one image.
-    private func firstPass(_ make: (_ algorithm: dnnl_alg_kind_t, _ slice: Geometry) -> Pass?) -> Pass? {
-        for algorithm in algorithms {
-            if let pass = withinScratchpadBudget({ make(algorithm, $0) }) { return pass }
+    /// batch) whose scratchpad is within, or one image; with `weights` in the layout it chose.
+    private func firstPass(
+        weights: UnsafePointer<Float>, _ make: (_ algorithm: dnnl_alg_kind_t, _ slice: Geometry) -> Pass?
+    ) -> Pass? {
+        for algorithm in geometry.algorithms {
+            guard var pass = withinScratchpadBudget({ make(algorithm, $0) }) else { continue }
+            pass.weights = kernel(in: pass.kernelLayout, from: weights)
+            return pass
         }
         return nil
+    }
+
+    /// The kernel reordered into `layout`, once per layout and shared by the passes that read it
+    /// so; nil when `layout` is plain HWIO.
+    private func kernel(in layout: dnnl_memory_desc_t, from weights: UnsafePointer<Float>) -> DNNLMemory? {
+        if let shared = reorderedKernels.first(where: { DNNL.equal($0.layout, layout) }) { return shared.memory }
+        guard !DNNL.equal(layout, weightsDescriptor) else { return nil }
+        let reordered = DNNLMemory(layout, DNNL.allocate)
+        DNNLPrimitive(reorderFrom: weightsDescriptor, to: layout).execute(
+            [(DNNL_ARG_FROM, DNNLMemory(weightsDescriptor, weights)), (DNNL_ARG_TO, reordered)], "weights reorder")
+        reorderedKernels.append((layout, reordered))
+        return reordered
     }
 
     private func withinScratchpadBudget(_ make: (_ slice: Geometry) -> Pass?) -> Pass? {
@@ -343,10 +296,10 @@ final class DNNLConvolution {
         return whole
     }
 
-    /// The primitive for `operation`, with the kernel reordered into the layout it chose.
+    /// The primitive for `operation` over `images` of the batch; its kernel comes once it is chosen.
     private func makePass(
         operation: dnnl_convolution_desc_t, hint: DNNLPrimitive?, epilogue: ConvolutionEpilogue = .none,
-        weights: UnsafePointer<Float>, read: dnnl_query_t, written: dnnl_query_t, images: Int
+        read: dnnl_query_t, written: dnnl_query_t, images: Int
     ) -> Pass? {
         guard
             let primitive = withUnsafeBytes(
@@ -355,89 +308,18 @@ final class DNNLConvolution {
                     DNNLPrimitive(operation: $0.baseAddress!, hint: hint, epilogue: epilogue)
                 })
         else { return nil }
-        let chosen = primitive.memoryDescriptor(dnnl_query_weights_md)
-        var reordered: DNNLMemory?
-        if let shared = reorderedKernels.first(where: { DNNL.equal($0.layout, chosen) }) {
-            reordered = shared.memory
-        } else if !DNNL.equal(chosen, weightsDescriptor) {
-            reordered = DNNLMemory(chosen, DNNL.allocate)
-            DNNLPrimitive(reorderFrom: weightsDescriptor, to: chosen).execute(
-                [
-                    (DNNL_ARG_FROM, DNNLMemory(weightsDescriptor, weights)), (DNNL_ARG_TO, reordered!),
-                ], "weights reorder")
-            reorderedKernels.append((chosen, reordered!))
-        }
+        let kernelLayout = primitive.memoryDescriptor(dnnl_query_weights_md)
         let slice = (images: images, read: primitive.memoryDescriptor(read), written: primitive.memoryDescriptor(written))
         guard images != geometry.batch else {
             return Pass(
-                primitive: primitive, hint: hint, weights: reordered, read: slice.read, written: slice.written, slice: slice)
+                primitive: primitive, hint: hint, kernelLayout: kernelLayout, read: slice.read, written: slice.written,
+                slice: slice)
         }
         guard let wholeRead = DNNL.batched(slice.read, geometry.batch),
             let wholeWritten = DNNL.batched(slice.written, geometry.batch)
         else { return nil }
         return Pass(
-            primitive: primitive, hint: hint, weights: reordered, read: wholeRead, written: wholeWritten, slice: slice)
-    }
-
-    /// The activations of `slice` in `layouts` (the whole batch's), or left to oneDNN with the
-    /// weights; nil when the slice has no descriptor in those layouts.
-    private func activationLayouts(_ slice: Geometry, _ layouts: ActivationLayouts?)
-        -> (source: dnnl_memory_desc_t, destination: dnnl_memory_desc_t, weights: dnnl_memory_desc_t)?
-    {
-        let g = slice
-        let weights = DNNL.descriptor(g.weightDimensions, dnnl_format_tag_any)
-        guard let layouts else {
-            return (
-                DNNL.descriptor([g.batch, g.inChannels, g.height, g.width], dnnl_format_tag_any),
-                DNNL.descriptor([g.batch, g.filters, g.outHeight, g.outWidth], dnnl_format_tag_any), weights
-            )
-        }
-        guard let source = DNNL.batched(layouts.source, g.batch),
-            let destination = DNNL.batched(layouts.destination, g.batch)
-        else { return nil }
-        return (source, destination, weights)
-    }
-
-    private var spatial: (strides: [dnnl_dim_t], dilates: [dnnl_dim_t], left: [dnnl_dim_t], right: [dnnl_dim_t]) {
-        let g = geometry
-        // oneDNN counts dilation from 0 (no gaps); Keras from 1.
-        return (
-            [g.strideHeight, g.strideWidth].map { dnnl_dim_t($0) },
-            [g.dilationHeight - 1, g.dilationWidth - 1].map { dnnl_dim_t($0) },
-            [g.padTop, g.padLeft].map { dnnl_dim_t($0) },
-            [g.padBottom, g.padRight].map { dnnl_dim_t($0) }
-        )
-    }
-
-    private func convolutionDescriptor(
-        kind: dnnl_prop_kind_t, _ slice: Geometry, bias: Bool, layouts: ActivationLayouts? = nil,
-        algorithm: dnnl_alg_kind_t
-    ) -> dnnl_convolution_desc_t? {
-        var operation = dnnl_convolution_desc_t()
-        guard let descriptors = activationLayouts(slice, layouts) else { return nil }
-        var (source, destination, weights) = descriptors
-        var biasDescriptor = self.biasDescriptor
-        let s = spatial
-        let status = withUnsafePointer(to: &biasDescriptor) { biasPointer in
-            dnnl_dilated_convolution_forward_desc_init(
-                &operation, kind, algorithm, &source, &weights,
-                bias ? biasPointer : nil, &destination,
-                s.strides, s.dilates, s.left, s.right)
-        }
-        return status == dnnl_success ? operation : nil
-    }
-
-    private func backwardDataDescriptor(
-        _ slice: Geometry, layouts: ActivationLayouts?, algorithm: dnnl_alg_kind_t
-    ) -> dnnl_convolution_desc_t? {
-        var operation = dnnl_convolution_desc_t()
-        guard let descriptors = activationLayouts(slice, layouts) else { return nil }
-        var (source, destination, weights) = descriptors
-        let s = spatial
-        let status = dnnl_dilated_convolution_backward_data_desc_init(
-            &operation, algorithm, &source,
-            &weights, &destination, s.strides, s.dilates,
-            s.left, s.right)
-        return status == dnnl_success ? operation : nil
+            primitive: primitive, hint: hint, kernelLayout: kernelLayout, read: wholeRead, written: wholeWritten,
+            slice: slice)
     }
 }

@@ -93,7 +93,7 @@ final class ConvolutionBackends {
             hasBias: hasBias, groups: groups)
         return cache.primitives(for: geometry) { geometry in
             let backend = DNNLConvolution(geometry)
-            return backend.isConsistent ? backend : nil
+            return backend.geometry.isConsistent ? backend : nil
         }
     }
 }
