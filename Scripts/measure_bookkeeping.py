@@ -17,9 +17,13 @@ what remains, the bookkeeping (journal, manifest, report, staging, resume lookup
 
     other = wall - runs - writes - validate        share = other / wall
 
-The best of `--repeat` runs counts (the machine is shared). `--perf` also records a profile of
-the largest count with `perf record -g` and prints its top symbols. Tooling only: vizrun itself
-never needs Python.
+The best of `--repeat` runs counts (the machine is shared). Each run writes a folder of its own,
+as a new experiment does, and the folders are removed at the end. `--same-folder`
+instead deletes the previous run's folder just before each run, as `rm -rf out && vizrun ...`
+does: on ext4 without a journal the kernel then skips every inode freed in the last 5-10 seconds
+when it creates files (`recently_deleted`), which costs the run time that is neither vizrun's
+nor the same from one run to the next. `--perf` also records a profile of the largest count with
+`perf record -g` and prints its top symbols. Tooling only: vizrun itself never needs Python.
 """
 import argparse
 import json
@@ -93,10 +97,14 @@ def timed(command):
     return time.perf_counter() - started
 
 
-def measure(config, output, repeat):
-    """Best wall time of `repeat` fresh runs, with that run's manifest."""
+def measure(scratch, count, model, images, repeat, same_folder):
+    """Best wall time of `repeat` runs with that run's manifest, and the last run's folder. Without
+    `same_folder` every run writes a new folder, and nothing is deleted until the end."""
     best = None
-    for _ in range(repeat):
+    for attempt in range(repeat):
+        output = os.path.join(scratch, f"out_{count}" if same_folder else f"out_{count}_{attempt}")
+        config = os.path.join(scratch, f"mobilenetv2_{count}.yaml")
+        write_config(config, model, images, output)
         shutil.rmtree(output, ignore_errors=True)
         wall = timed([VIZRUN, config, "--quiet"])
         with open(os.path.join(output, "manifest.json")) as f:
@@ -104,11 +112,17 @@ def measure(config, output, repeat):
         if best is None or wall < best[0]:
             best = (wall, manifest)
     validate = min(timed([VIZRUN, "validate", config]) for _ in range(repeat))
-    return best[0], best[1], validate
+    return best[0], best[1], validate, output
 
 
-def profile(config, output, scratch):
-    shutil.rmtree(output, ignore_errors=True)
+def profile(scratch, model, images, output, same_folder):
+    """Profiles one more run: into the last measured run's folder deleted just before, or a new one."""
+    if same_folder:
+        shutil.rmtree(output, ignore_errors=True)
+    else:
+        output += "_profile"
+    config = os.path.join(scratch, "profile.yaml")
+    write_config(config, model, images, output)
     data = os.path.join(scratch, "perf.data")
     subprocess.run(["perf", "record", "-F", "999", "-g", "-o", data, VIZRUN, config, "--quiet"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
@@ -123,6 +137,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cache", default=os.path.join(os.path.expanduser("~"), ".cache", "vizrun-bench"))
     parser.add_argument("--keep", help="write the photos, configs and outputs here and leave them")
+    parser.add_argument("--same-folder", action="store_true",
+                        help="delete the previous run's folder just before each run and write it again")
     parser.add_argument("--perf", action="store_true", help="profile the largest count with perf")
     args = parser.parse_args()
     if not os.path.exists(VIZRUN):
@@ -136,10 +152,8 @@ def main():
             images = os.path.join(scratch, f"photos_{count}")
             if not os.path.exists(images):
                 write_photos(images, count)
-            config = os.path.join(scratch, f"mobilenetv2_{count}.yaml")
-            output = os.path.join(scratch, f"out_{count}")
-            write_config(config, model, images, output)
-            wall, manifest, validate = measure(config, output, args.repeat)
+            wall, manifest, validate, output = measure(
+                scratch, count, model, images, args.repeat, args.same_folder)
             runs = sum(run["seconds"] for run in manifest["runs"])
             writes = sum(run.get("write_seconds", 0) for run in manifest["runs"])
             artifacts = sum(len(run["artifacts"]) for run in manifest["runs"])
@@ -147,7 +161,7 @@ def main():
             print(f"{count:6d}  {artifacts:9d}  {wall:6.2f}  {runs:6.2f}  {writes:8.2f}  {validate:10.2f}  {other:7.2f}"
                   f"  {other / wall:10.1%}")
         if args.perf:
-            profile(config, output, scratch)
+            profile(scratch, model, images, output, args.same_folder)
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
