@@ -131,6 +131,24 @@ final class HTMLReportTests: RunnerTestCase {
         XCTAssertEqual(try Self.attributeValues(["href", "src"], in: html).filter { $0.contains("<") }, [])
     }
 
+    /// A bar per row, scaled to the largest magnitude, in a table marked for the bars' style; a table
+    /// without bars gets neither.
+    func testAnAggregateTableDrawsABarPerRowScaledToTheLargest() {
+        let html = HTMLReport.table(
+            ReportTable(
+                layer: "conv", summary: "Means <3", columns: ["Channel", "Mean"],
+                rows: [["0", "2"], ["1", "-1"], ["2", "0"]], bars: [2, -1, 0]))
+        XCTAssertTrue(html.contains("<table class=\"bars\">"), html)
+        let widths = html.components(separatedBy: "<i style=\"width:").dropFirst().map { String($0.prefix { $0 != "%" }) }
+        XCTAssertEqual(widths, ["100", "50", "0"])
+        XCTAssertTrue(
+            html.contains("<tr><td>1</td><td>-1</td><td aria-hidden=\"true\"><i style=\"width:50%\"></i></td></tr>"), html)
+        XCTAssertTrue(html.contains("Means &lt;3"))
+        let plain = HTMLReport.table(ReportTable(layer: nil, summary: "s", columns: ["a"], rows: [["x"]]))
+        XCTAssertTrue(plain.contains("<table>\n"), plain)
+        XCTAssertFalse(plain.contains("<i "), plain)
+    }
+
     /// The demo report rendered by headless Chromium at phone and desktop width, light and dark,
     /// when it is installed: the page's right margin shows the scheme's background from top to
     /// bottom, so the page follows the reader's setting and nothing runs off a phone's screen.

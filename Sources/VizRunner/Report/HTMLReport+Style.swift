@@ -56,8 +56,8 @@ extension HTMLReport {
         caption { text-align: left; font-weight: 600; padding-bottom: 0.2rem; }
         th, td { border-bottom: 1px solid var(--line); padding: 0.2rem 0.6rem; text-align: left; }
         td { font-variant-numeric: tabular-nums; }
-        .bar-cell { width: 12rem; }
-        .bar { display: block; height: 0.7rem; background: var(--accent); border-radius: 2px; }
+        .bars td:last-child { width: 12rem; }
+        .bars i { display: block; height: 0.7rem; background: var(--accent); border-radius: 2px; }
         footer { color: var(--muted); font-size: 0.85rem; margin-top: 2rem; padding-bottom: 2rem; }
         """
 }
