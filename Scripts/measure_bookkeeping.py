@@ -18,12 +18,12 @@ what remains, the bookkeeping (journal, manifest, report, staging, resume lookup
     other = wall - runs - writes - validate        share = other / wall
 
 The best of `--repeat` runs counts (the machine is shared). Each run writes a folder of its own,
-as a new experiment does, and the folders are removed at the end. `--same-folder`
-instead deletes the previous run's folder just before each run, as `rm -rf out && vizrun ...`
-does: on ext4 without a journal the kernel then skips every inode freed in the last 5-10 seconds
-when it creates files (`recently_deleted`), which costs the run time that is neither vizrun's
-nor the same from one run to the next. `--perf` also records a profile of the largest count with
-`perf record -g` and prints its top symbols. Tooling only: vizrun itself never needs Python.
+as a new experiment does (all removed at the end unless `--keep`). `--same-folder` instead deletes
+the previous run's folder just before each run, as `rm -rf out && vizrun ...` does: on ext4
+without a journal the kernel then skips every inode freed in the last 5-10 seconds when it creates
+a file (`recently_deleted`), work that is the kernel's, not vizrun's. `--perf` also records a
+profile of the largest count with `perf record -g` and prints its top symbols. Tooling only:
+vizrun itself never needs Python.
 """
 import argparse
 import json
