@@ -70,8 +70,8 @@ final class Aggregates {
         runs[run].roles.firstIndex { $0.name == role } ?? runs[run].roles.count
     }
 
-    /// The tables the run's aggregate wrote for the report.
-    func tables(ofRun run: Int) -> [ReportTable] {
+    /// The tables the run's aggregate wrote, drawn for the report.
+    func tables(ofRun run: Int) -> [AggregateFiles.DrawnTable] {
         runs[run].output.tables
     }
 
@@ -102,7 +102,15 @@ final class AggregateFiles: AggregateOutput {
     private let folder: OutputFolder?
     private let run: String
     private(set) var records: [ArtifactRecord] = []
-    private(set) var tables: [ReportTable] = []
+    /// A table as the report shows it.
+    struct DrawnTable {
+        let layer: String?
+        let html: String
+    }
+    /// Tables are drawn on a queue of their own as the aggregate adds them: they can hold tens of
+    /// thousands of rows, and the aggregate goes on writing its files meanwhile.
+    private let drawing = DispatchQueue(label: "vizrun.aggregate-tables")
+    private var drawn: [DrawnTable] = []
 
     init(folder: OutputFolder?, run: String) {
         self.folder = folder
@@ -121,6 +129,11 @@ final class AggregateFiles: AggregateOutput {
     }
 
     func add(_ table: ReportTable) {
-        tables.append(table)
+        drawing.async { [self] in drawn.append(DrawnTable(layer: table.layer, html: HTMLReport.table(table))) }
+    }
+
+    /// The tables added, in order, once drawn.
+    var tables: [DrawnTable] {
+        drawing.sync { drawn }
     }
 }

@@ -160,28 +160,44 @@ final class OutputFolder {
         return staged
     }
 
-    /// Renames each file over its place (creating its folder if it is still missing).
+    /// Renames each file over its place (creating its folder if it is still missing), on two
+    /// threads: a rename into another folder is a system call of its own, and the last batch's
+    /// thousands of them are waited for.
     func place(_ files: StagedFiles) throws {
         folderMaking.sync {}
-        for (relative, number) in files {
-            let (source, target) = (stagingPath + "/" + String(number), rootPath + "/" + relative)
-            if rename(source, target) == 0 { continue }
-            if errno == ENOENT {
-                try? FileManager.default.createDirectory(
-                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                if rename(source, target) == 0 { continue }
+        let moves = files.map { relative, number in (stagingPath + "/" + String(number), rootPath + "/" + relative) }
+        let shares = min(2, moves.count)
+        let failure = FirstError()
+        DispatchQueue.concurrentPerform(iterations: shares) { share in
+            for (source, target) in moves[(share * moves.count / shares)..<((share + 1) * moves.count / shares)] {
+                guard failure.value == nil else { return }
+                do { try Self.move(source, to: target) } catch { failure.record(error) }
             }
-            throw VizError("cannot move the result into place: \(String(cString: strerror(errno)))", at: target)
         }
+        if let error = failure.value { throw error }
+    }
+
+    private static func move(_ source: String, to target: String) throws {
+        if rename(source, target) == 0 { return }
+        if errno == ENOENT {
+            try? FileManager.default.createDirectory(
+                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if rename(source, target) == 0 { return }
+        }
+        throw VizError("cannot move the result into place: \(String(cString: strerror(errno)))", at: target)
     }
 
     /// Runs `work` after the work handed over before it, while the caller goes on; once one fails,
-    /// the rest is skipped and `settle` throws its error.
-    func inBackground(_ work: @escaping () throws -> Void) {
-        background.async { [backgroundError] in
+    /// the rest is skipped and `settle` throws its error. `settle(upTo:)` with what it returns
+    /// waits for this work and the work before it only.
+    @discardableResult
+    func inBackground(_ work: @escaping () throws -> Void) -> DispatchWorkItem {
+        let item = DispatchWorkItem { [backgroundError] in
             guard backgroundError.value == nil else { return }
             do { try work() } catch { backgroundError.record(error) }
         }
+        background.async(execute: item)
+        return item
     }
 
     /// Waits for the work handed to the background; throws the first error it met.
@@ -190,9 +206,18 @@ final class OutputFolder {
         if let error = backgroundError.value { throw error }
     }
 
-    /// Writes a file beside the staged files, then renames it over `name` in the output folder:
-    /// rename(2) is atomic, so readers see the old file or the new one, never half of one.
-    func replaceAtomically(_ name: String, writing contents: (TextFile) throws -> Void) throws {
+    /// Waits for `work` (handed to the background) and the work before it, not for the work after.
+    func settle(upTo work: DispatchWorkItem) throws {
+        work.wait()
+        if let error = backgroundError.value { throw error }
+    }
+
+    /// Writes a file beside the staged files, then, once `ready` returns, renames it over `name`
+    /// in the output folder: rename(2) is atomic, so readers see the old file or the new one,
+    /// never half of one.
+    func replaceAtomically(
+        _ name: String, once ready: () throws -> Void = {}, writing contents: (TextFile) throws -> Void
+    ) throws {
         // A leading dot: staged files are named by number, so no clash.
         let temporary = staging.appendingPathComponent(".pending-" + name)
         let target = root.appendingPathComponent(name)
@@ -205,6 +230,7 @@ final class OutputFolder {
         } catch {
             throw VizError("cannot write: \(error.systemReason)", at: target.path)
         }
+        try ready()
         guard rename(temporary.path, target.path) == 0 else {
             throw VizError("cannot write: \(String(cString: strerror(errno)))", at: target.path)
         }

@@ -14,6 +14,8 @@ final class OutputJournal {
     private let underWay: Manifest
     /// The previous run's files this run reuses; the first checkpoint removes the rest.
     private var kept: Set<String> = []
+    /// Whether `manifest.json` says a run is under way (the first checkpoint's first half).
+    private var saidUnderWay = false
     private lazy var reader = Result { try Journal.open(writer.url) }
 
     /// Starts the journal in the staging folder; `header` is also what `manifest.json` holds
@@ -37,8 +39,14 @@ final class OutputJournal {
 
     /// Puts `files` in place, then lists `entries`; returns their lines.
     func checkpoint(_ entries: [Journal.Entry], placing files: OutputFolder.StagedFiles) throws -> [Journal.Line] {
-        let first = !folder.holdsJournal
-        if first {
+        try place(files)
+        return try list(entries)
+    }
+
+    /// A checkpoint's first half: puts `files` in place. The first one also says in
+    /// `manifest.json` that a run is under way and removes the previous run's files.
+    func place(_ files: OutputFolder.StagedFiles) throws {
+        if !saidUnderWay {
             var manifest = underWay
             manifest.complete = false
             try folder.replaceAtomically(OutputFolder.manifestName) { file in
@@ -47,10 +55,16 @@ final class OutputJournal {
                 try file.write(try encoder.encode(manifest))
             }
             try removePreviousFiles()
+            saidUnderWay = true
         }
         try folder.place(files)
+    }
+
+    /// A checkpoint's second half: lists `entries`, whose files are in place; returns their
+    /// lines. The first one puts the journal, staged until then, in place.
+    func list(_ entries: [Journal.Entry]) throws -> [Journal.Line] {
         let lines = try writer.append(entries)
-        if first {
+        if !folder.holdsJournal {
             try writer.move(to: folder.root.appendingPathComponent(Journal.fileName))
             folder.holdsJournal = true
         }
@@ -69,14 +83,14 @@ final class OutputJournal {
         Journal.Line(range: range, text: try Journal.text(at: range, in: try reader.get(), of: writer.url))
     }
 
-    /// The last checkpoint: the aggregates write their files; the journal is rewritten with
-    /// `header` (each run's `write_seconds` now counting its aggregate's) and the lines at `order`
-    /// (every entry, in output order), copied as they are, then the aggregates' entry, while the
-    /// report is written; then, last, the manifest.
-    func close(header: Manifest, order: [Range<Int>]) throws -> WrittenOutput {
+    /// The last checkpoint: what is staged (the files the aggregates wrote, which `aggregates`
+    /// lists) is put in place; the journal is rewritten with `header` (each run's `write_seconds`
+    /// now counting its aggregate's) and the lines at `order` (every entry, in output order),
+    /// copied as they are, then the aggregates' entry, while the report is written; then, last,
+    /// the manifest.
+    func close(header: Manifest, order: [Range<Int>], aggregates aggregatesEntry: Journal.Entry?) throws -> WrittenOutput {
         try folder.settle()
         _ = try checkpoint([], placing: folder.takeStagedFiles())
-        let aggregatesEntry = try summary.writeAggregates()
         var header = header
         for run in header.runs.indices {
             // A merge records no write times; it has none to add to.
@@ -85,9 +99,8 @@ final class OutputJournal {
         }
         let final = try Journal.Writer(url: folder.staging.appendingPathComponent(".final" + Journal.fileName), header: header)
         // The aggregates' line is encoded ahead of its turn, so that the summary holds every entry
-        // and the report is written while the journal is copied.
+        // and the report is written while the journal is copied and the manifest written.
         let aggregatesLine = try aggregatesEntry.map { entry in
-            try folder.place(folder.takeStagedFiles())
             let line = try final.encodedLine(entry)
             try summary.add(entry, line: line, place: .afterInputs)
             return line
@@ -98,8 +111,9 @@ final class OutputJournal {
         for range in order { try final.append(line: try line(at: range).text) }
         if let aggregatesLine { try final.append(line: aggregatesLine) }
         try final.move(to: folder.root.appendingPathComponent(Journal.fileName))
-        try folder.settle()
-        try folder.replaceAtomically(OutputFolder.manifestName) { try summary.writeManifest(header: header, to: $0) }
+        try folder.replaceAtomically(OutputFolder.manifestName, once: folder.settle) {
+            try summary.writeManifest(header: header, to: $0)
+        }
         folder.finish()
         let aggregates = summary.aggregates
         return WrittenOutput(

@@ -31,12 +31,14 @@ final class OutputSummary {
     /// in each run's list (entries of no input a run writes come before every input's).
     func add(_ entry: Journal.Entry, line: Data, place: ManifestWriter.Place = .inOrder) throws {
         try take(entry)
+        try aggregate(entry)
         try list(entry, line: line, place: place)
     }
 
-    /// `add` in two steps, so that the report takes an entry while its files are placed and its
-    /// line encoded: the aggregates may read the files, and the manifest copies the line. Entries
-    /// are taken in output order and listed in the same order.
+    /// `add` in three steps, so that each takes an entry as soon as it can while a checkpoint goes
+    /// on: the report while its files are placed, the aggregates (which may read the files) once
+    /// they are, the manifest (which copies the line) once it is listed. Entries go through each
+    /// step in output order.
     func take(_ entry: Journal.Entry) throws {
         if let error = scratchError.value { throw error }
         let (report, draft, scratchError) = (report, draft, scratchError)
@@ -46,9 +48,12 @@ final class OutputSummary {
         }
     }
 
+    func aggregate(_ entry: Journal.Entry) throws {
+        try aggregates.add(entry)
+    }
+
     func list(_ entry: Journal.Entry, line: Data, place: ManifestWriter.Place = .inOrder) throws {
         if let error = scratchError.value { throw error }
-        try aggregates.add(entry)
         let (manifest, scratchError) = (manifest, scratchError)
         manifestWriting.async {
             guard scratchError.value == nil else { return }
@@ -67,7 +72,7 @@ final class OutputSummary {
     /// `add` once it is journaled.
     func writeAggregates() throws -> Journal.Entry? {
         // The scratch files need nothing an aggregate's writing changes (the report reads the
-        // tables it fills only at the end), so they are written meanwhile.
+        // tables it draws only at the end), so they are written meanwhile.
         try aggregates.write()
     }
 

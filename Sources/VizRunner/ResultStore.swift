@@ -13,8 +13,8 @@ import VizCore
 /// them, and a later run gets the aggregate as it stands instead of a fold over the whole journal.
 ///
 /// What the background does (placing files, the journal, the summary, `locations`,
-/// `unattachedLocations` and `summarized`) is read on the caller's thread only after
-/// `OutputFolder.settle`.
+/// `unattachedLocations`, `summarized` and `listing`) is read on the caller's thread only after
+/// `OutputFolder.settle`; the aggregates, after `settle(upTo:)` the work that feeds them.
 final class ResultStore {
     private let sources: [InputPreparation.Source]
     private let runs: [RunConfig.RunSpec]
@@ -34,6 +34,12 @@ final class ResultStore {
     private var batchMaps: [Int: [Int: [ProducedMap]]] = [:]
     /// How many sources, from the first, the summary holds.
     private var summarized = 0
+    /// Inputs the summary took, by source index, with their lines if they were listed already.
+    private typealias Taken = (index: Int, entry: Journal.Entry, line: Journal.Line?)
+    /// The inputs the summary took with the batch in the background, in place and not yet listed.
+    private var listing: [Taken] = []
+    /// The work that puts the last batch handed over in place and has the aggregates take it.
+    private var lastPlaced: DispatchWorkItem?
     private(set) var reusedCount = 0
 
     init(sources: [InputPreparation.Source], runs: [ActiveRun], journal: OutputJournal) {
@@ -76,9 +82,10 @@ final class ResultStore {
         }
     }
 
-    /// Hands the batch over: its files are put in place, it is listed in the journal and the
-    /// summary takes it in the background, while the next batch is computed. Waits for the batch
-    /// before to be listed first (so at most one is in flight), and throws what went wrong there.
+    /// Hands the batch over: in the background, its files are put in place, then it is listed in
+    /// the journal, and the summary takes it meanwhile, while the next batch is computed. Waits for
+    /// the batch before to be listed first (so at most one is in flight), and throws what went
+    /// wrong there.
     func finishBatch() throws {
         try journal.folder.settle()
         let unattached = batchUnattached.runs.allSatisfy(\.isEmpty) ? [] : [batchUnattached]
@@ -86,28 +93,33 @@ final class ResultStore {
         let inputs = indices.map { batch[$0]! }
         let files = journal.folder.takeStagedFiles()
         (batch, batchUnattached, batchMaps) = ([:], Journal.Entry(input: nil, runCount: runs.count), [:])
-        journal.folder.inBackground { [self] in
-            // The summary takes the entries while their files are placed and their lines encoded.
+        lastPlaced = journal.folder.inBackground { [self] in
+            // The report takes the entries while their files are placed; the aggregates, which
+            // may read the files, once they are.
             for entry in unattached { try journal.summary.take(entry) }
-            let listInSummary = try summarizeNext(known: Dictionary(uniqueKeysWithValues: zip(indices, inputs)))
-            let lines = try journal.checkpoint(unattached + inputs, placing: files)
+            let taken = try summarizeNext(known: Dictionary(uniqueKeysWithValues: zip(indices, inputs)))
+            try journal.place(files)
+            for entry in unattached + taken.map(\.entry) { try journal.summary.aggregate(entry) }
+            listing = taken
+        }
+        journal.folder.inBackground { [self] in
+            let lines = try journal.list(unattached + inputs)
             for (entry, line) in zip(unattached, lines) {
                 unattachedLocations.append(line.range)
                 try journal.summary.list(entry, line: line.text, place: .beforeInputs)
             }
             let inputLines = Dictionary(uniqueKeysWithValues: zip(indices, lines.dropFirst(unattached.count)))
             for (index, line) in inputLines { locations[index] = line.range }
-            try listInSummary(inputLines)
+            for (index, entry, line) in listing { try journal.summary.list(entry, line: (line ?? inputLines[index]!).text) }
+            listing = []
         }
     }
 
     /// Has the summary take every input next in input order that is listed in the journal or
-    /// about to be (`known`, each entry by source index): those listed are read back if not known.
-    /// Returns what hands the summary their lines, once the lines of those about to be listed are.
-    private func summarizeNext(
-        known: [Int: Journal.Entry]
-    ) throws -> (_ lines: [Int: Journal.Line]) throws -> Void {
-        var taken: [(index: Int, entry: Journal.Entry, line: Journal.Line?)] = []
+    /// about to be (`known`, each entry by source index): those listed are read back if not known,
+    /// and come with their lines.
+    private func summarizeNext(known: [Int: Journal.Entry]) throws -> [Taken] {
+        var taken: [Taken] = []
         while summarized < sources.count {
             if let entry = known[summarized] {
                 taken.append((summarized, entry, nil))
@@ -120,17 +132,20 @@ final class ResultStore {
             try journal.summary.take(taken.last!.entry)
             summarized += 1
         }
-        return { [journal] lines in
-            for (index, entry, line) in taken { try journal.summary.list(entry, line: (line ?? lines[index]!).text) }
-        }
+        return taken
     }
 
     /// The journal rewritten in output order (entries of no input, then every input's), with the
-    /// aggregates, the report and the manifest.
+    /// aggregates, the report and the manifest. The aggregates write their files while the last
+    /// batch is listed.
     func close(header: Manifest) throws -> WrittenOutput {
-        try finishBatch()
+        // The runs after the inputs make a batch of their own.
+        if !batch.isEmpty || !batchUnattached.runs.allSatisfy(\.isEmpty) { try finishBatch() }
+        if let lastPlaced { try journal.folder.settle(upTo: lastPlaced) }
+        let aggregates = try journal.summary.writeAggregates()
         try journal.folder.settle()
-        return try journal.close(header: header, order: unattachedLocations + locations.compactMap { $0 })
+        return try journal.close(
+            header: header, order: unattachedLocations + locations.compactMap { $0 }, aggregates: aggregates)
     }
 
     /// The results of the runs `spec`'s options refer to, by run name: predictions over the batch
@@ -195,7 +210,10 @@ final class ResultStore {
             let line = try journal.appendKept(reused)
             locations[index] = line.range
             reusedCount += 1
-            try summarizeNext(known: [index: reused])([index: line])
+            for (_, entry, listed) in try summarizeNext(known: [index: reused]) {
+                try journal.summary.aggregate(entry)
+                try journal.summary.list(entry, line: (listed ?? line).text)
+            }
         }
     }
 }

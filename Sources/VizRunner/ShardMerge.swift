@@ -71,7 +71,7 @@ public enum ShardMerge {
                 }
             }
             header.complete = true
-            return try journal.close(header: header, order: order)
+            return try journal.close(header: header, order: order, aggregates: try journal.summary.writeAggregates())
         } catch {
             folder.discard(resumable: false)
             throw error

@@ -14,7 +14,7 @@ final class OutputFolderTests: RunnerTestCase {
         let entry = Journal.Entry(input: nil, runs: [Journal.Results(artifacts: artifacts)])
         let lines = try journal.checkpoint([entry], placing: output.takeStagedFiles())
         try journal.summary.add(entry, line: lines[0].text)
-        _ = try journal.close(header: header, order: lines.map(\.range))
+        _ = try journal.close(header: header, order: lines.map(\.range), aggregates: try journal.summary.writeAggregates())
     }
 
     /// Names from a model (`/`, `:`, `..`) never lead a file out of the output folder.
@@ -98,6 +98,44 @@ final class OutputFolderTests: RunnerTestCase {
             XCTAssertEqual((error as? VizError)?.location, "out/run/x.png")
         }
         XCTAssertEqual(ran.withLock { steps }, ["first"])
+        output.discard()
+    }
+
+    /// A result that cannot be moved into place (a file has its folder's name) fails the
+    /// checkpoint with the reason and the result's path, whichever thread placing files meets it.
+    func testAResultThatCannotBeMovedIntoPlaceIsRefusedWithItsPath() throws {
+        let root = folder.appendingPathComponent("out")
+        let output = try OutputFolder(path: root.path, force: false)
+        XCTAssertTrue(FileManager.default.createFile(atPath: root.appendingPathComponent("blocked").path, contents: nil))
+        for index in 0..<100 {
+            try output.write(Data([UInt8(index)]), to: output.reservePath(["run", "layer\(index)", "grid"], ext: ".png"))
+        }
+        try output.write(Data([1]), to: output.reservePath(["blocked", "grid"], ext: ".png"))
+        XCTAssertThrowsError(try output.place(output.takeStagedFiles())) { error in
+            XCTAssertEqual((error as? VizError)?.message, "cannot move the result into place: Not a directory")
+            XCTAssertEqual((error as? VizError)?.location, root.appendingPathComponent("blocked/grid.png").path)
+        }
+        output.discard()
+    }
+
+    /// `settle(upTo:)` waits for that work and the work before it, not for the work handed over
+    /// after it: the aggregates write their files while the last batch is listed.
+    func testSettlingUpToAPieceOfBackgroundWorkLeavesTheWorkAfterItRunning() throws {
+        let output = try OutputFolder(path: folder.appendingPathComponent("out").path, force: false)
+        let ran = NSLock()
+        var steps: [String] = []
+        let release = DispatchSemaphore(value: 0)
+        output.inBackground { ran.withLock { steps.append("first") } }
+        let second = output.inBackground { ran.withLock { steps.append("second") } }
+        output.inBackground {
+            _ = release.wait(timeout: .now() + 10)
+            ran.withLock { steps.append("third") }
+        }
+        try output.settle(upTo: second)
+        XCTAssertEqual(ran.withLock { steps }, ["first", "second"])
+        release.signal()
+        try output.settle()
+        XCTAssertEqual(ran.withLock { steps }, ["first", "second", "third"])
         output.discard()
     }
 }

@@ -29,7 +29,7 @@ extension HTMLReport {
         // The aggregate's tables stand with the artifacts of no input, beside its files of their layer.
         let tables = entry.input == nil ? aggregates.tables(ofRun: run) : []
         let groups = Self.groups(entry.runs[run].artifacts)
-        // Drawn on every core: an aggregate's tables can hold tens of thousands of rows.
+        // Drawn on every core: a run can have hundreds of layers.
         var blocks = [String](repeating: "", count: groups.count)
         blocks.withUnsafeMutableBufferPointer { blocks in
             DispatchQueue.concurrentPerform(iterations: groups.count) { index in
@@ -63,7 +63,7 @@ extension HTMLReport {
 
     // MARK: - One layer
 
-    private func layerBlock(_ group: Group, run: Int, entry: Journal.Entry, tables: [ReportTable]) -> String {
+    private func layerBlock(_ group: Group, run: Int, entry: Journal.Entry, tables: [AggregateFiles.DrawnTable]) -> String {
         var parts: [String] = []
         if let layer = group.layer { parts.append("<h4>Layer \(HTML.escape(layer))</h4>") }
         if let stats = group.artifacts.lazy.compactMap(\.stats).first {
@@ -76,7 +76,7 @@ extension HTMLReport {
                         ("Dead channels", CFormat.string("%.1f %%", Double(stats.deadChannels * 100))),
                     ], label: "Statistics of layer \(group.layer ?? "")"))
         }
-        parts += tables.map(Self.table)
+        parts += tables.map(\.html)
         let pictures = group.artifacts.filter { Self.pictureKinds.contains($0.kind) }
             .map { (artifact: $0, role: aggregates.role($0.role, ofRun: run)) }
         let leading = pictures.filter { $0.role.prominence < .small }
