@@ -145,7 +145,9 @@ def node_outputs(path, x):
     for node in model.graph.node:
         if any(name in dynamic for name in node.input):
             dynamic.update(name for name in node.output if name)
-            if node.output[0] in types and types[node.output[0]].type.tensor_type.elem_type == onnx.TensorProto.FLOAT:
+            # An index (ArgMax) is held as a float by vizrun, and compared as one.
+            if node.output[0] in types and (types[node.output[0]].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+                                            or node.op_type in ("ArgMax", "ArgMin")):
                 nodes.append(node)
     present = {o.name for o in model.graph.output}
     model.graph.output.extend(types[n.output[0]] for n in nodes if n.output[0] not in present)
@@ -279,8 +281,9 @@ def write_handwritten_fixture():
     """Operator forms exporters rarely write, at opset 19: Split by an input, Sum and Mean of three,
     ReduceMin with axes as an input, Pad wrap on listed axes, Resize on listed axes with
     tf_half_pixel_for_nn, pytorch_half_pixel, round_prefer_ceil and ceil, Gather with indices of
-    rank 0 and 2, GlobalMaxPool, Div of a constant by a value, Softplus, Elu, Tanh, and Gemm with
-    alpha and beta, with and without transB."""
+    rank 0 and 2, GlobalMaxPool, Div of a constant by a value, Softplus, Elu, Tanh, Gemm with
+    alpha and beta, with and without transB, and ArgMax and ArgMin (over the channels, keeping the
+    axis, as a segmentation export ends; over a row without it, ties going to the last index)."""
     from onnx import TensorProto, helper
     folder = os.path.join(OUT, "handwritten")
     shutil.rmtree(folder, ignore_errors=True)
@@ -324,10 +327,16 @@ def write_handwritten_fixture():
         make("Gemm", ["flat", "gemm_w_t", "gemm_b"], ["dense_t"], name="gemm_scaled_transposed", alpha=0.5, beta=2.0,
              transB=1),
         make("Gemm", ["flat", "gemm_w", "gemm_b"], ["dense"], name="gemm_plain"),
+        make("ArgMax", ["sum"], ["classes"], name="argmax_channels", axis=1, keepdims=1),
+        make("Relu", ["s2"], ["rectified"], name="relu"),
+        make("ArgMin", ["rectified"], ["last_minimum"], name="argmin_last_in_row", axis=-1, keepdims=0,
+             select_last_index=1),
     ]
     outputs = ["r1", "r2", "r3", "g1", "g2", "gmax", "quotient", "dense_t", "dense"]
+    indices = ["classes", "last_minimum"]
     graph = helper.make_graph(nodes, "handwritten", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 9, 10])],
-                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs]
+                              + [helper.make_tensor_value_info(n, TensorProto.INT64, None) for n in indices],
                               [onnx.numpy_helper.from_array(value, name) for name, value in constants.items()])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)], producer_name="make_onnx_fixtures.py")
     model.ir_version = 9

@@ -12,7 +12,9 @@ targets beyond a classifier's top class:
 pytorch-grad-cam takes a model with one output: each reference wraps the network in a module that
 returns the chosen output (for the regression unit, `regression[:, i]`, so RawScoresOutputTarget
 gets the unit's raw value). Per target: Grad-CAM and Score-CAM's raw maps (get_cam_image, before
-ReLU and scaling) and the input gradient (Captum's Saliency, abs=False).
+ReLU and scaling), the input gradient (Captum's Saliency, abs=False), and Captum's Integrated
+Gradients (Gauss-Legendre, 16 steps, zero baseline) and Occlusion (8x8 patches every 4 pixels,
+zero fill).
 
 The network (input 32x32x3):
 
@@ -24,6 +26,8 @@ The network (input 32x32x3):
         model.onnx, input.npy (1, 32, 32, 3), region_mask.png (32x32, white where the region is)
         <target>_gradcam.npy, <target>_scorecam.npy   (h, w) raw maps at the target's layer
         <target>_gradient.npy                          (1, 32, 32, 3) dScore/dInput
+        <target>_ig.npy                                (1, 32, 32, 3) Integrated Gradients' attributions
+        <target>_occlusion.npy                         (32, 32) Occlusion's map (channel 0; all are equal)
         reference.json                                 the targets, their options and the files
 
 Deterministic: seeded generators, one thread, deterministic algorithms.
@@ -39,7 +43,7 @@ import warnings
 import numpy as np
 import torch
 import torch.nn as nn
-from captum.attr import Saliency
+from captum.attr import IntegratedGradients, Occlusion, Saliency
 from PIL import Image
 
 from make_attribution_fixtures import nhwc, with_seeded_weights  # same folder
@@ -54,6 +58,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "targets")
 SEED = 20260117
 SIZE = 32
+IG_STEPS = 16
+PATCH, STRIDE = 8, 4
 
 
 class MultiOutputNet(nn.Module):
@@ -108,7 +114,8 @@ def raw_cam(cls, head, layer, x, target):
 
 README = """# Score-target fixtures
 
-pytorch-grad-cam's and Captum's answers for targets beyond a classifier's top class (a class of one
+pytorch-grad-cam's and Captum's answers (Grad-CAM, Score-CAM, input gradients, Integrated
+Gradients, occlusion) for targets beyond a classifier's top class (a class of one
 output of a three-output network, a regression unit, a segmentation class over a box and over
 `region_mask.png`) on one small seeded PyTorch network (`model.onnx`, TorchScript exporter).
 Written by `Scripts/make_target_fixtures.py`; do not edit by hand. `reference.json` lists each
@@ -171,12 +178,18 @@ def main():
             return torch.stack([target(output) for output in head(inputs)])
 
         gradient = Saliency(forward).attribute(x.clone().requires_grad_(True), abs=False).detach().numpy()
+        integrated = IntegratedGradients(forward).attribute(
+            x, baselines=torch.zeros_like(x), n_steps=IG_STEPS, method="gausslegendre", internal_batch_size=IG_STEPS)
+        occluded = Occlusion(forward).attribute(
+            x, sliding_window_shapes=(3, PATCH, PATCH), strides=(3, STRIDE, STRIDE), baselines=0.0)
         entries.append({
             "name": name, "output": entry["output"], "config": entry["config"], "layer": entry["layer"],
             "score": entry["score"],
             "gradcam": save(name + "_gradcam", raw_cam(GradCAM, head, layer, x, target)),
             "scorecam": save(name + "_scorecam", raw_cam(ScoreCAM, head, layer, x, target)),
             "gradient": save(name + "_gradient", nhwc(gradient)),
+            "integrated_gradients": save(name + "_ig", nhwc(integrated.detach().numpy())),
+            "occlusion": save(name + "_occlusion", occluded[0, 0].detach().numpy()),
         })
 
     reference = {
@@ -186,7 +199,13 @@ def main():
             "gradcam, scorecam": "pytorch-grad-cam get_cam_image, before ReLU and scaling; GradCAM sums "
                                  "mean(g_k) A_k over channels where vizrun's gradcam averages (the book)",
             "gradient": "Captum Saliency(abs=False): dScore/dInput, (1, H, W, 3)",
+            "integrated_gradients": f"Captum IntegratedGradients, gausslegendre, n_steps {IG_STEPS}, zero "
+                                    "baseline: attributions, (1, H, W, 3)",
+            "occlusion": f"Captum Occlusion, window (3, {PATCH}, {PATCH}), strides (3, {STRIDE}, {STRIDE}), "
+                         "baseline 0: channel 0 of the attributions, (H, W)",
         },
+        "integrated_gradients": {"steps": IG_STEPS, "integration": "gausslegendre", "baseline": "zero"},
+        "occlusion": {"patch": PATCH, "stride": STRIDE, "value": "zero"},
         "versions": {"torch": torch.__version__, "captum": __import__("captum").__version__,
                      "grad-cam": __import__("importlib.metadata").metadata.version("grad-cam")},
     }

@@ -44,6 +44,17 @@ struct ClassScore {
         target requested: ScoreTarget? = nil
     ) throws {
         guard let layer = output ?? model.predictionLayer else { throw VizError("the model has no layers", at: model.path) }
+        // An index (ArgMax) is no class score, and nothing can be differentiated through it.
+        if let stop = model.graph.gradientStop(from: layer.outputNode, to: model.graph.inputNodes[0]) {
+            let node = model.graph.nodes[stop]
+            let origin =
+                stop == layer.outputNode
+                ? "holds the indices of \(node.op.kind) '\(node.name)'"
+                : "comes through \(node.op.kind) '\(node.name)', which gives indices"
+            throw VizError(
+                "the output '\(layer.name)' \(origin), not scores, and has no gradient (pick another output with "
+                    + "`output:`, or export the model without it)", at: model.path)
+        }
         let shape = model.outputShape(of: layer)
         switch requested {
         case .region(let region)?:

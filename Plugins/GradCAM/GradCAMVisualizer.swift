@@ -41,10 +41,13 @@ public final class GradCAMVisualizer: Visualizer {
         let faithfulness = options.metrics.map { Faithfulness(model: context.model, target: options.target, options: $0) }
         let inputNode = context.model.graph.inputNodes[0]
         for group in RunInput.batches(context.inputs, size: options.batch) {
-            let pass = try ScoreGradients(
-                model: context.model, target: options.target, batch: RunInput.tensor(of: group),
-                keeping: method.needsGradients ? nil : [layer.outputNode],
-                differentiatingAt: [layer.outputNode] + (method == .guidedGradcam ? [inputNode] : []))
+            // A batch's inputs have one size: the first stands for them if the target does not fit it.
+            let pass = try group[0].locatingErrors {
+                try ScoreGradients(
+                    model: context.model, target: options.target, batch: RunInput.tensor(of: group),
+                    keeping: method.needsGradients ? nil : [layer.outputNode],
+                    differentiatingAt: [layer.outputNode] + (method == .guidedGradcam ? [inputNode] : []))
+            }
             guard let activations = pass.value(layer.outputNode) else {
                 throw VizError("the forward pass did not reach this layer", at: layer.name)
             }

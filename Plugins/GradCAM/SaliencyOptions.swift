@@ -137,8 +137,11 @@ struct SaliencyOptions {
     /// than at the first image.
     private func checkSizes(_ mapping: ConfigMapping, shape: [Int]) {
         let (height, width) = (shape[0], shape[1])
-        if method == .occlusion, height > 0, width > 0, patch > min(height, width), let node = mapping.optional("patch") {
-            mapping.record(node.error("patch \(patch) is larger than the model's \(height)x\(width) input"), at: node)
+        if method == .occlusion, height > 0, width > 0, patch > min(height, width) {
+            let written = mapping.optional("patch")
+            let node = written ?? mapping.owner
+            let patch = written == nil ? "patch \(patch) (the default)" : "patch \(patch)"
+            mapping.record(node.error("\(patch) is larger than the model's \(height)x\(width) input"), at: node)
         }
         if case .array(let tensor) = baseline, let node = mapping.optional("baseline"),
             !zip(Self.itemShape(tensor), shape).allSatisfy({ $1 < 0 || $0 == $1 }) || Self.itemShape(tensor).count != 3

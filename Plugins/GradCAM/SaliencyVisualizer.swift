@@ -42,8 +42,10 @@ public final class SaliencyVisualizer: Visualizer {
         for group in RunInput.batches(context.inputs, size: options.batch) {
             let batch = RunInput.tensor(of: group)
             let gradientsOfClean = method == .vanilla || method == .guidedBackprop
-            var clean = try ScoreGradients(
-                model: model, target: options.target, batch: batch, keeping: gradientsOfClean ? nil : [])
+            // A batch's inputs have one size: the first stands for them if the target does not fit it.
+            var clean = try group[0].locatingErrors {
+                try ScoreGradients(model: model, target: options.target, batch: batch, keeping: gradientsOfClean ? nil : [])
+            }
             for (item, input) in group.enumerated() {
                 try context.sink.add(predictions: clean.predictions(options.top, item: item), for: input.id)
             }
@@ -130,7 +132,7 @@ public final class SaliencyVisualizer: Visualizer {
                 model: model, target: options.target, steps: options.steps, rule: options.integration, batch: options.batch)
             integrated.progress = progress
             let results = try integrated.attributions(
-                input: input.tensor, baseline: try baseline(for: input, options: options, mapping: mapping),
+                input: input.tensor, baseline: try Self.baseline(for: input, options: options, mapping: mapping),
                 classes: classes)
             return (results.map { Self.reduced($0.attributions, options.channels)[0] }, results.map(\.measures))
         case .occlusion:
@@ -138,7 +140,7 @@ public final class SaliencyVisualizer: Visualizer {
                 model: model, target: options.target, patch: options.patch, stride: options.stride,
                 value: options.occlusionValue, batch: options.batch)
             defer { progress(1) }
-            return (try occlusion.maps(input: input.tensor, scores: scores, classes: classes), [])
+            return (try input.locatingErrors { try occlusion.maps(input: input.tensor, scores: scores, classes: classes) }, [])
         default:
             var rise = RISE(
                 model: model, target: options.target, count: options.masks, grid: options.grid, keep: options.keep,
@@ -151,7 +153,7 @@ public final class SaliencyVisualizer: Visualizer {
 
     /// Integrated Gradients' baseline for `input`, shaped like its tensor; `mapping` is the run's
     /// preprocessing, which `black` goes through.
-    private func baseline(for input: RunInput, options: SaliencyOptions, mapping: InputMapping?) throws -> Tensor {
+    static func baseline(for input: RunInput, options: SaliencyOptions, mapping: InputMapping?) throws -> Tensor {
         let shape = input.tensor.shape
         switch options.baseline {
         case .zero: return Tensor(zeros: shape)

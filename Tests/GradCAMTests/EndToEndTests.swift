@@ -87,20 +87,22 @@ final class EndToEndTests: DemoCommandTestCase {
             photo.overlaid(with: heat, alpha: 0.4))
     }
 
-    /// The newer methods through the command: the roles the older ones use, Integrated Gradients'
-    /// completeness in the manifest, guided Grad-CAM's input-resolution map beside its heatmap.
+    /// The newer methods through the command, over two inputs: the roles the older ones use,
+    /// Integrated Gradients' completeness in the manifest, guided Grad-CAM's input-resolution map
+    /// beside its heatmap, and the new CAMs' overlays on Grad-CAM's contact sheet in the report.
     func testAttributionMethodsKeepTheirRoles() throws {
         let path = try config(
             runs: """
                   - {visualizer: gradcam, name: score, method: scorecam, batch: 16}
                   - {visualizer: gradcam, name: ablation, method: ablationcam, ratio_channels_to_ablate: 0.25}
                   - {visualizer: gradcam, name: eigen, method: eigencam}
+                  - {visualizer: gradcam, name: eigengrad, method: eigengradcam}
                   - {visualizer: gradcam, name: guided, method: guided_gradcam}
                   - {visualizer: saliency, name: ig, method: integrated_gradients, steps: 8}
                   - {visualizer: saliency, name: occlusion, method: occlusion, patch: 50, stride: 50}
                   - {visualizer: saliency, name: rise, method: rise, masks: 16, grid: 4}
                   - {visualizer: saliency, name: guided_backprop, method: guided_backprop}
-                """)
+                """, images: ["chelsea.jpg", "coffee.png"])
         let result = try VizrunCommand.run([path, "--quiet"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let out = folder.appendingPathComponent("out")
@@ -108,12 +110,22 @@ final class EndToEndTests: DemoCommandTestCase {
             Manifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
         let roles = Dictionary(
             uniqueKeysWithValues: manifest.runs.map { ($0.name, $0.artifacts.map { "\($0.kind) \($0.role)" }) })
-        for name in ["score", "ablation", "eigen"] {
-            XCTAssertEqual(roles[name], ["array heatmap", "image heatmap", "image overlay"], name)
+        let camRoles = ["array heatmap", "image heatmap", "image overlay"]
+        for name in ["score", "ablation", "eigen", "eigengrad"] {
+            XCTAssertEqual(roles[name], camRoles + camRoles + ["image contact_sheet"], name)
         }
-        XCTAssertEqual(roles["guided"], ["array heatmap", "image heatmap", "image overlay", "array saliency", "image saliency"])
+        let guidedRoles = camRoles + ["array saliency", "image saliency"]
+        XCTAssertEqual(roles["guided"], guidedRoles + guidedRoles + ["image contact_sheet"])
         for name in ["ig", "occlusion", "rise", "guided_backprop"] {
-            XCTAssertEqual(roles[name], ["array saliency", "image saliency"], name)
+            XCTAssertEqual(roles[name], Array(repeating: ["array saliency", "image saliency"], count: 2).flatMap { $0 }, name)
+        }
+        let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        for run in manifest.runs {
+            for sheet in run.artifacts where sheet.role == "contact_sheet" {
+                let picture = try Bitmap(contentsOfFile: out.appendingPathComponent(sheet.path).path)
+                XCTAssertEqual([picture.width, picture.height], [2 * 96 + 4, 96], "\(run.name): a tile per input")
+                XCTAssertTrue(report.contains("src=\"\(sheet.path)\""), run.name)
+            }
         }
         for run in manifest.runs {
             for artifact in run.artifacts where artifact.kind == "array" {
@@ -129,15 +141,65 @@ final class EndToEndTests: DemoCommandTestCase {
 
     /// A bad value of a new option stops the run before anything is written.
     func testAttributionOptionErrorsStopTheRun() throws {
-        let path = try config(
+        try assertRefused(
             runs: """
                   - visualizer: saliency
                     method: integrated_gradients
                     steps: 0
-                """)
+                """, line: 13, at: "0", "steps must be at least 2 (at runs[0].steps)")
+        try assertRefused(
+            runs: """
+                  - visualizer: saliency
+                    method: occlusion
+                    patch: 200
+                """, line: 13, at: "200", "patch 200 is larger than the model's 150x150 input (at runs[0].patch)")
+    }
+
+    /// An output that holds an index (a segmentation export's ArgMax) is no class score and has no
+    /// gradient: the run stops at `output`, status 1, nothing written.
+    func testAnOutputOfIndicesIsRefused() throws {
+        let run = "  - {visualizer: saliency, output: classes}"
+        let path = folder.appendingPathComponent("config.yaml").path
+        try """
+        model: \(Fixtures.path("onnx/handwritten/model.onnx"))
+        input:
+          images: [\(Fixtures.path("onnx/handwritten/input.npy"))]
+        output:
+          dir: out
+        runs:
+        \(run)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         let result = try VizrunCommand.run([path])
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.hasPrefix("vizrun: \(path):13:12: error: steps must be at least 2"), result.stderr)
+        let column = try XCTUnwrap(run.range(of: "classes")).lowerBound.utf16Offset(in: run) + 1
+        XCTAssertEqual(
+            result.stderr.split(separator: "\n").first.map(String.init),
+            "vizrun: \(path):7:\(column): error: the output 'argmax_channels' holds the indices of ArgMax 'argmax_channels', "
+                + "not scores, and has no gradient (pick another output with `output:`, or export the model without it) "
+                + "(at runs[0].output)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
+    }
+
+    /// On a model that takes any size, an input smaller than the occlusion patch is found when the
+    /// run reaches it: the refusal names the input's file, status 1, nothing written.
+    func testAnOcclusionPatchLargerThanAnInputStopsTheRunAtThatInput() throws {
+        let image = folder.appendingPathComponent("small.png").path
+        try Bitmap(width: 8, height: 8, channels: 3, pixels: [UInt8](repeating: 90, count: 192)).writePNG(toFile: image)
+        let path = folder.appendingPathComponent("config.yaml").path
+        try """
+        model: \(Fixtures.path("deepdream/model.h5"))
+        input:
+          images: [\(image)]
+        output:
+          dir: out
+        runs:
+          - {visualizer: saliency, method: occlusion, target: {class: 0, region: [0, 0, 2, 2]}}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try VizrunCommand.run([path, "--quiet"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(
+            result.stderr.split(separator: "\n").first.map(String.init),
+            "vizrun: \(image): error: the occlusion patch (16) is larger than the 8x8 input")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
     }
 

@@ -21,8 +21,20 @@ final class TargetTests: XCTestCase {
             var gradcam: String
             var scorecam: String
             var gradient: String
+            var integrated_gradients: String
+            var occlusion: String
+        }
+        struct Integrated: Decodable {
+            var steps: Int
+            var integration: String
+        }
+        struct OcclusionOptions: Decodable {
+            var patch: Int
+            var stride: Int
         }
         var targets: [Entry]
+        var integrated_gradients: Integrated
+        var occlusion: OcclusionOptions
     }
 
     private var reference: Reference!
@@ -82,6 +94,22 @@ final class TargetTests: XCTestCase {
             let pass = try ScoreGradients(model: model, target: target, batch: input.tensor)
             let classes = try pass.classes(for: target.choices[0])
             XCTAssertEqual(Double(pass.scores(classes: classes)[0]), entry.score, accuracy: 1e-4 * max(1, abs(entry.score)))
+        }
+    }
+
+    /// The perturbation and path methods reach every target as the gradients do: Captum's Integrated
+    /// Gradients (summed over channels, as vizrun's map) and Occlusion on the same targets.
+    func testIntegratedGradientsAndOcclusionAgainstCaptumTargets() throws {
+        let (integrated, occlusion) = (reference.integrated_gradients, reference.occlusion)
+        for entry in reference.targets {
+            let ig = options(
+                entry.config,
+                "method: integrated_gradients, integration: \(integrated.integration), steps: \(integrated.steps), batch: 16")
+            let captum = SaliencyVisualizer.reduced(try array(entry.integrated_gradients), .sum)[0]
+            assertClose(try run(SaliencyVisualizer(), ig, role: "saliency"), captum, tolerance: 1e-3, ig)
+            let occluded = options(entry.config, "method: occlusion, patch: \(occlusion.patch), stride: \(occlusion.stride)")
+            assertClose(
+                try run(SaliencyVisualizer(), occluded, role: "saliency"), try array(entry.occlusion), tolerance: 1e-3, occluded)
         }
     }
 
@@ -201,12 +229,25 @@ final class TargetTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: heatmap), heatmap)
         try FileManager.default.removeItem(at: folder.appendingPathComponent("out"))
 
-        let bad = try config("{visualizer: saliency, output: 3}")
-        let failed = try VizrunCommand.run([bad])
-        XCTAssertEqual(failed.status, 1)
-        XCTAssertTrue(
-            failed.stderr.hasPrefix("vizrun: \(bad):7:36: error: output 3 is out of range: the model has 3 outputs"),
-            failed.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
+        /// The refusal's first line: `message` at line 7, at the column of `value` in the run.
+        func assertRefused(_ run: String, at value: String, _ message: String, line: UInt = #line) throws {
+            let path = try config(run)
+            let result = try VizrunCommand.run([path])
+            XCTAssertEqual(result.status, 1, line: line)
+            let column = try XCTUnwrap(run.range(of: value, options: .backwards)).lowerBound.utf16Offset(in: run) + 5
+            XCTAssertEqual(
+                result.stderr.split(separator: "\n").first.map(String.init), "vizrun: \(path):7:\(column): error: \(message)",
+                line: line)
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written", line: line)
+        }
+        try assertRefused(
+            "{visualizer: saliency, output: 3}", at: "3",
+            "output 3 is out of range: the model has 3 outputs (0…2) (at runs[0].output)")
+        let small = folder.appendingPathComponent("small_mask.png")
+        try Bitmap(width: 16, height: 20, channels: 1, pixels: [UInt8](repeating: 255, count: 320)).pngData().write(to: small)
+        try assertRefused(
+            "{visualizer: gradcam, layer: relu1, output: segmentation, target: {class: 1, region: \(small.path)}}",
+            at: small.path, "the region mask is 20x16; the input is 32x32 (at runs[0].target.region)")
     }
 }

@@ -116,6 +116,12 @@ final class OperatorErrorTests: TemporaryFolderTestCase {
             graph in
             graph.node("ReduceMax", ["x"], name: "r")
         }
+        try assertRefused("node 'a' (ArgMax) searches axis 0 of a rank-4 value (the batch axis stays apart)" + cannot) { graph in
+            graph.node("ArgMax", ["x"], name: "a")
+        }
+        try assertRefused("node 'a' (ArgMin) searches axis -5 of a rank-4 value (the batch axis stays apart)" + cannot) { graph in
+            graph.node("ArgMin", ["x"], name: "a", [.int("axis", -5)])
+        }
         try assertRefused("node 'r' (Reshape) reshapes the 144 values of (1, 4, 6, 6) to [7]") { graph in
             graph.constant("shape", [1], integers: [7])
             graph.node("Reshape", ["x", "shape"], name: "r")

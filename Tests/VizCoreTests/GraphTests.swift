@@ -36,6 +36,24 @@ func recordingChain() throws -> (Graph, [RecordingOp], [Int]) {
 }
 
 final class GraphTests: XCTestCase {
+    /// A value that depends on another only through an index (ArgMax) has no gradient from it: the
+    /// index is where the gradient stops. None stops where another path passes, where the gradient
+    /// is asked at the index itself, or where nothing depends.
+    func testAGradientStopsAtAnIndexWithNoOtherPath() throws {
+        let graph = Graph()
+        let x = try graph.add("x", InputOp(shape: [-1, 4, 4, 1]))
+        let classes = try graph.add(
+            "classes", ArgExtremumOp(.max, axis: 3, keepDims: true, lastOnTies: false, kind: "ArgMax"), inputs: [x])
+        let copied = try graph.add("copied", IdentityOp(), inputs: [classes])
+        let rectified = try graph.add("rectified", ReLUOp(), inputs: [x])
+        let mixed = try graph.add("mixed", ElementwiseMergeOp(.add), inputs: [copied, rectified])
+        XCTAssertEqual(graph.gradientStop(from: copied, to: x), classes)
+        XCTAssertEqual(graph.gradientStop(from: classes, to: x), classes)
+        XCTAssertNil(graph.gradientStop(from: copied, to: classes))
+        XCTAssertNil(graph.gradientStop(from: mixed, to: x))
+        XCTAssertNil(graph.gradientStop(from: rectified, to: classes))
+    }
+
     // MARK: - Building
 
     func testAddRejectsDuplicateNamesMissingInputsAndBadShapes() throws {

@@ -5,7 +5,7 @@ import XCTest
 
 /// The elementwise functions, quotients, log-softmax, reductions and matrix products exported graphs
 /// compute on activations (ONNX `Sqrt`, `Log`, `Abs`, `Reciprocal`, `Erf`, `Pow`, `Div`,
-/// `LogSoftmax`, `ReduceMean`/`Sum`/`Max`/`Min`, `MatMul`).
+/// `LogSoftmax`, `ReduceMean`/`Sum`/`Max`/`Min`, `ArgMax`/`ArgMin`, `MatMul`).
 final class MathOpTests: XCTestCase {
     private func assertValues(
         _ function: MathFunctionOp.Function, _ x: [Float], _ expected: [Float], line: UInt = #line
@@ -119,6 +119,49 @@ final class MathOpTests: XCTestCase {
         XCTAssertEqual(try reduced(.min, [1]).scalars, [1, 0, 2, -1, -2, -3])
         XCTAssertThrowsError(try ReduceOp(.sum, axes: [0], keepDims: true, kind: "ReduceSum").outputShape(for: [x.shape]))
         XCTAssertThrowsError(try ReduceOp(.sum, axes: [3], keepDims: true, kind: "ReduceSum").outputShape(for: [x.shape]))
+    }
+
+    /// ArgMax and ArgMin (ONNX): the index along one axis as a float, the first of tied values or
+    /// the last (`select_last_index`); no gradient, and a zero one, as finite differences away
+    /// from ties find.
+    func testIndicesOfTheLargestAndSmallestValues() throws {
+        // Two items of 2 × 3: [[1, 5, 5], [4, 0, 6]] and [[−1, −2, −2], [3, 3, 1]].
+        let x = Tensor(shape: [2, 2, 3], scalars: [1, 5, 5, 4, 0, 6, -1, -2, -2, 3, 3, 1])
+        func indices(_ extremum: ArgExtremumOp.Extremum, axis: Int, keepDims: Bool = false, last: Bool = false) throws -> Tensor {
+            let op = ArgExtremumOp(extremum, axis: axis, keepDims: keepDims, lastOnTies: last, kind: "Arg")
+            let y = op.forward([x])
+            XCTAssertEqual(y.shape, try op.outputShape(for: [x.shape]))
+            return y
+        }
+        XCTAssertEqual(try indices(.max, axis: 2).scalars, [1, 2, 0, 0])
+        XCTAssertEqual(try indices(.max, axis: 2, last: true).scalars, [2, 2, 0, 1])
+        XCTAssertEqual(try indices(.min, axis: 2).scalars, [0, 1, 1, 2])
+        XCTAssertEqual(try indices(.min, axis: 2, last: true).scalars, [0, 1, 2, 2])
+        XCTAssertEqual(try indices(.max, axis: 1).scalars, [1, 0, 1, 1, 1, 1])
+        XCTAssertEqual(try indices(.max, axis: 1, keepDims: true).shape, [2, 1, 3])
+        for axis in [0, 3] {
+            XCTAssertThrowsError(
+                try ArgExtremumOp(.max, axis: axis, keepDims: true, lastOnTies: false, kind: "ArgMax").outputShape(for: [x.shape])
+            )
+        }
+        // Finite differences: a nudge smaller than the gap between values moves no index, so every
+        // loss's central difference is zero, as the input gradient is.
+        var random = SeededGenerator(seed: 15_107)
+        let distinct = random.distinctTensor([2, 3, 4, 5])
+        let op = ArgExtremumOp(.max, axis: 3, keepDims: true, lastOnTies: false, kind: "ArgMax")
+        XCTAssertFalse(op.hasGradient)
+        let unmoved = op.forward([distinct])
+        for index in distinct.scalars.indices {
+            for step: Float in [-0.01, 0.01] {
+                var nudged = distinct
+                nudged.scalars[index] += step
+                XCTAssertEqual(op.forward([nudged]).scalars, unmoved.scalars, "input \(index) nudged by \(step)")
+            }
+        }
+        let ones = Tensor(shape: unmoved.shape, scalars: [Float](repeating: 1, count: unmoved.count))
+        let gradient = op.inputGradients([distinct], output: unmoved, outputGradient: ones)[0]
+        XCTAssertEqual(gradient.shape, distinct.shape)
+        XCTAssertTrue(gradient.scalars.allSatisfy { $0 == 0 })
     }
 
     func testReductionGradients() {

@@ -14,6 +14,7 @@ extension ONNXGraphBuilder {
             "Flatten": flatten, "Reshape": reshape, "Concat": concat, "Transpose": transposeConstant,
             "Squeeze": unsqueezeOrSqueeze, "Unsqueeze": unsqueezeOrSqueeze,
             "ReduceMean": reduce, "ReduceMax": reduce, "ReduceMin": reduce, "ReduceSum": reduce,
+            "ArgMax": argExtremum, "ArgMin": argExtremum,
             "Slice": slice, "Gather": gather, "Split": split,
             "Pad": pad, "Resize": resize, "Upsample": upsample,
             "Constant": constant, "Shape": shape, "Cast": cast, "ConstantOfShape": constantOfShape,

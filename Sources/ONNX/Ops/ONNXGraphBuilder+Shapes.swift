@@ -147,6 +147,25 @@ extension ONNXGraphBuilder {
         return [.node(try builder.add(op, inputs: [input]), layout)]
     }
 
+    /// The index of the largest (`ArgMax`) or smallest (`ArgMin`) value along `axis`, as a float.
+    static func argExtremum(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
+        let x = try builder.dynamicInput(node)
+        let rank = builder.graph.nodes[x.node].shape.count
+        let written = try node.int("axis", default: 0)
+        let axis = written < 0 ? written + rank : written
+        guard axis >= 1, axis < rank else {
+            throw node.unsupported("searches axis \(written) of a rank-\(rank) value (the batch axis stays apart)")
+        }
+        let keepDims = try node.int("keepdims", default: 1) != 0
+        // Dropping the axis leaves no image: the value is searched in ONNX's order.
+        let input = keepDims ? x.node : try builder.onnxOrdered(x.node, x.layout)
+        let layout = keepDims ? x.layout : .onnx
+        let op = ArgExtremumOp(
+            node.opType == "ArgMin" ? .min : .max, axis: builder.engineAxis(axis, layout), keepDims: keepDims,
+            lastOnTies: try node.int("select_last_index", default: 0) != 0, kind: node.opType)
+        return [.node(try builder.add(op, inputs: [input]), layout)]
+    }
+
     /// A permutation of the axes after the batch, in ONNX's order.
     static func transpose(_ builder: ONNXGraphBuilder, _ node: ONNXNode) throws -> [Value] {
         let x = try builder.dynamicInput(node)

@@ -176,6 +176,17 @@ public final class Graph {
         ancestors(of: targets, above: [])
     }
 
+    /// A node without a gradient (`Op.hasGradient`) through which alone `target` depends on
+    /// `source`, the one nearest `target`; nil when a gradient flows from `target` back to
+    /// `source`, or when `target` does not depend on `source` at all.
+    public func gradientStop(from target: Int, to source: Int) -> Int? {
+        let stops = Set(nodes.indices.filter { !nodes[$0].op.hasGradient })
+        guard !stops.isEmpty else { return nil }
+        let reached = ancestors(of: [target], above: stops)
+        guard !reached.contains(source) else { return nil }
+        return reached.intersection(stops).sorted(by: >).first { ancestors(of: [$0]).contains(source) }
+    }
+
     /// `targets` and every node they depend on without passing through a node of `boundary` (the
     /// boundary nodes themselves included, not what feeds them).
     public func ancestors(of targets: [Int], above boundary: Set<Int>) -> Set<Int> {

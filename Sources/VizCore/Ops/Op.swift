@@ -21,6 +21,10 @@ public protocol Op: AnyObject {
 
     /// How many weights the op holds (for the model summary).
     var parameterCount: Int { get }
+
+    /// Whether a gradient passes through the op: false for an index (ArgMax), whose input
+    /// gradient is zero wherever it is defined.
+    var hasGradient: Bool { get }
 }
 
 /// An op that gates its input by sign (ReLU and its capped, leaky and thresholded forms): what
@@ -66,6 +70,8 @@ extension Op {
 
     /// An op that does not say reads everything.
     public var gradientReads: GradientReads { .everything }
+
+    public var hasGradient: Bool { true }
 }
 
 /// Checks shared by ops (arity and rank of the inputs), and shapes written for messages.

@@ -21,7 +21,7 @@ public enum PluginAPI {
     /// Emitted into the client, so a plugin reports the version it was compiled against rather
     /// than the one of the VizCore it runs with.
     @_alwaysEmitIntoClient
-    public static var version: Int32 { 6 }
+    public static var version: Int32 { 7 }
 
     public static let versionSymbol = "vizrun_plugin_api_version"
     public static let registerSymbol = "vizrun_register_plugins"
