@@ -7,10 +7,11 @@ repository (default ~/.cache/vizrun-bench; never commit them):
     resnet50.pt                             the same weights as a state dict, for the PyTorch side
     vgg16.onnx (+ vgg16.onnx.data), vgg16.pt   the same for VGG16, ~528 MB
 
-    python3 Scripts/benchmarks/make_onnx_models.py [CACHE_DIR]
+    python3 Scripts/benchmarks/make_onnx_models.py [CACHE_DIR] [ARCHITECTURE ...]
 
 Files already present are left alone."""
 import os
+import subprocess
 import sys
 
 ARCHITECTURES = ("resnet50", "vgg16")
@@ -19,7 +20,18 @@ NAMES = tuple(f"{architecture}.{extension}" for architecture in ARCHITECTURES fo
 
 def ensure(cache, architectures=("resnet50",)):
     """Paths of the ONNX models and the state dicts in `cache`, building those of `architectures`
-    that are missing."""
+    that are missing in a process of its own: a child's peak memory (ru_maxrss, which the
+    benchmark reports for vizrun and its peers) counts its parent's resident memory when it
+    started, and an export leaves the exporter holding PyTorch and the model (about 1 GB)."""
+    paths = {name: os.path.join(cache, name) for name in NAMES}
+    if not all(os.path.exists(paths[f"{architecture}.{extension}"])
+               for architecture in architectures for extension in ("onnx", "pt")):
+        subprocess.run([sys.executable, os.path.abspath(__file__), cache, *architectures], check=True)
+    return paths
+
+
+def build_missing(cache, architectures):
+    """Builds the models of `architectures` missing from `cache`, in this process; returns every path."""
     os.makedirs(cache, exist_ok=True)
     paths = {name: os.path.join(cache, name) for name in NAMES}
     for architecture in architectures:
@@ -54,5 +66,6 @@ def build(cache, architecture, onnx_path, state_path):
 if __name__ == "__main__":
     from make_models import default_cache
 
-    for path in ensure(sys.argv[1] if len(sys.argv) > 1 else default_cache(), ARCHITECTURES).values():
+    cache = sys.argv[1] if len(sys.argv) > 1 else default_cache()
+    for path in build_missing(cache, sys.argv[2:] or ARCHITECTURES).values():
         print(path)
