@@ -29,13 +29,8 @@ extension HTMLReport {
         // The aggregate's tables stand with the artifacts of no input, beside its files of their layer.
         let tables = entry.input == nil ? aggregates.tables(ofRun: run) : []
         let groups = Self.groups(entry.runs[run].artifacts)
-        // Drawn on every core: a run can have hundreds of layers.
-        var blocks = [String](repeating: "", count: groups.count)
-        blocks.withUnsafeMutableBufferPointer { blocks in
-            DispatchQueue.concurrentPerform(iterations: groups.count) { index in
-                blocks[index] = layerBlock(
-                    groups[index], run: run, entry: entry, tables: tables.filter { $0.layer == groups[index].layer })
-            }
+        let blocks = groups.map { group in
+            layerBlock(group, run: run, entry: entry, tables: tables.filter { $0.layer == group.layer })
         }
         return "<section class=\"input-group\"><h3>\(HTML.escape(title))</h3>\n\(blocks.joined(separator: "\n"))\n</section>\n"
     }
