@@ -188,4 +188,32 @@ final class ChannelBlockTests: XCTestCase {
             assertClose(dx, op.inputGradients([a], output: op.forward([a]), outputGradient: dy)[0], tolerance: 1e-6, op.kind)
         }
     }
+
+    /// Padding and cropping run on the blocks as they are stored, so a reflection-padded network
+    /// (AdaIN's VGG-19, CycleGAN's generators) keeps its activations blocked from one convolution
+    /// to the next: every mode gives on blocks what it gives on the standard layout, both ways.
+    func testPaddingOnBlocksMatchesTheStandardLayout() {
+        var random = SeededGenerator(seed: 26)
+        let shape = [2, 5, 4, 16]
+        let x = random.tensor(shape)
+        let ops =
+            [Pad2DOp.Mode.zeros, .reflect, .edge, .wrap].map {
+                Pad2DOp(top: 2, bottom: 1, left: 3, right: 0, mode: $0, kind: "Pad")
+            } + [Pad2DOp.cropping(top: 1, bottom: 2, left: 0, right: 1)]
+        for op in ops {
+            XCTAssertTrue(op.acceptsChannelBlocks)
+            let standard = op.forward([x])
+            let dy = random.tensor(standard.shape)
+            let expectedGradient = op.inputGradients([x], output: standard, outputGradient: dy)[0]
+            for block in [8, 16] {
+                let y = op.forwardKeepingLayout([x.relaidOut(.channelBlocks(block))])
+                XCTAssertEqual(y.layout, .channelBlocks(block), "\(op.kind) \(op.mode)")
+                XCTAssertEqual(y.standardized(), standard, "\(op.kind) \(op.mode), blocks of \(block)")
+                let dx = op.inputGradientsKeepingLayout(
+                    [x.relaidOut(.channelBlocks(block)).withoutScalars], output: y,
+                    outputGradient: dy.relaidOut(.channelBlocks(block)))[0]
+                assertClose(dx, expectedGradient, tolerance: 1e-6, "\(op.kind) \(op.mode), blocks of \(block)")
+            }
+        }
+    }
 }

@@ -30,6 +30,8 @@ extension IdentityOp: ChannelBlocksOp {}
 
 extension Pool2DOp: ChannelBlocksOp {}
 
+extension Pad2DOp: ChannelBlocksOp {}
+
 /// Elementwise: the order of the scalars does not matter.
 extension MathFunctionOp: ChannelBlocksOp {}
 

@@ -63,7 +63,7 @@ public final class Pad2DOp: Op {
 
     private struct Plan {
         var rows: [Int?], columns: [Int?]
-        var height: Int, width: Int, channels: Int
+        var height: Int, width: Int
     }
 
     private func plan(_ shape: [Int]) -> Plan {
@@ -71,20 +71,24 @@ public final class Pad2DOp: Op {
         return Plan(
             rows: sources(size: height, before: top, output: height + top + bottom),
             columns: sources(size: width, before: left, output: width + left + right),
-            height: height, width: width, channels: shape[3])
+            height: height, width: width)
     }
 
-    /// Each output pixel a copy of its source pixel's channels, or zeros.
+    /// Each output pixel a copy of its source pixel's channels, or zeros. A channel-blocked input
+    /// (`ChannelBlocksOp`) is padded as it is stored, each block of channels an image of its own,
+    /// and the output keeps its layout.
     public func forward(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
         let plan = plan(x.shape)
-        let (batch, channels) = (x.shape[0], plan.channels)
+        let storage = x.storageShape
+        let (images, channels) = (storage[0], storage[3])
         let (outHeight, outWidth) = (plan.rows.count, plan.columns.count)
-        var out = Tensor(zeros: [batch, outHeight, outWidth, channels])
+        var out = Tensor(zeros: [x.shape[0], outHeight, outWidth, x.shape[3]])
+        out.layout = x.layout
         x.scalars.withUnsafeBufferPointer { input in
             out.scalars.withUnsafeMutableBufferPointer { output in
                 let output = output
-                Parallelism.forEach(batch * outHeight) { outRow in
+                Parallelism.forEach(images * outHeight) { outRow in
                     let (n, oy) = outRow.quotientAndRemainder(dividingBy: outHeight)
                     guard let iy = plan.rows[oy] else { return }
                     let line = input.baseAddress! + (n * plan.height + iy) * plan.width * channels
@@ -106,14 +110,16 @@ public final class Pad2DOp: Op {
     public func inputGradients(_ inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
         let x = inputs[0]
         let plan = plan(x.shape)
-        let (batch, channels) = (x.shape[0], plan.channels)
         let (outHeight, outWidth) = (plan.rows.count, plan.columns.count)
         var dx = Tensor(zeros: x.shape)
+        dx.layout = outputGradient.layout
+        let storage = dx.storageShape
+        let (images, channels) = (storage[0], storage[3])
         outputGradient.scalars.withUnsafeBufferPointer { dy in
             dx.scalars.withUnsafeMutableBufferPointer { dxBuffer in
                 let dxBuffer = dxBuffer
-                // Items in parallel: no two write the same input pixel.
-                Parallelism.forEach(batch) { n in
+                // Images (or channel blocks) in parallel: no two write the same input cell.
+                Parallelism.forEach(images) { n in
                     for (oy, row) in plan.rows.enumerated() {
                         guard let iy = row else { continue }
                         let line = dxBuffer.baseAddress! + (n * plan.height + iy) * plan.width * channels
